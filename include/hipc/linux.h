@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Linux port: shared memory as a memfd, the mailbox as a FIFO in shared
+ * memory plus an eventfd per direction, and the host-simulation layout.
+ *
+ * Layout of every remote's region (one memfd per remote).  In the
+ * simulation a device address is the offset into the memfd.
+ *
+ *   [0, 4096)  struct hipc_sim_ctrl: mailbox FIFOs, awake flags, where the
+ *              shared copy of the resource table is, remote state
+ *   then       the resource table copy, vrings, buffers, trace, carveouts
+ *              (laid out by the host from the firmware's table)
+ */
+#ifndef HIPC_LINUX_H
+#define HIPC_LINUX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hipc/export.h"
+#include "hipc/mbox.h"
+#include "hipc/port.h"
+
+#define HIPC_SIM_MAGIC 0x4d495348u /* "HSIM" */
+#define HIPC_SIM_VERSION 1u
+#define HIPC_SIM_CTRL_SIZE 4096u
+
+/* Sides of a link; also the index of the FIFO that side consumes. */
+#define HIPC_SIDE_HOST 0u
+#define HIPC_SIDE_REMOTE 1u
+
+/* Remote-reported state (written by the remote, advisory only). */
+#define HIPC_SIM_STATE_BOOTING 1u
+#define HIPC_SIM_STATE_RUNNING 2u
+#define HIPC_SIM_STATE_STOPPED 3u
+#define HIPC_SIM_STATE_CRASHED 4u
+
+struct hipc_sim_ctrl {
+	uint32_t magic;
+	uint32_t version;
+	uint64_t size;        /* bytes in the region */
+	uint32_t rsc_off;     /* shared copy of the resource table */
+	uint32_t rsc_size;
+	uint32_t state;       /* HIPC_SIM_STATE_* (remote writes) */
+	uint32_t heartbeat;   /* remote increments; host may watch */
+	uint32_t boot_count;  /* host increments at each (re)start */
+	uint32_t pid;         /* remote process, for attach */
+	uint32_t reserved[6];
+	/* fifo[s] is consumed by side s: fifo[0] remote->host doorbells,
+	 * fifo[1] host->remote doorbells */
+	struct hipc_shm_fifo fifo[2];
+	/* awake[s]: side s is polling fifo[s]; a producer that sees it set
+	 * skips the eventfd write (the syscall) */
+	uint32_t awake[2];
+	char name[32];        /* remote's name (attach finds it by this) */
+};
+_Static_assert(sizeof(struct hipc_sim_ctrl) <= HIPC_SIM_CTRL_SIZE, "ctrl page");
+
+/* --- shared memory ------------------------------------------------------- */
+
+struct hipc_shm {
+	int fd;
+	uint8_t *base;
+	size_t size;
+};
+
+/**
+ * hipc_shm_create() - a new anonymous region: memfd (close-on-exec, mode
+ * 0600, sealable against shrinking), @size bytes, mapped shared.
+ * @retval 0, -errno from memfd_create/ftruncate/mmap
+ */
+HIPC_API int hipc_shm_create(struct hipc_shm *shm, const char *name,
+			     size_t size);
+/** hipc_shm_map() - map an inherited/received region fd (size from fstat). */
+HIPC_API int hipc_shm_map(struct hipc_shm *shm, int fd);
+/** hipc_shm_close() - unmap and close; safe on a zeroed struct. */
+HIPC_API void hipc_shm_close(struct hipc_shm *shm);
+
+/* --- the link: one side's mailbox + doorbells + port --------------------- */
+
+enum hipc_link_mode {
+	HIPC_LINK_IRQ = 0,      /* always sleep on the eventfd */
+	HIPC_LINK_POLL = 1,     /* never sleep: spin on the FIFO */
+	HIPC_LINK_ADAPTIVE = 2, /* spin for spin_us, then sleep */
+};
+
+struct hipc_link_stats {
+	uint64_t doorbells_tx;  /* mailbox messages sent */
+	uint64_t doorbells_rx;
+	uint64_t eventfd_writes;/* syscalls spent waking the peer */
+	uint64_t sleeps;        /* times we blocked on the eventfd */
+	uint64_t not_full_waits;
+};
+
+struct hipc_link;
+
+/**
+ * hipc_link_new() - one side's end of a simulated mailbox.
+ * @ctrl: the control page (in the shared region); @side: HIPC_SIDE_HOST or
+ * HIPC_SIDE_REMOTE; @efd_in: eventfd the peer writes to wake us;
+ * @efd_out: eventfd we write to wake the peer (both non-blocking; the link
+ * takes ownership and closes them).
+ * Return: the link, or NULL with errno set.
+ */
+HIPC_API struct hipc_link *hipc_link_new(struct hipc_sim_ctrl *ctrl,
+					 unsigned side, int efd_in, int efd_out,
+					 enum hipc_link_mode mode,
+					 unsigned spin_us);
+HIPC_API void hipc_link_free(struct hipc_link *link);
+
+/** hipc_link_port() - the port (lock, notify, wait, now) for this side. */
+HIPC_API const struct hipc_port *hipc_link_port(struct hipc_link *link);
+
+/** hipc_link_fd() - readable when a doorbell may be waiting (for epoll). */
+HIPC_API int hipc_link_fd(const struct hipc_link *link);
+
+/** hipc_link_send() - send a mailbox message (notifyid or control). */
+HIPC_API int hipc_link_send(struct hipc_link *link, uint32_t msg);
+
+/**
+ * hipc_link_drain() - clear the eventfd, read every waiting mailbox message,
+ * hand control messages to @on_ctrl (may be NULL), flush our own queued
+ * messages if the peer made room.  Return: messages read (vring doorbells +
+ * control), or -errno.
+ * Context: one thread at a time per link (serialised internally).
+ */
+HIPC_API int hipc_link_drain(struct hipc_link *link,
+			     void (*on_ctrl)(void *arg, uint32_t msg),
+			     void *arg);
+
+/**
+ * hipc_link_wait() - block until a doorbell arrives or @deadline_ns
+ * (CLOCK_MONOTONIC; 0 = no deadline), honouring the mode (spin, then sleep).
+ * @may_sleep: called right before sleeping with the awake flag cleared; if
+ * it returns false there is work and we return at once (closes the race
+ * between "nothing to do" and "peer sent just now").  May be NULL.
+ * Return: 0, -HIPC_ETIMEDOUT, or -errno.
+ */
+HIPC_API int hipc_link_wait(struct hipc_link *link, uint64_t deadline_ns,
+			    bool (*may_sleep)(void *arg), void *arg);
+
+/** hipc_link_set_mode() - switch mode at run time. */
+HIPC_API void hipc_link_set_mode(struct hipc_link *link,
+				 enum hipc_link_mode mode, unsigned spin_us);
+
+HIPC_API void hipc_link_get_stats(const struct hipc_link *link,
+				  struct hipc_link_stats *st);
+
+/** hipc_now_ns() - CLOCK_MONOTONIC in ns. */
+HIPC_API uint64_t hipc_now_ns(void);
+
+#endif

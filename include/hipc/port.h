@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What a platform hands the core: an ops struct plus a context pointer,
+ * passed at init time (never weak symbols) so tests can inject faults.
+ *
+ * Every op may be NULL where noted; the core then does without it.
+ */
+#ifndef HIPC_PORT_H
+#define HIPC_PORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hipc/export.h"
+
+struct hipc_port_ops {
+	/*
+	 * Local mutual exclusion for one device's state (a mutex on Linux, a
+	 * critical section on an MCU).  NULL: the caller promises that one
+	 * device is only ever used from one context at a time.
+	 */
+	void (*lock)(void *ctx);
+	void (*unlock)(void *ctx);
+
+	/*
+	 * Cache maintenance on shared memory.  NULL on coherent systems (the
+	 * host simulation, a Cortex-M4 without cache).  clean: write our
+	 * stores out before the peer reads; invalidate: drop stale lines
+	 * before we read what the peer wrote.
+	 */
+	void (*cache_clean)(void *ctx, const void *addr, size_t len);
+	void (*cache_invalidate)(void *ctx, const void *addr, size_t len);
+
+	/*
+	 * Ring the peer's doorbell: "the vring with this notifyid has work".
+	 * Must not block.  Returns 0 or a negative hipc error.
+	 */
+	int (*notify)(void *ctx, uint32_t notifyid);
+
+	/*
+	 * Sleep until the peer may have made progress (a doorbell arrived) or
+	 * until @deadline_ns on the clock of now_ns() (0: no deadline).
+	 * Spurious wake-ups are
+	 * allowed.  Returns 0, -HIPC_ETIMEDOUT, or -HIPC_ENOTSUP where the
+	 * context cannot block (then blocking sends fail with -HIPC_EAGAIN).
+	 */
+	int (*wait)(void *ctx, uint64_t deadline_ns);
+
+	/* Monotonic time in nanoseconds.  NULL: no deadlines (trysend only). */
+	uint64_t (*now_ns)(void *ctx);
+};
+
+struct hipc_port {
+	const struct hipc_port_ops *ops;
+	void *ctx;
+};
+
+#endif

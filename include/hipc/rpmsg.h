@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * RPMsg over a pair of vrings, byte-compatible with Linux's virtio_rpmsg_bus
+ * and OpenAMP, in both roles:
+ *
+ *   driver (HIPC_RPMSG_DRIVER): the Linux side.  Owns the buffer pool, posts
+ *     every rx buffer in vring 0 before DRIVER_OK, sends through vring 1.
+ *   device (HIPC_RPMSG_DEVICE): the remote side.  Sends by filling a buffer
+ *     taken from vring 0's avail ring, receives from vring 1.
+ *
+ * Endpoints live in caller storage and are found through a caller-provided
+ * hash table (O(1) with as many buckets as endpoints).  The name service
+ * (address 53) runs when VIRTIO_RPMSG_F_NS is negotiated.
+ *
+ * Threads: one lock (the port's) guards the rings, pools and endpoint table.
+ * Receive processing runs in one thread at a time: hipc_rpmsg_poll() claims
+ * it, and a blocking send that has to wait claims it too (if free), so two
+ * sides both blocked in send still make progress.  Receive callbacks run
+ * without the lock in whichever thread is processing receives; they may
+ * send (use a timeout or trysend: a callback that blocks forever while the
+ * peer waits for us would stall both).
+ */
+#ifndef HIPC_RPMSG_H
+#define HIPC_RPMSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hipc/export.h"
+#include "hipc/memmap.h"
+#include "hipc/port.h"
+#include "hipc/vring.h"
+
+#define HIPC_RPMSG_HDR_SIZE 16u
+#define HIPC_RPMSG_NAME_SIZE 32u
+#define HIPC_RPMSG_ADDR_ANY 0xFFFFFFFFu
+#define HIPC_RPMSG_NS_ADDR 53u
+#define HIPC_RPMSG_RESERVED_ADDRESSES 1024u
+#define HIPC_RPMSG_F_NS 0u /* feature bit number */
+#define HIPC_RPMSG_NS_CREATE 0u
+#define HIPC_RPMSG_NS_DESTROY 1u
+#define HIPC_RPMSG_DEFAULT_BUF_SIZE 512u
+#define HIPC_RPMSG_DEFAULT_NUM 256u
+#define HIPC_RPMSG_NO_WAIT 0u
+#define HIPC_RPMSG_WAIT_FOREVER 0xFFFFFFFFu
+/* Return from a receive callback to keep the buffer (release it later). */
+#define HIPC_RPMSG_HOLD 1
+
+/* Wire formats (for layout checks and tools; the code uses accessors). */
+struct hipc_rpmsg_hdr {
+	uint32_t src;
+	uint32_t dst;
+	uint32_t reserved;
+	uint16_t len;
+	uint16_t flags;
+} __attribute__((packed));
+
+struct hipc_rpmsg_ns_msg {
+	char name[HIPC_RPMSG_NAME_SIZE];
+	uint32_t addr;
+	uint32_t flags;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct hipc_rpmsg_hdr) == 16, "rpmsg header is 16 bytes");
+_Static_assert(sizeof(struct hipc_rpmsg_ns_msg) == 40, "ns message is 40 bytes");
+
+enum hipc_rpmsg_role {
+	HIPC_RPMSG_DRIVER = 0,
+	HIPC_RPMSG_DEVICE = 1,
+};
+
+struct hipc_rpmsg_ept;
+struct hipc_rpmsg_dev;
+
+/*
+ * Receive callback: @data/@len the payload (validated), @src the sender.
+ * Return 0 to hand the buffer back at once, HIPC_RPMSG_HOLD to keep @data
+ * valid until hipc_rpmsg_release_rx(); anything else counts as 0.
+ * Context: the receiving thread (interrupt context on an MCU), no lock held.
+ */
+typedef int (*hipc_rpmsg_rx_cb)(struct hipc_rpmsg_ept *ept, void *data,
+				size_t len, uint32_t src, void *priv);
+/* The endpoint's peer went away (service destroyed, device reset). */
+typedef void (*hipc_rpmsg_unbind_cb)(struct hipc_rpmsg_ept *ept);
+/*
+ * Name-service event: the peer announced (@destroyed false) or withdrew a
+ * service @name at @addr.  The usual reply to an announcement is to create
+ * an endpoint with dst = @addr (a "channel").
+ */
+typedef void (*hipc_rpmsg_ns_cb)(struct hipc_rpmsg_dev *dev, const char *name,
+				 uint32_t addr, bool destroyed, void *priv);
+
+struct hipc_rpmsg_ept {
+	struct hipc_rpmsg_ept *hnext; /* hash chain (private) */
+	struct hipc_rpmsg_dev *dev;
+	hipc_rpmsg_rx_cb cb;
+	hipc_rpmsg_unbind_cb unbind;
+	void *priv;
+	uint32_t addr;
+	uint32_t dst;
+	char name[HIPC_RPMSG_NAME_SIZE];
+	uint32_t flags; /* private */
+};
+
+struct hipc_rpmsg_stats {
+	uint64_t tx_msgs;
+	uint64_t rx_msgs;
+	uint64_t tx_bytes;
+	uint64_t rx_bytes;
+	uint64_t notifies;      /* doorbells we rang */
+	uint64_t rx_dropped;    /* no endpoint at dst */
+	uint64_t tx_waits;      /* sends that had to wait for a buffer */
+	uint32_t proto_errors;  /* peer protocol violations */
+	uint32_t ns_rx;
+};
+
+struct hipc_rpmsg_dev_config {
+	enum hipc_rpmsg_role role;
+	void *vring_mem[2];      /* vring 0 (remote->Linux), vring 1 (Linux->remote) */
+	/* alternatively the three parts of each ring (vhost-user); used when
+	 * vring_desc[i] is non-NULL */
+	void *vring_desc[2];
+	void *vring_avail[2];
+	void *vring_used[2];
+	uint32_t notifyid[2];    /* what to ring the doorbell with, per vring */
+	unsigned num;            /* entries per vring = buffers per direction */
+	unsigned align;          /* used-ring alignment */
+	uint32_t features;       /* negotiated: bit 0 NS, bit 29 EVENT_IDX */
+	uint32_t buf_size;       /* bytes per buffer (header included) */
+	/* driver role: the pool, num rx buffers then num tx buffers */
+	void *bufs;
+	/* peer addresses <-> our pointers (both roles) */
+	const struct hipc_memmap *map;
+	/* local storage: HIPC_RPMSG_STORAGE_SIZE(role, num) bytes, 8-aligned */
+	void *storage;
+	size_t storage_size;
+	struct hipc_rpmsg_ept **buckets; /* nbuckets (power of two) pointers */
+	unsigned nbuckets;
+	const struct hipc_port *port;
+	hipc_rpmsg_ns_cb ns_cb;
+	void *ns_priv;
+	uint32_t send_timeout_ms; /* hipc_rpmsg_send(); 0: 15000 as Linux */
+};
+
+/* Local storage the driver role needs per device (the device role: none). */
+#define HIPC_RPMSG_STORAGE_SIZE(role, num)                                   \
+	((role) == HIPC_RPMSG_DRIVER                                         \
+		 ? (2u * (num) * sizeof(struct hipc_vring_slot) +            \
+		    (num) * sizeof(uint16_t) + 2u * (num))                   \
+		 : 0u)
+
+/* Device role: zero-copy tx reservations (private). */
+#define HIPC_RPMSG_ZC_SLOTS 4u
+struct hipc_rpmsg_zc {
+	void *buf;
+	uint32_t len;
+	uint16_t head;
+	uint8_t state;
+};
+
+struct hipc_rpmsg_dev {
+	struct hipc_vring vr[2]; /* index as on the wire: 0 remote->Linux */
+	struct hipc_rpmsg_dev_config cfg;
+	struct hipc_rpmsg_ept ns_ept;
+	uint16_t *tx_free;  /* driver: stack of free tx buffer indices */
+	uint8_t *buf_state; /* driver: per buffer, rx then tx (private) */
+	uint16_t tx_nfree;
+	uint16_t tx_fresh;  /* driver: tx buffers never handed out yet */
+	uint32_t next_addr;
+	uint32_t nepts;
+	bool ready;
+	bool rx_busy;
+	bool broken;
+	bool announce_pending;
+	uint32_t tx_waiters;
+	struct hipc_rpmsg_zc zc[HIPC_RPMSG_ZC_SLOTS];
+	struct hipc_rpmsg_stats stats;
+};
+
+/**
+ * hipc_rpmsg_dev_init() - set up a device from @cfg (copied).
+ * Driver role: initialises both vrings and posts every rx buffer, without
+ * notifying: set DRIVER_OK, then call hipc_rpmsg_dev_start().
+ * Device role: call only after the driver set DRIVER_OK; touches nothing in
+ * shared memory until hipc_rpmsg_dev_start().
+ * @retval 0, -HIPC_EINVAL (a field of @cfg is wrong; storage too small)
+ * Context: not thread-safe; never blocks.
+ */
+HIPC_API int hipc_rpmsg_dev_init(struct hipc_rpmsg_dev *dev,
+				 const struct hipc_rpmsg_dev_config *cfg);
+
+/**
+ * hipc_rpmsg_dev_start() - go live.  Driver: kicks vring 0 so the remote
+ * sees the posted buffers.  Device: announces every named endpoint created
+ * so far.  @retval 0 or an error from the port's notify.
+ */
+HIPC_API int hipc_rpmsg_dev_start(struct hipc_rpmsg_dev *dev);
+
+/**
+ * hipc_rpmsg_dev_deinit() - the peer is gone (crash, stop, reset): every
+ * endpoint is unbound (its unbind callback runs) and removed.  The caller's
+ * storage may be reused afterwards.
+ * Context: not concurrently with poll or send on the same device.
+ */
+HIPC_API void hipc_rpmsg_dev_deinit(struct hipc_rpmsg_dev *dev);
+
+/**
+ * hipc_rpmsg_poll() - process what the peer sent: deliver up to @budget
+ * messages (0: no limit beyond one pass over the ring), return consumed tx
+ * buffers, re-arm notifications.
+ * Return: messages delivered (>= 0), -HIPC_EIO if the device is broken.
+ * Returns 0 at once if another thread is processing receives.
+ * Context: thread or loop (interrupt/bottom half on an MCU); not from a
+ * receive callback (returns 0 there).
+ */
+HIPC_API int hipc_rpmsg_poll(struct hipc_rpmsg_dev *dev, unsigned budget);
+
+/**
+ * hipc_rpmsg_prepare_sleep() - before sleeping on the doorbell: ask the peer
+ * for a notification on its next message.  Return: false when work is
+ * already pending (poll again instead of sleeping).
+ */
+HIPC_API bool hipc_rpmsg_prepare_sleep(struct hipc_rpmsg_dev *dev);
+
+/** hipc_rpmsg_broken() - has the peer broken the protocol (sticky)? */
+HIPC_API bool hipc_rpmsg_broken(const struct hipc_rpmsg_dev *dev);
+
+/** hipc_rpmsg_max_payload() - largest payload one message can carry. */
+HIPC_API uint32_t hipc_rpmsg_max_payload(const struct hipc_rpmsg_dev *dev);
+
+/**
+ * hipc_rpmsg_ept_create() - register @ept at address @src
+ * (HIPC_RPMSG_ADDR_ANY: the next free address from 1024 up; an explicit
+ * address may be any other value, below 1024 included) with default
+ * destination @dst.  In the device role a non-empty @name is announced to
+ * the peer when the name service is on (now, or at hipc_rpmsg_dev_start()).
+ * @retval 0
+ * @retval -HIPC_EEXIST @src in use (53 is the name service's)
+ * @retval -HIPC_ENOSPC no free dynamic address
+ * @retval -HIPC_EINVAL NULL @cb or @dev, name longer than 31 bytes
+ * Context: any thread; never blocks (an announcement uses trysend and is
+ * retried at the next poll if no buffer is free).
+ */
+HIPC_API int hipc_rpmsg_ept_create(struct hipc_rpmsg_ept *ept,
+				   struct hipc_rpmsg_dev *dev, const char *name,
+				   uint32_t src, uint32_t dst,
+				   hipc_rpmsg_rx_cb cb, void *priv);
+
+/**
+ * hipc_rpmsg_ept_announce() - announce @ept's name now (driver role, which
+ * does not announce by itself).  @retval 0, -HIPC_ENOTSUP (no name service),
+ * -HIPC_EINVAL (no name), or a send error.
+ */
+HIPC_API int hipc_rpmsg_ept_announce(struct hipc_rpmsg_ept *ept);
+
+/**
+ * hipc_rpmsg_ept_destroy() - unregister; an announced endpoint is withdrawn
+ * (NS destroy, best effort).  Its storage may be reused once this returns
+ * and no callback of it is running.  Callable from its own callback.
+ */
+HIPC_API void hipc_rpmsg_ept_destroy(struct hipc_rpmsg_ept *ept);
+
+/**
+ * hipc_rpmsg_send_ex() - copy @len bytes into one message from @src to @dst.
+ * @src/@dst: HIPC_RPMSG_ADDR_ANY means the endpoint's own address / default
+ * destination.  @timeout_ms: HIPC_RPMSG_NO_WAIT (never blocks),
+ * HIPC_RPMSG_WAIT_FOREVER, or a bound.  While waiting for a buffer it keeps
+ * processing receives (if no other thread does).
+ * @retval @len (bytes sent)
+ * @retval -HIPC_EMSGSIZE @len > hipc_rpmsg_max_payload(): nothing sent
+ * @retval -HIPC_EAGAIN no buffer and @timeout_ms is 0 (or the port cannot wait)
+ * @retval -HIPC_ETIMEDOUT no buffer within @timeout_ms
+ * @retval -HIPC_EINVAL no destination, or 0xFFFFFFFF would go on the wire
+ * @retval -HIPC_ENOTCONN device not started
+ * @retval -HIPC_EIO device broken
+ * Context: any thread; in a receive callback only with a bounded timeout.
+ */
+HIPC_API int hipc_rpmsg_send_ex(struct hipc_rpmsg_ept *ept, uint32_t src,
+				uint32_t dst, const void *data, size_t len,
+				uint32_t timeout_ms);
+
+/* Convenience forms (default timeout = cfg.send_timeout_ms). */
+HIPC_API int hipc_rpmsg_send(struct hipc_rpmsg_ept *ept, const void *data,
+			     size_t len);
+HIPC_API int hipc_rpmsg_sendto(struct hipc_rpmsg_ept *ept, const void *data,
+			       size_t len, uint32_t dst);
+HIPC_API int hipc_rpmsg_send_offchannel(struct hipc_rpmsg_ept *ept,
+					uint32_t src, uint32_t dst,
+					const void *data, size_t len);
+HIPC_API int hipc_rpmsg_trysend(struct hipc_rpmsg_ept *ept, const void *data,
+				size_t len);
+HIPC_API int hipc_rpmsg_trysendto(struct hipc_rpmsg_ept *ept, const void *data,
+				  size_t len, uint32_t dst);
+HIPC_API int hipc_rpmsg_send_timeout(struct hipc_rpmsg_ept *ept,
+				     const void *data, size_t len,
+				     uint32_t timeout_ms);
+
+/**
+ * hipc_rpmsg_get_tx_buffer() - zero copy: reserve a tx buffer; *@payload
+ * points where the payload goes, *@max_len is how much fits.  Send it with
+ * hipc_rpmsg_send_nocopy() or give it back with hipc_rpmsg_release_tx().
+ * @retval 0, and the errors of hipc_rpmsg_send_ex()
+ * @retval -HIPC_EBUSY device role: HIPC_RPMSG_ZC_SLOTS buffers are reserved
+ *         already
+ */
+HIPC_API int hipc_rpmsg_get_tx_buffer(struct hipc_rpmsg_dev *dev,
+				      void **payload, uint32_t *max_len,
+				      uint32_t timeout_ms);
+
+/**
+ * hipc_rpmsg_send_nocopy() - send a buffer from hipc_rpmsg_get_tx_buffer()
+ * holding @len payload bytes from @ept to @dst (ANY: ept's default).  The
+ * buffer belongs to the peer afterwards, whatever the result except
+ * -HIPC_EINVAL/-HIPC_EMSGSIZE (then it is still the caller's).
+ * @retval @len, -HIPC_EMSGSIZE, -HIPC_EINVAL (not a reserved buffer; bad dst),
+ *         -HIPC_EIO
+ */
+HIPC_API int hipc_rpmsg_send_nocopy(struct hipc_rpmsg_ept *ept, uint32_t dst,
+				    void *payload, size_t len);
+
+/** hipc_rpmsg_release_tx() - return an unsent reserved tx buffer. */
+HIPC_API int hipc_rpmsg_release_tx(struct hipc_rpmsg_dev *dev, void *payload);
+
+/**
+ * hipc_rpmsg_release_rx() - hand back an rx buffer a callback kept with
+ * HIPC_RPMSG_HOLD.  @retval 0, -HIPC_EINVAL (not a held rx buffer)
+ * Context: any thread.
+ */
+HIPC_API int hipc_rpmsg_release_rx(struct hipc_rpmsg_dev *dev, void *data);
+
+/** hipc_rpmsg_lookup() - the endpoint at @addr, or NULL. */
+HIPC_API struct hipc_rpmsg_ept *hipc_rpmsg_lookup(struct hipc_rpmsg_dev *dev,
+						  uint32_t addr);
+
+#endif

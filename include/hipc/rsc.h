@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * remoteproc resource table, version 1, as Linux's remoteproc and OpenAMP
+ * read it: build, parse, validate.  All fields little-endian.
+ *
+ *   ver u32, num u32, reserved u32[2], offset u32[num]; each entry at its
+ *   offset starts with type u32.
+ */
+#ifndef HIPC_RSC_H
+#define HIPC_RSC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hipc/export.h"
+
+#define HIPC_RSC_CARVEOUT 0u
+#define HIPC_RSC_DEVMEM 1u
+#define HIPC_RSC_TRACE 2u
+#define HIPC_RSC_VDEV 3u
+#define HIPC_RSC_VENDOR_START 128u
+#define HIPC_RSC_VENDOR_END 512u
+/* hipc's own vendor entry: rpmsg buffer geometry (Linux ignores it). */
+#define HIPC_RSC_HIPC_RPMSG 200u
+
+#define HIPC_VIRTIO_ID_RPMSG 7u
+#define HIPC_FW_RSC_ADDR_ANY 0xFFFFFFFFu
+
+#define HIPC_VIRTIO_STATUS_ACKNOWLEDGE 0x01u
+#define HIPC_VIRTIO_STATUS_DRIVER 0x02u
+#define HIPC_VIRTIO_STATUS_DRIVER_OK 0x04u
+#define HIPC_VIRTIO_STATUS_FEATURES_OK 0x08u
+#define HIPC_VIRTIO_STATUS_NEEDS_RESET 0x40u
+#define HIPC_VIRTIO_STATUS_FAILED 0x80u
+
+#define HIPC_RSC_NAME_SIZE 32
+
+struct hipc_rsc_hdr {
+	uint32_t ver;
+	uint32_t num;
+	uint32_t reserved[2];
+	uint32_t offset[];
+} __attribute__((packed));
+
+struct hipc_rsc_carveout {
+	uint32_t type;
+	uint32_t da;
+	uint32_t pa;
+	uint32_t len;
+	uint32_t flags;
+	uint32_t reserved;
+	char name[HIPC_RSC_NAME_SIZE];
+} __attribute__((packed));
+
+struct hipc_rsc_devmem {
+	uint32_t type;
+	uint32_t da;
+	uint32_t pa;
+	uint32_t len;
+	uint32_t flags;
+	uint32_t reserved;
+	char name[HIPC_RSC_NAME_SIZE];
+} __attribute__((packed));
+
+struct hipc_rsc_trace {
+	uint32_t type;
+	uint32_t da;
+	uint32_t len;
+	uint32_t reserved;
+	char name[HIPC_RSC_NAME_SIZE];
+} __attribute__((packed));
+
+struct hipc_rsc_vring {
+	uint32_t da;
+	uint32_t align;
+	uint32_t num;
+	uint32_t notifyid;
+	uint32_t pa;
+} __attribute__((packed));
+
+struct hipc_rsc_vdev {
+	uint32_t type;
+	uint32_t id;
+	uint32_t notifyid;
+	uint32_t dfeatures;
+	uint32_t gfeatures;
+	uint32_t config_len;
+	uint8_t status;
+	uint8_t num_of_vrings;
+	uint8_t reserved[2];
+	struct hipc_rsc_vring vring[];
+} __attribute__((packed));
+
+/* Vendor entry 200: buffer size for the rpmsg vdev that precedes it. */
+struct hipc_rsc_hipc_rpmsg {
+	uint32_t type;
+	uint32_t buf_size;
+	uint32_t reserved[2];
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct hipc_rsc_hdr) == 16, "rsc header");
+_Static_assert(sizeof(struct hipc_rsc_carveout) == 56, "carveout");
+_Static_assert(sizeof(struct hipc_rsc_devmem) == 56, "devmem");
+_Static_assert(sizeof(struct hipc_rsc_trace) == 48, "trace");
+_Static_assert(sizeof(struct hipc_rsc_vring) == 20, "vdev vring");
+_Static_assert(sizeof(struct hipc_rsc_vdev) == 28, "vdev");
+_Static_assert(offsetof(struct hipc_rsc_vdev, status) == 24, "vdev status");
+_Static_assert(offsetof(struct hipc_rsc_vdev, vring) == 28, "vdev vrings");
+_Static_assert(offsetof(struct hipc_rsc_carveout, name) == 24, "carveout name");
+_Static_assert(sizeof(struct hipc_rsc_hipc_rpmsg) == 16, "hipc rpmsg entry");
+
+/*
+ * What a validation failure was about, for messages that name the field.
+ * @field points into @field_buf of the same struct (names carry indices and
+ * the core has no other storage): copy the struct with memcpy and re-point,
+ * or just format the message before the struct goes away.
+ */
+#define HIPC_RSC_FIELD_MAX 48
+
+struct hipc_rsc_error {
+	const char *field;  /* e.g. "ver", "offset[2]", "entry[0].vring[1].num" */
+	const char *reason; /* e.g. "must be 1" */
+	uint32_t value;     /* the offending value */
+	int entry;          /* entry index, -1 for the header */
+	char field_buf[HIPC_RSC_FIELD_MAX];
+};
+
+/**
+ * hipc_rsc_validate() - check a table as Linux's loader does, and more:
+ * version 1, reserved words 0, every offset and every entry (with its
+ * trailing vrings and config space) inside @size, known types (vendor range
+ * allowed), vring num a power of two, align non-zero and a power of two,
+ * vring count matching the vdev's num_of_vrings, names NUL-terminated.
+ * Also, as Linux's handlers do: entry reserved fields 0, at most 2 vrings per
+ * vdev; and beyond Linux: vring num <= 32768, no offset into the header or
+ * offset array, no entry running into the entry that follows it, hipc's
+ * entry 200 complete with buf_size 32..65536.  Offsets need not be aligned.
+ * @err: optional; filled on failure.
+ * @retval 0 valid
+ * @retval -HIPC_EBADMSG invalid (see @err)
+ * Context: any; pure.
+ */
+HIPC_API int hipc_rsc_validate(const void *table, size_t size,
+			       struct hipc_rsc_error *err);
+
+/**
+ * hipc_rsc_entry() - type, offset and length of entry @i of a table that
+ * passed hipc_rsc_validate() (length: up to the next entry or the end).
+ * @type, @off: optional.
+ * @retval 0, -HIPC_ERANGE (@i >= num)
+ * @retval -HIPC_EBADMSG the header or offset is out of bounds (an
+ *         unvalidated table; checked so a mistake cannot overrun)
+ */
+HIPC_API int hipc_rsc_entry(const void *table, size_t size, unsigned i,
+			    uint32_t *type, size_t *off);
+
+/**
+ * hipc_rsc_find() - offset of the @nth entry (from 0) of @type, or -HIPC_ENOENT.
+ * Only for validated tables.  Return: offset (>= 0) or a negative error.
+ */
+HIPC_API long hipc_rsc_find(const void *table, size_t size, uint32_t type,
+			    unsigned nth);
+
+/**
+ * hipc_rsc_entry_size() - the bytes an entry of @type takes, including the
+ * vdev's vrings and config space (read from the entry at @entry, which must
+ * have at least the fixed part available: the caller checks).  0 for vendor
+ * and unknown types (they carry no length field).
+ */
+HIPC_API size_t hipc_rsc_entry_size(uint32_t type, const void *entry);
+
+/* --- building a table (host tests, tools, firmware generators) ---------- */
+
+struct hipc_rsc_builder {
+	uint8_t *buf;
+	size_t cap;
+	size_t used;
+	unsigned num;
+	unsigned max;
+	int error;
+};
+
+/** Start a table of at most @max_entries in @buf; header and offsets reserved. */
+HIPC_API int hipc_rsc_builder_init(struct hipc_rsc_builder *b, void *buf,
+				   size_t cap, unsigned max_entries);
+/** Append an entry (vdev: its vrings follow, filled by hipc_rsc_add_vdev). */
+HIPC_API long hipc_rsc_add_carveout(struct hipc_rsc_builder *b, uint32_t da,
+				    uint32_t len, const char *name);
+HIPC_API long hipc_rsc_add_trace(struct hipc_rsc_builder *b, uint32_t da,
+				 uint32_t len, const char *name);
+HIPC_API long hipc_rsc_add_vdev(struct hipc_rsc_builder *b, uint32_t id,
+				uint32_t dfeatures, unsigned num_vrings,
+				uint32_t vring_num, uint32_t vring_align,
+				uint32_t config_len);
+HIPC_API long hipc_rsc_add_hipc_rpmsg(struct hipc_rsc_builder *b,
+				      uint32_t buf_size);
+/**
+ * hipc_rsc_builder_finish() - the table's size, or the first error any add
+ * hit (-HIPC_ENOSPC, -HIPC_EINVAL).  Each add returns the entry's offset or
+ * a negative error, and errors are sticky.
+ */
+HIPC_API long hipc_rsc_builder_finish(struct hipc_rsc_builder *b);
+
+/* --- declaring a table in firmware -------------------------------------- */
+
+/*
+ * The common table: one rpmsg vdev with two vrings, hipc's buffer-size entry
+ * and a trace buffer.  HIPC_RSC_TABLE_RPMSG() places it in .resource_table,
+ * with every offset computed by the compiler, so it cannot disagree with the
+ * struct.
+ */
+struct hipc_rsc_table_rpmsg {
+	struct hipc_rsc_hdr hdr;
+	uint32_t offset[3];
+	struct hipc_rsc_vdev vdev;
+	struct hipc_rsc_vring vring[2];
+	struct hipc_rsc_hipc_rpmsg cfg;
+	struct hipc_rsc_trace trace;
+} __attribute__((packed));
+
+#define HIPC_RSC_F_NS (1u << 0)
+#define HIPC_RSC_F_EVENT_IDX (1u << 29)
+
+/*
+ * @var: the table's name; @vnum: buffers per direction (power of two);
+ * @bufsz: bytes per buffer; @trace_len: trace ring size (0 = none);
+ * @feat: dfeatures (HIPC_RSC_F_NS | HIPC_RSC_F_EVENT_IDX typically).
+ */
+#define HIPC_RSC_TABLE_RPMSG(var, vnum, bufsz, trace_len, feat)               \
+	_Static_assert(((vnum) & ((vnum) - 1)) == 0 && (vnum) > 0,            \
+		       "vring num must be a power of two");                   \
+	_Static_assert((bufsz) >= 32 && (bufsz) <= 65536, "buffer size");      \
+	__attribute__((section(".resource_table"), used, aligned(8)))          \
+	struct hipc_rsc_table_rpmsg var = {                                   \
+		.hdr = { .ver = 1, .num = 3 },                                 \
+		.offset = {                                                    \
+			offsetof(struct hipc_rsc_table_rpmsg, vdev),           \
+			offsetof(struct hipc_rsc_table_rpmsg, cfg),            \
+			offsetof(struct hipc_rsc_table_rpmsg, trace),          \
+		},                                                             \
+		.vdev = { .type = HIPC_RSC_VDEV, .id = HIPC_VIRTIO_ID_RPMSG,   \
+			  .dfeatures = (feat), .num_of_vrings = 2 },           \
+		.vring = {                                                     \
+			{ .da = HIPC_FW_RSC_ADDR_ANY, .align = 16,             \
+			  .num = (vnum), .notifyid = HIPC_FW_RSC_ADDR_ANY },   \
+			{ .da = HIPC_FW_RSC_ADDR_ANY, .align = 16,             \
+			  .num = (vnum), .notifyid = HIPC_FW_RSC_ADDR_ANY },   \
+		},                                                             \
+		.cfg = { .type = HIPC_RSC_HIPC_RPMSG, .buf_size = (bufsz) },   \
+		.trace = { .type = HIPC_RSC_TRACE, .da = HIPC_FW_RSC_ADDR_ANY, \
+			   .len = (trace_len), .name = "trace0" },             \
+	}
+
+#endif

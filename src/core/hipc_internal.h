@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Core-private helpers: little-endian shared-memory accessors, barriers,
+ * lock and cache wrappers.  Freestanding: compiler builtins only.
+ */
+#ifndef HIPC_INTERNAL_H
+#define HIPC_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "hipc/error.h"
+#include "hipc/port.h"
+
+/*
+ * Roles compiled in.  A remote-only image (an MCU firmware) builds with
+ * -DHIPC_CFG_DRIVER=0 and the driver-role paths fold away at compile time;
+ * the API is the same either way, a role left out fails init with
+ * -HIPC_ENOTSUP.
+ */
+#ifndef HIPC_CFG_DRIVER
+#define HIPC_CFG_DRIVER 1
+#endif
+#ifndef HIPC_CFG_DEVICE
+#define HIPC_CFG_DEVICE 1
+#endif
+#if !HIPC_CFG_DRIVER && !HIPC_CFG_DEVICE
+#error "at least one of HIPC_CFG_DRIVER and HIPC_CFG_DEVICE must be 1"
+#endif
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define hipc__le16(x) __builtin_bswap16(x)
+#define hipc__le32(x) __builtin_bswap32(x)
+#define hipc__le64(x) __builtin_bswap64(x)
+#else
+#define hipc__le16(x) (x)
+#define hipc__le32(x) (x)
+#define hipc__le64(x) (x)
+#endif
+
+/*
+ * Ring indices and flags the peer writes concurrently are accessed with
+ * atomics: acquire on the index that publishes entries (so the entries are
+ * read after it), release when we publish ours (so our entries are visible
+ * before the index).  Plain fields (descriptors, ring entries, payload) are
+ * ordered by those.
+ */
+static inline uint16_t hipc__ld16_acq(const void *p)
+{
+	return hipc__le16(__atomic_load_n((const uint16_t *)p, __ATOMIC_ACQUIRE));
+}
+
+static inline uint16_t hipc__ld16(const void *p)
+{
+	return hipc__le16(__atomic_load_n((const uint16_t *)p, __ATOMIC_RELAXED));
+}
+
+static inline void hipc__st16_rel(void *p, uint16_t v)
+{
+	__atomic_store_n((uint16_t *)p, hipc__le16(v), __ATOMIC_RELEASE);
+}
+
+static inline void hipc__st16(void *p, uint16_t v)
+{
+	__atomic_store_n((uint16_t *)p, hipc__le16(v), __ATOMIC_RELAXED);
+}
+
+/* Unaligned-safe plain accessors for entries, headers and tables. */
+static inline uint16_t hipc__get16(const void *p)
+{
+	uint16_t v;
+	memcpy(&v, p, sizeof(v));
+	return hipc__le16(v);
+}
+
+static inline uint32_t hipc__get32(const void *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof(v));
+	return hipc__le32(v);
+}
+
+static inline uint64_t hipc__get64(const void *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return hipc__le64(v);
+}
+
+static inline void hipc__put16(void *p, uint16_t v)
+{
+	v = hipc__le16(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void hipc__put32(void *p, uint32_t v)
+{
+	v = hipc__le32(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void hipc__put64(void *p, uint64_t v)
+{
+	v = hipc__le64(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+/* Full barrier: our store (an event index, a flag) must be visible before we
+ * re-read the peer's index, or both sides can decide not to notify. */
+static inline void hipc__mb(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+static inline void hipc__lock(const struct hipc_port *p)
+{
+	if (p && p->ops->lock)
+		p->ops->lock(p->ctx);
+}
+
+static inline void hipc__unlock(const struct hipc_port *p)
+{
+	if (p && p->ops->unlock)
+		p->ops->unlock(p->ctx);
+}
+
+static inline void hipc__cache_clean(const struct hipc_port *p, const void *a,
+				     size_t n)
+{
+	if (p && p->ops->cache_clean)
+		p->ops->cache_clean(p->ctx, a, n);
+}
+
+static inline void hipc__cache_inval(const struct hipc_port *p, const void *a,
+				     size_t n)
+{
+	if (p && p->ops->cache_invalidate)
+		p->ops->cache_invalidate(p->ctx, a, n);
+}
+
+static inline bool hipc__is_pow2(uint32_t v)
+{
+	return v != 0 && (v & (v - 1)) == 0;
+}
+
+#endif

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "hipc/mbox.h"
+
+#include "hipc_internal.h"
+
+int hipc_mbox_init(struct hipc_mbox *mb, const struct hipc_mbox_hw_ops *ops,
+		   void *hw)
+{
+	if (!mb || !ops || !ops->put || !ops->get)
+		return -HIPC_EINVAL;
+	memset(mb, 0, sizeof(*mb));
+	mb->ops = ops;
+	mb->hw = hw;
+	return 0;
+}
+
+unsigned hipc_mbox_tx_ready(struct hipc_mbox *mb)
+{
+	while (mb->q_count) {
+		if (mb->ops->put(mb->hw, mb->q[mb->q_head]) != 0)
+			return mb->q_count;
+		mb->sent++;
+		mb->q_head = (uint8_t)((mb->q_head + 1u) % HIPC_MBOX_SWQ_LEN);
+		mb->q_count--;
+	}
+	if (mb->ops->want_not_full)
+		mb->ops->want_not_full(mb->hw, false);
+	return 0;
+}
+
+int hipc_mbox_send(struct hipc_mbox *mb, uint32_t msg)
+{
+	unsigned i;
+
+	/* Anything already waiting must go first, or messages reorder. */
+	if (mb->q_count)
+		hipc_mbox_tx_ready(mb);
+	if (mb->q_count == 0 && mb->ops->put(mb->hw, msg) == 0) {
+		mb->sent++;
+		return 0;
+	}
+	/* A doorbell means "look at this vring": one waiting copy is enough.
+	 * Control messages are events in their own right and are kept. */
+	if (!hipc_mbox_is_ctrl(msg)) {
+		for (i = 0; i < mb->q_count; i++) {
+			if (mb->q[(mb->q_head + i) % HIPC_MBOX_SWQ_LEN] == msg) {
+				mb->coalesced++;
+				return 0;
+			}
+		}
+	}
+	if (mb->q_count == HIPC_MBOX_SWQ_LEN)
+		return -HIPC_ENOSPC;
+	mb->q[(mb->q_head + mb->q_count) % HIPC_MBOX_SWQ_LEN] = msg;
+	mb->q_count++;
+	mb->queued++;
+	if (mb->ops->want_not_full)
+		mb->ops->want_not_full(mb->hw, true);
+	/* The FIFO may have drained between the failed put and arming the
+	 * event; retry once so a queued message is never stranded. */
+	hipc_mbox_tx_ready(mb);
+	return 0;
+}
+
+int hipc_mbox_recv(struct hipc_mbox *mb, uint32_t *msg)
+{
+	int ret = mb->ops->get(mb->hw, msg);
+
+	if (ret == 0)
+		mb->received++;
+	return ret;
+}
+
+/*
+ * Shared-memory FIFO.  head counts messages ever written, tail messages ever
+ * read; both wrap at 2^32.  Each side keeps authority over its own index
+ * only, and checks the other's distance before trusting it.
+ */
+void hipc_shm_fifo_reset(struct hipc_shm_fifo *f)
+{
+	__atomic_store_n(&f->head, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&f->tail, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&f->want_not_full, 0, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+int hipc_shm_fifo_put(struct hipc_shm_fifo *f, uint32_t msg)
+{
+	uint32_t head = hipc__le32(__atomic_load_n(&f->head, __ATOMIC_RELAXED));
+	uint32_t tail = hipc__le32(__atomic_load_n(&f->tail, __ATOMIC_ACQUIRE));
+	uint32_t used = head - tail;
+
+	if (used > HIPC_MBOX_HW_DEPTH)
+		return -HIPC_EIO;
+	if (used == HIPC_MBOX_HW_DEPTH)
+		return -HIPC_EBUSY;
+	__atomic_store_n(&f->slot[head % HIPC_MBOX_HW_DEPTH], hipc__le32(msg),
+			 __ATOMIC_RELAXED);
+	/* Release: the slot is written before the index that publishes it. */
+	__atomic_store_n(&f->head, hipc__le32(head + 1u), __ATOMIC_RELEASE);
+	return 0;
+}
+
+int hipc_shm_fifo_get(struct hipc_shm_fifo *f, uint32_t *msg)
+{
+	uint32_t tail = hipc__le32(__atomic_load_n(&f->tail, __ATOMIC_RELAXED));
+	uint32_t head = hipc__le32(__atomic_load_n(&f->head, __ATOMIC_ACQUIRE));
+	uint32_t used = head - tail;
+
+	if (used > HIPC_MBOX_HW_DEPTH)
+		return -HIPC_EIO;
+	if (used == 0)
+		return -HIPC_EAGAIN;
+	*msg = hipc__le32(__atomic_load_n(&f->slot[tail % HIPC_MBOX_HW_DEPTH],
+					  __ATOMIC_RELAXED));
+	/* Release: we are done reading the slot before the producer may
+	 * overwrite it. */
+	__atomic_store_n(&f->tail, hipc__le32(tail + 1u), __ATOMIC_RELEASE);
+	return 0;
+}
+
+unsigned hipc_shm_fifo_count(const struct hipc_shm_fifo *f)
+{
+	uint32_t head = hipc__le32(__atomic_load_n(&f->head, __ATOMIC_ACQUIRE));
+	uint32_t tail = hipc__le32(__atomic_load_n(&f->tail, __ATOMIC_ACQUIRE));
+	uint32_t used = head - tail;
+
+	return used > HIPC_MBOX_HW_DEPTH ? 0 : used;
+}

@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Split virtqueue, both roles.  Layout (legacy, as vring_init()):
+ *
+ *   desc   at 0:                  num x {addr u64, len u32, flags u16, next u16}
+ *   avail  at 16*num:             flags u16, idx u16, ring[num] u16, used_event u16
+ *   used   at align_up(end of avail, align):
+ *                                 flags u16, idx u16, ring[num] {id u32, len u32},
+ *                                 avail_event u16
+ *
+ * Trust: every value the peer writes (its index, ring entries, descriptors,
+ * flags, event indices) is loaded once into a local and checked before use.
+ * Violations go through hipc__vring_fail(): the ring becomes broken for good.
+ */
+#include "hipc/vring.h"
+
+#include "hipc_internal.h"
+
+#define DESC_SIZE 16u
+#define AVAIL_RING(vr, i) ((vr)->avail + 4u + 2u * (i))
+#define USED_ELEM(vr, i) ((vr)->used + 4u + 8u * (i))
+#define USED_EVENT(vr) AVAIL_RING(vr, (vr)->num)
+#define AVAIL_EVENT(vr) ((vr)->used + 4u + 8u * (vr)->num)
+#define IDX(p) ((p) + 2u)
+
+enum { SLOT_FREE = 0, SLOT_INFLIGHT = 1 };
+
+size_t hipc_vring_size(unsigned num, unsigned align)
+{
+	size_t avail_end;
+
+	if (!hipc__is_pow2(num) || num > HIPC_VRING_NUM_MAX ||
+	    !hipc__is_pow2(align))
+		return 0;
+	avail_end = DESC_SIZE * num + 2u * (3u + num);
+	return ((avail_end + align - 1u) & ~((size_t)align - 1u)) + 2u * 3u +
+	       8u * num;
+}
+
+static void hipc__vring_fail(struct hipc_vring *vr)
+{
+	__atomic_store_n(&vr->broken, true, __ATOMIC_RELEASE);
+	vr->errors++;
+}
+
+void hipc_vring_mark_broken(struct hipc_vring *vr)
+{
+	hipc__vring_fail(vr);
+}
+
+int hipc_vring_init_parts(struct hipc_vring *vr, enum hipc_vring_role role,
+			  void *desc, void *avail, void *used, unsigned num,
+			  struct hipc_vring_slot *slots,
+			  const struct hipc_memmap *map,
+			  const struct hipc_port *port, bool event_idx)
+{
+	if (!vr || !desc || !avail || !used || !hipc__is_pow2(num) ||
+	    num > HIPC_VRING_NUM_MAX)
+		return -HIPC_EINVAL;
+	if (((uintptr_t)desc & 15u) || ((uintptr_t)avail & 1u) ||
+	    ((uintptr_t)used & 3u))
+		return -HIPC_EINVAL;
+	if (role == HIPC_VRING_DRIVER ? !slots : !map)
+		return -HIPC_EINVAL;
+	if (role != HIPC_VRING_DRIVER && role != HIPC_VRING_DEVICE)
+		return -HIPC_EINVAL;
+	if ((role == HIPC_VRING_DRIVER && !HIPC_CFG_DRIVER) ||
+	    (role == HIPC_VRING_DEVICE && !HIPC_CFG_DEVICE))
+		return -HIPC_ENOTSUP;
+
+	memset(vr, 0, sizeof(*vr));
+	vr->desc = desc;
+	vr->avail = avail;
+	vr->used = used;
+	vr->num = (uint16_t)num;
+	vr->role = (uint8_t)role;
+	vr->event_idx = event_idx;
+	vr->port = port;
+	vr->map = map;
+	vr->slots = slots;
+	vr->cb_enabled = true;
+
+	if (HIPC_CFG_DRIVER && role == HIPC_VRING_DRIVER) {
+		/* The driver owns the ring: start from a clean slate. */
+		memset(desc, 0, DESC_SIZE * num);
+		memset(avail, 0, 6u + 2u * num);
+		memset(used, 0, 6u + 8u * num);
+		for (unsigned i = 0; i < num; i++) {
+			slots[i].token = NULL;
+			slots[i].len = 0;
+			slots[i].state = SLOT_FREE;
+			slots[i].next = (uint16_t)(i + 1u);
+		}
+		vr->num_free = (uint16_t)num;
+		vr->free_head = 0;
+		hipc__cache_clean(port, desc, DESC_SIZE * num);
+		hipc__cache_clean(port, avail, 6u + 2u * num);
+		hipc__cache_clean(port, used, 6u + 8u * num);
+	}
+	return 0;
+}
+
+int hipc_vring_init(struct hipc_vring *vr, enum hipc_vring_role role,
+		    void *mem, unsigned num, unsigned align,
+		    struct hipc_vring_slot *slots, const struct hipc_memmap *map,
+		    const struct hipc_port *port, bool event_idx)
+{
+	uint8_t *base = mem;
+	size_t avail_end;
+
+	if (!mem || hipc_vring_size(num, align) == 0 || align < 4u)
+		return -HIPC_EINVAL;
+	avail_end = DESC_SIZE * num + 2u * (3u + num);
+	return hipc_vring_init_parts(vr, role, base, base + DESC_SIZE * num,
+				     base + ((avail_end + align - 1u) &
+					     ~((size_t)align - 1u)),
+				     num, slots, map, port, event_idx);
+}
+
+/* The peer's index, read once; "pending" is how far it is ahead of ours. */
+static bool hipc__peer_pending(struct hipc_vring *vr, uint16_t *pending)
+{
+	const uint8_t *idxp = vr->role == HIPC_VRING_DRIVER ? IDX(vr->used)
+							    : IDX(vr->avail);
+	uint16_t idx;
+
+	hipc__cache_inval(vr->port, idxp, 2);
+	idx = hipc__ld16_acq(idxp);
+	*pending = (uint16_t)(idx - vr->last_idx);
+	if (*pending > vr->num) {
+		/* It claims more entries than the ring has. */
+		hipc__vring_fail(vr);
+		return false;
+	}
+	return true;
+}
+
+int hipc_vring_add(struct hipc_vring *vr, uint64_t da, uint32_t len,
+		   bool device_writes, void *token)
+{
+	struct hipc_vring_slot *slot;
+	uint16_t head;
+	uint8_t *d;
+	uint8_t *ring;
+
+	if (vr->broken)
+		return -HIPC_EIO;
+	if (!HIPC_CFG_DRIVER || vr->role != HIPC_VRING_DRIVER || !token)
+		return -HIPC_EINVAL;
+	if (vr->num_free == 0)
+		return -HIPC_ENOSPC;
+
+	head = vr->free_head;
+	slot = &vr->slots[head];
+	vr->free_head = slot->next;
+	vr->num_free--;
+	slot->token = token;
+	slot->len = len;
+	slot->state = SLOT_INFLIGHT;
+
+	d = vr->desc + DESC_SIZE * head;
+	hipc__put64(d, da);
+	hipc__put32(d + 8, len);
+	hipc__put16(d + 12, device_writes ? HIPC_VRING_DESC_F_WRITE : 0);
+	hipc__put16(d + 14, 0);
+	ring = AVAIL_RING(vr, vr->next_idx & (vr->num - 1u));
+	hipc__put16(ring, head);
+	hipc__cache_clean(vr->port, d, DESC_SIZE);
+	hipc__cache_clean(vr->port, ring, 2);
+	vr->next_idx++;
+	/* Release: the descriptor and ring entry above are visible before the
+	 * index that hands them to the device. */
+	hipc__st16_rel(IDX(vr->avail), vr->next_idx);
+	hipc__cache_clean(vr->port, IDX(vr->avail), 2);
+	return 0;
+}
+
+void *hipc_vring_get_used(struct hipc_vring *vr, uint32_t *len)
+{
+	struct hipc_vring_slot *slot;
+	uint16_t pending;
+	uint32_t id, ulen;
+	uint8_t *e;
+	void *token;
+
+	if (!HIPC_CFG_DRIVER || vr->broken || vr->role != HIPC_VRING_DRIVER)
+		return NULL;
+	if (!hipc__peer_pending(vr, &pending) || pending == 0)
+		return NULL;
+
+	e = USED_ELEM(vr, vr->last_idx & (vr->num - 1u));
+	hipc__cache_inval(vr->port, e, 8);
+	id = hipc__get32(e);
+	ulen = hipc__get32(e + 4);
+	if (id >= vr->num || vr->slots[id].state != SLOT_INFLIGHT ||
+	    ulen > vr->slots[id].len) {
+		/* A buffer we never posted, one returned twice, or a length
+		 * larger than the buffer. */
+		hipc__vring_fail(vr);
+		return NULL;
+	}
+	slot = &vr->slots[id];
+	token = slot->token;
+	slot->token = NULL;
+	slot->state = SLOT_FREE;
+	slot->next = vr->free_head;
+	vr->free_head = (uint16_t)id;
+	vr->num_free++;
+	vr->last_idx++;
+	if (len)
+		*len = ulen;
+	return token;
+}
+
+int hipc_vring_get_avail(struct hipc_vring *vr, bool device_writes,
+			 uint16_t *head, void **buf, uint32_t *len)
+{
+	uint16_t pending, h, flags;
+	uint64_t addr;
+	uint32_t dlen;
+	uint8_t *ring, *d;
+	void *va;
+
+	if (vr->broken)
+		return -HIPC_EIO;
+	if (!HIPC_CFG_DEVICE || vr->role != HIPC_VRING_DEVICE)
+		return -HIPC_EINVAL;
+	if (!hipc__peer_pending(vr, &pending))
+		return -HIPC_EIO;
+	if (pending == 0)
+		return -HIPC_EAGAIN;
+
+	ring = AVAIL_RING(vr, vr->last_idx & (vr->num - 1u));
+	hipc__cache_inval(vr->port, ring, 2);
+	h = hipc__get16(ring);
+	if (h >= vr->num)
+		goto bad;
+	d = vr->desc + DESC_SIZE * h;
+	hipc__cache_inval(vr->port, d, DESC_SIZE);
+	addr = hipc__get64(d);
+	dlen = hipc__get32(d + 8);
+	flags = hipc__get16(d + 12);
+	/* rpmsg posts one descriptor per buffer; chains and indirect tables
+	 * are not followed at all, so no hop limit is needed. */
+	if (flags & (HIPC_VRING_DESC_F_NEXT | HIPC_VRING_DESC_F_INDIRECT))
+		goto bad;
+	if (!(flags & HIPC_VRING_DESC_F_WRITE) != !device_writes)
+		goto bad;
+	if (dlen == 0)
+		goto bad;
+	va = hipc_memmap_to_va(vr->map, addr, dlen);
+	if (!va)
+		goto bad;
+	vr->last_idx++;
+	*head = h;
+	*buf = va;
+	*len = dlen;
+	return 0;
+bad:
+	hipc__vring_fail(vr);
+	return -HIPC_EIO;
+}
+
+void hipc_vring_unget_avail(struct hipc_vring *vr)
+{
+	if (vr->role == HIPC_VRING_DEVICE)
+		vr->last_idx--;
+}
+
+int hipc_vring_put_used(struct hipc_vring *vr, uint16_t head, uint32_t len)
+{
+	uint8_t *e;
+
+	if (vr->broken)
+		return -HIPC_EIO;
+	if (!HIPC_CFG_DEVICE || vr->role != HIPC_VRING_DEVICE || head >= vr->num)
+		return -HIPC_EINVAL;
+	e = USED_ELEM(vr, vr->next_idx & (vr->num - 1u));
+	hipc__put32(e, head);
+	hipc__put32(e + 4, len);
+	hipc__cache_clean(vr->port, e, 8);
+	vr->next_idx++;
+	/* Release: the element is visible before the index that publishes it. */
+	hipc__st16_rel(IDX(vr->used), vr->next_idx);
+	hipc__cache_clean(vr->port, IDX(vr->used), 2);
+	return 0;
+}
+
+bool hipc_vring_need_notify(struct hipc_vring *vr)
+{
+	uint16_t old = vr->kicked_idx, new_idx = vr->next_idx;
+	uint16_t v;
+
+	if (vr->broken || old == new_idx)
+		return false;
+	vr->kicked_idx = new_idx;
+	/* Our published index must be visible before we read whether the
+	 * peer wants a notification, or both sides may skip it. */
+	hipc__mb();
+	if (vr->event_idx) {
+		const uint8_t *ev = vr->role == HIPC_VRING_DRIVER
+					    ? AVAIL_EVENT(vr)
+					    : USED_EVENT(vr);
+		hipc__cache_inval(vr->port, ev, 2);
+		v = hipc__ld16(ev);
+		/* Notify iff the peer's event index lies in [old, new). */
+		return (uint16_t)(new_idx - v - 1u) < (uint16_t)(new_idx - old);
+	}
+	if (vr->role == HIPC_VRING_DRIVER) {
+		hipc__cache_inval(vr->port, vr->used, 2);
+		return !(hipc__ld16(vr->used) & HIPC_VRING_USED_F_NO_NOTIFY);
+	}
+	hipc__cache_inval(vr->port, vr->avail, 2);
+	return !(hipc__ld16(vr->avail) & HIPC_VRING_AVAIL_F_NO_INTERRUPT);
+}
+
+bool hipc_vring_pending(struct hipc_vring *vr)
+{
+	uint16_t pending;
+
+	if (vr->broken)
+		return false;
+	return hipc__peer_pending(vr, &pending) && pending != 0;
+}
+
+bool hipc_vring_enable_cb(struct hipc_vring *vr)
+{
+	uint8_t *p;
+
+	vr->cb_enabled = true;
+	if (vr->role == HIPC_VRING_DRIVER) {
+		/* driver: "interrupt me when used passes last_idx" */
+		p = vr->event_idx ? USED_EVENT(vr) : vr->avail;
+		hipc__st16(p, vr->event_idx ? vr->last_idx : 0);
+	} else {
+		/* device: "kick me when avail passes last_idx" */
+		p = vr->event_idx ? AVAIL_EVENT(vr) : vr->used;
+		hipc__st16(p, vr->event_idx ? vr->last_idx : 0);
+	}
+	hipc__cache_clean(vr->port, p, 2);
+	/* The request must be visible before we look for work that arrived
+	 * meanwhile; otherwise the peer may have published without seeing it. */
+	hipc__mb();
+	return !hipc_vring_pending(vr);
+}
+
+void hipc_vring_disable_cb(struct hipc_vring *vr)
+{
+	uint8_t *p;
+
+	vr->cb_enabled = false;
+	if (vr->event_idx)
+		return; /* the stale event index suppresses by itself */
+	if (vr->role == HIPC_VRING_DRIVER) {
+		p = vr->avail;
+		hipc__st16(p, HIPC_VRING_AVAIL_F_NO_INTERRUPT);
+	} else {
+		p = vr->used;
+		hipc__st16(p, HIPC_VRING_USED_F_NO_NOTIFY);
+	}
+	hipc__cache_clean(vr->port, p, 2);
+}

@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The simulated mailbox: a 4-deep FIFO per direction in the shared control
+ * page (the "hardware"), the core's mailbox model on top of it (software
+ * queue, not-full event), and an eventfd per direction as the interrupt.
+ *
+ * A consumer that is awake (polling) says so in ctrl->awake[side]; a
+ * producer that sees the flag set skips the eventfd write.  Before sleeping
+ * a consumer clears its flag, issues a full barrier and looks at the FIFO
+ * once more: either it sees the message, or the producer (which pushes,
+ * then issues a barrier, then reads the flag) sees the cleared flag and
+ * writes the eventfd.
+ *
+ * Several threads may wait on one link (an event loop and senders blocked
+ * for tx buffers).  Whoever drains the FIFO bumps a generation counter and
+ * wakes the others; a waiter returns at once if the generation moved since
+ * it last returned, so a doorbell consumed by another thread is never
+ * slept through.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hipc/error.h"
+#include "hipc/linux.h"
+
+#define CTRLQ_LEN 64u
+
+struct hipc_link {
+	struct hipc_sim_ctrl *ctrl;
+	unsigned side;
+	int efd_in;
+	int efd_out;
+	enum hipc_link_mode mode;
+	unsigned spin_us;
+
+	pthread_mutex_t lock;     /* the port lock (device state) */
+	pthread_mutex_t mb_lock;  /* mailbox model and FIFO consumer */
+	struct hipc_mbox mbox;
+	struct hipc_port port;
+
+	pthread_mutex_t wlock;
+	pthread_cond_t wcond;
+	uint64_t gen;             /* bumped by every drain that saw something */
+	bool draining;            /* a thread sleeps on the eventfd */
+
+	uint32_t ctrlq[CTRLQ_LEN];
+	unsigned ctrlq_head, ctrlq_count;
+	uint64_t ctrl_dropped;
+
+	struct hipc_link_stats st;
+};
+
+uint64_t hipc_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void stat_add(uint64_t *c, uint64_t n)
+{
+	__atomic_fetch_add(c, n, __ATOMIC_RELAXED);
+}
+
+static inline unsigned peer_of(const struct hipc_link *l)
+{
+	return l->side ^ 1u;
+}
+
+/* --- mailbox "hardware" ------------------------------------------------- */
+
+static int hw_put(void *hw, uint32_t msg)
+{
+	struct hipc_link *l = hw;
+
+	return hipc_shm_fifo_put(&l->ctrl->fifo[peer_of(l)], msg);
+}
+
+static int hw_get(void *hw, uint32_t *msg)
+{
+	struct hipc_link *l = hw;
+
+	return hipc_shm_fifo_get(&l->ctrl->fifo[l->side], msg);
+}
+
+static void hw_want_not_full(void *hw, bool on)
+{
+	struct hipc_link *l = hw;
+
+	__atomic_store_n(&l->ctrl->fifo[peer_of(l)].want_not_full, on ? 1u : 0u,
+			 __ATOMIC_SEQ_CST);
+	if (on)
+		stat_add(&l->st.not_full_waits, 1);
+}
+
+static const struct hipc_mbox_hw_ops link_hw_ops = {
+	.put = hw_put,
+	.get = hw_get,
+	.want_not_full = hw_want_not_full,
+};
+
+static void kick_eventfd(int fd)
+{
+	uint64_t one = 1;
+	ssize_t r;
+
+	do
+		r = write(fd, &one, sizeof(one));
+	while (r < 0 && errno == EINTR);
+	/* EAGAIN: the counter is saturated, the peer will wake anyway. */
+}
+
+/* Wake the peer unless it says it is polling. */
+static void wake_peer(struct hipc_link *l)
+{
+	/* Our FIFO write must be visible before we read its awake flag. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&l->ctrl->awake[peer_of(l)], __ATOMIC_SEQ_CST)) {
+		kick_eventfd(l->efd_out);
+		stat_add(&l->st.eventfd_writes, 1);
+	}
+}
+
+int hipc_link_send(struct hipc_link *l, uint32_t msg)
+{
+	int ret;
+
+	pthread_mutex_lock(&l->mb_lock);
+	ret = hipc_mbox_send(&l->mbox, msg);
+	pthread_mutex_unlock(&l->mb_lock);
+	if (ret == 0) {
+		stat_add(&l->st.doorbells_tx, 1);
+		wake_peer(l);
+	}
+	return ret;
+}
+
+/* Read everything waiting.  Returns messages read or -HIPC_EIO. */
+static int drain_fifo(struct hipc_link *l)
+{
+	struct hipc_shm_fifo *in = &l->ctrl->fifo[l->side];
+	int n = 0, ret = 0;
+	uint32_t msg;
+
+	pthread_mutex_lock(&l->mb_lock);
+	/* At most a FIFO's worth per pass, and a few passes: a peer that
+	 * keeps writing cannot hold us here. */
+	for (unsigned i = 0; i < 4u * HIPC_MBOX_HW_DEPTH; i++) {
+		ret = hipc_mbox_recv(&l->mbox, &msg);
+		if (ret)
+			break;
+		n++;
+		if (hipc_mbox_is_ctrl(msg)) {
+			if (l->ctrlq_count == CTRLQ_LEN) {
+				l->ctrl_dropped++;
+			} else {
+				l->ctrlq[(l->ctrlq_head + l->ctrlq_count) %
+					 CTRLQ_LEN] = msg;
+				l->ctrlq_count++;
+			}
+		}
+	}
+	/* The peer may wait for room in this FIFO. */
+	if (n && __atomic_exchange_n(&in->want_not_full, 0u, __ATOMIC_SEQ_CST)) {
+		kick_eventfd(l->efd_out);
+		stat_add(&l->st.eventfd_writes, 1);
+	}
+	/* And we may have messages waiting for room in the other one. */
+	if (l->mbox.q_count && hipc_mbox_tx_ready(&l->mbox) == 0)
+		wake_peer(l);
+	pthread_mutex_unlock(&l->mb_lock);
+	if (n)
+		stat_add(&l->st.doorbells_rx, (uint64_t)n);
+	if (ret == -HIPC_EIO)
+		return -HIPC_EIO;
+	return n;
+}
+
+static void clear_eventfd(struct hipc_link *l)
+{
+	uint64_t v;
+	ssize_t r;
+
+	do
+		r = read(l->efd_in, &v, sizeof(v));
+	while (r < 0 && errno == EINTR);
+}
+
+static void bump_gen(struct hipc_link *l)
+{
+	pthread_mutex_lock(&l->wlock);
+	l->gen++;
+	pthread_cond_broadcast(&l->wcond);
+	pthread_mutex_unlock(&l->wlock);
+}
+
+int hipc_link_drain(struct hipc_link *l, void (*on_ctrl)(void *, uint32_t),
+		    void *arg)
+{
+	int n;
+
+	clear_eventfd(l);
+	n = drain_fifo(l);
+	if (n > 0)
+		bump_gen(l);
+	for (;;) {
+		uint32_t msg;
+
+		pthread_mutex_lock(&l->mb_lock);
+		if (!l->ctrlq_count) {
+			pthread_mutex_unlock(&l->mb_lock);
+			break;
+		}
+		msg = l->ctrlq[l->ctrlq_head];
+		l->ctrlq_head = (l->ctrlq_head + 1u) % CTRLQ_LEN;
+		l->ctrlq_count--;
+		pthread_mutex_unlock(&l->mb_lock);
+		if (on_ctrl)
+			on_ctrl(arg, msg);
+	}
+	return n;
+}
+
+/* --- waiting ------------------------------------------------------------ */
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+	__asm__ volatile("yield");
+#endif
+}
+
+static __thread struct {
+	const struct hipc_link *link;
+	uint64_t gen;
+} seen;
+
+static void set_awake(struct hipc_link *l, bool on)
+{
+	__atomic_store_n(&l->ctrl->awake[l->side], on ? 1u : 0u,
+			 __ATOMIC_SEQ_CST);
+}
+
+static bool fifo_has_work(struct hipc_link *l)
+{
+	return hipc_shm_fifo_count(&l->ctrl->fifo[l->side]) != 0;
+}
+
+/* Sleep on the eventfd until @deadline (0: none); returns -ETIMEDOUT or 0. */
+static int sleep_eventfd(struct hipc_link *l, uint64_t deadline,
+			 bool (*may_sleep)(void *), void *arg)
+{
+	struct pollfd pfd = { .fd = l->efd_in, .events = POLLIN };
+	int timeout_ms = -1, r;
+
+	if (l->mode == HIPC_LINK_ADAPTIVE || l->mode == HIPC_LINK_POLL) {
+		/* Spin while awake: the peer skips the syscall. */
+		uint64_t until = l->mode == HIPC_LINK_POLL
+					 ? (deadline ? deadline : UINT64_MAX)
+					 : hipc_now_ns() + (uint64_t)l->spin_us * 1000u;
+
+		if (deadline && until > deadline)
+			until = deadline;
+		set_awake(l, true);
+		for (unsigned i = 0;; i++) {
+			if (fifo_has_work(l))
+				return 0;
+			/* Now and then ask the caller too: it may have work
+			 * that needs no doorbell, or want to stop. */
+			if ((i & 1023u) == 0 && may_sleep && !may_sleep(arg))
+				return 0;
+			if (hipc_now_ns() >= until)
+				break;
+			cpu_relax();
+		}
+		if (l->mode == HIPC_LINK_POLL)
+			return -HIPC_ETIMEDOUT;
+	}
+	set_awake(l, false);
+	/* Flag cleared before the last look (see the top of the file). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (fifo_has_work(l) || (may_sleep && !may_sleep(arg))) {
+		r = 0;
+		goto out;
+	}
+	if (deadline) {
+		uint64_t now = hipc_now_ns();
+
+		if (now >= deadline) {
+			r = -HIPC_ETIMEDOUT;
+			goto out;
+		}
+		timeout_ms = (int)((deadline - now + 999999u) / 1000000u);
+	}
+	stat_add(&l->st.sleeps, 1);
+	do
+		r = poll(&pfd, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	r = r == 0 ? -HIPC_ETIMEDOUT : 0;
+out:
+	if (l->mode != HIPC_LINK_IRQ)
+		set_awake(l, true);
+	return r;
+}
+
+int hipc_link_wait(struct hipc_link *l, uint64_t deadline,
+		   bool (*may_sleep)(void *), void *arg)
+{
+	int ret;
+
+	pthread_mutex_lock(&l->wlock);
+	if (seen.link != l || seen.gen != l->gen) {
+		/* Something was drained since this thread last looked. */
+		seen.link = l;
+		seen.gen = l->gen;
+		pthread_mutex_unlock(&l->wlock);
+		return 0;
+	}
+	if (l->draining) {
+		/* Another thread sleeps on the eventfd; it will bump gen. */
+		struct timespec ts;
+
+		if (deadline) {
+			ts.tv_sec = (time_t)(deadline / 1000000000u);
+			ts.tv_nsec = (long)(deadline % 1000000000u);
+		}
+		ret = 0;
+		while (l->draining && seen.gen == l->gen && ret == 0) {
+			if (deadline)
+				ret = pthread_cond_timedwait(&l->wcond, &l->wlock,
+							     &ts);
+			else
+				ret = pthread_cond_wait(&l->wcond, &l->wlock);
+		}
+		seen.gen = l->gen;
+		pthread_mutex_unlock(&l->wlock);
+		return ret == ETIMEDOUT ? -HIPC_ETIMEDOUT : 0;
+	}
+	l->draining = true;
+	pthread_mutex_unlock(&l->wlock);
+
+	ret = sleep_eventfd(l, deadline, may_sleep, arg);
+	clear_eventfd(l);
+	if (drain_fifo(l) == -HIPC_EIO)
+		ret = -HIPC_EIO;
+
+	pthread_mutex_lock(&l->wlock);
+	l->draining = false;
+	l->gen++;
+	seen.gen = l->gen;
+	pthread_cond_broadcast(&l->wcond);
+	pthread_mutex_unlock(&l->wlock);
+	return ret;
+}
+
+/* --- the port ------------------------------------------------------------ */
+
+static void port_lock(void *ctx)
+{
+	pthread_mutex_lock(&((struct hipc_link *)ctx)->lock);
+}
+
+static void port_unlock(void *ctx)
+{
+	pthread_mutex_unlock(&((struct hipc_link *)ctx)->lock);
+}
+
+static int port_notify(void *ctx, uint32_t notifyid)
+{
+	return hipc_link_send(ctx, notifyid);
+}
+
+static int port_wait(void *ctx, uint64_t deadline)
+{
+	return hipc_link_wait(ctx, deadline, NULL, NULL);
+}
+
+static uint64_t port_now(void *ctx)
+{
+	(void)ctx;
+	return hipc_now_ns();
+}
+
+static const struct hipc_port_ops link_port_ops = {
+	.lock = port_lock,
+	.unlock = port_unlock,
+	.notify = port_notify,
+	.wait = port_wait,
+	.now_ns = port_now,
+};
+
+struct hipc_link *hipc_link_new(struct hipc_sim_ctrl *ctrl, unsigned side,
+				int efd_in, int efd_out,
+				enum hipc_link_mode mode, unsigned spin_us)
+{
+	struct hipc_link *l;
+
+	if (!ctrl || side > 1 || efd_in < 0 || efd_out < 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return NULL;
+	l->ctrl = ctrl;
+	l->side = side;
+	l->efd_in = efd_in;
+	l->efd_out = efd_out;
+	pthread_mutex_init(&l->lock, NULL);
+	pthread_mutex_init(&l->mb_lock, NULL);
+	pthread_mutex_init(&l->wlock, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&l->wcond, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	hipc_mbox_init(&l->mbox, &link_hw_ops, l);
+	l->port.ops = &link_port_ops;
+	l->port.ctx = l;
+	hipc_link_set_mode(l, mode, spin_us);
+	return l;
+}
+
+void hipc_link_free(struct hipc_link *l)
+{
+	if (!l)
+		return;
+	if (l->ctrl)
+		__atomic_store_n(&l->ctrl->awake[l->side], 0u, __ATOMIC_SEQ_CST);
+	close(l->efd_in);
+	close(l->efd_out);
+	pthread_mutex_destroy(&l->lock);
+	pthread_mutex_destroy(&l->mb_lock);
+	pthread_mutex_destroy(&l->wlock);
+	pthread_cond_destroy(&l->wcond);
+	free(l);
+}
+
+const struct hipc_port *hipc_link_port(struct hipc_link *l)
+{
+	return &l->port;
+}
+
+int hipc_link_fd(const struct hipc_link *l)
+{
+	return l->efd_in;
+}
+
+void hipc_link_set_mode(struct hipc_link *l, enum hipc_link_mode mode,
+			unsigned spin_us)
+{
+	l->mode = mode;
+	l->spin_us = spin_us ? spin_us : 50;
+	/* IRQ mode: every doorbell is an interrupt (eventfd write); the
+	 * other modes advertise "awake" while not sleeping. */
+	set_awake(l, mode != HIPC_LINK_IRQ);
+}
+
+void hipc_link_get_stats(const struct hipc_link *l, struct hipc_link_stats *st)
+{
+	st->doorbells_tx = __atomic_load_n(&l->st.doorbells_tx, __ATOMIC_RELAXED);
+	st->doorbells_rx = __atomic_load_n(&l->st.doorbells_rx, __ATOMIC_RELAXED);
+	st->eventfd_writes =
+		__atomic_load_n(&l->st.eventfd_writes, __ATOMIC_RELAXED);
+	st->sleeps = __atomic_load_n(&l->st.sleeps, __ATOMIC_RELAXED);
+	st->not_full_waits =
+		__atomic_load_n(&l->st.not_full_waits, __ATOMIC_RELAXED);
+}

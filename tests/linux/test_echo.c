@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Two processes: this host and firmware/echo.  Every message carries a
+ * sequence number and a pattern derived from it; every echo is checked.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "sim_util.h"
+
+struct rx_state {
+	uint64_t next_seq;
+	uint64_t received;
+	uint64_t bytes;
+	int bad;
+};
+
+static void fill(uint8_t *p, size_t len, uint64_t seq)
+{
+	size_t i = 0;
+
+	for (; i < len && i < 8; i++)
+		p[i] = (uint8_t)(seq >> (8 * i));
+	for (; i < len; i++)
+		p[i] = (uint8_t)(seq * 31u + i);
+}
+
+/* Message @seq is (seq % 496) + 1 bytes long (1..496), or 8 at least. */
+static size_t len_of(uint64_t seq)
+{
+	size_t l = (size_t)(seq % 496u) + 1u;
+
+	return l < 8 ? 8 : l;
+}
+
+static int on_echo(struct hipc_rpmsg_ept *ept, void *data, size_t len,
+		   uint32_t src, void *priv)
+{
+	struct rx_state *st = priv;
+	uint8_t want[512];
+	uint64_t seq = 0;
+
+	(void)ept;
+	(void)src;
+	for (size_t i = 0; i < 8 && i < len; i++)
+		seq |= (uint64_t)((uint8_t *)data)[i] << (8 * i);
+	if (seq != st->next_seq || len != len_of(seq)) {
+		if (!st->bad)
+			printf("bad echo: seq %llu (want %llu), len %zu\n",
+			       (unsigned long long)seq,
+			       (unsigned long long)st->next_seq, len);
+		st->bad++;
+	} else {
+		fill(want, len, seq);
+		if (memcmp(want, data, len) != 0)
+			st->bad++;
+	}
+	st->next_seq = seq + 1;
+	st->received++;
+	st->bytes += len;
+	return 0;
+}
+
+static void stream(enum hipc_link_mode mode, uint64_t count, unsigned window)
+{
+	struct rx_state st = { 0 };
+	struct sim_chan c;
+	uint8_t buf[512];
+	uint64_t sent = 0;
+
+	sim_boot(&c, SIM_FW("echo"), "rpmsg-client-sample", mode, on_echo, &st);
+	while (st.received < count) {
+		/* Keep up to @window messages in flight. */
+		while (sent < count && sent - st.received < window) {
+			size_t len = len_of(sent);
+			int ret;
+
+			fill(buf, len, sent);
+			ret = hipc_rpmsg_send_timeout(&c.ept, buf, len, 5000);
+			if (ret != (int)len)
+				printf("send %llu: %s\n",
+				       (unsigned long long)sent,
+				       hipc_strerror(ret));
+			CHECK_EQ(ret, (int)len);
+			sent++;
+		}
+		CHECK(hipc_rproc_run(c.rp, 1000) >= 0);
+	}
+	CHECK_EQ(st.bad, 0);
+	CHECK_EQ(st.received, count);
+	CHECK(!hipc_rpmsg_broken(hipc_rproc_rpmsg(c.rp)));
+	sim_shutdown(&c);
+}
+
+HIPC_TEST(every_size_irq)
+{
+	stream(HIPC_LINK_IRQ, 496 * 4, 1);
+}
+
+HIPC_TEST(every_size_poll)
+{
+	stream(HIPC_LINK_POLL, 496 * 4, 64);
+}
+
+HIPC_TEST(every_size_adaptive)
+{
+	stream(HIPC_LINK_ADAPTIVE, 496 * 4, 300);
+}
+
+HIPC_TEST(million_messages)
+{
+	stream(HIPC_LINK_ADAPTIVE, 1000000, 200);
+}
+
+HIPC_TEST(oversize_is_refused)
+{
+	struct rx_state st = { 0 };
+	struct sim_chan c;
+	static uint8_t big[497];
+
+	sim_boot(&c, SIM_FW("echo"), "rpmsg-client-sample", HIPC_LINK_IRQ,
+		 on_echo, &st);
+	CHECK_EQ(hipc_rpmsg_max_payload(hipc_rproc_rpmsg(c.rp)), 496);
+	CHECK_EQ(hipc_rpmsg_send(&c.ept, big, sizeof(big)), -HIPC_EMSGSIZE);
+	/* nothing went out: the ring still gives every buffer */
+	CHECK_EQ(hipc_rproc_rpmsg(c.rp)->stats.tx_msgs, 0);
+	sim_shutdown(&c);
+}
+
+HIPC_TEST_MAIN(HIPC_CASE(every_size_irq), HIPC_CASE(every_size_poll),
+	       HIPC_CASE(every_size_adaptive), HIPC_CASE(million_messages),
+	       HIPC_CASE(oversize_is_refused))
