@@ -68,7 +68,7 @@ static inline int hipc_test_run(const struct hipc_test_case *cases,
 		printf("no test case named %s\n", argc > 1 ? argv[1] : "(any)");
 		return 1;
 	}
-	printf("%zu passed, 0 failed\n", ran);
+	printf("%lu passed, 0 failed\n", (unsigned long)ran);
 	return 0;
 }
 

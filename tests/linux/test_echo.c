@@ -112,6 +112,14 @@ HIPC_TEST(million_messages)
 	stream(HIPC_LINK_ADAPTIVE, 1000000, 200);
 }
 
+/* The host never polls except inside send: when both sides' rings are full
+ * and both are blocked in send, the host's blocking send must keep
+ * receiving so that the remote can finish its replies. */
+HIPC_TEST(both_sides_blocked_in_send)
+{
+	stream(HIPC_LINK_IRQ, 20000, 20000);
+}
+
 HIPC_TEST(oversize_is_refused)
 {
 	struct rx_state st = { 0 };
@@ -129,4 +137,5 @@ HIPC_TEST(oversize_is_refused)
 
 HIPC_TEST_MAIN(HIPC_CASE(every_size_irq), HIPC_CASE(every_size_poll),
 	       HIPC_CASE(every_size_adaptive), HIPC_CASE(million_messages),
+	       HIPC_CASE(both_sides_blocked_in_send),
 	       HIPC_CASE(oversize_is_refused))

@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,6 +37,7 @@ struct hipc_link {
 	unsigned side;
 	int efd_in;
 	int efd_out;
+	int wake_efd;             /* another thread drained: wake the sleeper */
 	enum hipc_link_mode mode;
 	unsigned spin_us;
 
@@ -193,12 +195,23 @@ static void clear_eventfd(struct hipc_link *l)
 	while (r < 0 && errno == EINTR);
 }
 
+/*
+ * A thread other than the sleeper consumed doorbells.  The sleeper sits in
+ * poll() on the eventfd whose count we just read: the kernel re-checks the
+ * count when it wakes and would put it back to sleep, so it gets its own
+ * wake-up on a private eventfd.
+ */
 static void bump_gen(struct hipc_link *l)
 {
+	bool sleeper;
+
 	pthread_mutex_lock(&l->wlock);
 	l->gen++;
+	sleeper = l->draining;
 	pthread_cond_broadcast(&l->wcond);
 	pthread_mutex_unlock(&l->wlock);
+	if (sleeper)
+		kick_eventfd(l->wake_efd);
 }
 
 int hipc_link_drain(struct hipc_link *l, void (*on_ctrl)(void *, uint32_t),
@@ -259,7 +272,10 @@ static bool fifo_has_work(struct hipc_link *l)
 static int sleep_eventfd(struct hipc_link *l, uint64_t deadline,
 			 bool (*may_sleep)(void *), void *arg)
 {
-	struct pollfd pfd = { .fd = l->efd_in, .events = POLLIN };
+	struct pollfd pfd[2] = {
+		{ .fd = l->efd_in, .events = POLLIN },
+		{ .fd = l->wake_efd, .events = POLLIN },
+	};
 	int timeout_ms = -1, r;
 
 	if (l->mode == HIPC_LINK_ADAPTIVE || l->mode == HIPC_LINK_POLL) {
@@ -303,7 +319,7 @@ static int sleep_eventfd(struct hipc_link *l, uint64_t deadline,
 	}
 	stat_add(&l->st.sleeps, 1);
 	do
-		r = poll(&pfd, 1, timeout_ms);
+		r = poll(pfd, 2, timeout_ms);
 	while (r < 0 && errno == EINTR);
 	r = r == 0 ? -HIPC_ETIMEDOUT : 0;
 out:
@@ -350,6 +366,12 @@ int hipc_link_wait(struct hipc_link *l, uint64_t deadline,
 
 	ret = sleep_eventfd(l, deadline, may_sleep, arg);
 	clear_eventfd(l);
+	{
+		uint64_t v;
+
+		/* only the sleeper reads it; EAGAIN when nobody wrote */
+		(void)!read(l->wake_efd, &v, sizeof(v));
+	}
 	if (drain_fifo(l) == -HIPC_EIO)
 		ret = -HIPC_EIO;
 
@@ -415,6 +437,11 @@ struct hipc_link *hipc_link_new(struct hipc_sim_ctrl *ctrl, unsigned side,
 	l->side = side;
 	l->efd_in = efd_in;
 	l->efd_out = efd_out;
+	l->wake_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (l->wake_efd < 0) {
+		free(l);
+		return NULL;
+	}
 	pthread_mutex_init(&l->lock, NULL);
 	pthread_mutex_init(&l->mb_lock, NULL);
 	pthread_mutex_init(&l->wlock, NULL);
@@ -441,6 +468,7 @@ void hipc_link_free(struct hipc_link *l)
 		__atomic_store_n(&l->ctrl->awake[l->side], 0u, __ATOMIC_SEQ_CST);
 	close(l->efd_in);
 	close(l->efd_out);
+	close(l->wake_efd);
 	pthread_mutex_destroy(&l->lock);
 	pthread_mutex_destroy(&l->mb_lock);
 	pthread_mutex_destroy(&l->wlock);

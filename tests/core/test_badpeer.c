@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A peer that writes anything anywhere in the shared region between any two
+ * of our operations.  Whatever it does, our side must not crash, must not
+ * touch memory outside the region (on Linux the region sits between
+ * PROT_NONE guard pages, and the suite also runs under ASan), must not
+ * hang, and must report the device broken when the protocol is violated;
+ * a second device on another region keeps working throughout.
+ */
+#include <string.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
+
+#include "pair.h"
+
+static uint8_t *region_a, *region_b;
+
+static uint8_t *guarded_region(void)
+{
+#ifdef __linux__
+	size_t pg = 4096, len = (PAIR_REGION + pg - 1) / pg * pg;
+	uint8_t *p = mmap(NULL, len + 2 * pg, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	CHECK(p != MAP_FAILED);
+	CHECK_EQ(mprotect(p, pg, PROT_NONE), 0);
+	CHECK_EQ(mprotect(p + pg + len, pg, PROT_NONE), 0);
+	/* end the region flush against the upper guard page */
+	return p + pg + len - PAIR_REGION;
+#else
+	static uint8_t mem[2][PAIR_REGION] __attribute__((aligned(64)));
+	static int n;
+
+	return mem[n++ & 1];
+#endif
+}
+
+static uint32_t rng = 12345;
+static uint32_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 17;
+	rng ^= rng << 5;
+	return rng;
+}
+
+static struct pair A, B;
+static struct hipc_rpmsg_ept a_svc, a_chan, b_svc, b_chan;
+static unsigned a_rx, b_rx;
+
+static int count_rx(struct hipc_rpmsg_ept *e, void *d, size_t l, uint32_t s,
+		    void *priv)
+{
+	(*(unsigned *)priv)++;
+	/* touch every byte we were given: ASan / guard pages catch a lie */
+	volatile uint8_t sum = 0;
+	for (size_t i = 0; i < l; i++)
+		sum += ((uint8_t *)d)[i];
+	(void)e;
+	(void)s;
+	(void)sum;
+	return 0;
+}
+
+static void up(struct pair *p, uint8_t *region, struct hipc_rpmsg_ept *svc,
+	       struct hipc_rpmsg_ept *chan, unsigned *cnt, uint32_t features)
+{
+	pair_up(p, region, features);
+	CHECK_EQ(hipc_rpmsg_ept_create(svc, &p->devc.dev, "svc",
+				       HIPC_RPMSG_ADDR_ANY, HIPC_RPMSG_ADDR_ANY,
+				       count_rx, cnt),
+		 0);
+	pair_start_device(p);
+	pair_pump(p);
+	CHECK_EQ(p->ns_created[0], 1);
+	CHECK_EQ(hipc_rpmsg_ept_create(chan, &p->drv.dev, "svc",
+				       HIPC_RPMSG_ADDR_ANY, p->ns_addr[0],
+				       count_rx, cnt),
+		 0);
+}
+
+/* B must keep working whatever happened to A. */
+static void check_b_alive(void)
+{
+	unsigned before = b_rx;
+
+	CHECK_EQ(hipc_rpmsg_trysend(&b_chan, "ok", 2), 2);
+	pair_pump(&B);
+	CHECK_EQ(b_rx, before + 1);
+	CHECK(!hipc_rpmsg_broken(&B.drv.dev));
+}
+
+static void setup_both(uint32_t features)
+{
+	if (!region_a) {
+		region_a = guarded_region();
+		region_b = guarded_region();
+	}
+	up(&A, region_a, &a_svc, &a_chan, &a_rx, features);
+	up(&B, region_b, &b_svc, &b_chan, &b_rx, features);
+}
+
+/* Offsets of the shared structures in a pair's region. */
+#define RING0 0u
+#define RING1 PAIR_RING_BYTES
+#define AVAIL(r) ((r) + 16u * PAIR_NUM)
+#define USED(r) ((r) + ((16u * PAIR_NUM + 2u * (3u + PAIR_NUM) + PAIR_ALIGN - 1u) & ~(PAIR_ALIGN - 1u)))
+#define BUFS (2u * PAIR_RING_BYTES)
+
+static void w16(uint8_t *b, size_t off, uint16_t v) { memcpy(b + off, &v, 2); }
+static void w32(uint8_t *b, size_t off, uint32_t v) { memcpy(b + off, &v, 4); }
+static void w64(uint8_t *b, size_t off, uint64_t v) { memcpy(b + off, &v, 8); }
+
+/* The device publishes one message in vring 0 honestly, then we corrupt. */
+static void device_sends_one(void)
+{
+	CHECK_EQ(hipc_rpmsg_trysendto(&a_svc, "abcd", 4, a_chan.addr), 4);
+}
+
+static void expect_a_driver_broken(void)
+{
+	CHECK_EQ(hipc_rpmsg_poll(&A.drv.dev, 0), -HIPC_EIO);
+	CHECK(hipc_rpmsg_broken(&A.drv.dev));
+	CHECK(A.drv.dev.stats.proto_errors >= 1);
+	CHECK_EQ(hipc_rpmsg_trysend(&a_chan, "x", 1), -HIPC_EIO);
+	check_b_alive();
+}
+
+HIPC_TEST(used_idx_past_num)
+{
+	setup_both(F_NS);
+	device_sends_one();
+	w16(region_a, USED(RING0) + 2, 1000);
+	expect_a_driver_broken();
+}
+
+HIPC_TEST(used_len_larger_than_buffer)
+{
+	setup_both(F_NS);
+	device_sends_one();
+	w32(region_a, USED(RING0) + 4 + 8 * 1 + 4, PAIR_BUF + 1);
+	/* entry index: the announcement took slot 0, our message slot 1 */
+	expect_a_driver_broken();
+}
+
+HIPC_TEST(used_len_shorter_than_header)
+{
+	setup_both(F_NS);
+	device_sends_one();
+	w32(region_a, USED(RING0) + 4 + 8 * 1 + 4, 15);
+	expect_a_driver_broken();
+}
+
+HIPC_TEST(header_len_past_used_len)
+{
+	setup_both(F_NS);
+	device_sends_one();
+	/* buffer 1 of the rx pool holds the message; claim 400 bytes */
+	w16(region_a, BUFS + 1 * PAIR_BUF + 12, 400);
+	expect_a_driver_broken();
+}
+
+static int hold_rx(struct hipc_rpmsg_ept *e, void *d, size_t l, uint32_t s,
+		   void *priv)
+{
+	(void)e, (void)d, (void)l, (void)s, (void)priv;
+	return HIPC_RPMSG_HOLD;
+}
+
+HIPC_TEST(used_id_not_in_flight)
+{
+	struct hipc_rpmsg_ept holder;
+
+	setup_both(F_NS);
+	CHECK_EQ(hipc_rpmsg_ept_create(&holder, &A.drv.dev, NULL, 3000,
+				       HIPC_RPMSG_ADDR_ANY, hold_rx, NULL),
+		 0);
+	/* rx descriptor 1 carries this message and stays with the driver */
+	CHECK_EQ(hipc_rpmsg_trysendto(&a_svc, "held", 4, 3000), 4);
+	pair_pump(&A);
+	/* the device claims to return descriptor 1 again */
+	w32(region_a, USED(RING0) + 4 + 8 * 2, 1);
+	w32(region_a, USED(RING0) + 4 + 8 * 2 + 4, 20);
+	w16(region_a, USED(RING0) + 2, 3);
+	expect_a_driver_broken();
+}
+
+HIPC_TEST(device_side_descriptor_outside_region)
+{
+	setup_both(F_NS);
+	CHECK_EQ(hipc_rpmsg_trysend(&a_chan, "hi", 2), 2);
+	/* descriptor 0 of vring 1 now points just below the region */
+	w64(region_a, RING1, A.reg.da - 8);
+	CHECK_EQ(hipc_rpmsg_poll(&A.devc.dev, 0), -HIPC_EIO);
+	CHECK(hipc_rpmsg_broken(&A.devc.dev));
+	check_b_alive();
+}
+
+HIPC_TEST(device_side_avail_idx_past_num)
+{
+	setup_both(F_NS);
+	w16(region_a, AVAIL(RING1) + 2, PAIR_NUM + 5);
+	CHECK_EQ(hipc_rpmsg_poll(&A.devc.dev, 0), -HIPC_EIO);
+	check_b_alive();
+}
+
+HIPC_TEST(ns_name_without_nul_is_terminated)
+{
+	uint8_t msg[40];
+
+	setup_both(F_NS);
+	memset(msg, 'N', 32);
+	w32(msg, 32, 1500);
+	w32(msg, 36, 0);
+	CHECK_EQ(hipc_rpmsg_send_offchannel(&a_svc, 1500, HIPC_RPMSG_NS_ADDR,
+					    msg, sizeof(msg)),
+		 40);
+	pair_pump(&A);
+	CHECK_EQ(A.ns_created[0], 2);
+	CHECK_EQ(strlen(A.ns_name[0]), 31);
+	CHECK_EQ(A.ns_addr[0], 1500);
+	CHECK(!hipc_rpmsg_broken(&A.drv.dev));
+	/* a short NS message is dropped and counted, not fatal */
+	CHECK_EQ(hipc_rpmsg_send_offchannel(&a_svc, 1500, HIPC_RPMSG_NS_ADDR,
+					    msg, 39),
+		 39);
+	pair_pump(&A);
+	CHECK_EQ(A.ns_created[0], 2);
+	CHECK(A.drv.dev.stats.proto_errors >= 1);
+	CHECK(!hipc_rpmsg_broken(&A.drv.dev));
+}
+
+/*
+ * The fuzz loop: random honest traffic in both directions, and between
+ * operations random writes anywhere in A's region (biased towards the
+ * fields that matter).  When A breaks, it is set up again.  B is checked
+ * every round.
+ */
+static void scribble(uint8_t *r)
+{
+	static const uint32_t hot[] = {
+		AVAIL(RING0) + 2, USED(RING0) + 2, AVAIL(RING1) + 2,
+		USED(RING1) + 2,  USED(RING0) + 4, USED(RING0) + 8,
+		USED(RING1) + 4,  USED(RING1) + 8, AVAIL(RING1) + 4,
+		AVAIL(RING0) + 4, RING1,           RING1 + 8,
+		RING1 + 12,       RING0,           RING0 + 8,
+		BUFS + 12,        BUFS + PAIR_BUF + 12,
+	};
+	uint32_t off, v = rnd();
+
+	if (rnd() & 1)
+		off = hot[rnd() % (sizeof(hot) / sizeof(hot[0]))] +
+		      (rnd() % 4) * 8u;
+	else
+		off = rnd() % (PAIR_REGION - 8);
+	switch (rnd() % 4) {
+	case 0:
+		r[off] = (uint8_t)v;
+		break;
+	case 1:
+		w16(r, off & ~1u, (uint16_t)v);
+		break;
+	case 2:
+		w32(r, off & ~3u, v % 3 ? v : v % (PAIR_NUM + 3));
+		break;
+	default:
+		w64(r, off & ~7u, ((uint64_t)v << 32) | rnd());
+		break;
+	}
+}
+
+static void fuzz(uint32_t features, unsigned rounds)
+{
+	unsigned breaks = 0;
+	uint8_t buf[PAIR_BUF];
+
+	setup_both(features);
+	for (unsigned i = 0; i < rounds; i++) {
+		size_t len = rnd() % 497;
+
+		memset(buf, (int)i, len);
+		switch (rnd() % 5) {
+		case 0:
+			(void)hipc_rpmsg_trysend(&a_chan, buf, len);
+			break;
+		case 1:
+			(void)hipc_rpmsg_trysendto(&a_svc, buf, len, a_chan.addr);
+			break;
+		case 2:
+			(void)hipc_rpmsg_poll(&A.drv.dev, 0);
+			break;
+		case 3:
+			(void)hipc_rpmsg_poll(&A.devc.dev, 0);
+			break;
+		default: {
+			void *p;
+			uint32_t max;
+
+			if (hipc_rpmsg_get_tx_buffer(&A.drv.dev, &p, &max, 0) == 0)
+				(void)hipc_rpmsg_send_nocopy(&a_chan,
+							     HIPC_RPMSG_ADDR_ANY,
+							     p, max / 2);
+			break;
+		}
+		}
+		for (unsigned k = rnd() % 3; k; k--)
+			scribble(region_a);
+		if (hipc_rpmsg_broken(&A.drv.dev)) {
+			/* sticky: nothing more goes through */
+			CHECK_EQ(hipc_rpmsg_poll(&A.drv.dev, 0), -HIPC_EIO);
+			breaks++;
+			up(&A, region_a, &a_svc, &a_chan, &a_rx, features);
+		} else if (hipc_rpmsg_broken(&A.devc.dev)) {
+			up(&A, region_a, &a_svc, &a_chan, &a_rx, features);
+		}
+		if (i % 64 == 0)
+			check_b_alive();
+	}
+	/* the adversary is strong enough to break the driver many times */
+	CHECK(breaks > rounds / 200);
+	printf("fuzz: %u rounds, driver broken and recovered %u times\n",
+	       rounds, breaks);
+}
+
+HIPC_TEST(scribbler_plain)
+{
+	fuzz(F_NS, 300000);
+}
+
+HIPC_TEST(scribbler_event_idx)
+{
+	fuzz(F_NS | F_EVT, 300000);
+}
+
+HIPC_TEST_MAIN(HIPC_CASE(used_idx_past_num), HIPC_CASE(used_len_larger_than_buffer),
+	       HIPC_CASE(used_len_shorter_than_header),
+	       HIPC_CASE(header_len_past_used_len),
+	       HIPC_CASE(used_id_not_in_flight),
+	       HIPC_CASE(device_side_descriptor_outside_region),
+	       HIPC_CASE(device_side_avail_idx_past_num),
+	       HIPC_CASE(ns_name_without_nul_is_terminated),
+	       HIPC_CASE(scribbler_plain), HIPC_CASE(scribbler_event_idx))

@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* rpmsg in both roles over one region: one driver, one device, one thread. */
+#include <string.h>
+
+#include "pair.h"
+
+static uint8_t region[PAIR_REGION] __attribute__((aligned(64)));
+static struct pair P;
+
+struct inbox {
+	unsigned count;
+	uint32_t last_src;
+	size_t last_len;
+	uint8_t last[PAIR_BUF];
+	int hold;          /* return HIPC_RPMSG_HOLD */
+	void *held[PAIR_NUM];
+	unsigned nheld;
+	int unbound;
+	struct hipc_rpmsg_ept *echo_from; /* device: echo back through this */
+};
+
+static int rx(struct hipc_rpmsg_ept *ept, void *data, size_t len, uint32_t src,
+	      void *priv)
+{
+	struct inbox *in = priv;
+
+	in->count++;
+	in->last_src = src;
+	in->last_len = len;
+	memcpy(in->last, data, len);
+	if (in->echo_from)
+		CHECK_EQ(hipc_rpmsg_trysendto(in->echo_from, data, len, src),
+			 (int)len);
+	if (in->hold) {
+		in->held[in->nheld++] = data;
+		return HIPC_RPMSG_HOLD;
+	}
+	(void)ept;
+	return 0;
+}
+
+static void unbind(struct hipc_rpmsg_ept *ept)
+{
+	((struct inbox *)ept->priv)->unbound++;
+}
+
+static struct hipc_rpmsg_ept svc, chan;
+static struct inbox svc_in, chan_in;
+
+/* Device announces "svc"; driver binds a channel to it. */
+static void up(uint32_t features)
+{
+	pair_up(&P, region, features);
+	memset(&svc_in, 0, sizeof(svc_in));
+	memset(&chan_in, 0, sizeof(chan_in));
+	CHECK_EQ(hipc_rpmsg_ept_create(&svc, &P.devc.dev, "svc",
+				       HIPC_RPMSG_ADDR_ANY, HIPC_RPMSG_ADDR_ANY,
+				       rx, &svc_in),
+		 0);
+	CHECK_EQ(svc.addr, 1024);
+	pair_start_device(&P);
+	pair_pump(&P);
+	CHECK_EQ(P.ns_created[0], 1);
+	CHECK(!strcmp(P.ns_name[0], "svc"));
+	CHECK_EQ(P.ns_addr[0], svc.addr);
+	CHECK_EQ(hipc_rpmsg_ept_create(&chan, &P.drv.dev, "svc",
+				       HIPC_RPMSG_ADDR_ANY, P.ns_addr[0], rx,
+				       &chan_in),
+		 0);
+	chan.unbind = unbind;
+}
+
+static void fill(uint8_t *b, size_t n, unsigned seed)
+{
+	for (size_t i = 0; i < n; i++)
+		b[i] = (uint8_t)(seed * 7u + i);
+}
+
+static void every_size(uint32_t features)
+{
+	uint8_t buf[PAIR_BUF];
+
+	up(features);
+	svc_in.echo_from = &svc;
+	for (size_t len = 0; len <= 496; len++) {
+		fill(buf, len, (unsigned)len);
+		CHECK_EQ(hipc_rpmsg_send(&chan, buf, len), (int)len);
+		pair_pump(&P);
+		CHECK_EQ(svc_in.last_len, len);
+		CHECK_EQ(svc_in.last_src, chan.addr);
+		CHECK(memcmp(svc_in.last, buf, len) == 0);
+		CHECK_EQ(chan_in.last_len, len);
+		CHECK_EQ(chan_in.last_src, svc.addr);
+		CHECK(memcmp(chan_in.last, buf, len) == 0);
+	}
+	CHECK_EQ(svc_in.count, 497);
+	CHECK_EQ(chan_in.count, 497);
+	CHECK(!hipc_rpmsg_broken(&P.drv.dev) && !hipc_rpmsg_broken(&P.devc.dev));
+}
+
+HIPC_TEST(every_size_both_ways)
+{
+	every_size(F_NS);
+}
+
+HIPC_TEST(every_size_event_idx)
+{
+	every_size(F_NS | F_EVT);
+}
+
+HIPC_TEST(oversize_refused_both_roles)
+{
+	static uint8_t big[PAIR_BUF];
+
+	up(F_NS);
+	CHECK_EQ(hipc_rpmsg_max_payload(&P.drv.dev), PAIR_BUF - 16);
+	CHECK_EQ(hipc_rpmsg_send(&chan, big, PAIR_BUF - 15), -HIPC_EMSGSIZE);
+	CHECK_EQ(hipc_rpmsg_sendto(&svc, big, PAIR_BUF - 15, chan.addr),
+		 -HIPC_EMSGSIZE);
+	CHECK_EQ(P.drv.dev.stats.tx_msgs, 0);
+	CHECK_EQ(P.devc.dev.stats.tx_msgs, 1); /* the announcement only */
+}
+
+HIPC_TEST(bad_addresses_refused)
+{
+	struct hipc_rpmsg_ept e, e2;
+	uint8_t b[4] = { 0 };
+
+	up(F_NS);
+	CHECK_EQ(hipc_rpmsg_ept_create(&e, &P.drv.dev, NULL, HIPC_RPMSG_ADDR_ANY,
+				       HIPC_RPMSG_ADDR_ANY, rx, &chan_in),
+		 0);
+	CHECK_EQ(hipc_rpmsg_send(&e, b, 4), -HIPC_EINVAL); /* no dst */
+	CHECK_EQ(hipc_rpmsg_ept_create(&e2, &P.drv.dev, NULL, chan.addr, 5, rx,
+				       NULL),
+		 -HIPC_EEXIST);
+	CHECK_EQ(hipc_rpmsg_ept_create(&e2, &P.drv.dev, NULL, HIPC_RPMSG_NS_ADDR,
+				       5, rx, NULL),
+		 -HIPC_EEXIST);
+	CHECK_EQ(hipc_rpmsg_ept_create(&e2, &P.drv.dev, NULL, 100, 5, NULL, NULL),
+		 -HIPC_EINVAL);
+	CHECK_EQ(hipc_rpmsg_ept_create(&e2, &P.drv.dev,
+				       "0123456789012345678901234567890123",
+				       100, 5, rx, NULL),
+		 -HIPC_EINVAL);
+}
+
+HIPC_TEST(send_before_start_is_not_connected)
+{
+	struct hipc_rpmsg_ept e;
+
+	pair_up(&P, region, F_NS);
+	CHECK_EQ(hipc_rpmsg_ept_create(&e, &P.devc.dev, NULL, 2000, 1024, rx,
+				       &svc_in),
+		 0);
+	CHECK_EQ(hipc_rpmsg_trysend(&e, "x", 1), -HIPC_ENOTCONN);
+}
+
+HIPC_TEST(full_ring_trysend_eagain_then_recovers)
+{
+	uint8_t b[16] = { 0 };
+	unsigned sent = 0;
+
+	up(F_NS | F_EVT);
+	/* The device does not poll: the driver's tx ring fills. */
+	while (hipc_rpmsg_trysend(&chan, b, sizeof(b)) == (int)sizeof(b))
+		sent++;
+	CHECK_EQ(sent, PAIR_NUM);
+	CHECK_EQ(hipc_rpmsg_trysend(&chan, b, sizeof(b)), -HIPC_EAGAIN);
+	/* No wait op in this port: a blocking send cannot wait either. */
+	CHECK_EQ(hipc_rpmsg_send_timeout(&chan, b, sizeof(b), 10), -HIPC_EAGAIN);
+	pair_pump(&P);
+	CHECK_EQ(svc_in.count, PAIR_NUM);
+	CHECK_EQ(hipc_rpmsg_trysend(&chan, b, sizeof(b)), (int)sizeof(b));
+
+	/* And the other way: the driver does not poll, its rx ring fills. */
+	sent = 0;
+	while (hipc_rpmsg_trysendto(&svc, b, sizeof(b), chan.addr) ==
+	       (int)sizeof(b))
+		sent++;
+	CHECK_EQ(sent, PAIR_NUM);
+	pair_pump(&P);
+	CHECK_EQ(chan_in.count, PAIR_NUM);
+}
+
+HIPC_TEST(burst_costs_few_doorbells_with_event_idx)
+{
+	uint8_t b[32] = { 0 };
+	unsigned before;
+
+	up(F_NS | F_EVT);
+	pair_pump(&P);
+	before = P.drv.notifies;
+	for (int i = 0; i < 50; i++)
+		CHECK_EQ(hipc_rpmsg_trysend(&chan, b, sizeof(b)), (int)sizeof(b));
+	/* The device has not looked since it last armed its event index: the
+	 * whole burst costs one doorbell. */
+	CHECK_EQ(P.drv.notifies - before, 1);
+	pair_pump(&P);
+	CHECK_EQ(svc_in.count, 50);
+}
+
+HIPC_TEST(zero_copy_tx_both_roles)
+{
+	void *p;
+	uint32_t max;
+
+	up(F_NS);
+	CHECK_EQ(hipc_rpmsg_get_tx_buffer(&P.drv.dev, &p, &max, 0), 0);
+	CHECK_EQ(max, PAIR_BUF - 16);
+	CHECK_EQ(hipc_rpmsg_send_nocopy(&chan, HIPC_RPMSG_ADDR_ANY, p, max + 1),
+		 -HIPC_EMSGSIZE);
+	memcpy(p, "hello", 5);
+	CHECK_EQ(hipc_rpmsg_send_nocopy(&chan, HIPC_RPMSG_ADDR_ANY, p, 5), 5);
+	CHECK_EQ(hipc_rpmsg_send_nocopy(&chan, HIPC_RPMSG_ADDR_ANY, p, 5),
+		 -HIPC_EINVAL); /* not ours any more */
+	pair_pump(&P);
+	CHECK_EQ(svc_in.last_len, 5);
+	CHECK(!memcmp(svc_in.last, "hello", 5));
+
+	/* device role, including release and reuse */
+	CHECK_EQ(hipc_rpmsg_get_tx_buffer(&P.devc.dev, &p, &max, 0), 0);
+	CHECK_EQ(hipc_rpmsg_release_tx(&P.devc.dev, p), 0);
+	CHECK_EQ(hipc_rpmsg_release_tx(&P.devc.dev, p), -HIPC_EINVAL);
+	CHECK_EQ(hipc_rpmsg_get_tx_buffer(&P.devc.dev, &p, &max, 0), 0);
+	memcpy(p, "world!", 6);
+	CHECK_EQ(hipc_rpmsg_send_nocopy(&svc, chan.addr, p, 6), 6);
+	pair_pump(&P);
+	CHECK_EQ(chan_in.last_len, 6);
+	CHECK(!memcmp(chan_in.last, "world!", 6));
+	/* reservations are bounded on the device */
+	for (unsigned i = 0; i < HIPC_RPMSG_ZC_SLOTS; i++)
+		CHECK_EQ(hipc_rpmsg_get_tx_buffer(&P.devc.dev, &p, &max, 0), 0);
+	CHECK_EQ(hipc_rpmsg_get_tx_buffer(&P.devc.dev, &p, &max, 0),
+		 -HIPC_EBUSY);
+}
+
+HIPC_TEST(rx_hold_and_release_both_roles)
+{
+	uint8_t b[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+
+	up(F_NS);
+	svc_in.hold = 1;
+	chan_in.hold = 1;
+	for (int i = 0; i < 3; i++) {
+		CHECK_EQ(hipc_rpmsg_trysend(&chan, b, 8), 8);
+		CHECK_EQ(hipc_rpmsg_trysendto(&svc, b, 8, chan.addr), 8);
+	}
+	pair_pump(&P);
+	CHECK_EQ(svc_in.nheld, 3);
+	CHECK_EQ(chan_in.nheld, 3);
+	/* held payloads stay intact while further traffic flows */
+	svc_in.hold = chan_in.hold = 0;
+	for (int i = 0; i < 200; i++) {
+		CHECK_EQ(hipc_rpmsg_trysend(&chan, "zz", 2), 2);
+		pair_pump(&P);
+	}
+	for (unsigned i = 0; i < 3; i++) {
+		CHECK(!memcmp(svc_in.held[i], b, 8));
+		CHECK(!memcmp(chan_in.held[i], b, 8));
+		CHECK_EQ(hipc_rpmsg_release_rx(&P.devc.dev, svc_in.held[i]), 0);
+		CHECK_EQ(hipc_rpmsg_release_rx(&P.drv.dev, chan_in.held[i]), 0);
+	}
+	CHECK_EQ(hipc_rpmsg_release_rx(&P.drv.dev, chan_in.held[0]),
+		 -HIPC_EINVAL);
+	/* every buffer is back: a full ring's worth goes through */
+	for (unsigned i = 0; i < PAIR_NUM; i++)
+		CHECK_EQ(hipc_rpmsg_trysendto(&svc, b, 8, chan.addr), 8);
+	pair_pump(&P);
+}
+
+HIPC_TEST(thousands_of_endpoints)
+{
+	static struct hipc_rpmsg_ept many[3000];
+	static struct inbox in;
+	uint8_t b[4] = { 9, 9, 9, 9 };
+
+	up(F_NS);
+	memset(&in, 0, sizeof(in));
+	for (unsigned i = 0; i < 3000; i++)
+		CHECK_EQ(hipc_rpmsg_ept_create(&many[i], &P.devc.dev, NULL,
+					       HIPC_RPMSG_ADDR_ANY,
+					       HIPC_RPMSG_ADDR_ANY, rx, &in),
+			 0);
+	CHECK_EQ(many[2999].addr, 1025 + 2999);
+	CHECK(hipc_rpmsg_lookup(&P.devc.dev, many[1234].addr) == &many[1234]);
+	CHECK_EQ(hipc_rpmsg_sendto(&chan, b, 4, many[2500].addr), 4);
+	pair_pump(&P);
+	CHECK_EQ(in.count, 1);
+	for (unsigned i = 0; i < 3000; i += 2)
+		hipc_rpmsg_ept_destroy(&many[i]);
+	CHECK(hipc_rpmsg_lookup(&P.devc.dev, many[1234].addr) == NULL);
+	CHECK(hipc_rpmsg_lookup(&P.devc.dev, many[1235].addr) == &many[1235]);
+	/* a message to a destroyed endpoint is dropped and counted */
+	CHECK_EQ(hipc_rpmsg_sendto(&chan, b, 4, many[0].addr), 4);
+	pair_pump(&P);
+	CHECK_EQ(P.devc.dev.stats.rx_dropped, 1);
+}
+
+HIPC_TEST(destroy_announces_and_unbinds)
+{
+	up(F_NS);
+	hipc_rpmsg_ept_destroy(&svc);
+	pair_pump(&P);
+	CHECK_EQ(P.ns_destroyed[0], 1);
+	CHECK_EQ(chan_in.unbound, 1);
+}
+
+HIPC_TEST(deinit_unbinds_every_endpoint)
+{
+	up(F_NS);
+	svc.unbind = unbind;
+	hipc_rpmsg_dev_deinit(&P.drv.dev);
+	CHECK_EQ(chan_in.unbound, 1);
+	CHECK(chan.dev == NULL);
+	hipc_rpmsg_dev_deinit(&P.devc.dev);
+	CHECK_EQ(svc_in.unbound, 1);
+}
+
+HIPC_TEST(no_name_service_without_feature)
+{
+	struct hipc_rpmsg_ept e;
+
+	pair_up(&P, region, 0);
+	CHECK_EQ(hipc_rpmsg_ept_create(&e, &P.devc.dev, "quiet",
+				       HIPC_RPMSG_ADDR_ANY, 1024, rx, &svc_in),
+		 0);
+	pair_start_device(&P);
+	pair_pump(&P);
+	CHECK_EQ(P.ns_created[0], 0);
+	CHECK(hipc_rpmsg_lookup(&P.drv.dev, HIPC_RPMSG_NS_ADDR) == NULL);
+	CHECK_EQ(hipc_rpmsg_ept_announce(&e), -HIPC_ENOTSUP);
+}
+
+HIPC_TEST(ns_announce_from_driver_role)
+{
+	struct hipc_rpmsg_ept e;
+
+	up(F_NS);
+	CHECK_EQ(hipc_rpmsg_ept_create(&e, &P.drv.dev, "from-linux",
+				       HIPC_RPMSG_ADDR_ANY, HIPC_RPMSG_ADDR_ANY,
+				       rx, &chan_in),
+		 0);
+	pair_pump(&P);
+	CHECK_EQ(P.ns_created[1], 0); /* the driver does not announce by itself */
+	CHECK_EQ(hipc_rpmsg_ept_announce(&e), 0);
+	pair_pump(&P);
+	CHECK_EQ(P.ns_created[1], 1);
+	CHECK(!strcmp(P.ns_name[1], "from-linux"));
+}
+
+HIPC_TEST_MAIN(HIPC_CASE(every_size_both_ways), HIPC_CASE(every_size_event_idx),
+	       HIPC_CASE(oversize_refused_both_roles),
+	       HIPC_CASE(bad_addresses_refused),
+	       HIPC_CASE(send_before_start_is_not_connected),
+	       HIPC_CASE(full_ring_trysend_eagain_then_recovers),
+	       HIPC_CASE(burst_costs_few_doorbells_with_event_idx),
+	       HIPC_CASE(zero_copy_tx_both_roles),
+	       HIPC_CASE(rx_hold_and_release_both_roles),
+	       HIPC_CASE(thousands_of_endpoints),
+	       HIPC_CASE(destroy_announces_and_unbinds),
+	       HIPC_CASE(deinit_unbinds_every_endpoint),
+	       HIPC_CASE(no_name_service_without_feature),
+	       HIPC_CASE(ns_announce_from_driver_role))

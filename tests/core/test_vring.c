@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Split vring, both roles over one region, single-threaded. */
+#include <string.h>
+
+#include "hipc/error.h"
+#include "hipc/vring.h"
+#include "hipc_test.h"
+
+#define NUM 16u
+#define ALIGN 64u
+#define BUFSZ 128u
+
+static uint8_t ring_mem[4096] __attribute__((aligned(64)));
+static uint8_t bufs[NUM * 2][BUFSZ] __attribute__((aligned(16)));
+static struct hipc_vring_slot slots[NUM];
+static struct hipc_region reg;
+static struct hipc_memmap map = { &reg, 1 };
+static struct hipc_vring drv, dev;
+
+#define DA_BASE 0x80000000u
+static uint64_t da_of(const void *p)
+{
+	return DA_BASE + (uint64_t)((const uint8_t *)p - &bufs[0][0]);
+}
+
+static void setup(bool event_idx)
+{
+	memset(ring_mem, 0xCC, sizeof(ring_mem));
+	reg.da = DA_BASE;
+	reg.va = &bufs[0][0];
+	reg.size = sizeof(bufs);
+	CHECK_EQ(hipc_vring_init(&drv, HIPC_VRING_DRIVER, ring_mem, NUM, ALIGN,
+				 slots, NULL, NULL, event_idx),
+		 0);
+	CHECK_EQ(hipc_vring_init(&dev, HIPC_VRING_DEVICE, ring_mem, NUM, ALIGN,
+				 NULL, &map, NULL, event_idx),
+		 0);
+}
+
+/* Raw views of the ring for the tests that play a misbehaving peer. */
+static uint8_t *avail(void) { return ring_mem + 16 * NUM; }
+static uint8_t *used(void)
+{
+	size_t a = 16 * NUM + 2 * (3 + NUM);
+	return ring_mem + ((a + ALIGN - 1) & ~(size_t)(ALIGN - 1));
+}
+static void w16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
+static void w32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static void w64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+
+HIPC_TEST(size_formula)
+{
+	/* vring_size(): desc 16n, avail 6+2n, pad to align, used 6+8n */
+	CHECK_EQ(hipc_vring_size(16, 64), 320 + 134);
+	CHECK_EQ(hipc_vring_size(256, 4096), 4096 + 4096 + 6 + 8 * 256);
+	CHECK_EQ(hipc_vring_size(3, 16), 0);
+	CHECK_EQ(hipc_vring_size(16, 24), 0);
+	CHECK_EQ(hipc_vring_size(65536, 16), 0);
+}
+
+HIPC_TEST(init_rejects_bad_args)
+{
+	CHECK_EQ(hipc_vring_init(&drv, HIPC_VRING_DRIVER, ring_mem, 12, ALIGN,
+				 slots, NULL, NULL, false),
+		 -HIPC_EINVAL);
+	CHECK_EQ(hipc_vring_init(&drv, HIPC_VRING_DRIVER, ring_mem + 2, NUM,
+				 ALIGN, slots, NULL, NULL, false),
+		 -HIPC_EINVAL);
+	CHECK_EQ(hipc_vring_init(&drv, HIPC_VRING_DRIVER, ring_mem, NUM, ALIGN,
+				 NULL, NULL, NULL, false),
+		 -HIPC_EINVAL);
+	CHECK_EQ(hipc_vring_init(&dev, HIPC_VRING_DEVICE, ring_mem, NUM, ALIGN,
+				 NULL, NULL, NULL, false),
+		 -HIPC_EINVAL);
+}
+
+HIPC_TEST(roundtrip_both_roles)
+{
+	setup(false);
+	for (unsigned i = 0; i < NUM; i++)
+		CHECK_EQ(hipc_vring_add(&drv, da_of(bufs[i]), BUFSZ, true,
+					bufs[i]),
+			 0);
+	CHECK_EQ(hipc_vring_add(&drv, da_of(bufs[NUM]), BUFSZ, true, bufs[NUM]),
+		 -HIPC_ENOSPC);
+	CHECK(hipc_vring_need_notify(&drv));
+	CHECK(!hipc_vring_need_notify(&drv)); /* nothing new since */
+	for (unsigned i = 0; i < NUM; i++) {
+		uint16_t head;
+		void *b;
+		uint32_t len;
+
+		CHECK_EQ(hipc_vring_get_avail(&dev, true, &head, &b, &len), 0);
+		CHECK(b == bufs[i]);
+		CHECK_EQ(len, BUFSZ);
+		memset(b, (int)i, 10 + i);
+		CHECK_EQ(hipc_vring_put_used(&dev, head, 10 + i), 0);
+	}
+	CHECK_EQ(hipc_vring_get_avail(&dev, true, &(uint16_t){ 0 },
+				      &(void *){ NULL }, &(uint32_t){ 0 }),
+		 -HIPC_EAGAIN);
+	for (unsigned i = 0; i < NUM; i++) {
+		uint32_t len = 0;
+		uint8_t *t = hipc_vring_get_used(&drv, &len);
+
+		CHECK(t == bufs[i]);
+		CHECK_EQ(len, 10 + i);
+		CHECK_EQ(t[9 + i], i);
+	}
+	CHECK(hipc_vring_get_used(&drv, NULL) == NULL);
+	CHECK(!hipc_vring_broken(&drv) && !hipc_vring_broken(&dev));
+}
+
+HIPC_TEST(indices_wrap_past_65535)
+{
+	setup(true);
+	for (unsigned i = 0; i < 70000; i++) {
+		uint16_t head;
+		void *b;
+		uint32_t len;
+		unsigned k = i % (2 * NUM);
+
+		CHECK_EQ(hipc_vring_add(&drv, da_of(bufs[k]), BUFSZ, false,
+					bufs[k]),
+			 0);
+		CHECK_EQ(hipc_vring_get_avail(&dev, false, &head, &b, &len), 0);
+		CHECK(b == bufs[k]);
+		CHECK_EQ(hipc_vring_put_used(&dev, head, 0), 0);
+		CHECK(hipc_vring_get_used(&drv, &len) == bufs[k]);
+	}
+	CHECK(!hipc_vring_broken(&drv) && !hipc_vring_broken(&dev));
+}
+
+HIPC_TEST(flags_suppress_notifications)
+{
+	setup(false);
+	hipc_vring_disable_cb(&dev); /* device: "don't kick me" */
+	CHECK_EQ(hipc_vring_add(&drv, da_of(bufs[0]), BUFSZ, true, bufs[0]), 0);
+	CHECK(!hipc_vring_need_notify(&drv));
+	CHECK(!hipc_vring_enable_cb(&dev)); /* work pending: don't sleep */
+	CHECK_EQ(hipc_vring_add(&drv, da_of(bufs[1]), BUFSZ, true, bufs[1]), 0);
+	CHECK(hipc_vring_need_notify(&drv));
+
+	hipc_vring_disable_cb(&drv); /* driver: "no interrupts" */
+	for (int i = 0; i < 2; i++) {
+		uint16_t h;
+		void *b;
+		uint32_t l;
+
+		CHECK_EQ(hipc_vring_get_avail(&dev, true, &h, &b, &l), 0);
+		CHECK_EQ(hipc_vring_put_used(&dev, h, 1), 0);
+	}
+	CHECK(!hipc_vring_need_notify(&dev));
+	CHECK(!hipc_vring_enable_cb(&drv));
+}
+
+HIPC_TEST(event_idx_one_doorbell_per_burst)
+{
+	unsigned kicks = 0;
+
+	setup(true);
+	CHECK(hipc_vring_enable_cb(&dev));
+	/* A burst of 10: only the first publish crosses the device's event
+	 * index; it has not looked since, so no more kicks. */
+	for (unsigned i = 0; i < 10; i++) {
+		CHECK_EQ(hipc_vring_add(&drv, da_of(bufs[i]), BUFSZ, true,
+					bufs[i]),
+			 0);
+		kicks += hipc_vring_need_notify(&drv);
+	}
+	CHECK_EQ(kicks, 1);
+	/* The device drains and re-arms: the next publish kicks again. */
+	for (unsigned i = 0; i < 10; i++) {
+		uint16_t h;
+		void *b;
+		uint32_t l;
+
+		CHECK_EQ(hipc_vring_get_avail(&dev, true, &h, &b, &l), 0);
+	}
+	CHECK(hipc_vring_enable_cb(&dev));
+	CHECK_EQ(hipc_vring_add(&drv, da_of(bufs[10]), BUFSZ, true, bufs[10]), 0);
+	CHECK(hipc_vring_need_notify(&drv));
+}
+
+HIPC_TEST(unget_avail_returns_same_buffer)
+{
+	uint16_t h1, h2;
+	void *b1, *b2;
+	uint32_t l;
+
+	setup(false);
+	CHECK_EQ(hipc_vring_add(&drv, da_of(bufs[3]), BUFSZ, true, bufs[3]), 0);
+	CHECK_EQ(hipc_vring_get_avail(&dev, true, &h1, &b1, &l), 0);
+	hipc_vring_unget_avail(&dev);
+	CHECK_EQ(hipc_vring_get_avail(&dev, true, &h2, &b2, &l), 0);
+	CHECK(h1 == h2 && b1 == b2);
+}
+
+/* --- a driver that breaks the protocol: the device must go broken ------- */
+
+static void expect_device_broken(void)
+{
+	uint16_t h;
+	void *b;
+	uint32_t l;
+	uint32_t before = dev.errors;
+
+	CHECK_EQ(hipc_vring_get_avail(&dev, true, &h, &b, &l), -HIPC_EIO);
+	CHECK(hipc_vring_broken(&dev));
+	CHECK_EQ(dev.errors, before + 1);
+	/* sticky */
+	CHECK_EQ(hipc_vring_get_avail(&dev, true, &h, &b, &l), -HIPC_EIO);
+	CHECK_EQ(hipc_vring_put_used(&dev, 0, 0), -HIPC_EIO);
+}
+
+static void post_one(void)
+{
+	setup(false);
+	CHECK_EQ(hipc_vring_add(&drv, da_of(bufs[0]), BUFSZ, true, bufs[0]), 0);
+}
+
+HIPC_TEST(device_rejects_avail_idx_past_num)
+{
+	post_one();
+	w16(avail() + 2, NUM + 1);
+	expect_device_broken();
+}
+
+HIPC_TEST(device_rejects_head_out_of_range)
+{
+	post_one();
+	w16(avail() + 4, NUM);
+	expect_device_broken();
+}
+
+HIPC_TEST(device_rejects_address_outside_region)
+{
+	post_one();
+	w64(ring_mem, DA_BASE + sizeof(bufs) - 8); /* runs past the end */
+	expect_device_broken();
+	post_one();
+	w64(ring_mem, DA_BASE - 16);
+	expect_device_broken();
+	post_one();
+	w64(ring_mem, UINT64_MAX - 4); /* wraps */
+	expect_device_broken();
+}
+
+HIPC_TEST(device_rejects_len_larger_than_region)
+{
+	post_one();
+	w32(ring_mem + 8, 0xFFFFFFF0u);
+	expect_device_broken();
+	post_one();
+	w32(ring_mem + 8, 0);
+	expect_device_broken();
+}
+
+HIPC_TEST(device_rejects_chains_indirect_and_direction)
+{
+	post_one();
+	w16(ring_mem + 12, HIPC_VRING_DESC_F_WRITE | HIPC_VRING_DESC_F_NEXT);
+	expect_device_broken();
+	post_one();
+	w16(ring_mem + 12, HIPC_VRING_DESC_F_WRITE | HIPC_VRING_DESC_F_INDIRECT);
+	expect_device_broken();
+	post_one();
+	w16(ring_mem + 12, 0); /* we need to write into it: must be WRITE */
+	expect_device_broken();
+}
+
+static void expect_driver_broken(void)
+{
+	uint32_t before = drv.errors;
+
+	CHECK(hipc_vring_get_used(&drv, NULL) == NULL);
+	CHECK(hipc_vring_broken(&drv));
+	CHECK_EQ(drv.errors, before + 1);
+	CHECK_EQ(hipc_vring_add(&drv, da_of(bufs[1]), BUFSZ, true, bufs[1]),
+		 -HIPC_EIO);
+}
+
+static void used_one(uint32_t id, uint32_t len)
+{
+	post_one();
+	w32(used() + 4, id);
+	w32(used() + 8, len);
+	w16(used() + 2, 1);
+}
+
+HIPC_TEST(driver_rejects_used_id_out_of_range)
+{
+	used_one(NUM, 4);
+	expect_driver_broken();
+}
+
+HIPC_TEST(driver_rejects_id_not_in_flight)
+{
+	used_one(5, 4); /* descriptor 5 was never posted */
+	expect_driver_broken();
+}
+
+HIPC_TEST(driver_rejects_len_larger_than_posted)
+{
+	used_one(0, BUFSZ + 1);
+	expect_driver_broken();
+}
+
+HIPC_TEST(driver_rejects_used_idx_past_num)
+{
+	post_one();
+	w16(used() + 2, NUM + 1);
+	expect_driver_broken();
+}
+
+HIPC_TEST(driver_rejects_double_return)
+{
+	uint32_t len;
+
+	used_one(0, 4);
+	CHECK(hipc_vring_get_used(&drv, &len) == bufs[0]);
+	/* the same id again, without it being posted again */
+	w32(used() + 12, 0);
+	w32(used() + 16, 4);
+	w16(used() + 2, 2);
+	expect_driver_broken();
+}
+
+HIPC_TEST_MAIN(HIPC_CASE(size_formula), HIPC_CASE(init_rejects_bad_args),
+	       HIPC_CASE(roundtrip_both_roles), HIPC_CASE(indices_wrap_past_65535),
+	       HIPC_CASE(flags_suppress_notifications),
+	       HIPC_CASE(event_idx_one_doorbell_per_burst),
+	       HIPC_CASE(unget_avail_returns_same_buffer),
+	       HIPC_CASE(device_rejects_avail_idx_past_num),
+	       HIPC_CASE(device_rejects_head_out_of_range),
+	       HIPC_CASE(device_rejects_address_outside_region),
+	       HIPC_CASE(device_rejects_len_larger_than_region),
+	       HIPC_CASE(device_rejects_chains_indirect_and_direction),
+	       HIPC_CASE(driver_rejects_used_id_out_of_range),
+	       HIPC_CASE(driver_rejects_id_not_in_flight),
+	       HIPC_CASE(driver_rejects_len_larger_than_posted),
+	       HIPC_CASE(driver_rejects_used_idx_past_num),
+	       HIPC_CASE(driver_rejects_double_return))
