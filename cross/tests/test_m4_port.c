@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The bare-metal port on a real (emulated) Cortex-M4: the critical section,
+ * the mailbox path through a register write and an interrupt, SysTick time
+ * and the WFI wait.  The "mailbox registers" are words in RAM, and the
+ * interrupt is raised through the NVIC's set-pending register, so the ISR
+ * runs exactly as the hardware would run it.
+ */
+#include <stdint.h>
+
+#include "hipc/baremetal.h"
+#include "hipc/error.h"
+#include "hipc_test.h"
+#include "m4_test_rt.h"
+
+#define TEST_IRQ_RX 30u
+#define TEST_IRQ_TX 31u
+
+static volatile uint32_t fake_mbox[8];
+enum { TXD, TXS, RXD, RXS, ACK, CTRL };
+
+static const struct hipc_bm_board test_board = {
+	.mbox_tx = (uintptr_t)&fake_mbox[TXD],
+	.mbox_tx_status = (uintptr_t)&fake_mbox[TXS],
+	.mbox_tx_full = 1u,
+	.mbox_rx = (uintptr_t)&fake_mbox[RXD],
+	.mbox_rx_status = (uintptr_t)&fake_mbox[RXS],
+	.mbox_rx_avail = 1u,
+	.mbox_irq_ack = (uintptr_t)&fake_mbox[ACK],
+	.mbox_irq_ack_val = 1u,
+	.mbox_irq_ctrl = (uintptr_t)&fake_mbox[CTRL],
+	.mbox_not_full_en = 2u,
+	.rx_irq = TEST_IRQ_RX,
+	.tx_irq = TEST_IRQ_TX,
+	.irq_prio = 0x80,
+	.core_hz = 25000000u,
+	.tick_hz = 1000u,
+	.shm_da = 0x1000u,
+	.shm_va = 0x21000000u,
+	.shm_size = 0x10000u,
+};
+
+static struct hipc_bm bm;
+static volatile unsigned msgs_seen;
+static volatile uint32_t last_msg;
+static volatile unsigned msgs_left; /* fake FIFO content */
+
+static void test_systick(void)
+{
+	hipc_bm_tick_isr(&bm);
+}
+
+static void test_irq(unsigned irq)
+{
+	if (irq == TEST_IRQ_RX)
+		hipc_bm_mbox_isr(&bm);
+	else if (irq == TEST_IRQ_TX)
+		hipc_bm_mbox_tx_isr(&bm);
+}
+
+static void test_on_msg(struct hipc_bm *b, uint32_t msg)
+{
+	CHECK(b == &bm);
+	msgs_seen++;
+	last_msg = msg;
+	/* A real FIFO pops on read; this one empties when the count runs
+	 * out, and hands out a new value each time. */
+	if (--msgs_left == 0)
+		fake_mbox[RXS] = 0;
+	fake_mbox[RXD] = msg + 1;
+}
+
+static uint32_t primask(void)
+{
+	uint32_t v;
+
+	__asm__ volatile("mrs %0, primask" : "=r"(v));
+	return v;
+}
+
+static void pend_irq(unsigned irq)
+{
+	*(volatile uint32_t *)(0xE000E200u + 4u * (irq >> 5)) = 1u << (irq & 31u);
+	__asm__ volatile("dsb 0xF\n\tisb 0xF" : : : "memory");
+}
+
+static void setup(void)
+{
+	memset((void *)fake_mbox, 0, sizeof(fake_mbox));
+	msgs_seen = 0;
+	hipc_m4_systick_hook = test_systick;
+	hipc_m4_irq_hook = test_irq;
+	CHECK_EQ(hipc_bm_init(&bm, &test_board, test_on_msg, NULL), 0);
+}
+
+HIPC_TEST(init_checks_board)
+{
+	struct hipc_bm_board bad = test_board;
+
+	CHECK_EQ(hipc_bm_init(&bm, NULL, NULL, NULL), -HIPC_EINVAL);
+	bad.mbox_rx_avail = 0;
+	CHECK_EQ(hipc_bm_init(&bm, &bad, NULL, NULL), -HIPC_EINVAL);
+	bad = test_board;
+	bad.tick_hz = 1; /* 25 M cycles per tick: more than SysTick's 24 bits */
+	CHECK_EQ(hipc_bm_init(&bm, &bad, NULL, NULL), -HIPC_EINVAL);
+	setup();
+#if HIPC_BM_DCACHE
+	CHECK(hipc_bm_port(&bm)->ops->cache_clean != NULL);
+	CHECK(hipc_bm_port(&bm)->ops->cache_invalidate != NULL);
+#else
+	/* A Cortex-M4 has no data cache: the core gets no cache ops. */
+	CHECK(hipc_bm_port(&bm)->ops->cache_clean == NULL);
+	CHECK(hipc_bm_port(&bm)->ops->cache_invalidate == NULL);
+#endif
+	CHECK(hipc_memmap_to_va(hipc_bm_memmap(&bm), 0x1010, 16) ==
+	      (void *)0x21000010u);
+	CHECK(hipc_memmap_to_va(hipc_bm_memmap(&bm), 0x10ff8, 16) == NULL);
+}
+
+HIPC_TEST(lock_nests)
+{
+	const struct hipc_port *port;
+
+	setup();
+	port = hipc_bm_port(&bm);
+	CHECK_EQ(primask(), 0);
+	port->ops->lock(port->ctx);
+	CHECK_EQ(primask(), 1);
+	port->ops->lock(port->ctx);
+	port->ops->unlock(port->ctx);
+	CHECK_EQ(primask(), 1); /* inner unlock keeps interrupts off */
+	port->ops->unlock(port->ctx);
+	CHECK_EQ(primask(), 0);
+
+	/* Entered with interrupts already off: they stay off. */
+	__asm__ volatile("cpsid i" : : : "memory");
+	hipc_bm_lock(&bm);
+	hipc_bm_unlock(&bm);
+	CHECK_EQ(primask(), 1);
+	__asm__ volatile("cpsie i" : : : "memory");
+}
+
+HIPC_TEST(notify_writes_register)
+{
+	const struct hipc_port *port;
+
+	setup();
+	port = hipc_bm_port(&bm);
+	CHECK_EQ(port->ops->notify(port->ctx, 7), 0);
+	CHECK_EQ(fake_mbox[TXD], 7);
+	CHECK_EQ(bm.mbox.sent, 1);
+
+	/* Hardware FIFO full: the doorbell waits in software and the "not
+	 * full" interrupt is armed; the ISR moves it on and disarms. */
+	fake_mbox[TXS] = 1;
+	CHECK_EQ(port->ops->notify(port->ctx, 9), 0);
+	CHECK_EQ(fake_mbox[TXD], 7);
+	CHECK_EQ(bm.mbox.queued, 1);
+	CHECK_EQ(fake_mbox[CTRL] & 2u, 2u);
+	fake_mbox[TXS] = 0;
+	pend_irq(TEST_IRQ_TX);
+	CHECK_EQ(fake_mbox[TXD], 9);
+	CHECK_EQ(fake_mbox[CTRL] & 2u, 0);
+}
+
+HIPC_TEST(isr_delivers_and_wakes)
+{
+	setup();
+	msgs_left = 1;
+	fake_mbox[RXD] = 0x1234;
+	fake_mbox[RXS] = 1;
+	pend_irq(TEST_IRQ_RX);
+	CHECK_EQ(msgs_seen, 1);
+	CHECK_EQ(last_msg, 0x1234);
+	CHECK_EQ(fake_mbox[ACK], 1);
+	CHECK_EQ(bm.mbox.received, 1);
+	/* The doorbell is sticky until a wait takes it. */
+	CHECK_EQ(hipc_bm_wait(&bm, UINT64_MAX), 0);
+	CHECK_EQ(hipc_bm_wait(&bm, hipc_bm_now_ns(&bm) + 2000000u), -HIPC_ETIMEDOUT);
+}
+
+HIPC_TEST(isr_is_bounded)
+{
+	/* More messages than one FIFO's worth: the ISR takes four, re-pends
+	 * itself, and the rest arrive on the next entry. */
+	setup();
+	msgs_left = 6;
+	fake_mbox[RXD] = 100;
+	fake_mbox[RXS] = 1;
+	pend_irq(TEST_IRQ_RX);
+	CHECK_EQ(msgs_seen, 6);
+	CHECK_EQ(last_msg, 105);
+}
+
+HIPC_TEST(tick_and_timeout)
+{
+	uint64_t t0, t1;
+
+	setup();
+	t0 = hipc_bm_now_ns(&bm);
+	CHECK_EQ(hipc_bm_wait(&bm, t0 + 20000000u), -HIPC_ETIMEDOUT);
+	t1 = hipc_bm_now_ns(&bm);
+	printf("waited %lu us\n", (unsigned long)((t1 - t0) / 1000u));
+	CHECK(t1 - t0 >= 20000000u);
+	CHECK(t1 - t0 < 2000000000u);
+}
+
+HIPC_TEST(wait_refuses_when_nothing_can_wake)
+{
+	struct hipc_bm_board notick = test_board;
+
+	setup();
+	__asm__ volatile("cpsid i" : : : "memory");
+	CHECK_EQ(hipc_bm_wait(&bm, UINT64_MAX), -HIPC_ENOTSUP);
+	__asm__ volatile("cpsie i" : : : "memory");
+
+	notick.tick_hz = 0;
+	CHECK_EQ(hipc_bm_init(&bm, &notick, NULL, NULL), 0);
+	CHECK_EQ(hipc_bm_now_ns(&bm), 0);
+	CHECK_EQ(hipc_bm_wait(&bm, 1000), -HIPC_ENOTSUP);
+}
+
+HIPC_TEST(cache_ops_keep_neighbours)
+{
+	static uint8_t buf[128] __attribute__((aligned(32)));
+	const struct hipc_port *port;
+
+	setup();
+	port = hipc_bm_port(&bm);
+	if (!HIPC_BM_DCACHE) {
+		printf("no data cache on this core: nothing to maintain\n");
+		return;
+	}
+	/* Turn the D-cache on (SCB->CCR.DC) as a firmware would. */
+	*(volatile uint32_t *)0xE000ED14u |= 1u << 16;
+	__asm__ volatile("dsb 0xF\n\tisb 0xF" : : : "memory");
+	memset(buf, 0x11, sizeof(buf));
+	/* Unaligned at both ends: partial lines are cleaned, not dropped. */
+	port->ops->cache_clean(port->ctx, buf + 3, 70);
+	port->ops->cache_invalidate(port->ctx, buf + 3, 70);
+	port->ops->cache_invalidate(port->ctx, buf, 0);
+	/* A range reaching the top of the address space must not wrap. */
+	port->ops->cache_clean(port->ctx, (void *)0xFFFFFFE0u, 0x40);
+	CHECK_EQ(buf[0], 0x11);
+	CHECK_EQ(buf[127], 0x11);
+}
+
+HIPC_TEST_MAIN(HIPC_CASE(init_checks_board), HIPC_CASE(lock_nests),
+	       HIPC_CASE(notify_writes_register),
+	       HIPC_CASE(isr_delivers_and_wakes), HIPC_CASE(isr_is_bounded),
+	       HIPC_CASE(tick_and_timeout),
+	       HIPC_CASE(cache_ops_keep_neighbours),
+	       HIPC_CASE(wait_refuses_when_nothing_can_wake))
