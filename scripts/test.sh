@@ -17,10 +17,17 @@ total_pass=0
 total_fail=0
 failed_sections=()
 
-count() { # parse ctest's summary from a log
+count() { # parse ctest's summary (or a plain "N passed, M failed") from a log
   local log=$1 line
   line=$(grep -E "tests passed, [0-9]+ tests failed out of [0-9]+" "$log" | tail -1)
-  if [ -z "$line" ]; then echo "0 1"; return; fi
+  if [ -z "$line" ]; then
+    line=$(grep -E "^[0-9]+ passed, [0-9]+ failed" "$log" | tail -1)
+    if [ -n "$line" ]; then
+      sed -E 's/^([0-9]+) passed, ([0-9]+) failed.*/\1 \2/' <<<"$line"
+      return
+    fi
+    echo "0 1"; return
+  fi
   local failed total
   failed=$(sed -E 's/.*tests passed, ([0-9]+) tests failed out of ([0-9]+).*/\1/' <<<"$line")
   total=$(sed -E 's/.*tests passed, ([0-9]+) tests failed out of ([0-9]+).*/\2/' <<<"$line")
@@ -58,7 +65,12 @@ for s in $only; do
   release) section release run_flavour release "-LE uml" ;;
   asan) section asan+ubsan run_flavour asan "-LE uml|slow" -DHIPC_SANITIZE=address,undefined ;;
   tsan) section tsan run_flavour tsan "-L tsan" -DHIPC_SANITIZE=thread ;;
-  cortex-m4) if [ -x scripts/m4-check.sh ]; then section cortex-m4 ./scripts/m4-check.sh; fi ;;
+  cortex-m4)
+    # inspect the image with the host's hipcctl (built by the release section)
+    cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
+      cmake --build build/release -j"$jobs" --target hipcctl >/dev/null
+    section cortex-m4 env HIPCCTL="$PWD/build/release/tools/hipcctl/hipcctl" \
+      ./scripts/m4-check.sh "$PWD/build/m4" ;;
   uml) if [ -x scripts/uml/build-kernel.sh ]; then section uml run_flavour release "-L uml"; fi ;;
   *) echo "unknown section $s"; exit 2 ;;
   esac

@@ -3,14 +3,20 @@
  * Echo firmware: announces "rpmsg-client-sample" (the service Linux's
  * rpmsg sample client binds to) and sends every message back to its
  * sender, from the announced endpoint.
+ *
+ * It also announces "hipc-sink", which only counts: messages and bytes.
+ * An empty message asks for the totals; the reply is 16 bytes, the two
+ * counts as little-endian u64, and the counters restart.
  */
+
 #include "hipc/remote.h"
 #include "hipc/rsc.h"
 
 HIPC_RSC_TABLE_RPMSG(rsc_table, 256, 512, 4096,
 		     HIPC_RSC_F_NS | HIPC_RSC_F_EVENT_IDX);
 
-static struct hipc_rpmsg_ept ept;
+static struct hipc_rpmsg_ept ept, sink;
+static uint64_t sink_msgs, sink_bytes;
 
 static int on_msg(struct hipc_rpmsg_ept *e, void *data, size_t len,
 		  uint32_t src, void *priv)
@@ -27,13 +33,50 @@ static int on_msg(struct hipc_rpmsg_ept *e, void *data, size_t len,
 	return 0;
 }
 
+static void put_le64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static int on_sink(struct hipc_rpmsg_ept *e, void *data, size_t len,
+		   uint32_t src, void *priv)
+{
+	uint8_t totals[16];
+
+	(void)data;
+	(void)priv;
+	if (len) {
+		sink_msgs++;
+		sink_bytes += len;
+		return 0;
+	}
+	put_le64(totals, sink_msgs);
+	put_le64(totals + 8, sink_bytes);
+	sink_msgs = sink_bytes = 0;
+	if (hipc_rpmsg_send_ex(e, HIPC_RPMSG_ADDR_ANY, src, totals,
+			       sizeof(totals), 5000) < 0)
+		hipc_remote_trace("sink: report to 0x%x failed\n",
+				  (unsigned)src);
+	return 0;
+}
+
 static int start(struct hipc_rpmsg_dev *dev, void *ctx)
 {
+	int ret;
+
 	(void)ctx;
-	hipc_remote_trace("echo: up, announcing rpmsg-client-sample\n");
-	return hipc_rpmsg_ept_create(&ept, dev, "rpmsg-client-sample",
+	sink_msgs = sink_bytes = 0;
+	hipc_remote_trace("echo: up, announcing rpmsg-client-sample, "
+			  "hipc-sink\n");
+	ret = hipc_rpmsg_ept_create(&ept, dev, "rpmsg-client-sample",
+				    HIPC_RPMSG_ADDR_ANY, HIPC_RPMSG_ADDR_ANY,
+				    on_msg, NULL);
+	if (ret)
+		return ret;
+	return hipc_rpmsg_ept_create(&sink, dev, "hipc-sink",
 				     HIPC_RPMSG_ADDR_ANY, HIPC_RPMSG_ADDR_ANY,
-				     on_msg, NULL);
+				     on_sink, NULL);
 }
 
 static const struct hipc_firmware fw = {

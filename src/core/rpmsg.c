@@ -863,6 +863,19 @@ out:
 	hipc__unlock(dev->cfg.port);
 }
 
+/* Both NUL-terminated within HIPC_RPMSG_NAME_SIZE (ours by construction,
+ * the peer's forced); bytes after the NUL are not compared. */
+static bool names_equal(const char *a, const char *b)
+{
+	for (unsigned i = 0; i < HIPC_RPMSG_NAME_SIZE; i++) {
+		if (a[i] != b[i])
+			return false;
+		if (!a[i])
+			return true;
+	}
+	return true;
+}
+
 static int ns_rx(struct hipc_rpmsg_ept *ns, void *data, size_t len,
 		 uint32_t src, void *priv)
 {
@@ -901,8 +914,7 @@ static int ns_rx(struct hipc_rpmsg_ept *ns, void *data, size_t len,
 					if (e->dst == addr &&
 					    !(e->flags & EPT_UNBOUND) &&
 					    e != &dev->ns_ept &&
-					    strncmp(e->name, name,
-						    sizeof(name)) == 0) {
+					    names_equal(e->name, name)) {
 						victim = e;
 						break;
 					}

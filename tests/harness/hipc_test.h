@@ -75,8 +75,8 @@ static inline int hipc_test_run(const struct hipc_test_case *cases,
 #define HIPC_TEST_MAIN(...)                                                  \
 	int main(int argc, char **argv)                                      \
 	{                                                                    \
-		static const struct hipc_test_case cases[] = { __VA_ARGS__ }; \
-		return hipc_test_run(cases, sizeof(cases) / sizeof(cases[0]), \
+		static const struct hipc_test_case hipc__cases[] = { __VA_ARGS__ }; \
+		return hipc_test_run(hipc__cases, sizeof(hipc__cases) / sizeof(hipc__cases[0]), \
 				     argc, argv);                            \
 	}
 
