@@ -140,12 +140,45 @@ HIPC_API int hipc_link_drain(struct hipc_link *link,
 HIPC_API int hipc_link_wait(struct hipc_link *link, uint64_t deadline_ns,
 			    bool (*may_sleep)(void *arg), void *arg);
 
+/**
+ * hipc_link_wake() - wake every thread of ours waiting on this link (as if a
+ * doorbell had come), e.g. to make a loop notice a stop flag.
+ */
+HIPC_API void hipc_link_wake(struct hipc_link *link);
+
 /** hipc_link_set_mode() - switch mode at run time. */
 HIPC_API void hipc_link_set_mode(struct hipc_link *link,
 				 enum hipc_link_mode mode, unsigned spin_us);
 
 HIPC_API void hipc_link_get_stats(const struct hipc_link *link,
 				  struct hipc_link_stats *st);
+
+/* --- a receive thread run by the library ---------------------------------- */
+
+struct hipc_rpmsg_dev;
+struct hipc_link_thread;
+
+/**
+ * hipc_link_thread_start() - run @dev's receive path on a thread of its own:
+ * drain doorbells, deliver control messages to @on_ctrl (may be NULL),
+ * process messages (callbacks run on that thread), sleep on the doorbell
+ * (mode of the link).  The alternative to putting hipc_link_fd() into the
+ * application's own epoll loop.
+ * Return: the thread, or NULL with errno set.
+ * Context: any thread; @dev must be started.  Sends from other threads stay
+ * allowed while it runs.
+ */
+HIPC_API struct hipc_link_thread *
+hipc_link_thread_start(struct hipc_link *link, struct hipc_rpmsg_dev *dev,
+		       void (*on_ctrl)(void *arg, uint32_t msg), void *arg);
+
+/**
+ * hipc_link_thread_stop() - stop and join the thread (no callback runs after
+ * this returns).  Return: 0, or -HIPC_EIO if the device went broken while
+ * the thread ran.
+ * Context: not from the thread's own callbacks.
+ */
+HIPC_API int hipc_link_thread_stop(struct hipc_link_thread *t);
 
 /** hipc_now_ns() - CLOCK_MONOTONIC in ns. */
 HIPC_API uint64_t hipc_now_ns(void);

@@ -78,17 +78,25 @@ struct hipc_rsc_vring {
 	uint32_t pa;
 } __attribute__((packed));
 
+#define HIPC__RSC_VDEV_FIELDS                                                \
+	uint32_t type;                                                       \
+	uint32_t id;                                                         \
+	uint32_t notifyid;                                                   \
+	uint32_t dfeatures;                                                  \
+	uint32_t gfeatures;                                                  \
+	uint32_t config_len;                                                 \
+	uint8_t status;                                                      \
+	uint8_t num_of_vrings;                                               \
+	uint8_t reserved[2]
+
 struct hipc_rsc_vdev {
-	uint32_t type;
-	uint32_t id;
-	uint32_t notifyid;
-	uint32_t dfeatures;
-	uint32_t gfeatures;
-	uint32_t config_len;
-	uint8_t status;
-	uint8_t num_of_vrings;
-	uint8_t reserved[2];
+	HIPC__RSC_VDEV_FIELDS;
 	struct hipc_rsc_vring vring[];
+} __attribute__((packed));
+
+/* The same fixed part without the flexible array, for embedding. */
+struct hipc_rsc_vdev_hdr {
+	HIPC__RSC_VDEV_FIELDS;
 } __attribute__((packed));
 
 /* Vendor entry 200: buffer size for the rpmsg vdev that precedes it. */
@@ -104,6 +112,7 @@ _Static_assert(sizeof(struct hipc_rsc_devmem) == 56, "devmem");
 _Static_assert(sizeof(struct hipc_rsc_trace) == 48, "trace");
 _Static_assert(sizeof(struct hipc_rsc_vring) == 20, "vdev vring");
 _Static_assert(sizeof(struct hipc_rsc_vdev) == 28, "vdev");
+_Static_assert(sizeof(struct hipc_rsc_vdev_hdr) == 28, "vdev header");
 _Static_assert(offsetof(struct hipc_rsc_vdev, status) == 24, "vdev status");
 _Static_assert(offsetof(struct hipc_rsc_vdev, vring) == 28, "vdev vrings");
 _Static_assert(offsetof(struct hipc_rsc_carveout, name) == 24, "carveout name");
@@ -210,9 +219,11 @@ HIPC_API long hipc_rsc_builder_finish(struct hipc_rsc_builder *b);
  * struct.
  */
 struct hipc_rsc_table_rpmsg {
-	struct hipc_rsc_hdr hdr;
+	uint32_t ver;
+	uint32_t num;
+	uint32_t reserved[2];
 	uint32_t offset[3];
-	struct hipc_rsc_vdev vdev;
+	struct hipc_rsc_vdev_hdr vdev;
 	struct hipc_rsc_vring vring[2];
 	struct hipc_rsc_hipc_rpmsg cfg;
 	struct hipc_rsc_trace trace;
@@ -232,7 +243,8 @@ struct hipc_rsc_table_rpmsg {
 	_Static_assert((bufsz) >= 32 && (bufsz) <= 65536, "buffer size");      \
 	__attribute__((section(".resource_table"), used, aligned(8)))          \
 	struct hipc_rsc_table_rpmsg var = {                                   \
-		.hdr = { .ver = 1, .num = 3 },                                 \
+		.ver = 1,                                                      \
+		.num = 3,                                                      \
 		.offset = {                                                    \
 			offsetof(struct hipc_rsc_table_rpmsg, vdev),           \
 			offsetof(struct hipc_rsc_table_rpmsg, cfg),            \

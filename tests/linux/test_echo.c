@@ -5,6 +5,7 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "sim_util.h"
 
@@ -56,7 +57,7 @@ static int on_echo(struct hipc_rpmsg_ept *ept, void *data, size_t len,
 			st->bad++;
 	}
 	st->next_seq = seq + 1;
-	st->received++;
+	__atomic_fetch_add(&st->received, 1, __ATOMIC_RELEASE);
 	st->bytes += len;
 	return 0;
 }
@@ -120,6 +121,37 @@ HIPC_TEST(both_sides_blocked_in_send)
 	stream(HIPC_LINK_IRQ, 20000, 20000);
 }
 
+/* The library's receive thread delivers the echoes while this thread only
+ * sends (blocking sends, never polling itself). */
+HIPC_TEST(library_rx_thread)
+{
+	struct rx_state st = { 0 };
+	struct hipc_link_thread *t;
+	struct sim_chan c;
+	uint8_t buf[512];
+
+	sim_boot(&c, SIM_FW("echo"), "rpmsg-client-sample", HIPC_LINK_ADAPTIVE,
+		 on_echo, &st);
+	t = hipc_link_thread_start(hipc_rproc_link(c.rp),
+				   hipc_rproc_rpmsg(c.rp), NULL, NULL);
+	CHECK(t != NULL);
+	for (uint64_t seq = 0; seq < 100000; seq++) {
+		size_t len = len_of(seq);
+
+		fill(buf, len, seq);
+		CHECK_EQ(hipc_rpmsg_send_timeout(&c.ept, buf, len, 5000),
+			 (int)len);
+	}
+	for (int i = 0; i < 5000 && __atomic_load_n(&st.received,
+						     __ATOMIC_ACQUIRE) < 100000;
+	     i++)
+		usleep(1000);
+	CHECK_EQ(hipc_link_thread_stop(t), 0);
+	CHECK_EQ(st.received, 100000);
+	CHECK_EQ(st.bad, 0);
+	sim_shutdown(&c);
+}
+
 HIPC_TEST(oversize_is_refused)
 {
 	struct rx_state st = { 0 };
@@ -138,4 +170,5 @@ HIPC_TEST(oversize_is_refused)
 HIPC_TEST_MAIN(HIPC_CASE(every_size_irq), HIPC_CASE(every_size_poll),
 	       HIPC_CASE(every_size_adaptive), HIPC_CASE(million_messages),
 	       HIPC_CASE(both_sides_blocked_in_send),
+	       HIPC_CASE(library_rx_thread),
 	       HIPC_CASE(oversize_is_refused))

@@ -384,6 +384,14 @@ int hipc_link_wait(struct hipc_link *l, uint64_t deadline,
 	return ret;
 }
 
+void hipc_link_wake(struct hipc_link *l)
+{
+	/* Our own eventfd: whoever sleeps in poll() wakes; the generation
+	 * bump releases those waiting on the condition variable. */
+	kick_eventfd(l->efd_in);
+	bump_gen(l);
+}
+
 /* --- the port ------------------------------------------------------------ */
 
 static void port_lock(void *ctx)
