@@ -40,13 +40,21 @@ struct hipc_firmware {
 	 * does not sleep).  May be NULL. */
 	int (*poll)(struct hipc_rpmsg_dev *dev, void *ctx);
 	void *ctx;
+	/* the static-vring device to a peer remote is up (host simulation:
+	 * HIPC_P2P_* in the environment): create endpoints on it.  The same
+	 * poll callback runs for both devices.  May be NULL. */
+	int (*p2p_start)(struct hipc_rpmsg_dev *dev, void *ctx);
 };
 
 /**
  * hipc_remote_main() - run @fw until shutdown.  The transport comes from
  * the environment the host simulation sets (HIPC_SHM_FD, HIPC_EFD_IN,
  * HIPC_EFD_OUT, HIPC_LINK_MODE, HIPC_SPIN_US) or from the command line
- * (see --help).  Return: process exit status.
+ * (see --help).  With --standalone NAME (or HIPC_STANDALONE=NAME) the
+ * firmware boots on its own, as a safety island does: it creates and lays
+ * out its own region and publishes it as NAME.sock in the run directory
+ * for a host to attach to (hipc_rproc_attach()); it keeps running across
+ * detach and attach.  Return: process exit status.
  */
 HIPC_API int hipc_remote_main(const struct hipc_firmware *fw, int argc,
 			      char **argv);

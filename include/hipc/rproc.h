@@ -17,6 +17,7 @@
 #ifndef HIPC_RPROC_H
 #define HIPC_RPROC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -32,11 +33,19 @@ enum hipc_rproc_state {
 	HIPC_RPROC_CRASHED,
 };
 
+/* What happens after a crash. */
+enum hipc_rproc_policy {
+	HIPC_RPROC_STAY_CRASHED = 0, /* wait for an explicit start or stop */
+	HIPC_RPROC_RESTART = 1,      /* boot (or re-attach) again, with backoff */
+};
+
 struct hipc_rproc;
+struct hipc_p2p;
 
 struct hipc_rproc_config {
 	const char *name;          /* "remoteproc0", "m4", ... */
-	const char *firmware;      /* path to the firmware ELF (executable) */
+	const char *firmware;      /* path to the firmware ELF (executable);
+				    * may be NULL for a remote only attached */
 	char *const *fw_args;      /* extra argv for the firmware, may be NULL */
 	enum hipc_link_mode mode;  /* doorbell mode, both sides */
 	unsigned spin_us;          /* adaptive mode spin */
@@ -48,11 +57,54 @@ struct hipc_rproc_config {
 	void (*on_ctrl)(struct hipc_rproc *rp, uint32_t msg, void *priv);
 	void *ctrl_priv;
 	unsigned boot_timeout_ms;  /* wait for the remote's READY (0: 10000) */
+
+	/* --- lifecycle (all optional; zero values are the defaults) --- */
+	/* every state change, after the change (crashed: after every
+	 * endpoint was unbound) */
+	void (*on_state)(struct hipc_rproc *rp, enum hipc_rproc_state s,
+			 void *priv);
+	void *state_priv;
+	enum hipc_rproc_policy policy;
+	unsigned backoff_min_ms;   /* first restart delay (0: 10) */
+	unsigned backoff_max_ms;   /* cap of the doubling (0: 2000) */
+	unsigned stable_ms;        /* up this long: backoff resets (0: 1000) */
+	/* watchdog: an ECHO_REQUEST every @watchdog_ms (0: off); crashed
+	 * when the reply is @watchdog_timeout_ms late (0: 2 periods) */
+	unsigned watchdog_ms;
+	unsigned watchdog_timeout_ms;
+	/* a static-vring link to another remote, handed to the firmware at
+	 * spawn (fds 6..8); @p2p_driver: this end owns the buffers */
+	struct hipc_p2p *p2p;
+	bool p2p_driver;
+};
+
+/* One piece of a remote's region, named as Linux names its carveouts
+ * ("vdev0vring0", "vdev0vring1", "vdev0buffer", the trace's name, the
+ * firmware's own carveouts).  da: offset in the region. */
+struct hipc_rproc_mem {
+	char name[32];
+	uint32_t da;
+	uint32_t len;
+};
+
+struct hipc_rproc_info {
+	enum hipc_rproc_state state;
+	pid_t pid;                 /* -1 when none */
+	unsigned crashes;          /* since hipc_rproc_new() */
+	unsigned restarts;         /* automatic restarts that reached READY */
+	unsigned watchdog_misses;  /* crashes found by the watchdog */
+	uint64_t crashed_ns;       /* CLOCK_MONOTONIC of the last crash mark */
+	uint64_t up_ns;            /* ... of the last READY */
+	uint64_t next_restart_ns;  /* 0: none scheduled */
+	size_t region_size;
+	unsigned nmem;
+	struct hipc_rproc_mem mem[12];
+	char crash_reason[64];
 };
 
 /**
  * hipc_rproc_new() - an offline remote.  Copies @cfg (strings included).
- * @retval 0, -HIPC_EINVAL, -HIPC_ENOMEM
+ * @retval 0, -HIPC_EINVAL, -HIPC_ENOMEM (also: no epoll/timerfd)
  */
 HIPC_API int hipc_rproc_new(struct hipc_rproc **out,
 			    const struct hipc_rproc_config *cfg);
@@ -65,46 +117,130 @@ HIPC_API int hipc_rproc_new(struct hipc_rproc **out,
  * @retval 0 running
  * @retval -HIPC_ENOENT / -HIPC_ENOEXEC / -HIPC_EBADMSG bad firmware
  * @retval -HIPC_ETIMEDOUT the remote did not report READY in time
- * @retval -HIPC_EBUSY already running
- * Context: blocks up to boot_timeout_ms.
+ * @retval -HIPC_ECONNRESET the firmware died during boot
+ * @retval -HIPC_EBUSY already running or attached
+ * Context: blocks up to boot_timeout_ms.  From CRASHED it starts at once
+ * (a scheduled automatic restart is dropped).  On failure: OFFLINE.
  */
 HIPC_API int hipc_rproc_start(struct hipc_rproc *rp, char *err, size_t errlen);
 
 /**
  * hipc_rproc_stop() - ask the remote to shut down (mailbox SHUTDOWN), wait
  * up to @timeout_ms for it to exit, then kill it.  Endpoints are unbound,
- * the region and doorbells released.  @retval 0 (clean) or 1 (killed).
+ * the region and doorbells released; OFFLINE afterwards, no restart.
+ * @retval 0 (clean, or nothing was running) or 1 (killed).
+ * Context: blocks up to @timeout_ms.
  */
 HIPC_API int hipc_rproc_stop(struct hipc_rproc *rp, unsigned timeout_ms);
 
-/** hipc_rproc_free() - stop if needed, release everything. */
+/**
+ * hipc_rproc_attach() - take over a remote that runs on its own (started
+ * with --standalone NAME, as a safety island boots itself): connect to
+ * NAME.sock in the run directory, receive its region and doorbells, take
+ * its resource table as it stands, re-initialise the rings (driver role,
+ * every rx buffer posted), set DRIVER_OK and wait for READY.  The remote
+ * keeps its own state (memory, trace, pid).  @name: NULL = the rproc's name.
+ * @retval 0 attached
+ * @retval -HIPC_ENOENT no such remote published in the run directory
+ * @retval -HIPC_EBADMSG its region or table is not acceptable
+ * @retval -HIPC_ETIMEDOUT it did not let go of its rings or report READY
+ * @retval -HIPC_EBUSY already running or attached, or the remote is
+ *         attached to another host (one host at a time)
+ * Context: blocks up to boot_timeout_ms.
+ */
+HIPC_API int hipc_rproc_attach(struct hipc_rproc *rp, const char *name,
+			       char *err, size_t errlen);
+
+/**
+ * hipc_rproc_detach() - let go of an attached remote: endpoints unbound,
+ * the remote told to release its rings (it keeps running and waits for the
+ * next host), our mapping and doorbells closed.  DETACHED afterwards.
+ * @retval 0, -HIPC_ENOTSUP (not attached: a booted remote is stopped, not
+ * detached), -HIPC_ETIMEDOUT (the remote did not acknowledge; detached
+ * anyway)
+ */
+HIPC_API int hipc_rproc_detach(struct hipc_rproc *rp);
+
+/** hipc_rproc_free() - stop (or detach) if needed, release everything. */
 HIPC_API void hipc_rproc_free(struct hipc_rproc *rp);
 
-/** hipc_rproc_rpmsg() - the rpmsg device (driver role), NULL when offline. */
+/** hipc_rproc_rpmsg() - the rpmsg device (driver role), NULL when down. */
 HIPC_API struct hipc_rpmsg_dev *hipc_rproc_rpmsg(struct hipc_rproc *rp);
 
-/** hipc_rproc_link() - the mailbox link, NULL when offline. */
+/** hipc_rproc_link() - the mailbox link, NULL when down. */
 HIPC_API struct hipc_link *hipc_rproc_link(struct hipc_rproc *rp);
 
-/** hipc_rproc_fd() - readable when the remote rang (for epoll); -1 offline. */
+/**
+ * hipc_rproc_fd() - one fd for an event loop, valid from new() to free()
+ * and across restarts: readable when the remote rang, its process exited,
+ * or a lifecycle timer (watchdog, restart backoff, boot deadline) is due.
+ * Call hipc_rproc_process() then.  An epoll loop must run the link in
+ * HIPC_LINK_IRQ mode (the other modes skip doorbells a polling host would
+ * not notice) and call hipc_rproc_prepare_sleep() before it sleeps.
+ */
 HIPC_API int hipc_rproc_fd(const struct hipc_rproc *rp);
 
 /**
- * hipc_rproc_process() - drain doorbells, deliver control messages and rpmsg
- * traffic.  Return: messages delivered (>= 0) or a negative error
- * (-HIPC_EIO: the remote broke the protocol).
+ * hipc_rproc_prepare_sleep() - before sleeping on hipc_rproc_fd(): ask for
+ * a doorbell on the next message.  Return: false when work is pending.
+ */
+HIPC_API bool hipc_rproc_prepare_sleep(struct hipc_rproc *rp);
+
+/**
+ * hipc_rproc_process() - handle everything due: process exit (crash),
+ * control messages, rpmsg traffic, watchdog, restart.  Never blocks for
+ * long (a restart forks and maps; READY is awaited through later calls).
+ * Return: messages delivered (>= 0), or -HIPC_ENOTCONN when offline.
  */
 HIPC_API int hipc_rproc_process(struct hipc_rproc *rp);
 
 /**
- * hipc_rproc_run() - process, then sleep until the next doorbell or
+ * hipc_rproc_run() - process, then sleep until the next event or
  * @timeout_ms (0: do not sleep).  For simple single-threaded hosts.
  */
 HIPC_API int hipc_rproc_run(struct hipc_rproc *rp, unsigned timeout_ms);
+
+/**
+ * hipc_rproc_trace_read() - copy what the remote wrote to its trace ring
+ * since *@pos (a byte count; start with 0) into @buf; *@pos advances.  Text
+ * the ring overwrote already is skipped.  Safe while the remote runs.
+ * A crashed remote's ring is kept as it was when it died (until it runs
+ * again), like Linux's last trace.
+ * Return: bytes copied, -HIPC_ENOENT (no trace buffer), -HIPC_ENOTCONN.
+ */
+HIPC_API long hipc_rproc_trace_read(struct hipc_rproc *rp, uint64_t *pos,
+				    char *buf, size_t len);
+
+/** hipc_rproc_get_info() - state, counters and memory map, for tools. */
+HIPC_API void hipc_rproc_get_info(const struct hipc_rproc *rp,
+				  struct hipc_rproc_info *info);
 
 HIPC_API enum hipc_rproc_state hipc_rproc_state(const struct hipc_rproc *rp);
 HIPC_API const char *hipc_rproc_state_name(enum hipc_rproc_state s);
 HIPC_API pid_t hipc_rproc_pid(const struct hipc_rproc *rp);
 HIPC_API const char *hipc_rproc_name(const struct hipc_rproc *rp);
+
+/**
+ * hipc_run_dir() - where standalone remotes publish themselves and hipcd
+ * listens: $HIPC_RUN_DIR, else $XDG_RUNTIME_DIR/hipc, else /tmp/hipc-UID.
+ * @create: make it (mode 0700) if missing.
+ * @retval 0, -ENAMETOOLONG, -EPERM (not a directory of ours, or open to
+ * others: its sockets hand out shared memory), other -errno
+ */
+HIPC_API int hipc_run_dir(char *buf, size_t len, int create);
+
+/* --- static vrings between two remotes ------------------------------------ */
+
+/**
+ * hipc_p2p_new() - a region for two remotes that talk directly: a memfd
+ * holding a control page and two vrings of @num entries with @buf_size
+ * buffers, plus an eventfd per direction.  No resource table, and the host
+ * never maps it: it only hands the fds to the two remotes (config.p2p).
+ * @retval 0, -HIPC_EINVAL, -HIPC_ENOMEM
+ */
+HIPC_API int hipc_p2p_new(struct hipc_p2p **out, const char *name,
+			  unsigned num, unsigned buf_size);
+/** hipc_p2p_free() - close our fds; the remotes keep theirs. */
+HIPC_API void hipc_p2p_free(struct hipc_p2p *p);
 
 #endif

@@ -1,17 +1,29 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Host side of a simulated remote processor: layout, spawn, bring-up,
- * orderly stop.  See include/hipc/rproc.h.
+ * crash detection and recovery, orderly stop.  See include/hipc/rproc.h.
+ *
+ * Every remote has one epoll fd of its own (the one hipc_rproc_fd()
+ * returns) holding its doorbell eventfd, a pidfd of its process and a
+ * timerfd.  A daemon nests these in its own loop, so a process exit is seen
+ * the moment the kernel reaps it, and every deadline (watchdog, restart
+ * backoff, boot) wakes the loop without it knowing about them.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,12 +33,21 @@
 #include "hipc/rproc.h"
 #include "hipc/rsc.h"
 #include "hipc/vring.h"
-#include "port/linux/sim_internal.h"
+#include "rproc/rproc_internal.h"
 
-#define PAGE 4096u
 #define DEFAULT_BUCKETS 256u
 #define DEFAULT_BOOT_MS 10000u
-#define HOST_FEATURES ((1u << HIPC_RPMSG_F_NS) | (1u << HIPC_VIRTIO_F_EVENT_IDX))
+#define DEFAULT_BACKOFF_MIN_MS 10u
+#define DEFAULT_BACKOFF_MAX_MS 2000u
+#define DEFAULT_STABLE_MS 1000u
+#define MS 1000000ull
+
+enum { EV_LINK = 1, EV_PID = 2, EV_TIMER = 3 };
+
+struct hipc_p2p {
+	int memfd;
+	int efd[2]; /* efd[s]: the eventfd side s sleeps on */
+};
 
 struct hipc_rproc {
 	struct hipc_rproc_config cfg;
@@ -34,25 +55,53 @@ struct hipc_rproc {
 	char *firmware;
 	enum hipc_rproc_state state;
 
+	int epfd;
+	int timerfd;
+	int pidfd;
+	pid_t pid;
+	bool is_child;   /* we spawned it (else: attached, not ours to reap) */
+	bool attach_mode; /* how it came up, so a restart does the same */
+	int conn;         /* attached: held open, the remote's "host alive" */
+	char attach_name[32];
+
 	struct hipc_shm shm;
 	struct hipc_sim_ctrl *ctrl;
 	struct hipc_link *link;
 	struct hipc_region region;
 	struct hipc_memmap map;
-	pid_t pid;
+	struct hipc__layout lay;
+	struct hipc_sim_vdev v;
+	uint8_t *tbl;    /* shared copy of the table (in the region) */
 
 	struct hipc_rpmsg_dev dev;
 	bool dev_up;
 	void *storage;
 	struct hipc_rpmsg_ept **buckets;
-	bool ready_seen;
-	bool shutdown_acked;
-};
 
-static size_t page_up(size_t v)
-{
-	return (v + PAGE - 1u) & ~(size_t)(PAGE - 1u);
-}
+	/* set by the control-message callback, acted on after the drain
+	 * (the callback runs inside the link, which a crash frees) */
+	bool ready_seen;
+	bool crash_msg;
+	bool shutdown_acked;
+
+	bool booting;    /* spawned/attached, READY not seen yet */
+	bool starting;   /* inside a blocking start: no automatic restart */
+	bool stopping;   /* inside stop: an exit is expected */
+	bool auto_restart; /* the current boot is an automatic restart */
+	uint64_t boot_deadline;
+	uint64_t restart_at;
+	uint64_t armed;  /* what the timerfd is set to (UINT64_MAX: off) */
+	unsigned backoff_ms;
+
+	bool wd_outstanding;
+	uint64_t wd_next;
+	uint64_t wd_sent;
+
+	struct hipc_rproc_info info;
+	/* the trace ring as the remote left it when it crashed */
+	uint8_t *last_trace;
+	uint32_t last_trace_len;
+};
 
 static void set_err(char *err, size_t len, const char *fmt, const char *a,
 		    const char *b)
@@ -61,75 +110,217 @@ static void set_err(char *err, size_t len, const char *fmt, const char *a,
 		snprintf(err, len, fmt, a, b);
 }
 
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static int ep_add(struct hipc_rproc *rp, int fd, uint32_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
+
+	return epoll_ctl(rp->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static void ep_del(struct hipc_rproc *rp, int fd)
+{
+	if (fd >= 0)
+		epoll_ctl(rp->epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
 int hipc_rproc_new(struct hipc_rproc **out, const struct hipc_rproc_config *cfg)
 {
 	struct hipc_rproc *rp;
 
-	if (!out || !cfg || !cfg->firmware)
+	if (!out || !cfg || (!cfg->firmware && !cfg->name))
 		return -HIPC_EINVAL;
 	rp = calloc(1, sizeof(*rp));
 	if (!rp)
 		return -HIPC_ENOMEM;
 	rp->cfg = *cfg;
+	rp->epfd = rp->timerfd = rp->pidfd = rp->conn = -1;
+	rp->pid = -1;
+	rp->shm.fd = -1;
 	rp->name = strdup(cfg->name ? cfg->name : "remoteproc");
-	rp->firmware = strdup(cfg->firmware);
-	if (!rp->name || !rp->firmware) {
-		free(rp->name);
-		free(rp->firmware);
-		free(rp);
-		return -HIPC_ENOMEM;
-	}
+	rp->firmware = cfg->firmware ? strdup(cfg->firmware) : NULL;
+	if (!rp->name || (cfg->firmware && !rp->firmware))
+		goto fail;
 	rp->cfg.name = rp->name;
 	rp->cfg.firmware = rp->firmware;
 	if (!rp->cfg.nbuckets)
 		rp->cfg.nbuckets = DEFAULT_BUCKETS;
 	if (!rp->cfg.boot_timeout_ms)
 		rp->cfg.boot_timeout_ms = DEFAULT_BOOT_MS;
-	rp->pid = -1;
-	rp->shm.fd = -1;
+	if (!rp->cfg.backoff_min_ms)
+		rp->cfg.backoff_min_ms = DEFAULT_BACKOFF_MIN_MS;
+	if (!rp->cfg.backoff_max_ms)
+		rp->cfg.backoff_max_ms = DEFAULT_BACKOFF_MAX_MS;
+	if (rp->cfg.backoff_max_ms < rp->cfg.backoff_min_ms)
+		rp->cfg.backoff_max_ms = rp->cfg.backoff_min_ms;
+	if (!rp->cfg.stable_ms)
+		rp->cfg.stable_ms = DEFAULT_STABLE_MS;
+	if (rp->cfg.watchdog_ms && !rp->cfg.watchdog_timeout_ms)
+		rp->cfg.watchdog_timeout_ms = 2 * rp->cfg.watchdog_ms;
+	rp->backoff_ms = rp->cfg.backoff_min_ms;
+	rp->armed = UINT64_MAX;
+	rp->epfd = epoll_create1(EPOLL_CLOEXEC);
+	rp->timerfd = timerfd_create(CLOCK_MONOTONIC,
+				     TFD_CLOEXEC | TFD_NONBLOCK);
+	if (rp->epfd < 0 || rp->timerfd < 0 ||
+	    ep_add(rp, rp->timerfd, EV_TIMER))
+		goto fail;
+	snprintf(rp->attach_name, sizeof(rp->attach_name), "%s", rp->name);
+	rp->info.pid = -1;
 	*out = rp;
 	return 0;
+fail:
+	close_fd(&rp->epfd);
+	close_fd(&rp->timerfd);
+	free(rp->name);
+	free(rp->firmware);
+	free(rp);
+	return -HIPC_ENOMEM;
 }
 
-/* Where everything goes; offsets are also the device addresses. */
-struct layout {
-	size_t rsc_off, vring_off[2], bufs_off, trace_off, size;
-};
+/* --- state --------------------------------------------------------------- */
 
-static int plan_layout(const struct hipc_sim_vdev *v, size_t rsc_size,
-		       struct layout *l)
+static void set_state(struct hipc_rproc *rp, enum hipc_rproc_state s)
 {
-	size_t vsz = hipc_vring_size(v->num, v->align);
-	size_t off = PAGE;
-
-	if (!vsz)
-		return -HIPC_EBADMSG;
-	l->rsc_off = off;
-	off += page_up(rsc_size);
-	for (unsigned i = 0; i < 2; i++) {
-		l->vring_off[i] = off;
-		off += page_up(vsz);
-	}
-	l->bufs_off = off;
-	off += page_up((size_t)2 * v->num * v->buf_size);
-	l->trace_off = 0;
-	if (v->trace_off >= 0 && v->trace_len) {
-		l->trace_off = off;
-		off += page_up(v->trace_len);
-	}
-	l->size = off;
-	/* Device addresses are 32-bit in the resource table. */
-	return off > UINT32_MAX ? -HIPC_ERANGE : 0;
+	if (rp->state == s)
+		return;
+	rp->state = s;
+	if (rp->cfg.on_state)
+		rp->cfg.on_state(rp, s, rp->cfg.state_priv);
 }
+
+/* Local side down: endpoints told, our mapping and doorbells gone. */
+static void release(struct hipc_rproc *rp)
+{
+	if (rp->dev_up) {
+		/* Unbind callbacks run here: this is how every client
+		 * learns that the remote is gone. */
+		hipc_rpmsg_dev_deinit(&rp->dev);
+		rp->dev_up = false;
+	}
+	if (rp->link) {
+		ep_del(rp, hipc_link_fd(rp->link));
+		hipc_link_free(rp->link);
+		rp->link = NULL;
+	}
+	hipc_shm_close(&rp->shm);
+	close_fd(&rp->conn);
+	rp->ctrl = NULL;
+	rp->tbl = NULL;
+	free(rp->storage);
+	rp->storage = NULL;
+	free(rp->buckets);
+	rp->buckets = NULL;
+	rp->booting = false;
+	rp->wd_outstanding = false;
+	rp->info.region_size = 0;
+}
+
+/* The process is gone or must go: reap what is ours, drop the pidfd. */
+static void end_process(struct hipc_rproc *rp, bool kill_it)
+{
+	int status;
+
+	/* Through the pidfd: an attached remote is not our child, and its
+	 * pid could have been reused by the time a plain kill() lands. */
+	if (rp->pid > 0 && kill_it &&
+	    (rp->pidfd < 0 ||
+	     syscall(SYS_pidfd_send_signal, rp->pidfd, SIGKILL, NULL, 0) < 0) &&
+	    rp->is_child)
+		kill(rp->pid, SIGKILL);
+	if (rp->pid > 0 && rp->is_child) {
+		pid_t r;
+
+		do
+			r = waitpid(rp->pid, &status, 0);
+		while (r < 0 && errno == EINTR);
+	}
+	ep_del(rp, rp->pidfd);
+	close_fd(&rp->pidfd);
+	rp->pid = -1;
+	rp->info.pid = -1;
+	rp->is_child = false;
+}
+
+static bool process_exited(struct hipc_rproc *rp)
+{
+	struct pollfd p = { .fd = rp->pidfd, .events = POLLIN };
+
+	if (rp->pidfd < 0)
+		return rp->pid <= 0;
+	return poll(&p, 1, 0) > 0;
+}
+
+/* Keep the dead remote's last words: its region is about to go. */
+static void save_trace(struct hipc_rproc *rp)
+{
+	uint32_t len = rp->v.trace_len;
+
+	if (!rp->shm.base || !rp->lay.trace_off || len <= HIPC_TRACE_HDR)
+		return;
+	free(rp->last_trace);
+	rp->last_trace = malloc(len);
+	rp->last_trace_len = rp->last_trace ? len : 0;
+	if (rp->last_trace)
+		memcpy(rp->last_trace, rp->shm.base + rp->lay.trace_off, len);
+}
+
+static void crash(struct hipc_rproc *rp, const char *reason)
+{
+	uint64_t now = hipc_now_ns();
+
+	/* Something must be live: a remote up, or one booting (a first
+	 * start, or a restart while still marked crashed). */
+	if (!rp->booting && (rp->state == HIPC_RPROC_CRASHED ||
+			     rp->state == HIPC_RPROC_OFFLINE ||
+			     rp->state == HIPC_RPROC_DETACHED))
+		return;
+	rp->info.crashes++;
+	rp->info.crashed_ns = now;
+	snprintf(rp->info.crash_reason, sizeof(rp->info.crash_reason), "%s",
+		 reason);
+	/* A hung remote still maps the region: it dies before anything of
+	 * that region is reused (a restart gets a fresh memfd anyway). */
+	end_process(rp, true);
+	save_trace(rp);
+	rp->state = HIPC_RPROC_CRASHED;
+	/* Clears booting too: a boot that dies is a crash like any other. */
+	release(rp);
+	if (rp->cfg.policy == HIPC_RPROC_RESTART && !rp->starting) {
+		if (rp->info.up_ns && now - rp->info.up_ns >=
+					      (uint64_t)rp->cfg.stable_ms * MS)
+			rp->backoff_ms = rp->cfg.backoff_min_ms;
+		rp->restart_at = now + (uint64_t)rp->backoff_ms * MS;
+		rp->backoff_ms = rp->backoff_ms * 2 > rp->cfg.backoff_max_ms
+					 ? rp->cfg.backoff_max_ms
+					 : rp->backoff_ms * 2;
+	}
+	rp->info.next_restart_ns = rp->restart_at;
+	rp->info.state = rp->state;
+	if (rp->cfg.on_state)
+		rp->cfg.on_state(rp, rp->state, rp->cfg.state_priv);
+}
+
+/* --- boot ------------------------------------------------------------------ */
 
 static int spawn(struct hipc_rproc *rp, int efd_in, int efd_out)
 {
-	char modebuf[32], spinbuf[32];
+	char modebuf[32], spinbuf[32], pathbuf[4096];
 	const char *mode = rp->cfg.mode == HIPC_LINK_POLL       ? "poll"
 			   : rp->cfg.mode == HIPC_LINK_ADAPTIVE ? "adaptive"
 								: "irq";
+	struct hipc_p2p *p2p = rp->cfg.p2p;
+	unsigned side = rp->cfg.p2p_driver ? HIPC_SIDE_HOST : HIPC_SIDE_REMOTE;
+	int src[6] = { rp->shm.fd, efd_in, efd_out, -1, -1, -1 };
+	int nfd = 3;
 	char *argv[64];
-	char *envp[8];
+	char *envp[16];
 	pid_t parent = getpid();
 	unsigned n = 0;
 	pid_t pid;
@@ -140,15 +331,24 @@ static int spawn(struct hipc_rproc *rp, int efd_in, int efd_out)
 	argv[n] = NULL;
 	snprintf(modebuf, sizeof(modebuf), "HIPC_LINK_MODE=%s", mode);
 	snprintf(spinbuf, sizeof(spinbuf), "HIPC_SPIN_US=%u", rp->cfg.spin_us);
-	envp[0] = "HIPC_SHM_FD=3";
-	envp[1] = "HIPC_EFD_IN=4";
-	envp[2] = "HIPC_EFD_OUT=5";
-	envp[3] = modebuf;
-	envp[4] = spinbuf;
-	n = 5;
+	n = 0;
+	envp[n++] = "HIPC_SHM_FD=3";
+	envp[n++] = "HIPC_EFD_IN=4";
+	envp[n++] = "HIPC_EFD_OUT=5";
+	envp[n++] = modebuf;
+	envp[n++] = spinbuf;
+	if (p2p) {
+		src[3] = p2p->memfd;
+		src[4] = p2p->efd[side];
+		src[5] = p2p->efd[side ^ 1u];
+		nfd = 6;
+		envp[n++] = "HIPC_P2P_FD=6";
+		envp[n++] = "HIPC_P2P_EFD_IN=7";
+		envp[n++] = "HIPC_P2P_EFD_OUT=8";
+		envp[n++] = rp->cfg.p2p_driver ? "HIPC_P2P_ROLE=driver"
+					       : "HIPC_P2P_ROLE=device";
+	}
 	if (getenv("PATH")) {
-		static char pathbuf[4096];
-
 		snprintf(pathbuf, sizeof(pathbuf), "PATH=%s", getenv("PATH"));
 		envp[n++] = pathbuf;
 	}
@@ -162,26 +362,26 @@ static int spawn(struct hipc_rproc *rp, int efd_in, int efd_out)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(127);
-		/* Move the three fds out of the way first (a source may
-		 * already sit on 3..5), then into place; dup2 onto a new
-		 * number clears close-on-exec, and F_SETFD makes sure. */
-		int src[3] = { rp->shm.fd, efd_in, efd_out };
-
-		for (int i = 0; i < 3; i++) {
+		/* Move the fds out of the way first (a source may already
+		 * sit on 3..8), then into place; dup2 onto a new number
+		 * clears close-on-exec, and F_SETFD makes sure.  Everything
+		 * else is closed: a remote reaches its own region only. */
+		for (int i = 0; i < nfd; i++) {
 			src[i] = fcntl(src[i], F_DUPFD, 16);
 			if (src[i] < 0)
 				_exit(127);
 		}
-		for (int i = 0; i < 3; i++) {
+		for (int i = 0; i < nfd; i++) {
 			if (dup2(src[i], 3 + i) < 0 ||
 			    fcntl(3 + i, F_SETFD, 0) < 0)
 				_exit(127);
 		}
-		syscall(SYS_close_range, 6u, ~0u, 0u);
+		syscall(SYS_close_range, (unsigned)(3 + nfd), ~0u, 0u);
 		execve(rp->firmware, argv, envp);
 		_exit(127);
 	}
 	rp->pid = pid;
+	rp->is_child = true;
 	return 0;
 }
 
@@ -189,165 +389,59 @@ static void on_ctrl(void *arg, uint32_t msg)
 {
 	struct hipc_rproc *rp = arg;
 
-	if (msg == HIPC_MBOX_READY)
+	switch (msg) {
+	case HIPC_MBOX_READY:
 		rp->ready_seen = true;
-	else if (msg == HIPC_MBOX_SHUTDOWN_ACK)
+		break;
+	case HIPC_MBOX_SHUTDOWN_ACK:
 		rp->shutdown_acked = true;
+		break;
+	case HIPC_MBOX_CRASH:
+		rp->crash_msg = true;
+		break;
+	case HIPC_MBOX_ECHO_REPLY:
+		rp->wd_outstanding = false;
+		break;
+	default:
+		break;
+	}
 	if (rp->cfg.on_ctrl)
 		rp->cfg.on_ctrl(rp, msg, rp->cfg.ctrl_priv);
 }
 
-static void release(struct hipc_rproc *rp)
+/* The driver role over the region: rings initialised, rx buffers posted,
+ * DRIVER_OK, vring 0 kicked.  rp->v, rp->lay, rp->tbl are set. */
+static int driver_up(struct hipc_rproc *rp, char *err, size_t errlen)
 {
-	if (rp->dev_up) {
-		hipc_rpmsg_dev_deinit(&rp->dev);
-		rp->dev_up = false;
-	}
-	hipc_link_free(rp->link);
-	rp->link = NULL;
-	hipc_shm_close(&rp->shm);
-	rp->ctrl = NULL;
-	free(rp->storage);
-	rp->storage = NULL;
-	free(rp->buckets);
-	rp->buckets = NULL;
-}
-
-static bool child_exited(struct hipc_rproc *rp, int *status)
-{
-	pid_t r;
-
-	if (rp->pid <= 0)
-		return true;
-	do
-		r = waitpid(rp->pid, status, WNOHANG);
-	while (r < 0 && errno == EINTR);
-	if (r == rp->pid || (r < 0 && errno == ECHILD)) {
-		rp->pid = -1;
-		return true;
-	}
-	return false;
-}
-
-int hipc_rproc_start(struct hipc_rproc *rp, char *err, size_t errlen)
-{
-	struct hipc_fwimage img;
-	struct hipc_sim_vdev v;
 	struct hipc_rpmsg_dev_config dc;
-	struct layout l;
-	char msg[256];
-	uint8_t *tbl;
-	int efd_to_remote = -1, efd_to_host = -1;
-	uint64_t deadline;
-	int ret, status;
+	size_t ssize = HIPC_RPMSG_STORAGE_SIZE(HIPC_RPMSG_DRIVER, rp->v.num);
+	int ret;
 
-	if (rp->state == HIPC_RPROC_RUNNING || rp->state == HIPC_RPROC_ATTACHED)
-		return -HIPC_EBUSY;
-	ret = hipc_fwimage_load(&img, rp->firmware, msg, sizeof(msg));
-	if (ret) {
-		set_err(err, errlen, "%s: %s", rp->firmware, msg);
-		return ret;
-	}
-	ret = hipc__sim_vdev_read(hipc_fwimage_rsc(&img), img.rsc_size, &v);
-	if (ret) {
-		set_err(err, errlen, "%s: %s", rp->firmware,
-			ret == -HIPC_ENOENT ? "resource table has no rpmsg vdev"
-					    : "rpmsg vdev needs two vrings of "
-					      "one size and a sane buffer size");
-		goto free_img;
-	}
-	ret = plan_layout(&v, img.rsc_size, &l);
-	if (ret) {
-		set_err(err, errlen, "%s: %s", rp->firmware,
-			"resource table asks for more memory than fits");
-		goto free_img;
-	}
-	ret = hipc_shm_create(&rp->shm, rp->name, l.size);
-	if (ret) {
-		set_err(err, errlen, "%s: memfd: %s", rp->name, strerror(-ret));
-		ret = -HIPC_ENOMEM;
-		goto free_img;
-	}
-
-	/* Control page, then the shared copy of the table with everything
-	 * the host decides written into it. */
-	rp->ctrl = (struct hipc_sim_ctrl *)rp->shm.base;
-	rp->ctrl->magic = HIPC_SIM_MAGIC;
-	rp->ctrl->version = HIPC_SIM_VERSION;
-	rp->ctrl->size = l.size;
-	rp->ctrl->rsc_off = (uint32_t)l.rsc_off;
-	rp->ctrl->rsc_size = (uint32_t)img.rsc_size;
-	rp->ctrl->boot_count++;
-	snprintf(rp->ctrl->name, sizeof(rp->ctrl->name), "%s", rp->name);
-	hipc_shm_fifo_reset(&rp->ctrl->fifo[0]);
-	hipc_shm_fifo_reset(&rp->ctrl->fifo[1]);
-	tbl = rp->shm.base + l.rsc_off;
-	memcpy(tbl, hipc_fwimage_rsc(&img), img.rsc_size);
-	for (unsigned i = 0; i < 2; i++) {
-		uint8_t *vr = tbl + v.vdev_off + VDEV_VRING(i);
-
-		hipc__wr32(vr + VRING_DA, (uint32_t)l.vring_off[i]);
-		hipc__wr32(vr + VRING_NOTIFYID, i);
-		v.vring_da[i] = (uint32_t)l.vring_off[i];
-		v.notifyid[i] = i;
-	}
-	hipc__wr32(tbl + v.vdev_off + 8, 2); /* the vdev's own notifyid */
-	if (l.trace_off)
-		hipc__wr32(tbl + v.trace_off + TRACE_DA, (uint32_t)l.trace_off);
-	v.gfeatures = v.dfeatures & HOST_FEATURES;
-	hipc__wr32(tbl + v.vdev_off + VDEV_GFEATURES, v.gfeatures);
-	tbl[v.vdev_off + VDEV_STATUS] =
-		HIPC_VIRTIO_STATUS_ACKNOWLEDGE | HIPC_VIRTIO_STATUS_DRIVER;
-
-	efd_to_remote = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	efd_to_host = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (efd_to_remote < 0 || efd_to_host < 0) {
-		ret = -HIPC_ENOMEM;
-		set_err(err, errlen, "%s: eventfd: %s", rp->name, strerror(errno));
-		goto close_efd;
-	}
-
-	/* The driver role: rings initialised, every rx buffer posted. */
 	rp->region.da = 0;
 	rp->region.va = rp->shm.base;
 	rp->region.size = rp->shm.size;
 	rp->map.regions = &rp->region;
 	rp->map.count = 1;
-	rp->storage = aligned_alloc(8, page_up(HIPC_RPMSG_STORAGE_SIZE(
-					       HIPC_RPMSG_DRIVER, v.num)));
+	rp->storage = aligned_alloc(8, (ssize + 7u) & ~(size_t)7u);
 	rp->buckets = calloc(rp->cfg.nbuckets, sizeof(*rp->buckets));
 	if (!rp->storage || !rp->buckets) {
-		ret = -HIPC_ENOMEM;
 		set_err(err, errlen, "%s: %s", rp->name, "out of memory");
-		goto close_efd;
+		return -HIPC_ENOMEM;
 	}
-	ret = spawn(rp, efd_to_remote, efd_to_host);
-	if (ret) {
-		set_err(err, errlen, "%s: fork: %s", rp->name, strerror(-ret));
-		goto close_efd;
-	}
-	rp->link = hipc_link_new(rp->ctrl, HIPC_SIDE_HOST, efd_to_host,
-				 efd_to_remote, rp->cfg.mode, rp->cfg.spin_us);
-	if (!rp->link) {
-		ret = -HIPC_ENOMEM;
-		goto kill_child;
-	}
-	efd_to_host = efd_to_remote = -1; /* owned by the link now */
-
 	memset(&dc, 0, sizeof(dc));
 	dc.role = HIPC_RPMSG_DRIVER;
-	dc.vring_mem[0] = rp->shm.base + l.vring_off[0];
-	dc.vring_mem[1] = rp->shm.base + l.vring_off[1];
+	dc.vring_mem[0] = rp->shm.base + rp->lay.vring_off[0];
+	dc.vring_mem[1] = rp->shm.base + rp->lay.vring_off[1];
 	dc.notifyid[0] = 0;
 	dc.notifyid[1] = 1;
-	dc.num = v.num;
-	dc.align = v.align;
-	dc.features = v.gfeatures;
-	dc.buf_size = v.buf_size;
-	dc.bufs = rp->shm.base + l.bufs_off;
+	dc.num = rp->v.num;
+	dc.align = rp->v.align;
+	dc.features = rp->v.gfeatures;
+	dc.buf_size = rp->v.buf_size;
+	dc.bufs = rp->shm.base + rp->lay.bufs_off;
 	dc.map = &rp->map;
 	dc.storage = rp->storage;
-	dc.storage_size = HIPC_RPMSG_STORAGE_SIZE(HIPC_RPMSG_DRIVER, v.num);
+	dc.storage_size = ssize;
 	dc.buckets = rp->buckets;
 	dc.nbuckets = rp->cfg.nbuckets;
 	dc.port = hipc_link_port(rp->link);
@@ -357,12 +451,12 @@ int hipc_rproc_start(struct hipc_rproc *rp, char *err, size_t errlen)
 	if (ret) {
 		set_err(err, errlen, "%s: rpmsg: %s", rp->name,
 			hipc_strerror(ret));
-		goto kill_child;
+		return ret;
 	}
 	rp->dev_up = true;
 	/* DRIVER_OK only now: every rx buffer is posted.  Release: the rings
 	 * and the table's other fields are visible before the status. */
-	__atomic_store_n(&tbl[v.vdev_off + VDEV_STATUS],
+	__atomic_store_n(&rp->tbl[rp->v.vdev_off + VDEV_STATUS],
 			 (uint8_t)(HIPC_VIRTIO_STATUS_ACKNOWLEDGE |
 				   HIPC_VIRTIO_STATUS_DRIVER |
 				   HIPC_VIRTIO_STATUS_FEATURES_OK |
@@ -370,83 +464,703 @@ int hipc_rproc_start(struct hipc_rproc *rp, char *err, size_t errlen)
 			 __ATOMIC_RELEASE);
 	ret = hipc_rpmsg_dev_start(&rp->dev);
 	if (ret)
-		goto kill_child;
+		return ret;
+	memcpy(rp->info.mem, rp->lay.mem, sizeof(rp->info.mem));
+	rp->info.nmem = rp->lay.nmem;
+	rp->info.region_size = rp->shm.size;
+	rp->ready_seen = false;
+	rp->crash_msg = false;
+	rp->shutdown_acked = false;
+	rp->booting = true;
+	rp->boot_deadline =
+		hipc_now_ns() + (uint64_t)rp->cfg.boot_timeout_ms * MS;
+	return 0;
+}
+
+/* Everything of a boot that does not wait: the remote then reports READY
+ * through the loop.  On failure everything is undone. */
+static int boot(struct hipc_rproc *rp, char *err, size_t errlen)
+{
+	struct hipc_fwimage img;
+	char msg[256];
+	int efd_to_remote = -1, efd_to_host = -1;
+	int ret;
+
+	if (!rp->firmware) {
+		set_err(err, errlen, "%s: %s", rp->name, "no firmware to boot");
+		return -HIPC_ENOENT;
+	}
+	ret = hipc_fwimage_load(&img, rp->firmware, msg, sizeof(msg));
+	if (ret) {
+		set_err(err, errlen, "%s: %s", rp->firmware, msg);
+		return ret;
+	}
+	ret = hipc__sim_vdev_read(hipc_fwimage_rsc(&img), img.rsc_size, &rp->v);
+	if (ret) {
+		set_err(err, errlen, "%s: %s", rp->firmware,
+			ret == -HIPC_ENOENT ? "resource table has no rpmsg vdev"
+					    : "rpmsg vdev needs two vrings of "
+					      "one size and a sane buffer size");
+		goto free_img;
+	}
+	ret = hipc__layout_plan(hipc_fwimage_rsc(&img), img.rsc_size, &rp->v,
+				&rp->lay);
+	if (ret) {
+		set_err(err, errlen, "%s: %s", rp->firmware,
+			"resource table cannot be laid out (fixed-address "
+			"carveout, or more memory than fits)");
+		goto free_img;
+	}
+	/* A fresh memfd every boot: nothing a dead remote could still have
+	 * mapped is ever reused. */
+	ret = hipc_shm_create(&rp->shm, rp->name, rp->lay.size);
+	if (ret) {
+		set_err(err, errlen, "%s: memfd: %s", rp->name, strerror(-ret));
+		ret = -HIPC_ENOMEM;
+		goto free_img;
+	}
+	rp->ctrl = (struct hipc_sim_ctrl *)rp->shm.base;
+	rp->tbl = rp->shm.base + rp->lay.rsc_off;
+	rp->v.gfeatures = rp->v.dfeatures & HIPC__HOST_FEATURES;
+	hipc__layout_apply(rp->shm.base, &rp->lay, hipc_fwimage_rsc(&img),
+			   img.rsc_size, &rp->v, rp->name, rp->v.gfeatures);
+	rp->ctrl->boot_count = rp->info.crashes + 1;
+	/* A fresh remote acknowledges generation 1 the first time it looks. */
+	*hipc__ctrl_word(rp->ctrl, HIPC__CTRL_HOST_GEN) = 1;
 	hipc_fwimage_release(&img);
 
-	rp->ready_seen = false;
-	rp->shutdown_acked = false;
-	deadline = hipc_now_ns() + (uint64_t)rp->cfg.boot_timeout_ms * 1000000u;
-	while (!rp->ready_seen) {
-		if (child_exited(rp, &status)) {
-			set_err(err, errlen, "%s: firmware exited during boot "
-				"(%s)", rp->name,
-				WIFSIGNALED(status) ? "killed by a signal"
-						    : "exit status non-zero");
-			ret = -HIPC_ECONNRESET;
-			goto stop_dev;
-		}
-		if (hipc_link_wait(rp->link, deadline, NULL, NULL) ==
-			    -HIPC_ETIMEDOUT &&
-		    hipc_now_ns() >= deadline) {
-			set_err(err, errlen, "%s: %s", rp->name,
-				"firmware did not report READY in time");
-			ret = -HIPC_ETIMEDOUT;
-			goto stop_dev;
-		}
-		hipc_rproc_process(rp);
+	efd_to_remote = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	efd_to_host = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (efd_to_remote < 0 || efd_to_host < 0) {
+		ret = -HIPC_ENOMEM;
+		set_err(err, errlen, "%s: eventfd: %s", rp->name,
+			strerror(errno));
+		goto close_efd;
 	}
-	rp->state = HIPC_RPROC_RUNNING;
+	rp->link = hipc_link_new(rp->ctrl, HIPC_SIDE_HOST, efd_to_host,
+				 efd_to_remote, rp->cfg.mode, rp->cfg.spin_us);
+	if (!rp->link) {
+		ret = -HIPC_ENOMEM;
+		set_err(err, errlen, "%s: %s", rp->name, "out of memory");
+		goto close_efd;
+	}
+	/* The link owns them now; the child gets its own copies. */
+	ret = ep_add(rp, efd_to_host, EV_LINK);
+	if (ret)
+		goto undo;
+	ret = spawn(rp, efd_to_remote, efd_to_host);
+	efd_to_host = efd_to_remote = -1;
+	if (ret) {
+		set_err(err, errlen, "%s: fork: %s", rp->name, strerror(-ret));
+		goto undo;
+	}
+	rp->info.pid = rp->pid;
+	/* Exit notification without SIGCHLD: the pidfd turns readable when
+	 * the process dies, in the same epoll as the doorbell. */
+	rp->pidfd = (int)syscall(SYS_pidfd_open, rp->pid, 0);
+	if (rp->pidfd < 0 || ep_add(rp, rp->pidfd, EV_PID)) {
+		set_err(err, errlen, "%s: pidfd_open: %s", rp->name,
+			strerror(errno));
+		ret = -HIPC_ENOMEM;
+		goto kill_child;
+	}
+	ret = driver_up(rp, err, errlen);
+	if (ret)
+		goto kill_child;
+	rp->attach_mode = false;
 	return 0;
 
-stop_dev:
-	rp->state = HIPC_RPROC_RUNNING; /* so stop does the whole job */
-	hipc_rproc_stop(rp, 100);
-	return ret;
 kill_child:
-	if (rp->pid > 0) {
-		kill(rp->pid, SIGKILL);
-		waitpid(rp->pid, &status, 0);
-		rp->pid = -1;
-	}
+	end_process(rp, true);
+undo:
+	release(rp);
+	return ret;
 close_efd:
 	if (efd_to_remote >= 0)
 		close(efd_to_remote);
 	if (efd_to_host >= 0)
 		close(efd_to_host);
 	release(rp);
+	return ret;
 free_img:
 	hipc_fwimage_release(&img);
 	return ret;
 }
 
+/* --- attach ---------------------------------------------------------------- */
+
+/* What a standalone remote sends with its fds (see remote.c). */
+#define ATTACH_MAGIC 0x48415454u /* "HATT" */
+
+static int recv_region(int sock, int fds[3])
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(3 * sizeof(int))];
+	} u;
+	uint32_t hello[2];
+	struct iovec iov = { .iov_base = hello, .iov_len = sizeof(hello) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c;
+	ssize_t r;
+
+	do
+		r = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return errno == EAGAIN ? -HIPC_ETIMEDOUT : -errno;
+	if (r == 0)
+		return -HIPC_EBUSY; /* turned away: it has a host already */
+	c = CMSG_FIRSTHDR(&m);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+	    c->cmsg_len == CMSG_LEN(3 * sizeof(int))) {
+		memcpy(fds, CMSG_DATA(c), 3 * sizeof(int));
+	} else if (c && c->cmsg_level == SOL_SOCKET &&
+		   c->cmsg_type == SCM_RIGHTS) {
+		/* Wrong count: close whatever came, refuse. */
+		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		int tmp[8];
+
+		memcpy(tmp, CMSG_DATA(c), (k > 8 ? 8 : k) * sizeof(int));
+		for (size_t i = 0; i < k && i < 8; i++)
+			close(tmp[i]);
+		return -HIPC_EBADMSG;
+	} else {
+		return -HIPC_EBADMSG;
+	}
+	if (r != sizeof(hello) || hello[0] != ATTACH_MAGIC ||
+	    (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		for (int i = 0; i < 3; i++)
+			close(fds[i]);
+		return -HIPC_EBADMSG;
+	}
+	return 0;
+}
+
+/* Wait until the remote acknowledged @gen (it let go of the rings). */
+static int wait_gen_ack(struct hipc_rproc *rp, uint32_t gen, uint64_t deadline)
+{
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = hipc_link_fd(rp->link), .events = POLLIN },
+			{ .fd = rp->pidfd, .events = POLLIN },
+		};
+		uint32_t ack = __atomic_load_n(
+			hipc__ctrl_word(rp->ctrl, HIPC__CTRL_REMOTE_GEN),
+			__ATOMIC_ACQUIRE);
+
+		hipc_link_drain(rp->link, on_ctrl, rp);
+		if (ack == gen)
+			return 0;
+		if (process_exited(rp))
+			return -HIPC_ECONNRESET;
+		if (hipc_now_ns() >= deadline)
+			return -HIPC_ETIMEDOUT;
+		/* The ack is a store, not a doorbell: look again soon. */
+		poll(p, 2, 1);
+	}
+}
+
+/* Tell the remote to drop the rings for a new generation; returns it. */
+static uint32_t new_generation(struct hipc_rproc *rp)
+{
+	uint32_t *hg = hipc__ctrl_word(rp->ctrl, HIPC__CTRL_HOST_GEN);
+	uint32_t gen = __atomic_load_n(hg, __ATOMIC_RELAXED) + 1u;
+
+	/* Status first: a remote that sees the new generation also sees
+	 * DRIVER_OK withdrawn. */
+	__atomic_store_n(&rp->tbl[rp->v.vdev_off + VDEV_STATUS], (uint8_t)0,
+			 __ATOMIC_RELEASE);
+	__atomic_store_n(hg, gen, __ATOMIC_RELEASE);
+	hipc_link_send(rp->link, HIPC__MBOX_RESET);
+	return gen;
+}
+
+static int do_attach(struct hipc_rproc *rp, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	struct timeval tv;
+	struct hipc_rsc_error rerr;
+	struct hipc__layout lay;
+	uint8_t *copy = NULL;
+	char dir[200];
+	int fds[3] = { -1, -1, -1 };
+	uint32_t off, len, gen;
+	int sock, ret;
+
+	ret = hipc_run_dir(dir, sizeof(dir), 0);
+	if (ret) {
+		set_err(err, errlen, "%s: run directory: %s", rp->name,
+			strerror(-ret));
+		return -HIPC_ENOENT;
+	}
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s.sock",
+			     dir, rp->attach_name) >= sizeof(sa.sun_path))
+		return -HIPC_EINVAL;
+	sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (sock < 0)
+		return -HIPC_ENOMEM;
+	if (connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		set_err(err, errlen, "%s: %s", sa.sun_path, strerror(errno));
+		close(sock);
+		return -HIPC_ENOENT;
+	}
+	tv.tv_sec = rp->cfg.boot_timeout_ms / 1000u;
+	tv.tv_usec = (rp->cfg.boot_timeout_ms % 1000u) * 1000;
+	setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* Who is at the other end, from the kernel, not from the peer. */
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 ||
+	    cred.uid != getuid() || cred.pid <= 0) {
+		set_err(err, errlen, "%s: %s", sa.sun_path,
+			"peer is not one of ours");
+		close(sock);
+		return -HIPC_EPERM;
+	}
+	ret = recv_region(sock, fds);
+	if (ret)
+		close(sock);
+	else
+		rp->conn = sock; /* until we let go: we are its host */
+	if (ret) {
+		set_err(err, errlen, "%s: %s", sa.sun_path,
+			ret == -HIPC_EBUSY ? "attached to another host"
+					   : "did not hand over a region");
+		return ret;
+	}
+	ret = hipc_shm_map(&rp->shm, fds[0]);
+	if (ret) {
+		close(fds[0]);
+		close(fds[1]);
+		close(fds[2]);
+		set_err(err, errlen, "%s: map: %s", rp->name, strerror(-ret));
+		return -HIPC_EBADMSG;
+	}
+	rp->link = hipc_link_new((struct hipc_sim_ctrl *)rp->shm.base,
+				 HIPC_SIDE_HOST, fds[1], fds[2], rp->cfg.mode,
+				 rp->cfg.spin_us);
+	if (!rp->link) {
+		close(fds[1]);
+		close(fds[2]);
+		ret = -HIPC_ENOMEM;
+		goto undo;
+	}
+	ret = ep_add(rp, fds[1], EV_LINK);
+	if (ret)
+		goto undo;
+	rp->pid = cred.pid;
+	rp->info.pid = rp->pid;
+	rp->is_child = false;
+	rp->pidfd = (int)syscall(SYS_pidfd_open, rp->pid, 0);
+	if (rp->pidfd < 0 || ep_add(rp, rp->pidfd, EV_PID)) {
+		ret = -HIPC_ECONNRESET;
+		goto undo;
+	}
+
+	/* The table as it stands, from a peer we do not trust: copied out,
+	 * validated, and its layout must be the one we would have made. */
+	ret = -HIPC_EBADMSG;
+	rp->ctrl = (struct hipc_sim_ctrl *)rp->shm.base;
+	if (rp->shm.size < HIPC_SIM_CTRL_SIZE ||
+	    rp->ctrl->magic != HIPC_SIM_MAGIC ||
+	    rp->ctrl->version != HIPC_SIM_VERSION) {
+		set_err(err, errlen, "%s: %s", rp->name, "not a hipc region");
+		goto undo;
+	}
+	off = __atomic_load_n(&rp->ctrl->rsc_off, __ATOMIC_ACQUIRE);
+	len = __atomic_load_n(&rp->ctrl->rsc_size, __ATOMIC_ACQUIRE);
+	if (off < HIPC_SIM_CTRL_SIZE || len == 0 || len > 65536 ||
+	    off > rp->shm.size || len > rp->shm.size - off)
+		goto bad_table;
+	copy = malloc(len);
+	if (!copy) {
+		ret = -HIPC_ENOMEM;
+		goto undo;
+	}
+	memcpy(copy, rp->shm.base + off, len);
+	if (hipc_rsc_validate(copy, len, &rerr) ||
+	    hipc__sim_vdev_read(copy, len, &rp->v) ||
+	    hipc__layout_plan(copy, len, &rp->v, &lay) ||
+	    lay.rsc_off != off || lay.size > rp->shm.size ||
+	    rp->v.vring_da[0] != lay.vring_off[0] ||
+	    rp->v.vring_da[1] != lay.vring_off[1] ||
+	    (lay.trace_off && rp->v.trace_da != lay.trace_off))
+		goto bad_table;
+	free(copy);
+	copy = NULL;
+	rp->lay = lay;
+	rp->tbl = rp->shm.base + off;
+	rp->v.gfeatures = rp->v.dfeatures & HIPC__HOST_FEATURES;
+	hipc__wr32(rp->tbl + rp->v.vdev_off + VDEV_GFEATURES, rp->v.gfeatures);
+
+	gen = new_generation(rp);
+	ret = wait_gen_ack(rp, gen, hipc_now_ns() +
+					    (uint64_t)rp->cfg.boot_timeout_ms *
+						    MS);
+	if (ret) {
+		set_err(err, errlen, "%s: %s", rp->name,
+			"remote did not let go of its rings");
+		goto undo;
+	}
+	ret = driver_up(rp, err, errlen);
+	if (ret)
+		goto undo;
+	rp->attach_mode = true;
+	return 0;
+
+bad_table:
+	set_err(err, errlen, "%s: %s", rp->name,
+		"its resource table or layout is not acceptable");
+	ret = -HIPC_EBADMSG;
+undo:
+	free(copy);
+	end_process(rp, false);
+	release(rp);
+	return ret;
+}
+
+/* --- the loop ------------------------------------------------------------- */
+
+static void rearm(struct hipc_rproc *rp)
+{
+	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+	uint64_t next = UINT64_MAX;
+
+	if (rp->booting && rp->boot_deadline < next)
+		next = rp->boot_deadline;
+	if (rp->restart_at && rp->restart_at < next)
+		next = rp->restart_at;
+	if (rp->cfg.watchdog_ms && rp->link && !rp->booting) {
+		if (rp->wd_next < next)
+			next = rp->wd_next;
+		if (rp->wd_outstanding &&
+		    rp->wd_sent + rp->cfg.watchdog_timeout_ms * MS < next)
+			next = rp->wd_sent + rp->cfg.watchdog_timeout_ms * MS;
+	}
+	if (next == rp->armed)
+		return; /* a syscall saved on every pass of a busy loop */
+	rp->armed = next;
+	if (next != UINT64_MAX) {
+		if (!next)
+			next = 1;
+		its.it_value.tv_sec = (time_t)(next / 1000000000u);
+		its.it_value.tv_nsec = (long)(next % 1000000000u);
+	}
+	timerfd_settime(rp->timerfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static void came_up(struct hipc_rproc *rp, uint64_t now)
+{
+	rp->booting = false;
+	rp->info.up_ns = now;
+	if (rp->auto_restart)
+		rp->info.restarts++;
+	rp->auto_restart = false;
+	rp->wd_outstanding = false;
+	rp->wd_next = now + (uint64_t)rp->cfg.watchdog_ms * MS;
+	set_state(rp, rp->attach_mode ? HIPC_RPROC_ATTACHED
+				      : HIPC_RPROC_RUNNING);
+}
+
+static void timers(struct hipc_rproc *rp)
+{
+	uint64_t now = hipc_now_ns();
+
+	if (rp->booting && now >= rp->boot_deadline) {
+		crash(rp, "no READY within the boot timeout");
+		return;
+	}
+	if (rp->cfg.watchdog_ms && rp->link && !rp->booting &&
+	    (rp->state == HIPC_RPROC_RUNNING ||
+	     rp->state == HIPC_RPROC_ATTACHED)) {
+		if (rp->wd_outstanding &&
+		    now >= rp->wd_sent + rp->cfg.watchdog_timeout_ms * MS) {
+			rp->info.watchdog_misses++;
+			crash(rp, "watchdog: no echo reply");
+			return;
+		}
+		if (now >= rp->wd_next) {
+			if (!rp->wd_outstanding &&
+			    hipc_link_send(rp->link, HIPC_MBOX_ECHO_REQUEST) == 0) {
+				rp->wd_outstanding = true;
+				rp->wd_sent = now;
+			}
+			rp->wd_next = now + (uint64_t)rp->cfg.watchdog_ms * MS;
+		}
+	}
+	if (rp->state == HIPC_RPROC_CRASHED && rp->restart_at &&
+	    now >= rp->restart_at) {
+		int ret;
+
+		rp->restart_at = 0;
+		rp->info.next_restart_ns = 0;
+		rp->auto_restart = true;
+		ret = rp->attach_mode ? do_attach(rp, NULL, 0)
+				      : boot(rp, NULL, 0);
+		if (ret) {
+			/* Try again later, further apart. */
+			rp->auto_restart = false;
+			rp->restart_at = now + (uint64_t)rp->backoff_ms * MS;
+			rp->info.next_restart_ns = rp->restart_at;
+			rp->backoff_ms = rp->backoff_ms * 2 > rp->cfg.backoff_max_ms
+						 ? rp->cfg.backoff_max_ms
+						 : rp->backoff_ms * 2;
+		}
+	}
+}
+
+static void exit_reason(struct hipc_rproc *rp, char *buf, size_t len)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	if (rp->is_child &&
+	    waitid(P_PID, (id_t)rp->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	    si.si_pid == rp->pid) {
+		if (si.si_code == CLD_EXITED)
+			snprintf(buf, len, "exited with status %d", si.si_status);
+		else
+			snprintf(buf, len, "killed by signal %d", si.si_status);
+		return;
+	}
+	snprintf(buf, len, "process exited");
+}
+
+int hipc_rproc_process(struct hipc_rproc *rp)
+{
+	struct epoll_event ev[4];
+	bool exited = false;
+	int n, delivered = 0;
+
+	if (!rp->link && (rp->state == HIPC_RPROC_OFFLINE ||
+			  rp->state == HIPC_RPROC_DETACHED))
+		return -HIPC_ENOTCONN;
+	do
+		n = epoll_wait(rp->epfd, ev, 4, 0);
+	while (n < 0 && errno == EINTR);
+	for (int i = 0; i < n; i++) {
+		if (ev[i].data.u32 == EV_TIMER) {
+			uint64_t x;
+
+			/* Expired: a one-shot timer is disarmed now.  EAGAIN
+			 * (nothing to clear) changes nothing. */
+			if (read(rp->timerfd, &x, sizeof(x)) == sizeof(x))
+				rp->armed = UINT64_MAX;
+		} else if (ev[i].data.u32 == EV_PID) {
+			exited = true;
+		}
+	}
+	if (exited && !rp->stopping && rp->pidfd >= 0) {
+		char why[64];
+
+		exit_reason(rp, why, sizeof(why));
+		crash(rp, why);
+	}
+	if (rp->link && hipc_link_drain(rp->link, on_ctrl, rp) == -HIPC_EIO)
+		crash(rp, "mailbox corrupted");
+	if (rp->crash_msg) {
+		rp->crash_msg = false;
+		crash(rp, "remote reported a crash");
+	}
+	if (rp->booting && rp->ready_seen)
+		came_up(rp, hipc_now_ns());
+	/* Nothing is delivered before READY: announcements reach ns_cb
+	 * with the remote already marked running. */
+	if (rp->dev_up && !rp->booting) {
+		int r = hipc_rpmsg_poll(&rp->dev, 0);
+
+		if (r < 0)
+			crash(rp, "remote broke the rpmsg protocol");
+		else
+			delivered += r;
+	}
+	timers(rp);
+	rearm(rp);
+	return delivered;
+}
+
+bool hipc_rproc_prepare_sleep(struct hipc_rproc *rp)
+{
+	/* Booting: rx waits for READY, which rings the doorbell. */
+	return !rp->dev_up || rp->booting || hipc_rpmsg_prepare_sleep(&rp->dev);
+}
+
+static bool may_sleep(void *arg)
+{
+	return hipc_rproc_prepare_sleep(arg);
+}
+
+int hipc_rproc_run(struct hipc_rproc *rp, unsigned timeout_ms)
+{
+	struct pollfd p = { .fd = rp->epfd, .events = POLLIN };
+	int n = hipc_rproc_process(rp);
+
+	if (n != 0 || timeout_ms == 0)
+		return n;
+	if (rp->link && rp->cfg.mode != HIPC_LINK_IRQ) {
+		/* The spinning modes wait through the link (the peer skips
+		 * doorbells while we spin); short sleeps keep exits and
+		 * timers, which the link does not see, within a few ms. */
+		uint64_t now = hipc_now_ns();
+		uint64_t until = now + (uint64_t)timeout_ms * MS;
+
+		if (until > now + 5 * MS)
+			until = now + 5 * MS;
+		hipc_link_wait(rp->link, until, may_sleep, rp);
+	} else if (hipc_rproc_prepare_sleep(rp)) {
+		int r;
+
+		do
+			r = poll(&p, 1, (int)timeout_ms);
+		while (r < 0 && errno == EINTR);
+	}
+	return hipc_rproc_process(rp);
+}
+
+/* --- start, stop, attach, detach ------------------------------------------ */
+
+static int wait_up(struct hipc_rproc *rp, char *err, size_t errlen)
+{
+	struct pollfd p = { .fd = rp->epfd, .events = POLLIN };
+
+	while (rp->booting) {
+		/* Spinning modes may skip the doorbell for READY. */
+		int ms = rp->cfg.mode == HIPC_LINK_IRQ ? 100 : 1;
+		int r;
+
+		do
+			r = poll(&p, 1, ms);
+		while (r < 0 && errno == EINTR);
+		hipc_rproc_process(rp);
+	}
+	if (rp->state == HIPC_RPROC_CRASHED) {
+		int ret = strstr(rp->info.crash_reason, "READY")
+				  ? -HIPC_ETIMEDOUT
+				  : -HIPC_ECONNRESET;
+
+		set_err(err, errlen, "%s: firmware failed to boot: %s",
+			rp->name, rp->info.crash_reason);
+		rp->restart_at = 0;
+		rp->info.next_restart_ns = 0;
+		set_state(rp, HIPC_RPROC_OFFLINE);
+		return ret;
+	}
+	return 0;
+}
+
+int hipc_rproc_start(struct hipc_rproc *rp, char *err, size_t errlen)
+{
+	int ret;
+
+	if (rp->state == HIPC_RPROC_RUNNING || rp->state == HIPC_RPROC_ATTACHED ||
+	    rp->booting)
+		return -HIPC_EBUSY;
+	rp->restart_at = 0;
+	rp->info.next_restart_ns = 0;
+	rp->starting = true;
+	rp->auto_restart = false;
+	ret = boot(rp, err, errlen);
+	if (ret == 0)
+		ret = wait_up(rp, err, errlen);
+	else if (rp->state == HIPC_RPROC_CRASHED)
+		set_state(rp, HIPC_RPROC_OFFLINE);
+	rp->starting = false;
+	rearm(rp);
+	return ret;
+}
+
+int hipc_rproc_attach(struct hipc_rproc *rp, const char *name, char *err,
+		      size_t errlen)
+{
+	int ret;
+
+	if (rp->state == HIPC_RPROC_RUNNING || rp->state == HIPC_RPROC_ATTACHED ||
+	    rp->booting)
+		return -HIPC_EBUSY;
+	if (name)
+		snprintf(rp->attach_name, sizeof(rp->attach_name), "%s", name);
+	rp->restart_at = 0;
+	rp->info.next_restart_ns = 0;
+	rp->starting = true;
+	rp->auto_restart = false;
+	ret = do_attach(rp, err, errlen);
+	if (ret == 0)
+		ret = wait_up(rp, err, errlen);
+	rp->starting = false;
+	if (ret == 0)
+		rp->attach_mode = true; /* restarts re-attach */
+	rearm(rp);
+	return ret;
+}
+
+int hipc_rproc_detach(struct hipc_rproc *rp)
+{
+	int ret = 0;
+
+	if (rp->state == HIPC_RPROC_DETACHED)
+		return 0;
+	if (rp->state != HIPC_RPROC_ATTACHED || !rp->link)
+		return -HIPC_ENOTSUP;
+	/* Our endpoints go first (clients told), then the remote lets go
+	 * of the rings; it keeps its region, trace and state. */
+	if (rp->dev_up) {
+		hipc_rpmsg_dev_deinit(&rp->dev);
+		rp->dev_up = false;
+	}
+	ret = wait_gen_ack(rp, new_generation(rp),
+			   hipc_now_ns() + 1000 * MS);
+	end_process(rp, false);
+	release(rp);
+	rp->restart_at = 0;
+	set_state(rp, HIPC_RPROC_DETACHED);
+	rearm(rp);
+	return ret == -HIPC_ETIMEDOUT ? ret : 0;
+}
+
 int hipc_rproc_stop(struct hipc_rproc *rp, unsigned timeout_ms)
 {
 	uint64_t deadline;
-	int status, killed = 0;
+	int killed = 0;
 
-	if (rp->state == HIPC_RPROC_OFFLINE)
+	rp->restart_at = 0;
+	rp->info.next_restart_ns = 0;
+	if (rp->state == HIPC_RPROC_DETACHED) {
+		/* Not ours any more: nothing to stop from here. */
+		set_state(rp, HIPC_RPROC_OFFLINE);
 		return 0;
+	}
+	rp->stopping = true;
 	if (rp->link && rp->pid > 0)
 		hipc_link_send(rp->link, HIPC_MBOX_SHUTDOWN);
-	deadline = hipc_now_ns() + (uint64_t)timeout_ms * 1000000u;
-	while (rp->pid > 0 && !child_exited(rp, &status)) {
-		if (hipc_now_ns() >= deadline) {
-			kill(rp->pid, SIGKILL);
-			waitpid(rp->pid, &status, 0);
-			rp->pid = -1;
+	deadline = hipc_now_ns() + (uint64_t)timeout_ms * MS;
+	while (rp->pid > 0 && !process_exited(rp)) {
+		struct pollfd p[2] = {
+			{ .fd = rp->pidfd, .events = POLLIN },
+			{ .fd = rp->link ? hipc_link_fd(rp->link) : -1,
+			  .events = POLLIN },
+		};
+		uint64_t now = hipc_now_ns();
+
+		if (now >= deadline) {
 			killed = 1;
 			break;
 		}
+		poll(p, 2, 2);
 		/* Keep the rings moving so a remote flushing its last
 		 * messages is not stuck behind us. */
-		if (rp->link) {
-			hipc_link_wait(rp->link, hipc_now_ns() + 2000000u, NULL,
-				       NULL);
-			hipc_rproc_process(rp);
-		}
+		if (rp->link)
+			hipc_link_drain(rp->link, on_ctrl, rp);
+		if (rp->dev_up)
+			hipc_rpmsg_poll(&rp->dev, 0);
 	}
+	end_process(rp, killed);
 	release(rp);
-	rp->state = HIPC_RPROC_OFFLINE;
+	rp->stopping = false;
+	set_state(rp, HIPC_RPROC_OFFLINE);
+	rearm(rp);
 	return killed;
 }
 
@@ -454,10 +1168,62 @@ void hipc_rproc_free(struct hipc_rproc *rp)
 {
 	if (!rp)
 		return;
-	hipc_rproc_stop(rp, 1000);
+	if (rp->state == HIPC_RPROC_ATTACHED)
+		hipc_rproc_detach(rp);
+	else
+		hipc_rproc_stop(rp, 1000);
+	close_fd(&rp->epfd);
+	close_fd(&rp->timerfd);
+	free(rp->last_trace);
 	free(rp->name);
 	free(rp->firmware);
 	free(rp);
+}
+
+/* --- queries ---------------------------------------------------------------- */
+
+long hipc_rproc_trace_read(struct hipc_rproc *rp, uint64_t *pos, char *buf,
+			   size_t len)
+{
+	const uint8_t *t;
+	uint32_t cap, head, avail;
+	size_t n;
+
+	if (rp->shm.base && rp->lay.trace_off &&
+	    rp->v.trace_len > HIPC_TRACE_HDR) {
+		t = rp->shm.base + rp->lay.trace_off;
+		cap = rp->v.trace_len - HIPC_TRACE_HDR;
+	} else if (rp->shm.base) {
+		return -HIPC_ENOENT;
+	} else if (rp->state == HIPC_RPROC_CRASHED && rp->last_trace) {
+		/* Down after a crash: what it wrote before it died. */
+		t = rp->last_trace;
+		cap = rp->last_trace_len - HIPC_TRACE_HDR;
+	} else {
+		return -HIPC_ENOTCONN;
+	}
+	/* Text before the count that publishes it (remote's release). */
+	head = __atomic_load_n((const uint32_t *)t, __ATOMIC_ACQUIRE);
+	avail = head - (uint32_t)*pos;
+	if (avail > cap) {
+		/* Overwritten (or a count we cannot trust): the oldest the
+		 * ring still holds. */
+		*pos += (uint32_t)(avail - cap);
+		avail = cap;
+	}
+	n = avail < len ? avail : len;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (char)t[HIPC_TRACE_HDR + (uint32_t)(*pos + i) % cap];
+	*pos += n;
+	return (long)n;
+}
+
+void hipc_rproc_get_info(const struct hipc_rproc *rp,
+			 struct hipc_rproc_info *info)
+{
+	*info = rp->info;
+	info->state = rp->state;
+	info->pid = rp->pid;
 }
 
 struct hipc_rpmsg_dev *hipc_rproc_rpmsg(struct hipc_rproc *rp)
@@ -472,39 +1238,7 @@ struct hipc_link *hipc_rproc_link(struct hipc_rproc *rp)
 
 int hipc_rproc_fd(const struct hipc_rproc *rp)
 {
-	return rp->link ? hipc_link_fd(rp->link) : -1;
-}
-
-int hipc_rproc_process(struct hipc_rproc *rp)
-{
-	int ret;
-
-	if (!rp->link)
-		return -HIPC_ENOTCONN;
-	ret = hipc_link_drain(rp->link, on_ctrl, rp);
-	if (ret < 0)
-		return ret;
-	if (!rp->dev_up)
-		return 0;
-	return hipc_rpmsg_poll(&rp->dev, 0);
-}
-
-static bool may_sleep(void *arg)
-{
-	struct hipc_rproc *rp = arg;
-
-	return !rp->dev_up || hipc_rpmsg_prepare_sleep(&rp->dev);
-}
-
-int hipc_rproc_run(struct hipc_rproc *rp, unsigned timeout_ms)
-{
-	int n = hipc_rproc_process(rp);
-
-	if (n != 0 || timeout_ms == 0 || !rp->link)
-		return n;
-	hipc_link_wait(rp->link, hipc_now_ns() + (uint64_t)timeout_ms * 1000000u,
-		       may_sleep, rp);
-	return hipc_rproc_process(rp);
+	return rp->epfd;
 }
 
 enum hipc_rproc_state hipc_rproc_state(const struct hipc_rproc *rp)
@@ -537,4 +1271,56 @@ pid_t hipc_rproc_pid(const struct hipc_rproc *rp)
 const char *hipc_rproc_name(const struct hipc_rproc *rp)
 {
 	return rp->name;
+}
+
+/* --- static vrings ---------------------------------------------------------- */
+
+int hipc_p2p_new(struct hipc_p2p **out, const char *name, unsigned num,
+		 unsigned buf_size)
+{
+	struct hipc__p2p_layout l;
+	struct hipc_sim_ctrl *c;
+	struct hipc_shm shm;
+	struct hipc_p2p *p;
+
+	if (!out || hipc__p2p_plan(num, buf_size, &l))
+		return -HIPC_EINVAL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -HIPC_ENOMEM;
+	p->efd[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	p->efd[1] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (p->efd[0] < 0 || p->efd[1] < 0 ||
+	    hipc_shm_create(&shm, name ? name : "hipc-p2p", l.size))
+		goto fail;
+	/* The host writes the geometry once and never maps it again: the
+	 * two remotes are alone on it from then on. */
+	c = (struct hipc_sim_ctrl *)shm.base;
+	c->magic = HIPC_SIM_MAGIC;
+	c->version = HIPC_SIM_VERSION;
+	c->size = l.size;
+	snprintf(c->name, sizeof(c->name), "%s", name ? name : "p2p");
+	*hipc__ctrl_word(c, HIPC__CTRL_P2P_NUM) = num;
+	*hipc__ctrl_word(c, HIPC__CTRL_P2P_BUFSZ) = buf_size;
+	munmap(shm.base, shm.size);
+	p->memfd = shm.fd;
+	*out = p;
+	return 0;
+fail:
+	if (p->efd[0] >= 0)
+		close(p->efd[0]);
+	if (p->efd[1] >= 0)
+		close(p->efd[1]);
+	free(p);
+	return -HIPC_ENOMEM;
+}
+
+void hipc_p2p_free(struct hipc_p2p *p)
+{
+	if (!p)
+		return;
+	close(p->memfd);
+	close(p->efd[0]);
+	close(p->efd[1]);
+	free(p);
 }

@@ -3,18 +3,28 @@
  * hipcctl: control and inspect hipc remote processors.
  *
  *   hipcctl inspect FIRMWARE.elf
+ *   hipcctl [-r RUN_DIR] list | status NAME | start NAME | stop NAME |
+ *           trace NAME | attach NAME | detach NAME
  *
+ * All but inspect talk to hipcd over RUN_DIR/hipcd.sock: one request
+ * ("COMMAND NAME"), one reply ("ok" or "error: ..." on the first line, then
+ * the output).
  * Subcommands live in one table so each new one (list, start, stop, status,
  * trace) is a function and a row, and usage text cannot drift from what is
  * accepted.  Exit status: 0 success, 1 the operation failed, 2 bad usage.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "hipc/error.h"
 #include "hipc/fwimage.h"
+#include "hipc/rproc.h"
 #include "hipc/rsc.h"
 
 #define EXIT_USAGE 2
@@ -30,11 +40,23 @@ struct hipcctl_cmd {
 static const char *progname = "hipcctl";
 
 static int cmd_inspect(const struct hipcctl_cmd *cmd, int argc, char **argv);
+static int cmd_daemon(const struct hipcctl_cmd *cmd, int argc, char **argv);
 
 static const struct hipcctl_cmd commands[] = {
 	{ "inspect", "FIRMWARE.elf",
 	  "show a firmware image's ELF facts and its resource table",
 	  cmd_inspect },
+	{ "list", "", "every remote hipcd manages, with its state", cmd_daemon },
+	{ "status", "NAME", "state, pid, crashes, memory map of a remote",
+	  cmd_daemon },
+	{ "start", "NAME", "boot (or attach to) a remote", cmd_daemon },
+	{ "stop", "NAME", "shut a remote down (forced after a timeout)",
+	  cmd_daemon },
+	{ "trace", "NAME", "print a remote's trace buffer", cmd_daemon },
+	{ "attach", "NAME", "take over a remote that runs on its own",
+	  cmd_daemon },
+	{ "detach", "NAME", "let go of an attached remote (it keeps running)",
+	  cmd_daemon },
 };
 
 #define NUM_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -92,8 +114,68 @@ static int cmd_inspect(const struct hipcctl_cmd *cmd, int argc, char **argv)
 	return EXIT_SUCCESS;
 }
 
+/* One request to hipcd, its reply printed; exit status from its first line. */
+static int cmd_daemon(const struct hipcctl_cmd *cmd, int argc, char **argv)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	static char reply[16384 + 1];
+	char req[256], dir[200];
+	const char *body;
+	ssize_t n;
+	int fd, ret;
+
+	if (argc != (cmd->args[0] ? 2 : 1))
+		return cmd_usage(cmd);
+	ret = hipc_run_dir(dir, sizeof(dir), 0);
+	if (ret) {
+		fprintf(stderr, "%s: run directory: %s (is hipcd running?)\n",
+			progname, strerror(-ret));
+		return EXIT_FAILURE;
+	}
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/hipcd.sock",
+			     dir) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "%s: run directory path too long\n", progname);
+		return EXIT_FAILURE;
+	}
+	snprintf(req, sizeof(req), "%s%s%s", argv[0], argc > 1 ? " " : "",
+		 argc > 1 ? argv[1] : "");
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr, "%s: %s: %s (is hipcd running?)\n", progname,
+			sa.sun_path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return EXIT_FAILURE;
+	}
+	do
+		n = send(fd, req, strlen(req), MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	do
+		n = n < 0 ? n : recv(fd, reply, sizeof(reply) - 1, 0);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n <= 0) {
+		fprintf(stderr, "%s: no reply from hipcd\n", progname);
+		return EXIT_FAILURE;
+	}
+	reply[n] = 0;
+	if (!strncmp(reply, "ok\n", 3)) {
+		fputs(reply + 3, stdout);
+		return EXIT_SUCCESS;
+	}
+	body = !strncmp(reply, "error: ", 7) ? reply + 7 : reply;
+	fprintf(stderr, "%s %s: %s", progname, cmd->name, body);
+	return EXIT_FAILURE;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 3 && !strcmp(argv[1], "-r")) {
+		setenv("HIPC_RUN_DIR", argv[2], 1);
+		argv[2] = argv[0];
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

@@ -15,7 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "hipc/error.h"
@@ -27,9 +31,28 @@
 #include "hipc/vhost_user.h"
 #endif
 #include "port/linux/sim_internal.h"
+#include "rproc/rproc_internal.h"
 
 #define NBUCKETS 64u
 #define BOOT_TIMEOUT_NS (30ull * 1000000000ull)
+#define RESET_ASKED 1 /* serve(): the host wants the rings back */
+#define ATTACH_MAGIC 0x48415454u /* "HATT", see src/rproc/rproc.c */
+
+/* The static-vring device to a peer remote. */
+struct p2p {
+	bool present;
+	bool driver;
+	bool up;
+	struct hipc_shm shm;
+	struct hipc_link *link;
+	struct hipc__p2p_layout lay;
+	unsigned num, buf_size;
+	struct hipc_memmap map;
+	struct hipc_region region;
+	struct hipc_rpmsg_dev dev;
+	struct hipc_rpmsg_ept *buckets[NBUCKETS];
+	void *storage;
+};
 
 struct remote {
 	const struct hipc_firmware *fw;
@@ -40,10 +63,25 @@ struct remote {
 	struct hipc_region region;
 	struct hipc_rpmsg_dev dev;
 	struct hipc_rpmsg_ept *buckets[NBUCKETS];
+	bool dev_up;
 	uint8_t *trace;
 	uint32_t trace_len;
 	volatile sig_atomic_t stop;
 	bool shutdown_asked;
+	bool reset_asked;
+	uint32_t acked_gen;
+	/* standalone: we own the region and hand it to hosts that connect */
+	bool standalone;
+	int listen_fd;
+	bool listen_ready;  /* poll saw a host connecting */
+	int host_conn;      /* the attached host's connection, -1: none */
+	uint32_t stale_gen; /* a dead host's generation: its DRIVER_OK is void */
+	unsigned passes;
+	int efd_in, efd_out; /* numbers only; the link owns them */
+	char sock_path[108];
+	/* more than one thing to sleep on: every link in IRQ mode, one poll */
+	bool multi;
+	struct p2p p2p;
 };
 
 static struct remote *the_remote;
@@ -112,11 +150,16 @@ static void on_ctrl(void *arg, uint32_t msg)
 
 	switch (msg) {
 	case HIPC_MBOX_ECHO_REQUEST:
+		/* The host's watchdog: answered from the loop, so a firmware
+		 * stuck in a callback goes unanswered and is caught. */
 		hipc_link_send(r->link, HIPC_MBOX_ECHO_REPLY);
 		break;
 	case HIPC_MBOX_SHUTDOWN:
 		r->shutdown_asked = true;
 		r->stop = 1;
+		break;
+	case HIPC__MBOX_RESET:
+		r->reset_asked = true;
 		break;
 	default:
 		break;
@@ -158,23 +201,390 @@ static int read_table(struct remote *r, uint8_t *copy, size_t cap,
 	return hipc__sim_vdev_read(copy, len, v);
 }
 
+
+/* The generation the host is at; acknowledging it means "the rings are
+ * yours": only done while our device is down. */
+static uint32_t host_gen(struct remote *r)
+{
+	return __atomic_load_n(hipc__ctrl_word(r->ctrl, HIPC__CTRL_HOST_GEN),
+			       __ATOMIC_ACQUIRE);
+}
+
+static void ack_gen(struct remote *r)
+{
+	uint32_t g = host_gen(r);
+
+	if (g != r->acked_gen ||
+	    __atomic_load_n(hipc__ctrl_word(r->ctrl, HIPC__CTRL_REMOTE_GEN),
+			    __ATOMIC_RELAXED) != g) {
+		r->acked_gen = g;
+		__atomic_store_n(hipc__ctrl_word(r->ctrl, HIPC__CTRL_REMOTE_GEN),
+				 g, __ATOMIC_RELEASE);
+	}
+	r->reset_asked = false;
+}
+
+/* --- static vrings to a peer remote ---------------------------------------- */
+
+static int p2p_setup(struct remote *r)
+{
+	struct p2p *p = &r->p2p;
+	struct hipc_sim_ctrl *c;
+	int fd = env_int("HIPC_P2P_FD", -1);
+	int in = env_int("HIPC_P2P_EFD_IN", -1);
+	int out = env_int("HIPC_P2P_EFD_OUT", -1);
+	const char *role = getenv("HIPC_P2P_ROLE");
+	int ret;
+
+	if (fd < 0)
+		return 0;
+	if (in < 0 || out < 0 || !role)
+		return -HIPC_EINVAL;
+	p->driver = !strcmp(role, "driver");
+	ret = hipc_shm_map(&p->shm, fd);
+	if (ret)
+		return -HIPC_EBADMSG;
+	c = (struct hipc_sim_ctrl *)p->shm.base;
+	/* The geometry comes from shared memory: checked like the rest. */
+	p->num = __atomic_load_n(hipc__ctrl_word(c, HIPC__CTRL_P2P_NUM),
+				 __ATOMIC_RELAXED);
+	p->buf_size = __atomic_load_n(hipc__ctrl_word(c, HIPC__CTRL_P2P_BUFSZ),
+				      __ATOMIC_RELAXED);
+	if (p->shm.size < HIPC_SIM_CTRL_SIZE || c->magic != HIPC_SIM_MAGIC ||
+	    hipc__p2p_plan(p->num, p->buf_size, &p->lay) ||
+	    p->lay.size > p->shm.size)
+		return -HIPC_EBADMSG;
+	p->link = hipc_link_new(c, p->driver ? HIPC_SIDE_HOST : HIPC_SIDE_REMOTE,
+				in, out, HIPC_LINK_IRQ, 0);
+	if (!p->link)
+		return -HIPC_ENOMEM;
+	p->region.da = 0;
+	p->region.va = p->shm.base;
+	p->region.size = p->shm.size;
+	p->map.regions = &p->region;
+	p->map.count = 1;
+	p->present = true;
+	return 0;
+}
+
+/* Bring the device up when we can: the driver end at once, the device end
+ * once the driver end has posted its rx buffers. */
+static int p2p_up(struct remote *r)
+{
+	struct p2p *p = &r->p2p;
+	struct hipc_sim_ctrl *c = (struct hipc_sim_ctrl *)p->shm.base;
+	uint32_t *ready = hipc__ctrl_word(c, HIPC__CTRL_P2P_READY);
+	struct hipc_rpmsg_dev_config cfg;
+	int ret;
+
+	if (!p->driver && !__atomic_load_n(ready, __ATOMIC_ACQUIRE))
+		return 0;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.role = p->driver ? HIPC_RPMSG_DRIVER : HIPC_RPMSG_DEVICE;
+	cfg.vring_mem[0] = p->shm.base + p->lay.vring_off[0];
+	cfg.vring_mem[1] = p->shm.base + p->lay.vring_off[1];
+	cfg.notifyid[0] = 0;
+	cfg.notifyid[1] = 1;
+	cfg.num = p->num;
+	cfg.align = 16;
+	cfg.features = 0; /* fixed addresses, no name service */
+	cfg.buf_size = p->buf_size;
+	cfg.map = &p->map;
+	cfg.buckets = p->buckets;
+	cfg.nbuckets = NBUCKETS;
+	cfg.port = hipc_link_port(p->link);
+	if (p->driver) {
+		cfg.storage_size = HIPC_RPMSG_STORAGE_SIZE(HIPC_RPMSG_DRIVER,
+							   p->num);
+		p->storage = aligned_alloc(8, (cfg.storage_size + 7u) & ~7u);
+		if (!p->storage)
+			return -HIPC_ENOMEM;
+		cfg.storage = p->storage;
+		cfg.bufs = p->shm.base + p->lay.bufs_off;
+	}
+	ret = hipc_rpmsg_dev_init(&p->dev, &cfg);
+	if (ret)
+		return ret;
+	/* Driver: the rings and rx buffers are visible before "ready". */
+	if (p->driver)
+		__atomic_store_n(ready, 1u, __ATOMIC_RELEASE);
+	if (r->fw->p2p_start) {
+		ret = r->fw->p2p_start(&p->dev, r->fw->ctx);
+		if (ret)
+			return ret;
+	}
+	p->up = true;
+	return hipc_rpmsg_dev_start(&p->dev);
+}
+
+/* One pass over the peer link.  Return: work done (> 0), 0, or an error. */
+static int p2p_service(struct remote *r)
+{
+	struct p2p *p = &r->p2p;
+	int n;
+
+	if (!p->present)
+		return 0;
+	if (!p->up) {
+		n = p2p_up(r);
+		if (n < 0 || !p->up)
+			return n;
+	}
+	hipc_link_drain(p->link, NULL, NULL);
+	n = hipc_rpmsg_poll(&p->dev, 0);
+	/* A peer that breaks the protocol costs us the link, not our life. */
+	return n < 0 ? 0 : n;
+}
+
+/* --- standalone: our own region, published for hosts ---------------------- */
+
+static int standalone_setup(struct remote *r, const char *name)
+{
+	static uint8_t table[16384];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct hipc_rsc_error err;
+	struct hipc__layout lay;
+	struct hipc_sim_vdev v;
+	char dir[200];
+	int ret;
+
+	if (!r->fw->rsc || r->fw->rsc_size > sizeof(table))
+		return -HIPC_EINVAL;
+	memcpy(table, r->fw->rsc, r->fw->rsc_size);
+	if (hipc_rsc_validate(table, r->fw->rsc_size, &err) ||
+	    hipc__sim_vdev_read(table, r->fw->rsc_size, &v) ||
+	    hipc__layout_plan(table, r->fw->rsc_size, &v, &lay))
+		return -HIPC_EBADMSG;
+	ret = hipc_shm_create(&r->shm, name, lay.size);
+	if (ret)
+		return ret;
+	/* Laid out as a host would; gfeatures and DRIVER_OK are the
+	 * host's to write when it attaches. */
+	hipc__layout_apply(r->shm.base, &lay, table, r->fw->rsc_size, &v, name,
+			   0);
+	if (lay.trace_off && v.trace_len > HIPC_TRACE_HDR) {
+		r->trace = r->shm.base + lay.trace_off;
+		r->trace_len = v.trace_len;
+	}
+	r->efd_in = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	r->efd_out = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (r->efd_in < 0 || r->efd_out < 0)
+		return -errno;
+	ret = hipc_run_dir(dir, sizeof(dir), 1);
+	if (ret)
+		return ret;
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s.sock",
+			     dir, name) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	r->listen_fd = socket(AF_UNIX,
+			      SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (r->listen_fd < 0)
+		return -errno;
+	snprintf(r->sock_path, sizeof(r->sock_path), "%s", sa.sun_path);
+	/* Bound under a temporary name and renamed once listening: a host
+	 * that finds NAME.sock can connect at once.  The rename replaces a
+	 * stale socket of a run that died (the directory is ours, 0700). */
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/.%s.%d",
+			     dir, name, (int)getpid()) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	unlink(sa.sun_path);
+	if (bind(r->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(r->listen_fd, 4) < 0 ||
+	    rename(sa.sun_path, r->sock_path) < 0) {
+		ret = -errno;
+		unlink(sa.sun_path);
+		r->sock_path[0] = 0;
+		return ret;
+	}
+	r->standalone = true;
+	return 0;
+}
+
+/* Has the attached host gone (closed, or died: the kernel closes its end)? */
+static bool host_gone(struct remote *r)
+{
+	struct pollfd p = { .fd = r->host_conn, .events = POLLIN | POLLRDHUP };
+
+	if (r->host_conn < 0)
+		return false;
+	return poll(&p, 1, 0) > 0 &&
+	       (p.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLIN));
+}
+
+/* The host went away without detaching: let go of its rings ourselves and
+ * never take its DRIVER_OK again (it is still set in the table). */
+static void drop_host(struct remote *r)
+{
+	close(r->host_conn);
+	r->host_conn = -1;
+	r->stale_gen = host_gen(r);
+	r->reset_asked = true;
+	if (r->dev_up)
+		hipc_remote_trace("%s: host gone without detaching\n",
+				  r->fw->name);
+}
+
+/* A host connected: hand it the region and the doorbells.  It then takes
+ * the rings through a new generation (see rproc_internal.h).  One host at
+ * a time: while the current one holds its connection, others are turned
+ * away. */
+static void standalone_accept(struct remote *r)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(3 * sizeof(int))];
+	} u;
+	uint32_t hello[2] = { ATTACH_MAGIC, 1 };
+	struct iovec iov = { .iov_base = hello, .iov_len = sizeof(hello) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c;
+	int fds[3] = { r->shm.fd, r->efd_out, r->efd_in };
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	int conn;
+	ssize_t s;
+
+	for (;;) {
+		do
+			conn = accept4(r->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		while (conn < 0 && errno == EINTR);
+		if (conn < 0)
+			return;
+		if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 ||
+		    cred.uid != getuid()) {
+			close(conn);
+			continue;
+		}
+		if (host_gone(r))
+			drop_host(r);
+		if (r->host_conn >= 0) {
+			hipc_remote_trace("%s: turned away host pid %d (attached "
+					  "to another)\n", r->fw->name,
+					  (int)cred.pid);
+			close(conn);
+			continue;
+		}
+		memset(&u, 0, sizeof(u));
+		c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(fds));
+		memcpy(CMSG_DATA(c), fds, sizeof(fds));
+		do
+			s = sendmsg(conn, &m, MSG_NOSIGNAL);
+		while (s < 0 && errno == EINTR);
+		if (s < 0) {
+			close(conn);
+			continue;
+		}
+		r->host_conn = conn;
+		hipc_remote_trace("%s: handed the region to host pid %d\n",
+				  r->fw->name, (int)cred.pid);
+	}
+}
+
+/* --- sleeping on everything at once ----------------------------------------- */
+
+static bool may_sleep(void *arg)
+{
+	struct remote *r = arg;
+
+	if (r->stop || r->reset_asked || host_gen(r) != r->acked_gen)
+		return false;
+	if (r->dev_up && !hipc_rpmsg_prepare_sleep(&r->dev))
+		return false;
+	if (r->p2p.up && !hipc_rpmsg_prepare_sleep(&r->p2p.dev))
+		return false;
+	return true;
+}
+
+/* Sleep until a doorbell (ours or the peer link's), a host connecting, or
+ * @deadline_ns (0: none).  Every link is in IRQ mode when several things
+ * are waited on, so a doorbell is always an eventfd write. */
+static void idle_wait(struct remote *r, uint64_t deadline_ns)
+{
+	struct pollfd p[4];
+	int n = 0, ms = -1, ret;
+
+	if (!r->multi) {
+		hipc_link_wait(r->link, deadline_ns, may_sleep, r);
+		return;
+	}
+	if (!may_sleep(r))
+		return;
+	p[n++] = (struct pollfd){ .fd = hipc_link_fd(r->link), .events = POLLIN };
+	if (r->p2p.present)
+		p[n++] = (struct pollfd){ .fd = hipc_link_fd(r->p2p.link),
+					  .events = POLLIN };
+	if (r->host_conn >= 0)
+		p[n++] = (struct pollfd){ .fd = r->host_conn,
+					  .events = POLLIN | POLLRDHUP };
+	if (r->listen_fd >= 0)
+		p[n++] = (struct pollfd){ .fd = r->listen_fd, .events = POLLIN };
+	if (deadline_ns) {
+		uint64_t now = hipc_now_ns();
+
+		ms = now >= deadline_ns
+			     ? 0
+			     : (int)((deadline_ns - now + 999999u) / 1000000u);
+	}
+	/* The peer device's "ready" is a store, not a doorbell; and the
+	 * firmware's poll callback may pace its peer traffic by time. */
+	if (r->p2p.present && (!r->p2p.up || r->fw->poll) && (ms < 0 || ms > 2))
+		ms = 2;
+	do
+		ret = poll(p, (nfds_t)n, ms);
+	while (ret < 0 && errno == EINTR && !r->stop);
+	if (ret > 0 && r->listen_fd >= 0 && (p[n - 1].revents & POLLIN))
+		r->listen_ready = true;
+	if (ret > 0 && r->host_conn >= 0 && host_gone(r))
+		drop_host(r);
+}
+
+/* Work that needs no host: the peer link, hosts connecting. */
+static int side_work(struct remote *r)
+{
+	int n = p2p_service(r);
+
+	/* A loop that never sleeps still looks now and then. */
+	if (r->listen_fd >= 0 &&
+	    (r->listen_ready || (++r->passes & 1023u) == 0)) {
+		r->listen_ready = false;
+		standalone_accept(r);
+	}
+	return n;
+}
+
+/* --- the device towards the host ----------------------------------------------- */
+
 static int wait_driver_ok(struct remote *r, uint8_t *copy, size_t cap,
 			  size_t *size, struct hipc_sim_vdev *v)
 {
-	uint64_t deadline = hipc_now_ns() + BOOT_TIMEOUT_NS;
+	uint64_t deadline = r->standalone ? 0 : hipc_now_ns() + BOOT_TIMEOUT_NS;
 	int ret;
 
 	for (;;) {
+		uint32_t g;
+
+		ack_gen(r);
+		g = r->acked_gen;
 		ret = read_table(r, copy, cap, size, v);
 		if (ret)
 			return ret;
-		if (v->status & HIPC_VIRTIO_STATUS_DRIVER_OK)
+		/* DRIVER_OK counts only for the generation we let go for:
+		 * the host clears it before it moves on to the next. */
+		if ((v->status & HIPC_VIRTIO_STATUS_DRIVER_OK) &&
+		    host_gen(r) == g && g != r->stale_gen)
 			return 0;
 		if (r->stop)
 			return -HIPC_ESHUTDOWN;
-		ret = hipc_link_wait(r->link, deadline, NULL, NULL);
+		if (side_work(r) > 0)
+			continue;
+		idle_wait(r, deadline);
 		hipc_link_drain(r->link, on_ctrl, r);
-		if (ret == -HIPC_ETIMEDOUT && hipc_now_ns() >= deadline)
+		if (deadline && hipc_now_ns() >= deadline)
 			return -HIPC_ETIMEDOUT;
 	}
 }
@@ -225,13 +635,15 @@ static int bring_up(struct remote *r)
 	cfg.buckets = r->buckets;
 	cfg.nbuckets = NBUCKETS;
 	cfg.port = hipc_link_port(r->link);
-	if (v.trace_off >= 0 && v.trace_len > HIPC_TRACE_HDR) {
+	if (!r->trace && v.trace_off >= 0 && v.trace_len > HIPC_TRACE_HDR) {
 		r->trace = region_ptr(r, v.trace_da, v.trace_len);
 		r->trace_len = r->trace ? v.trace_len : 0;
 	}
+	memset(r->buckets, 0, sizeof(r->buckets));
 	ret = hipc_rpmsg_dev_init(&r->dev, &cfg);
 	if (ret)
 		return ret;
+	r->dev_up = true;
 	if (r->fw->start) {
 		ret = r->fw->start(&r->dev, r->fw->ctx);
 		if (ret)
@@ -240,39 +652,39 @@ static int bring_up(struct remote *r)
 	return hipc_rpmsg_dev_start(&r->dev);
 }
 
-static bool may_sleep(void *arg)
-{
-	struct remote *r = arg;
-
-	return !r->stop && hipc_rpmsg_prepare_sleep(&r->dev);
-}
-
 static int serve(struct remote *r)
 {
 	while (!r->stop) {
-		int n, w = 0;
+		int n, w = 0, p;
 
 		if (hipc_link_drain(r->link, on_ctrl, r) == -HIPC_EIO)
 			return -HIPC_EIO;
+		if (r->reset_asked || host_gen(r) != r->acked_gen)
+			return RESET_ASKED;
 		n = hipc_rpmsg_poll(&r->dev, 0);
 		if (n < 0)
 			return n;
 		if (r->fw->poll)
 			w = r->fw->poll(&r->dev, r->fw->ctx);
-		if (n > 0 || w > 0 || r->stop)
+		p = side_work(r);
+		if (n > 0 || w > 0 || p > 0 || r->stop)
 			continue;
-		hipc_link_wait(r->link, 0, may_sleep, r);
+		idle_wait(r, 0);
 	}
 	return 0;
 }
 
 static void usage(const char *prog, const struct hipc_firmware *fw)
 {
-	printf("usage: %s [--vhost-user SOCKET]\n"
+	printf("usage: %s [--standalone NAME | --vhost-user SOCKET]\n"
 	       "Simulated remote processor '%s'.\n"
 	       "Normally started by the host (hipcd or libhipc), which passes\n"
 	       "the shared region and doorbells in HIPC_SHM_FD, HIPC_EFD_IN,\n"
 	       "HIPC_EFD_OUT (mode: HIPC_LINK_MODE=irq|poll|adaptive).\n"
+	       "  --standalone NAME    boot on its own and wait for a host to\n"
+	       "                       attach (NAME.sock in the run directory:\n"
+	       "                       $HIPC_RUN_DIR, $XDG_RUNTIME_DIR/hipc or\n"
+	       "                       /tmp/hipc-UID); also HIPC_STANDALONE=NAME\n"
 	       "  --vhost-user SOCKET  serve the firmware as a vhost-user rpmsg\n"
 	       "                       device (for User-mode Linux, QEMU)\n",
 	       prog, fw->name);
@@ -281,7 +693,9 @@ static void usage(const char *prog, const struct hipc_firmware *fw)
 int hipc_remote_main(const struct hipc_firmware *fw, int argc, char **argv)
 {
 	static struct remote r;
+	const char *standalone = getenv("HIPC_STANDALONE");
 	int shm_fd, efd_in, efd_out, ret;
+	enum hipc_link_mode mode = env_mode();
 	struct sigaction sa;
 
 	for (int i = 1; i < argc; i++) {
@@ -289,7 +703,9 @@ int hipc_remote_main(const struct hipc_firmware *fw, int argc, char **argv)
 			usage(argv[0], fw);
 			return 0;
 		}
-		if (!strcmp(argv[i], "--vhost-user") && i + 1 < argc) {
+		if (!strcmp(argv[i], "--standalone") && i + 1 < argc)
+			standalone = argv[++i];
+		else if (!strcmp(argv[i], "--vhost-user") && i + 1 < argc) {
 #if HIPC_HAVE_VHOST_USER
 			ret = hipc_vhost_user_serve(fw, argv[i + 1]);
 			if (ret)
@@ -304,28 +720,52 @@ int hipc_remote_main(const struct hipc_firmware *fw, int argc, char **argv)
 		}
 	}
 
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+	/* Another process of the same user could otherwise open our region
+	 * through /proc/PID/fd (or read /proc/PID/mem): a remote reaches
+	 * its own region only.  Sanitizer builds keep the default, their
+	 * leak checker needs to ptrace the process. */
+	if (!getenv("HIPC_DUMPABLE"))
+		prctl(PR_SET_DUMPABLE, 0);
+#endif
 	memset(&r, 0, sizeof(r));
 	r.fw = fw;
+	r.listen_fd = -1;
+	r.host_conn = -1;
+	r.stale_gen = UINT32_MAX;
+	r.shm.fd = -1;
 	the_remote = &r;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 
-	shm_fd = env_int("HIPC_SHM_FD", -1);
-	efd_in = env_int("HIPC_EFD_IN", -1);
-	efd_out = env_int("HIPC_EFD_OUT", -1);
-	if (shm_fd < 0 || efd_in < 0 || efd_out < 0) {
-		fprintf(stderr, "%s: not started by a hipc host (HIPC_SHM_FD, "
-			"HIPC_EFD_IN, HIPC_EFD_OUT unset); see --help\n",
-			fw->name);
-		return 2;
-	}
-	ret = hipc_shm_map(&r.shm, shm_fd);
-	if (ret) {
-		fprintf(stderr, "%s: cannot map the shared region: %s\n",
-			fw->name, strerror(-ret));
-		return 2;
+	if (standalone && *standalone) {
+		ret = standalone_setup(&r, standalone);
+		if (ret) {
+			fprintf(stderr, "%s: standalone %s: %s\n", fw->name,
+				standalone, strerror(ret < 0 ? -ret : ret));
+			goto close_standalone;
+		}
+		efd_in = r.efd_in;
+		efd_out = r.efd_out;
+	} else {
+		shm_fd = env_int("HIPC_SHM_FD", -1);
+		efd_in = env_int("HIPC_EFD_IN", -1);
+		efd_out = env_int("HIPC_EFD_OUT", -1);
+		if (shm_fd < 0 || efd_in < 0 || efd_out < 0) {
+			fprintf(stderr, "%s: not started by a hipc host "
+				"(HIPC_SHM_FD, HIPC_EFD_IN, HIPC_EFD_OUT unset); "
+				"see --help\n", fw->name);
+			return 2;
+		}
+		ret = hipc_shm_map(&r.shm, shm_fd);
+		if (ret) {
+			fprintf(stderr, "%s: cannot map the shared region: %s\n",
+				fw->name, strerror(-ret));
+			return 2;
+		}
 	}
 	r.ctrl = (struct hipc_sim_ctrl *)r.shm.base;
 	if (r.shm.size < HIPC_SIM_CTRL_SIZE || r.ctrl->magic != HIPC_SIM_MAGIC ||
@@ -339,36 +779,77 @@ int hipc_remote_main(const struct hipc_firmware *fw, int argc, char **argv)
 	r.region.size = r.shm.size;
 	r.map.regions = &r.region;
 	r.map.count = 1;
-	r.link = hipc_link_new(r.ctrl, HIPC_SIDE_REMOTE, efd_in, efd_out,
-			       env_mode(), (unsigned)env_int("HIPC_SPIN_US", 50));
+	ret = p2p_setup(&r);
+	if (ret) {
+		fprintf(stderr, "%s: peer link: %s\n", fw->name,
+			hipc_strerror(ret));
+		return 2;
+	}
+	r.multi = r.standalone || r.p2p.present;
+	if (r.multi)
+		mode = HIPC_LINK_IRQ;
+	r.link = hipc_link_new(r.ctrl, HIPC_SIDE_REMOTE, efd_in, efd_out, mode,
+			       (unsigned)env_int("HIPC_SPIN_US", 50));
 	if (!r.link)
 		return 2;
 	__atomic_store_n(&r.ctrl->pid, (uint32_t)getpid(), __ATOMIC_RELAXED);
 	__atomic_store_n(&r.ctrl->state, HIPC_SIM_STATE_BOOTING,
 			 __ATOMIC_RELEASE);
 
-	ret = bring_up(&r);
-	if (ret == 0) {
+	/* One pass per host generation: a host that detaches, or a new one
+	 * that attaches, takes the rings back; we keep everything else. */
+	for (;;) {
+		ret = bring_up(&r);
+		if (ret)
+			break;
 		__atomic_store_n(&r.ctrl->state, HIPC_SIM_STATE_RUNNING,
 				 __ATOMIC_RELEASE);
 		hipc_link_send(r.link, HIPC_MBOX_READY);
 		ret = serve(&r);
+		if (ret < 0)
+			break;
+		if (fw->stop)
+			fw->stop(&r.dev, fw->ctx);
+		hipc_rpmsg_dev_deinit(&r.dev);
+		r.dev_up = false;
+		if (ret != RESET_ASKED)
+			break;
+		__atomic_store_n(&r.ctrl->state, HIPC_SIM_STATE_BOOTING,
+				 __ATOMIC_RELEASE);
 	}
 	if (ret && ret != -HIPC_ESHUTDOWN) {
 		fprintf(stderr, "%s: %s\n", fw->name, hipc_strerror(ret));
 		__atomic_store_n(&r.ctrl->state, HIPC_SIM_STATE_CRASHED,
 				 __ATOMIC_RELEASE);
 		hipc_link_send(r.link, HIPC_MBOX_CRASH);
+		if (r.sock_path[0])
+			unlink(r.sock_path);
 		return 3;
 	}
-	if (fw->stop && ret == 0)
-		fw->stop(&r.dev, fw->ctx);
-	hipc_rpmsg_dev_deinit(&r.dev);
+	if (r.dev_up) {
+		if (fw->stop)
+			fw->stop(&r.dev, fw->ctx);
+		hipc_rpmsg_dev_deinit(&r.dev);
+	}
+	if (r.p2p.up)
+		hipc_rpmsg_dev_deinit(&r.p2p.dev);
 	__atomic_store_n(&r.ctrl->state, HIPC_SIM_STATE_STOPPED,
 			 __ATOMIC_RELEASE);
 	if (r.shutdown_asked)
 		hipc_link_send(r.link, HIPC_MBOX_SHUTDOWN_ACK);
 	hipc_link_free(r.link);
+	if (r.p2p.present) {
+		hipc_link_free(r.p2p.link);
+		hipc_shm_close(&r.p2p.shm);
+		free(r.p2p.storage);
+	}
+close_standalone:
+	if (r.host_conn >= 0)
+		close(r.host_conn);
+	if (r.listen_fd >= 0)
+		close(r.listen_fd);
+	if (r.sock_path[0])
+		unlink(r.sock_path);
 	hipc_shm_close(&r.shm);
-	return 0;
+	return ret && ret != -HIPC_ESHUTDOWN ? 2 : 0;
 }

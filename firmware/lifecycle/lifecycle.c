@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Lifecycle firmware: what the remoteproc tests and hipcd need from a
+ * remote beyond echo.
+ *
+ *   "rpmsg-client-sample"  echo, as firmware/echo
+ *   "hipc-ctl"             text commands:
+ *       "status"  -> "echoed=N starts=N pid=N p2p_ok=N p2p_bad=N"
+ *       "hang"    stop servicing everything (mailbox included), forever:
+ *                 a hung core, for the watchdog
+ *       "exit"    exit at once with status 7, without a word to the host
+ *   static vrings  when the host gave us a peer link: the driver end sends
+ *                  sequence-stamped, checksummed pings to address 1024 of
+ *                  the peer, the device end sends each one back; both
+ *                  count what arrived intact.
+ *
+ * Its counters live in process memory, so they survive a host detaching
+ * and attaching again (the state that must carry over).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hipc/remote.h"
+#include "hipc/rsc.h"
+
+HIPC_RSC_TABLE_RPMSG(rsc_table, 256, 512, 4096,
+		     HIPC_RSC_F_NS | HIPC_RSC_F_EVENT_IDX);
+
+#define P2P_ADDR 1024u
+#define P2P_WINDOW 8u
+
+static struct hipc_rpmsg_ept echo_ept, ctl_ept, p2p_ept;
+static struct hipc_rpmsg_dev *p2p_dev;
+static int p2p_driver = -1;
+static unsigned long long echoed, starts, p2p_ok, p2p_bad, p2p_sent;
+
+struct ping {
+	uint64_t seq;
+	uint32_t sum;
+	uint8_t data[52];
+};
+
+static uint32_t sum32(const uint8_t *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+static int on_echo(struct hipc_rpmsg_ept *e, void *data, size_t len,
+		   uint32_t src, void *priv)
+{
+	(void)priv;
+	if (hipc_rpmsg_send_ex(e, HIPC_RPMSG_ADDR_ANY, src, data, len, 5000) >= 0)
+		echoed++;
+	return 0;
+}
+
+static int on_ctl(struct hipc_rpmsg_ept *e, void *data, size_t len,
+		  uint32_t src, void *priv)
+{
+	char cmd[32], out[160];
+	int n;
+
+	(void)priv;
+	n = len < sizeof(cmd) - 1 ? (int)len : (int)sizeof(cmd) - 1;
+	memcpy(cmd, data, (size_t)n);
+	cmd[n] = 0;
+	if (!strcmp(cmd, "hang")) {
+		struct timespec ts = { 3600, 0 };
+
+		hipc_remote_trace("lifecycle: hanging on purpose\n");
+		for (;;)
+			nanosleep(&ts, NULL);
+	}
+	if (!strcmp(cmd, "exit"))
+		_exit(7);
+	n = snprintf(out, sizeof(out),
+		     "echoed=%llu starts=%llu pid=%d p2p_ok=%llu p2p_bad=%llu",
+		     echoed, starts, (int)getpid(), p2p_ok, p2p_bad);
+	hipc_rpmsg_send_ex(e, HIPC_RPMSG_ADDR_ANY, src, out, (size_t)n, 1000);
+	return 0;
+}
+
+static int on_p2p(struct hipc_rpmsg_ept *e, void *data, size_t len,
+		  uint32_t src, void *priv)
+{
+	struct ping pg;
+
+	(void)priv;
+	if (len != sizeof(pg)) {
+		p2p_bad++;
+		return 0;
+	}
+	memcpy(&pg, data, sizeof(pg));
+	if (sum32(pg.data, sizeof(pg.data)) != pg.sum ||
+	    pg.data[0] != (uint8_t)pg.seq) {
+		p2p_bad++;
+		return 0;
+	}
+	if (p2p_driver) {
+		p2p_ok++;
+		return 0;
+	}
+	/* Device end: send it back as it came. */
+	if (hipc_rpmsg_send_ex(e, HIPC_RPMSG_ADDR_ANY, src, data, len,
+			       HIPC_RPMSG_NO_WAIT) >= 0)
+		p2p_ok++;
+	return 0;
+}
+
+static int p2p_start(struct hipc_rpmsg_dev *dev, void *ctx)
+{
+	(void)ctx;
+	p2p_dev = dev;
+	p2p_driver = dev->cfg.role == HIPC_RPMSG_DRIVER;
+	hipc_remote_trace("lifecycle: peer link up (%s end)\n",
+			  p2p_driver ? "driver" : "device");
+	return hipc_rpmsg_ept_create(&p2p_ept, dev, NULL, P2P_ADDR, P2P_ADDR,
+				     on_p2p, NULL);
+}
+
+/* Driver end: keep a few pings in flight. */
+static int poll_cb(struct hipc_rpmsg_dev *dev, void *ctx)
+{
+	struct ping pg;
+	int sent = 0;
+
+	(void)dev;
+	(void)ctx;
+	struct timespec now;
+	static uint64_t last_ms;
+	uint64_t ms;
+
+	if (p2p_driver != 1 || !p2p_ept.dev)
+		return 0;
+	/* A batch every 2 ms: a steady trickle, not two cores spinning. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
+	if (ms - last_ms < 2)
+		return 0;
+	last_ms = ms;
+	while (p2p_sent - p2p_ok - p2p_bad < P2P_WINDOW) {
+		memset(&pg, 0, sizeof(pg));
+		pg.seq = p2p_sent;
+		for (size_t i = 0; i < sizeof(pg.data); i++)
+			pg.data[i] = (uint8_t)(pg.seq + i * 7u);
+		pg.sum = sum32(pg.data, sizeof(pg.data));
+		if (hipc_rpmsg_send_ex(&p2p_ept, HIPC_RPMSG_ADDR_ANY, P2P_ADDR,
+				       &pg, sizeof(pg), HIPC_RPMSG_NO_WAIT) < 0)
+			break;
+		p2p_sent++;
+		sent++;
+	}
+	/* Not "work done": the loop may sleep until the replies arrive. */
+	(void)sent;
+	return 0;
+}
+
+static int start(struct hipc_rpmsg_dev *dev, void *ctx)
+{
+	int ret;
+
+	(void)ctx;
+	starts++;
+	hipc_remote_trace("lifecycle: start #%llu, echoed so far %llu\n",
+			  starts, echoed);
+	ret = hipc_rpmsg_ept_create(&echo_ept, dev, "rpmsg-client-sample",
+				    HIPC_RPMSG_ADDR_ANY, HIPC_RPMSG_ADDR_ANY,
+				    on_echo, NULL);
+	if (ret)
+		return ret;
+	return hipc_rpmsg_ept_create(&ctl_ept, dev, "hipc-ctl",
+				     HIPC_RPMSG_ADDR_ANY, HIPC_RPMSG_ADDR_ANY,
+				     on_ctl, NULL);
+}
+
+static void stop(struct hipc_rpmsg_dev *dev, void *ctx)
+{
+	(void)dev;
+	(void)ctx;
+	hipc_remote_trace("lifecycle: host gone, echoed %llu\n", echoed);
+}
+
+static const struct hipc_firmware fw = {
+	.name = "lifecycle",
+	.rsc = &rsc_table,
+	.rsc_size = sizeof(rsc_table),
+	.start = start,
+	.stop = stop,
+	.poll = poll_cb,
+	.p2p_start = p2p_start,
+};
+
+HIPC_FIRMWARE_MAIN(fw)

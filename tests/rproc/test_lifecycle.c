@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Remote-processor lifecycle against real firmware processes: boot and stop
+ * in a loop without leaks, a crash in the middle of a stream, a hung remote
+ * caught by the watchdog, restart policies, the forced stop.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "lc_util.h"
+
+static void boot(struct lc_client *c, struct hipc_rproc_config *cfg)
+{
+	char err[256] = "";
+	int ret;
+
+	CHECK_EQ(hipc_rproc_new(&c->rp, cfg), 0);
+	ret = hipc_rproc_start(c->rp, err, sizeof(err));
+	if (ret)
+		printf("start: %s (%s)\n", err, hipc_strerror(ret));
+	CHECK_EQ(ret, 0);
+	CHECK(LC_RUN_UNTIL(c, c->echo_bound && c->ctl_bound, 5000));
+}
+
+/* 100 boots and stops with traffic in between: no fd, memfd or process
+ * left behind. */
+HIPC_TEST(boot_stop_100)
+{
+	struct hipc_rproc_config cfg;
+	struct lc_client c;
+	int fds_before, fds_after;
+
+	memset(&c, 0, sizeof(c));
+	lc_config(&cfg, &c, "cycle");
+	CHECK_EQ(hipc_rproc_new(&c.rp, &cfg), 0);
+	fds_before = lc_count_fds();
+	for (int i = 0; i < 100; i++) {
+		char err[256] = "";
+
+		c.echo_bound = c.ctl_bound = false;
+		c.next_seq = 0;
+		CHECK_EQ(hipc_rproc_start(c.rp, err, sizeof(err)), 0);
+		CHECK_EQ(hipc_rproc_state(c.rp), HIPC_RPROC_RUNNING);
+		CHECK(LC_RUN_UNTIL(&c, c.echo_bound, 5000));
+		CHECK(lc_stream(&c, 32, 200, 8));
+		CHECK_EQ(c.bad, 0);
+		CHECK_EQ(hipc_rproc_stop(c.rp, 2000), 0);
+		CHECK_EQ(hipc_rproc_state(c.rp), HIPC_RPROC_OFFLINE);
+		CHECK(!c.echo_bound);
+		CHECK(lc_no_children());
+	}
+	fds_after = lc_count_fds();
+	CHECK_EQ(fds_after, fds_before);
+	CHECK_EQ(c.resets, 100);
+	hipc_rproc_free(c.rp);
+}
+
+/* SIGKILL in the middle of a 100 MB stream: crashed within 100 ms,
+ * the client told, the remote back, the stream resumed, every message
+ * intact and none twice. */
+HIPC_TEST(kill_mid_stream)
+{
+	const uint64_t total = 100ull << 20;
+	const size_t len = 480;
+	const size_t wire = offsetof(struct lc_msg, payload) + len;
+	const uint64_t count = total / wire + 1;
+	struct hipc_rproc_config cfg;
+	struct hipc_rproc_info info;
+	struct lc_client c;
+	uint64_t killed_at, detect_ns;
+	pid_t old;
+
+	memset(&c, 0, sizeof(c));
+	lc_config(&cfg, &c, "stream");
+	cfg.policy = HIPC_RPROC_RESTART;
+	boot(&c, &cfg);
+	/* First half. */
+	CHECK(lc_stream(&c, count / 2, len, 64));
+	/* Kill it with messages in flight both ways. */
+	{
+		struct lc_msg m;
+
+		for (int i = 0; i < 32; i++) {
+			size_t n = lc_fill(&m, c.next_seq + (uint64_t)i, len);
+
+			if (hipc_rpmsg_trysend(&c.echo, &m, n) < 0)
+				break;
+		}
+	}
+	old = hipc_rproc_pid(c.rp);
+	killed_at = hipc_now_ns();
+	CHECK_EQ(kill(old, SIGKILL), 0);
+	CHECK(LC_RUN_UNTIL(&c, c.crashes_seen == 1, 1000));
+	detect_ns = c.crashed_ns - killed_at;
+	printf("crash detected after %.3f ms\n", detect_ns / 1e6);
+	CHECK(detect_ns < 100 * LC_MS);
+	CHECK_EQ(c.last_err, -HIPC_ECONNRESET);
+	CHECK(!c.echo_bound);
+	/* Back, announced again, a different process. */
+	CHECK(LC_RUN_UNTIL(&c, c.echo_bound, 5000));
+	CHECK_EQ(hipc_rproc_state(c.rp), HIPC_RPROC_RUNNING);
+	CHECK(hipc_rproc_pid(c.rp) != old);
+	printf("restart to announce %.3f ms after the crash\n",
+	       (c.announce_ns - c.crashed_ns) / 1e6);
+	/* Resume where the echoes stopped: anything lost in flight is sent
+	 * again, anything already received is not expected again. */
+	CHECK(lc_stream(&c, count - c.next_seq, len, 64));
+	CHECK_EQ(c.bad, 0);
+	CHECK_EQ(c.received, count);
+	CHECK(c.bytes >= total);
+	hipc_rproc_get_info(c.rp, &info);
+	CHECK_EQ(info.crashes, 1);
+	CHECK_EQ(info.restarts, 1);
+	CHECK(strstr(info.crash_reason, "signal 9") != NULL);
+	CHECK_EQ(hipc_rproc_stop(c.rp, 2000), 0);
+	hipc_rproc_free(c.rp);
+	CHECK(lc_no_children());
+}
+
+/* A remote that stops servicing its mailbox is caught by the watchdog. */
+HIPC_TEST(watchdog_catches_hang)
+{
+	struct hipc_rproc_config cfg;
+	struct hipc_rproc_info info;
+	struct lc_client c;
+	uint64_t hung_at;
+
+	memset(&c, 0, sizeof(c));
+	lc_config(&cfg, &c, "hang");
+	cfg.policy = HIPC_RPROC_RESTART;
+	cfg.watchdog_ms = 20;
+	cfg.watchdog_timeout_ms = 50; /* worst case 20 + 50 ms after a hang */
+	boot(&c, &cfg);
+	/* Healthy for a while: the watchdog leaves it alone. */
+	LC_RUN_UNTIL(&c, false, 200);
+	CHECK_EQ(c.crashes_seen, 0);
+	CHECK(lc_stream(&c, 1000, 100, 16));
+	CHECK_EQ(hipc_rpmsg_send_timeout(&c.ctl, "hang", 4, 1000), 4);
+	hung_at = hipc_now_ns();
+	CHECK(LC_RUN_UNTIL(&c, c.crashes_seen == 1, 1000));
+	printf("hang caught after %.3f ms\n", (c.crashed_ns - hung_at) / 1e6);
+	CHECK(c.crashed_ns - hung_at < 100 * LC_MS);
+	hipc_rproc_get_info(c.rp, &info);
+	CHECK_EQ(info.watchdog_misses, 1);
+	CHECK(strstr(info.crash_reason, "watchdog") != NULL);
+	CHECK_EQ(c.last_err, -HIPC_ECONNRESET);
+	/* Restarted; the old process is gone (it was killed, not left). */
+	CHECK(LC_RUN_UNTIL(&c, c.echo_bound && c.ctl_bound, 5000));
+	CHECK(lc_stream(&c, 1000, 100, 16));
+	CHECK_EQ(c.bad, 0);
+	CHECK_EQ(hipc_rproc_stop(c.rp, 2000), 0);
+	hipc_rproc_free(c.rp);
+	CHECK(lc_no_children());
+}
+
+/* Policy "stay": crashed until someone starts it. */
+HIPC_TEST(policy_stay_crashed)
+{
+	struct hipc_rproc_config cfg;
+	struct lc_client c;
+	char err[256];
+
+	memset(&c, 0, sizeof(c));
+	lc_config(&cfg, &c, "stay");
+	cfg.policy = HIPC_RPROC_STAY_CRASHED;
+	boot(&c, &cfg);
+	CHECK_EQ(hipc_rpmsg_send_timeout(&c.ctl, "exit", 4, 1000), 4);
+	CHECK(LC_RUN_UNTIL(&c, c.crashes_seen == 1, 1000));
+	CHECK(LC_RUN_UNTIL(&c, false, 100) == false);
+	CHECK_EQ(hipc_rproc_state(c.rp), HIPC_RPROC_CRASHED);
+	CHECK(!c.echo_bound);
+	CHECK(lc_no_children());
+	/* Its last words are kept while it is down. */
+	{
+		char trace[4096];
+		uint64_t pos = 0;
+		long n = hipc_rproc_trace_read(c.rp, &pos, trace,
+					       sizeof(trace) - 1);
+
+		CHECK(n > 0);
+		trace[n] = 0;
+		CHECK(strstr(trace, "lifecycle: start #1") != NULL);
+	}
+	CHECK_EQ(hipc_rproc_start(c.rp, err, sizeof(err)), 0);
+	CHECK(LC_RUN_UNTIL(&c, c.echo_bound, 5000));
+	CHECK(lc_stream(&c, 100, 100, 8));
+	hipc_rproc_free(c.rp);
+	CHECK(lc_no_children());
+}
+
+/* Restarts back off: a remote that dies at once is not restarted in a
+ * tight loop. */
+HIPC_TEST(restart_backoff)
+{
+	struct hipc_rproc_config cfg;
+	struct hipc_rproc_info info;
+	struct lc_client c;
+	uint64_t t0;
+
+	memset(&c, 0, sizeof(c));
+	lc_config(&cfg, &c, "backoff");
+	cfg.policy = HIPC_RPROC_RESTART;
+	cfg.backoff_min_ms = 10;
+	cfg.backoff_max_ms = 80;
+	boot(&c, &cfg);
+	t0 = hipc_now_ns();
+	/* Kill it five times, each right after it came back. */
+	for (int i = 0; i < 5; i++) {
+		CHECK(LC_RUN_UNTIL(&c, c.echo_bound &&
+					       hipc_rproc_state(c.rp) ==
+						       HIPC_RPROC_RUNNING,
+				   5000));
+		CHECK_EQ(kill(hipc_rproc_pid(c.rp), SIGKILL), 0);
+		CHECK(LC_RUN_UNTIL(&c, c.crashes_seen == (unsigned)i + 1, 1000));
+	}
+	CHECK(LC_RUN_UNTIL(&c, c.echo_bound, 5000));
+	/* 10 + 20 + 40 + 80 + 80 ms of waiting at least. */
+	CHECK(hipc_now_ns() - t0 >= 230 * LC_MS);
+	hipc_rproc_get_info(c.rp, &info);
+	CHECK_EQ(info.restarts, 5);
+	hipc_rproc_free(c.rp);
+	CHECK(lc_no_children());
+}
+
+/* A remote that ignores SHUTDOWN is killed after the timeout. */
+HIPC_TEST(stop_forces_after_timeout)
+{
+	struct hipc_rproc_config cfg;
+	struct lc_client c;
+	uint64_t t0;
+
+	memset(&c, 0, sizeof(c));
+	lc_config(&cfg, &c, "force");
+	boot(&c, &cfg);
+	CHECK_EQ(hipc_rpmsg_send_timeout(&c.ctl, "hang", 4, 1000), 4);
+	hipc_rproc_run(c.rp, 10);
+	t0 = hipc_now_ns();
+	CHECK_EQ(hipc_rproc_stop(c.rp, 50), 1);
+	CHECK(hipc_now_ns() - t0 < 1000 * LC_MS);
+	CHECK_EQ(hipc_rproc_state(c.rp), HIPC_RPROC_OFFLINE);
+	CHECK_EQ(c.last_err, -HIPC_ECONNRESET);
+	CHECK(lc_no_children());
+	hipc_rproc_free(c.rp);
+}
+
+/* A firmware that cannot boot leaves nothing behind. */
+HIPC_TEST(bad_firmware_fails_cleanly)
+{
+	struct hipc_rproc_config cfg;
+	struct hipc_rproc *rp;
+	struct lc_client c;
+	char err[256] = "";
+	int fds = lc_count_fds();
+
+	memset(&c, 0, sizeof(c));
+	lc_config(&cfg, &c, "bad");
+	cfg.firmware = "/bin/true"; /* an ELF without a resource table */
+	CHECK_EQ(hipc_rproc_new(&rp, &cfg), 0);
+	CHECK(hipc_rproc_start(rp, err, sizeof(err)) < 0);
+	printf("refused: %s\n", err);
+	CHECK_EQ(hipc_rproc_state(rp), HIPC_RPROC_OFFLINE);
+	hipc_rproc_free(rp);
+	CHECK_EQ(lc_count_fds(), fds);
+	CHECK(lc_no_children());
+}
+
+HIPC_TEST_MAIN(HIPC_CASE(boot_stop_100), HIPC_CASE(kill_mid_stream),
+	       HIPC_CASE(watchdog_catches_hang), HIPC_CASE(policy_stay_crashed),
+	       HIPC_CASE(restart_backoff), HIPC_CASE(stop_forces_after_timeout),
+	       HIPC_CASE(bad_firmware_fails_cleanly))
