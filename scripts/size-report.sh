@@ -71,7 +71,7 @@ function kind(out) {
 function component(obj) {
 	if (obj ~ /libhipc_core[^\/]*\.a\(/)
 		return "core"
-	if (obj ~ /libhipc_baremetal\.a\(/)
+	if (obj ~ /libhipc_baremetal[^\/]*\.a\(/)
 		return "port"
 	if (obj ~ /libc(_nano)?\.a\(|libg(_nano)?\.a\(|librdimon/)
 		return "libc"

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "hipc/baremetal.h"
+#include "hipc/config.h"
 #include "hipc/rsc.h"
 
 #include "board.h"
@@ -15,10 +16,13 @@
 /*
  * Buffer count and size are the host's memory, not ours: Linux's defaults
  * cost this image nothing.  No trace buffer: it would be ours to provide.
+ * EVENT_IDX only when the core was built with it (hipc/config.h): once
+ * offered, the host may negotiate it.
  */
 HIPC_RSC_TABLE_RPMSG(hipc_fw_rsc, HIPC_RPMSG_DEFAULT_NUM,
 		     HIPC_RPMSG_DEFAULT_BUF_SIZE, 0,
-		     HIPC_RSC_F_NS | HIPC_RSC_F_EVENT_IDX);
+		     HIPC_RSC_F_NS |
+			     (HIPC_CFG_EVENT_IDX ? HIPC_RSC_F_EVENT_IDX : 0));
 
 static struct hipc_bm echo_bm;
 static struct hipc_echo echo; /* in .bss: an initialiser would put all of it in flash */

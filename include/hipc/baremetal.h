@@ -70,7 +70,7 @@ struct hipc_bm {
 	hipc_bm_msg_cb on_msg;
 	void *priv;
 	volatile uint32_t doorbell; /* set by the ISR, taken by wait */
-	volatile uint64_t ticks;
+	volatile uint64_t now_ns;   /* advanced by tick_ns per SysTick */
 	uint32_t tick_ns;
 	uint32_t lock_depth;
 	uint32_t lock_primask;

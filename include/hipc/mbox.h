@@ -72,8 +72,9 @@ HIPC_API int hipc_mbox_init(struct hipc_mbox *mb,
 
 /**
  * hipc_mbox_send() - send @msg: straight to the hardware if nothing waits
- * and the FIFO has room, else into the software queue (order kept) and the
- * "not full" event armed.
+ * and the FIFO has room, else into the software queue (order kept; with
+ * HIPC_CFG_MBOX_FIFO=0 a set, newest sent first) and the "not full" event
+ * armed.
  * @retval 0 sent or queued (or merged with an identical waiting message)
  * @retval -HIPC_ENOSPC the software queue holds HIPC_MBOX_SWQ_LEN distinct
  *         messages already (the peer has stopped draining)

@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hipc/config.h"
 #include "hipc/export.h"
 #include "hipc/memmap.h"
 #include "hipc/port.h"
@@ -160,20 +161,22 @@ struct hipc_rpmsg_zc {
 };
 
 struct hipc_rpmsg_dev {
+	/* Small, often used fields first: short load/store encodings on
+	 * Thumb-2 reach only the first bytes of a struct. */
+	bool ready;
+	bool rx_busy;
+	bool broken;
+	bool announce_pending;
+	uint16_t tx_nfree;
+	uint16_t tx_fresh;  /* driver: tx buffers never handed out yet */
+	uint32_t next_addr;
+	uint32_t nepts;
+	uint32_t tx_waiters;
 	struct hipc_vring vr[2]; /* index as on the wire: 0 remote->Linux */
 	struct hipc_rpmsg_dev_config cfg;
 	struct hipc_rpmsg_ept ns_ept;
 	uint16_t *tx_free;  /* driver: stack of free tx buffer indices */
 	uint8_t *buf_state; /* driver: per buffer, rx then tx (private) */
-	uint16_t tx_nfree;
-	uint16_t tx_fresh;  /* driver: tx buffers never handed out yet */
-	uint32_t next_addr;
-	uint32_t nepts;
-	bool ready;
-	bool rx_busy;
-	bool broken;
-	bool announce_pending;
-	uint32_t tx_waiters;
 	struct hipc_rpmsg_zc zc[HIPC_RPMSG_ZC_SLOTS];
 	struct hipc_rpmsg_stats stats;
 };
@@ -185,6 +188,8 @@ struct hipc_rpmsg_dev {
  * Device role: call only after the driver set DRIVER_OK; touches nothing in
  * shared memory until hipc_rpmsg_dev_start().
  * @retval 0, -HIPC_EINVAL (a field of @cfg is wrong; storage too small)
+ * @retval -HIPC_ENOTSUP the role, EVENT_IDX, split rings, or the port's lock
+ *         or cache ops are not in this build (hipc/config.h)
  * Context: not thread-safe; never blocks.
  */
 HIPC_API int hipc_rpmsg_dev_init(struct hipc_rpmsg_dev *dev,
@@ -269,7 +274,8 @@ HIPC_API void hipc_rpmsg_ept_destroy(struct hipc_rpmsg_ept *ept);
  * processing receives (if no other thread does).
  * @retval @len (bytes sent)
  * @retval -HIPC_EMSGSIZE @len > hipc_rpmsg_max_payload(): nothing sent
- * @retval -HIPC_EAGAIN no buffer and @timeout_ms is 0 (or the port cannot wait)
+ * @retval -HIPC_EAGAIN no buffer and @timeout_ms is 0, the port cannot wait,
+ *         or the core is built without HIPC_CFG_BLOCKING (hipc/config.h)
  * @retval -HIPC_ETIMEDOUT no buffer within @timeout_ms
  * @retval -HIPC_EINVAL no destination, or 0xFFFFFFFF would go on the wire
  * @retval -HIPC_ENOTCONN device not started
@@ -303,6 +309,8 @@ HIPC_API int hipc_rpmsg_send_timeout(struct hipc_rpmsg_ept *ept,
  * @retval 0, and the errors of hipc_rpmsg_send_ex()
  * @retval -HIPC_EBUSY device role: HIPC_RPMSG_ZC_SLOTS buffers are reserved
  *         already
+ * @retval -HIPC_ENOTSUP built without HIPC_CFG_ZEROCOPY (the same for the
+ *         three functions below)
  */
 HIPC_API int hipc_rpmsg_get_tx_buffer(struct hipc_rpmsg_dev *dev,
 				      void **payload, uint32_t *max_len,
@@ -324,7 +332,8 @@ HIPC_API int hipc_rpmsg_release_tx(struct hipc_rpmsg_dev *dev, void *payload);
 
 /**
  * hipc_rpmsg_release_rx() - hand back an rx buffer a callback kept with
- * HIPC_RPMSG_HOLD.  @retval 0, -HIPC_EINVAL (not a held rx buffer)
+ * HIPC_RPMSG_HOLD.  @retval 0, -HIPC_EINVAL (not a held rx buffer),
+ * -HIPC_ENOTSUP (built without HIPC_CFG_ZEROCOPY: HOLD then counts as 0)
  * Context: any thread.
  */
 HIPC_API int hipc_rpmsg_release_rx(struct hipc_rpmsg_dev *dev, void *data);

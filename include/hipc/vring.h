@@ -89,6 +89,9 @@ HIPC_API size_t hipc_vring_size(unsigned num, unsigned align);
  *
  * @retval 0 success
  * @retval -HIPC_EINVAL bad num/align, NULL storage, misaligned @mem
+ * @retval -HIPC_ENOTSUP the role or @event_idx not in this build, or @port
+ *         has cache ops a build without HIPC_CFG_CACHE would skip
+ *         (hipc/config.h)
  * Context: not thread-safe with other calls on the same ring; never blocks.
  */
 HIPC_API int hipc_vring_init(struct hipc_vring *vr, enum hipc_vring_role role,
@@ -101,6 +104,7 @@ HIPC_API int hipc_vring_init(struct hipc_vring *vr, enum hipc_vring_role role,
  * hipc_vring_init_parts() - as hipc_vring_init(), for a ring whose three
  * parts the transport gives separately (vhost-user's SET_VRING_ADDR).  Each
  * part must be naturally aligned (desc 16, avail 2, used 4) and not overlap.
+ * -HIPC_ENOTSUP when built without HIPC_CFG_SPLIT_INIT.
  */
 HIPC_API int hipc_vring_init_parts(struct hipc_vring *vr,
 				   enum hipc_vring_role role, void *desc,

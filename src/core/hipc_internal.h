@@ -11,24 +11,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "hipc/config.h"
 #include "hipc/error.h"
 #include "hipc/port.h"
-
-/*
- * Roles compiled in.  A remote-only image (an MCU firmware) builds with
- * -DHIPC_CFG_DRIVER=0 and the driver-role paths fold away at compile time;
- * the API is the same either way, a role left out fails init with
- * -HIPC_ENOTSUP.
- */
-#ifndef HIPC_CFG_DRIVER
-#define HIPC_CFG_DRIVER 1
-#endif
-#ifndef HIPC_CFG_DEVICE
-#define HIPC_CFG_DEVICE 1
-#endif
-#if !HIPC_CFG_DRIVER && !HIPC_CFG_DEVICE
-#error "at least one of HIPC_CFG_DRIVER and HIPC_CFG_DEVICE must be 1"
-#endif
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 #define hipc__le16(x) __builtin_bswap16(x)
@@ -67,44 +52,48 @@ static inline void hipc__st16(void *p, uint16_t v)
 	__atomic_store_n((uint16_t *)p, hipc__le16(v), __ATOMIC_RELAXED);
 }
 
-/* Unaligned-safe plain accessors for entries, headers and tables. */
+/*
+ * Unaligned-safe plain accessors for entries, headers and tables.  The
+ * builtin, because -ffreestanding turns a plain memcpy() into a library
+ * call: a word load becomes a call with a stack round trip.
+ */
 static inline uint16_t hipc__get16(const void *p)
 {
 	uint16_t v;
-	memcpy(&v, p, sizeof(v));
+	__builtin_memcpy(&v, p, sizeof(v));
 	return hipc__le16(v);
 }
 
 static inline uint32_t hipc__get32(const void *p)
 {
 	uint32_t v;
-	memcpy(&v, p, sizeof(v));
+	__builtin_memcpy(&v, p, sizeof(v));
 	return hipc__le32(v);
 }
 
 static inline uint64_t hipc__get64(const void *p)
 {
 	uint64_t v;
-	memcpy(&v, p, sizeof(v));
+	__builtin_memcpy(&v, p, sizeof(v));
 	return hipc__le64(v);
 }
 
 static inline void hipc__put16(void *p, uint16_t v)
 {
 	v = hipc__le16(v);
-	memcpy(p, &v, sizeof(v));
+	__builtin_memcpy(p, &v, sizeof(v));
 }
 
 static inline void hipc__put32(void *p, uint32_t v)
 {
 	v = hipc__le32(v);
-	memcpy(p, &v, sizeof(v));
+	__builtin_memcpy(p, &v, sizeof(v));
 }
 
 static inline void hipc__put64(void *p, uint64_t v)
 {
 	v = hipc__le64(v);
-	memcpy(p, &v, sizeof(v));
+	__builtin_memcpy(p, &v, sizeof(v));
 }
 
 /* Full barrier: our store (an event index, a flag) must be visible before we
@@ -114,30 +103,47 @@ static inline void hipc__mb(void)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
+/*
+ * The port's lock and cache ops.  With HIPC_CFG_LOCK / HIPC_CFG_CACHE at 0
+ * the calls vanish at compile time; init refuses a port that has the ops
+ * (hipc__port_check()), so nothing a port relies on is skipped silently.
+ */
 static inline void hipc__lock(const struct hipc_port *p)
 {
-	if (p && p->ops->lock)
+	if (HIPC_CFG_LOCK && p && p->ops->lock)
 		p->ops->lock(p->ctx);
 }
 
 static inline void hipc__unlock(const struct hipc_port *p)
 {
-	if (p && p->ops->unlock)
+	if (HIPC_CFG_LOCK && p && p->ops->unlock)
 		p->ops->unlock(p->ctx);
 }
 
 static inline void hipc__cache_clean(const struct hipc_port *p, const void *a,
 				     size_t n)
 {
-	if (p && p->ops->cache_clean)
+	if (HIPC_CFG_CACHE && p && p->ops->cache_clean)
 		p->ops->cache_clean(p->ctx, a, n);
 }
 
 static inline void hipc__cache_inval(const struct hipc_port *p, const void *a,
 				     size_t n)
 {
-	if (p && p->ops->cache_invalidate)
+	if (HIPC_CFG_CACHE && p && p->ops->cache_invalidate)
 		p->ops->cache_invalidate(p->ctx, a, n);
+}
+
+/* A port this build can serve: 0 or -HIPC_ENOTSUP. */
+static inline int hipc__port_check(const struct hipc_port *p)
+{
+	if (!p)
+		return 0;
+	if (!HIPC_CFG_LOCK && (p->ops->lock || p->ops->unlock))
+		return -HIPC_ENOTSUP;
+	if (!HIPC_CFG_CACHE && (p->ops->cache_clean || p->ops->cache_invalidate))
+		return -HIPC_ENOTSUP;
+	return 0;
 }
 
 static inline bool hipc__is_pow2(uint32_t v)

@@ -14,48 +14,62 @@ int hipc_mbox_init(struct hipc_mbox *mb, const struct hipc_mbox_hw_ops *ops,
 	return 0;
 }
 
+static void want_not_full(struct hipc_mbox *mb, bool on)
+{
+	if (mb->ops->want_not_full)
+		mb->ops->want_not_full(mb->hw, on);
+}
+
+/*
+ * The i-th waiting message, i < q_count.  FIFO: a ring from q_head.
+ * Otherwise the waiting messages are a set in q[0, q_count) and the
+ * newest goes out first (no head to keep).
+ */
+#define QIDX(mb, i)                                                          \
+	(HIPC_CFG_MBOX_FIFO ? ((mb)->q_head + (i)) % HIPC_MBOX_SWQ_LEN : (i))
+#define NEXT(mb)                                                             \
+	((mb)->q[HIPC_CFG_MBOX_FIFO ? (mb)->q_head : (mb)->q_count - 1u])
+
 unsigned hipc_mbox_tx_ready(struct hipc_mbox *mb)
 {
 	while (mb->q_count) {
-		if (mb->ops->put(mb->hw, mb->q[mb->q_head]) != 0)
+		if (mb->ops->put(mb->hw, NEXT(mb)) != 0)
 			return mb->q_count;
 		mb->sent++;
-		mb->q_head = (uint8_t)((mb->q_head + 1u) % HIPC_MBOX_SWQ_LEN);
+		if (HIPC_CFG_MBOX_FIFO)
+			mb->q_head = (uint8_t)((mb->q_head + 1u) %
+					       HIPC_MBOX_SWQ_LEN);
 		mb->q_count--;
 	}
-	if (mb->ops->want_not_full)
-		mb->ops->want_not_full(mb->hw, false);
+	want_not_full(mb, false);
 	return 0;
 }
 
 int hipc_mbox_send(struct hipc_mbox *mb, uint32_t msg)
 {
-	unsigned i;
+	unsigned i, n;
 
 	/* Anything already waiting must go first, or messages reorder. */
-	if (mb->q_count)
-		hipc_mbox_tx_ready(mb);
-	if (mb->q_count == 0 && mb->ops->put(mb->hw, msg) == 0) {
+	if ((mb->q_count == 0 || hipc_mbox_tx_ready(mb) == 0) &&
+	    mb->ops->put(mb->hw, msg) == 0) {
 		mb->sent++;
 		return 0;
 	}
 	/* A doorbell means "look at this vring": one waiting copy is enough.
 	 * Control messages are events in their own right and are kept. */
-	if (!hipc_mbox_is_ctrl(msg)) {
-		for (i = 0; i < mb->q_count; i++) {
-			if (mb->q[(mb->q_head + i) % HIPC_MBOX_SWQ_LEN] == msg) {
-				mb->coalesced++;
-				return 0;
-			}
+	n = mb->q_count;
+	for (i = 0; i < n && !hipc_mbox_is_ctrl(msg); i++) {
+		if (mb->q[QIDX(mb, i)] == msg) {
+			mb->coalesced++;
+			return 0;
 		}
 	}
-	if (mb->q_count == HIPC_MBOX_SWQ_LEN)
+	if (n == HIPC_MBOX_SWQ_LEN)
 		return -HIPC_ENOSPC;
-	mb->q[(mb->q_head + mb->q_count) % HIPC_MBOX_SWQ_LEN] = msg;
-	mb->q_count++;
+	mb->q[QIDX(mb, n)] = msg;
+	mb->q_count = (uint8_t)(n + 1u);
 	mb->queued++;
-	if (mb->ops->want_not_full)
-		mb->ops->want_not_full(mb->hw, true);
+	want_not_full(mb, true);
 	/* The FIFO may have drained between the failed put and arming the
 	 * event; retry once so a queued message is never stranded. */
 	hipc_mbox_tx_ready(mb);

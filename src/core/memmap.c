@@ -6,17 +6,14 @@
 void *hipc_memmap_to_va(const struct hipc_memmap *map, uint64_t addr,
 			size_t len)
 {
-	if (!map)
-		return NULL;
-	for (unsigned i = 0; i < map->count; i++) {
+	for (unsigned i = 0; map && i < map->count; i++) {
 		const struct hipc_region *r = &map->regions[i];
+		uint64_t off = addr - r->da;
 
 		/* Written as subtractions so that no sum can wrap. */
-		if (addr < r->da || addr - r->da > r->size)
-			continue;
-		if (len > r->size - (addr - r->da))
-			continue;
-		return r->va + (addr - r->da);
+		if (addr >= r->da && off <= r->size &&
+		    len <= r->size - (size_t)off)
+			return r->va + (size_t)off;
 	}
 	return NULL;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * RPMsg devices in both roles, endpoints and the name service.
+ * RPMsg devices in both roles and their endpoints; the name service is in
+ * ns.c.
  *
  * Which ring does what:
  *              vring 0 (remote -> Linux)      vring 1 (Linux -> remote)
@@ -9,16 +10,12 @@
  *
  * Trust: a message's header is read once into locals; its length must fit
  * the buffer the ring layer validated; a violation marks the device broken.
+ *
+ * Features compiled out (hipc/config.h) fold away through constant
+ * conditions rather than #if blocks where that is as small, so every path
+ * is still compiled (and type-checked) in every configuration.
  */
-#include "hipc/rpmsg.h"
-
-#include "hipc_internal.h"
-
-enum {
-	EPT_ANNOUNCE = 1u << 0,   /* should be announced (device role) */
-	EPT_ANNOUNCED = 1u << 1,  /* the peer has been told */
-	EPT_UNBOUND = 1u << 2,    /* unbind callback already ran */
-};
+#include "rpmsg_internal.h"
 
 enum { BUF_IDLE = 0, BUF_POSTED = 1, BUF_HELD = 2, BUF_RESERVED = 3 };
 enum { ZC_FREE = 0, ZC_CLAIMED = 1, ZC_RESERVED = 2, ZC_SPARE = 3 };
@@ -28,7 +25,6 @@ enum { ZC_FREE = 0, ZC_CLAIMED = 1, ZC_RESERVED = 2, ZC_SPARE = 3 };
 #define HDR_RESERVED 8
 #define HDR_LEN 12
 #define HDR_FLAGS 14
-#define NS_MSG_SIZE 40u
 #define SEND_TIMEOUT_DEFAULT_MS 15000u
 /* Device role: an rx buffer a callback holds keeps its ring slot in its
  * header's reserved word.  Only the slot index is read back (and
@@ -36,15 +32,6 @@ enum { ZC_FREE = 0, ZC_CLAIMED = 1, ZC_RESERVED = 2, ZC_SPARE = 3 };
  * can confuse its own ring but cannot make us touch memory outside what was
  * validated. */
 #define HELD_MAGIC 0x48000000u
-
-static inline bool is_driver(const struct hipc_rpmsg_dev *dev)
-{
-	if (!HIPC_CFG_DEVICE)
-		return true;
-	if (!HIPC_CFG_DRIVER)
-		return false;
-	return dev->cfg.role == HIPC_RPMSG_DRIVER;
-}
 
 static inline unsigned rxq_index(const struct hipc_rpmsg_dev *dev)
 {
@@ -61,27 +48,10 @@ static inline struct hipc_vring *txq(struct hipc_rpmsg_dev *dev)
 	return &dev->vr[rxq_index(dev) ^ 1u];
 }
 
-static bool dev_has_ns(const struct hipc_rpmsg_dev *dev)
-{
-	return dev->cfg.features & (1u << HIPC_RPMSG_F_NS);
-}
-
-/* Flags read outside the lock are accessed atomically (byte atomics are
- * lock-free on every target, Cortex-M included). */
-static inline bool ld_flag(const bool *f)
-{
-	return __atomic_load_n(f, __ATOMIC_ACQUIRE);
-}
-
-static inline void st_flag(bool *f, bool v)
-{
-	__atomic_store_n(f, v, __ATOMIC_RELEASE);
-}
-
 static void dev_fail(struct hipc_rpmsg_dev *dev)
 {
 	st_flag(&dev->broken, true);
-	__atomic_fetch_add(&dev->stats.proto_errors, 1u, __ATOMIC_RELAXED);
+	count_proto_error(dev);
 }
 
 static bool dev_check_broken(struct hipc_rpmsg_dev *dev)
@@ -99,9 +69,11 @@ static int ring_doorbell(struct hipc_rpmsg_dev *dev, unsigned q)
 {
 	const struct hipc_port *port = dev->cfg.port;
 
-	hipc__lock(port);
-	dev->stats.notifies++;
-	hipc__unlock(port);
+	if (HIPC_CFG_STATS) {
+		dev_lock(dev);
+		dev->stats.notifies++;
+		dev_unlock(dev);
+	}
 	if (!port->ops->notify)
 		return -HIPC_ENOTSUP;
 	return port->ops->notify(port->ctx, dev->cfg.notifyid[q]);
@@ -138,14 +110,26 @@ static void unlink_locked(struct hipc_rpmsg_dev *dev,
 	ept->hnext = NULL;
 }
 
+struct hipc_rpmsg_ept *hipc__rpmsg_find_locked(struct hipc_rpmsg_dev *dev,
+					       hipc__ept_match match,
+					       const void *arg)
+{
+	for (unsigned b = 0; b < dev->cfg.nbuckets; b++)
+		for (struct hipc_rpmsg_ept *e = dev->cfg.buckets[b]; e;
+		     e = e->hnext)
+			if (e != &dev->ns_ept && (!match || match(e, arg)))
+				return e;
+	return NULL;
+}
+
 struct hipc_rpmsg_ept *hipc_rpmsg_lookup(struct hipc_rpmsg_dev *dev,
 					 uint32_t addr)
 {
 	struct hipc_rpmsg_ept *e;
 
-	hipc__lock(dev->cfg.port);
+	dev_lock(dev);
 	e = lookup_locked(dev, addr);
-	hipc__unlock(dev->cfg.port);
+	dev_unlock(dev);
 	return e;
 }
 
@@ -184,20 +168,31 @@ static uint8_t *drv_buf(struct hipc_rpmsg_dev *dev, unsigned idx)
 	return (uint8_t *)dev->cfg.bufs + (size_t)idx * dev->cfg.buf_size;
 }
 
-/* Driver role: our own buffer's index from a pointer into its payload or
- * header; -1 if it is not exactly one of ours. */
-static int drv_buf_index(struct hipc_rpmsg_dev *dev, const void *p, size_t hdr)
+/* Driver role: our own buffer's index from a pointer to its header; -1 if
+ * it is not exactly one of ours. */
+static int drv_buf_index(struct hipc_rpmsg_dev *dev, const void *p)
 {
 	uintptr_t base = (uintptr_t)dev->cfg.bufs;
 	uintptr_t q = (uintptr_t)p;
 	size_t off;
 
-	if (q < base + hdr)
+	if (q < base)
 		return -1;
-	off = q - hdr - base;
+	off = q - base;
 	if (off % dev->cfg.buf_size || off / dev->cfg.buf_size >= 2u * dev->cfg.num)
 		return -1;
 	return (int)(off / dev->cfg.buf_size);
+}
+
+/* Driver role: index of our tx buffer @buf in state @state, or -1. */
+static int drv_tx_index(struct hipc_rpmsg_dev *dev, const void *buf,
+			uint8_t state)
+{
+	int i = drv_buf_index(dev, buf);
+
+	if (i < (int)dev->cfg.num || dev->buf_state[i] != state)
+		return -1;
+	return i;
 }
 
 static int drv_post_rx_locked(struct hipc_rpmsg_dev *dev, unsigned idx)
@@ -234,6 +229,9 @@ static struct hipc_rpmsg_zc *zc_find(struct hipc_rpmsg_dev *dev,
 static uint8_t *try_get_tx_locked(struct hipc_rpmsg_dev *dev, uint32_t need,
 				  uint32_t *size, uint16_t *head, int *err)
 {
+	uint32_t len;
+	void *buf;
+
 	if (is_driver(dev)) {
 		unsigned idx;
 
@@ -242,12 +240,12 @@ static uint8_t *try_get_tx_locked(struct hipc_rpmsg_dev *dev, uint32_t need,
 		} else if (dev->tx_fresh) {
 			idx = dev->cfg.num - dev->tx_fresh--;
 		} else {
-			void *tok = hipc_vring_get_used(txq(dev), NULL);
 			int i;
 
-			if (!tok)
+			buf = hipc_vring_get_used(txq(dev), NULL);
+			if (!buf)
 				return NULL;
-			i = drv_buf_index(dev, tok, 0);
+			i = drv_buf_index(dev, buf);
 			if (i < (int)dev->cfg.num) {
 				/* Tokens are our own pointers: only our own
 				 * state being corrupt gets here. */
@@ -259,13 +257,11 @@ static uint8_t *try_get_tx_locked(struct hipc_rpmsg_dev *dev, uint32_t need,
 		dev->buf_state[dev->cfg.num + idx] = BUF_RESERVED;
 		*size = dev->cfg.buf_size;
 		return drv_buf(dev, dev->cfg.num + idx);
-	} else {
-		struct hipc_rpmsg_zc *z;
-		uint32_t len;
-		void *buf;
-
+	}
+	if (HIPC_CFG_ZEROCOPY) {
 		for (unsigned i = 0; i < HIPC_RPMSG_ZC_SLOTS; i++) {
-			z = &dev->zc[i];
+			struct hipc_rpmsg_zc *z = &dev->zc[i];
+
 			if (z->state != ZC_SPARE || z->len < need)
 				continue;
 			/* A buffer taken earlier and released unsent. */
@@ -274,37 +270,24 @@ static uint8_t *try_get_tx_locked(struct hipc_rpmsg_dev *dev, uint32_t need,
 			*size = z->len;
 			return z->buf;
 		}
-		if (hipc_vring_get_avail(txq(dev), true, head, &buf, &len))
-			return NULL;
-		if (len < 2u * HIPC_RPMSG_HDR_SIZE) {
-			/* Far smaller than any sane buffer: the peer is not
-			 * following the protocol. */
-			hipc_vring_mark_broken(txq(dev));
-			dev_fail(dev);
-			return NULL;
-		}
-		if (len < need) {
-			/* Smaller than the table promised: leave it on the
-			 * ring (nothing was written) and refuse the send. */
-			hipc_vring_unget_avail(txq(dev));
-			*err = -HIPC_EMSGSIZE;
-			return NULL;
-		}
-		*size = len < dev->cfg.buf_size ? len : dev->cfg.buf_size;
-		return buf;
 	}
-}
-
-/* Give an unsent tx buffer back.  Caller holds the lock. */
-static int drv_put_back_tx_locked(struct hipc_rpmsg_dev *dev, uint8_t *buf)
-{
-	int i = drv_buf_index(dev, buf, 0);
-
-	if (i < (int)dev->cfg.num || dev->buf_state[i] != BUF_RESERVED)
-		return -HIPC_EINVAL;
-	dev->buf_state[i] = BUF_IDLE;
-	dev->tx_free[dev->tx_nfree++] = (uint16_t)(i - (int)dev->cfg.num);
-	return 0;
+	if (hipc_vring_get_avail(txq(dev), true, head, &buf, &len))
+		return NULL;
+	if (len < 2u * HIPC_RPMSG_HDR_SIZE) {
+		/* Far smaller than any sane buffer: the peer is not
+		 * following the protocol. */
+		hipc_vring_mark_broken(txq(dev));
+		return NULL;
+	}
+	if (len < need) {
+		/* Smaller than the table promised: leave it on the ring
+		 * (nothing was written) and refuse the send. */
+		hipc_vring_unget_avail(txq(dev));
+		*err = -HIPC_EMSGSIZE;
+		return NULL;
+	}
+	*size = len < dev->cfg.buf_size ? len : dev->cfg.buf_size;
+	return buf;
 }
 
 /* Publish a filled tx buffer (header written).  Caller holds the lock.
@@ -316,10 +299,10 @@ static int publish_tx_locked(struct hipc_rpmsg_dev *dev, uint8_t *buf,
 
 	hipc__cache_clean(dev->cfg.port, buf, total);
 	if (is_driver(dev)) {
-		int i = drv_buf_index(dev, buf, 0);
+		int i = drv_tx_index(dev, buf, BUF_RESERVED);
 		uint64_t da;
 
-		if (i < (int)dev->cfg.num || dev->buf_state[i] != BUF_RESERVED)
+		if (i < 0)
 			return -HIPC_EINVAL;
 		ret = hipc_memmap_to_da(dev->cfg.map, buf, total, &da);
 		if (ret)
@@ -338,36 +321,36 @@ static int publish_tx_locked(struct hipc_rpmsg_dev *dev, uint8_t *buf,
 
 /* --- device life --------------------------------------------------------- */
 
-static int ns_rx(struct hipc_rpmsg_ept *ept, void *data, size_t len,
-		 uint32_t src, void *priv);
-
 int hipc_rpmsg_dev_init(struct hipc_rpmsg_dev *dev,
 			const struct hipc_rpmsg_dev_config *cfg)
 {
 	const struct hipc_rpmsg_dev_config *c = cfg;
 	struct hipc_vring_slot *slots = NULL;
+	bool drv, evt;
 	size_t need;
-	bool evt;
 	int ret;
 
 	if (!dev || !c || !c->port || !c->port->ops || !c->map || !c->buckets ||
-	    !hipc__is_pow2(c->nbuckets))
+	    !hipc__is_pow2(c->nbuckets) || (unsigned)c->role > HIPC_RPMSG_DEVICE)
 		return -HIPC_EINVAL;
-	if (c->role != HIPC_RPMSG_DRIVER && c->role != HIPC_RPMSG_DEVICE)
-		return -HIPC_EINVAL;
-	if ((c->role == HIPC_RPMSG_DRIVER && !HIPC_CFG_DRIVER) ||
-	    (c->role == HIPC_RPMSG_DEVICE && !HIPC_CFG_DEVICE))
+	drv = c->role == HIPC_RPMSG_DRIVER;
+	if ((drv && !HIPC_CFG_DRIVER) || (!drv && !HIPC_CFG_DEVICE) ||
+	    (!HIPC_CFG_SPLIT_INIT && (c->vring_desc[0] || c->vring_desc[1])))
 		return -HIPC_ENOTSUP;
-	if (!hipc__is_pow2(c->num) || c->num > HIPC_VRING_NUM_MAX ||
-	    c->buf_size < 2u * HIPC_RPMSG_HDR_SIZE ||
+	/* num and align: hipc_vring_init() checks them before any use. */
+	if (c->buf_size < 2u * HIPC_RPMSG_HDR_SIZE ||
 	    c->buf_size > 65535u + HIPC_RPMSG_HDR_SIZE)
 		return -HIPC_EINVAL;
-	need = HIPC_RPMSG_STORAGE_SIZE(c->role, c->num);
-	if (need && (!c->storage || c->storage_size < need ||
-		     ((uintptr_t)c->storage & 7u)))
-		return -HIPC_EINVAL;
-	if (c->role == HIPC_RPMSG_DRIVER && (!c->bufs || !c->port->ops->notify))
-		return -HIPC_EINVAL;
+	if (HIPC_CFG_DRIVER && drv) {
+		/* Sized before the rings check num: bounded here first. */
+		if (c->num > HIPC_VRING_NUM_MAX)
+			return -HIPC_EINVAL;
+		need = HIPC_RPMSG_STORAGE_SIZE(HIPC_RPMSG_DRIVER, c->num);
+		if (!c->storage || c->storage_size < need ||
+		    ((uintptr_t)c->storage & 7u) || !c->bufs ||
+		    !c->port->ops->notify)
+			return -HIPC_EINVAL;
+	}
 
 	memset(dev, 0, sizeof(*dev));
 	dev->cfg = *c;
@@ -375,22 +358,23 @@ int hipc_rpmsg_dev_init(struct hipc_rpmsg_dev *dev,
 		dev->cfg.send_timeout_ms = SEND_TIMEOUT_DEFAULT_MS;
 	dev->next_addr = HIPC_RPMSG_RESERVED_ADDRESSES;
 	memset(c->buckets, 0, c->nbuckets * sizeof(c->buckets[0]));
-	evt = c->features & (1u << HIPC_VIRTIO_F_EVENT_IDX);
+	evt = dev->cfg.features & (1u << HIPC_VIRTIO_F_EVENT_IDX);
 
-	if (c->role == HIPC_RPMSG_DRIVER) {
+	if (HIPC_CFG_DRIVER && drv) {
 		slots = c->storage;
 		dev->tx_free = (uint16_t *)(slots + 2u * c->num);
 		dev->buf_state = (uint8_t *)(dev->tx_free + c->num);
 		memset(dev->buf_state, BUF_IDLE, 2u * c->num);
 		dev->tx_fresh = (uint16_t)c->num;
 	}
+	/* A loop, not two calls: nine arguments each. */
+#pragma GCC unroll 1
 	for (unsigned q = 0; q < 2; q++) {
-		enum hipc_vring_role vrole = c->role == HIPC_RPMSG_DRIVER
-						     ? HIPC_VRING_DRIVER
-						     : HIPC_VRING_DEVICE;
+		enum hipc_vring_role vrole = drv ? HIPC_VRING_DRIVER
+						 : HIPC_VRING_DEVICE;
 		struct hipc_vring_slot *s = slots ? slots + q * c->num : NULL;
 
-		if (c->vring_desc[q])
+		if (HIPC_CFG_SPLIT_INIT && c->vring_desc[q])
 			ret = hipc_vring_init_parts(&dev->vr[q], vrole,
 						    c->vring_desc[q],
 						    c->vring_avail[q],
@@ -404,14 +388,16 @@ int hipc_rpmsg_dev_init(struct hipc_rpmsg_dev *dev,
 			return ret;
 	}
 
+#if HIPC_CFG_NS_RX
 	if (dev_has_ns(dev)) {
-		dev->ns_ept.cb = ns_rx;
+		dev->ns_ept.cb = hipc__ns_rx;
 		dev->ns_ept.dev = dev;
 		dev->ns_ept.dst = HIPC_RPMSG_ADDR_ANY;
 		insert_locked(dev, &dev->ns_ept, HIPC_RPMSG_NS_ADDR);
 	}
+#endif
 
-	if (c->role == HIPC_RPMSG_DRIVER) {
+	if (HIPC_CFG_DRIVER && drv) {
 		/* Every rx buffer is posted before DRIVER_OK, as Linux does:
 		 * the remote may send as soon as it sees the status. */
 		for (unsigned i = 0; i < c->num; i++) {
@@ -426,54 +412,42 @@ int hipc_rpmsg_dev_init(struct hipc_rpmsg_dev *dev,
 	return 0;
 }
 
-static void announce_pending(struct hipc_rpmsg_dev *dev);
-
 int hipc_rpmsg_dev_start(struct hipc_rpmsg_dev *dev)
 {
-	int ret = 0;
+	bool drv = is_driver(dev);
 
-	hipc__lock(dev->cfg.port);
+	dev_lock(dev);
 	st_flag(&dev->ready, true);
-	if (!is_driver(dev)) {
-		/* Rings are ours to touch now (DRIVER_OK was seen). */
+	if (drv) {
+		(void)hipc_vring_need_notify(rxq(dev));
+	} else {
+		/* The rings are ours to touch now (DRIVER_OK was seen);
+		 * tx-complete notifications only while a sender waits. */
 		hipc_vring_disable_cb(txq(dev));
 		hipc_vring_enable_cb(rxq(dev));
 	}
-	hipc__unlock(dev->cfg.port);
-	if (is_driver(dev)) {
-		hipc__lock(dev->cfg.port);
-		(void)hipc_vring_need_notify(rxq(dev));
-		hipc__unlock(dev->cfg.port);
-		/* The first kick is unconditional: it is how the remote learns
-		 * that the posted buffers are there. */
-		ret = ring_doorbell(dev, rxq_index(dev));
-	} else {
-		announce_pending(dev);
-	}
-	return ret;
+	dev_unlock(dev);
+	/* The driver's first kick is unconditional: it is how the remote
+	 * learns that the posted buffers are there. */
+	if (drv)
+		return ring_doorbell(dev, rxq_index(dev));
+	hipc__ns_announce_pending(dev);
+	return 0;
 }
 
 void hipc_rpmsg_dev_deinit(struct hipc_rpmsg_dev *dev)
 {
-	for (;;) {
-		struct hipc_rpmsg_ept *victim = NULL;
+	struct hipc_rpmsg_ept *victim;
 
-		hipc__lock(dev->cfg.port);
+	for (;;) {
+		dev_lock(dev);
 		st_flag(&dev->ready, false);
-		for (unsigned b = 0; b < dev->cfg.nbuckets && !victim; b++) {
-			for (struct hipc_rpmsg_ept *e = dev->cfg.buckets[b]; e;
-			     e = e->hnext) {
-				if (e != &dev->ns_ept) {
-					victim = e;
-					break;
-				}
-			}
-		}
+		victim = hipc__rpmsg_find_locked(dev, NULL, NULL);
 		if (victim) {
 			unlink_locked(dev, victim);
 			victim->flags |= EPT_UNBOUND;
 		}
-		hipc__unlock(dev->cfg.port);
+		dev_unlock(dev);
 		if (!victim)
 			break;
 		if (victim->unbind)
@@ -499,26 +473,46 @@ static bool rx_claim(struct hipc_rpmsg_dev *dev)
 {
 	bool ok;
 
-	hipc__lock(dev->cfg.port);
+	dev_lock(dev);
 	ok = !dev->rx_busy;
 	dev->rx_busy = true;
-	hipc__unlock(dev->cfg.port);
+	dev_unlock(dev);
 	return ok;
 }
 
 static void rx_release(struct hipc_rpmsg_dev *dev)
 {
-	hipc__lock(dev->cfg.port);
+	dev_lock(dev);
 	dev->rx_busy = false;
-	hipc__unlock(dev->cfg.port);
+	dev_unlock(dev);
+}
+
+/*
+ * No tx buffer yet: process receives, else sleep until a doorbell or
+ * @deadline (0: none).  Returns 0 when one may be free now (look again),
+ * or the error that ends the wait.
+ */
+static int tx_wait(struct hipc_rpmsg_dev *dev, uint64_t deadline)
+{
+	const struct hipc_port *port = dev->cfg.port;
+	int ret;
+
+	/* Keep receiving: the peer may be blocked sending to us, and the
+	 * buffers we free are what lets it get to ours. */
+	if (hipc_rpmsg_poll(dev, 0) > 0)
+		return 0;
+	if (deadline && port->ops->now_ns(port->ctx) >= deadline)
+		return -HIPC_ETIMEDOUT;
+	ret = port->ops->wait(port->ctx, deadline);
+	return ret == -HIPC_ENOTSUP ? -HIPC_EAGAIN : 0;
 }
 
 static int get_tx(struct hipc_rpmsg_dev *dev, uint32_t need, uint8_t **out,
 		  uint32_t *size, uint16_t *head, uint32_t timeout_ms)
 {
 	const struct hipc_port *port = dev->cfg.port;
-	bool can_wait = timeout_ms != HIPC_RPMSG_NO_WAIT && port->ops->wait &&
-			port->ops->now_ns;
+	bool can_wait = HIPC_CFG_BLOCKING && timeout_ms != HIPC_RPMSG_NO_WAIT &&
+			port->ops->wait && port->ops->now_ns;
 	uint64_t deadline = 0;
 	bool waiting = false;
 	uint8_t *buf;
@@ -528,7 +522,7 @@ static int get_tx(struct hipc_rpmsg_dev *dev, uint32_t need, uint8_t **out,
 		deadline = port->ops->now_ns(port->ctx) +
 			   (uint64_t)timeout_ms * 1000000u;
 	for (;;) {
-		hipc__lock(port);
+		dev_lock(dev);
 		buf = ld_flag(&dev->broken)
 			      ? NULL
 			      : try_get_tx_locked(dev, need, size, head, &ret);
@@ -539,45 +533,30 @@ static int get_tx(struct hipc_rpmsg_dev *dev, uint32_t need, uint8_t **out,
 			 * would never be announced. */
 			waiting = true;
 			dev->tx_waiters++;
-			dev->stats.tx_waits++;
+			STAT_ADD(dev, tx_waits, 1);
 			hipc_vring_enable_cb(txq(dev));
 			buf = try_get_tx_locked(dev, need, size, head, &ret);
 		}
-		hipc__unlock(port);
-		if (buf || ret || dev_check_broken(dev))
+		dev_unlock(dev);
+		if (buf || ret)
 			break;
-		if (!can_wait) {
-			ret = -HIPC_EAGAIN;
+		ret = -HIPC_EAGAIN;
+		if (!can_wait || dev_check_broken(dev))
 			break;
-		}
-		/* Keep receiving: the peer may be blocked sending to us, and
-		 * the buffers we free are what lets it get to ours. */
-		if (hipc_rpmsg_poll(dev, 0) > 0)
-			continue;
-		if (deadline && port->ops->now_ns(port->ctx) >= deadline) {
-			ret = -HIPC_ETIMEDOUT;
+		ret = tx_wait(dev, deadline);
+		if (ret)
 			break;
-		}
-		ret = port->ops->wait(port->ctx, deadline);
-		if (ret == -HIPC_ENOTSUP) {
-			ret = -HIPC_EAGAIN;
-			break;
-		}
-		ret = 0;
 	}
 	if (waiting) {
-		hipc__lock(port);
+		dev_lock(dev);
 		if (--dev->tx_waiters == 0)
 			hipc_vring_disable_cb(txq(dev));
-		hipc__unlock(port);
+		dev_unlock(dev);
 	}
-	if (buf) {
-		*out = buf;
+	*out = buf;
+	if (buf)
 		return 0;
-	}
-	if (ld_flag(&dev->broken))
-		return -HIPC_EIO;
-	return ret ? ret : -HIPC_EAGAIN;
+	return dev_check_broken(dev) ? -HIPC_EIO : ret;
 }
 
 static void write_hdr(uint8_t *buf, uint32_t src, uint32_t dst, size_t len)
@@ -585,8 +564,8 @@ static void write_hdr(uint8_t *buf, uint32_t src, uint32_t dst, size_t len)
 	hipc__put32(buf + HDR_SRC, src);
 	hipc__put32(buf + HDR_DST, dst);
 	hipc__put32(buf + HDR_RESERVED, 0);
-	hipc__put16(buf + HDR_LEN, (uint16_t)len);
-	hipc__put16(buf + HDR_FLAGS, 0);
+	/* len and flags (0) as one word: little-endian, len first. */
+	hipc__put32(buf + HDR_LEN, (uint32_t)len & 0xFFFFu);
 }
 
 static int check_send(struct hipc_rpmsg_ept *ept, uint32_t *src,
@@ -619,13 +598,13 @@ static int finish_send(struct hipc_rpmsg_dev *dev, uint8_t *buf, size_t len,
 	bool kick = false;
 	int ret;
 
-	hipc__lock(dev->cfg.port);
+	dev_lock(dev);
 	ret = publish_tx_locked(dev, buf, total, head, &kick);
 	if (ret == 0) {
-		dev->stats.tx_msgs++;
-		dev->stats.tx_bytes += len;
+		STAT_ADD(dev, tx_msgs, 1);
+		STAT_ADD(dev, tx_bytes, len);
 	}
-	hipc__unlock(dev->cfg.port);
+	dev_unlock(dev);
 	if (ret)
 		return dev_check_broken(dev) ? -HIPC_EIO : ret;
 	if (kick)
@@ -658,30 +637,29 @@ int hipc_rpmsg_send_ex(struct hipc_rpmsg_ept *ept, uint32_t src, uint32_t dst,
 	return finish_send(dev, buf, len, head);
 }
 
+static uint32_t default_timeout(struct hipc_rpmsg_ept *ept)
+{
+	return ept && ept->dev ? ept->dev->cfg.send_timeout_ms : 0;
+}
+
 int hipc_rpmsg_send(struct hipc_rpmsg_ept *ept, const void *data, size_t len)
 {
-	if (!ept || !ept->dev)
-		return -HIPC_EINVAL;
 	return hipc_rpmsg_send_ex(ept, HIPC_RPMSG_ADDR_ANY, HIPC_RPMSG_ADDR_ANY,
-				  data, len, ept->dev->cfg.send_timeout_ms);
+				  data, len, default_timeout(ept));
 }
 
 int hipc_rpmsg_sendto(struct hipc_rpmsg_ept *ept, const void *data,
 		      size_t len, uint32_t dst)
 {
-	if (!ept || !ept->dev)
-		return -HIPC_EINVAL;
 	return hipc_rpmsg_send_ex(ept, HIPC_RPMSG_ADDR_ANY, dst, data, len,
-				  ept->dev->cfg.send_timeout_ms);
+				  default_timeout(ept));
 }
 
 int hipc_rpmsg_send_offchannel(struct hipc_rpmsg_ept *ept, uint32_t src,
 			       uint32_t dst, const void *data, size_t len)
 {
-	if (!ept || !ept->dev)
-		return -HIPC_EINVAL;
 	return hipc_rpmsg_send_ex(ept, src, dst, data, len,
-				  ept->dev->cfg.send_timeout_ms);
+				  default_timeout(ept));
 }
 
 int hipc_rpmsg_trysend(struct hipc_rpmsg_ept *ept, const void *data,
@@ -705,6 +683,8 @@ int hipc_rpmsg_send_timeout(struct hipc_rpmsg_ept *ept, const void *data,
 				  data, len, timeout_ms);
 }
 
+/* --- zero copy ----------------------------------------------------------- */
+
 int hipc_rpmsg_get_tx_buffer(struct hipc_rpmsg_dev *dev, void **payload,
 			     uint32_t *max_len, uint32_t timeout_ms)
 {
@@ -714,6 +694,8 @@ int hipc_rpmsg_get_tx_buffer(struct hipc_rpmsg_dev *dev, void **payload,
 	uint8_t *buf;
 	int ret;
 
+	if (!HIPC_CFG_ZEROCOPY)
+		return -HIPC_ENOTSUP;
 	if (!dev || !payload)
 		return -HIPC_EINVAL;
 	if (dev_check_broken(dev))
@@ -723,18 +705,18 @@ int hipc_rpmsg_get_tx_buffer(struct hipc_rpmsg_dev *dev, void **payload,
 	if (!is_driver(dev)) {
 		/* Reserve the bookkeeping slot first so that a buffer, once
 		 * taken from the ring, always has a place to be recorded. */
-		hipc__lock(dev->cfg.port);
+		dev_lock(dev);
 		z = zc_find(dev, NULL, ZC_FREE);
 		if (z)
 			z->state = ZC_CLAIMED;
-		hipc__unlock(dev->cfg.port);
+		dev_unlock(dev);
 		if (!z)
 			return -HIPC_EBUSY;
 	}
 	ret = get_tx(dev, 2u * HIPC_RPMSG_HDR_SIZE, &buf, &size, &head,
 		     timeout_ms);
 	if (z) {
-		hipc__lock(dev->cfg.port);
+		dev_lock(dev);
 		if (ret) {
 			z->state = ZC_FREE;
 		} else {
@@ -743,7 +725,7 @@ int hipc_rpmsg_get_tx_buffer(struct hipc_rpmsg_dev *dev, void **payload,
 			z->len = size;
 			z->head = head;
 		}
-		hipc__unlock(dev->cfg.port);
+		dev_unlock(dev);
 	}
 	if (ret)
 		return ret;
@@ -762,17 +744,17 @@ int hipc_rpmsg_send_nocopy(struct hipc_rpmsg_ept *ept, uint32_t dst,
 	uint16_t head = 0;
 	int ret;
 
+	if (!HIPC_CFG_ZEROCOPY)
+		return -HIPC_ENOTSUP;
 	if (!payload)
 		return -HIPC_EINVAL;
 	ret = check_send(ept, &src, &dst, len);
 	if (ret)
 		return ret;
 	dev = ept->dev;
-	hipc__lock(dev->cfg.port);
+	dev_lock(dev);
 	if (is_driver(dev)) {
-		int i = drv_buf_index(dev, buf, 0);
-
-		if (i < (int)dev->cfg.num || dev->buf_state[i] != BUF_RESERVED)
+		if (drv_tx_index(dev, buf, BUF_RESERVED) < 0)
 			ret = -HIPC_EINVAL;
 	} else {
 		struct hipc_rpmsg_zc *z = zc_find(dev, buf, ZC_RESERVED);
@@ -786,7 +768,7 @@ int hipc_rpmsg_send_nocopy(struct hipc_rpmsg_ept *ept, uint32_t dst,
 			z->state = ZC_FREE;
 		}
 	}
-	hipc__unlock(dev->cfg.port);
+	dev_unlock(dev);
 	if (ret)
 		return ret;
 	write_hdr(buf, src, dst, len);
@@ -796,143 +778,32 @@ int hipc_rpmsg_send_nocopy(struct hipc_rpmsg_ept *ept, uint32_t dst,
 int hipc_rpmsg_release_tx(struct hipc_rpmsg_dev *dev, void *payload)
 {
 	uint8_t *buf = (uint8_t *)payload - HIPC_RPMSG_HDR_SIZE;
-	int ret;
+	int ret = -HIPC_EINVAL;
 
+	if (!HIPC_CFG_ZEROCOPY)
+		return -HIPC_ENOTSUP;
 	if (!dev || !payload)
 		return -HIPC_EINVAL;
-	hipc__lock(dev->cfg.port);
+	dev_lock(dev);
 	if (is_driver(dev)) {
-		ret = drv_put_back_tx_locked(dev, buf);
+		int i = drv_tx_index(dev, buf, BUF_RESERVED);
+
+		if (i >= 0) {
+			dev->buf_state[i] = BUF_IDLE;
+			dev->tx_free[dev->tx_nfree++] =
+				(uint16_t)(i - (int)dev->cfg.num);
+			ret = 0;
+		}
 	} else {
 		struct hipc_rpmsg_zc *z = zc_find(dev, buf, ZC_RESERVED);
 
-		ret = -HIPC_EINVAL;
 		if (z) {
 			z->state = ZC_SPARE;
 			ret = 0;
 		}
 	}
-	hipc__unlock(dev->cfg.port);
+	dev_unlock(dev);
 	return ret;
-}
-
-/* --- name service -------------------------------------------------------- */
-
-static int send_ns(struct hipc_rpmsg_ept *ept, uint32_t flags)
-{
-	uint8_t msg[NS_MSG_SIZE];
-
-	memset(msg, 0, sizeof(msg));
-	memcpy(msg, ept->name, HIPC_RPMSG_NAME_SIZE);
-	hipc__put32(msg + 32, ept->addr);
-	hipc__put32(msg + 36, flags);
-	return hipc_rpmsg_send_ex(ept, ept->addr, HIPC_RPMSG_NS_ADDR, msg,
-				  sizeof(msg), HIPC_RPMSG_NO_WAIT);
-}
-
-/* Announce endpoints waiting for it (created before start, or when no tx
- * buffer was free).  O(buckets) but only runs while something is pending. */
-static void announce_pending(struct hipc_rpmsg_dev *dev)
-{
-	if (!ld_flag(&dev->ready) || !dev_has_ns(dev))
-		return;
-	hipc__lock(dev->cfg.port);
-	st_flag(&dev->announce_pending, false);
-	for (unsigned b = 0; b < dev->cfg.nbuckets; b++) {
-		for (struct hipc_rpmsg_ept *e = dev->cfg.buckets[b]; e;
-		     e = e->hnext) {
-			if (!(e->flags & EPT_ANNOUNCE) ||
-			    (e->flags & EPT_ANNOUNCED))
-				continue;
-			hipc__unlock(dev->cfg.port);
-			if (send_ns(e, HIPC_RPMSG_NS_CREATE) >= 0) {
-				hipc__lock(dev->cfg.port);
-				e->flags |= EPT_ANNOUNCED;
-			} else {
-				hipc__lock(dev->cfg.port);
-				st_flag(&dev->announce_pending, true);
-				goto out;
-			}
-			/* The table may have changed while unlocked:
-			 * restart the walk (announced ones are skipped). */
-			b = (unsigned)-1;
-			break;
-		}
-	}
-out:
-	hipc__unlock(dev->cfg.port);
-}
-
-/* Both NUL-terminated within HIPC_RPMSG_NAME_SIZE (ours by construction,
- * the peer's forced); bytes after the NUL are not compared. */
-static bool names_equal(const char *a, const char *b)
-{
-	for (unsigned i = 0; i < HIPC_RPMSG_NAME_SIZE; i++) {
-		if (a[i] != b[i])
-			return false;
-		if (!a[i])
-			return true;
-	}
-	return true;
-}
-
-static int ns_rx(struct hipc_rpmsg_ept *ns, void *data, size_t len,
-		 uint32_t src, void *priv)
-{
-	struct hipc_rpmsg_dev *dev = ns->dev;
-	char name[HIPC_RPMSG_NAME_SIZE];
-	uint32_t addr, flags;
-
-	(void)src;
-	(void)priv;
-	if (len != NS_MSG_SIZE) {
-		/* Linux drops a malformed announcement and goes on. */
-		__atomic_fetch_add(&dev->stats.proto_errors, 1u, __ATOMIC_RELAXED);
-		return 0;
-	}
-	memcpy(name, data, sizeof(name));
-	/* The peer need not terminate the name: we do. */
-	name[HIPC_RPMSG_NAME_SIZE - 1] = '\0';
-	addr = hipc__get32((uint8_t *)data + 32);
-	flags = hipc__get32((uint8_t *)data + 36);
-	if (flags > HIPC_RPMSG_NS_DESTROY || addr == HIPC_RPMSG_ADDR_ANY) {
-		__atomic_fetch_add(&dev->stats.proto_errors, 1u, __ATOMIC_RELAXED);
-		return 0;
-	}
-	__atomic_fetch_add(&dev->stats.ns_rx, 1u, __ATOMIC_RELAXED);
-	if (flags == HIPC_RPMSG_NS_DESTROY) {
-		/* Unbind every channel bound to that service. */
-		for (;;) {
-			struct hipc_rpmsg_ept *victim = NULL;
-
-			hipc__lock(dev->cfg.port);
-			for (unsigned b = 0; b < dev->cfg.nbuckets && !victim;
-			     b++) {
-				for (struct hipc_rpmsg_ept *e =
-					     dev->cfg.buckets[b];
-				     e; e = e->hnext) {
-					if (e->dst == addr &&
-					    !(e->flags & EPT_UNBOUND) &&
-					    e != &dev->ns_ept &&
-					    names_equal(e->name, name)) {
-						victim = e;
-						break;
-					}
-				}
-			}
-			if (victim)
-				victim->flags |= EPT_UNBOUND;
-			hipc__unlock(dev->cfg.port);
-			if (!victim)
-				break;
-			if (victim->unbind)
-				victim->unbind(victim);
-		}
-	}
-	if (dev->cfg.ns_cb)
-		dev->cfg.ns_cb(dev, name, addr, flags == HIPC_RPMSG_NS_DESTROY,
-			       dev->cfg.ns_priv);
-	return 0;
 }
 
 /* --- endpoints ----------------------------------------------------------- */
@@ -942,55 +813,38 @@ int hipc_rpmsg_ept_create(struct hipc_rpmsg_ept *ept,
 			  uint32_t src, uint32_t dst, hipc_rpmsg_rx_cb cb,
 			  void *priv)
 {
-	size_t n = 0;
+	char c = 1;
 	int ret;
 
 	if (!ept || !dev || !cb)
 		return -HIPC_EINVAL;
-	if (name) {
-		while (n < HIPC_RPMSG_NAME_SIZE && name[n])
-			n++;
-		if (n == HIPC_RPMSG_NAME_SIZE)
-			return -HIPC_EINVAL;
-	}
 	memset(ept, 0, sizeof(*ept));
-	if (n)
-		memcpy(ept->name, name, n);
+	/* Copied NUL-padded to the full size (the name service sends all 32
+	 * bytes); a name that does not fit, terminator included, is refused. */
+	for (unsigned i = 0; name && c; i++) {
+		if (i == HIPC_RPMSG_NAME_SIZE)
+			return -HIPC_EINVAL;
+		c = name[i];
+		ept->name[i] = c;
+	}
 	ept->cb = cb;
 	ept->priv = priv;
 	ept->dst = dst;
 	ept->dev = dev;
 
-	hipc__lock(dev->cfg.port);
+	dev_lock(dev);
 	ret = insert_locked(dev, ept, src);
-	if (ret == 0 && n && !is_driver(dev) && dev_has_ns(dev)) {
+	if (ret == 0 && ept->name[0] && !is_driver(dev) && dev_has_ns(dev)) {
 		ept->flags |= EPT_ANNOUNCE;
 		st_flag(&dev->announce_pending, true);
 	}
-	hipc__unlock(dev->cfg.port);
+	dev_unlock(dev);
 	if (ret) {
 		ept->dev = NULL;
 		return ret;
 	}
 	if (ept->flags & EPT_ANNOUNCE)
-		announce_pending(dev);
-	return 0;
-}
-
-int hipc_rpmsg_ept_announce(struct hipc_rpmsg_ept *ept)
-{
-	int ret;
-
-	if (!ept || !ept->dev || !ept->name[0])
-		return -HIPC_EINVAL;
-	if (!dev_has_ns(ept->dev))
-		return -HIPC_ENOTSUP;
-	ret = send_ns(ept, HIPC_RPMSG_NS_CREATE);
-	if (ret < 0)
-		return ret;
-	hipc__lock(ept->dev->cfg.port);
-	ept->flags |= EPT_ANNOUNCE | EPT_ANNOUNCED;
-	hipc__unlock(ept->dev->cfg.port);
+		hipc__ns_announce_pending(dev);
 	return 0;
 }
 
@@ -1002,67 +856,53 @@ void hipc_rpmsg_ept_destroy(struct hipc_rpmsg_ept *ept)
 	if (!ept || !ept->dev)
 		return;
 	dev = ept->dev;
-	hipc__lock(dev->cfg.port);
+	dev_lock(dev);
 	unlink_locked(dev, ept);
 	announced = ept->flags & EPT_ANNOUNCED;
-	hipc__unlock(dev->cfg.port);
+	dev_unlock(dev);
 	if (announced && ld_flag(&dev->ready) && !dev_check_broken(dev))
-		(void)send_ns(ept, HIPC_RPMSG_NS_DESTROY);
+		(void)hipc__ns_send(ept, HIPC_RPMSG_NS_DESTROY);
 	ept->dev = NULL;
 }
 
 /* --- receiving ----------------------------------------------------------- */
 
-static int reserved_head(struct hipc_rpmsg_dev *dev, const uint8_t *buf,
-			 uint16_t *head)
-{
-	uint32_t v = hipc__get32(buf + HDR_RESERVED);
-
-	if ((v & 0xFFFF0000u) != HELD_MAGIC || (v & 0xFFFFu) >= dev->cfg.num)
-		return -HIPC_EINVAL;
-	*head = (uint16_t)(v & 0xFFFFu);
-	return 0;
-}
-
-static void recycle_rx_locked(struct hipc_rpmsg_dev *dev, uint8_t *buf,
-			      uint16_t head)
+/* Hand a consumed rx buffer back to the peer.  Caller holds the lock. */
+static int recycle_rx_locked(struct hipc_rpmsg_dev *dev, uint8_t *buf,
+			     uint16_t head)
 {
 	if (is_driver(dev)) {
-		int i = drv_buf_index(dev, buf, 0);
+		int i = drv_buf_index(dev, buf);
 
-		if (i >= 0 && i < (int)dev->cfg.num)
-			drv_post_rx_locked(dev, (unsigned)i);
-	} else {
-		hipc_vring_put_used(rxq(dev), head, 0);
+		if (i < 0 || i >= (int)dev->cfg.num)
+			return -HIPC_EINVAL;
+		return drv_post_rx_locked(dev, (unsigned)i);
 	}
+	return hipc_vring_put_used(rxq(dev), head, 0);
 }
 
 /* Deliver one message.  Returns 1 delivered/dropped, 0 nothing, <0 broken. */
 static int rx_one(struct hipc_rpmsg_dev *dev, bool *kick)
 {
-	const struct hipc_port *port = dev->cfg.port;
 	struct hipc_rpmsg_ept *ept;
 	uint32_t len, src, dst;
 	uint16_t head = 0, plen;
 	uint8_t *buf = NULL;
-	int ret = 0;
+	void *b;
 
-	hipc__lock(port);
+	dev_lock(dev);
 	if (is_driver(dev)) {
 		buf = hipc_vring_get_used(rxq(dev), &len);
 		if (buf)
-			dev->buf_state[drv_buf_index(dev, buf, 0)] = BUF_IDLE;
-	} else {
-		void *b;
-
-		ret = hipc_vring_get_avail(rxq(dev), false, &head, &b, &len);
-		buf = ret ? NULL : b;
+			dev->buf_state[drv_buf_index(dev, buf)] = BUF_IDLE;
+	} else if (hipc_vring_get_avail(rxq(dev), false, &head, &b, &len) == 0) {
+		buf = b;
 	}
-	hipc__unlock(port);
+	dev_unlock(dev);
 	if (!buf)
 		return dev_check_broken(dev) ? -HIPC_EIO : 0;
 
-	hipc__cache_inval(port, buf, len);
+	hipc__cache_inval(dev->cfg.port, buf, len);
 	/* One read of each header field, then validation. */
 	if (len < HIPC_RPMSG_HDR_SIZE || len > dev->cfg.buf_size)
 		goto bad;
@@ -1072,43 +912,39 @@ static int rx_one(struct hipc_rpmsg_dev *dev, bool *kick)
 	if (plen > len - HIPC_RPMSG_HDR_SIZE)
 		goto bad;
 
-	hipc__lock(port);
+	dev_lock(dev);
 	ept = lookup_locked(dev, dst);
 	if (!ept)
-		dev->stats.rx_dropped++;
-	dev->stats.rx_msgs++;
-	dev->stats.rx_bytes += plen;
-	hipc__unlock(port);
+		STAT_ADD(dev, rx_dropped, 1);
+	STAT_ADD(dev, rx_msgs, 1);
+	STAT_ADD(dev, rx_bytes, plen);
+	dev_unlock(dev);
 
-	if (ept) {
-		ret = ept->cb(ept, buf + HIPC_RPMSG_HDR_SIZE, plen, src,
-			      ept->priv);
-		if (ret == HIPC_RPMSG_HOLD) {
-			hipc__lock(port);
-			if (is_driver(dev))
-				dev->buf_state[drv_buf_index(dev, buf, 0)] =
-					BUF_HELD;
-			else
-				hipc__put32(buf + HDR_RESERVED,
-					    HELD_MAGIC | head);
-			hipc__unlock(port);
-			return 1;
-		}
+	if (ept && ept->cb(ept, buf + HIPC_RPMSG_HDR_SIZE, plen, src,
+			   ept->priv) == HIPC_RPMSG_HOLD &&
+	    HIPC_CFG_ZEROCOPY) {
+		dev_lock(dev);
+		if (is_driver(dev))
+			dev->buf_state[drv_buf_index(dev, buf)] = BUF_HELD;
+		else
+			hipc__put32(buf + HDR_RESERVED, HELD_MAGIC | head);
+		dev_unlock(dev);
+		return 1;
 	}
-	hipc__lock(port);
+	dev_lock(dev);
 	recycle_rx_locked(dev, buf, head);
 	if (hipc_vring_need_notify(rxq(dev)))
 		*kick = true;
-	hipc__unlock(port);
+	dev_unlock(dev);
 	return 1;
 bad:
 	/* Hand the buffer back so the ring stays consistent for a reset,
 	 * then stop trusting this peer. */
-	hipc__lock(port);
+	dev_lock(dev);
 	recycle_rx_locked(dev, buf, head);
 	hipc_vring_mark_broken(rxq(dev));
+	dev_unlock(dev);
 	dev_fail(dev);
-	hipc__unlock(port);
 	return -HIPC_EIO;
 }
 
@@ -1116,30 +952,30 @@ int hipc_rpmsg_release_rx(struct hipc_rpmsg_dev *dev, void *data)
 {
 	uint8_t *buf = (uint8_t *)data - HIPC_RPMSG_HDR_SIZE;
 	bool kick;
-	int ret = 0;
+	int ret = -HIPC_EINVAL;
 
+	if (!HIPC_CFG_ZEROCOPY)
+		return -HIPC_ENOTSUP;
 	if (!dev || !data)
 		return -HIPC_EINVAL;
-	hipc__lock(dev->cfg.port);
+	dev_lock(dev);
 	if (is_driver(dev)) {
-		int i = drv_buf_index(dev, buf, 0);
+		int i = drv_buf_index(dev, buf);
 
-		if (i < 0 || i >= (int)dev->cfg.num ||
-		    dev->buf_state[i] != BUF_HELD)
-			ret = -HIPC_EINVAL;
-		else
+		if (i >= 0 && i < (int)dev->cfg.num &&
+		    dev->buf_state[i] == BUF_HELD)
 			ret = drv_post_rx_locked(dev, (unsigned)i);
 	} else {
-		uint16_t head;
+		uint32_t v = hipc__get32(buf + HDR_RESERVED);
 
-		ret = reserved_head(dev, buf, &head);
-		if (ret == 0) {
+		if ((v & 0xFFFF0000u) == HELD_MAGIC &&
+		    (v & 0xFFFFu) < dev->cfg.num) {
 			hipc__put32(buf + HDR_RESERVED, 0);
-			ret = hipc_vring_put_used(rxq(dev), head, 0);
+			ret = hipc_vring_put_used(rxq(dev), (uint16_t)v, 0);
 		}
 	}
 	kick = ret == 0 && hipc_vring_need_notify(rxq(dev));
-	hipc__unlock(dev->cfg.port);
+	dev_unlock(dev);
 	if (kick)
 		ring_doorbell(dev, rxq_index(dev));
 	return ret;
@@ -1147,28 +983,23 @@ int hipc_rpmsg_release_rx(struct hipc_rpmsg_dev *dev, void *data)
 
 int hipc_rpmsg_poll(struct hipc_rpmsg_dev *dev, unsigned budget)
 {
-	bool kick = false;
+	bool kick = false, more;
 	int n = 0, r;
 
 	if (dev_check_broken(dev))
 		return -HIPC_EIO;
-	if (!ld_flag(&dev->ready))
-		return 0;
-	if (!rx_claim(dev))
+	if (!ld_flag(&dev->ready) || !rx_claim(dev))
 		return 0;
 	if (budget == 0)
 		budget = dev->cfg.num;
-	for (;;) {
-		bool more;
-
+	do {
 		while ((unsigned)n < budget) {
 			r = rx_one(dev, &kick);
-			if (r < 0) {
-				n = r;
-				goto out;
-			}
-			if (r == 0)
+			if (r <= 0) {
+				if (r < 0)
+					goto out;
 				break;
+			}
 			n++;
 			/* Do not let a long burst starve a peer that waits
 			 * for the buffers we already recycled. */
@@ -1179,19 +1010,17 @@ int hipc_rpmsg_poll(struct hipc_rpmsg_dev *dev, unsigned budget)
 		}
 		if ((unsigned)n >= budget)
 			break;
-		hipc__lock(dev->cfg.port);
+		dev_lock(dev);
 		more = !hipc_vring_enable_cb(rxq(dev));
-		hipc__unlock(dev->cfg.port);
-		if (!more)
-			break;
-	}
+		dev_unlock(dev);
+	} while (more);
 out:
 	if (kick)
 		ring_doorbell(dev, rxq_index(dev));
 	if (ld_flag(&dev->announce_pending))
-		announce_pending(dev);
+		hipc__ns_announce_pending(dev);
 	rx_release(dev);
-	if (n < 0 || dev_check_broken(dev))
+	if (dev_check_broken(dev))
 		return -HIPC_EIO;
 	return n;
 }
@@ -1202,11 +1031,11 @@ bool hipc_rpmsg_prepare_sleep(struct hipc_rpmsg_dev *dev)
 
 	if (dev_check_broken(dev))
 		return false;
-	hipc__lock(dev->cfg.port);
+	dev_lock(dev);
 	idle = hipc_vring_enable_cb(rxq(dev));
 	/* A sender waiting for tx space also needs its doorbell. */
-	if (idle && dev->tx_waiters)
+	if (HIPC_CFG_BLOCKING && idle && dev->tx_waiters)
 		idle = hipc_vring_enable_cb(txq(dev));
-	hipc__unlock(dev->cfg.port);
+	dev_unlock(dev);
 	return idle && !ld_flag(&dev->announce_pending);
 }

@@ -25,16 +25,35 @@
 
 enum { SLOT_FREE = 0, SLOT_INFLIGHT = 1 };
 
+/* A role compiled out cannot be set up, so the test folds away. */
+static inline bool drv_role(const struct hipc_vring *vr)
+{
+	if (!HIPC_CFG_DEVICE)
+		return true;
+	if (!HIPC_CFG_DRIVER)
+		return false;
+	return vr->role == HIPC_VRING_DRIVER;
+}
+
+static inline bool evt(const struct hipc_vring *vr)
+{
+	return HIPC_CFG_EVENT_IDX && vr->event_idx;
+}
+
+/* Bytes from the ring's start to the used ring: desc + avail, aligned. */
+static size_t used_off(unsigned num, unsigned align)
+{
+	size_t avail_end = DESC_SIZE * num + 2u * (3u + num);
+
+	return (avail_end + align - 1u) & ~((size_t)align - 1u);
+}
+
 size_t hipc_vring_size(unsigned num, unsigned align)
 {
-	size_t avail_end;
-
 	if (!hipc__is_pow2(num) || num > HIPC_VRING_NUM_MAX ||
 	    !hipc__is_pow2(align))
 		return 0;
-	avail_end = DESC_SIZE * num + 2u * (3u + num);
-	return ((avail_end + align - 1u) & ~((size_t)align - 1u)) + 2u * 3u +
-	       8u * num;
+	return used_off(num, align) + 2u * 3u + 8u * num;
 }
 
 static void hipc__vring_fail(struct hipc_vring *vr)
@@ -48,24 +67,22 @@ void hipc_vring_mark_broken(struct hipc_vring *vr)
 	hipc__vring_fail(vr);
 }
 
-int hipc_vring_init_parts(struct hipc_vring *vr, enum hipc_vring_role role,
-			  void *desc, void *avail, void *used, unsigned num,
-			  struct hipc_vring_slot *slots,
-			  const struct hipc_memmap *map,
-			  const struct hipc_port *port, bool event_idx)
+/*
+ * The body of both constructors.  The callers checked @num (a power of two
+ * up to NUM_MAX) and the parts' alignment.
+ */
+static int vring_setup(struct hipc_vring *vr, enum hipc_vring_role role,
+		       uint8_t *desc, uint8_t *avail, uint8_t *used,
+		       unsigned num, struct hipc_vring_slot *slots,
+		       const struct hipc_memmap *map,
+		       const struct hipc_port *port, bool event_idx)
 {
-	if (!vr || !desc || !avail || !used || !hipc__is_pow2(num) ||
-	    num > HIPC_VRING_NUM_MAX)
+	bool drv = role == HIPC_VRING_DRIVER;
+
+	if (!vr || (unsigned)role > HIPC_VRING_DEVICE || (drv ? !slots : !map))
 		return -HIPC_EINVAL;
-	if (((uintptr_t)desc & 15u) || ((uintptr_t)avail & 1u) ||
-	    ((uintptr_t)used & 3u))
-		return -HIPC_EINVAL;
-	if (role == HIPC_VRING_DRIVER ? !slots : !map)
-		return -HIPC_EINVAL;
-	if (role != HIPC_VRING_DRIVER && role != HIPC_VRING_DEVICE)
-		return -HIPC_EINVAL;
-	if ((role == HIPC_VRING_DRIVER && !HIPC_CFG_DRIVER) ||
-	    (role == HIPC_VRING_DEVICE && !HIPC_CFG_DEVICE))
+	if ((drv && !HIPC_CFG_DRIVER) || (!drv && !HIPC_CFG_DEVICE) ||
+	    (event_idx && !HIPC_CFG_EVENT_IDX) || hipc__port_check(port))
 		return -HIPC_ENOTSUP;
 
 	memset(vr, 0, sizeof(*vr));
@@ -80,7 +97,7 @@ int hipc_vring_init_parts(struct hipc_vring *vr, enum hipc_vring_role role,
 	vr->slots = slots;
 	vr->cb_enabled = true;
 
-	if (HIPC_CFG_DRIVER && role == HIPC_VRING_DRIVER) {
+	if (HIPC_CFG_DRIVER && drv) {
 		/* The driver owns the ring: start from a clean slate. */
 		memset(desc, 0, DESC_SIZE * num);
 		memset(avail, 0, 6u + 2u * num);
@@ -100,28 +117,42 @@ int hipc_vring_init_parts(struct hipc_vring *vr, enum hipc_vring_role role,
 	return 0;
 }
 
+int hipc_vring_init_parts(struct hipc_vring *vr, enum hipc_vring_role role,
+			  void *desc, void *avail, void *used, unsigned num,
+			  struct hipc_vring_slot *slots,
+			  const struct hipc_memmap *map,
+			  const struct hipc_port *port, bool event_idx)
+{
+	if (!HIPC_CFG_SPLIT_INIT)
+		return -HIPC_ENOTSUP;
+	if (!desc || !avail || !used || !hipc__is_pow2(num) ||
+	    num > HIPC_VRING_NUM_MAX || ((uintptr_t)desc & 15u) ||
+	    ((uintptr_t)avail & 1u) || ((uintptr_t)used & 3u))
+		return -HIPC_EINVAL;
+	return vring_setup(vr, role, desc, avail, used, num, slots, map, port,
+			   event_idx);
+}
+
 int hipc_vring_init(struct hipc_vring *vr, enum hipc_vring_role role,
 		    void *mem, unsigned num, unsigned align,
 		    struct hipc_vring_slot *slots, const struct hipc_memmap *map,
 		    const struct hipc_port *port, bool event_idx)
 {
 	uint8_t *base = mem;
-	size_t avail_end;
 
-	if (!mem || hipc_vring_size(num, align) == 0 || align < 4u)
+	/* A 16-aligned base and align >= 4 align all three parts. */
+	if (!mem || ((uintptr_t)mem & 15u) || align < 4u ||
+	    hipc_vring_size(num, align) == 0)
 		return -HIPC_EINVAL;
-	avail_end = DESC_SIZE * num + 2u * (3u + num);
-	return hipc_vring_init_parts(vr, role, base, base + DESC_SIZE * num,
-				     base + ((avail_end + align - 1u) &
-					     ~((size_t)align - 1u)),
-				     num, slots, map, port, event_idx);
+	return vring_setup(vr, role, base, base + DESC_SIZE * num,
+			   base + used_off(num, align), num, slots, map, port,
+			   event_idx);
 }
 
 /* The peer's index, read once; "pending" is how far it is ahead of ours. */
 static bool hipc__peer_pending(struct hipc_vring *vr, uint16_t *pending)
 {
-	const uint8_t *idxp = vr->role == HIPC_VRING_DRIVER ? IDX(vr->used)
-							    : IDX(vr->avail);
+	const uint8_t *idxp = drv_role(vr) ? IDX(vr->used) : IDX(vr->avail);
 	uint16_t idx;
 
 	hipc__cache_inval(vr->port, idxp, 2);
@@ -145,7 +176,7 @@ int hipc_vring_add(struct hipc_vring *vr, uint64_t da, uint32_t len,
 
 	if (vr->broken)
 		return -HIPC_EIO;
-	if (!HIPC_CFG_DRIVER || vr->role != HIPC_VRING_DRIVER || !token)
+	if (!drv_role(vr) || !token)
 		return -HIPC_EINVAL;
 	if (vr->num_free == 0)
 		return -HIPC_ENOSPC;
@@ -183,7 +214,7 @@ void *hipc_vring_get_used(struct hipc_vring *vr, uint32_t *len)
 	uint8_t *e;
 	void *token;
 
-	if (!HIPC_CFG_DRIVER || vr->broken || vr->role != HIPC_VRING_DRIVER)
+	if (!drv_role(vr) || vr->broken)
 		return NULL;
 	if (!hipc__peer_pending(vr, &pending) || pending == 0)
 		return NULL;
@@ -223,7 +254,7 @@ int hipc_vring_get_avail(struct hipc_vring *vr, bool device_writes,
 
 	if (vr->broken)
 		return -HIPC_EIO;
-	if (!HIPC_CFG_DEVICE || vr->role != HIPC_VRING_DEVICE)
+	if (drv_role(vr))
 		return -HIPC_EINVAL;
 	if (!hipc__peer_pending(vr, &pending))
 		return -HIPC_EIO;
@@ -241,12 +272,11 @@ int hipc_vring_get_avail(struct hipc_vring *vr, bool device_writes,
 	dlen = hipc__get32(d + 8);
 	flags = hipc__get16(d + 12);
 	/* rpmsg posts one descriptor per buffer; chains and indirect tables
-	 * are not followed at all, so no hop limit is needed. */
-	if (flags & (HIPC_VRING_DESC_F_NEXT | HIPC_VRING_DESC_F_INDIRECT))
-		goto bad;
-	if (!(flags & HIPC_VRING_DESC_F_WRITE) != !device_writes)
-		goto bad;
-	if (dlen == 0)
+	 * are not followed at all, so no hop limit is needed.  One compare:
+	 * neither NEXT nor INDIRECT, WRITE as this ring's direction. */
+	if ((flags & (HIPC_VRING_DESC_F_NEXT | HIPC_VRING_DESC_F_INDIRECT |
+		      HIPC_VRING_DESC_F_WRITE)) !=
+	    (device_writes ? HIPC_VRING_DESC_F_WRITE : 0u) || dlen == 0)
 		goto bad;
 	va = hipc_memmap_to_va(vr->map, addr, dlen);
 	if (!va)
@@ -263,7 +293,7 @@ bad:
 
 void hipc_vring_unget_avail(struct hipc_vring *vr)
 {
-	if (vr->role == HIPC_VRING_DEVICE)
+	if (!drv_role(vr))
 		vr->last_idx--;
 }
 
@@ -273,7 +303,7 @@ int hipc_vring_put_used(struct hipc_vring *vr, uint16_t head, uint32_t len)
 
 	if (vr->broken)
 		return -HIPC_EIO;
-	if (!HIPC_CFG_DEVICE || vr->role != HIPC_VRING_DEVICE || head >= vr->num)
+	if (drv_role(vr) || head >= vr->num)
 		return -HIPC_EINVAL;
 	e = USED_ELEM(vr, vr->next_idx & (vr->num - 1u));
 	hipc__put32(e, head);
@@ -289,7 +319,7 @@ int hipc_vring_put_used(struct hipc_vring *vr, uint16_t head, uint32_t len)
 bool hipc_vring_need_notify(struct hipc_vring *vr)
 {
 	uint16_t old = vr->kicked_idx, new_idx = vr->next_idx;
-	uint16_t v;
+	const uint8_t *p;
 
 	if (vr->broken || old == new_idx)
 		return false;
@@ -297,21 +327,21 @@ bool hipc_vring_need_notify(struct hipc_vring *vr)
 	/* Our published index must be visible before we read whether the
 	 * peer wants a notification, or both sides may skip it. */
 	hipc__mb();
-	if (vr->event_idx) {
-		const uint8_t *ev = vr->role == HIPC_VRING_DRIVER
-					    ? AVAIL_EVENT(vr)
-					    : USED_EVENT(vr);
-		hipc__cache_inval(vr->port, ev, 2);
-		v = hipc__ld16(ev);
+	if (evt(vr)) {
+		uint16_t v;
+
+		p = drv_role(vr) ? AVAIL_EVENT(vr) : USED_EVENT(vr);
+		hipc__cache_inval(vr->port, p, 2);
+		v = hipc__ld16(p);
 		/* Notify iff the peer's event index lies in [old, new). */
 		return (uint16_t)(new_idx - v - 1u) < (uint16_t)(new_idx - old);
 	}
-	if (vr->role == HIPC_VRING_DRIVER) {
-		hipc__cache_inval(vr->port, vr->used, 2);
-		return !(hipc__ld16(vr->used) & HIPC_VRING_USED_F_NO_NOTIFY);
-	}
-	hipc__cache_inval(vr->port, vr->avail, 2);
-	return !(hipc__ld16(vr->avail) & HIPC_VRING_AVAIL_F_NO_INTERRUPT);
+	/* The peer's flags word: VRING_USED_F_NO_NOTIFY (driver reading the
+	 * used ring) and VRING_AVAIL_F_NO_INTERRUPT (device reading the avail
+	 * ring) are both bit 0. */
+	p = drv_role(vr) ? vr->used : vr->avail;
+	hipc__cache_inval(vr->port, p, 2);
+	return !(hipc__ld16(p) & 1u);
 }
 
 bool hipc_vring_pending(struct hipc_vring *vr)
@@ -323,21 +353,35 @@ bool hipc_vring_pending(struct hipc_vring *vr)
 	return hipc__peer_pending(vr, &pending) && pending != 0;
 }
 
-bool hipc_vring_enable_cb(struct hipc_vring *vr)
+/*
+ * Our own suppression word: with event_idx the event index in the ring we
+ * publish on (driver: used_event after the avail ring; device: avail_event
+ * after the used ring), else our flags word (AVAIL_F_NO_INTERRUPT /
+ * USED_F_NO_NOTIFY, both bit 0).
+ */
+static void set_suppress(struct hipc_vring *vr, bool on)
 {
 	uint8_t *p;
+	uint16_t v;
 
-	vr->cb_enabled = true;
-	if (vr->role == HIPC_VRING_DRIVER) {
-		/* driver: "interrupt me when used passes last_idx" */
-		p = vr->event_idx ? USED_EVENT(vr) : vr->avail;
-		hipc__st16(p, vr->event_idx ? vr->last_idx : 0);
+	vr->cb_enabled = !on;
+	if (evt(vr)) {
+		/* A stale event index suppresses by itself. */
+		if (on)
+			return;
+		p = drv_role(vr) ? USED_EVENT(vr) : AVAIL_EVENT(vr);
+		v = vr->last_idx;
 	} else {
-		/* device: "kick me when avail passes last_idx" */
-		p = vr->event_idx ? AVAIL_EVENT(vr) : vr->used;
-		hipc__st16(p, vr->event_idx ? vr->last_idx : 0);
+		p = drv_role(vr) ? vr->avail : vr->used;
+		v = on;
 	}
+	hipc__st16(p, v);
 	hipc__cache_clean(vr->port, p, 2);
+}
+
+bool hipc_vring_enable_cb(struct hipc_vring *vr)
+{
+	set_suppress(vr, false);
 	/* The request must be visible before we look for work that arrived
 	 * meanwhile; otherwise the peer may have published without seeing it. */
 	hipc__mb();
@@ -346,17 +390,5 @@ bool hipc_vring_enable_cb(struct hipc_vring *vr)
 
 void hipc_vring_disable_cb(struct hipc_vring *vr)
 {
-	uint8_t *p;
-
-	vr->cb_enabled = false;
-	if (vr->event_idx)
-		return; /* the stale event index suppresses by itself */
-	if (vr->role == HIPC_VRING_DRIVER) {
-		p = vr->avail;
-		hipc__st16(p, HIPC_VRING_AVAIL_F_NO_INTERRUPT);
-	} else {
-		p = vr->used;
-		hipc__st16(p, HIPC_VRING_USED_F_NO_NOTIFY);
-	}
-	hipc__cache_clean(vr->port, p, 2);
+	set_suppress(vr, true);
 }

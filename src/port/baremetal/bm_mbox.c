@@ -26,16 +26,28 @@ static int hipc_bm_hw_put(void *hw, uint32_t msg)
 	return 0;
 }
 
+static bool rx_avail(const struct hipc_bm_board *b)
+{
+	return HIPC_CM_REG(b->mbox_rx_status) & b->mbox_rx_avail;
+}
+
+static uint32_t rx_pop(const struct hipc_bm_board *b)
+{
+	uint32_t msg = HIPC_CM_REG(b->mbox_rx);
+
+	/* Reads of the ring this message announces must not be satisfied
+	 * before the message itself was read. */
+	hipc_cm_dmb();
+	return msg;
+}
+
 static int hipc_bm_hw_get(void *hw, uint32_t *msg)
 {
 	const struct hipc_bm_board *b = ((struct hipc_bm *)hw)->board;
 
-	if (!(HIPC_CM_REG(b->mbox_rx_status) & b->mbox_rx_avail))
+	if (!rx_avail(b))
 		return -HIPC_EAGAIN;
-	*msg = HIPC_CM_REG(b->mbox_rx);
-	/* Reads of the ring this message announces must not be satisfied
-	 * before the message itself was read. */
-	hipc_cm_dmb();
+	*msg = rx_pop(b);
 	return 0;
 }
 
@@ -45,7 +57,7 @@ static void hipc_bm_hw_want_not_full(void *hw, bool on)
 	uint32_t v;
 
 	/* Without the interrupt hipc_bm_wait() drains the queue instead.
-	 * Callers hold the port lock, so this read-modify-write is not
+	 * Callers have interrupts masked, so this read-modify-write is not
 	 * raced by the "not full" ISR. */
 	if (!b->mbox_irq_ctrl)
 		return;
@@ -79,23 +91,27 @@ void hipc_bm_mbox_isr(struct hipc_bm *bm)
 	 * full cannot hold us in this loop; what is left re-pends the line
 	 * and lets higher-priority work in between.
 	 */
-	for (n = 0; n < HIPC_MBOX_HW_DEPTH; n++) {
-		if (hipc_mbox_recv(&bm->mbox, &msg) != 0)
+	for (n = 0; rx_avail(b); n++) {
+		if (n == HIPC_MBOX_HW_DEPTH) {
+			HIPC_CM_REG(HIPC_NVIC_ISPR + 4u * (b->rx_irq >> 5)) =
+				1u << (b->rx_irq & 31u);
 			break;
+		}
+		msg = rx_pop(b);
+		/* The registers directly: hipc_mbox_recv() would only add
+		 * the count kept here. */
+		bm->mbox.received++;
 		if (bm->on_msg)
 			bm->on_msg(bm, msg);
 	}
-	if (n == HIPC_MBOX_HW_DEPTH &&
-	    (HIPC_CM_REG(b->mbox_rx_status) & b->mbox_rx_avail))
-		HIPC_CM_REG(HIPC_NVIC_ISPR + 4u * (b->rx_irq >> 5)) =
-			1u << (b->rx_irq & 31u);
 	if (n)
 		bm->doorbell = 1;
 }
 
 void hipc_bm_mbox_tx_isr(struct hipc_bm *bm)
 {
-	hipc_bm_lock(bm);
+	uint32_t primask = hipc_cm_irq_save();
+
 	hipc_mbox_tx_ready(&bm->mbox);
-	hipc_bm_unlock(bm);
+	hipc_cm_irq_restore(primask);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hipc/baremetal.h"
+#include "hipc/config.h"
 #include "hipc/error.h"
 
 #include "bm_internal.h"
@@ -27,6 +28,7 @@ void hipc_bm_unlock(struct hipc_bm *bm)
 		hipc_cm_irq_restore(bm->lock_primask);
 }
 
+#if HIPC_CFG_LOCK
 static void hipc_bm_op_lock(void *ctx)
 {
 	hipc_bm_lock(ctx);
@@ -36,75 +38,68 @@ static void hipc_bm_op_unlock(void *ctx)
 {
 	hipc_bm_unlock(ctx);
 }
+#endif
 
 static int hipc_bm_op_notify(void *ctx, uint32_t notifyid)
 {
 	struct hipc_bm *bm = ctx;
+	uint32_t primask;
 	int ret;
 
 	/* The mailbox model's software queue is shared with the "not full"
-	 * ISR and with senders in other ISRs: serialise them. */
-	hipc_bm_lock(bm);
+	 * ISR and with senders in other ISRs: serialise them.  A plain
+	 * critical section (not the nesting lock): nothing in it can take
+	 * the lock again. */
+	primask = hipc_cm_irq_save();
 	ret = hipc_mbox_send(&bm->mbox, notifyid);
-	hipc_bm_unlock(bm);
+	hipc_cm_irq_restore(primask);
 	return ret;
 }
 
 uint64_t hipc_bm_now_ns(struct hipc_bm *bm)
 {
 	uint32_t primask;
-	uint64_t ticks;
+	uint64_t now;
 
 	/* Two words written by the SysTick ISR: read them as one. */
 	primask = hipc_cm_irq_save();
-	ticks = bm->ticks;
+	now = bm->now_ns;
 	hipc_cm_irq_restore(primask);
-	/* Tick resolution only: deadlines in the core are milliseconds, and a
-	 * sub-tick reading would cost a 64-bit division. */
-	return ticks * bm->tick_ns;
-}
-
-static uint64_t hipc_bm_op_now_ns(void *ctx)
-{
-	return hipc_bm_now_ns(ctx);
+	return now;
 }
 
 int hipc_bm_wait(struct hipc_bm *bm, uint64_t deadline_ns)
 {
 	uint32_t primask;
-
-	/* 0 is the core's "no deadline" (as in the Linux port). */
-	if (deadline_ns == 0)
-		deadline_ns = UINT64_MAX;
+	int ret = 0;
 
 	/*
 	 * In an exception handler the mailbox interrupt cannot preempt us
 	 * (same or lower priority), and with PRIMASK already set on entry no
-	 * ISR would ever run: either way WFI could sleep forever.
+	 * ISR would ever run: either way WFI could sleep forever.  0 and
+	 * UINT64_MAX both mean "no deadline" (0 is the core's, as in the
+	 * Linux port); any other needs the tick.
 	 */
-	if (hipc_cm_ipsr() != 0 || hipc_cm_primask() != 0)
+	if (hipc_cm_ipsr() != 0 || hipc_cm_primask() != 0 ||
+	    (deadline_ns + 1u > 1u && bm->tick_ns == 0))
 		return -HIPC_ENOTSUP;
-	if (deadline_ns != UINT64_MAX && bm->tick_ns == 0)
-		return -HIPC_ENOTSUP;
+	deadline_ns--;
 
 	for (;;) {
+		primask = hipc_cm_irq_save();
 		/* Without a "not full" interrupt, queued doorbells move to
 		 * the hardware whenever we look. */
-		if (bm->mbox.q_count != 0) {
-			hipc_bm_lock(bm);
+		if (bm->mbox.q_count)
 			hipc_mbox_tx_ready(&bm->mbox);
-			hipc_bm_unlock(bm);
-		}
-
-		primask = hipc_cm_irq_save();
 		if (bm->doorbell) {
 			bm->doorbell = 0;
-			hipc_cm_irq_restore(primask);
-			return 0;
+			break;
 		}
-		if (deadline_ns != UINT64_MAX && bm->ticks * bm->tick_ns >= deadline_ns) {
-			hipc_cm_irq_restore(primask);
-			return -HIPC_ETIMEDOUT;
+		/* deadline - 1 (0 wrapped to UINT64_MAX): now > it is
+		 * now >= deadline. */
+		if (bm->now_ns > deadline_ns) {
+			ret = -HIPC_ETIMEDOUT;
+			break;
 		}
 		/*
 		 * Sleep with PRIMASK set: an interrupt that became pending
@@ -116,38 +111,62 @@ int hipc_bm_wait(struct hipc_bm *bm, uint64_t deadline_ns)
 		hipc_cm_wfi();
 		hipc_cm_irq_restore(primask);
 	}
+	hipc_cm_irq_restore(primask);
+	return ret;
 }
 
+#if HIPC_CFG_BLOCKING
 static int hipc_bm_op_wait(void *ctx, uint64_t deadline_ns)
 {
 	return hipc_bm_wait(ctx, deadline_ns);
 }
 
+static uint64_t hipc_bm_op_now_ns(void *ctx)
+{
+	return hipc_bm_now_ns(ctx);
+}
+#endif
+
 void hipc_bm_tick_isr(struct hipc_bm *bm)
 {
-	/* Readers mask interrupts around the 64-bit read; a higher-priority
-	 * ISR calling hipc_bm_now_ns() does too, so it cannot see a torn
-	 * value either. */
-	bm->ticks++;
+	/* Time kept in nanoseconds at tick resolution: no multiplication or
+	 * division on any read.  Readers mask interrupts around the 64-bit
+	 * read; a higher-priority ISR calling hipc_bm_now_ns() does too, so
+	 * it cannot see a torn value either. */
+	bm->now_ns += bm->tick_ns;
 }
 
+/*
+ * The ops the core may use, as this build of the core uses them: no lock
+ * when the core takes none (HIPC_CFG_LOCK=0 refuses a port that has one),
+ * no wait or clock when sends never wait.
+ */
 static const struct hipc_port_ops hipc_bm_ops = {
+#if HIPC_CFG_LOCK
 	.lock = hipc_bm_op_lock,
 	.unlock = hipc_bm_op_unlock,
+#endif
 #if HIPC_BM_DCACHE
 	.cache_clean = hipc__bm_cache_clean,
 	.cache_invalidate = hipc__bm_cache_invalidate,
 #endif
 	.notify = hipc_bm_op_notify,
+#if HIPC_CFG_BLOCKING
 	.wait = hipc_bm_op_wait,
 	.now_ns = hipc_bm_op_now_ns,
+#endif
 };
+
+/* Out of line: two call sites, and flash is what this port saves. */
+static __attribute__((noinline)) void nvic_enable(unsigned irq, uint8_t prio)
+{
+	hipc_cm_nvic_enable(irq, prio);
+}
 
 int hipc_bm_init(struct hipc_bm *bm, const struct hipc_bm_board *board,
 		 hipc_bm_msg_cb on_msg, void *priv)
 {
 	uint32_t reload = 0;
-	int ret;
 
 	if (!bm || !board || !board->mbox_rx_avail)
 		return -HIPC_EINVAL;
@@ -169,9 +188,9 @@ int hipc_bm_init(struct hipc_bm *bm, const struct hipc_bm_board *board,
 	bm->map.count = 1;
 	bm->port.ops = &hipc_bm_ops;
 	bm->port.ctx = bm;
-	ret = hipc_mbox_init(&bm->mbox, &hipc__bm_mbox_hw_ops, bm);
-	if (ret)
-		return ret;
+	/* What hipc_mbox_init() would do, on memory already zeroed. */
+	bm->mbox.ops = &hipc__bm_mbox_hw_ops;
+	bm->mbox.hw = bm;
 
 	if (reload) {
 		bm->tick_ns = 1000000000u / board->tick_hz;
@@ -182,8 +201,8 @@ int hipc_bm_init(struct hipc_bm *bm, const struct hipc_bm_board *board,
 					     HIPC_SYST_CSR_ENABLE;
 	}
 
-	hipc_cm_nvic_enable(board->rx_irq, board->irq_prio);
+	nvic_enable(board->rx_irq, board->irq_prio);
 	if (board->tx_irq != HIPC_BM_NO_IRQ)
-		hipc_cm_nvic_enable(board->tx_irq, board->irq_prio);
+		nvic_enable(board->tx_irq, board->irq_prio);
 	return 0;
 }

@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The echo service in the echo image's own configuration (the
+ * minimal-remote profile of hipc/config.h: device role only, no lock, no
+ * waiting, the mailbox's waiting messages as a set), on the target, with
+ * the same core and port libraries the image links.
+ *
+ * That core has no driver role, so the host side here is written out on
+ * the wire format: rings laid out, rx buffers posted, DRIVER_OK, kicks
+ * through an emulated mailbox FIFO whose interrupt is raised in the NVIC.
+ * It checks what Linux would see: the name-service announcement, echoes
+ * byte for byte, used lengths, doorbells; and that a hostile host gets the
+ * device marked broken, not a fault.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "echo.h"
+#include "hipc/baremetal.h"
+#include "hipc/config.h"
+#include "hipc/error.h"
+#include "hipc/rpmsg.h"
+#include "hipc/rsc.h"
+#include "hipc/vring.h"
+#include "hipc_test.h"
+#include "m4_test_rt.h"
+
+#if HIPC_CFG_DRIVER || HIPC_CFG_LOCK || HIPC_CFG_MBOX_FIFO
+#error "build this test with the echo image's configuration"
+#endif
+
+#define NUM 8u
+#define BUFSZ 512u
+#define SHM_DA 0x10000000u
+#define RING1 1024u  /* vring 1's offset in shm */
+#define BUFS 4096u   /* rx buffers (vring 0), then tx buffers (vring 1) */
+#define USED 160u    /* used ring offset for NUM 8, align 16 */
+#define IRQ_RX 30u
+#define HOST_ADDR 0x400u
+
+HIPC_RSC_TABLE_RPMSG(min_rsc, NUM, BUFSZ, 0, HIPC_RSC_F_NS);
+
+static uint8_t shm[BUFS + 2u * NUM * BUFSZ] __attribute__((aligned(64)));
+static volatile uint32_t fake_mbox[8];
+enum { TXD, TXS, RXD, RXS, ACK, CTRL };
+
+static const struct hipc_bm_board min_board = {
+	.mbox_tx = (uintptr_t)&fake_mbox[TXD],
+	.mbox_tx_status = (uintptr_t)&fake_mbox[TXS],
+	.mbox_tx_full = 1u,
+	.mbox_rx = (uintptr_t)&fake_mbox[RXD],
+	.mbox_rx_status = (uintptr_t)&fake_mbox[RXS],
+	.mbox_rx_avail = 1u,
+	.mbox_irq_ack = (uintptr_t)&fake_mbox[ACK],
+	.mbox_irq_ack_val = 1u,
+	.rx_irq = IRQ_RX,
+	.tx_irq = HIPC_BM_NO_IRQ,
+	.irq_prio = 0x80,
+	.core_hz = 25000000u,
+	.tick_hz = 1000u,
+	.shm_da = SHM_DA,
+	.shm_va = (uintptr_t)shm,
+	.shm_size = sizeof(shm),
+};
+
+static struct hipc_bm bm;
+static struct hipc_echo echo;
+static unsigned pending_kicks; /* host -> remote, not yet read */
+
+/* The host's view of one ring. */
+struct ring {
+	uint8_t *desc, *avail, *used;
+	uint16_t avail_idx, used_seen;
+};
+static struct ring r0, r1; /* remote->host (host rx), host->remote */
+
+/* The wire is little-endian, and so is the Cortex-M4. */
+static void put16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, 2);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return v;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static void ring_at(struct ring *r, uint8_t *base)
+{
+	r->desc = base;
+	r->avail = base + 16u * NUM;
+	r->used = base + USED;
+	r->avail_idx = 0;
+	r->used_seen = 0;
+}
+
+static void post(struct ring *r, unsigned id, uint64_t da, uint32_t len,
+		 bool device_writes)
+{
+	uint8_t *d = r->desc + 16u * id;
+
+	put64(d, da);
+	put32(d + 8, len);
+	put16(d + 12, device_writes ? HIPC_VRING_DESC_F_WRITE : 0);
+	put16(d + 14, 0);
+	put16(r->avail + 4u + 2u * (r->avail_idx % NUM), (uint16_t)id);
+	r->avail_idx++;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	put16(r->avail + 2, r->avail_idx);
+}
+
+static bool take_used(struct ring *r, uint32_t *id, uint32_t *len)
+{
+	const uint8_t *e;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (get16(r->used + 2) == r->used_seen)
+		return false;
+	e = r->used + 4u + 8u * (r->used_seen % NUM);
+	*id = get32(e);
+	*len = get32(e + 4);
+	r->used_seen++;
+	return true;
+}
+
+static uint8_t *rx_buf(unsigned id)
+{
+	return shm + BUFS + id * BUFSZ;
+}
+
+static uint8_t *tx_buf(unsigned id)
+{
+	return shm + BUFS + (NUM + id) * BUFSZ;
+}
+
+static void min_irq(unsigned irq)
+{
+	if (irq == IRQ_RX)
+		hipc_bm_mbox_isr(&bm);
+}
+
+static void min_systick(void)
+{
+	hipc_bm_tick_isr(&bm);
+}
+
+/* The emulated FIFO pops as the port reads it. */
+static void min_on_msg(struct hipc_bm *b, uint32_t msg)
+{
+	(void)b;
+	CHECK(msg < 2u);
+	if (--pending_kicks == 0)
+		fake_mbox[RXS] = 0;
+}
+
+static void host_kick(uint32_t notifyid)
+{
+	fake_mbox[RXD] = notifyid;
+	fake_mbox[RXS] = 1;
+	pending_kicks++;
+	/* NVIC set-pending: the port's ISR runs right here. */
+	*(volatile uint32_t *)(0xE000E200u + 4u * (IRQ_RX >> 5)) =
+		1u << (IRQ_RX & 31u);
+	__asm__ volatile("dsb 0xF\n\tisb 0xF" : : : "memory");
+}
+
+/* The remote's doorbells land in TXD: did one arrive since we last
+ * looked, and with which notifyid? */
+#define NO_KICK 0xFFFFFFFFu
+static bool remote_kicked(uint32_t *which)
+{
+	if (fake_mbox[TXD] == NO_KICK)
+		return false;
+	*which = fake_mbox[TXD];
+	fake_mbox[TXD] = NO_KICK;
+	return true;
+}
+
+/* Linux's order: rings laid out, every rx buffer posted, table filled
+ * in, DRIVER_OK, then the kick. */
+static void host_boot(uint32_t features)
+{
+	unsigned i;
+
+	memset(shm, 0, sizeof(shm));
+	memset((void *)fake_mbox, 0, sizeof(fake_mbox));
+	fake_mbox[TXD] = NO_KICK;
+	pending_kicks = 0;
+	ring_at(&r0, shm);
+	ring_at(&r1, shm + RING1);
+	for (i = 0; i < NUM; i++)
+		post(&r0, i, SHM_DA + BUFS + i * BUFSZ, BUFSZ, true);
+	for (i = 0; i < 2; i++) {
+		min_rsc.vring[i].da = SHM_DA + (i ? RING1 : 0u);
+		min_rsc.vring[i].notifyid = i;
+	}
+	min_rsc.vdev.gfeatures = features;
+	min_rsc.vdev.status = HIPC_VIRTIO_STATUS_ACKNOWLEDGE |
+			      HIPC_VIRTIO_STATUS_DRIVER |
+			      HIPC_VIRTIO_STATUS_DRIVER_OK;
+	hipc_m4_irq_hook = min_irq;
+	hipc_m4_systick_hook = min_systick;
+	CHECK_EQ(hipc_bm_init(&bm, &min_board, min_on_msg, NULL), 0);
+	echo.bm = &bm;
+	echo.rsc = &min_rsc;
+	host_kick(0);
+	CHECK(hipc_echo_ready(&echo));
+}
+
+/* The announcement: one message from the service's address to 53. */
+static uint32_t host_read_announcement(void)
+{
+	uint32_t id, len, addr;
+	uint8_t *b;
+
+	CHECK(take_used(&r0, &id, &len));
+	CHECK(id < NUM);
+	CHECK_EQ(len, 16u + 40u);
+	b = rx_buf(id);
+	addr = get32(b);
+	CHECK_EQ(get32(b + 4), HIPC_RPMSG_NS_ADDR);
+	CHECK_EQ(get16(b + 12), 40u);
+	CHECK(strcmp((const char *)b + 16, HIPC_ECHO_NS_NAME) == 0);
+	CHECK_EQ(get32(b + 16 + 32), addr);
+	CHECK_EQ(get32(b + 16 + 36), HIPC_RPMSG_NS_CREATE);
+	CHECK(addr >= HIPC_RPMSG_RESERVED_ADDRESSES);
+	post(&r0, id, SHM_DA + BUFS + id * BUFSZ, BUFSZ, true);
+	return addr;
+}
+
+HIPC_TEST(announces_and_echoes)
+{
+	uint32_t svc, id, len, which;
+	unsigned seq, tx_id = 0;
+
+	host_boot(HIPC_RSC_F_NS);
+	CHECK_EQ(hipc_echo_start(&echo), 0);
+	CHECK(remote_kicked(&which));
+	CHECK_EQ(which, 0);
+	svc = host_read_announcement();
+
+	for (seq = 0; seq < 20u * NUM; seq++) {
+		uint32_t plen = 1u + (seq * 37u) % (BUFSZ - 16u);
+		uint8_t *t = tx_buf(tx_id);
+		int sleepy;
+
+		put32(t, HOST_ADDR + seq);
+		put32(t + 4, svc);
+		put32(t + 8, 0xDEADBEEFu); /* reserved: never relied on */
+		put16(t + 12, (uint16_t)plen);
+		put16(t + 14, 0);
+		for (uint32_t i = 0; i < plen; i++)
+			t[16 + i] = (uint8_t)(seq + i * 7u);
+		post(&r1, tx_id, SHM_DA + BUFS + (NUM + tx_id) * BUFSZ,
+		     16u + plen, false);
+		host_kick(1);
+		do {
+			sleepy = hipc_echo_poll(&echo);
+			CHECK(sleepy >= 0);
+		} while (sleepy == 0);
+		/* The host asked for every notification (flags 0): the echo
+		 * on vring 0 rang, then the returned buffer on vring 1 (the
+		 * register keeps the last). */
+		CHECK(remote_kicked(&which));
+		CHECK_EQ(which, 1);
+
+		/* The tx buffer came back, consumed. */
+		CHECK(take_used(&r1, &id, &len));
+		CHECK_EQ(id, tx_id);
+		tx_id = (tx_id + 1u) % NUM;
+		/* The echo, to the sender, from the service. */
+		CHECK(take_used(&r0, &id, &len));
+		CHECK_EQ(len, 16u + plen);
+		t = rx_buf(id);
+		CHECK_EQ(get32(t), svc);
+		CHECK_EQ(get32(t + 4), HOST_ADDR + seq);
+		CHECK_EQ(get32(t + 8), 0);
+		CHECK_EQ(get16(t + 12), plen);
+		CHECK_EQ(get16(t + 14), 0);
+		for (uint32_t i = 0; i < plen; i++)
+			CHECK_EQ(t[16 + i], (uint8_t)(seq + i * 7u));
+		post(&r0, id, SHM_DA + BUFS + id * BUFSZ, BUFSZ, true);
+	}
+	CHECK(!hipc_rpmsg_broken(&echo.dev));
+	CHECK_EQ(echo.dev.stats.proto_errors, 0);
+}
+
+HIPC_TEST(doorbell_waits_while_fifo_full)
+{
+	uint32_t which;
+	int ret;
+
+	host_boot(HIPC_RSC_F_NS);
+	fake_mbox[TXS] = 1; /* the host is not draining its FIFO */
+	CHECK_EQ(hipc_echo_start(&echo), 0);
+	CHECK(!remote_kicked(&which));
+	CHECK_EQ(bm.mbox.q_count, 1);
+	CHECK_EQ(bm.mbox.queued, 1);
+	/* The same doorbell again is merged, not queued twice. */
+	CHECK_EQ(hipc_bm_port(&bm)->ops->notify(&bm, 0), 0);
+	CHECK_EQ(bm.mbox.q_count, 1);
+	CHECK_EQ(bm.mbox.coalesced, 1);
+	/* FIFO drained: the next wait moves it to the hardware (and returns
+	 * at once for the boot kick it has not taken yet, or times out). */
+	fake_mbox[TXS] = 0;
+	ret = hipc_bm_wait(&bm, hipc_bm_now_ns(&bm) + 2000000u);
+	CHECK(ret == 0 || ret == -HIPC_ETIMEDOUT);
+	CHECK_EQ(bm.mbox.q_count, 0);
+	CHECK(remote_kicked(&which));
+	CHECK_EQ(which, 0);
+	(void)host_read_announcement();
+}
+
+HIPC_TEST(hostile_descriptor_breaks_device)
+{
+	uint32_t svc;
+
+	host_boot(HIPC_RSC_F_NS);
+	CHECK_EQ(hipc_echo_start(&echo), 0);
+	svc = host_read_announcement();
+	(void)svc;
+	/* A buffer that runs past the end of the shared window. */
+	post(&r1, 0, SHM_DA + sizeof(shm) - 64u, 128u, false);
+	host_kick(1);
+	CHECK_EQ(hipc_echo_poll(&echo), -HIPC_EIO);
+	CHECK(hipc_rpmsg_broken(&echo.dev));
+	CHECK(echo.dev.stats.proto_errors >= 1u);
+	/* Sticky: nothing is touched any more. */
+	CHECK_EQ(hipc_echo_poll(&echo), -HIPC_EIO);
+}
+
+HIPC_TEST(hostile_header_breaks_device)
+{
+	uint32_t svc;
+	uint8_t *t = tx_buf(0);
+
+	host_boot(HIPC_RSC_F_NS);
+	CHECK_EQ(hipc_echo_start(&echo), 0);
+	svc = host_read_announcement();
+	/* Header claims more payload than the used length carries. */
+	put32(t, HOST_ADDR);
+	put32(t + 4, svc);
+	put16(t + 12, 100);
+	post(&r1, 0, SHM_DA + BUFS + NUM * BUFSZ, 16u + 10u, false);
+	host_kick(1);
+	CHECK_EQ(hipc_echo_poll(&echo), -HIPC_EIO);
+	CHECK(hipc_rpmsg_broken(&echo.dev));
+}
+
+HIPC_TEST(features_it_lacks_are_refused)
+{
+	/* Offered nowhere, but a host that sets EVENT_IDX anyway must not
+	 * get a device that ignores it. */
+	host_boot(HIPC_RSC_F_NS | HIPC_RSC_F_EVENT_IDX);
+	min_rsc.vdev.dfeatures |= HIPC_RSC_F_EVENT_IDX;
+	CHECK_EQ(hipc_echo_start(&echo), -HIPC_ENOTSUP);
+	min_rsc.vdev.dfeatures &= ~HIPC_RSC_F_EVENT_IDX;
+	/* No-wait sends only: a timeout acts as trysend. */
+	host_boot(HIPC_RSC_F_NS);
+	CHECK_EQ(hipc_echo_start(&echo), 0);
+	CHECK_EQ(hipc_rpmsg_get_tx_buffer(&echo.dev, &(void *){ NULL }, NULL, 0),
+		 -HIPC_ENOTSUP);
+}
+
+HIPC_TEST_MAIN(HIPC_CASE(announces_and_echoes),
+	       HIPC_CASE(doorbell_waits_while_fifo_full),
+	       HIPC_CASE(hostile_descriptor_breaks_device),
+	       HIPC_CASE(hostile_header_breaks_device),
+	       HIPC_CASE(features_it_lacks_are_refused))

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Name service (address 53), as Linux's virtio_rpmsg_bus speaks it: a
+ * 40-byte message {name[32], addr, flags} announcing (flags 0) or
+ * withdrawing (flags 1) a service.  The device role announces every named
+ * endpoint; either role may listen (HIPC_CFG_NS_RX).
+ *
+ * Trust: an incoming message is checked for its exact size, its name is
+ * terminated by us, its flags and address must make sense; anything else is
+ * counted as a protocol error and dropped, as Linux drops it.
+ */
+#include "rpmsg_internal.h"
+
+int hipc__ns_send(struct hipc_rpmsg_ept *ept, uint32_t flags)
+{
+	uint8_t msg[NS_MSG_SIZE];
+
+	/* ept->name is NUL-padded to its full 32 bytes (ept_create). */
+	memcpy(msg, ept->name, HIPC_RPMSG_NAME_SIZE);
+	hipc__put32(msg + 32, ept->addr);
+	hipc__put32(msg + 36, flags);
+	return hipc_rpmsg_send_ex(ept, ept->addr, HIPC_RPMSG_NS_ADDR, msg,
+				  sizeof(msg), HIPC_RPMSG_NO_WAIT);
+}
+
+static bool wants_announce(const struct hipc_rpmsg_ept *e, const void *arg)
+{
+	(void)arg;
+	return (e->flags & (EPT_ANNOUNCE | EPT_ANNOUNCED)) == EPT_ANNOUNCE;
+}
+
+/*
+ * Announce endpoints waiting for it (created before start, or when no tx
+ * buffer was free).  Each round looks the next one up afresh, because the
+ * table may change while the lock is dropped for the send; only runs while
+ * something is pending.
+ */
+void hipc__ns_announce_pending(struct hipc_rpmsg_dev *dev)
+{
+	struct hipc_rpmsg_ept *e;
+
+	if (!ld_flag(&dev->ready) || !dev_has_ns(dev))
+		return;
+	st_flag(&dev->announce_pending, false);
+	for (;;) {
+		dev_lock(dev);
+		e = hipc__rpmsg_find_locked(dev, wants_announce, NULL);
+		dev_unlock(dev);
+		if (!e)
+			return;
+		if (hipc__ns_send(e, HIPC_RPMSG_NS_CREATE) < 0) {
+			/* No buffer now: the next poll tries again. */
+			st_flag(&dev->announce_pending, true);
+			return;
+		}
+		dev_lock(dev);
+		e->flags |= EPT_ANNOUNCED;
+		dev_unlock(dev);
+	}
+}
+
+int hipc_rpmsg_ept_announce(struct hipc_rpmsg_ept *ept)
+{
+	int ret;
+
+	if (!ept || !ept->dev || !ept->name[0])
+		return -HIPC_EINVAL;
+	if (!dev_has_ns(ept->dev))
+		return -HIPC_ENOTSUP;
+	ret = hipc__ns_send(ept, HIPC_RPMSG_NS_CREATE);
+	if (ret < 0)
+		return ret;
+	dev_lock(ept->dev);
+	ept->flags |= EPT_ANNOUNCE | EPT_ANNOUNCED;
+	dev_unlock(ept->dev);
+	return 0;
+}
+
+#if HIPC_CFG_NS_RX
+struct ns_service {
+	const char *name;
+	uint32_t addr;
+};
+
+/* Both NUL-terminated within HIPC_RPMSG_NAME_SIZE (ours by construction,
+ * the peer's forced); bytes after the NUL are not compared. */
+static bool names_equal(const char *a, const char *b)
+{
+	for (unsigned i = 0; i < HIPC_RPMSG_NAME_SIZE; i++) {
+		if (a[i] != b[i])
+			return false;
+		if (!a[i])
+			return true;
+	}
+	return true;
+}
+
+static bool bound_to(const struct hipc_rpmsg_ept *e, const void *arg)
+{
+	const struct ns_service *s = arg;
+
+	return e->dst == s->addr && !(e->flags & EPT_UNBOUND) &&
+	       names_equal(e->name, s->name);
+}
+
+int hipc__ns_rx(struct hipc_rpmsg_ept *ns, void *data, size_t len,
+		uint32_t src, void *priv)
+{
+	struct hipc_rpmsg_dev *dev = ns->dev;
+	char name[HIPC_RPMSG_NAME_SIZE];
+	struct ns_service svc = { name, 0 };
+	struct hipc_rpmsg_ept *victim;
+	uint32_t flags;
+
+	(void)src;
+	(void)priv;
+	if (len != NS_MSG_SIZE)
+		goto bad; /* Linux drops a malformed announcement and goes on */
+	memcpy(name, data, sizeof(name));
+	/* The peer need not terminate the name: we do. */
+	name[HIPC_RPMSG_NAME_SIZE - 1] = '\0';
+	svc.addr = hipc__get32((uint8_t *)data + 32);
+	flags = hipc__get32((uint8_t *)data + 36);
+	if (flags > HIPC_RPMSG_NS_DESTROY || svc.addr == HIPC_RPMSG_ADDR_ANY)
+		goto bad;
+	__atomic_fetch_add(&dev->stats.ns_rx, 1u, __ATOMIC_RELAXED);
+	/* A destroyed service unbinds every channel bound to it. */
+	while (flags == HIPC_RPMSG_NS_DESTROY) {
+		dev_lock(dev);
+		victim = hipc__rpmsg_find_locked(dev, bound_to, &svc);
+		if (victim)
+			victim->flags |= EPT_UNBOUND;
+		dev_unlock(dev);
+		if (!victim)
+			break;
+		if (victim->unbind)
+			victim->unbind(victim);
+	}
+	if (dev->cfg.ns_cb)
+		dev->cfg.ns_cb(dev, name, svc.addr,
+			       flags == HIPC_RPMSG_NS_DESTROY, dev->cfg.ns_priv);
+	return 0;
+bad:
+	count_proto_error(dev);
+	return 0;
+}
+#endif

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Shared between the rpmsg device (rpmsg.c) and the name service (ns.c):
+ * endpoint flags, the endpoint table, the device's lock and state flags.
+ */
+#ifndef HIPC_RPMSG_INTERNAL_H
+#define HIPC_RPMSG_INTERNAL_H
+
+#include "hipc/rpmsg.h"
+
+#include "hipc_internal.h"
+
+enum {
+	EPT_ANNOUNCE = 1u << 0,   /* should be announced (device role) */
+	EPT_ANNOUNCED = 1u << 1,  /* the peer has been told */
+	EPT_UNBOUND = 1u << 2,    /* unbind callback already ran */
+};
+
+#define NS_MSG_SIZE 40u
+
+/* Traffic counters, compiled out with HIPC_CFG_STATS=0. */
+#define STAT_ADD(dev, field, n)                                              \
+	do {                                                                 \
+		if (HIPC_CFG_STATS)                                          \
+			(dev)->stats.field += (n);                           \
+	} while (0)
+
+static inline bool is_driver(const struct hipc_rpmsg_dev *dev)
+{
+	if (!HIPC_CFG_DEVICE)
+		return true;
+	if (!HIPC_CFG_DRIVER)
+		return false;
+	return dev->cfg.role == HIPC_RPMSG_DRIVER;
+}
+
+static inline bool dev_has_ns(const struct hipc_rpmsg_dev *dev)
+{
+	return dev->cfg.features & (1u << HIPC_RPMSG_F_NS);
+}
+
+static inline void dev_lock(struct hipc_rpmsg_dev *dev)
+{
+	hipc__lock(dev->cfg.port);
+}
+
+static inline void dev_unlock(struct hipc_rpmsg_dev *dev)
+{
+	hipc__unlock(dev->cfg.port);
+}
+
+/* Flags read outside the lock are accessed atomically (byte atomics are
+ * lock-free on every target, Cortex-M included). */
+static inline bool ld_flag(const bool *f)
+{
+	return __atomic_load_n(f, __ATOMIC_ACQUIRE);
+}
+
+static inline void st_flag(bool *f, bool v)
+{
+	__atomic_store_n(f, v, __ATOMIC_RELEASE);
+}
+
+static inline void count_proto_error(struct hipc_rpmsg_dev *dev)
+{
+	__atomic_fetch_add(&dev->stats.proto_errors, 1u, __ATOMIC_RELAXED);
+}
+
+/*
+ * The first endpoint other than the name service's that @match accepts
+ * (NULL @match: any), or NULL.  O(buckets + endpoints).  Caller holds the
+ * lock.
+ */
+typedef bool (*hipc__ept_match)(const struct hipc_rpmsg_ept *e,
+				const void *arg);
+struct hipc_rpmsg_ept *hipc__rpmsg_find_locked(struct hipc_rpmsg_dev *dev,
+					       hipc__ept_match match,
+					       const void *arg);
+
+/* Name service (ns.c). */
+int hipc__ns_send(struct hipc_rpmsg_ept *ept, uint32_t flags);
+void hipc__ns_announce_pending(struct hipc_rpmsg_dev *dev);
+int hipc__ns_rx(struct hipc_rpmsg_ept *ns, void *data, size_t len,
+		uint32_t src, void *priv);
+
+#endif
