@@ -580,7 +580,7 @@ static long add_named(struct hipc_rsc_builder *b, uint32_t type, size_t size,
 long hipc_rsc_add_carveout(struct hipc_rsc_builder *b, uint32_t da,
 			   uint32_t len, const char *name)
 {
-	uint8_t *e;
+	uint8_t *e = NULL; /* set whenever the add succeeds */
 	long off;
 
 	off = add_named(b, HIPC_RSC_CARVEOUT, RSC_MEM_SIZE, RSC_MEM_NAME, name,
@@ -597,7 +597,7 @@ long hipc_rsc_add_carveout(struct hipc_rsc_builder *b, uint32_t da,
 long hipc_rsc_add_trace(struct hipc_rsc_builder *b, uint32_t da, uint32_t len,
 			const char *name)
 {
-	uint8_t *e;
+	uint8_t *e = NULL; /* set whenever the add succeeds */
 	long off;
 
 	off = add_named(b, HIPC_RSC_TRACE, RSC_TRACE_SIZE, RSC_TRACE_NAME, name,
@@ -654,7 +654,7 @@ long hipc_rsc_add_vdev(struct hipc_rsc_builder *b, uint32_t id,
 
 long hipc_rsc_add_hipc_rpmsg(struct hipc_rsc_builder *b, uint32_t buf_size)
 {
-	uint8_t *e;
+	uint8_t *e = NULL; /* set whenever the add succeeds */
 	long off;
 
 	if (!b)
