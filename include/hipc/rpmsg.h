@@ -279,6 +279,8 @@ HIPC_API void hipc_rpmsg_ept_destroy(struct hipc_rpmsg_ept *ept);
  * @retval -HIPC_ETIMEDOUT no buffer within @timeout_ms
  * @retval -HIPC_EINVAL no destination, or 0xFFFFFFFF would go on the wire
  * @retval -HIPC_ENOTCONN device not started
+ * @retval -HIPC_ECONNRESET the endpoint was unbound: its peer went away
+ *         (crash, reset, stop) or withdrew the service it was bound to
  * @retval -HIPC_EIO device broken
  * Context: any thread; in a receive callback only with a bounded timeout.
  */

@@ -573,6 +573,10 @@ static int check_send(struct hipc_rpmsg_ept *ept, uint32_t *src,
 {
 	struct hipc_rpmsg_dev *dev = ept ? ept->dev : NULL;
 
+	/* The peer went away (device reset or crash, or its service was
+	 * withdrawn): say so, rather than "invalid". */
+	if (ept && (ept->flags & EPT_UNBOUND))
+		return -HIPC_ECONNRESET;
 	if (!dev)
 		return -HIPC_EINVAL;
 	if (*src == HIPC_RPMSG_ADDR_ANY)

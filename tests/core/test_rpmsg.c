@@ -304,6 +304,7 @@ HIPC_TEST(destroy_announces_and_unbinds)
 	pair_pump(&P);
 	CHECK_EQ(P.ns_destroyed[0], 1);
 	CHECK_EQ(chan_in.unbound, 1);
+	CHECK_EQ(hipc_rpmsg_trysend(&chan, "x", 1), -HIPC_ECONNRESET);
 }
 
 HIPC_TEST(deinit_unbinds_every_endpoint)
@@ -313,6 +314,7 @@ HIPC_TEST(deinit_unbinds_every_endpoint)
 	hipc_rpmsg_dev_deinit(&P.drv.dev);
 	CHECK_EQ(chan_in.unbound, 1);
 	CHECK(chan.dev == NULL);
+	CHECK_EQ(hipc_rpmsg_trysend(&chan, "x", 1), -HIPC_ECONNRESET);
 	hipc_rpmsg_dev_deinit(&P.devc.dev);
 	CHECK_EQ(svc_in.unbound, 1);
 }
