@@ -200,7 +200,7 @@ HIPC_API void hipc_vring_disable_cb(struct hipc_vring *vr);
 /* Read without the lock by other threads: hence the atomic load. */
 static inline bool hipc_vring_broken(const struct hipc_vring *vr)
 {
-	return __atomic_load_n(&vr->broken, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&vr->broken, __ATOMIC_RELAXED);
 }
 
 /** hipc_vring_mark_broken() - stop using the ring (counted as an error). */

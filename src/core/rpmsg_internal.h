@@ -49,21 +49,32 @@ static inline void dev_unlock(struct hipc_rpmsg_dev *dev)
 	hipc__unlock(dev->cfg.port);
 }
 
-/* Flags read outside the lock are accessed atomically (byte atomics are
- * lock-free on every target, Cortex-M included). */
+/*
+ * Local flags read outside the lock are accessed atomically (byte atomics
+ * are lock-free on every target, Cortex-M included) but need no ordering:
+ * they publish nothing by themselves (whoever acts on "ready" or "broken"
+ * takes the lock or checks the rings, which carry their own barriers), so
+ * no barrier instruction is spent on them.
+ */
 static inline bool ld_flag(const bool *f)
 {
-	return __atomic_load_n(f, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(f, __ATOMIC_RELAXED);
 }
 
 static inline void st_flag(bool *f, bool v)
 {
-	__atomic_store_n(f, v, __ATOMIC_RELEASE);
+	__atomic_store_n(f, v, __ATOMIC_RELAXED);
 }
 
+/* Counted from several threads outside the lock, unless the core is
+ * built lock-free for a single context. */
 static inline void count_proto_error(struct hipc_rpmsg_dev *dev)
 {
-	__atomic_fetch_add(&dev->stats.proto_errors, 1u, __ATOMIC_RELAXED);
+	if (HIPC_CFG_LOCK)
+		__atomic_fetch_add(&dev->stats.proto_errors, 1u,
+				   __ATOMIC_RELAXED);
+	else
+		dev->stats.proto_errors++;
 }
 
 /*

@@ -58,7 +58,7 @@ size_t hipc_vring_size(unsigned num, unsigned align)
 
 static void hipc__vring_fail(struct hipc_vring *vr)
 {
-	__atomic_store_n(&vr->broken, true, __ATOMIC_RELEASE);
+	__atomic_store_n(&vr->broken, true, __ATOMIC_RELAXED);
 	vr->errors++;
 }
 
