@@ -31,6 +31,10 @@ static uint8_t shm[16384] __attribute__((aligned(64)));
 static volatile uint32_t fake_mbox[8];
 enum { TXD, TXS, RXD, RXS, ACK, CTRL };
 
+static const struct hipc_region shm_region = {
+	.da = SHM_DA, .va = shm, .size = sizeof(shm),
+};
+
 static const struct hipc_bm_board echo_board = {
 	.mbox_tx = (uintptr_t)&fake_mbox[TXD],
 	.mbox_tx_status = (uintptr_t)&fake_mbox[TXS],
@@ -45,9 +49,7 @@ static const struct hipc_bm_board echo_board = {
 	.irq_prio = 0x80,
 	.core_hz = 25000000u,
 	.tick_hz = 1000u,
-	.shm_da = SHM_DA,
-	.shm_va = (uintptr_t)shm,
-	.shm_size = sizeof(shm),
+	.shm = { .regions = &shm_region, .count = 1 },
 };
 
 /* The mailbox FIFO towards the echo side. */
@@ -57,11 +59,8 @@ static unsigned fifo_head, fifo_count;
 static struct hipc_bm bm;
 static struct hipc_echo echo;
 
-/* The host side. */
-static const struct hipc_region host_region = {
-	.da = SHM_DA, .va = shm, .size = sizeof(shm),
-};
-static const struct hipc_memmap host_map = { .regions = &host_region, .count = 1 };
+/* The host side: the same window, both sides addressing it alike. */
+static const struct hipc_memmap host_map = { .regions = &shm_region, .count = 1 };
 static uint64_t host_storage[(HIPC_RPMSG_STORAGE_SIZE(HIPC_RPMSG_DRIVER, NUM) + 7) / 8];
 static struct hipc_rpmsg_ept *host_buckets[4];
 static struct hipc_rpmsg_dev host;

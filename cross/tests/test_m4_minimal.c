@@ -25,7 +25,8 @@
 #include "hipc_test.h"
 #include "m4_test_rt.h"
 
-#if HIPC_CFG_DRIVER || HIPC_CFG_LOCK || HIPC_CFG_MBOX_FIFO
+#if HIPC_CFG_DRIVER || HIPC_CFG_LOCK || HIPC_CFG_MBOX_FIFO || HIPC_BM_TICK || \
+	HIPC_BM_MBOX_MODEL
 #error "build this test with the echo image's configuration"
 #endif
 
@@ -37,12 +38,17 @@
 #define USED 160u    /* used ring offset for NUM 8, align 16 */
 #define IRQ_RX 30u
 #define HOST_ADDR 0x400u
+#define NO_KICK 0xFFFFFFFFu /* TXD: nothing written since the host looked */
 
 HIPC_RSC_TABLE_RPMSG(min_rsc, NUM, BUFSZ, 0, HIPC_RSC_F_NS);
 
 static uint8_t shm[BUFS + 2u * NUM * BUFSZ] __attribute__((aligned(64)));
 static volatile uint32_t fake_mbox[8];
 enum { TXD, TXS, RXD, RXS, ACK, CTRL };
+
+static const struct hipc_region shm_region = {
+	.da = SHM_DA, .va = shm, .size = sizeof(shm),
+};
 
 static const struct hipc_bm_board min_board = {
 	.mbox_tx = (uintptr_t)&fake_mbox[TXD],
@@ -58,9 +64,7 @@ static const struct hipc_bm_board min_board = {
 	.irq_prio = 0x80,
 	.core_hz = 25000000u,
 	.tick_hz = 1000u,
-	.shm_da = SHM_DA,
-	.shm_va = (uintptr_t)shm,
-	.shm_size = sizeof(shm),
+	.shm = { .regions = &shm_region, .count = 1 },
 };
 
 static struct hipc_bm bm;
@@ -160,9 +164,64 @@ static void min_irq(unsigned irq)
 		hipc_bm_mbox_isr(&bm);
 }
 
+/*
+ * The host running beside the remote, from SysTick.  The port in this
+ * configuration has no tick of its own, so the test starts SysTick (1 ms)
+ * to stand in for a host that acts while the remote sits in its idle loop.
+ */
+#define HOST_DRAIN 1u  /* empty the host's FIFO (TX status: not full) */
+#define HOST_KICK 2u   /* ring the remote (vring 1) */
+#define HOST_ANSWER 4u /* ring the remote once one of its doorbells lands */
+#define HOST_MSG 8u    /* post host_msg_len bytes on vring 1, then ring */
+static volatile unsigned ticks, host_at, host_do;
+static volatile uint32_t host_answered = NO_KICK;
+static uint32_t host_msg_len, host_svc;
+
+static void host_kick(uint32_t notifyid);
+static void host_send(uint32_t svc, uint32_t plen, unsigned seq);
+
 static void min_systick(void)
 {
-	hipc_bm_tick_isr(&bm);
+	ticks++;
+	if (!host_do || ticks < host_at)
+		return;
+	if (host_do & HOST_DRAIN)
+		fake_mbox[TXS] = 0;
+	if (host_do & HOST_MSG)
+		host_send(host_svc, host_msg_len, 0);
+	if (host_do & (HOST_KICK | HOST_MSG)) {
+		host_do &= ~(HOST_DRAIN | HOST_KICK | HOST_MSG);
+		host_kick(1);
+	}
+	if ((host_do & HOST_ANSWER) && fake_mbox[TXD] != NO_KICK) {
+		host_answered = fake_mbox[TXD];
+		host_do = 0;
+		host_kick(1);
+	}
+	host_do &= ~HOST_DRAIN;
+}
+
+/* Have the host do @what @delay ticks from now. */
+static void host_after(unsigned delay, unsigned what)
+{
+	host_at = ticks + delay;
+	host_do = what;
+}
+
+static void systick_start(void)
+{
+	ticks = 0;
+	host_do = 0;
+	/* SYST_RVR, SYST_CVR, SYST_CSR: 1 ms at 25 MHz, processor clock,
+	 * interrupt on. */
+	*(volatile uint32_t *)0xE000E014u = 25000u - 1u;
+	*(volatile uint32_t *)0xE000E018u = 0;
+	*(volatile uint32_t *)0xE000E010u = 7u;
+}
+
+static void systick_stop(void)
+{
+	*(volatile uint32_t *)0xE000E010u = 0;
 }
 
 /* The emulated FIFO pops as the port reads it. */
@@ -187,7 +246,6 @@ static void host_kick(uint32_t notifyid)
 
 /* The remote's doorbells land in TXD: did one arrive since we last
  * looked, and with which notifyid? */
-#define NO_KICK 0xFFFFFFFFu
 static bool remote_kicked(uint32_t *which)
 {
 	if (fake_mbox[TXD] == NO_KICK)
@@ -306,30 +364,186 @@ HIPC_TEST(announces_and_echoes)
 	CHECK_EQ(echo.dev.stats.proto_errors, 0);
 }
 
+static int notify(uint32_t notifyid)
+{
+	const struct hipc_port *port = hipc_bm_port(&bm);
+
+	return port->ops->notify(port->ctx, notifyid);
+}
+
 HIPC_TEST(doorbell_waits_while_fifo_full)
 {
 	uint32_t which;
-	int ret;
 
 	host_boot(HIPC_RSC_F_NS);
 	fake_mbox[TXS] = 1; /* the host is not draining its FIFO */
 	CHECK_EQ(hipc_echo_start(&echo), 0);
+	/* The announcement's doorbell found no room: it waits. */
 	CHECK(!remote_kicked(&which));
-	CHECK_EQ(bm.mbox.q_count, 1);
-	CHECK_EQ(bm.mbox.queued, 1);
-	/* The same doorbell again is merged, not queued twice. */
-	CHECK_EQ(hipc_bm_port(&bm)->ops->notify(&bm, 0), 0);
-	CHECK_EQ(bm.mbox.q_count, 1);
-	CHECK_EQ(bm.mbox.coalesced, 1);
-	/* FIFO drained: the next wait moves it to the hardware (and returns
-	 * at once for the boot kick it has not taken yet, or times out). */
-	fake_mbox[TXS] = 0;
-	ret = hipc_bm_wait(&bm, hipc_bm_now_ns(&bm) + 2000000u);
-	CHECK(ret == 0 || ret == -HIPC_ETIMEDOUT);
-	CHECK_EQ(bm.mbox.q_count, 0);
-	CHECK(remote_kicked(&which));
-	CHECK_EQ(which, 0);
+	CHECK_EQ(bm.tx_waiting, 1u << 0);
+	/* Rung again it is still one doorbell; another ring's is its own. */
+	CHECK_EQ(notify(0), 0);
+	CHECK_EQ(notify(1), 0);
+	CHECK_EQ(bm.tx_waiting, 3u);
+	/* One bit per notifyid: an id the mask cannot hold is refused, not
+	 * dropped. */
+	CHECK_EQ(notify(32), -HIPC_EINVAL);
+	CHECK_EQ(bm.tx_waiting, 3u);
+	/* The boot kick is still untaken: the wait returns at once, and
+	 * with the FIFO still full both doorbells still wait. */
+	CHECK_EQ(hipc_bm_wait(&bm, 0), 0);
+	CHECK_EQ(bm.tx_waiting, 3u);
+	CHECK(!remote_kicked(&which));
+
+	/*
+	 * The host drains its FIFO 5 ms from now without ringing us, and
+	 * rings back only once one of our doorbells has landed.  If the idle
+	 * loop slept on the waiting doorbells it would never wake: the wait
+	 * ends only because it sent them as soon as there was room.
+	 */
+	systick_start();
+	host_after(5, HOST_DRAIN | HOST_ANSWER);
+	CHECK_EQ(hipc_bm_wait(&bm, 0), 0);
+	systick_stop();
+	CHECK(ticks >= 5u);
+	CHECK_EQ(bm.tx_waiting, 0);
+	/* Lowest notifyid first: the register keeps the last, vring 1's. */
+	CHECK_EQ(host_answered, 1u);
 	(void)host_read_announcement();
+	CHECK(!hipc_rpmsg_broken(&echo.dev));
+}
+
+/*
+ * A FIFO that drains with no interrupt at all: its "full" bit is bit 23 of
+ * SysTick's current value, which counts down from 0xFFFFFF, so the FIFO is
+ * full for the first half of the count and has room for the second.  The
+ * only interrupt is SysTick's at the end of the count.  A wait that slept
+ * while a doorbell waited would sleep through the whole window; one that
+ * keeps retrying sends it well before the end.
+ */
+#define SYST_CVR 0xE000E018u
+
+static const struct hipc_bm_board timed_board = {
+	.mbox_tx = (uintptr_t)&fake_mbox[TXD],
+	.mbox_tx_status = SYST_CVR,
+	.mbox_tx_full = 1u << 23,
+	.mbox_rx = (uintptr_t)&fake_mbox[RXD],
+	.mbox_rx_status = (uintptr_t)&fake_mbox[RXS],
+	.mbox_rx_avail = 1u,
+	.mbox_irq_ack = (uintptr_t)&fake_mbox[ACK],
+	.mbox_irq_ack_val = 1u,
+	.rx_irq = IRQ_RX,
+	.tx_irq = HIPC_BM_NO_IRQ,
+	.irq_prio = 0x80,
+	.shm = { .regions = &shm_region, .count = 1 },
+};
+
+/* End of the count: what reached the host's FIFO?  Ring back either way,
+ * so a wrong answer fails the check instead of hanging. */
+static void timed_systick(void)
+{
+	systick_stop();
+	host_answered = fake_mbox[TXD];
+	host_kick(1);
+}
+
+HIPC_TEST(doorbell_leaves_without_interrupt)
+{
+	memset((void *)fake_mbox, 0, sizeof(fake_mbox));
+	fake_mbox[TXD] = NO_KICK;
+	pending_kicks = 0;
+	host_answered = NO_KICK;
+	hipc_m4_irq_hook = min_irq;
+	hipc_m4_systick_hook = timed_systick;
+	CHECK_EQ(hipc_bm_init(&bm, &timed_board, min_on_msg, NULL), 0);
+	/* SYST_RVR, SYST_CVR, SYST_CSR: the whole 24-bit count, processor
+	 * clock, interrupt at its end. */
+	*(volatile uint32_t *)0xE000E014u = 0xFFFFFFu;
+	*(volatile uint32_t *)SYST_CVR = 0;
+	*(volatile uint32_t *)0xE000E010u = 7u;
+	while (!(*(volatile uint32_t *)SYST_CVR & (1u << 23)))
+		;
+	CHECK_EQ(notify(1), 0);
+	CHECK_EQ(bm.tx_waiting, 1u << 1);
+	CHECK_EQ(fake_mbox[TXD], NO_KICK);
+	CHECK_EQ(hipc_bm_wait(&bm, 0), 0);
+	CHECK_EQ(host_answered, 1u);
+	CHECK_EQ(bm.tx_waiting, 0);
+}
+
+/* The host's message @seq on vring 1, in tx buffer 0: @plen bytes from
+ * HOST_ADDR + seq to @svc. */
+static void host_send(uint32_t svc, uint32_t plen, unsigned seq)
+{
+	uint8_t *t = tx_buf(0);
+
+	put32(t, HOST_ADDR + seq);
+	put32(t + 4, svc);
+	put32(t + 8, 0);
+	put16(t + 12, (uint16_t)plen);
+	put16(t + 14, 0);
+	for (uint32_t i = 0; i < plen; i++)
+		t[16 + i] = (uint8_t)(seq + i * 7u);
+	post(&r1, 0, SHM_DA + BUFS + NUM * BUFSZ, 16u + plen, false);
+}
+
+HIPC_TEST(idle_loop_wakes_on_doorbell)
+{
+	uint32_t id, len, t0;
+	unsigned passes;
+	int ret;
+
+	host_boot(HIPC_RSC_F_NS);
+	CHECK_EQ(hipc_echo_start(&echo), 0);
+	host_svc = host_read_announcement();
+	/* The boot kick came before anyone waited: the doorbell flag kept
+	 * it, and the wait returns at once. */
+	CHECK_EQ(hipc_bm_wait(&bm, 0), 0);
+
+	/* Nothing pending now: the wait sleeps until the host rings 3 ms
+	 * later (a doorbell with no work behind it is still a wake-up). */
+	systick_start();
+	host_after(3, HOST_KICK);
+	t0 = ticks;
+	CHECK_EQ(hipc_bm_wait(&bm, 0), 0);
+	CHECK(ticks - t0 >= 3u);
+
+	/* A doorbell that lands between the last look at the rings and the
+	 * wait is not lost either. */
+	host_kick(1);
+	t0 = ticks;
+	CHECK_EQ(hipc_bm_wait(&bm, UINT64_MAX), 0);
+	CHECK(ticks - t0 <= 1u);
+
+	/* The firmware's loop (main.c): poll, sleep when told to.  The host
+	 * posts a message while the remote sleeps; it is echoed. */
+	host_msg_len = 100;
+	host_after(4, HOST_MSG);
+	for (passes = 0;; passes++) {
+		CHECK(passes < 1000u);
+		ret = hipc_echo_poll(&echo);
+		CHECK(ret >= 0);
+		if (take_used(&r0, &id, &len))
+			break;
+		if (ret > 0)
+			CHECK_EQ(hipc_bm_wait(&bm, 0), 0);
+	}
+	systick_stop();
+	CHECK(ticks >= 4u);
+	CHECK_EQ(len, 16u + 100u);
+	CHECK_EQ(get32(rx_buf(id)), host_svc);
+	CHECK_EQ(get32(rx_buf(id) + 4), HOST_ADDR);
+	CHECK_EQ(rx_buf(id)[16 + 99], (uint8_t)(99u * 7u));
+	CHECK(take_used(&r1, &id, &len));
+	CHECK_EQ(id, 0);
+
+	/* No tick in this port: a deadline cannot be kept, and a wait with
+	 * interrupts masked could never end. */
+	CHECK_EQ(hipc_bm_wait(&bm, 1000000u), -HIPC_ENOTSUP);
+	__asm__ volatile("cpsid i" : : : "memory");
+	CHECK_EQ(hipc_bm_wait(&bm, 0), -HIPC_ENOTSUP);
+	__asm__ volatile("cpsie i" : : : "memory");
+	CHECK_EQ(hipc_bm_now_ns(&bm), 0);
 }
 
 HIPC_TEST(hostile_descriptor_breaks_device)
@@ -385,6 +599,8 @@ HIPC_TEST(features_it_lacks_are_refused)
 
 HIPC_TEST_MAIN(HIPC_CASE(announces_and_echoes),
 	       HIPC_CASE(doorbell_waits_while_fifo_full),
+	       HIPC_CASE(idle_loop_wakes_on_doorbell),
+	       HIPC_CASE(doorbell_leaves_without_interrupt),
 	       HIPC_CASE(hostile_descriptor_breaks_device),
 	       HIPC_CASE(hostile_header_breaks_device),
 	       HIPC_CASE(features_it_lacks_are_refused))

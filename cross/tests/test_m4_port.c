@@ -19,6 +19,10 @@
 static volatile uint32_t fake_mbox[8];
 enum { TXD, TXS, RXD, RXS, ACK, CTRL };
 
+static const struct hipc_region test_shm = {
+	.da = 0x1000u, .va = (uint8_t *)0x21000000u, .size = 0x10000u,
+};
+
 static const struct hipc_bm_board test_board = {
 	.mbox_tx = (uintptr_t)&fake_mbox[TXD],
 	.mbox_tx_status = (uintptr_t)&fake_mbox[TXS],
@@ -35,9 +39,7 @@ static const struct hipc_bm_board test_board = {
 	.irq_prio = 0x80,
 	.core_hz = 25000000u,
 	.tick_hz = 1000u,
-	.shm_da = 0x1000u,
-	.shm_va = 0x21000000u,
-	.shm_size = 0x10000u,
+	.shm = { .regions = &test_shm, .count = 1 },
 };
 
 static struct hipc_bm bm;
@@ -220,6 +222,60 @@ HIPC_TEST(wait_refuses_when_nothing_can_wake)
 	CHECK_EQ(hipc_bm_wait(&bm, 1000), -HIPC_ENOTSUP);
 }
 
+/*
+ * A queued doorbell on a board with neither a "not full" interrupt nor a
+ * tick: only the waiting loop can retry it, so it must not sleep while it
+ * waits.  The FIFO's "full" bit is bit 23 of SysTick's current value
+ * (started here, not by the port: tick_hz is 0), counting down from
+ * 0xFFFFFF: full for the first half of the count, room for the second,
+ * and no interrupt until SysTick's at the end, where the host looks at
+ * what reached it and rings back.
+ */
+#define SYST_CVR 0xE000E018u
+static volatile uint32_t host_saw;
+
+static void count_end(void)
+{
+	*(volatile uint32_t *)0xE000E010u = 0;
+	host_saw = fake_mbox[TXD];
+	msgs_left = 1;
+	fake_mbox[RXD] = 0x77;
+	fake_mbox[RXS] = 1;
+	pend_irq(TEST_IRQ_RX);
+}
+
+HIPC_TEST(queued_doorbell_leaves_without_interrupt)
+{
+	struct hipc_bm_board timed = test_board;
+	const struct hipc_port *port;
+
+	timed.mbox_tx_status = SYST_CVR;
+	timed.mbox_tx_full = 1u << 23;
+	timed.mbox_irq_ctrl = 0;
+	timed.tx_irq = HIPC_BM_NO_IRQ;
+	timed.tick_hz = 0;
+	memset((void *)fake_mbox, 0, sizeof(fake_mbox));
+	msgs_seen = 0;
+	host_saw = 0;
+	hipc_m4_irq_hook = test_irq;
+	CHECK_EQ(hipc_bm_init(&bm, &timed, test_on_msg, NULL), 0);
+	hipc_m4_systick_hook = count_end;
+	/* SYST_RVR, SYST_CVR, SYST_CSR: the whole 24-bit count, processor
+	 * clock, interrupt at its end. */
+	*(volatile uint32_t *)0xE000E014u = 0xFFFFFFu;
+	*(volatile uint32_t *)SYST_CVR = 0;
+	*(volatile uint32_t *)0xE000E010u = 7u;
+	while (!(*(volatile uint32_t *)SYST_CVR & (1u << 23)))
+		;
+	port = hipc_bm_port(&bm);
+	CHECK_EQ(port->ops->notify(port->ctx, 9), 0);
+	CHECK_EQ(bm.mbox.q_count, 1);
+	CHECK_EQ(hipc_bm_wait(&bm, 0), 0);
+	CHECK_EQ(host_saw, 9);
+	CHECK_EQ(bm.mbox.q_count, 0);
+	CHECK_EQ(msgs_seen, 1);
+}
+
 HIPC_TEST(cache_ops_keep_neighbours)
 {
 	static uint8_t buf[128] __attribute__((aligned(32)));
@@ -249,5 +305,6 @@ HIPC_TEST_MAIN(HIPC_CASE(init_checks_board), HIPC_CASE(lock_nests),
 	       HIPC_CASE(notify_writes_register),
 	       HIPC_CASE(isr_delivers_and_wakes), HIPC_CASE(isr_is_bounded),
 	       HIPC_CASE(tick_and_timeout),
+	       HIPC_CASE(queued_doorbell_leaves_without_interrupt),
 	       HIPC_CASE(cache_ops_keep_neighbours),
 	       HIPC_CASE(wait_refuses_when_nothing_can_wake))

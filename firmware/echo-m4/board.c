@@ -21,6 +21,13 @@
 
 #define MBOX_BASE 0x40020000u
 
+/* The host addresses shared memory physically: da == va here. */
+static const struct hipc_region shm = {
+	.da = 0x21000000u,
+	.va = (uint8_t *)0x21000000u,
+	.size = 0x00100000u,
+};
+
 const struct hipc_bm_board hipc_fw_board = {
 	.mbox_tx = MBOX_BASE + 0x00,
 	.mbox_tx_status = MBOX_BASE + 0x04,
@@ -37,8 +44,5 @@ const struct hipc_bm_board hipc_fw_board = {
 	.irq_prio = 0x80,
 	.core_hz = 25000000u,
 	.tick_hz = 1000u,
-	/* The host addresses shared memory physically: da == va here. */
-	.shm_da = 0x21000000u,
-	.shm_va = 0x21000000u,
-	.shm_size = 0x00100000u,
+	.shm = { .regions = &shm, .count = 1 },
 };

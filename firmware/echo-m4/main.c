@@ -30,17 +30,35 @@ static struct hipc_echo echo; /* in .bss: an initialiser would put all of it in 
 void hipc_fw_systick(void);
 void hipc_fw_irq(unsigned irq);
 
+/* A port built without the tick (hipc/baremetal.h) never starts SysTick. */
 void hipc_fw_systick(void)
 {
-	hipc_bm_tick_isr(&echo_bm);
+	if (HIPC_BM_TICK)
+		hipc_bm_tick_isr(&echo_bm);
 }
 
+/* Without the mailbox model the port leaves the "not full" line off. */
 void hipc_fw_irq(unsigned irq)
 {
 	if (irq == hipc_fw_board.rx_irq)
 		hipc_bm_mbox_isr(&echo_bm);
-	else if (irq == hipc_fw_board.tx_irq)
+	else if (HIPC_BM_MBOX_MODEL && irq == hipc_fw_board.tx_irq)
 		hipc_bm_mbox_tx_isr(&echo_bm);
+}
+
+/*
+ * Until DRIVER_OK: look again on every doorbell and, with a tick, every
+ * 10 ms, in case a host sets the bit without ringing.  Linux (and hipc's
+ * own host) kick vring 0 right after setting it, so without a tick the
+ * doorbell alone is enough.
+ */
+static void wait_for_host(void)
+{
+	uint64_t deadline = 0;
+
+	if (HIPC_BM_TICK)
+		deadline = hipc_bm_now_ns(&echo_bm) + 10000000u;
+	hipc_bm_wait(&echo_bm, deadline);
 }
 
 int main(void)
@@ -55,11 +73,10 @@ int main(void)
 	/*
 	 * The host lays out the vrings, posts its rx buffers and only then
 	 * sets DRIVER_OK: until it does, nothing in shared memory is ours to
-	 * touch.  Look again on every doorbell and every 10 ms, in case the
-	 * host sets the bit without ringing.
+	 * touch.
 	 */
 	while (!hipc_echo_ready(&echo))
-		hipc_bm_wait(&echo_bm, hipc_bm_now_ns(&echo_bm) + 10000000u);
+		wait_for_host();
 
 	if (hipc_echo_start(&echo))
 		return 1;

@@ -40,27 +40,13 @@ static void hipc_bm_op_unlock(void *ctx)
 }
 #endif
 
-static int hipc_bm_op_notify(void *ctx, uint32_t notifyid)
-{
-	struct hipc_bm *bm = ctx;
-	uint32_t primask;
-	int ret;
-
-	/* The mailbox model's software queue is shared with the "not full"
-	 * ISR and with senders in other ISRs: serialise them.  A plain
-	 * critical section (not the nesting lock): nothing in it can take
-	 * the lock again. */
-	primask = hipc_cm_irq_save();
-	ret = hipc_mbox_send(&bm->mbox, notifyid);
-	hipc_cm_irq_restore(primask);
-	return ret;
-}
-
 uint64_t hipc_bm_now_ns(struct hipc_bm *bm)
 {
 	uint32_t primask;
 	uint64_t now;
 
+	if (!HIPC_BM_TICK)
+		return 0;
 	/* Two words written by the SysTick ISR: read them as one. */
 	primask = hipc_cm_irq_save();
 	now = bm->now_ns;
@@ -70,7 +56,7 @@ uint64_t hipc_bm_now_ns(struct hipc_bm *bm)
 
 int hipc_bm_wait(struct hipc_bm *bm, uint64_t deadline_ns)
 {
-	uint32_t primask;
+	bool sleep;
 	int ret = 0;
 
 	/*
@@ -81,37 +67,41 @@ int hipc_bm_wait(struct hipc_bm *bm, uint64_t deadline_ns)
 	 * Linux port); any other needs the tick.
 	 */
 	if (hipc_cm_ipsr() != 0 || hipc_cm_primask() != 0 ||
-	    (deadline_ns + 1u > 1u && bm->tick_ns == 0))
+	    (deadline_ns + 1u > 1u && (!HIPC_BM_TICK || bm->tick_ns == 0)))
 		return -HIPC_ENOTSUP;
 	deadline_ns--;
 
 	for (;;) {
-		primask = hipc_cm_irq_save();
-		/* Without a "not full" interrupt, queued doorbells move to
-		 * the hardware whenever we look. */
-		if (bm->mbox.q_count)
-			hipc_mbox_tx_ready(&bm->mbox);
+		/* Interrupts were enabled on entry (checked above). */
+		hipc_cm_irq_disable();
+		/* A doorbell the FIFO had no room for goes out now, or we
+		 * stay awake to try again (the tick, when there is one, wakes
+		 * us for that anyway). */
+		sleep = !hipc__bm_tx_retry(bm) || (HIPC_BM_TICK && bm->tick_ns);
 		if (bm->doorbell) {
 			bm->doorbell = 0;
 			break;
 		}
 		/* deadline - 1 (0 wrapped to UINT64_MAX): now > it is
 		 * now >= deadline. */
-		if (bm->now_ns > deadline_ns) {
+		if (HIPC_BM_TICK && bm->now_ns > deadline_ns) {
 			ret = -HIPC_ETIMEDOUT;
 			break;
 		}
 		/*
-		 * Sleep with PRIMASK set: an interrupt that became pending
-		 * after the doorbell check above still ends WFI, so no wake-up
-		 * is lost between the check and the sleep.  The ISR itself
-		 * runs once PRIMASK is restored.  SysTick wakes us every tick
-		 * to re-check the deadline.
+		 * Sleep with interrupts masked: an interrupt that became
+		 * pending after the doorbell check above still ends WFI, so
+		 * no wake-up is lost between the check and the sleep.  The
+		 * ISR itself runs once they are enabled again; were it not
+		 * taken before the next mask, it would still be pending there
+		 * and end the next WFI at once.  SysTick (when there is one)
+		 * wakes us every tick to re-check the deadline.
 		 */
-		hipc_cm_wfi();
-		hipc_cm_irq_restore(primask);
+		if (sleep)
+			hipc_cm_wfi();
+		hipc_cm_irq_enable();
 	}
-	hipc_cm_irq_restore(primask);
+	hipc_cm_irq_enable();
 	return ret;
 }
 
@@ -132,8 +122,10 @@ void hipc_bm_tick_isr(struct hipc_bm *bm)
 	/* Time kept in nanoseconds at tick resolution: no multiplication or
 	 * division on any read.  Readers mask interrupts around the 64-bit
 	 * read; a higher-priority ISR calling hipc_bm_now_ns() does too, so
-	 * it cannot see a torn value either. */
-	bm->now_ns += bm->tick_ns;
+	 * it cannot see a torn value either.  Without the tick (tick_ns 0,
+	 * or HIPC_BM_TICK=0) nothing moves. */
+	if (HIPC_BM_TICK)
+		bm->now_ns += bm->tick_ns;
 }
 
 /*
@@ -150,17 +142,24 @@ static const struct hipc_port_ops hipc_bm_ops = {
 	.cache_clean = hipc__bm_cache_clean,
 	.cache_invalidate = hipc__bm_cache_invalidate,
 #endif
-	.notify = hipc_bm_op_notify,
+	.notify = hipc__bm_notify,
 #if HIPC_CFG_BLOCKING
 	.wait = hipc_bm_op_wait,
 	.now_ns = hipc_bm_op_now_ns,
 #endif
 };
 
-/* Out of line: two call sites, and flash is what this port saves. */
-static __attribute__((noinline)) void nvic_enable(unsigned irq, uint8_t prio)
+void hipc__bm_nvic_set(uintptr_t reg, unsigned irq)
 {
-	hipc_cm_nvic_enable(irq, prio);
+	/* ISER, ICER, ISPR, ICPR: one bit per line, 32 lines a word. */
+	HIPC_CM_REG(reg + 4u * (irq >> 5)) = 1u << (irq & 31u);
+}
+
+static void nvic_enable(unsigned irq, uint8_t prio)
+{
+	/* Priority first: the line may fire as soon as it is enabled. */
+	HIPC_CM_REG8(HIPC_NVIC_IPR + irq) = prio;
+	hipc__bm_nvic_set(HIPC_NVIC_ISER, irq);
 }
 
 int hipc_bm_init(struct hipc_bm *bm, const struct hipc_bm_board *board,
@@ -170,29 +169,32 @@ int hipc_bm_init(struct hipc_bm *bm, const struct hipc_bm_board *board,
 
 	if (!bm || !board || !board->mbox_rx_avail)
 		return -HIPC_EINVAL;
-	if (board->tick_hz) {
+	if (HIPC_BM_TICK && board->tick_hz) {
 		reload = board->core_hz / board->tick_hz;
 		/* SysTick counts 24 bits. */
 		if (reload == 0 || reload > (1u << 24))
 			return -HIPC_EINVAL;
 	}
 
-	memset(bm, 0, sizeof(*bm));
+	/* The time and the mailbox model start from zero too, when built;
+	 * without them the first fields are all there is to set. */
+	if (HIPC_BM_TICK || HIPC_BM_MBOX_MODEL)
+		memset(bm, 0, sizeof(*bm));
 	bm->board = board;
-	bm->on_msg = on_msg;
-	bm->priv = priv;
-	bm->region.da = board->shm_da;
-	bm->region.va = (uint8_t *)board->shm_va;
-	bm->region.size = board->shm_size;
-	bm->map.regions = &bm->region;
-	bm->map.count = 1;
 	bm->port.ops = &hipc_bm_ops;
 	bm->port.ctx = bm;
+	bm->on_msg = on_msg;
+	bm->priv = priv;
+	bm->doorbell = 0;
+	bm->tx_waiting = 0;
+	bm->lock_depth = 0;
+#if HIPC_BM_MBOX_MODEL
 	/* What hipc_mbox_init() would do, on memory already zeroed. */
 	bm->mbox.ops = &hipc__bm_mbox_hw_ops;
 	bm->mbox.hw = bm;
+#endif
 
-	if (reload) {
+	if (HIPC_BM_TICK && reload) {
 		bm->tick_ns = 1000000000u / board->tick_hz;
 		HIPC_CM_REG(HIPC_SYST_RVR) = reload - 1u;
 		HIPC_CM_REG(HIPC_SYST_CVR) = 0;
@@ -202,7 +204,7 @@ int hipc_bm_init(struct hipc_bm *bm, const struct hipc_bm_board *board,
 	}
 
 	nvic_enable(board->rx_irq, board->irq_prio);
-	if (board->tx_irq != HIPC_BM_NO_IRQ)
+	if (HIPC_BM_MBOX_MODEL && board->tx_irq != HIPC_BM_NO_IRQ)
 		nvic_enable(board->tx_irq, board->irq_prio);
 	return 0;
 }

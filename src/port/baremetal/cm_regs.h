@@ -52,6 +52,18 @@ static inline void hipc_cm_irq_restore(uint32_t primask)
 	__asm__ volatile("msr primask, %0" : : "r"(primask) : "memory");
 }
 
+/* For code that knows interrupts were enabled on entry.  "memory", as
+ * above: shared state stays inside the masked section. */
+static inline void hipc_cm_irq_disable(void)
+{
+	__asm__ volatile("cpsid i" : : : "memory");
+}
+
+static inline void hipc_cm_irq_enable(void)
+{
+	__asm__ volatile("cpsie i" : : : "memory");
+}
+
 static inline uint32_t hipc_cm_ipsr(void)
 {
 	uint32_t ipsr;
@@ -86,12 +98,6 @@ static inline void hipc_cm_dmb(void)
 static inline void hipc_cm_isb(void)
 {
 	__asm__ volatile("isb 0xF" : : : "memory");
-}
-
-static inline void hipc_cm_nvic_enable(unsigned irq, uint8_t prio)
-{
-	HIPC_CM_REG8(HIPC_NVIC_IPR + irq) = prio;
-	HIPC_CM_REG(HIPC_NVIC_ISER + 4u * (irq >> 5)) = 1u << (irq & 31u);
 }
 
 #endif
