@@ -234,10 +234,11 @@ struct hipc_rsc_table_rpmsg {
 
 /*
  * @var: the table's name; @vnum: buffers per direction (power of two);
- * @bufsz: bytes per buffer; @trace_len: trace ring size (0 = none);
+ * @bufsz: bytes per buffer; @trace_len: trace ring size (0 = none), placed
+ * by the host (da ANY, as the host simulation does);
  * @feat: dfeatures (HIPC_RSC_F_NS | HIPC_RSC_F_EVENT_IDX typically).
  */
-#define HIPC_RSC_TABLE_RPMSG(var, vnum, bufsz, trace_len, feat)               \
+#define HIPC__RSC_TABLE_RPMSG(var, vnum, bufsz, trace_da, trace_len, feat)    \
 	_Static_assert(((vnum) & ((vnum) - 1)) == 0 && (vnum) > 0,            \
 		       "vring num must be a power of two");                   \
 	_Static_assert((bufsz) >= 32 && (bufsz) <= 65536, "buffer size");      \
@@ -259,8 +260,25 @@ struct hipc_rsc_table_rpmsg {
 			  .num = (vnum), .notifyid = HIPC_FW_RSC_ADDR_ANY },   \
 		},                                                             \
 		.cfg = { .type = HIPC_RSC_HIPC_RPMSG, .buf_size = (bufsz) },   \
-		.trace = { .type = HIPC_RSC_TRACE, .da = HIPC_FW_RSC_ADDR_ANY, \
+		.trace = { .type = HIPC_RSC_TRACE, .da = (trace_da),            \
 			   .len = (trace_len), .name = "trace0" },             \
 	}
+
+#define HIPC_RSC_TABLE_RPMSG(var, vnum, bufsz, trace_len, feat)               \
+	HIPC__RSC_TABLE_RPMSG(var, vnum, bufsz, HIPC_FW_RSC_ADDR_ANY,         \
+			      trace_len, feat)
+
+/*
+ * The same with the trace buffer at a fixed place: for an MCU image on a
+ * real board, where the trace buffer is an array in the firmware and Linux
+ * reads it through its device address (Linux cannot allocate it: with da
+ * ANY its debugfs trace file has nothing to show).  @trace_buf is that
+ * array; its address is the device address, which needs a 32-bit target
+ * (on a 64-bit host the initializer is rejected at compile time).
+ */
+#define HIPC_RSC_TABLE_RPMSG_TRACE_AT(var, vnum, bufsz, trace_buf, feat)      \
+	HIPC__RSC_TABLE_RPMSG(var, vnum, bufsz,                               \
+			      (uint32_t)(uintptr_t)(trace_buf),                \
+			      sizeof(trace_buf), feat)
 
 #endif
