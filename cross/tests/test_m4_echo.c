@@ -29,26 +29,14 @@ HIPC_RSC_TABLE_RPMSG(test_rsc, NUM, BUFSZ, 0,
 
 static uint8_t shm[16384] __attribute__((aligned(64)));
 static volatile uint32_t fake_mbox[8];
-enum { TXD, TXS, RXD, RXS, ACK, CTRL };
 
 static const struct hipc_region shm_region = {
 	.da = SHM_DA, .va = shm, .size = sizeof(shm),
 };
 
 static const struct hipc_bm_board echo_board = {
-	.mbox_tx = (uintptr_t)&fake_mbox[TXD],
-	.mbox_tx_status = (uintptr_t)&fake_mbox[TXS],
-	.mbox_tx_full = 1u,
-	.mbox_rx = (uintptr_t)&fake_mbox[RXD],
-	.mbox_rx_status = (uintptr_t)&fake_mbox[RXS],
-	.mbox_rx_avail = 1u,
-	.mbox_irq_ack = (uintptr_t)&fake_mbox[ACK],
-	.mbox_irq_ack_val = 1u,
-	.rx_irq = IRQ_RX,
+	M4_FAKE_MBOX_BOARD(fake_mbox, IRQ_RX),
 	.tx_irq = HIPC_BM_NO_IRQ,
-	.irq_prio = 0x80,
-	.core_hz = 25000000u,
-	.tick_hz = 1000u,
 	.shm = { .regions = &shm_region, .count = 1 },
 };
 
@@ -93,9 +81,9 @@ static void echo_on_msg(struct hipc_bm *b, uint32_t msg)
 	CHECK_EQ(msg, fifo[fifo_head]);
 	fifo_head = (fifo_head + 1) % 16u;
 	if (--fifo_count == 0)
-		fake_mbox[RXS] = 0;
+		fake_mbox[M4_RXS] = 0;
 	else
-		fake_mbox[RXD] = fifo[fifo_head];
+		fake_mbox[M4_RXD] = fifo[fifo_head];
 }
 
 static int host_notify(void *ctx, uint32_t notifyid)
@@ -103,8 +91,8 @@ static int host_notify(void *ctx, uint32_t notifyid)
 	CHECK(fifo_count < 16u);
 	fifo[(fifo_head + fifo_count) % 16u] = notifyid;
 	if (fifo_count++ == 0) {
-		fake_mbox[RXD] = notifyid;
-		fake_mbox[RXS] = 1;
+		fake_mbox[M4_RXD] = notifyid;
+		fake_mbox[M4_RXS] = 1;
 	}
 	host_kicks++;
 	/* Raise the echo side's mailbox line: its ISR runs right here. */

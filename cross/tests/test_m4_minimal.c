@@ -38,32 +38,20 @@
 #define USED 160u    /* used ring offset for NUM 8, align 16 */
 #define IRQ_RX 30u
 #define HOST_ADDR 0x400u
-#define NO_KICK 0xFFFFFFFFu /* TXD: nothing written since the host looked */
+#define NO_KICK 0xFFFFFFFFu /* M4_TXD: nothing written since the host looked */
 
 HIPC_RSC_TABLE_RPMSG(min_rsc, NUM, BUFSZ, 0, HIPC_RSC_F_NS);
 
 static uint8_t shm[BUFS + 2u * NUM * BUFSZ] __attribute__((aligned(64)));
 static volatile uint32_t fake_mbox[8];
-enum { TXD, TXS, RXD, RXS, ACK, CTRL };
 
 static const struct hipc_region shm_region = {
 	.da = SHM_DA, .va = shm, .size = sizeof(shm),
 };
 
 static const struct hipc_bm_board min_board = {
-	.mbox_tx = (uintptr_t)&fake_mbox[TXD],
-	.mbox_tx_status = (uintptr_t)&fake_mbox[TXS],
-	.mbox_tx_full = 1u,
-	.mbox_rx = (uintptr_t)&fake_mbox[RXD],
-	.mbox_rx_status = (uintptr_t)&fake_mbox[RXS],
-	.mbox_rx_avail = 1u,
-	.mbox_irq_ack = (uintptr_t)&fake_mbox[ACK],
-	.mbox_irq_ack_val = 1u,
-	.rx_irq = IRQ_RX,
+	M4_FAKE_MBOX_BOARD(fake_mbox, IRQ_RX),
 	.tx_irq = HIPC_BM_NO_IRQ,
-	.irq_prio = 0x80,
-	.core_hz = 25000000u,
-	.tick_hz = 1000u,
 	.shm = { .regions = &shm_region, .count = 1 },
 };
 
@@ -186,15 +174,15 @@ static void min_systick(void)
 	if (!host_do || ticks < host_at)
 		return;
 	if (host_do & HOST_DRAIN)
-		fake_mbox[TXS] = 0;
+		fake_mbox[M4_TXS] = 0;
 	if (host_do & HOST_MSG)
 		host_send(host_svc, host_msg_len, 0);
 	if (host_do & (HOST_KICK | HOST_MSG)) {
 		host_do &= ~(HOST_DRAIN | HOST_KICK | HOST_MSG);
 		host_kick(1);
 	}
-	if ((host_do & HOST_ANSWER) && fake_mbox[TXD] != NO_KICK) {
-		host_answered = fake_mbox[TXD];
+	if ((host_do & HOST_ANSWER) && fake_mbox[M4_TXD] != NO_KICK) {
+		host_answered = fake_mbox[M4_TXD];
 		host_do = 0;
 		host_kick(1);
 	}
@@ -230,13 +218,13 @@ static void min_on_msg(struct hipc_bm *b, uint32_t msg)
 	(void)b;
 	CHECK(msg < 2u);
 	if (--pending_kicks == 0)
-		fake_mbox[RXS] = 0;
+		fake_mbox[M4_RXS] = 0;
 }
 
 static void host_kick(uint32_t notifyid)
 {
-	fake_mbox[RXD] = notifyid;
-	fake_mbox[RXS] = 1;
+	fake_mbox[M4_RXD] = notifyid;
+	fake_mbox[M4_RXS] = 1;
 	pending_kicks++;
 	/* NVIC set-pending: the port's ISR runs right here. */
 	*(volatile uint32_t *)(0xE000E200u + 4u * (IRQ_RX >> 5)) =
@@ -244,14 +232,14 @@ static void host_kick(uint32_t notifyid)
 	__asm__ volatile("dsb 0xF\n\tisb 0xF" : : : "memory");
 }
 
-/* The remote's doorbells land in TXD: did one arrive since we last
+/* The remote's doorbells land in M4_TXD: did one arrive since we last
  * looked, and with which notifyid? */
 static bool remote_kicked(uint32_t *which)
 {
-	if (fake_mbox[TXD] == NO_KICK)
+	if (fake_mbox[M4_TXD] == NO_KICK)
 		return false;
-	*which = fake_mbox[TXD];
-	fake_mbox[TXD] = NO_KICK;
+	*which = fake_mbox[M4_TXD];
+	fake_mbox[M4_TXD] = NO_KICK;
 	return true;
 }
 
@@ -263,7 +251,7 @@ static void host_boot(uint32_t features)
 
 	memset(shm, 0, sizeof(shm));
 	memset((void *)fake_mbox, 0, sizeof(fake_mbox));
-	fake_mbox[TXD] = NO_KICK;
+	fake_mbox[M4_TXD] = NO_KICK;
 	pending_kicks = 0;
 	ring_at(&r0, shm);
 	ring_at(&r1, shm + RING1);
@@ -376,7 +364,7 @@ HIPC_TEST(doorbell_waits_while_fifo_full)
 	uint32_t which;
 
 	host_boot(HIPC_RSC_F_NS);
-	fake_mbox[TXS] = 1; /* the host is not draining its FIFO */
+	fake_mbox[M4_TXS] = 1; /* the host is not draining its FIFO */
 	CHECK_EQ(hipc_echo_start(&echo), 0);
 	/* The announcement's doorbell found no room: it waits. */
 	CHECK(!remote_kicked(&which));
@@ -424,13 +412,13 @@ HIPC_TEST(doorbell_waits_while_fifo_full)
 #define SYST_CVR 0xE000E018u
 
 static const struct hipc_bm_board timed_board = {
-	.mbox_tx = (uintptr_t)&fake_mbox[TXD],
+	.mbox_tx = (uintptr_t)&fake_mbox[M4_TXD],
 	.mbox_tx_status = SYST_CVR,
 	.mbox_tx_full = 1u << 23,
-	.mbox_rx = (uintptr_t)&fake_mbox[RXD],
-	.mbox_rx_status = (uintptr_t)&fake_mbox[RXS],
+	.mbox_rx = (uintptr_t)&fake_mbox[M4_RXD],
+	.mbox_rx_status = (uintptr_t)&fake_mbox[M4_RXS],
 	.mbox_rx_avail = 1u,
-	.mbox_irq_ack = (uintptr_t)&fake_mbox[ACK],
+	.mbox_irq_ack = (uintptr_t)&fake_mbox[M4_ACK],
 	.mbox_irq_ack_val = 1u,
 	.rx_irq = IRQ_RX,
 	.tx_irq = HIPC_BM_NO_IRQ,
@@ -443,14 +431,14 @@ static const struct hipc_bm_board timed_board = {
 static void timed_systick(void)
 {
 	systick_stop();
-	host_answered = fake_mbox[TXD];
+	host_answered = fake_mbox[M4_TXD];
 	host_kick(1);
 }
 
 HIPC_TEST(doorbell_leaves_without_interrupt)
 {
 	memset((void *)fake_mbox, 0, sizeof(fake_mbox));
-	fake_mbox[TXD] = NO_KICK;
+	fake_mbox[M4_TXD] = NO_KICK;
 	pending_kicks = 0;
 	host_answered = NO_KICK;
 	hipc_m4_irq_hook = min_irq;
@@ -465,7 +453,7 @@ HIPC_TEST(doorbell_leaves_without_interrupt)
 		;
 	CHECK_EQ(notify(1), 0);
 	CHECK_EQ(bm.tx_waiting, 1u << 1);
-	CHECK_EQ(fake_mbox[TXD], NO_KICK);
+	CHECK_EQ(fake_mbox[M4_TXD], NO_KICK);
 	CHECK_EQ(hipc_bm_wait(&bm, 0), 0);
 	CHECK_EQ(host_answered, 1u);
 	CHECK_EQ(bm.tx_waiting, 0);

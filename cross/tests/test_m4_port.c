@@ -17,28 +17,16 @@
 #define TEST_IRQ_TX 31u
 
 static volatile uint32_t fake_mbox[8];
-enum { TXD, TXS, RXD, RXS, ACK, CTRL };
 
 static const struct hipc_region test_shm = {
 	.da = 0x1000u, .va = (uint8_t *)0x21000000u, .size = 0x10000u,
 };
 
 static const struct hipc_bm_board test_board = {
-	.mbox_tx = (uintptr_t)&fake_mbox[TXD],
-	.mbox_tx_status = (uintptr_t)&fake_mbox[TXS],
-	.mbox_tx_full = 1u,
-	.mbox_rx = (uintptr_t)&fake_mbox[RXD],
-	.mbox_rx_status = (uintptr_t)&fake_mbox[RXS],
-	.mbox_rx_avail = 1u,
-	.mbox_irq_ack = (uintptr_t)&fake_mbox[ACK],
-	.mbox_irq_ack_val = 1u,
-	.mbox_irq_ctrl = (uintptr_t)&fake_mbox[CTRL],
+	M4_FAKE_MBOX_BOARD(fake_mbox, TEST_IRQ_RX),
+	.mbox_irq_ctrl = (uintptr_t)&fake_mbox[M4_CTRL],
 	.mbox_not_full_en = 2u,
-	.rx_irq = TEST_IRQ_RX,
 	.tx_irq = TEST_IRQ_TX,
-	.irq_prio = 0x80,
-	.core_hz = 25000000u,
-	.tick_hz = 1000u,
 	.shm = { .regions = &test_shm, .count = 1 },
 };
 
@@ -68,8 +56,8 @@ static void test_on_msg(struct hipc_bm *b, uint32_t msg)
 	/* A real FIFO pops on read; this one empties when the count runs
 	 * out, and hands out a new value each time. */
 	if (--msgs_left == 0)
-		fake_mbox[RXS] = 0;
-	fake_mbox[RXD] = msg + 1;
+		fake_mbox[M4_RXS] = 0;
+	fake_mbox[M4_RXD] = msg + 1;
 }
 
 static uint32_t primask(void)
@@ -149,32 +137,32 @@ HIPC_TEST(notify_writes_register)
 	setup();
 	port = hipc_bm_port(&bm);
 	CHECK_EQ(port->ops->notify(port->ctx, 7), 0);
-	CHECK_EQ(fake_mbox[TXD], 7);
+	CHECK_EQ(fake_mbox[M4_TXD], 7);
 	CHECK_EQ(bm.mbox.sent, 1);
 
 	/* Hardware FIFO full: the doorbell waits in software and the "not
 	 * full" interrupt is armed; the ISR moves it on and disarms. */
-	fake_mbox[TXS] = 1;
+	fake_mbox[M4_TXS] = 1;
 	CHECK_EQ(port->ops->notify(port->ctx, 9), 0);
-	CHECK_EQ(fake_mbox[TXD], 7);
+	CHECK_EQ(fake_mbox[M4_TXD], 7);
 	CHECK_EQ(bm.mbox.queued, 1);
-	CHECK_EQ(fake_mbox[CTRL] & 2u, 2u);
-	fake_mbox[TXS] = 0;
+	CHECK_EQ(fake_mbox[M4_CTRL] & 2u, 2u);
+	fake_mbox[M4_TXS] = 0;
 	pend_irq(TEST_IRQ_TX);
-	CHECK_EQ(fake_mbox[TXD], 9);
-	CHECK_EQ(fake_mbox[CTRL] & 2u, 0);
+	CHECK_EQ(fake_mbox[M4_TXD], 9);
+	CHECK_EQ(fake_mbox[M4_CTRL] & 2u, 0);
 }
 
 HIPC_TEST(isr_delivers_and_wakes)
 {
 	setup();
 	msgs_left = 1;
-	fake_mbox[RXD] = 0x1234;
-	fake_mbox[RXS] = 1;
+	fake_mbox[M4_RXD] = 0x1234;
+	fake_mbox[M4_RXS] = 1;
 	pend_irq(TEST_IRQ_RX);
 	CHECK_EQ(msgs_seen, 1);
 	CHECK_EQ(last_msg, 0x1234);
-	CHECK_EQ(fake_mbox[ACK], 1);
+	CHECK_EQ(fake_mbox[M4_ACK], 1);
 	CHECK_EQ(bm.mbox.received, 1);
 	/* The doorbell is sticky until a wait takes it. */
 	CHECK_EQ(hipc_bm_wait(&bm, UINT64_MAX), 0);
@@ -187,8 +175,8 @@ HIPC_TEST(isr_is_bounded)
 	 * itself, and the rest arrive on the next entry. */
 	setup();
 	msgs_left = 6;
-	fake_mbox[RXD] = 100;
-	fake_mbox[RXS] = 1;
+	fake_mbox[M4_RXD] = 100;
+	fake_mbox[M4_RXS] = 1;
 	pend_irq(TEST_IRQ_RX);
 	CHECK_EQ(msgs_seen, 6);
 	CHECK_EQ(last_msg, 105);
@@ -237,10 +225,10 @@ static volatile uint32_t host_saw;
 static void count_end(void)
 {
 	*(volatile uint32_t *)0xE000E010u = 0;
-	host_saw = fake_mbox[TXD];
+	host_saw = fake_mbox[M4_TXD];
 	msgs_left = 1;
-	fake_mbox[RXD] = 0x77;
-	fake_mbox[RXS] = 1;
+	fake_mbox[M4_RXD] = 0x77;
+	fake_mbox[M4_RXS] = 1;
 	pend_irq(TEST_IRQ_RX);
 }
 
