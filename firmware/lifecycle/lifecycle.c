@@ -9,10 +9,20 @@
  *       "hang"    stop servicing everything (mailbox included), forever:
  *                 a hung core, for the watchdog
  *       "exit"    exit at once with status 7, without a word to the host
+ *       "p2p"     -> "ok=N bad=N dup=N gap=N resets=N unbinds=N lost=N
+ *                     last=N link=N" (the peer link, see below)
  *   static vrings  when the host gave us a peer link: the driver end sends
  *                  sequence-stamped, checksummed pings to address 1024 of
  *                  the peer, the device end sends each one back; both
- *                  count what arrived intact.
+ *                  count what arrived intact.  A ping carries the driver
+ *                  process's pid, so a restarted driver (which starts its
+ *                  sequence again from 0) is told apart from a duplicate.
+ *                  The device end wants each driver's pings in order, one
+ *                  apart (gap otherwise, dup if not newer); the driver end
+ *                  wants its replies newer than the last one (dup
+ *                  otherwise).  On a reset (the peer died) the pings in
+ *                  flight are written off as lost and the driver's
+ *                  sequence carries on where it was.
  *
  * Its counters live in process memory, so they survive a host detaching
  * and attaching again (the state that must carry over).
@@ -36,11 +46,16 @@ static struct hipc_rpmsg_ept echo_ept, ctl_ept, p2p_ept;
 static struct hipc_rpmsg_dev *p2p_dev;
 static int p2p_driver = -1;
 static unsigned long long echoed, starts, p2p_ok, p2p_bad, p2p_sent;
+static unsigned long long p2p_dup, p2p_gap, p2p_resets, p2p_unbinds;
+static unsigned long long p2p_lost, p2p_inflight, p2p_last;
+static uint32_t p2p_last_inc; /* device end: the driver process last seen */
+static int p2p_have_last;
 
 struct ping {
 	uint64_t seq;
 	uint32_t sum;
-	uint8_t data[52];
+	uint32_t inc; /* the sending driver process */
+	uint8_t data[48];
 };
 
 static uint32_t sum32(const uint8_t *p, size_t n)
@@ -50,6 +65,15 @@ static uint32_t sum32(const uint8_t *p, size_t n)
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ p[i]) * 16777619u;
 	return h;
+}
+
+/* Over everything but the sum itself: seq and sender included. */
+static uint32_t ping_sum(const struct ping *pg)
+{
+	struct ping t = *pg;
+
+	t.sum = 0;
+	return sum32((const uint8_t *)&t, sizeof(t));
 }
 
 static int on_echo(struct hipc_rpmsg_ept *e, void *data, size_t len,
@@ -80,6 +104,17 @@ static int on_ctl(struct hipc_rpmsg_ept *e, void *data, size_t len,
 	}
 	if (!strcmp(cmd, "exit"))
 		_exit(7);
+	if (!strcmp(cmd, "p2p")) {
+		n = snprintf(out, sizeof(out),
+			     "ok=%llu bad=%llu dup=%llu gap=%llu resets=%llu "
+			     "unbinds=%llu lost=%llu last=%llu link=%d",
+			     p2p_ok, p2p_bad, p2p_dup, p2p_gap, p2p_resets,
+			     p2p_unbinds, p2p_lost, p2p_last,
+			     p2p_ept.dev != NULL);
+		hipc_rpmsg_send_ex(e, HIPC_RPMSG_ADDR_ANY, src, out, (size_t)n,
+				   1000);
+		return 0;
+	}
 	n = snprintf(out, sizeof(out),
 		     "echoed=%llu starts=%llu pid=%d p2p_ok=%llu p2p_bad=%llu",
 		     echoed, starts, (int)getpid(), p2p_ok, p2p_bad);
@@ -98,31 +133,76 @@ static int on_p2p(struct hipc_rpmsg_ept *e, void *data, size_t len,
 		return 0;
 	}
 	memcpy(&pg, data, sizeof(pg));
-	if (sum32(pg.data, sizeof(pg.data)) != pg.sum ||
-	    pg.data[0] != (uint8_t)pg.seq) {
+	if (ping_sum(&pg) != pg.sum || pg.data[0] != (uint8_t)pg.seq) {
 		p2p_bad++;
 		return 0;
 	}
 	if (p2p_driver) {
+		/* Ours, and newer than anything seen back: a reply from an
+		 * earlier session, or one delivered twice, is not. */
+		if (pg.inc != (uint32_t)getpid() ||
+		    (p2p_have_last && pg.seq <= p2p_last)) {
+			p2p_dup++;
+			return 0;
+		}
+		if (p2p_inflight)
+			p2p_inflight--;
+		p2p_last = pg.seq;
+		p2p_have_last = 1;
 		p2p_ok++;
 		return 0;
 	}
-	/* Device end: send it back as it came. */
+	/* Device end: a driver's pings arrive in order, each once. */
+	if (p2p_have_last && pg.inc == p2p_last_inc) {
+		if (pg.seq <= p2p_last) {
+			p2p_dup++;
+			return 0;
+		}
+		if (pg.seq != p2p_last + 1)
+			p2p_gap++;
+	}
+	p2p_last = pg.seq;
+	p2p_last_inc = pg.inc;
+	p2p_have_last = 1;
+	/* Send it back as it came. */
 	if (hipc_rpmsg_send_ex(e, HIPC_RPMSG_ADDR_ANY, src, data, len,
 			       HIPC_RPMSG_NO_WAIT) >= 0)
 		p2p_ok++;
 	return 0;
 }
 
+static void on_p2p_unbind(struct hipc_rpmsg_ept *e)
+{
+	(void)e;
+	p2p_unbinds++;
+}
+
 static int p2p_start(struct hipc_rpmsg_dev *dev, void *ctx)
 {
+	int ret;
+
 	(void)ctx;
 	p2p_dev = dev;
 	p2p_driver = dev->cfg.role == HIPC_RPMSG_DRIVER;
 	hipc_remote_trace("lifecycle: peer link up (%s end)\n",
 			  p2p_driver ? "driver" : "device");
-	return hipc_rpmsg_ept_create(&p2p_ept, dev, NULL, P2P_ADDR, P2P_ADDR,
-				     on_p2p, NULL);
+	ret = hipc_rpmsg_ept_create(&p2p_ept, dev, NULL, P2P_ADDR, P2P_ADDR,
+				    on_p2p, NULL);
+	if (ret == 0)
+		p2p_ept.unbind = on_p2p_unbind;
+	return ret;
+}
+
+/* The peer went away: what was in flight will not come back. */
+static void p2p_stop(struct hipc_rpmsg_dev *dev, void *ctx)
+{
+	(void)dev;
+	(void)ctx;
+	p2p_resets++;
+	p2p_lost += p2p_inflight;
+	p2p_inflight = 0;
+	hipc_remote_trace("lifecycle: peer link down, %llu in flight lost\n",
+			  p2p_lost);
 }
 
 /* Driver end: keep a few pings in flight. */
@@ -145,16 +225,18 @@ static int poll_cb(struct hipc_rpmsg_dev *dev, void *ctx)
 	if (ms - last_ms < 2)
 		return 0;
 	last_ms = ms;
-	while (p2p_sent - p2p_ok - p2p_bad < P2P_WINDOW) {
+	while (p2p_inflight < P2P_WINDOW) {
 		memset(&pg, 0, sizeof(pg));
 		pg.seq = p2p_sent;
+		pg.inc = (uint32_t)getpid();
 		for (size_t i = 0; i < sizeof(pg.data); i++)
 			pg.data[i] = (uint8_t)(pg.seq + i * 7u);
-		pg.sum = sum32(pg.data, sizeof(pg.data));
+		pg.sum = ping_sum(&pg);
 		if (hipc_rpmsg_send_ex(&p2p_ept, HIPC_RPMSG_ADDR_ANY, P2P_ADDR,
 				       &pg, sizeof(pg), HIPC_RPMSG_NO_WAIT) < 0)
 			break;
 		p2p_sent++;
+		p2p_inflight++;
 		sent++;
 	}
 	/* Not "work done": the loop may sleep until the replies arrive. */
@@ -195,6 +277,7 @@ static const struct hipc_firmware fw = {
 	.stop = stop,
 	.poll = poll_cb,
 	.p2p_start = p2p_start,
+	.p2p_stop = p2p_stop,
 };
 
 HIPC_FIRMWARE_MAIN(fw)

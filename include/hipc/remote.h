@@ -44,6 +44,11 @@ struct hipc_firmware {
 	 * HIPC_P2P_* in the environment): create endpoints on it.  The same
 	 * poll callback runs for both devices.  May be NULL. */
 	int (*p2p_start)(struct hipc_rpmsg_dev *dev, void *ctx);
+	/* the static-vring device goes away: the peer remote died (the host
+	 * says so; the link comes back with p2p_start() once the peer runs
+	 * again) or we shut down.  Its endpoints are unbound after this
+	 * returns; messages in flight are lost.  May be NULL. */
+	void (*p2p_stop)(struct hipc_rpmsg_dev *dev, void *ctx);
 };
 
 /**

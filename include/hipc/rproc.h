@@ -119,6 +119,8 @@ HIPC_API int hipc_rproc_new(struct hipc_rproc **out,
  * @retval -HIPC_ETIMEDOUT the remote did not report READY in time
  * @retval -HIPC_ECONNRESET the firmware died during boot
  * @retval -HIPC_EBUSY already running or attached
+ * @retval -HIPC_EAGAIN its static-vring peer (config.p2p) has not yet let
+ *         go of the pair region after this remote went down; try again
  * Context: blocks up to boot_timeout_ms.  From CRASHED it starts at once
  * (a scheduled automatic restart is dropped).  On failure: OFFLINE.
  */
@@ -235,7 +237,11 @@ HIPC_API int hipc_run_dir(char *buf, size_t len, int create);
  * hipc_p2p_new() - a region for two remotes that talk directly: a memfd
  * holding a control page and two vrings of @num entries with @buf_size
  * buffers, plus an eventfd per direction.  No resource table, and the host
- * never maps it: it only hands the fds to the two remotes (config.p2p).
+ * is not in the data path: it hands the fds to the two remotes
+ * (config.p2p, one driver end and one device end) and maps the region only
+ * to re-initialise it after one end died, before that end restarts (the
+ * survivor is told to let go first, and to take it up again afterwards;
+ * see docs/rproc.md).  It must outlive both hipc_rproc that use it.
  * @retval 0, -HIPC_EINVAL, -HIPC_ENOMEM
  */
 HIPC_API int hipc_p2p_new(struct hipc_p2p **out, const char *name,

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,11 +43,31 @@
 #define DEFAULT_STABLE_MS 1000u
 #define MS 1000000ull
 
-enum { EV_LINK = 1, EV_PID = 2, EV_TIMER = 3 };
+enum { EV_LINK = 1, EV_PID = 2, EV_TIMER = 3, EV_P2P = 4 };
 
+/*
+ * A pair region and what the host knows of its two users.  Each member is
+ * driven by its own thread (or loop), so everything shared between them is
+ * under @lock, and one member asks the other for something only by setting
+ * a flag and writing the other's @wake eventfd (in that member's epoll set).
+ * Side 0 is the driver end, side 1 the device end.
+ */
 struct hipc_p2p {
 	int memfd;
-	int efd[2]; /* efd[s]: the eventfd side s sleeps on */
+	int efd[2];  /* efd[s]: the eventfd side s sleeps on */
+	int wake[2]; /* host-internal: "look at the pair state", per side */
+	char name[32];
+	unsigned num, buf_size;
+	struct hipc__p2p_layout lay;
+
+	pthread_mutex_t lock;
+	uint32_t gen;     /* the session the region was last set up for */
+	bool dirty;       /* a user went away: the region needs a reset */
+	bool present[2];  /* a process of side s holds the region's fds */
+	bool uses[2];     /* ... and may be touching the rings */
+	bool release[2];  /* side s is to be told P2P_RESET */
+	bool up[2];       /* side s is to be told P2P_UP */
+	unsigned resets;  /* times the region was re-initialised */
 };
 
 struct hipc_rproc {
@@ -96,6 +117,10 @@ struct hipc_rproc {
 	bool wd_outstanding;
 	uint64_t wd_next;
 	uint64_t wd_sent;
+
+	unsigned p2p_side;   /* 0: driver end of cfg.p2p, 1: device end */
+	bool p2p_held;       /* our process was given the pair region */
+	bool p2p_acked;      /* P2P_RESET_ACK seen (acted on after the drain) */
 
 	struct hipc_rproc_info info;
 	/* the trace ring as the remote left it when it crashed */
@@ -171,6 +196,11 @@ int hipc_rproc_new(struct hipc_rproc **out, const struct hipc_rproc_config *cfg)
 	if (rp->epfd < 0 || rp->timerfd < 0 ||
 	    ep_add(rp, rp->timerfd, EV_TIMER))
 		goto fail;
+	if (rp->cfg.p2p) {
+		rp->p2p_side = rp->cfg.p2p_driver ? 0 : 1;
+		if (ep_add(rp, rp->cfg.p2p->wake[rp->p2p_side], EV_P2P))
+			goto fail;
+	}
 	snprintf(rp->attach_name, sizeof(rp->attach_name), "%s", rp->name);
 	rp->info.pid = -1;
 	*out = rp;
@@ -222,6 +252,167 @@ static void release(struct hipc_rproc *rp)
 	rp->info.region_size = 0;
 }
 
+/* --- the pair region of static vrings ------------------------------------- */
+
+static void p2p_kick(struct hipc_p2p *p, unsigned side)
+{
+	uint64_t one = 1;
+
+	/* A full counter is still readable: nothing lost by ignoring it. */
+	if (write(p->wake[side], &one, sizeof(one)) < 0)
+		return;
+}
+
+/*
+ * Our process no longer holds the pair region (it died, or was stopped
+ * before it could hand anything over cleanly): whatever it left in the
+ * rings cannot be trusted by the next session.  The peer, if it is using
+ * the rings, is told to let go before anything is re-initialised.
+ */
+static void p2p_lost(struct hipc_rproc *rp)
+{
+	struct hipc_p2p *p = rp->cfg.p2p;
+	unsigned s = rp->p2p_side, o = s ^ 1u;
+
+	if (!p || !rp->p2p_held)
+		return;
+	rp->p2p_held = false;
+	rp->p2p_acked = false;
+	pthread_mutex_lock(&p->lock);
+	p->present[s] = false;
+	p->uses[s] = false;
+	p->release[s] = false;
+	p->up[s] = false;
+	p->dirty = true;
+	if (p->uses[o]) {
+		p->release[o] = true;
+		p2p_kick(p, o);
+	} else {
+		/* Let go already: a pending "up" would be for this session. */
+		p->up[o] = false;
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+/*
+ * Before a process of ours gets the pair region: if a previous session
+ * ended badly, reset the region, but only once nobody touches it.  The
+ * host maps it just for this, never while a remote uses it.
+ * @retval 0, -HIPC_EAGAIN (the peer has not let go yet), -HIPC_ENOMEM
+ */
+static int p2p_claim(struct hipc_rproc *rp)
+{
+	struct hipc_p2p *p = rp->cfg.p2p;
+	unsigned s = rp->p2p_side, o = s ^ 1u;
+	int ret = 0;
+
+	if (!p)
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	if (p->dirty && p->uses[o]) {
+		ret = -HIPC_EAGAIN;
+		goto out;
+	}
+	if (p->dirty) {
+		struct hipc_sim_ctrl *c;
+		uint8_t *base;
+
+		base = mmap(NULL, p->lay.size, PROT_READ | PROT_WRITE,
+			    MAP_SHARED, p->memfd, 0);
+		if (base == MAP_FAILED) {
+			ret = -HIPC_ENOMEM;
+			goto out;
+		}
+		c = (struct hipc_sim_ctrl *)base;
+		/* Rings and buffers as new, so nothing of the old session
+		 * can be read back; the geometry rewritten in case the dead
+		 * end scribbled on it; "ready" cleared, then the new
+		 * generation published last.  The mailbox FIFOs stay: they
+		 * carry only doorbells, a stale one costs a spurious poll. */
+		memset(base + p->lay.vring_off[0], 0,
+		       p->lay.size - p->lay.vring_off[0]);
+		c->magic = HIPC_SIM_MAGIC;
+		c->version = HIPC_SIM_VERSION;
+		*hipc__ctrl_word(c, HIPC__CTRL_P2P_NUM) = p->num;
+		*hipc__ctrl_word(c, HIPC__CTRL_P2P_BUFSZ) = p->buf_size;
+		__atomic_store_n(hipc__ctrl_word(c, HIPC__CTRL_P2P_READY), 0u,
+				 __ATOMIC_RELEASE);
+		p->gen++;
+		__atomic_store_n(hipc__ctrl_word(c, HIPC__CTRL_P2P_GEN), p->gen,
+				 __ATOMIC_RELEASE);
+		munmap(base, p->lay.size);
+		p->dirty = false;
+		p->resets++;
+	}
+	p->present[s] = true;
+	p->uses[s] = true;
+	p->release[s] = false;
+	p->up[s] = false;
+	rp->p2p_held = true;
+	rp->p2p_acked = false;
+out:
+	pthread_mutex_unlock(&p->lock);
+	return ret;
+}
+
+/* Would p2p_claim() have to wait?  Checked before any work is done. */
+static bool p2p_busy(struct hipc_rproc *rp)
+{
+	struct hipc_p2p *p = rp->cfg.p2p;
+	bool busy;
+
+	if (!p)
+		return false;
+	pthread_mutex_lock(&p->lock);
+	busy = p->dirty && p->uses[rp->p2p_side ^ 1u];
+	pthread_mutex_unlock(&p->lock);
+	return busy;
+}
+
+/* We came up on a freshly set-up region: a peer that let go of the old
+ * session is told it may take up the new one. */
+static void p2p_came_up(struct hipc_rproc *rp)
+{
+	struct hipc_p2p *p = rp->cfg.p2p;
+	unsigned o = rp->p2p_side ^ 1u;
+
+	if (!p || !rp->p2p_held)
+		return;
+	pthread_mutex_lock(&p->lock);
+	if (p->present[o] && !p->uses[o] && !p->release[o]) {
+		p->up[o] = true;
+		p2p_kick(p, o);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Our share of the pair's bookkeeping, from our own thread: the messages
+ * go through our own mailbox. */
+static void p2p_work(struct hipc_rproc *rp)
+{
+	struct hipc_p2p *p = rp->cfg.p2p;
+	unsigned s = rp->p2p_side;
+
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	if (rp->p2p_acked) {
+		rp->p2p_acked = false;
+		p->uses[s] = false;
+	}
+	if (rp->link && rp->p2p_held) {
+		if (p->release[s] &&
+		    hipc_link_send(rp->link, HIPC__MBOX_P2P_RESET) == 0)
+			p->release[s] = false;
+		if (p->up[s] && !p->release[s] && !p->uses[s] &&
+		    hipc_link_send(rp->link, HIPC__MBOX_P2P_UP) == 0) {
+			p->up[s] = false;
+			p->uses[s] = true;
+		}
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
 /* The process is gone or must go: reap what is ours, drop the pidfd. */
 static void end_process(struct hipc_rproc *rp, bool kill_it)
 {
@@ -243,6 +434,8 @@ static void end_process(struct hipc_rproc *rp, bool kill_it)
 	}
 	ep_del(rp, rp->pidfd);
 	close_fd(&rp->pidfd);
+	/* Only now: the process can no longer write the pair region. */
+	p2p_lost(rp);
 	rp->pid = -1;
 	rp->info.pid = -1;
 	rp->is_child = false;
@@ -402,6 +595,9 @@ static void on_ctrl(void *arg, uint32_t msg)
 	case HIPC_MBOX_ECHO_REPLY:
 		rp->wd_outstanding = false;
 		break;
+	case HIPC__MBOX_P2P_RESET_ACK:
+		rp->p2p_acked = true;
+		break;
 	default:
 		break;
 	}
@@ -490,6 +686,11 @@ static int boot(struct hipc_rproc *rp, char *err, size_t errlen)
 		set_err(err, errlen, "%s: %s", rp->name, "no firmware to boot");
 		return -HIPC_ENOENT;
 	}
+	if (p2p_busy(rp)) {
+		set_err(err, errlen, "%s: %s", rp->name,
+			"the peer has not let go of the static-vring link yet");
+		return -HIPC_EAGAIN;
+	}
 	ret = hipc_fwimage_load(&img, rp->firmware, msg, sizeof(msg));
 	if (ret) {
 		set_err(err, errlen, "%s: %s", rp->firmware, msg);
@@ -548,10 +749,17 @@ static int boot(struct hipc_rproc *rp, char *err, size_t errlen)
 	ret = ep_add(rp, efd_to_host, EV_LINK);
 	if (ret)
 		goto undo;
+	ret = p2p_claim(rp);
+	if (ret) {
+		set_err(err, errlen, "%s: %s", rp->name,
+			"the peer has not let go of the static-vring link yet");
+		goto undo;
+	}
 	ret = spawn(rp, efd_to_remote, efd_to_host);
 	efd_to_host = efd_to_remote = -1;
 	if (ret) {
 		set_err(err, errlen, "%s: fork: %s", rp->name, strerror(-ret));
+		p2p_lost(rp);
 		goto undo;
 	}
 	rp->info.pid = rp->pid;
@@ -863,6 +1071,7 @@ static void came_up(struct hipc_rproc *rp, uint64_t now)
 	rp->wd_next = now + (uint64_t)rp->cfg.watchdog_ms * MS;
 	set_state(rp, rp->attach_mode ? HIPC_RPROC_ATTACHED
 				      : HIPC_RPROC_RUNNING);
+	p2p_came_up(rp);
 }
 
 static void timers(struct hipc_rproc *rp)
@@ -900,7 +1109,13 @@ static void timers(struct hipc_rproc *rp)
 		rp->auto_restart = true;
 		ret = rp->attach_mode ? do_attach(rp, NULL, 0)
 				      : boot(rp, NULL, 0);
-		if (ret) {
+		if (ret == -HIPC_EAGAIN) {
+			/* The peer is still letting go of the pair region:
+			 * not a failure of ours, so no longer backoff. */
+			rp->auto_restart = false;
+			rp->restart_at = now + 2 * MS;
+			rp->info.next_restart_ns = rp->restart_at;
+		} else if (ret) {
 			/* Try again later, further apart. */
 			rp->auto_restart = false;
 			rp->restart_at = now + (uint64_t)rp->backoff_ms * MS;
@@ -951,6 +1166,14 @@ int hipc_rproc_process(struct hipc_rproc *rp)
 				rp->armed = UINT64_MAX;
 		} else if (ev[i].data.u32 == EV_PID) {
 			exited = true;
+		} else if (ev[i].data.u32 == EV_P2P) {
+			uint64_t x;
+
+			/* Only the wake-up: the state is read under the
+			 * pair's lock in p2p_work(). */
+			if (read(rp->cfg.p2p->wake[rp->p2p_side], &x,
+				 sizeof(x)) < 0)
+				x = 0;
 		}
 	}
 	if (exited && !rp->stopping && rp->pidfd >= 0) {
@@ -967,6 +1190,7 @@ int hipc_rproc_process(struct hipc_rproc *rp)
 	}
 	if (rp->booting && rp->ready_seen)
 		came_up(rp, hipc_now_ns());
+	p2p_work(rp);
 	/* Nothing is delivered before READY: announcements reach ns_cb
 	 * with the remote already marked running. */
 	if (rp->dev_up && !rp->booting) {
@@ -1288,9 +1512,18 @@ int hipc_p2p_new(struct hipc_p2p **out, const char *name, unsigned num,
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -HIPC_ENOMEM;
+	p->num = num;
+	p->buf_size = buf_size;
+	p->lay = l;
+	p->gen = 1;
+	snprintf(p->name, sizeof(p->name), "%s", name ? name : "p2p");
+	pthread_mutex_init(&p->lock, NULL);
 	p->efd[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	p->efd[1] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (p->efd[0] < 0 || p->efd[1] < 0 ||
+	p->wake[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	p->wake[1] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (p->efd[0] < 0 || p->efd[1] < 0 || p->wake[0] < 0 ||
+	    p->wake[1] < 0 ||
 	    hipc_shm_create(&shm, name ? name : "hipc-p2p", l.size))
 		goto fail;
 	/* The host writes the geometry once and never maps it again: the
@@ -1302,15 +1535,19 @@ int hipc_p2p_new(struct hipc_p2p **out, const char *name, unsigned num,
 	snprintf(c->name, sizeof(c->name), "%s", name ? name : "p2p");
 	*hipc__ctrl_word(c, HIPC__CTRL_P2P_NUM) = num;
 	*hipc__ctrl_word(c, HIPC__CTRL_P2P_BUFSZ) = buf_size;
+	*hipc__ctrl_word(c, HIPC__CTRL_P2P_GEN) = p->gen;
 	munmap(shm.base, shm.size);
 	p->memfd = shm.fd;
 	*out = p;
 	return 0;
 fail:
-	if (p->efd[0] >= 0)
-		close(p->efd[0]);
-	if (p->efd[1] >= 0)
-		close(p->efd[1]);
+	for (int i = 0; i < 2; i++) {
+		if (p->efd[i] >= 0)
+			close(p->efd[i]);
+		if (p->wake[i] >= 0)
+			close(p->wake[i]);
+	}
+	pthread_mutex_destroy(&p->lock);
 	free(p);
 	return -HIPC_ENOMEM;
 }
@@ -1322,5 +1559,8 @@ void hipc_p2p_free(struct hipc_p2p *p)
 	close(p->memfd);
 	close(p->efd[0]);
 	close(p->efd[1]);
+	close(p->wake[0]);
+	close(p->wake[1]);
+	pthread_mutex_destroy(&p->lock);
 	free(p);
 }

@@ -35,7 +35,10 @@
 #define HIPC__CTRL_REMOTE_GEN 1u
 #define HIPC__CTRL_P2P_NUM 2u     /* p2p region: entries per vring */
 #define HIPC__CTRL_P2P_BUFSZ 3u   /* p2p region: bytes per buffer */
-#define HIPC__CTRL_P2P_READY 4u   /* p2p region: driver side posted rx */
+#define HIPC__CTRL_P2P_READY 4u   /* p2p region: the generation the driver
+				   * side posted its rx buffers for */
+#define HIPC__CTRL_P2P_GEN 5u     /* p2p region: session, bumped by the host
+				   * each time it re-initialises the region */
 
 static inline uint32_t *hipc__ctrl_word(struct hipc_sim_ctrl *c, unsigned i)
 {
@@ -47,6 +50,16 @@ static inline uint32_t *hipc__ctrl_word(struct hipc_sim_ctrl *c, unsigned i)
  * control range, above what TI's numbering uses.
  */
 #define HIPC__MBOX_RESET 0xFFFFFF40u
+
+/*
+ * The static-vring link after one of the pair went down.  Host to the
+ * survivor: P2P_RESET "stop touching the pair region, your peer is gone"
+ * (answered with P2P_RESET_ACK once its pair device is torn down), then
+ * P2P_UP once the region is re-initialised and the peer is back.
+ */
+#define HIPC__MBOX_P2P_RESET 0xFFFFFF41u
+#define HIPC__MBOX_P2P_RESET_ACK 0xFFFFFF42u
+#define HIPC__MBOX_P2P_UP 0xFFFFFF43u
 
 /* Where everything goes; offsets are also the device addresses. */
 struct hipc__layout {

@@ -43,6 +43,12 @@ struct p2p {
 	bool present;
 	bool driver;
 	bool up;
+	/* The host's word on the pair region: held until P2P_RESET (the peer
+	 * died; we must not touch the region until P2P_UP). */
+	bool held;
+	bool reset_asked;
+	bool up_asked;
+	uint32_t gen;      /* the session our device was brought up for */
 	struct hipc_shm shm;
 	struct hipc_link *link;
 	struct hipc__p2p_layout lay;
@@ -161,6 +167,14 @@ static void on_ctrl(void *arg, uint32_t msg)
 	case HIPC__MBOX_RESET:
 		r->reset_asked = true;
 		break;
+	case HIPC__MBOX_P2P_RESET:
+		/* Acted on from the loop, not inside the drain. */
+		r->p2p.reset_asked = true;
+		r->p2p.up_asked = false;
+		break;
+	case HIPC__MBOX_P2P_UP:
+		r->p2p.up_asked = true;
+		break;
 	default:
 		break;
 	}
@@ -264,6 +278,7 @@ static int p2p_setup(struct remote *r)
 	p->map.regions = &p->region;
 	p->map.count = 1;
 	p->present = true;
+	p->held = true;
 	return 0;
 }
 
@@ -274,11 +289,19 @@ static int p2p_up(struct remote *r)
 	struct p2p *p = &r->p2p;
 	struct hipc_sim_ctrl *c = (struct hipc_sim_ctrl *)p->shm.base;
 	uint32_t *ready = hipc__ctrl_word(c, HIPC__CTRL_P2P_READY);
+	uint32_t gen = __atomic_load_n(hipc__ctrl_word(c, HIPC__CTRL_P2P_GEN),
+				       __ATOMIC_ACQUIRE);
 	struct hipc_rpmsg_dev_config cfg;
 	int ret;
 
-	if (!p->driver && !__atomic_load_n(ready, __ATOMIC_ACQUIRE))
+	/* The device end takes the rings only once the driver end posted
+	 * its rx buffers for this very session: a "ready" left from an
+	 * earlier one (the host clears it on a reset) is not enough. */
+	if (!gen || (!p->driver &&
+		     __atomic_load_n(ready, __ATOMIC_ACQUIRE) != gen))
 		return 0;
+	p->gen = gen;
+	memset(p->buckets, 0, sizeof(p->buckets));
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.role = p->driver ? HIPC_RPMSG_DRIVER : HIPC_RPMSG_DEVICE;
 	cfg.vring_mem[0] = p->shm.base + p->lay.vring_off[0];
@@ -296,6 +319,8 @@ static int p2p_up(struct remote *r)
 	if (p->driver) {
 		cfg.storage_size = HIPC_RPMSG_STORAGE_SIZE(HIPC_RPMSG_DRIVER,
 							   p->num);
+		/* Left over from an attempt that failed half-way. */
+		free(p->storage);
 		p->storage = aligned_alloc(8, (cfg.storage_size + 7u) & ~7u);
 		if (!p->storage)
 			return -HIPC_ENOMEM;
@@ -307,7 +332,7 @@ static int p2p_up(struct remote *r)
 		return ret;
 	/* Driver: the rings and rx buffers are visible before "ready". */
 	if (p->driver)
-		__atomic_store_n(ready, 1u, __ATOMIC_RELEASE);
+		__atomic_store_n(ready, gen, __ATOMIC_RELEASE);
 	if (r->fw->p2p_start) {
 		ret = r->fw->p2p_start(&p->dev, r->fw->ctx);
 		if (ret)
@@ -317,14 +342,54 @@ static int p2p_up(struct remote *r)
 	return hipc_rpmsg_dev_start(&p->dev);
 }
 
+/* Our side of the pair device goes: the firmware is told, then every
+ * endpoint on it is unbound (its unbind callback runs). */
+static void p2p_down(struct remote *r)
+{
+	struct p2p *p = &r->p2p;
+
+	if (!p->up)
+		return;
+	if (r->fw->p2p_stop)
+		r->fw->p2p_stop(&p->dev, r->fw->ctx);
+	hipc_rpmsg_dev_deinit(&p->dev);
+	p->up = false;
+	free(p->storage);
+	p->storage = NULL;
+}
+
 /* One pass over the peer link.  Return: work done (> 0), 0, or an error. */
 static int p2p_service(struct remote *r)
 {
 	struct p2p *p = &r->p2p;
+	struct hipc_sim_ctrl *c = (struct hipc_sim_ctrl *)p->shm.base;
 	int n;
 
 	if (!p->present)
 		return 0;
+	if (p->reset_asked) {
+		/* The peer died: what it left in the rings is not read, and
+		 * the host re-initialises the region only after our answer. */
+		p->reset_asked = false;
+		p2p_down(r);
+		p->held = false;
+		hipc_remote_trace("%s: peer link reset\n", r->fw->name);
+		hipc_link_send(r->link, HIPC__MBOX_P2P_RESET_ACK);
+		return 1;
+	}
+	if (p->up_asked) {
+		p->up_asked = false;
+		p->held = true;
+	}
+	if (!p->held)
+		return 0;
+	if (p->up && __atomic_load_n(hipc__ctrl_word(c, HIPC__CTRL_P2P_GEN),
+				     __ATOMIC_ACQUIRE) != p->gen) {
+		/* A session we were not brought up for: never mix the two.
+		 * Start over on the new one. */
+		p2p_down(r);
+		return 1;
+	}
 	if (!p->up) {
 		n = p2p_up(r);
 		if (n < 0 || !p->up)
@@ -491,7 +556,8 @@ static bool may_sleep(void *arg)
 {
 	struct remote *r = arg;
 
-	if (r->stop || r->reset_asked || host_gen(r) != r->acked_gen)
+	if (r->stop || r->reset_asked || host_gen(r) != r->acked_gen ||
+	    r->p2p.reset_asked || r->p2p.up_asked)
 		return false;
 	if (r->dev_up && !hipc_rpmsg_prepare_sleep(&r->dev))
 		return false;
@@ -831,8 +897,7 @@ int hipc_remote_main(const struct hipc_firmware *fw, int argc, char **argv)
 			fw->stop(&r.dev, fw->ctx);
 		hipc_rpmsg_dev_deinit(&r.dev);
 	}
-	if (r.p2p.up)
-		hipc_rpmsg_dev_deinit(&r.p2p.dev);
+	p2p_down(&r);
 	__atomic_store_n(&r.ctrl->state, HIPC_SIM_STATE_STOPPED,
 			 __ATOMIC_RELEASE);
 	if (r.shutdown_asked)
