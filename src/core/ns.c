@@ -23,10 +23,23 @@ int hipc__ns_send(struct hipc_rpmsg_ept *ept, uint32_t flags)
 				  sizeof(msg), HIPC_RPMSG_NO_WAIT);
 }
 
-static bool wants_announce(const struct hipc_rpmsg_ept *e, const void *arg)
+/*
+ * The first endpoint marked for announcement and not announced yet, or NULL.
+ * A plain walk over the buckets rather than hipc__rpmsg_find_locked(): the
+ * test is a flags compare, and the device role always links this walk while
+ * the generic one with its callback is only needed by the name service's
+ * receive side and deinit.  The name service's own endpoint never carries
+ * EPT_ANNOUNCE.  Caller holds the lock.
+ */
+static struct hipc_rpmsg_ept *next_to_announce(struct hipc_rpmsg_dev *dev)
 {
-	(void)arg;
-	return (e->flags & (EPT_ANNOUNCE | EPT_ANNOUNCED)) == EPT_ANNOUNCE;
+	for (unsigned b = 0; b < dev->cfg.nbuckets; b++)
+		for (struct hipc_rpmsg_ept *e = dev->cfg.buckets[b]; e;
+		     e = e->hnext)
+			if ((e->flags & (EPT_ANNOUNCE | EPT_ANNOUNCED)) ==
+			    EPT_ANNOUNCE)
+				return e;
+	return NULL;
 }
 
 /*
@@ -44,7 +57,7 @@ void hipc__ns_announce_pending(struct hipc_rpmsg_dev *dev)
 	st_flag(&dev->announce_pending, false);
 	for (;;) {
 		dev_lock(dev);
-		e = hipc__rpmsg_find_locked(dev, wants_announce, NULL);
+		e = next_to_announce(dev);
 		dev_unlock(dev);
 		if (!e)
 			return;

@@ -16,6 +16,7 @@
  * is still compiled (and type-checked) in every configuration.
  */
 #include "rpmsg_internal.h"
+#include "vring_internal.h"
 
 enum { BUF_IDLE = 0, BUF_POSTED = 1, BUF_HELD = 2, BUF_RESERVED = 3 };
 enum { ZC_FREE = 0, ZC_CLAIMED = 1, ZC_RESERVED = 2, ZC_SPARE = 3 };
@@ -341,10 +342,11 @@ int hipc_rpmsg_dev_init(struct hipc_rpmsg_dev *dev,
 	if (c->buf_size < 2u * HIPC_RPMSG_HDR_SIZE ||
 	    c->buf_size > 65535u + HIPC_RPMSG_HDR_SIZE)
 		return -HIPC_EINVAL;
+	/* Bounded before it sizes the driver's storage or is narrowed into
+	 * the rings' 16-bit num; the rings check the rest of it. */
+	if (c->num > HIPC_VRING_NUM_MAX)
+		return -HIPC_EINVAL;
 	if (HIPC_CFG_DRIVER && drv) {
-		/* Sized before the rings check num: bounded here first. */
-		if (c->num > HIPC_VRING_NUM_MAX)
-			return -HIPC_EINVAL;
 		need = HIPC_RPMSG_STORAGE_SIZE(HIPC_RPMSG_DRIVER, c->num);
 		if (!c->storage || c->storage_size < need ||
 		    ((uintptr_t)c->storage & 7u) || !c->bufs ||
@@ -367,23 +369,28 @@ int hipc_rpmsg_dev_init(struct hipc_rpmsg_dev *dev,
 		memset(dev->buf_state, BUF_IDLE, 2u * c->num);
 		dev->tx_fresh = (uint16_t)c->num;
 	}
-	/* A loop, not two calls: nine arguments each. */
+	/* Each ring is described in place (dev was zeroed above) and set up
+	 * from that description: no nine-argument call per ring. */
 #pragma GCC unroll 1
 	for (unsigned q = 0; q < 2; q++) {
-		enum hipc_vring_role vrole = drv ? HIPC_VRING_DRIVER
-						 : HIPC_VRING_DEVICE;
-		struct hipc_vring_slot *s = slots ? slots + q * c->num : NULL;
+		struct hipc_vring *vr = &dev->vr[q];
 
+		vr->role = drv ? HIPC_VRING_DRIVER : HIPC_VRING_DEVICE;
+		vr->num = (uint16_t)c->num;
+		vr->slots = slots ? slots + q * c->num : NULL;
+		vr->map = c->map;
+		vr->port = c->port;
+		vr->event_idx = evt;
 		if (HIPC_CFG_SPLIT_INIT && c->vring_desc[q])
-			ret = hipc_vring_init_parts(&dev->vr[q], vrole,
+			ret = hipc_vring_init_parts(vr, vr->role,
 						    c->vring_desc[q],
 						    c->vring_avail[q],
-						    c->vring_used[q], c->num, s,
-						    c->map, c->port, evt);
+						    c->vring_used[q], c->num,
+						    vr->slots, c->map, c->port,
+						    evt);
 		else
-			ret = hipc_vring_init(&dev->vr[q], vrole,
-					      c->vring_mem[q], c->num, c->align,
-					      s, c->map, c->port, evt);
+			ret = hipc__vring_init_from(vr, c->vring_mem[q],
+						    c->align);
 		if (ret)
 			return ret;
 	}
@@ -583,8 +590,10 @@ static int check_send(struct hipc_rpmsg_ept *ept, uint32_t *src,
 		*src = ept->addr;
 	if (*dst == HIPC_RPMSG_ADDR_ANY)
 		*dst = ept->dst;
-	/* 0xFFFFFFFF is "any", never an address on the wire. */
-	if (*src == HIPC_RPMSG_ADDR_ANY || *dst == HIPC_RPMSG_ADDR_ANY)
+	/* 0xFFFFFFFF is "any", never an address on the wire.  An endpoint's
+	 * own address never is (ept_create gives "any" a real one), so
+	 * only an unconnected destination can still be "any" here. */
+	if (*dst == HIPC_RPMSG_ADDR_ANY)
 		return -HIPC_EINVAL;
 	if (len > hipc_rpmsg_max_payload(dev))
 		return -HIPC_EMSGSIZE;
@@ -943,12 +952,13 @@ static int rx_one(struct hipc_rpmsg_dev *dev, bool *kick)
 	return 1;
 bad:
 	/* Hand the buffer back so the ring stays consistent for a reset,
-	 * then stop trusting this peer. */
+	 * then stop trusting this peer: the broken ring is the one record of
+	 * it, and the device takes it over (and counts it, once) in the
+	 * dev_check_broken() every caller makes on the way out. */
 	dev_lock(dev);
 	recycle_rx_locked(dev, buf, head);
 	hipc_vring_mark_broken(rxq(dev));
 	dev_unlock(dev);
-	dev_fail(dev);
 	return -HIPC_EIO;
 }
 

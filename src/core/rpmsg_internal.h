@@ -54,9 +54,11 @@ static inline void dev_unlock(struct hipc_rpmsg_dev *dev)
  * are lock-free on every target, Cortex-M included) but need no ordering:
  * they publish nothing by themselves (whoever acts on "ready" or "broken"
  * takes the lock or checks the rings, which carry their own barriers), so
- * no barrier instruction is spent on them.
+ * no barrier instruction is spent on them.  The load is forced inline: at
+ * -Os GCC otherwise keeps it out of line, and each call then costs more
+ * than the one byte load it wraps.
  */
-static inline bool ld_flag(const bool *f)
+static inline __attribute__((always_inline)) bool ld_flag(const bool *f)
 {
 	return __atomic_load_n(f, __ATOMIC_RELAXED);
 }

@@ -15,6 +15,7 @@
 #include "hipc/vring.h"
 
 #include "hipc_internal.h"
+#include "vring_internal.h"
 
 #define DESC_SIZE 16u
 #define AVAIL_RING(vr, i) ((vr)->avail + 4u + 2u * (i))
@@ -68,36 +69,32 @@ void hipc_vring_mark_broken(struct hipc_vring *vr)
 }
 
 /*
- * The body of both constructors.  The callers checked @num (a power of two
- * up to NUM_MAX) and the parts' alignment.
+ * The body of every constructor.  @vr already describes the ring (role,
+ * num, slots, map, port, event_idx; every other field zero) and that
+ * description is consistent (vring_describe() or, for the rpmsg layer,
+ * its config checks); this refuses what the build or the port cannot do
+ * and places the ring's three parts.  The callers checked num (a power of
+ * two up to NUM_MAX) and the parts' alignment.
  */
-static int vring_setup(struct hipc_vring *vr, enum hipc_vring_role role,
-		       uint8_t *desc, uint8_t *avail, uint8_t *used,
-		       unsigned num, struct hipc_vring_slot *slots,
-		       const struct hipc_memmap *map,
-		       const struct hipc_port *port, bool event_idx)
+static int vring_setup(struct hipc_vring *vr, uint8_t *desc, uint8_t *avail,
+		       uint8_t *used)
 {
-	bool drv = role == HIPC_VRING_DRIVER;
+	bool drv = vr->role == HIPC_VRING_DRIVER;
+	unsigned num = vr->num;
 
-	if (!vr || (unsigned)role > HIPC_VRING_DEVICE || (drv ? !slots : !map))
-		return -HIPC_EINVAL;
 	if ((drv && !HIPC_CFG_DRIVER) || (!drv && !HIPC_CFG_DEVICE) ||
-	    (event_idx && !HIPC_CFG_EVENT_IDX) || hipc__port_check(port))
+	    (vr->event_idx && !HIPC_CFG_EVENT_IDX) ||
+	    hipc__port_check(vr->port))
 		return -HIPC_ENOTSUP;
 
-	memset(vr, 0, sizeof(*vr));
 	vr->desc = desc;
 	vr->avail = avail;
 	vr->used = used;
-	vr->num = (uint16_t)num;
-	vr->role = (uint8_t)role;
-	vr->event_idx = event_idx;
-	vr->port = port;
-	vr->map = map;
-	vr->slots = slots;
 	vr->cb_enabled = true;
 
 	if (HIPC_CFG_DRIVER && drv) {
+		struct hipc_vring_slot *slots = vr->slots;
+
 		/* The driver owns the ring: start from a clean slate. */
 		memset(desc, 0, DESC_SIZE * num);
 		memset(avail, 0, 6u + 2u * num);
@@ -110,10 +107,35 @@ static int vring_setup(struct hipc_vring *vr, enum hipc_vring_role role,
 		}
 		vr->num_free = (uint16_t)num;
 		vr->free_head = 0;
-		hipc__cache_clean(port, desc, DESC_SIZE * num);
-		hipc__cache_clean(port, avail, 6u + 2u * num);
-		hipc__cache_clean(port, used, 6u + 8u * num);
+		hipc__cache_clean(vr->port, desc, DESC_SIZE * num);
+		hipc__cache_clean(vr->port, avail, 6u + 2u * num);
+		hipc__cache_clean(vr->port, used, 6u + 8u * num);
 	}
+	return 0;
+}
+
+/*
+ * The public constructors describe the ring in a local and copy it out
+ * only once it is accepted, so a refused init leaves @vr as it was.  A role
+ * outside the enum is refused before it is narrowed into the byte the ring
+ * keeps, as is a driver without slots or a device without a map; num was
+ * bounded by the caller, so it fits its 16 bits.
+ */
+static int vring_describe(struct hipc_vring *p, enum hipc_vring_role role,
+			  unsigned num, struct hipc_vring_slot *slots,
+			  const struct hipc_memmap *map,
+			  const struct hipc_port *port, bool event_idx)
+{
+	if ((unsigned)role > HIPC_VRING_DEVICE ||
+	    (role == HIPC_VRING_DRIVER ? !slots : !map))
+		return -HIPC_EINVAL;
+	memset(p, 0, sizeof(*p));
+	p->role = (uint8_t)role;
+	p->num = (uint16_t)num;
+	p->slots = slots;
+	p->map = map;
+	p->port = port;
+	p->event_idx = event_idx;
 	return 0;
 }
 
@@ -123,14 +145,35 @@ int hipc_vring_init_parts(struct hipc_vring *vr, enum hipc_vring_role role,
 			  const struct hipc_memmap *map,
 			  const struct hipc_port *port, bool event_idx)
 {
+	struct hipc_vring p;
+	int ret;
+
 	if (!HIPC_CFG_SPLIT_INIT)
 		return -HIPC_ENOTSUP;
-	if (!desc || !avail || !used || !hipc__is_pow2(num) ||
+	if (!vr || !desc || !avail || !used || !hipc__is_pow2(num) ||
 	    num > HIPC_VRING_NUM_MAX || ((uintptr_t)desc & 15u) ||
-	    ((uintptr_t)avail & 1u) || ((uintptr_t)used & 3u))
+	    ((uintptr_t)avail & 1u) || ((uintptr_t)used & 3u) ||
+	    vring_describe(&p, role, num, slots, map, port, event_idx))
 		return -HIPC_EINVAL;
-	return vring_setup(vr, role, desc, avail, used, num, slots, map, port,
-			   event_idx);
+	ret = vring_setup(&p, desc, avail, used);
+	if (ret == 0)
+		*vr = p;
+	return ret;
+}
+
+int hipc__vring_init_from(struct hipc_vring *vr, void *mem, unsigned align)
+{
+	uint8_t *base = mem;
+	unsigned num = vr->num;
+	size_t size = hipc_vring_size(num, align);
+
+	/* A 16-aligned base and align >= 4 align all three parts.  The used
+	 * ring is the ring's last part: its offset follows from the size
+	 * without aligning a second time. */
+	if (!mem || ((uintptr_t)mem & 15u) || align < 4u || size == 0)
+		return -HIPC_EINVAL;
+	return vring_setup(vr, base, base + DESC_SIZE * num,
+			   base + size - (2u * 3u + 8u * num));
 }
 
 int hipc_vring_init(struct hipc_vring *vr, enum hipc_vring_role role,
@@ -138,15 +181,17 @@ int hipc_vring_init(struct hipc_vring *vr, enum hipc_vring_role role,
 		    struct hipc_vring_slot *slots, const struct hipc_memmap *map,
 		    const struct hipc_port *port, bool event_idx)
 {
-	uint8_t *base = mem;
+	struct hipc_vring p;
+	int ret;
 
-	/* A 16-aligned base and align >= 4 align all three parts. */
-	if (!mem || ((uintptr_t)mem & 15u) || align < 4u ||
-	    hipc_vring_size(num, align) == 0)
+	/* num bounded before it is narrowed into the ring's 16 bits. */
+	if (!vr || num > HIPC_VRING_NUM_MAX ||
+	    vring_describe(&p, role, num, slots, map, port, event_idx))
 		return -HIPC_EINVAL;
-	return vring_setup(vr, role, base, base + DESC_SIZE * num,
-			   base + used_off(num, align), num, slots, map, port,
-			   event_idx);
+	ret = hipc__vring_init_from(&p, mem, align);
+	if (ret == 0)
+		*vr = p;
+	return ret;
 }
 
 /* The peer's index, read once; "pending" is how far it is ahead of ours. */

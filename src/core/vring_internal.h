@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Ring set-up for the rpmsg layer, which builds both of a device's rings
+ * from one description instead of passing nine arguments per ring.
+ */
+#ifndef HIPC_VRING_INTERNAL_H
+#define HIPC_VRING_INTERNAL_H
+
+#include "hipc/vring.h"
+
+/*
+ * hipc__vring_init_from() - hipc_vring_init() for a ring that @vr already
+ * describes: role, num (at most HIPC_VRING_NUM_MAX), slots, map, port and
+ * event_idx set, every other field zero.  The description must be one the
+ * public constructors would accept: a role of the enum, slots for the
+ * driver, a map for the device (hipc_rpmsg_dev_init() has checked its
+ * config for exactly that).  Checks the memory, the geometry, the build
+ * and the port as hipc_vring_init() does; a refused ring is left half
+ * described (the caller discards it).
+ */
+int hipc__vring_init_from(struct hipc_vring *vr, void *mem, unsigned align);
+
+#endif
