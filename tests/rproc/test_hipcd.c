@@ -56,6 +56,20 @@ static bool wait_for(const char *args, const char *needle, int ms)
 	return false;
 }
 
+/* hipcd on @conf, dying with us. */
+static pid_t spawn_hipcd(const char *conf)
+{
+	pid_t d = fork();
+
+	CHECK(d >= 0);
+	if (d == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		execl(HIPCD, HIPCD, "-c", conf, (char *)NULL);
+		_exit(127);
+	}
+	return d;
+}
+
 HIPC_TEST(daemon_end_to_end)
 {
 	char conf[128], sock[160], out[8192];
@@ -90,13 +104,7 @@ HIPC_TEST(daemon_end_to_end)
 		   "[island]\nmode = attach\npolicy = stay\n", LC_FW);
 	fclose(f);
 
-	d = fork();
-	CHECK(d >= 0);
-	if (d == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		execl(HIPCD, HIPCD, "-c", conf, (char *)NULL);
-		_exit(127);
-	}
+	d = spawn_hipcd(conf);
 	CHECK(wait_for("list", "island           attached", 5000));
 	CHECK(wait_for("list", "m4               running", 5000));
 
@@ -158,13 +166,7 @@ HIPC_TEST(bad_config_refused)
 	CHECK(fd >= 0);
 	CHECK(write(fd, "[x]\nmode = sideways\n", 20) == 20);
 	close(fd);
-	d = fork();
-	CHECK(d >= 0);
-	if (d == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		execl(HIPCD, HIPCD, "-c", conf, (char *)NULL);
-		_exit(127);
-	}
+	d = spawn_hipcd(conf);
 	CHECK_EQ(waitpid(d, &status, 0), d);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 1);
 	unlink(conf);
