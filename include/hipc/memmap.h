@@ -16,6 +16,7 @@
 
 #include "hipc/export.h"
 
+/* A region's peer addresses [da, da + size) must end below 2^64. */
 struct hipc_region {
 	uint64_t da;   /* the address the peer uses */
 	uint8_t *va;   /* where we see it */

@@ -10,9 +10,11 @@ void *hipc_memmap_to_va(const struct hipc_memmap *map, uint64_t addr,
 		const struct hipc_region *r = &map->regions[i];
 		uint64_t off = addr - r->da;
 
-		/* Written as subtractions so that no sum can wrap. */
-		if (addr >= r->da && off <= r->size &&
-		    len <= r->size - (size_t)off)
+		/* Written as subtractions so that no sum can wrap.  An
+		 * address below the region wraps @off past any size a region
+		 * can have (its end stays below 2^64, memmap.h), so the one
+		 * compare covers both ends. */
+		if (off <= r->size && len <= r->size - (size_t)off)
 			return r->va + (size_t)off;
 	}
 	return NULL;

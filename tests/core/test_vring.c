@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Split vring, both roles over one region, single-threaded. */
+#include <stdint.h>
 #include <string.h>
 
 #include "hipc/error.h"
+#include "hipc/memmap.h"
 #include "hipc/vring.h"
 #include "hipc_test.h"
 
@@ -326,7 +328,54 @@ HIPC_TEST(driver_rejects_double_return)
 	expect_driver_broken();
 }
 
-HIPC_TEST_MAIN(HIPC_CASE(size_formula), HIPC_CASE(init_rejects_bad_args),
+/*
+ * Address translation at the edges: every range inside a region maps, every
+ * range touching outside it does not, below the region included (the check
+ * relies on unsigned wrap there), with regions at both ends of the 64-bit
+ * space and a length whose end would wrap.
+ */
+HIPC_TEST(memmap_edges)
+{
+	static uint8_t a[64], b[32], c[8];
+	const struct hipc_region r[3] = {
+		{ 0x1000, a, sizeof(a) },
+		{ 0, b, 16 },
+		{ UINT64_MAX - 16, b + 16, 16 }, /* ends just below 2^64 */
+	};
+	const struct hipc_memmap m = { r, 3 };
+	const struct hipc_memmap empty = { r, 0 };
+	uint64_t da;
+
+	CHECK(hipc_memmap_to_va(&m, 0x1000, 64) == a);
+	CHECK(hipc_memmap_to_va(&m, 0x1010, 48) == a + 16);
+	CHECK(hipc_memmap_to_va(&m, 0x1040, 0) == a + 64);
+	CHECK(hipc_memmap_to_va(&m, 0x1040, 1) == NULL);
+	CHECK(hipc_memmap_to_va(&m, 0x1001, 64) == NULL);
+	CHECK(hipc_memmap_to_va(&m, 0x0fff, 1) == NULL);
+	CHECK(hipc_memmap_to_va(&m, 0x0fff, 2) == NULL);
+	CHECK(hipc_memmap_to_va(&m, 0x0ff0, 16) == NULL);
+	CHECK(hipc_memmap_to_va(&m, 0x1008, SIZE_MAX) == NULL);
+	CHECK(hipc_memmap_to_va(&m, 0, 16) == b);
+	CHECK(hipc_memmap_to_va(&m, 15, 1) == b + 15);
+	CHECK(hipc_memmap_to_va(&m, 16, 1) == NULL);
+	CHECK(hipc_memmap_to_va(&m, UINT64_MAX - 16, 16) == b + 16);
+	CHECK(hipc_memmap_to_va(&m, UINT64_MAX - 1, 1) == b + 31);
+	CHECK(hipc_memmap_to_va(&m, UINT64_MAX - 1, 2) == NULL);
+	CHECK(hipc_memmap_to_va(&m, UINT64_MAX, 1) == NULL);
+	CHECK(hipc_memmap_to_va(&m, UINT64_MAX - 17, 1) == NULL);
+	CHECK(hipc_memmap_to_va(&empty, 0x1000, 1) == NULL);
+	CHECK(hipc_memmap_to_va(NULL, 0x1000, 1) == NULL);
+
+	CHECK_EQ(hipc_memmap_to_da(&m, a + 8, 56, &da), 0);
+	CHECK_EQ(da, 0x1008);
+	CHECK_EQ(hipc_memmap_to_da(&m, a + 8, 57, &da), -HIPC_ERANGE);
+	CHECK_EQ(hipc_memmap_to_da(&m, b + 20, 12, &da), 0);
+	CHECK(da == UINT64_MAX - 12);
+	CHECK_EQ(hipc_memmap_to_da(&m, c, 1, &da), -HIPC_ERANGE);
+	CHECK_EQ(hipc_memmap_to_da(NULL, a, 1, &da), -HIPC_EINVAL);
+}
+
+HIPC_TEST_MAIN(HIPC_CASE(size_formula), HIPC_CASE(memmap_edges), HIPC_CASE(init_rejects_bad_args),
 	       HIPC_CASE(roundtrip_both_roles), HIPC_CASE(indices_wrap_past_65535),
 	       HIPC_CASE(flags_suppress_notifications),
 	       HIPC_CASE(event_idx_one_doorbell_per_burst),
