@@ -172,8 +172,10 @@ struct hipc_rpmsg_dev {
 	uint32_t next_addr;
 	uint32_t nepts;
 	uint32_t tx_waiters;
-	struct hipc_vring vr[2]; /* index as on the wire: 0 remote->Linux */
+	/* The configuration before the rings: its fields are what the hot
+	 * paths load, and word loads have short encodings up to offset 124. */
 	struct hipc_rpmsg_dev_config cfg;
+	struct hipc_vring vr[2]; /* index as on the wire: 0 remote->Linux */
 	struct hipc_rpmsg_ept ns_ept;
 	uint16_t *tx_free;  /* driver: stack of free tx buffer indices */
 	uint8_t *buf_state; /* driver: per buffer, rx then tx (private) */

@@ -80,6 +80,23 @@ static int ring_doorbell(struct hipc_rpmsg_dev *dev, unsigned q)
 	return port->ops->notify(port->ctx, dev->cfg.notifyid[q]);
 }
 
+/*
+ * Ring @q's doorbell if the peer asked for one since the last time we
+ * looked.  Called once per batch of published entries, not per entry: the
+ * ring tracks what was published since the last check (the flag or the
+ * event index is read once for all of them).
+ */
+static void notify_peer(struct hipc_rpmsg_dev *dev, unsigned q)
+{
+	bool kick;
+
+	dev_lock(dev);
+	kick = hipc_vring_need_notify(&dev->vr[q]);
+	dev_unlock(dev);
+	if (kick)
+		ring_doorbell(dev, q);
+}
+
 /* --- endpoint table ------------------------------------------------------ */
 
 static struct hipc_rpmsg_ept **bucket(struct hipc_rpmsg_dev *dev, uint32_t a)
@@ -230,6 +247,7 @@ static struct hipc_rpmsg_zc *zc_find(struct hipc_rpmsg_dev *dev,
 static uint8_t *try_get_tx_locked(struct hipc_rpmsg_dev *dev, uint32_t need,
 				  uint32_t *size, uint16_t *head, int *err)
 {
+	struct hipc__avail a;
 	uint32_t len;
 	void *buf;
 
@@ -272,8 +290,11 @@ static uint8_t *try_get_tx_locked(struct hipc_rpmsg_dev *dev, uint32_t need,
 			return z->buf;
 		}
 	}
-	if (hipc_vring_get_avail(txq(dev), true, head, &buf, &len))
+	if (hipc__vring_take_avail(txq(dev), true, &a))
 		return NULL;
+	*head = a.head;
+	buf = a.buf;
+	len = a.len;
 	if (len < 2u * HIPC_RPMSG_HDR_SIZE) {
 		/* Far smaller than any sane buffer: the peer is not
 		 * following the protocol. */
@@ -291,10 +312,9 @@ static uint8_t *try_get_tx_locked(struct hipc_rpmsg_dev *dev, uint32_t need,
 	return buf;
 }
 
-/* Publish a filled tx buffer (header written).  Caller holds the lock.
- * Sets *kick when the peer must be notified. */
+/* Publish a filled tx buffer (header written).  Caller holds the lock. */
 static int publish_tx_locked(struct hipc_rpmsg_dev *dev, uint8_t *buf,
-			     uint32_t total, uint16_t head, bool *kick)
+			     uint32_t total, uint16_t head)
 {
 	int ret;
 
@@ -315,8 +335,6 @@ static int publish_tx_locked(struct hipc_rpmsg_dev *dev, uint8_t *buf,
 	} else {
 		ret = hipc_vring_put_used(txq(dev), head, total);
 	}
-	if (ret == 0)
-		*kick = hipc_vring_need_notify(txq(dev));
 	return ret;
 }
 
@@ -356,7 +374,8 @@ int hipc_rpmsg_dev_init(struct hipc_rpmsg_dev *dev,
 
 	memset(dev, 0, sizeof(*dev));
 	dev->cfg = *c;
-	if (!dev->cfg.send_timeout_ms)
+	/* Sends that never wait (HIPC_CFG_BLOCKING=0) have no use for it. */
+	if (HIPC_CFG_BLOCKING && !dev->cfg.send_timeout_ms)
 		dev->cfg.send_timeout_ms = SEND_TIMEOUT_DEFAULT_MS;
 	dev->next_addr = HIPC_RPMSG_RESERVED_ADDRESSES;
 	memset(c->buckets, 0, c->nbuckets * sizeof(c->buckets[0]));
@@ -371,16 +390,20 @@ int hipc_rpmsg_dev_init(struct hipc_rpmsg_dev *dev,
 	}
 	/* Each ring is described in place (dev was zeroed above) and set up
 	 * from that description: no nine-argument call per ring. */
-#pragma GCC unroll 1
+	/* Both rings are described alike (ring 1's slots follow ring 0's):
+	 * one description, copied. */
+	dev->vr[0].role = drv ? HIPC_VRING_DRIVER : HIPC_VRING_DEVICE;
+	dev->vr[0].num = (uint16_t)c->num;
+	dev->vr[0].slots = slots;
+	dev->vr[0].map = c->map;
+	dev->vr[0].port = c->port;
+	dev->vr[0].event_idx = evt;
+	dev->vr[1] = dev->vr[0];
+	if (slots)
+		dev->vr[1].slots = slots + c->num;
 	for (unsigned q = 0; q < 2; q++) {
 		struct hipc_vring *vr = &dev->vr[q];
 
-		vr->role = drv ? HIPC_VRING_DRIVER : HIPC_VRING_DEVICE;
-		vr->num = (uint16_t)c->num;
-		vr->slots = slots ? slots + q * c->num : NULL;
-		vr->map = c->map;
-		vr->port = c->port;
-		vr->event_idx = evt;
 		if (HIPC_CFG_SPLIT_INIT && c->vring_desc[q])
 			ret = hipc_vring_init_parts(vr, vr->role,
 						    c->vring_desc[q],
@@ -608,11 +631,10 @@ static int finish_send(struct hipc_rpmsg_dev *dev, uint8_t *buf, size_t len,
 		       uint16_t head)
 {
 	uint32_t total = HIPC_RPMSG_HDR_SIZE + (uint32_t)len;
-	bool kick = false;
 	int ret;
 
 	dev_lock(dev);
-	ret = publish_tx_locked(dev, buf, total, head, &kick);
+	ret = publish_tx_locked(dev, buf, total, head);
 	if (ret == 0) {
 		STAT_ADD(dev, tx_msgs, 1);
 		STAT_ADD(dev, tx_bytes, len);
@@ -620,8 +642,7 @@ static int finish_send(struct hipc_rpmsg_dev *dev, uint8_t *buf, size_t len,
 	dev_unlock(dev);
 	if (ret)
 		return dev_check_broken(dev) ? -HIPC_EIO : ret;
-	if (kick)
-		ring_doorbell(dev, rxq_index(dev) ^ 1u);
+	notify_peer(dev, rxq_index(dev) ^ 1u);
 	return (int)len;
 }
 
@@ -844,13 +865,13 @@ int hipc_rpmsg_ept_create(struct hipc_rpmsg_ept *ept,
 	ept->priv = priv;
 	ept->dst = dst;
 	ept->dev = dev;
+	/* The device role announces named endpoints: below if the device is
+	 * live, else from hipc_rpmsg_dev_start(). */
+	if (ept->name[0] && !is_driver(dev) && dev_has_ns(dev))
+		ept->flags = EPT_ANNOUNCE;
 
 	dev_lock(dev);
 	ret = insert_locked(dev, ept, src);
-	if (ret == 0 && ept->name[0] && !is_driver(dev) && dev_has_ns(dev)) {
-		ept->flags |= EPT_ANNOUNCE;
-		st_flag(&dev->announce_pending, true);
-	}
 	dev_unlock(dev);
 	if (ret) {
 		ept->dev = NULL;
@@ -894,78 +915,86 @@ static int recycle_rx_locked(struct hipc_rpmsg_dev *dev, uint8_t *buf,
 	return hipc_vring_put_used(rxq(dev), head, 0);
 }
 
-/* Deliver one message.  Returns 1 delivered/dropped, 0 nothing, <0 broken. */
-static int rx_one(struct hipc_rpmsg_dev *dev, bool *kick)
+/*
+ * Deliver one message.  Returns 1 delivered (or dropped: no endpoint), 0
+ * nothing there (a broken ring gives nothing; the caller's final check
+ * reports it), -HIPC_EIO for a message that broke the protocol.  The
+ * buffer goes back to the peer without a doorbell: poll rings once per
+ * batch.
+ */
+static int rx_one(struct hipc_rpmsg_dev *dev)
 {
 	struct hipc_rpmsg_ept *ept;
 	uint32_t len, src, dst;
 	uint16_t head = 0, plen;
+	struct hipc__avail a;
 	uint8_t *buf = NULL;
-	void *b;
+	bool bad;
 
 	dev_lock(dev);
 	if (is_driver(dev)) {
 		buf = hipc_vring_get_used(rxq(dev), &len);
 		if (buf)
 			dev->buf_state[drv_buf_index(dev, buf)] = BUF_IDLE;
-	} else if (hipc_vring_get_avail(rxq(dev), false, &head, &b, &len) == 0) {
-		buf = b;
+	} else if (hipc__vring_take_avail(rxq(dev), false, &a) == 0) {
+		buf = a.buf;
+		len = a.len;
+		head = a.head;
 	}
 	dev_unlock(dev);
 	if (!buf)
-		return dev_check_broken(dev) ? -HIPC_EIO : 0;
+		return 0;
 
 	hipc__cache_inval(dev->cfg.port, buf, len);
 	/* One read of each header field, then validation. */
-	if (len < HIPC_RPMSG_HDR_SIZE || len > dev->cfg.buf_size)
-		goto bad;
-	src = hipc__get32(buf + HDR_SRC);
-	dst = hipc__get32(buf + HDR_DST);
-	plen = hipc__get16(buf + HDR_LEN);
-	if (plen > len - HIPC_RPMSG_HDR_SIZE)
-		goto bad;
-
-	dev_lock(dev);
-	ept = lookup_locked(dev, dst);
-	if (!ept)
-		STAT_ADD(dev, rx_dropped, 1);
-	STAT_ADD(dev, rx_msgs, 1);
-	STAT_ADD(dev, rx_bytes, plen);
-	dev_unlock(dev);
-
-	if (ept && ept->cb(ept, buf + HIPC_RPMSG_HDR_SIZE, plen, src,
-			   ept->priv) == HIPC_RPMSG_HOLD &&
-	    HIPC_CFG_ZEROCOPY) {
-		dev_lock(dev);
-		if (is_driver(dev))
-			dev->buf_state[drv_buf_index(dev, buf)] = BUF_HELD;
-		else
-			hipc__put32(buf + HDR_RESERVED, HELD_MAGIC | head);
-		dev_unlock(dev);
-		return 1;
+	bad = len < HIPC_RPMSG_HDR_SIZE || len > dev->cfg.buf_size;
+	if (!bad) {
+		src = hipc__get32(buf + HDR_SRC);
+		dst = hipc__get32(buf + HDR_DST);
+		plen = hipc__get16(buf + HDR_LEN);
+		bad = plen > len - HIPC_RPMSG_HDR_SIZE;
 	}
+	if (!bad) {
+		dev_lock(dev);
+		ept = lookup_locked(dev, dst);
+		if (!ept)
+			STAT_ADD(dev, rx_dropped, 1);
+		STAT_ADD(dev, rx_msgs, 1);
+		STAT_ADD(dev, rx_bytes, plen);
+		dev_unlock(dev);
+
+		if (ept && ept->cb(ept, buf + HIPC_RPMSG_HDR_SIZE, plen, src,
+				   ept->priv) == HIPC_RPMSG_HOLD &&
+		    HIPC_CFG_ZEROCOPY) {
+			dev_lock(dev);
+			if (is_driver(dev))
+				dev->buf_state[drv_buf_index(dev, buf)] =
+					BUF_HELD;
+			else
+				hipc__put32(buf + HDR_RESERVED,
+					    HELD_MAGIC | head);
+			dev_unlock(dev);
+			return 1;
+		}
+	}
+	/*
+	 * The buffer goes back in either case.  A bad one first, so the ring
+	 * stays consistent for a reset; then we stop trusting this peer: the
+	 * broken ring is the one record of it, and the device takes it over
+	 * (and counts it, once) in the dev_check_broken() every caller makes
+	 * on the way out.
+	 */
 	dev_lock(dev);
 	recycle_rx_locked(dev, buf, head);
-	if (hipc_vring_need_notify(rxq(dev)))
-		*kick = true;
+	if (bad)
+		hipc_vring_mark_broken(rxq(dev));
 	dev_unlock(dev);
-	return 1;
-bad:
-	/* Hand the buffer back so the ring stays consistent for a reset,
-	 * then stop trusting this peer: the broken ring is the one record of
-	 * it, and the device takes it over (and counts it, once) in the
-	 * dev_check_broken() every caller makes on the way out. */
-	dev_lock(dev);
-	recycle_rx_locked(dev, buf, head);
-	hipc_vring_mark_broken(rxq(dev));
-	dev_unlock(dev);
-	return -HIPC_EIO;
+	return bad ? -HIPC_EIO : 1;
 }
 
 int hipc_rpmsg_release_rx(struct hipc_rpmsg_dev *dev, void *data)
 {
 	uint8_t *buf = (uint8_t *)data - HIPC_RPMSG_HDR_SIZE;
-	bool kick;
 	int ret = -HIPC_EINVAL;
 
 	if (!HIPC_CFG_ZEROCOPY)
@@ -988,17 +1017,17 @@ int hipc_rpmsg_release_rx(struct hipc_rpmsg_dev *dev, void *data)
 			ret = hipc_vring_put_used(rxq(dev), (uint16_t)v, 0);
 		}
 	}
-	kick = ret == 0 && hipc_vring_need_notify(rxq(dev));
 	dev_unlock(dev);
-	if (kick)
-		ring_doorbell(dev, rxq_index(dev));
+	if (ret == 0)
+		notify_peer(dev, rxq_index(dev));
 	return ret;
 }
 
 int hipc_rpmsg_poll(struct hipc_rpmsg_dev *dev, unsigned budget)
 {
-	bool kick = false, more;
-	int n = 0, r;
+	unsigned n = 0;
+	bool more;
+	int r;
 
 	if (dev_check_broken(dev))
 		return -HIPC_EIO;
@@ -1006,37 +1035,32 @@ int hipc_rpmsg_poll(struct hipc_rpmsg_dev *dev, unsigned budget)
 		return 0;
 	if (budget == 0)
 		budget = dev->cfg.num;
-	do {
-		while ((unsigned)n < budget) {
-			r = rx_one(dev, &kick);
-			if (r <= 0) {
-				if (r < 0)
-					goto out;
-				break;
-			}
-			n++;
+	while (n < budget) {
+		r = rx_one(dev);
+		if (r < 0)
+			break;
+		if (r > 0) {
 			/* Do not let a long burst starve a peer that waits
 			 * for the buffers we already recycled. */
-			if (kick && (n & 15) == 0) {
-				ring_doorbell(dev, rxq_index(dev));
-				kick = false;
-			}
+			if ((++n & 15) == 0)
+				notify_peer(dev, rxq_index(dev));
+			continue;
 		}
-		if ((unsigned)n >= budget)
-			break;
+		/* Empty: ask for a doorbell, then look once more, for what
+		 * arrived before the request was seen. */
 		dev_lock(dev);
 		more = !hipc_vring_enable_cb(rxq(dev));
 		dev_unlock(dev);
-	} while (more);
-out:
-	if (kick)
-		ring_doorbell(dev, rxq_index(dev));
+		if (!more)
+			break;
+	}
+	notify_peer(dev, rxq_index(dev));
 	if (ld_flag(&dev->announce_pending))
 		hipc__ns_announce_pending(dev);
 	rx_release(dev);
 	if (dev_check_broken(dev))
 		return -HIPC_EIO;
-	return n;
+	return (int)n;
 }
 
 bool hipc_rpmsg_prepare_sleep(struct hipc_rpmsg_dev *dev)

@@ -288,8 +288,8 @@ void *hipc_vring_get_used(struct hipc_vring *vr, uint32_t *len)
 	return token;
 }
 
-int hipc_vring_get_avail(struct hipc_vring *vr, bool device_writes,
-			 uint16_t *head, void **buf, uint32_t *len)
+int hipc__vring_take_avail(struct hipc_vring *vr, bool device_writes,
+			   struct hipc__avail *out)
 {
 	uint16_t pending, h, flags;
 	uint64_t addr;
@@ -327,13 +327,27 @@ int hipc_vring_get_avail(struct hipc_vring *vr, bool device_writes,
 	if (!va)
 		goto bad;
 	vr->last_idx++;
-	*head = h;
-	*buf = va;
-	*len = dlen;
+	out->head = h;
+	out->buf = va;
+	out->len = dlen;
 	return 0;
 bad:
 	hipc__vring_fail(vr);
 	return -HIPC_EIO;
+}
+
+int hipc_vring_get_avail(struct hipc_vring *vr, bool device_writes,
+			 uint16_t *head, void **buf, uint32_t *len)
+{
+	struct hipc__avail a;
+	int ret = hipc__vring_take_avail(vr, device_writes, &a);
+
+	if (ret == 0) {
+		*head = a.head;
+		*buf = a.buf;
+		*len = a.len;
+	}
+	return ret;
 }
 
 void hipc_vring_unget_avail(struct hipc_vring *vr)

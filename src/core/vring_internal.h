@@ -20,4 +20,17 @@
  */
 int hipc__vring_init_from(struct hipc_vring *vr, void *mem, unsigned align);
 
+/*
+ * hipc__vring_take_avail() - hipc_vring_get_avail() with its three results
+ * in one struct: the rpmsg layer's two calls pass one pointer instead of
+ * three (and a stack argument).  Same checks, same returns.
+ */
+struct hipc__avail {
+	void *buf;
+	uint32_t len;
+	uint16_t head;
+};
+int hipc__vring_take_avail(struct hipc_vring *vr, bool device_writes,
+			   struct hipc__avail *out);
+
 #endif
