@@ -98,10 +98,13 @@ struct hipc_rpmsg_ept {
 	hipc_rpmsg_rx_cb cb;
 	hipc_rpmsg_unbind_cb unbind;
 	void *priv;
-	uint32_t addr;
 	uint32_t dst;
+	/* name, addr and ns_flags in this order are the name service's
+	 * message (little-endian CPUs send it from here) */
 	char name[HIPC_RPMSG_NAME_SIZE];
-	uint32_t flags; /* private */
+	uint32_t addr;
+	uint32_t ns_flags; /* private */
+	uint32_t flags;    /* private */
 };
 
 struct hipc_rpmsg_stats {

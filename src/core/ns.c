@@ -11,18 +11,6 @@
  */
 #include "rpmsg_internal.h"
 
-int hipc__ns_send(struct hipc_rpmsg_ept *ept, uint32_t flags)
-{
-	uint8_t msg[NS_MSG_SIZE];
-
-	/* ept->name is NUL-padded to its full 32 bytes (ept_create). */
-	memcpy(msg, ept->name, HIPC_RPMSG_NAME_SIZE);
-	hipc__put32(msg + 32, ept->addr);
-	hipc__put32(msg + 36, flags);
-	return hipc_rpmsg_send_ex(ept, ept->addr, HIPC_RPMSG_NS_ADDR, msg,
-				  sizeof(msg), HIPC_RPMSG_NO_WAIT);
-}
-
 /*
  * The first endpoint marked for announcement and not announced yet, or NULL.
  * A plain walk over the buckets rather than hipc__rpmsg_find_locked(): the

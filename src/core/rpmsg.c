@@ -57,13 +57,14 @@ static void dev_fail(struct hipc_rpmsg_dev *dev)
 
 static bool dev_check_broken(struct hipc_rpmsg_dev *dev)
 {
-	if (ld_flag(&dev->broken))
-		return true;
-	if (hipc_vring_broken(&dev->vr[0]) || hipc_vring_broken(&dev->vr[1])) {
+	if (!ld_flag(&dev->broken)) {
+		/* Both rings read, one branch. */
+		if (!(hipc_vring_broken(&dev->vr[0]) |
+		      hipc_vring_broken(&dev->vr[1])))
+			return false;
 		dev_fail(dev);
-		return true;
 	}
-	return false;
+	return true;
 }
 
 static int ring_doorbell(struct hipc_rpmsg_dev *dev, unsigned q)
@@ -240,16 +241,16 @@ static struct hipc_rpmsg_zc *zc_find(struct hipc_rpmsg_dev *dev,
 }
 
 /*
- * Take a tx buffer without waiting.  Returns the buffer (header first), its
- * usable size and (device role) its ring slot, or NULL.  Caller holds the
- * lock.
+ * Take a tx buffer without waiting: 0 and the buffer (header first) in
+ * *@out, its usable size and (device role) its ring slot; -HIPC_EAGAIN when
+ * none is free (or the ring broke: the caller's dev_check_broken() tells),
+ * -HIPC_EMSGSIZE when the peer's next buffer cannot take @need bytes.
+ * Caller holds the lock.
  */
-static uint8_t *try_get_tx_locked(struct hipc_rpmsg_dev *dev, uint32_t need,
-				  uint32_t *size, uint16_t *head, int *err)
+static int try_get_tx_locked(struct hipc_rpmsg_dev *dev, uint32_t need,
+			     uint8_t **out, uint32_t *size, uint16_t *head)
 {
 	struct hipc__avail a;
-	uint32_t len;
-	void *buf;
 
 	if (is_driver(dev)) {
 		unsigned idx;
@@ -259,23 +260,24 @@ static uint8_t *try_get_tx_locked(struct hipc_rpmsg_dev *dev, uint32_t need,
 		} else if (dev->tx_fresh) {
 			idx = dev->cfg.num - dev->tx_fresh--;
 		} else {
+			void *buf = hipc_vring_get_used(txq(dev), NULL);
 			int i;
 
-			buf = hipc_vring_get_used(txq(dev), NULL);
 			if (!buf)
-				return NULL;
+				return -HIPC_EAGAIN;
 			i = drv_buf_index(dev, buf);
 			if (i < (int)dev->cfg.num) {
 				/* Tokens are our own pointers: only our own
 				 * state being corrupt gets here. */
 				dev_fail(dev);
-				return NULL;
+				return -HIPC_EAGAIN;
 			}
 			idx = (unsigned)i - dev->cfg.num;
 		}
 		dev->buf_state[dev->cfg.num + idx] = BUF_RESERVED;
 		*size = dev->cfg.buf_size;
-		return drv_buf(dev, dev->cfg.num + idx);
+		*out = drv_buf(dev, dev->cfg.num + idx);
+		return 0;
 	}
 	if (HIPC_CFG_ZEROCOPY) {
 		for (unsigned i = 0; i < HIPC_RPMSG_ZC_SLOTS; i++) {
@@ -287,29 +289,28 @@ static uint8_t *try_get_tx_locked(struct hipc_rpmsg_dev *dev, uint32_t need,
 			z->state = ZC_FREE;
 			*head = z->head;
 			*size = z->len;
-			return z->buf;
+			*out = z->buf;
+			return 0;
 		}
 	}
 	if (hipc__vring_take_avail(txq(dev), true, &a))
-		return NULL;
-	*head = a.head;
-	buf = a.buf;
-	len = a.len;
-	if (len < 2u * HIPC_RPMSG_HDR_SIZE) {
+		return -HIPC_EAGAIN;
+	if (a.len < 2u * HIPC_RPMSG_HDR_SIZE) {
 		/* Far smaller than any sane buffer: the peer is not
 		 * following the protocol. */
 		hipc_vring_mark_broken(txq(dev));
-		return NULL;
+		return -HIPC_EAGAIN;
 	}
-	if (len < need) {
+	if (a.len < need) {
 		/* Smaller than the table promised: leave it on the ring
 		 * (nothing was written) and refuse the send. */
 		hipc_vring_unget_avail(txq(dev));
-		*err = -HIPC_EMSGSIZE;
-		return NULL;
+		return -HIPC_EMSGSIZE;
 	}
-	*size = len < dev->cfg.buf_size ? len : dev->cfg.buf_size;
-	return buf;
+	*head = a.head;
+	*size = a.len < dev->cfg.buf_size ? a.len : dev->cfg.buf_size;
+	*out = a.buf;
+	return 0;
 }
 
 /* Publish a filled tx buffer (header written).  Caller holds the lock. */
@@ -545,18 +546,18 @@ static int get_tx(struct hipc_rpmsg_dev *dev, uint32_t need, uint8_t **out,
 			port->ops->wait && port->ops->now_ns;
 	uint64_t deadline = 0;
 	bool waiting = false;
-	uint8_t *buf;
-	int ret = 0;
+	int ret;
 
 	if (can_wait && timeout_ms != HIPC_RPMSG_WAIT_FOREVER)
 		deadline = port->ops->now_ns(port->ctx) +
 			   (uint64_t)timeout_ms * 1000000u;
+	/* The device was found sound just before (check_send(), or the
+	 * dev_check_broken() below before each wait); a ring that broke since
+	 * hands out nothing. */
 	for (;;) {
 		dev_lock(dev);
-		buf = ld_flag(&dev->broken)
-			      ? NULL
-			      : try_get_tx_locked(dev, need, size, head, &ret);
-		if (!buf && !ret && can_wait && !waiting &&
+		ret = try_get_tx_locked(dev, need, out, size, head);
+		if (ret == -HIPC_EAGAIN && can_wait && !waiting &&
 		    !ld_flag(&dev->broken)) {
 			/* Ask for a tx-complete doorbell, then look once
 			 * more: a buffer freed before the request was seen
@@ -565,13 +566,10 @@ static int get_tx(struct hipc_rpmsg_dev *dev, uint32_t need, uint8_t **out,
 			dev->tx_waiters++;
 			STAT_ADD(dev, tx_waits, 1);
 			hipc_vring_enable_cb(txq(dev));
-			buf = try_get_tx_locked(dev, need, size, head, &ret);
+			ret = try_get_tx_locked(dev, need, out, size, head);
 		}
 		dev_unlock(dev);
-		if (buf || ret)
-			break;
-		ret = -HIPC_EAGAIN;
-		if (!can_wait || dev_check_broken(dev))
+		if (ret != -HIPC_EAGAIN || !can_wait || dev_check_broken(dev))
 			break;
 		ret = tx_wait(dev, deadline);
 		if (ret)
@@ -583,8 +581,7 @@ static int get_tx(struct hipc_rpmsg_dev *dev, uint32_t need, uint8_t **out,
 			hipc_vring_disable_cb(txq(dev));
 		dev_unlock(dev);
 	}
-	*out = buf;
-	if (buf)
+	if (ret == 0)
 		return 0;
 	return dev_check_broken(dev) ? -HIPC_EIO : ret;
 }
@@ -918,9 +915,9 @@ static int recycle_rx_locked(struct hipc_rpmsg_dev *dev, uint8_t *buf,
 /*
  * Deliver one message.  Returns 1 delivered (or dropped: no endpoint), 0
  * nothing there (a broken ring gives nothing; the caller's final check
- * reports it), -HIPC_EIO for a message that broke the protocol.  The
- * buffer goes back to the peer without a doorbell: poll rings once per
- * batch.
+ * reports it), -HIPC_EIO for a message that broke the protocol.  A
+ * delivered buffer goes back to the peer without a doorbell: poll rings
+ * once per batch.
  */
 static int rx_one(struct hipc_rpmsg_dev *dev)
 {
@@ -928,68 +925,70 @@ static int rx_one(struct hipc_rpmsg_dev *dev)
 	uint32_t len, src, dst;
 	uint16_t head = 0, plen;
 	struct hipc__avail a;
-	uint8_t *buf = NULL;
-	bool bad;
+	uint8_t *buf;
 
 	dev_lock(dev);
 	if (is_driver(dev)) {
 		buf = hipc_vring_get_used(rxq(dev), &len);
-		if (buf)
-			dev->buf_state[drv_buf_index(dev, buf)] = BUF_IDLE;
-	} else if (hipc__vring_take_avail(rxq(dev), false, &a) == 0) {
+		if (!buf) {
+			dev_unlock(dev);
+			return 0;
+		}
+		dev->buf_state[drv_buf_index(dev, buf)] = BUF_IDLE;
+	} else {
+		if (hipc__vring_take_avail(rxq(dev), false, &a)) {
+			dev_unlock(dev);
+			return 0;
+		}
 		buf = a.buf;
 		len = a.len;
 		head = a.head;
 	}
 	dev_unlock(dev);
-	if (!buf)
-		return 0;
 
 	hipc__cache_inval(dev->cfg.port, buf, len);
 	/* One read of each header field, then validation. */
-	bad = len < HIPC_RPMSG_HDR_SIZE || len > dev->cfg.buf_size;
-	if (!bad) {
-		src = hipc__get32(buf + HDR_SRC);
-		dst = hipc__get32(buf + HDR_DST);
-		plen = hipc__get16(buf + HDR_LEN);
-		bad = plen > len - HIPC_RPMSG_HDR_SIZE;
-	}
-	if (!bad) {
-		dev_lock(dev);
-		ept = lookup_locked(dev, dst);
-		if (!ept)
-			STAT_ADD(dev, rx_dropped, 1);
-		STAT_ADD(dev, rx_msgs, 1);
-		STAT_ADD(dev, rx_bytes, plen);
-		dev_unlock(dev);
+	if (len < HIPC_RPMSG_HDR_SIZE || len > dev->cfg.buf_size)
+		goto bad;
+	src = hipc__get32(buf + HDR_SRC);
+	dst = hipc__get32(buf + HDR_DST);
+	plen = hipc__get16(buf + HDR_LEN);
+	if (plen > len - HIPC_RPMSG_HDR_SIZE)
+		goto bad;
 
-		if (ept && ept->cb(ept, buf + HIPC_RPMSG_HDR_SIZE, plen, src,
-				   ept->priv) == HIPC_RPMSG_HOLD &&
-		    HIPC_CFG_ZEROCOPY) {
-			dev_lock(dev);
-			if (is_driver(dev))
-				dev->buf_state[drv_buf_index(dev, buf)] =
-					BUF_HELD;
-			else
-				hipc__put32(buf + HDR_RESERVED,
-					    HELD_MAGIC | head);
-			dev_unlock(dev);
-			return 1;
-		}
+	dev_lock(dev);
+	ept = lookup_locked(dev, dst);
+	if (!ept)
+		STAT_ADD(dev, rx_dropped, 1);
+	STAT_ADD(dev, rx_msgs, 1);
+	STAT_ADD(dev, rx_bytes, plen);
+	dev_unlock(dev);
+
+	if (ept && ept->cb(ept, buf + HIPC_RPMSG_HDR_SIZE, plen, src,
+			   ept->priv) == HIPC_RPMSG_HOLD &&
+	    HIPC_CFG_ZEROCOPY) {
+		dev_lock(dev);
+		if (is_driver(dev))
+			dev->buf_state[drv_buf_index(dev, buf)] = BUF_HELD;
+		else
+			hipc__put32(buf + HDR_RESERVED, HELD_MAGIC | head);
+		dev_unlock(dev);
+		return 1;
 	}
-	/*
-	 * The buffer goes back in either case.  A bad one first, so the ring
-	 * stays consistent for a reset; then we stop trusting this peer: the
-	 * broken ring is the one record of it, and the device takes it over
-	 * (and counts it, once) in the dev_check_broken() every caller makes
-	 * on the way out.
-	 */
 	dev_lock(dev);
 	recycle_rx_locked(dev, buf, head);
-	if (bad)
-		hipc_vring_mark_broken(rxq(dev));
 	dev_unlock(dev);
-	return bad ? -HIPC_EIO : 1;
+	return 1;
+bad:
+	/* Stop trusting this peer: the broken ring is the one record of it,
+	 * and the device takes it over (and counts it, once) in the
+	 * dev_check_broken() every caller makes on the way out.  The buffer
+	 * stays with us: nothing on a broken ring is used again before the
+	 * device is set up afresh. */
+	dev_lock(dev);
+	hipc_vring_mark_broken(rxq(dev));
+	dev_unlock(dev);
+	return -HIPC_EIO;
 }
 
 int hipc_rpmsg_release_rx(struct hipc_rpmsg_dev *dev, void *data)

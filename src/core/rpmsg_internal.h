@@ -90,8 +90,37 @@ struct hipc_rpmsg_ept *hipc__rpmsg_find_locked(struct hipc_rpmsg_dev *dev,
 					       hipc__ept_match match,
 					       const void *arg);
 
+/*
+ * Send @ept's name-service message (HIPC_RPMSG_NS_CREATE or _DESTROY), never
+ * waiting.  The message is {name[32], addr, flags}, all little-endian: on a
+ * little-endian CPU the endpoint holds it as is (hipc/rpmsg.h) and it goes
+ * out from there, with no copy on the stack.
+ */
+static inline int hipc__ns_send(struct hipc_rpmsg_ept *ept, uint32_t flags)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	_Static_assert(offsetof(struct hipc_rpmsg_ept, addr) ==
+			       offsetof(struct hipc_rpmsg_ept, name) +
+				       HIPC_RPMSG_NAME_SIZE &&
+		       offsetof(struct hipc_rpmsg_ept, ns_flags) ==
+			       offsetof(struct hipc_rpmsg_ept, addr) + 4,
+		       "the endpoint's name service message");
+	const void *msg = ept->name;
+
+	ept->ns_flags = flags;
+#else
+	uint8_t msg[NS_MSG_SIZE];
+
+	/* ept->name is NUL-padded to its full 32 bytes (ept_create). */
+	memcpy(msg, ept->name, HIPC_RPMSG_NAME_SIZE);
+	hipc__put32(msg + 32, ept->addr);
+	hipc__put32(msg + 36, flags);
+#endif
+	return hipc_rpmsg_send_ex(ept, ept->addr, HIPC_RPMSG_NS_ADDR, msg,
+				  NS_MSG_SIZE, HIPC_RPMSG_NO_WAIT);
+}
+
 /* Name service (ns.c). */
-int hipc__ns_send(struct hipc_rpmsg_ept *ept, uint32_t flags);
 void hipc__ns_announce_pending(struct hipc_rpmsg_dev *dev);
 int hipc__ns_rx(struct hipc_rpmsg_ept *ns, void *data, size_t len,
 		uint32_t src, void *priv);
