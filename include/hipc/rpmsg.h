@@ -293,21 +293,62 @@ HIPC_API int hipc_rpmsg_send_ex(struct hipc_rpmsg_ept *ept, uint32_t src,
 				uint32_t dst, const void *data, size_t len,
 				uint32_t timeout_ms);
 
-/* Convenience forms (default timeout = cfg.send_timeout_ms). */
-HIPC_API int hipc_rpmsg_send(struct hipc_rpmsg_ept *ept, const void *data,
-			     size_t len);
-HIPC_API int hipc_rpmsg_sendto(struct hipc_rpmsg_ept *ept, const void *data,
-			       size_t len, uint32_t dst);
-HIPC_API int hipc_rpmsg_send_offchannel(struct hipc_rpmsg_ept *ept,
-					uint32_t src, uint32_t dst,
-					const void *data, size_t len);
-HIPC_API int hipc_rpmsg_trysend(struct hipc_rpmsg_ept *ept, const void *data,
-				size_t len);
-HIPC_API int hipc_rpmsg_trysendto(struct hipc_rpmsg_ept *ept, const void *data,
-				  size_t len, uint32_t dst);
-HIPC_API int hipc_rpmsg_send_timeout(struct hipc_rpmsg_ept *ept,
-				     const void *data, size_t len,
-				     uint32_t timeout_ms);
+/*
+ * Convenience forms of hipc_rpmsg_send_ex(), inline: a firmware image pays
+ * for the call it makes, not for a wrapper.  The default timeout is the
+ * device's cfg.send_timeout_ms (0 for an endpoint without a device, which
+ * send_ex refuses anyway).
+ */
+static inline uint32_t hipc__rpmsg_default_timeout(struct hipc_rpmsg_ept *ept)
+{
+	return ept && ept->dev ? ept->dev->cfg.send_timeout_ms : 0u;
+}
+
+static inline int hipc_rpmsg_send(struct hipc_rpmsg_ept *ept, const void *data,
+				  size_t len)
+{
+	return hipc_rpmsg_send_ex(ept, HIPC_RPMSG_ADDR_ANY, HIPC_RPMSG_ADDR_ANY,
+				  data, len, hipc__rpmsg_default_timeout(ept));
+}
+
+static inline int hipc_rpmsg_sendto(struct hipc_rpmsg_ept *ept,
+				    const void *data, size_t len, uint32_t dst)
+{
+	return hipc_rpmsg_send_ex(ept, HIPC_RPMSG_ADDR_ANY, dst, data, len,
+				  hipc__rpmsg_default_timeout(ept));
+}
+
+static inline int hipc_rpmsg_send_offchannel(struct hipc_rpmsg_ept *ept,
+					     uint32_t src, uint32_t dst,
+					     const void *data, size_t len)
+{
+	return hipc_rpmsg_send_ex(ept, src, dst, data, len,
+				  hipc__rpmsg_default_timeout(ept));
+}
+
+static inline int hipc_rpmsg_trysend(struct hipc_rpmsg_ept *ept,
+				     const void *data, size_t len)
+{
+	return hipc_rpmsg_send_ex(ept, HIPC_RPMSG_ADDR_ANY, HIPC_RPMSG_ADDR_ANY,
+				  data, len, HIPC_RPMSG_NO_WAIT);
+}
+
+static inline int hipc_rpmsg_trysendto(struct hipc_rpmsg_ept *ept,
+				       const void *data, size_t len,
+				       uint32_t dst)
+{
+	return hipc_rpmsg_send_ex(ept, HIPC_RPMSG_ADDR_ANY, dst, data, len,
+				  HIPC_RPMSG_NO_WAIT);
+}
+
+static inline int hipc_rpmsg_send_timeout(struct hipc_rpmsg_ept *ept,
+					  const void *data, size_t len,
+					  uint32_t timeout_ms)
+{
+	return hipc_rpmsg_send_ex(ept, HIPC_RPMSG_ADDR_ANY, HIPC_RPMSG_ADDR_ANY,
+				  data, len, timeout_ms);
+}
+
 
 /**
  * hipc_rpmsg_get_tx_buffer() - zero copy: reserve a tx buffer; *@payload

@@ -354,8 +354,11 @@ int hipc_rpmsg_dev_init(struct hipc_rpmsg_dev *dev,
 	    !hipc__is_pow2(c->nbuckets) || (unsigned)c->role > HIPC_RPMSG_DEVICE)
 		return -HIPC_EINVAL;
 	drv = c->role == HIPC_RPMSG_DRIVER;
+	evt = c->features & (1u << HIPC_VIRTIO_F_EVENT_IDX);
+	/* What the rings could not do either, checked once for both. */
 	if ((drv && !HIPC_CFG_DRIVER) || (!drv && !HIPC_CFG_DEVICE) ||
-	    (!HIPC_CFG_SPLIT_INIT && (c->vring_desc[0] || c->vring_desc[1])))
+	    (!HIPC_CFG_SPLIT_INIT && (c->vring_desc[0] || c->vring_desc[1])) ||
+	    (evt && !HIPC_CFG_EVENT_IDX) || hipc__port_check(c->port))
 		return -HIPC_ENOTSUP;
 	/* num and align: hipc_vring_init() checks them before any use. */
 	if (c->buf_size < 2u * HIPC_RPMSG_HDR_SIZE ||
@@ -380,7 +383,6 @@ int hipc_rpmsg_dev_init(struct hipc_rpmsg_dev *dev,
 		dev->cfg.send_timeout_ms = SEND_TIMEOUT_DEFAULT_MS;
 	dev->next_addr = HIPC_RPMSG_RESERVED_ADDRESSES;
 	memset(c->buckets, 0, c->nbuckets * sizeof(c->buckets[0]));
-	evt = dev->cfg.features & (1u << HIPC_VIRTIO_F_EVENT_IDX);
 
 	if (HIPC_CFG_DRIVER && drv) {
 		slots = c->storage;
@@ -666,52 +668,6 @@ int hipc_rpmsg_send_ex(struct hipc_rpmsg_ept *ept, uint32_t src, uint32_t dst,
 		memcpy(buf + HIPC_RPMSG_HDR_SIZE, data, len);
 	write_hdr(buf, src, dst, len);
 	return finish_send(dev, buf, len, head);
-}
-
-static uint32_t default_timeout(struct hipc_rpmsg_ept *ept)
-{
-	return ept && ept->dev ? ept->dev->cfg.send_timeout_ms : 0;
-}
-
-int hipc_rpmsg_send(struct hipc_rpmsg_ept *ept, const void *data, size_t len)
-{
-	return hipc_rpmsg_send_ex(ept, HIPC_RPMSG_ADDR_ANY, HIPC_RPMSG_ADDR_ANY,
-				  data, len, default_timeout(ept));
-}
-
-int hipc_rpmsg_sendto(struct hipc_rpmsg_ept *ept, const void *data,
-		      size_t len, uint32_t dst)
-{
-	return hipc_rpmsg_send_ex(ept, HIPC_RPMSG_ADDR_ANY, dst, data, len,
-				  default_timeout(ept));
-}
-
-int hipc_rpmsg_send_offchannel(struct hipc_rpmsg_ept *ept, uint32_t src,
-			       uint32_t dst, const void *data, size_t len)
-{
-	return hipc_rpmsg_send_ex(ept, src, dst, data, len,
-				  default_timeout(ept));
-}
-
-int hipc_rpmsg_trysend(struct hipc_rpmsg_ept *ept, const void *data,
-		       size_t len)
-{
-	return hipc_rpmsg_send_ex(ept, HIPC_RPMSG_ADDR_ANY, HIPC_RPMSG_ADDR_ANY,
-				  data, len, HIPC_RPMSG_NO_WAIT);
-}
-
-int hipc_rpmsg_trysendto(struct hipc_rpmsg_ept *ept, const void *data,
-			 size_t len, uint32_t dst)
-{
-	return hipc_rpmsg_send_ex(ept, HIPC_RPMSG_ADDR_ANY, dst, data, len,
-				  HIPC_RPMSG_NO_WAIT);
-}
-
-int hipc_rpmsg_send_timeout(struct hipc_rpmsg_ept *ept, const void *data,
-			    size_t len, uint32_t timeout_ms)
-{
-	return hipc_rpmsg_send_ex(ept, HIPC_RPMSG_ADDR_ANY, HIPC_RPMSG_ADDR_ANY,
-				  data, len, timeout_ms);
 }
 
 /* --- zero copy ----------------------------------------------------------- */

@@ -10,7 +10,8 @@
  *
  * Trust: every value the peer writes (its index, ring entries, descriptors,
  * flags, event indices) is loaded once into a local and checked before use.
- * Violations go through hipc__vring_fail(): the ring becomes broken for good.
+ * Violations go through hipc_vring_mark_broken(): the ring becomes broken
+ * for good.
  */
 #include "hipc/vring.h"
 
@@ -57,15 +58,11 @@ size_t hipc_vring_size(unsigned num, unsigned align)
 	return used_off(num, align) + 2u * 3u + 8u * num;
 }
 
-static void hipc__vring_fail(struct hipc_vring *vr)
+/* Every violation ends here: the ring is broken for good. */
+void hipc_vring_mark_broken(struct hipc_vring *vr)
 {
 	__atomic_store_n(&vr->broken, true, __ATOMIC_RELAXED);
 	vr->errors++;
-}
-
-void hipc_vring_mark_broken(struct hipc_vring *vr)
-{
-	hipc__vring_fail(vr);
 }
 
 /*
@@ -81,11 +78,6 @@ static int vring_setup(struct hipc_vring *vr, uint8_t *desc, uint8_t *avail,
 {
 	bool drv = vr->role == HIPC_VRING_DRIVER;
 	unsigned num = vr->num;
-
-	if ((drv && !HIPC_CFG_DRIVER) || (!drv && !HIPC_CFG_DEVICE) ||
-	    (vr->event_idx && !HIPC_CFG_EVENT_IDX) ||
-	    hipc__port_check(vr->port))
-		return -HIPC_ENOTSUP;
 
 	vr->desc = desc;
 	vr->avail = avail;
@@ -111,6 +103,20 @@ static int vring_setup(struct hipc_vring *vr, uint8_t *desc, uint8_t *avail,
 		hipc__cache_clean(vr->port, avail, 6u + 2u * num);
 		hipc__cache_clean(vr->port, used, 6u + 8u * num);
 	}
+	return 0;
+}
+
+/* What the build or the port cannot do: -HIPC_ENOTSUP, checked by every
+ * constructor before it touches memory (the rpmsg layer, for both of a
+ * device's rings at once). */
+static int vring_supported(const struct hipc_vring *vr)
+{
+	bool drv = vr->role == HIPC_VRING_DRIVER;
+
+	if ((drv && !HIPC_CFG_DRIVER) || (!drv && !HIPC_CFG_DEVICE) ||
+	    (vr->event_idx && !HIPC_CFG_EVENT_IDX) ||
+	    hipc__port_check(vr->port))
+		return -HIPC_ENOTSUP;
 	return 0;
 }
 
@@ -155,7 +161,9 @@ int hipc_vring_init_parts(struct hipc_vring *vr, enum hipc_vring_role role,
 	    ((uintptr_t)avail & 1u) || ((uintptr_t)used & 3u) ||
 	    vring_describe(&p, role, num, slots, map, port, event_idx))
 		return -HIPC_EINVAL;
-	ret = vring_setup(&p, desc, avail, used);
+	ret = vring_supported(&p);
+	if (ret == 0)
+		ret = vring_setup(&p, desc, avail, used);
 	if (ret == 0)
 		*vr = p;
 	return ret;
@@ -188,7 +196,9 @@ int hipc_vring_init(struct hipc_vring *vr, enum hipc_vring_role role,
 	if (!vr || num > HIPC_VRING_NUM_MAX ||
 	    vring_describe(&p, role, num, slots, map, port, event_idx))
 		return -HIPC_EINVAL;
-	ret = hipc__vring_init_from(&p, mem, align);
+	ret = vring_supported(&p);
+	if (ret == 0)
+		ret = hipc__vring_init_from(&p, mem, align);
 	if (ret == 0)
 		*vr = p;
 	return ret;
@@ -205,7 +215,7 @@ static bool hipc__peer_pending(struct hipc_vring *vr, uint16_t *pending)
 	*pending = (uint16_t)(idx - vr->last_idx);
 	if (*pending > vr->num) {
 		/* It claims more entries than the ring has. */
-		hipc__vring_fail(vr);
+		hipc_vring_mark_broken(vr);
 		return false;
 	}
 	return true;
@@ -272,7 +282,7 @@ void *hipc_vring_get_used(struct hipc_vring *vr, uint32_t *len)
 	    ulen > vr->slots[id].len) {
 		/* A buffer we never posted, one returned twice, or a length
 		 * larger than the buffer. */
-		hipc__vring_fail(vr);
+		hipc_vring_mark_broken(vr);
 		return NULL;
 	}
 	slot = &vr->slots[id];
@@ -332,7 +342,7 @@ int hipc__vring_take_avail(struct hipc_vring *vr, bool device_writes,
 	out->len = dlen;
 	return 0;
 bad:
-	hipc__vring_fail(vr);
+	hipc_vring_mark_broken(vr);
 	return -HIPC_EIO;
 }
 

@@ -14,9 +14,10 @@
  * event_idx set, every other field zero.  The description must be one the
  * public constructors would accept: a role of the enum, slots for the
  * driver, a map for the device (hipc_rpmsg_dev_init() has checked its
- * config for exactly that).  Checks the memory, the geometry, the build
- * and the port as hipc_vring_init() does; a refused ring is left half
- * described (the caller discards it).
+ * config for exactly that), and one this build and its port support (the
+ * role, event_idx, the port's ops: hipc_rpmsg_dev_init() checks them once
+ * for both rings).  Checks the memory and the geometry as hipc_vring_init()
+ * does; a refused ring is left half described (the caller discards it).
  */
 int hipc__vring_init_from(struct hipc_vring *vr, void *mem, unsigned align);
 
