@@ -172,7 +172,7 @@ struct hipc_rpmsg_dev {
 	bool announce_pending;
 	uint16_t tx_nfree;
 	uint16_t tx_fresh;  /* driver: tx buffers never handed out yet */
-	uint32_t next_addr;
+	uint32_t next_addr; /* next address for "any", less the reserved ones */
 	uint32_t nepts;
 	uint32_t tx_waiters;
 	/* The configuration before the rings: its fields are what the hot

@@ -163,9 +163,13 @@ static int insert_locked(struct hipc_rpmsg_dev *dev,
 		for (uint32_t tries = 0;; tries++) {
 			if (tries > dev->nepts)
 				return -HIPC_ENOSPC;
-			src = dev->next_addr++;
-			if (dev->next_addr == HIPC_RPMSG_ADDR_ANY)
-				dev->next_addr = HIPC_RPMSG_RESERVED_ADDRESSES;
+			/* next_addr counts from the first address after the
+			 * reserved ones (so a zeroed device starts there),
+			 * and wraps before "any". */
+			src = HIPC_RPMSG_RESERVED_ADDRESSES + dev->next_addr++;
+			if (dev->next_addr == HIPC_RPMSG_ADDR_ANY -
+						      HIPC_RPMSG_RESERVED_ADDRESSES)
+				dev->next_addr = 0;
 			if (!lookup_locked(dev, src))
 				break;
 		}
@@ -293,14 +297,10 @@ static int try_get_tx_locked(struct hipc_rpmsg_dev *dev, uint32_t need,
 			return 0;
 		}
 	}
-	if (hipc__vring_take_avail(txq(dev), true, &a))
+	/* A buffer far smaller than any sane one (two headers) means the
+	 * peer is not following the protocol: it breaks the ring. */
+	if (hipc__vring_take_avail(txq(dev), true, 2u * HIPC_RPMSG_HDR_SIZE, &a))
 		return -HIPC_EAGAIN;
-	if (a.len < 2u * HIPC_RPMSG_HDR_SIZE) {
-		/* Far smaller than any sane buffer: the peer is not
-		 * following the protocol. */
-		hipc_vring_mark_broken(txq(dev));
-		return -HIPC_EAGAIN;
-	}
 	if (a.len < need) {
 		/* Smaller than the table promised: leave it on the ring
 		 * (nothing was written) and refuse the send. */
@@ -334,7 +334,7 @@ static int publish_tx_locked(struct hipc_rpmsg_dev *dev, uint8_t *buf,
 		if (ret == 0)
 			dev->buf_state[i] = BUF_POSTED;
 	} else {
-		ret = hipc_vring_put_used(txq(dev), head, total);
+		ret = hipc__vring_return(txq(dev), head, total);
 	}
 	return ret;
 }
@@ -381,7 +381,6 @@ int hipc_rpmsg_dev_init(struct hipc_rpmsg_dev *dev,
 	/* Sends that never wait (HIPC_CFG_BLOCKING=0) have no use for it. */
 	if (HIPC_CFG_BLOCKING && !dev->cfg.send_timeout_ms)
 		dev->cfg.send_timeout_ms = SEND_TIMEOUT_DEFAULT_MS;
-	dev->next_addr = HIPC_RPMSG_RESERVED_ADDRESSES;
 	memset(c->buckets, 0, c->nbuckets * sizeof(c->buckets[0]));
 
 	if (HIPC_CFG_DRIVER && drv) {
@@ -817,19 +816,20 @@ int hipc_rpmsg_ept_create(struct hipc_rpmsg_ept *ept,
 	ept->cb = cb;
 	ept->priv = priv;
 	ept->dst = dst;
-	ept->dev = dev;
 	/* The device role announces named endpoints: below if the device is
 	 * live, else from hipc_rpmsg_dev_start(). */
 	if (ept->name[0] && !is_driver(dev) && dev_has_ns(dev))
 		ept->flags = EPT_ANNOUNCE;
 
+	/* Bound to the device under the lock, so a receive that finds the
+	 * endpoint in the table also sees its device. */
 	dev_lock(dev);
 	ret = insert_locked(dev, ept, src);
+	if (ret == 0)
+		ept->dev = dev;
 	dev_unlock(dev);
-	if (ret) {
-		ept->dev = NULL;
+	if (ret)
 		return ret;
-	}
 	if (ept->flags & EPT_ANNOUNCE)
 		hipc__ns_announce_pending(dev);
 	return 0;
@@ -865,7 +865,7 @@ static int recycle_rx_locked(struct hipc_rpmsg_dev *dev, uint8_t *buf,
 			return -HIPC_EINVAL;
 		return drv_post_rx_locked(dev, (unsigned)i);
 	}
-	return hipc_vring_put_used(rxq(dev), head, 0);
+	return hipc__vring_return(rxq(dev), head, 0);
 }
 
 /*
@@ -892,7 +892,9 @@ static int rx_one(struct hipc_rpmsg_dev *dev)
 		}
 		dev->buf_state[drv_buf_index(dev, buf)] = BUF_IDLE;
 	} else {
-		if (hipc__vring_take_avail(rxq(dev), false, &a)) {
+		/* Shorter than a header: the ring breaks (a bad message). */
+		if (hipc__vring_take_avail(rxq(dev), false,
+					   HIPC_RPMSG_HDR_SIZE, &a)) {
 			dev_unlock(dev);
 			return 0;
 		}
@@ -904,7 +906,8 @@ static int rx_one(struct hipc_rpmsg_dev *dev)
 
 	hipc__cache_inval(dev->cfg.port, buf, len);
 	/* One read of each header field, then validation. */
-	if (len < HIPC_RPMSG_HDR_SIZE || len > dev->cfg.buf_size)
+	if ((is_driver(dev) && len < HIPC_RPMSG_HDR_SIZE) ||
+	    len > dev->cfg.buf_size)
 		goto bad;
 	src = hipc__get32(buf + HDR_SRC);
 	dst = hipc__get32(buf + HDR_DST);

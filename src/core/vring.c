@@ -299,7 +299,7 @@ void *hipc_vring_get_used(struct hipc_vring *vr, uint32_t *len)
 }
 
 int hipc__vring_take_avail(struct hipc_vring *vr, bool device_writes,
-			   struct hipc__avail *out)
+			   uint32_t min_len, struct hipc__avail *out)
 {
 	uint16_t pending, h, flags;
 	uint64_t addr;
@@ -331,7 +331,7 @@ int hipc__vring_take_avail(struct hipc_vring *vr, bool device_writes,
 	 * neither NEXT nor INDIRECT, WRITE as this ring's direction. */
 	if ((flags & (HIPC_VRING_DESC_F_NEXT | HIPC_VRING_DESC_F_INDIRECT |
 		      HIPC_VRING_DESC_F_WRITE)) !=
-	    (device_writes ? HIPC_VRING_DESC_F_WRITE : 0u) || dlen == 0)
+	    (device_writes ? HIPC_VRING_DESC_F_WRITE : 0u) || dlen < min_len)
 		goto bad;
 	va = hipc_memmap_to_va(vr->map, addr, dlen);
 	if (!va)
@@ -350,7 +350,7 @@ int hipc_vring_get_avail(struct hipc_vring *vr, bool device_writes,
 			 uint16_t *head, void **buf, uint32_t *len)
 {
 	struct hipc__avail a;
-	int ret = hipc__vring_take_avail(vr, device_writes, &a);
+	int ret = hipc__vring_take_avail(vr, device_writes, 1, &a);
 
 	if (ret == 0) {
 		*head = a.head;
@@ -368,12 +368,17 @@ void hipc_vring_unget_avail(struct hipc_vring *vr)
 
 int hipc_vring_put_used(struct hipc_vring *vr, uint16_t head, uint32_t len)
 {
+	if (drv_role(vr) || head >= vr->num)
+		return vr->broken ? -HIPC_EIO : -HIPC_EINVAL;
+	return hipc__vring_return(vr, head, len);
+}
+
+int hipc__vring_return(struct hipc_vring *vr, uint16_t head, uint32_t len)
+{
 	uint8_t *e;
 
 	if (vr->broken)
 		return -HIPC_EIO;
-	if (drv_role(vr) || head >= vr->num)
-		return -HIPC_EINVAL;
 	e = USED_ELEM(vr, vr->next_idx & (vr->num - 1u));
 	hipc__put32(e, head);
 	hipc__put32(e + 4, len);

@@ -23,8 +23,10 @@ int hipc__vring_init_from(struct hipc_vring *vr, void *mem, unsigned align);
 
 /*
  * hipc__vring_take_avail() - hipc_vring_get_avail() with its three results
- * in one struct: the rpmsg layer's two calls pass one pointer instead of
- * three (and a stack argument).  Same checks, same returns.
+ * in one struct (the rpmsg layer's two calls pass one pointer instead of
+ * three and a stack argument), and a floor: a buffer shorter than @min_len
+ * bytes breaks the ring like any other bad descriptor (the public form's
+ * floor is 1).  Same checks otherwise, same returns.
  */
 struct hipc__avail {
 	void *buf;
@@ -32,6 +34,13 @@ struct hipc__avail {
 	uint16_t head;
 };
 int hipc__vring_take_avail(struct hipc_vring *vr, bool device_writes,
-			   struct hipc__avail *out);
+			   uint32_t min_len, struct hipc__avail *out);
+
+/*
+ * hipc__vring_return() - hipc_vring_put_used() for a @head that
+ * hipc__vring_take_avail() handed out on this device-role ring (so already
+ * range-checked; never one read back from shared memory).
+ */
+int hipc__vring_return(struct hipc_vring *vr, uint16_t head, uint32_t len);
 
 #endif
