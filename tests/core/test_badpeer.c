@@ -205,6 +205,100 @@ HIPC_TEST(device_side_avail_idx_past_num)
 	check_b_alive();
 }
 
+static uint16_t r16(const uint8_t *b, size_t off)
+{
+	uint16_t v;
+
+	memcpy(&v, b + off, 2);
+	return v;
+}
+
+static uint64_t r64(const uint8_t *b, size_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, b + off, 8);
+	return v;
+}
+
+/* The device's receive ring (vring 1) after the driver sent one message:
+ * descriptor 0, then the broken ring must keep it (used idx unmoved). */
+static void expect_a_device_broken_rx(void)
+{
+	uint16_t used_before = r16(region_a, USED(RING1) + 2);
+
+	CHECK_EQ(hipc_rpmsg_poll(&A.devc.dev, 0), -HIPC_EIO);
+	CHECK(hipc_rpmsg_broken(&A.devc.dev));
+	CHECK(A.devc.dev.stats.proto_errors >= 1);
+	CHECK_EQ(a_rx, 0);
+	CHECK_EQ(r16(region_a, USED(RING1) + 2), used_before);
+	CHECK_EQ(hipc_rpmsg_trysendto(&a_svc, "x", 1, a_chan.addr), -HIPC_EIO);
+	check_b_alive();
+}
+
+HIPC_TEST(device_side_rx_descriptor_shorter_than_header)
+{
+	setup_both(F_NS);
+	a_rx = 0;
+	CHECK_EQ(hipc_rpmsg_trysend(&a_chan, "hi", 2), 2);
+	w32(region_a, RING1 + 8, 15);
+	expect_a_device_broken_rx();
+}
+
+HIPC_TEST(device_side_header_len_past_descriptor)
+{
+	size_t buf;
+
+	setup_both(F_NS);
+	a_rx = 0;
+	CHECK_EQ(hipc_rpmsg_trysend(&a_chan, "hi", 2), 2);
+	buf = (size_t)(r64(region_a, RING1) - A.reg.da);
+	w16(region_a, buf + 12, 3); /* the descriptor holds 16 + 2 */
+	expect_a_device_broken_rx();
+}
+
+/* Length of the descriptor the device will take next to send on. */
+static size_t next_tx_desc_len(void)
+{
+	unsigned slot = A.devc.dev.vr[0].last_idx & (PAIR_NUM - 1u);
+	uint16_t head = r16(region_a, AVAIL(RING0) + 4u + 2u * slot);
+
+	return RING0 + 16u * head + 8u;
+}
+
+HIPC_TEST(device_side_tx_buffer_too_small_breaks)
+{
+	setup_both(F_NS);
+	w32(region_a, next_tx_desc_len(), 31);
+	CHECK_EQ(hipc_rpmsg_trysendto(&a_svc, "x", 1, a_chan.addr), -HIPC_EIO);
+	CHECK(hipc_rpmsg_broken(&A.devc.dev));
+	CHECK(A.devc.dev.stats.proto_errors >= 1);
+	check_b_alive();
+}
+
+/* A buffer too small for this message but not absurd: the send is refused
+ * and the buffer stays on the ring for a message that fits. */
+HIPC_TEST(device_side_tx_buffer_smaller_than_message)
+{
+	static const char big[100];
+	uint16_t used_before;
+
+	setup_both(F_NS);
+	a_rx = 0;
+	w32(region_a, next_tx_desc_len(), 40);
+	used_before = r16(region_a, USED(RING0) + 2);
+	CHECK_EQ(hipc_rpmsg_trysendto(&a_svc, big, sizeof(big), a_chan.addr),
+		 -HIPC_EMSGSIZE);
+	CHECK_EQ(r16(region_a, USED(RING0) + 2), used_before);
+	CHECK(!hipc_rpmsg_broken(&A.devc.dev));
+	CHECK_EQ(hipc_rpmsg_trysendto(&a_svc, "fits", 4, a_chan.addr), 4);
+	CHECK_EQ((uint16_t)(r16(region_a, USED(RING0) + 2) - used_before), 1);
+	pair_pump(&A);
+	CHECK_EQ(a_rx, 1);
+	CHECK(!hipc_rpmsg_broken(&A.drv.dev));
+	check_b_alive();
+}
+
 HIPC_TEST(ns_name_without_nul_is_terminated)
 {
 	uint8_t msg[40];
@@ -339,5 +433,9 @@ HIPC_TEST_MAIN(HIPC_CASE(used_idx_past_num), HIPC_CASE(used_len_larger_than_buff
 	       HIPC_CASE(used_id_not_in_flight),
 	       HIPC_CASE(device_side_descriptor_outside_region),
 	       HIPC_CASE(device_side_avail_idx_past_num),
+	       HIPC_CASE(device_side_rx_descriptor_shorter_than_header),
+	       HIPC_CASE(device_side_header_len_past_descriptor),
+	       HIPC_CASE(device_side_tx_buffer_too_small_breaks),
+	       HIPC_CASE(device_side_tx_buffer_smaller_than_message),
 	       HIPC_CASE(ns_name_without_nul_is_terminated),
 	       HIPC_CASE(scribbler_plain), HIPC_CASE(scribbler_event_idx))
