@@ -69,9 +69,9 @@ void hipc_vring_mark_broken(struct hipc_vring *vr)
  * The body of every constructor.  @vr already describes the ring (role,
  * num, slots, map, port, event_idx; every other field zero) and that
  * description is consistent (vring_describe() or, for the rpmsg layer,
- * its config checks); this refuses what the build or the port cannot do
- * and places the ring's three parts.  The callers checked num (a power of
- * two up to NUM_MAX) and the parts' alignment.
+ * its config checks) and supported (vring_supported(), or the rpmsg
+ * layer's own check); this places the ring's three parts.  The callers
+ * checked num (a power of two up to NUM_MAX) and the parts' alignment.
  */
 static int vring_setup(struct hipc_vring *vr, uint8_t *desc, uint8_t *avail,
 		       uint8_t *used)
