@@ -1012,7 +1012,10 @@ int hipc_rpmsg_poll(struct hipc_rpmsg_dev *dev, unsigned budget)
 		if (!more)
 			break;
 	}
-	notify_peer(dev, rxq_index(dev));
+	/* Nothing delivered, nothing given back: an idle poll (the poll-mode
+	 * hot loop) takes no lock for it. */
+	if (n)
+		notify_peer(dev, rxq_index(dev));
 	if (ld_flag(&dev->announce_pending))
 		hipc__ns_announce_pending(dev);
 	rx_release(dev);
