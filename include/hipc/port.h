@@ -48,6 +48,23 @@ struct hipc_port_ops {
 
 	/* Monotonic time in nanoseconds.  NULL: no deadlines (trysend only). */
 	uint64_t (*now_ns)(void *ctx);
+
+	/*
+	 * Wake every thread sleeping in wait() on this port now: a local
+	 * event (a held buffer released, an endpoint's callback finished)
+	 * that no doorbell announces.  Must not block.  NULL on ports whose
+	 * wait() never sleeps past such an event (one context, or no wait).
+	 */
+	void (*wake)(void *ctx);
+
+	/*
+	 * A nonzero identifier of the calling thread.  With it the core tells
+	 * a call made from inside one of its own callbacks (which must not
+	 * wait for that callback) from a call made by another thread (which
+	 * must).  NULL on single-context ports, where a callback and another
+	 * call on the same device never run at once.
+	 */
+	uintptr_t (*self)(void *ctx);
 };
 
 struct hipc_port {

@@ -558,14 +558,22 @@ static int get_tx(struct hipc_rpmsg_dev *dev, uint32_t need, uint8_t **out,
 	for (;;) {
 		dev_lock(dev);
 		ret = try_get_tx_locked(dev, need, out, size, head);
-		if (ret == -HIPC_EAGAIN && can_wait && !waiting &&
-		    !ld_flag(&dev->broken)) {
-			/* Ask for a tx-complete doorbell, then look once
-			 * more: a buffer freed before the request was seen
-			 * would never be announced. */
-			waiting = true;
-			dev->tx_waiters++;
-			STAT_ADD(dev, tx_waits, 1);
+		if (ret == -HIPC_EAGAIN && can_wait && !ld_flag(&dev->broken)) {
+			if (!waiting) {
+				waiting = true;
+				dev->tx_waiters++;
+				STAT_ADD(dev, tx_waits, 1);
+			}
+			/* Ask for a tx-complete doorbell before every sleep,
+			 * then look once more: a buffer freed before the
+			 * request was seen would never be announced.  Every
+			 * time, not once per send: with the event index the
+			 * request is "notify when entry N is published", N
+			 * being the ring's consumption index now, and other
+			 * senders taking the buffers that arrive move the
+			 * index past N, after which the peer never crosses
+			 * N again and this waiter would sleep to its
+			 * deadline. */
 			hipc_vring_enable_cb(txq(dev));
 			ret = try_get_tx_locked(dev, need, out, size, head);
 		}

@@ -15,7 +15,9 @@
  * for tx buffers).  Whoever drains the FIFO bumps a generation counter and
  * wakes the others; a waiter returns at once if the generation moved since
  * it last returned, so a doorbell consumed by another thread is never
- * slept through.
+ * slept through.  The thread that waits on the eventfd also watches the
+ * generation while it spins, for the same reason: in the spinning modes a
+ * doorbell that another thread drained leaves nothing in the FIFO.
  */
 #include <errno.h>
 #include <poll.h>
@@ -206,7 +208,8 @@ static void bump_gen(struct hipc_link *l)
 	bool sleeper;
 
 	pthread_mutex_lock(&l->wlock);
-	l->gen++;
+	/* Atomic: the spinning waiter reads it without the lock. */
+	__atomic_fetch_add(&l->gen, 1u, __ATOMIC_RELEASE);
 	sleeper = l->draining;
 	pthread_cond_broadcast(&l->wcond);
 	pthread_mutex_unlock(&l->wlock);
@@ -268,8 +271,17 @@ static bool fifo_has_work(struct hipc_link *l)
 	return hipc_shm_fifo_count(&l->ctrl->fifo[l->side]) != 0;
 }
 
-/* Sleep on the eventfd until @deadline (0: none); returns -ETIMEDOUT or 0. */
-static int sleep_eventfd(struct hipc_link *l, uint64_t deadline,
+/* Another thread drained doorbells since the generation was @gen0. */
+static bool gen_moved(const struct hipc_link *l, uint64_t gen0)
+{
+	return __atomic_load_n(&l->gen, __ATOMIC_ACQUIRE) != gen0;
+}
+
+/*
+ * Sleep on the eventfd until @deadline (0: none), or until another thread
+ * drains (the generation moves from @gen0); returns -ETIMEDOUT or 0.
+ */
+static int sleep_eventfd(struct hipc_link *l, uint64_t deadline, uint64_t gen0,
 			 bool (*may_sleep)(void *), void *arg)
 {
 	struct pollfd pfd[2] = {
@@ -288,7 +300,7 @@ static int sleep_eventfd(struct hipc_link *l, uint64_t deadline,
 			until = deadline;
 		set_awake(l, true);
 		for (unsigned i = 0;; i++) {
-			if (fifo_has_work(l))
+			if (fifo_has_work(l) || gen_moved(l, gen0))
 				return 0;
 			/* Now and then ask the caller too: it may have work
 			 * that needs no doorbell, or want to stop. */
@@ -304,7 +316,8 @@ static int sleep_eventfd(struct hipc_link *l, uint64_t deadline,
 	set_awake(l, false);
 	/* Flag cleared before the last look (see the top of the file). */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (fifo_has_work(l) || (may_sleep && !may_sleep(arg))) {
+	if (fifo_has_work(l) || gen_moved(l, gen0) ||
+	    (may_sleep && !may_sleep(arg))) {
 		r = 0;
 		goto out;
 	}
@@ -364,7 +377,7 @@ int hipc_link_wait(struct hipc_link *l, uint64_t deadline,
 	l->draining = true;
 	pthread_mutex_unlock(&l->wlock);
 
-	ret = sleep_eventfd(l, deadline, may_sleep, arg);
+	ret = sleep_eventfd(l, deadline, seen.gen, may_sleep, arg);
 	clear_eventfd(l);
 	{
 		uint64_t v;
@@ -377,8 +390,7 @@ int hipc_link_wait(struct hipc_link *l, uint64_t deadline,
 
 	pthread_mutex_lock(&l->wlock);
 	l->draining = false;
-	l->gen++;
-	seen.gen = l->gen;
+	seen.gen = __atomic_add_fetch(&l->gen, 1u, __ATOMIC_RELEASE);
 	pthread_cond_broadcast(&l->wcond);
 	pthread_mutex_unlock(&l->wlock);
 	return ret;
@@ -420,12 +432,25 @@ static uint64_t port_now(void *ctx)
 	return hipc_now_ns();
 }
 
+static void port_wake(void *ctx)
+{
+	hipc_link_wake(ctx);
+}
+
+static uintptr_t port_self(void *ctx)
+{
+	(void)ctx;
+	return (uintptr_t)pthread_self();
+}
+
 static const struct hipc_port_ops link_port_ops = {
 	.lock = port_lock,
 	.unlock = port_unlock,
 	.notify = port_notify,
 	.wait = port_wait,
 	.now_ns = port_now,
+	.wake = port_wake,
+	.self = port_self,
 };
 
 struct hipc_link *hipc_link_new(struct hipc_sim_ctrl *ctrl, unsigned side,
