@@ -156,6 +156,9 @@ struct hipc_rpmsg_dev_config {
 
 /* Device role: zero-copy tx reservations (private). */
 #define HIPC_RPMSG_ZC_SLOTS 4u
+/* Device role: rx buffers callbacks may hold at once.  Receiving pauses
+ * (messages wait on the ring) while all are held, and resumes on release. */
+#define HIPC_RPMSG_HOLD_SLOTS 8u
 struct hipc_rpmsg_zc {
 	void *buf;
 	uint32_t len;
@@ -184,6 +187,16 @@ struct hipc_rpmsg_dev {
 	uint8_t *buf_state; /* driver: per buffer, rx then tx (private) */
 	struct hipc_rpmsg_zc zc[HIPC_RPMSG_ZC_SLOTS];
 	struct hipc_rpmsg_stats stats;
+	/* Device role: rx buffers held by callbacks (HIPC_RPMSG_HOLD), kept
+	 * here and never in shared memory, where the peer could rewrite which
+	 * ring slot we hand back (private). */
+	struct hipc_rpmsg_zc held[HIPC_CFG_ZEROCOPY ? HIPC_RPMSG_HOLD_SLOTS : 1u];
+	bool rx_starved; /* every held slot in use: receive paused (private) */
+	/* Whose callback runs now, in which thread, and how many destroyers
+	 * wait for it to return (private; HIPC_CFG_LOCK builds). */
+	struct hipc_rpmsg_ept *cb_ept;
+	uintptr_t rx_thread;
+	uint32_t cb_waiters;
 };
 
 /**
@@ -266,8 +279,14 @@ HIPC_API int hipc_rpmsg_ept_announce(struct hipc_rpmsg_ept *ept);
 
 /**
  * hipc_rpmsg_ept_destroy() - unregister; an announced endpoint is withdrawn
- * (NS destroy, best effort).  Its storage may be reused once this returns
- * and no callback of it is running.  Callable from its own callback.
+ * (NS destroy, best effort: sent only if a tx buffer is free).  When it
+ * returns no callback of @ept (receive or unbind) is running and none will
+ * start, so its storage may be reused at once: called from another thread
+ * while such a callback runs, it waits for the callback to return.
+ * Context: any thread, its own callbacks included (there it does not wait);
+ * blocks only for a callback of @ept running in another thread.  Ports with
+ * a lock need the self() and wake() ops for the wait; without self() the
+ * port promises one context, where the question cannot arise.
  */
 HIPC_API void hipc_rpmsg_ept_destroy(struct hipc_rpmsg_ept *ept);
 

@@ -120,6 +120,12 @@ static inline void hipc__unlock(const struct hipc_port *p)
 		p->ops->unlock(p->ctx);
 }
 
+static inline void hipc__wake(const struct hipc_port *p)
+{
+	if (p && p->ops->wake)
+		p->ops->wake(p->ctx);
+}
+
 static inline void hipc__cache_clean(const struct hipc_port *p, const void *a,
 				     size_t n)
 {

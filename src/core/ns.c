@@ -32,50 +32,54 @@ static struct hipc_rpmsg_ept *next_to_announce(struct hipc_rpmsg_dev *dev)
 
 /*
  * Announce endpoints waiting for it (created before start, or when no tx
- * buffer was free).  Each round looks the next one up afresh, because the
- * table may change while the lock is dropped for the send; only runs while
- * something is pending.
+ * buffer was free), all under one hold of the lock: each is sent and marked
+ * announced in the same critical section, so two threads never announce
+ * one endpoint and a destroy never meets one half-announced.  One doorbell
+ * for the batch.
  */
 void hipc__ns_announce_pending(struct hipc_rpmsg_dev *dev)
 {
 	struct hipc_rpmsg_ept *e;
+	bool sent = false;
 
 	/* Without the NS feature no endpoint is marked for announcement, so
 	 * the walk below finds nothing: no separate check. */
 	if (!ld_flag(&dev->ready))
 		return;
 	st_flag(&dev->announce_pending, false);
-	for (;;) {
-		dev_lock(dev);
-		e = next_to_announce(dev);
-		dev_unlock(dev);
-		if (!e)
-			return;
-		if (hipc__ns_send(e, HIPC_RPMSG_NS_CREATE) < 0) {
+	dev_lock(dev);
+	while ((e = next_to_announce(dev))) {
+		if (hipc__ns_send_locked(e, HIPC_RPMSG_NS_CREATE)) {
 			/* No buffer now: the next poll tries again. */
 			st_flag(&dev->announce_pending, true);
-			return;
+			break;
 		}
-		dev_lock(dev);
 		e->flags |= EPT_ANNOUNCED;
-		dev_unlock(dev);
+		sent = true;
 	}
+	dev_unlock(dev);
+	if (sent)
+		hipc__notify_tx(dev);
 }
 
 int hipc_rpmsg_ept_announce(struct hipc_rpmsg_ept *ept)
 {
+	struct hipc_rpmsg_dev *dev;
 	int ret;
 
 	if (!ept || !ept->dev || !ept->name[0])
 		return -HIPC_EINVAL;
-	if (!dev_has_ns(ept->dev))
+	dev = ept->dev;
+	if (!dev_has_ns(dev))
 		return -HIPC_ENOTSUP;
-	ret = hipc__ns_send(ept, HIPC_RPMSG_NS_CREATE);
-	if (ret < 0)
+	dev_lock(dev);
+	ret = hipc__ns_send_locked(ept, HIPC_RPMSG_NS_CREATE);
+	if (ret == 0)
+		ept->flags |= EPT_ANNOUNCE | EPT_ANNOUNCED;
+	dev_unlock(dev);
+	if (ret)
 		return ret;
-	dev_lock(ept->dev);
-	ept->flags |= EPT_ANNOUNCE | EPT_ANNOUNCED;
-	dev_unlock(ept->dev);
+	hipc__notify_tx(dev);
 	return 0;
 }
 
@@ -129,15 +133,26 @@ int hipc__ns_rx(struct hipc_rpmsg_ept *ns, void *data, size_t len,
 	__atomic_fetch_add(&dev->stats.ns_rx, 1u, __ATOMIC_RELAXED);
 	/* A destroyed service unbinds every channel bound to it. */
 	while (flags == HIPC_RPMSG_NS_DESTROY) {
+		bool wake;
+
 		dev_lock(dev);
 		victim = hipc__rpmsg_find_locked(dev, bound_to, &svc);
-		if (victim)
+		if (victim) {
 			victim->flags |= EPT_UNBOUND;
+			/* A destroy from another thread now waits for the
+			 * unbind callback to return. */
+			cb_enter_locked(dev, victim);
+		}
 		dev_unlock(dev);
 		if (!victim)
 			break;
 		if (victim->unbind)
 			victim->unbind(victim);
+		dev_lock(dev);
+		wake = cb_leave_locked(dev);
+		dev_unlock(dev);
+		if (wake)
+			hipc__wake(dev->cfg.port);
 	}
 	if (dev->cfg.ns_cb)
 		dev->cfg.ns_cb(dev, name, svc.addr,

@@ -27,12 +27,6 @@ enum { ZC_FREE = 0, ZC_CLAIMED = 1, ZC_RESERVED = 2, ZC_SPARE = 3 };
 #define HDR_LEN 12
 #define HDR_FLAGS 14
 #define SEND_TIMEOUT_DEFAULT_MS 15000u
-/* Device role: an rx buffer a callback holds keeps its ring slot in its
- * header's reserved word.  Only the slot index is read back (and
- * range-checked); no length or address ever is, so a peer scribbling there
- * can confuse its own ring but cannot make us touch memory outside what was
- * validated. */
-#define HELD_MAGIC 0x48000000u
 
 static inline unsigned rxq_index(const struct hipc_rpmsg_dev *dev)
 {
@@ -96,6 +90,11 @@ static void notify_peer(struct hipc_rpmsg_dev *dev, unsigned q)
 	dev_unlock(dev);
 	if (kick)
 		ring_doorbell(dev, q);
+}
+
+void hipc__notify_tx(struct hipc_rpmsg_dev *dev)
+{
+	notify_peer(dev, rxq_index(dev) ^ 1u);
 }
 
 /* --- endpoint table ------------------------------------------------------ */
@@ -233,15 +232,21 @@ static int drv_post_rx_locked(struct hipc_rpmsg_dev *dev, unsigned idx)
 	return ret;
 }
 
-/* Device role: the zero-copy reservation holding @buf, or NULL. */
+/* Device role: the slot of @z[@n] in @state holding @buf (any buffer for
+ * ZC_FREE), or NULL.  Used for tx reservations and held rx buffers. */
+static struct hipc_rpmsg_zc *zc_find_in(struct hipc_rpmsg_zc *z, unsigned n,
+					const uint8_t *buf, uint8_t state)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (z[i].state == state && (state == ZC_FREE || z[i].buf == buf))
+			return &z[i];
+	return NULL;
+}
+
 static struct hipc_rpmsg_zc *zc_find(struct hipc_rpmsg_dev *dev,
 				     const uint8_t *buf, uint8_t state)
 {
-	for (unsigned i = 0; i < HIPC_RPMSG_ZC_SLOTS; i++)
-		if (dev->zc[i].state == state &&
-		    (state == ZC_FREE || dev->zc[i].buf == buf))
-			return &dev->zc[i];
-	return NULL;
+	return zc_find_in(dev->zc, HIPC_RPMSG_ZC_SLOTS, buf, state);
 }
 
 /*
@@ -478,13 +483,16 @@ void hipc_rpmsg_dev_deinit(struct hipc_rpmsg_dev *dev)
 		if (victim) {
 			unlink_locked(dev, victim);
 			victim->flags |= EPT_UNBOUND;
+			/* Detached before its callback, which may destroy
+			 * (a no-op now) and free it: nothing of it is touched
+			 * once the callback returns. */
+			victim->dev = NULL;
 		}
 		dev_unlock(dev);
 		if (!victim)
 			break;
 		if (victim->unbind)
 			victim->unbind(victim);
-		victim->dev = NULL;
 	}
 }
 
@@ -503,11 +511,21 @@ uint32_t hipc_rpmsg_max_payload(const struct hipc_rpmsg_dev *dev)
 /* Claim receive processing; false if some thread already has it. */
 static bool rx_claim(struct hipc_rpmsg_dev *dev)
 {
+	const struct hipc_port *port = dev->cfg.port;
+	/* Callbacks run in the claiming thread: an endpoint destroyed from
+	 * that thread is destroyed from inside its own callback. */
+	uintptr_t me = HIPC_CFG_LOCK && port->ops->self
+			       ? port->ops->self(port->ctx)
+			       : 0;
 	bool ok;
 
 	dev_lock(dev);
 	ok = !dev->rx_busy;
-	dev->rx_busy = true;
+	if (ok) {
+		dev->rx_busy = true;
+		if (HIPC_CFG_LOCK)
+			dev->rx_thread = me;
+	}
 	dev_unlock(dev);
 	return ok;
 }
@@ -843,28 +861,101 @@ int hipc_rpmsg_ept_create(struct hipc_rpmsg_ept *ept,
 	return 0;
 }
 
+/*
+ * Wait, lock held, until no callback of @ept runs in another thread.  From
+ * the receiving thread itself (the callback destroying its own endpoint)
+ * there is nothing to wait for.  The callback's end wakes the port.
+ */
+static void wait_callback_locked(struct hipc_rpmsg_dev *dev,
+				 const struct hipc_rpmsg_ept *ept)
+{
+	const struct hipc_port *port = dev->cfg.port;
+	uintptr_t me;
+
+	if (!HIPC_CFG_LOCK || !port->ops->self)
+		return;
+	me = port->ops->self(port->ctx);
+	while (dev->cb_ept == ept && dev->rx_thread != me) {
+		dev->cb_waiters++;
+		dev_unlock(dev);
+		if (port->ops->wait && port->ops->wake)
+			port->ops->wait(port->ctx, 0);
+		dev_lock(dev);
+		dev->cb_waiters--;
+	}
+}
+
 void hipc_rpmsg_ept_destroy(struct hipc_rpmsg_ept *ept)
 {
 	struct hipc_rpmsg_dev *dev;
-	bool announced;
+	bool sent = false;
 
 	if (!ept || !ept->dev)
 		return;
 	dev = ept->dev;
 	dev_lock(dev);
+	/* Out of the table first: no receive finds it from here on. */
 	unlink_locked(dev, ept);
-	announced = ept->flags & EPT_ANNOUNCED;
-	dev_unlock(dev);
-	if (announced && ld_flag(&dev->ready) && !dev_check_broken(dev))
-		(void)hipc__ns_send(ept, HIPC_RPMSG_NS_DESTROY);
+	if ((ept->flags & EPT_ANNOUNCED) && !dev_check_broken(dev))
+		sent = hipc__ns_send_locked(ept, HIPC_RPMSG_NS_DESTROY) == 0;
+	wait_callback_locked(dev, ept);
 	ept->dev = NULL;
+	dev_unlock(dev);
+	if (sent)
+		hipc__notify_tx(dev);
+}
+
+int hipc__ns_send_locked(struct hipc_rpmsg_ept *ept, uint32_t flags)
+{
+	struct hipc_rpmsg_dev *dev = ept->dev;
+	const uint32_t total = HIPC_RPMSG_HDR_SIZE + NS_MSG_SIZE;
+	uint16_t head = 0;
+	uint32_t size;
+	uint8_t *buf;
+	int ret;
+
+	if (!ld_flag(&dev->ready))
+		return -HIPC_ENOTCONN;
+	ret = try_get_tx_locked(dev, total, &buf, &size, &head);
+	if (ret)
+		return ret;
+	write_hdr(buf, ept->addr, HIPC_RPMSG_NS_ADDR, NS_MSG_SIZE);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* {name[32], addr, flags}, all little-endian: the endpoint holds the
+	 * message as is (hipc/rpmsg.h), so it is copied out in one piece. */
+	_Static_assert(offsetof(struct hipc_rpmsg_ept, addr) ==
+			       offsetof(struct hipc_rpmsg_ept, name) +
+				       HIPC_RPMSG_NAME_SIZE &&
+		       offsetof(struct hipc_rpmsg_ept, ns_flags) ==
+			       offsetof(struct hipc_rpmsg_ept, addr) + 4,
+		       "the endpoint's name service message");
+	ept->ns_flags = flags;
+	memcpy(buf + HIPC_RPMSG_HDR_SIZE, ept->name, NS_MSG_SIZE);
+#else
+	/* ept->name is NUL-padded to its full 32 bytes (ept_create). */
+	memcpy(buf + HIPC_RPMSG_HDR_SIZE, ept->name, HIPC_RPMSG_NAME_SIZE);
+	hipc__put32(buf + HIPC_RPMSG_HDR_SIZE + 32, ept->addr);
+	hipc__put32(buf + HIPC_RPMSG_HDR_SIZE + 36, flags);
+#endif
+	ret = publish_tx_locked(dev, buf, total, head);
+	if (ret == 0) {
+		STAT_ADD(dev, tx_msgs, 1);
+		STAT_ADD(dev, tx_bytes, NS_MSG_SIZE);
+	}
+	return ret;
 }
 
 /* --- receiving ----------------------------------------------------------- */
 
-/* Hand a consumed rx buffer back to the peer.  Caller holds the lock. */
+/*
+ * Hand a consumed rx buffer back to the peer.  The device role reports the
+ * descriptor's whole length @dlen as used.len: the virtio spec would allow
+ * 0 for a buffer the device only read, and Linux ignores the field, but
+ * OpenAMP's driver takes it as the capacity of the buffer it gets back and
+ * reuses.  Caller holds the lock.
+ */
 static int recycle_rx_locked(struct hipc_rpmsg_dev *dev, uint8_t *buf,
-			     uint16_t head)
+			     uint16_t head, uint32_t dlen)
 {
 	if (is_driver(dev)) {
 		int i = drv_buf_index(dev, buf);
@@ -873,7 +964,7 @@ static int recycle_rx_locked(struct hipc_rpmsg_dev *dev, uint8_t *buf,
 			return -HIPC_EINVAL;
 		return drv_post_rx_locked(dev, (unsigned)i);
 	}
-	return hipc__vring_return(rxq(dev), head, 0);
+	return hipc__vring_return(rxq(dev), head, dlen);
 }
 
 /*
@@ -885,8 +976,10 @@ static int recycle_rx_locked(struct hipc_rpmsg_dev *dev, uint8_t *buf,
  */
 static int rx_one(struct hipc_rpmsg_dev *dev)
 {
+	struct hipc_rpmsg_zc *hold = NULL;
 	struct hipc_rpmsg_ept *ept;
 	uint32_t len, src, dst;
+	bool held, wake;
 	uint16_t head = 0, plen;
 	struct hipc__avail a;
 	uint8_t *buf;
@@ -900,6 +993,18 @@ static int rx_one(struct hipc_rpmsg_dev *dev)
 		}
 		dev->buf_state[drv_buf_index(dev, buf)] = BUF_IDLE;
 	} else {
+		if (HIPC_CFG_ZEROCOPY) {
+			/* A slot for the callback to hold the buffer in,
+			 * taken before the buffer: none free, and receiving
+			 * pauses until hipc_rpmsg_release_rx() frees one. */
+			hold = zc_find_in(dev->held, HIPC_RPMSG_HOLD_SLOTS,
+					  NULL, ZC_FREE);
+			if (!hold) {
+				dev->rx_starved = true;
+				dev_unlock(dev);
+				return -HIPC_EBUSY;
+			}
+		}
 		/* Shorter than a header: the ring breaks (a bad message). */
 		if (hipc__vring_take_avail(rxq(dev), false,
 					   HIPC_RPMSG_HDR_SIZE, &a)) {
@@ -909,6 +1014,12 @@ static int rx_one(struct hipc_rpmsg_dev *dev)
 		buf = a.buf;
 		len = a.len;
 		head = a.head;
+		if (hold) {
+			hold->state = ZC_CLAIMED;
+			hold->buf = buf;
+			hold->len = len;
+			hold->head = head;
+		}
 	}
 	dev_unlock(dev);
 
@@ -925,26 +1036,33 @@ static int rx_one(struct hipc_rpmsg_dev *dev)
 
 	dev_lock(dev);
 	ept = lookup_locked(dev, dst);
-	if (!ept)
+	if (ept)
+		cb_enter_locked(dev, ept);
+	else
 		STAT_ADD(dev, rx_dropped, 1);
 	STAT_ADD(dev, rx_msgs, 1);
 	STAT_ADD(dev, rx_bytes, plen);
 	dev_unlock(dev);
 
-	if (ept && ept->cb(ept, buf + HIPC_RPMSG_HDR_SIZE, plen, src,
-			   ept->priv) == HIPC_RPMSG_HOLD &&
-	    HIPC_CFG_ZEROCOPY) {
-		dev_lock(dev);
-		if (is_driver(dev))
-			dev->buf_state[drv_buf_index(dev, buf)] = BUF_HELD;
-		else
-			hipc__put32(buf + HDR_RESERVED, HELD_MAGIC | head);
-		dev_unlock(dev);
-		return 1;
-	}
+	/* @ept is not touched after its callback: it may have destroyed
+	 * itself there. */
+	held = ept && ept->cb(ept, buf + HIPC_RPMSG_HDR_SIZE, plen, src,
+			      ept->priv) == HIPC_RPMSG_HOLD &&
+	       HIPC_CFG_ZEROCOPY;
 	dev_lock(dev);
-	recycle_rx_locked(dev, buf, head);
+	wake = cb_leave_locked(dev);
+	if (held && is_driver(dev)) {
+		dev->buf_state[drv_buf_index(dev, buf)] = BUF_HELD;
+	} else if (held) {
+		hold->state = ZC_RESERVED;
+	} else {
+		if (hold)
+			hold->state = ZC_FREE;
+		recycle_rx_locked(dev, buf, head, len);
+	}
 	dev_unlock(dev);
+	if (wake)
+		hipc__wake(dev->cfg.port);
 	return 1;
 bad:
 	/* Stop trusting this peer: the broken ring is the one record of it,
@@ -953,6 +1071,8 @@ bad:
 	 * stays with us: nothing on a broken ring is used again before the
 	 * device is set up afresh. */
 	dev_lock(dev);
+	if (hold)
+		hold->state = ZC_FREE;
 	hipc_vring_mark_broken(rxq(dev));
 	dev_unlock(dev);
 	return -HIPC_EIO;
@@ -961,6 +1081,7 @@ bad:
 int hipc_rpmsg_release_rx(struct hipc_rpmsg_dev *dev, void *data)
 {
 	uint8_t *buf = (uint8_t *)data - HIPC_RPMSG_HDR_SIZE;
+	bool resume = false;
 	int ret = -HIPC_EINVAL;
 
 	if (!HIPC_CFG_ZEROCOPY)
@@ -975,17 +1096,23 @@ int hipc_rpmsg_release_rx(struct hipc_rpmsg_dev *dev, void *data)
 		    dev->buf_state[i] == BUF_HELD)
 			ret = drv_post_rx_locked(dev, (unsigned)i);
 	} else {
-		uint32_t v = hipc__get32(buf + HDR_RESERVED);
+		/* Slot and length from our own record of the hold. */
+		struct hipc_rpmsg_zc *z = zc_find_in(
+			dev->held, HIPC_RPMSG_HOLD_SLOTS, buf, ZC_RESERVED);
 
-		if ((v & 0xFFFF0000u) == HELD_MAGIC &&
-		    (v & 0xFFFFu) < dev->cfg.num) {
-			hipc__put32(buf + HDR_RESERVED, 0);
-			ret = hipc_vring_put_used(rxq(dev), (uint16_t)v, 0);
+		if (z) {
+			z->state = ZC_FREE;
+			ret = hipc__vring_return(rxq(dev), z->head, z->len);
+			resume = dev->rx_starved;
+			dev->rx_starved = false;
 		}
 	}
 	dev_unlock(dev);
 	if (ret == 0)
 		notify_peer(dev, rxq_index(dev));
+	/* The receiving thread may sleep with messages waiting for a slot. */
+	if (resume)
+		hipc__wake(dev->cfg.port);
 	return ret;
 }
 
@@ -1039,7 +1166,9 @@ bool hipc_rpmsg_prepare_sleep(struct hipc_rpmsg_dev *dev)
 	if (dev_check_broken(dev))
 		return false;
 	dev_lock(dev);
-	idle = hipc_vring_enable_cb(rxq(dev));
+	/* Paused for want of a hold slot: what waits on the ring cannot be
+	 * taken before a release, which wakes us. */
+	idle = hipc_vring_enable_cb(rxq(dev)) || dev->rx_starved;
 	/* A sender waiting for tx space also needs its doorbell. */
 	if (HIPC_CFG_BLOCKING && idle && dev->tx_waiters)
 		idle = hipc_vring_enable_cb(txq(dev));

@@ -91,33 +91,39 @@ struct hipc_rpmsg_ept *hipc__rpmsg_find_locked(struct hipc_rpmsg_dev *dev,
 					       const void *arg);
 
 /*
- * Send @ept's name-service message (HIPC_RPMSG_NS_CREATE or _DESTROY), never
- * waiting.  The message is {name[32], addr, flags}, all little-endian: on a
- * little-endian CPU the endpoint holds it as is (hipc/rpmsg.h) and it goes
- * out from there, with no copy on the stack.
+ * Send @ept's name-service message (HIPC_RPMSG_NS_CREATE or _DESTROY) from
+ * @ept->addr to 53, never waiting, built and published entirely under the
+ * device lock, which the caller holds: nothing of @ept is read once the lock
+ * is dropped, so a concurrent destroy cannot pull it away mid-send, and the
+ * caller marks what was sent under the same lock (two threads cannot both
+ * announce one endpoint).  The caller rings the doorbell after unlocking
+ * (hipc__notify_tx()).
+ * Return: 0, -HIPC_ENOTCONN (device not started), -HIPC_EAGAIN (no tx
+ * buffer now, or a broken ring), or a publishing error.
  */
-static inline int hipc__ns_send(struct hipc_rpmsg_ept *ept, uint32_t flags)
+int hipc__ns_send_locked(struct hipc_rpmsg_ept *ept, uint32_t flags);
+
+/* Ring the tx doorbell if the peer asked for one.  Lock not held. */
+void hipc__notify_tx(struct hipc_rpmsg_dev *dev);
+
+/*
+ * A callback of @ept (receive or unbind) starts / ended.  Caller holds the
+ * lock.  cb_leave_locked() says whether a destroyer waits to be woken
+ * (hipc__wake() after unlocking).  Single-context builds track nothing.
+ */
+static inline void cb_enter_locked(struct hipc_rpmsg_dev *dev,
+				   struct hipc_rpmsg_ept *ept)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	_Static_assert(offsetof(struct hipc_rpmsg_ept, addr) ==
-			       offsetof(struct hipc_rpmsg_ept, name) +
-				       HIPC_RPMSG_NAME_SIZE &&
-		       offsetof(struct hipc_rpmsg_ept, ns_flags) ==
-			       offsetof(struct hipc_rpmsg_ept, addr) + 4,
-		       "the endpoint's name service message");
-	const void *msg = ept->name;
+	if (HIPC_CFG_LOCK)
+		dev->cb_ept = ept;
+}
 
-	ept->ns_flags = flags;
-#else
-	uint8_t msg[NS_MSG_SIZE];
-
-	/* ept->name is NUL-padded to its full 32 bytes (ept_create). */
-	memcpy(msg, ept->name, HIPC_RPMSG_NAME_SIZE);
-	hipc__put32(msg + 32, ept->addr);
-	hipc__put32(msg + 36, flags);
-#endif
-	return hipc_rpmsg_send_ex(ept, ept->addr, HIPC_RPMSG_NS_ADDR, msg,
-				  NS_MSG_SIZE, HIPC_RPMSG_NO_WAIT);
+static inline bool cb_leave_locked(struct hipc_rpmsg_dev *dev)
+{
+	if (!HIPC_CFG_LOCK)
+		return false;
+	dev->cb_ept = NULL;
+	return dev->cb_waiters != 0;
 }
 
 /* Name service (ns.c). */
