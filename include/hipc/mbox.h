@@ -112,13 +112,33 @@ struct hipc_shm_fifo {
 };
 _Static_assert(sizeof(struct hipc_shm_fifo) == 32, "shm fifo layout");
 
-/** hipc_shm_fifo_reset() - empty the FIFO (both indices 0). */
+/*
+ * One side's end of a shared FIFO.  The index this side owns (the producer's
+ * head, the consumer's tail) is kept here, in local memory, and only
+ * published to the shared copy: it is never read back from shared memory,
+ * where the peer could rewrite it.
+ */
+struct hipc_shm_fifo_end {
+	struct hipc_shm_fifo *f;
+	uint32_t own;
+};
+
+/** hipc_shm_fifo_reset() - empty the FIFO (both indices 0).  Only while no
+ * end is open on it. */
 HIPC_API void hipc_shm_fifo_reset(struct hipc_shm_fifo *f);
+/**
+ * hipc_shm_fifo_open() - this side's end of @f, as its producer or its
+ * consumer.  The index it owns is taken from @f once, here: 0 after a
+ * reset, or where a previous owner left it (a host attaching to a running
+ * remote); from then on only the local copy counts.
+ */
+HIPC_API void hipc_shm_fifo_open(struct hipc_shm_fifo_end *e,
+				 struct hipc_shm_fifo *f, bool producer);
 /** hipc_shm_fifo_put() - 0, -HIPC_EBUSY (full), -HIPC_EIO (corrupt indices). */
-HIPC_API int hipc_shm_fifo_put(struct hipc_shm_fifo *f, uint32_t msg);
+HIPC_API int hipc_shm_fifo_put(struct hipc_shm_fifo_end *e, uint32_t msg);
 /** hipc_shm_fifo_get() - 0, -HIPC_EAGAIN (empty), -HIPC_EIO (corrupt indices). */
-HIPC_API int hipc_shm_fifo_get(struct hipc_shm_fifo *f, uint32_t *msg);
-/** hipc_shm_fifo_count() - messages waiting (0 when corrupt). */
-HIPC_API unsigned hipc_shm_fifo_count(const struct hipc_shm_fifo *f);
+HIPC_API int hipc_shm_fifo_get(struct hipc_shm_fifo_end *e, uint32_t *msg);
+/** hipc_shm_fifo_count() - consumer end: messages waiting (0 when corrupt). */
+HIPC_API unsigned hipc_shm_fifo_count(const struct hipc_shm_fifo_end *e);
 
 #endif

@@ -98,9 +98,18 @@ void hipc_shm_fifo_reset(struct hipc_shm_fifo *f)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-int hipc_shm_fifo_put(struct hipc_shm_fifo *f, uint32_t msg)
+void hipc_shm_fifo_open(struct hipc_shm_fifo_end *e, struct hipc_shm_fifo *f,
+			bool producer)
 {
-	uint32_t head = hipc__le32(__atomic_load_n(&f->head, __ATOMIC_RELAXED));
+	e->f = f;
+	e->own = hipc__le32(__atomic_load_n(producer ? &f->head : &f->tail,
+					    __ATOMIC_ACQUIRE));
+}
+
+int hipc_shm_fifo_put(struct hipc_shm_fifo_end *e, uint32_t msg)
+{
+	struct hipc_shm_fifo *f = e->f;
+	uint32_t head = e->own;
 	uint32_t tail = hipc__le32(__atomic_load_n(&f->tail, __ATOMIC_ACQUIRE));
 	uint32_t used = head - tail;
 
@@ -110,14 +119,16 @@ int hipc_shm_fifo_put(struct hipc_shm_fifo *f, uint32_t msg)
 		return -HIPC_EBUSY;
 	__atomic_store_n(&f->slot[head % HIPC_MBOX_HW_DEPTH], hipc__le32(msg),
 			 __ATOMIC_RELAXED);
+	e->own = head + 1u;
 	/* Release: the slot is written before the index that publishes it. */
-	__atomic_store_n(&f->head, hipc__le32(head + 1u), __ATOMIC_RELEASE);
+	__atomic_store_n(&f->head, hipc__le32(e->own), __ATOMIC_RELEASE);
 	return 0;
 }
 
-int hipc_shm_fifo_get(struct hipc_shm_fifo *f, uint32_t *msg)
+int hipc_shm_fifo_get(struct hipc_shm_fifo_end *e, uint32_t *msg)
 {
-	uint32_t tail = hipc__le32(__atomic_load_n(&f->tail, __ATOMIC_RELAXED));
+	struct hipc_shm_fifo *f = e->f;
+	uint32_t tail = e->own;
 	uint32_t head = hipc__le32(__atomic_load_n(&f->head, __ATOMIC_ACQUIRE));
 	uint32_t used = head - tail;
 
@@ -127,17 +138,18 @@ int hipc_shm_fifo_get(struct hipc_shm_fifo *f, uint32_t *msg)
 		return -HIPC_EAGAIN;
 	*msg = hipc__le32(__atomic_load_n(&f->slot[tail % HIPC_MBOX_HW_DEPTH],
 					  __ATOMIC_RELAXED));
+	e->own = tail + 1u;
 	/* Release: we are done reading the slot before the producer may
 	 * overwrite it. */
-	__atomic_store_n(&f->tail, hipc__le32(tail + 1u), __ATOMIC_RELEASE);
+	__atomic_store_n(&f->tail, hipc__le32(e->own), __ATOMIC_RELEASE);
 	return 0;
 }
 
-unsigned hipc_shm_fifo_count(const struct hipc_shm_fifo *f)
+unsigned hipc_shm_fifo_count(const struct hipc_shm_fifo_end *e)
 {
-	uint32_t head = hipc__le32(__atomic_load_n(&f->head, __ATOMIC_ACQUIRE));
-	uint32_t tail = hipc__le32(__atomic_load_n(&f->tail, __ATOMIC_ACQUIRE));
-	uint32_t used = head - tail;
+	uint32_t head =
+		hipc__le32(__atomic_load_n(&e->f->head, __ATOMIC_ACQUIRE));
+	uint32_t used = head - e->own;
 
 	return used > HIPC_MBOX_HW_DEPTH ? 0 : used;
 }

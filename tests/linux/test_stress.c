@@ -165,7 +165,7 @@ static void dump(void)
 		printf("%s: tx_waiters %u, awake %u, doorbells in FIFO %u, "
 		       "sleeps %llu, eventfd writes %llu\n",
 		       who[i], me->dev.tx_waiters, W.ctrl->awake[i],
-		       hipc_shm_fifo_count(&W.ctrl->fifo[i]),
+		       W.ctrl->fifo[i].head - W.ctrl->fifo[i].tail,
 		       (unsigned long long)st.sleeps,
 		       (unsigned long long)st.eventfd_writes);
 		for (unsigned k = 0; k < W.nsend; k++)

@@ -20,6 +20,7 @@
  * doorbell that another thread drained leaves nothing in the FIFO.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <pthread.h>
@@ -31,12 +32,15 @@
 
 #include "hipc/error.h"
 #include "hipc/linux.h"
+#include "sim_internal.h"
 
 #define CTRLQ_LEN 64u
 
 struct hipc_link {
 	struct hipc_sim_ctrl *ctrl;
 	unsigned side;
+	struct hipc_shm_fifo_end out; /* we produce: ctrl->fifo[peer] */
+	struct hipc_shm_fifo_end in;  /* we consume: ctrl->fifo[side] */
 	int efd_in;
 	int efd_out;
 	int wake_efd;             /* another thread drained: wake the sleeper */
@@ -68,6 +72,27 @@ uint64_t hipc_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+int hipc__poll_until(struct pollfd *p, unsigned n, uint64_t deadline_ns,
+		     const volatile sig_atomic_t *stop)
+{
+	for (;;) {
+		int ms = -1, r;
+
+		if (deadline_ns) {
+			uint64_t now = hipc_now_ns();
+			uint64_t left = now >= deadline_ns
+						? 0
+						: (deadline_ns - now + 999999u) /
+							  1000000u;
+
+			ms = left > INT_MAX ? INT_MAX : (int)left;
+		}
+		r = poll(p, (nfds_t)n, ms);
+		if (r >= 0 || errno != EINTR || (stop && *stop))
+			return r;
+	}
+}
+
 static void stat_add(uint64_t *c, uint64_t n)
 {
 	__atomic_fetch_add(c, n, __ATOMIC_RELAXED);
@@ -84,14 +109,14 @@ static int hw_put(void *hw, uint32_t msg)
 {
 	struct hipc_link *l = hw;
 
-	return hipc_shm_fifo_put(&l->ctrl->fifo[peer_of(l)], msg);
+	return hipc_shm_fifo_put(&l->out, msg);
 }
 
 static int hw_get(void *hw, uint32_t *msg)
 {
 	struct hipc_link *l = hw;
 
-	return hipc_shm_fifo_get(&l->ctrl->fifo[l->side], msg);
+	return hipc_shm_fifo_get(&l->in, msg);
 }
 
 static void hw_want_not_full(void *hw, bool on)
@@ -268,7 +293,7 @@ static void set_awake(struct hipc_link *l, bool on)
 
 static bool fifo_has_work(struct hipc_link *l)
 {
-	return hipc_shm_fifo_count(&l->ctrl->fifo[l->side]) != 0;
+	return hipc_shm_fifo_count(&l->in) != 0;
 }
 
 /* Another thread drained doorbells since the generation was @gen0. */
@@ -288,7 +313,7 @@ static int sleep_eventfd(struct hipc_link *l, uint64_t deadline, uint64_t gen0,
 		{ .fd = l->efd_in, .events = POLLIN },
 		{ .fd = l->wake_efd, .events = POLLIN },
 	};
-	int timeout_ms = -1, r;
+	int r;
 
 	if (l->mode == HIPC_LINK_ADAPTIVE || l->mode == HIPC_LINK_POLL) {
 		/* Spin while awake: the peer skips the syscall. */
@@ -321,19 +346,12 @@ static int sleep_eventfd(struct hipc_link *l, uint64_t deadline, uint64_t gen0,
 		r = 0;
 		goto out;
 	}
-	if (deadline) {
-		uint64_t now = hipc_now_ns();
-
-		if (now >= deadline) {
-			r = -HIPC_ETIMEDOUT;
-			goto out;
-		}
-		timeout_ms = (int)((deadline - now + 999999u) / 1000000u);
+	if (deadline && hipc_now_ns() >= deadline) {
+		r = -HIPC_ETIMEDOUT;
+		goto out;
 	}
 	stat_add(&l->st.sleeps, 1);
-	do
-		r = poll(pfd, 2, timeout_ms);
-	while (r < 0 && errno == EINTR);
+	r = hipc__poll_until(pfd, 2, deadline, NULL);
 	r = r == 0 ? -HIPC_ETIMEDOUT : 0;
 out:
 	if (l->mode != HIPC_LINK_IRQ)
@@ -468,6 +486,8 @@ struct hipc_link *hipc_link_new(struct hipc_sim_ctrl *ctrl, unsigned side,
 		return NULL;
 	l->ctrl = ctrl;
 	l->side = side;
+	hipc_shm_fifo_open(&l->out, &ctrl->fifo[side ^ 1u], true);
+	hipc_shm_fifo_open(&l->in, &ctrl->fifo[side], false);
 	l->efd_in = efd_in;
 	l->efd_out = efd_out;
 	l->wake_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -572,7 +572,8 @@ static bool may_sleep(void *arg)
 static void idle_wait(struct remote *r, uint64_t deadline_ns)
 {
 	struct pollfd p[4];
-	int n = 0, ms = -1, ret;
+	uint64_t until = deadline_ns;
+	int n = 0, ret;
 
 	if (!r->multi) {
 		hipc_link_wait(r->link, deadline_ns, may_sleep, r);
@@ -589,20 +590,15 @@ static void idle_wait(struct remote *r, uint64_t deadline_ns)
 					  .events = POLLIN | POLLRDHUP };
 	if (r->listen_fd >= 0)
 		p[n++] = (struct pollfd){ .fd = r->listen_fd, .events = POLLIN };
-	if (deadline_ns) {
-		uint64_t now = hipc_now_ns();
-
-		ms = now >= deadline_ns
-			     ? 0
-			     : (int)((deadline_ns - now + 999999u) / 1000000u);
-	}
 	/* The peer device's "ready" is a store, not a doorbell; and the
 	 * firmware's poll callback may pace its peer traffic by time. */
-	if (r->p2p.present && (!r->p2p.up || r->fw->poll) && (ms < 0 || ms > 2))
-		ms = 2;
-	do
-		ret = poll(p, (nfds_t)n, ms);
-	while (ret < 0 && errno == EINTR && !r->stop);
+	if (r->p2p.present && (!r->p2p.up || r->fw->poll)) {
+		uint64_t soon = hipc_now_ns() + 2000000u;
+
+		if (!until || until > soon)
+			until = soon;
+	}
+	ret = hipc__poll_until(p, (unsigned)n, until, &r->stop);
 	if (ret > 0 && r->listen_fd >= 0 && (p[n - 1].revents & POLLIN))
 		r->listen_ready = true;
 	if (ret > 0 && r->host_conn >= 0 && host_gone(r))

@@ -4,6 +4,7 @@
 #define HIPC_SIM_INTERNAL_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include "hipc/rsc.h"
@@ -47,6 +48,17 @@ static inline void hipc__wr32(void *p, uint32_t v)
 	b[2] = (uint8_t)(v >> 16);
 	b[3] = (uint8_t)(v >> 24);
 }
+
+/*
+ * poll() until an event or @deadline_ns on hipc_now_ns()'s clock (0: no
+ * deadline).  A signal does not restart the wait with its whole timeout:
+ * the remaining time is computed afresh from the deadline.  With @stop
+ * non-NULL, a signal that set *@stop ends the wait (-1, errno EINTR).
+ * Returns poll()'s result otherwise (0: the deadline passed).
+ */
+struct pollfd;
+int hipc__poll_until(struct pollfd *p, unsigned n, uint64_t deadline_ns,
+		     const volatile sig_atomic_t *stop);
 
 /* Offsets inside a vdev entry and its vrings. */
 #define VDEV_DFEATURES 12u

@@ -406,11 +406,25 @@ static int msg_take_fd(struct vu_msg *m, unsigned i)
 static int wait_fd(int fd, short events, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = fd, .events = events };
+	uint64_t deadline = timeout_ms < 0 ? 0
+					   : mono_ns() + (uint64_t)timeout_ms * 1000000u;
 	int r;
 
-	do {
+	/* A signal does not restart the whole timeout: what is left of it
+	 * is computed from the deadline. */
+	for (;;) {
 		r = poll(&pfd, 1, timeout_ms);
-	} while (r < 0 && errno == EINTR);
+		if (r >= 0 || errno != EINTR)
+			break;
+		if (deadline) {
+			uint64_t now = mono_ns();
+
+			timeout_ms = now >= deadline
+					     ? 0
+					     : (int)((deadline - now + 999999u) /
+						     1000000u);
+		}
+	}
 	if (r < 0)
 		return neg_errno(errno);
 	if (r == 0)
