@@ -49,7 +49,7 @@ void hipc__ns_announce_pending(struct hipc_rpmsg_dev *dev)
 	st_flag(&dev->announce_pending, false);
 	dev_lock(dev);
 	while ((e = next_to_announce(dev))) {
-		if (hipc__ns_send_locked(e, HIPC_RPMSG_NS_CREATE)) {
+		if (ns_send(e, HIPC_RPMSG_NS_CREATE)) {
 			/* No buffer now: the next poll tries again. */
 			st_flag(&dev->announce_pending, true);
 			break;
@@ -58,8 +58,7 @@ void hipc__ns_announce_pending(struct hipc_rpmsg_dev *dev)
 		sent = true;
 	}
 	dev_unlock(dev);
-	if (sent)
-		hipc__notify_tx(dev);
+	ns_sent(dev, sent);
 }
 
 int hipc_rpmsg_ept_announce(struct hipc_rpmsg_ept *ept)
@@ -73,14 +72,12 @@ int hipc_rpmsg_ept_announce(struct hipc_rpmsg_ept *ept)
 	if (!dev_has_ns(dev))
 		return -HIPC_ENOTSUP;
 	dev_lock(dev);
-	ret = hipc__ns_send_locked(ept, HIPC_RPMSG_NS_CREATE);
+	ret = ns_send(ept, HIPC_RPMSG_NS_CREATE);
 	if (ret == 0)
 		ept->flags |= EPT_ANNOUNCE | EPT_ANNOUNCED;
 	dev_unlock(dev);
-	if (ret)
-		return ret;
-	hipc__notify_tx(dev);
-	return 0;
+	ns_sent(dev, ret == 0);
+	return ret;
 }
 
 #if HIPC_CFG_NS_RX

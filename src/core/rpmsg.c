@@ -362,7 +362,8 @@ int hipc_rpmsg_dev_init(struct hipc_rpmsg_dev *dev,
 	evt = c->features & (1u << HIPC_VIRTIO_F_EVENT_IDX);
 	/* What the rings could not do either, checked once for both. */
 	if ((drv && !HIPC_CFG_DRIVER) || (!drv && !HIPC_CFG_DEVICE) ||
-	    (!HIPC_CFG_SPLIT_INIT && (c->vring_desc[0] || c->vring_desc[1])) ||
+	    (!HIPC_CFG_SPLIT_INIT && ((uintptr_t)c->vring_desc[0] |
+				      (uintptr_t)c->vring_desc[1])) ||
 	    (evt && !HIPC_CFG_EVENT_IDX) || hipc__port_check(c->port))
 		return -HIPC_ENOTSUP;
 	/* num and align: hipc_vring_init() checks them before any use. */
@@ -521,11 +522,9 @@ static bool rx_claim(struct hipc_rpmsg_dev *dev)
 
 	dev_lock(dev);
 	ok = !dev->rx_busy;
-	if (ok) {
-		dev->rx_busy = true;
-		if (HIPC_CFG_LOCK)
-			dev->rx_thread = me;
-	}
+	dev->rx_busy = true;
+	if (HIPC_CFG_LOCK && ok)
+		dev->rx_thread = me;
 	dev_unlock(dev);
 	return ok;
 }
@@ -897,12 +896,11 @@ void hipc_rpmsg_ept_destroy(struct hipc_rpmsg_ept *ept)
 	/* Out of the table first: no receive finds it from here on. */
 	unlink_locked(dev, ept);
 	if ((ept->flags & EPT_ANNOUNCED) && !dev_check_broken(dev))
-		sent = hipc__ns_send_locked(ept, HIPC_RPMSG_NS_DESTROY) == 0;
+		sent = ns_send(ept, HIPC_RPMSG_NS_DESTROY) == 0;
 	wait_callback_locked(dev, ept);
 	ept->dev = NULL;
 	dev_unlock(dev);
-	if (sent)
-		hipc__notify_tx(dev);
+	ns_sent(dev, sent);
 }
 
 int hipc__ns_send_locked(struct hipc_rpmsg_ept *ept, uint32_t flags)
@@ -1168,7 +1166,8 @@ bool hipc_rpmsg_prepare_sleep(struct hipc_rpmsg_dev *dev)
 	dev_lock(dev);
 	/* Paused for want of a hold slot: what waits on the ring cannot be
 	 * taken before a release, which wakes us. */
-	idle = hipc_vring_enable_cb(rxq(dev)) || dev->rx_starved;
+	idle = hipc_vring_enable_cb(rxq(dev)) ||
+	       (HIPC_CFG_ZEROCOPY && dev->rx_starved);
 	/* A sender waiting for tx space also needs its doorbell. */
 	if (HIPC_CFG_BLOCKING && idle && dev->tx_waiters)
 		idle = hipc_vring_enable_cb(txq(dev));

@@ -107,6 +107,42 @@ int hipc__ns_send_locked(struct hipc_rpmsg_ept *ept, uint32_t flags);
 void hipc__notify_tx(struct hipc_rpmsg_dev *dev);
 
 /*
+ * hipc__ns_send_locked() where the caller holds the lock, then the doorbell
+ * once the caller unlocks: ns_send() sends, ns_sent() rings.  A build
+ * without the lock is one context, where nothing runs between our steps:
+ * there the ordinary send (which rings by itself) gives the same
+ * guarantees, and a minimal image carries one send path instead of two.
+ */
+static inline int ns_send(struct hipc_rpmsg_ept *ept, uint32_t flags)
+{
+	int ret;
+
+	if (HIPC_CFG_LOCK)
+		return hipc__ns_send_locked(ept, flags);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* The endpoint holds {name, addr, flags} in wire order. */
+	ept->ns_flags = flags;
+	ret = hipc_rpmsg_send_ex(ept, ept->addr, HIPC_RPMSG_NS_ADDR, ept->name,
+				 NS_MSG_SIZE, HIPC_RPMSG_NO_WAIT);
+#else
+	uint8_t msg[NS_MSG_SIZE];
+
+	memcpy(msg, ept->name, HIPC_RPMSG_NAME_SIZE);
+	hipc__put32(msg + 32, ept->addr);
+	hipc__put32(msg + 36, flags);
+	ret = hipc_rpmsg_send_ex(ept, ept->addr, HIPC_RPMSG_NS_ADDR, msg,
+				 NS_MSG_SIZE, HIPC_RPMSG_NO_WAIT);
+#endif
+	return ret < 0 ? ret : 0;
+}
+
+static inline void ns_sent(struct hipc_rpmsg_dev *dev, bool sent)
+{
+	if (HIPC_CFG_LOCK && sent)
+		hipc__notify_tx(dev);
+}
+
+/*
  * A callback of @ept (receive or unbind) starts / ended.  Caller holds the
  * lock.  cb_leave_locked() says whether a destroyer waits to be woken
  * (hipc__wake() after unlocking).  Single-context builds track nothing.
