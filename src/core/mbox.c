@@ -109,7 +109,7 @@ void hipc_shm_fifo_open(struct hipc_shm_fifo_end *e, struct hipc_shm_fifo *f,
 int hipc_shm_fifo_put(struct hipc_shm_fifo_end *e, uint32_t msg)
 {
 	struct hipc_shm_fifo *f = e->f;
-	uint32_t head = e->own;
+	uint32_t head = __atomic_load_n(&e->own, __ATOMIC_RELAXED);
 	uint32_t tail = hipc__le32(__atomic_load_n(&f->tail, __ATOMIC_ACQUIRE));
 	uint32_t used = head - tail;
 
@@ -119,16 +119,16 @@ int hipc_shm_fifo_put(struct hipc_shm_fifo_end *e, uint32_t msg)
 		return -HIPC_EBUSY;
 	__atomic_store_n(&f->slot[head % HIPC_MBOX_HW_DEPTH], hipc__le32(msg),
 			 __ATOMIC_RELAXED);
-	e->own = head + 1u;
+	__atomic_store_n(&e->own, head + 1u, __ATOMIC_RELAXED);
 	/* Release: the slot is written before the index that publishes it. */
-	__atomic_store_n(&f->head, hipc__le32(e->own), __ATOMIC_RELEASE);
+	__atomic_store_n(&f->head, hipc__le32(head + 1u), __ATOMIC_RELEASE);
 	return 0;
 }
 
 int hipc_shm_fifo_get(struct hipc_shm_fifo_end *e, uint32_t *msg)
 {
 	struct hipc_shm_fifo *f = e->f;
-	uint32_t tail = e->own;
+	uint32_t tail = __atomic_load_n(&e->own, __ATOMIC_RELAXED);
 	uint32_t head = hipc__le32(__atomic_load_n(&f->head, __ATOMIC_ACQUIRE));
 	uint32_t used = head - tail;
 
@@ -138,10 +138,10 @@ int hipc_shm_fifo_get(struct hipc_shm_fifo_end *e, uint32_t *msg)
 		return -HIPC_EAGAIN;
 	*msg = hipc__le32(__atomic_load_n(&f->slot[tail % HIPC_MBOX_HW_DEPTH],
 					  __ATOMIC_RELAXED));
-	e->own = tail + 1u;
+	__atomic_store_n(&e->own, tail + 1u, __ATOMIC_RELAXED);
 	/* Release: we are done reading the slot before the producer may
 	 * overwrite it. */
-	__atomic_store_n(&f->tail, hipc__le32(e->own), __ATOMIC_RELEASE);
+	__atomic_store_n(&f->tail, hipc__le32(tail + 1u), __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -149,7 +149,10 @@ unsigned hipc_shm_fifo_count(const struct hipc_shm_fifo_end *e)
 {
 	uint32_t head =
 		hipc__le32(__atomic_load_n(&e->f->head, __ATOMIC_ACQUIRE));
-	uint32_t used = head - e->own;
+	/* Relaxed: the end's owner serialises put/get, but a waiter may ask
+	 * "anything there?" from another thread; a stale answer costs it one
+	 * more look. */
+	uint32_t used = head - __atomic_load_n(&e->own, __ATOMIC_RELAXED);
 
 	return used > HIPC_MBOX_HW_DEPTH ? 0 : used;
 }

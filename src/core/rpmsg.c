@@ -824,6 +824,7 @@ int hipc_rpmsg_ept_create(struct hipc_rpmsg_ept *ept,
 			  uint32_t src, uint32_t dst, hipc_rpmsg_rx_cb cb,
 			  void *priv)
 {
+	bool announce;
 	char c = 1;
 	int ret;
 
@@ -843,7 +844,8 @@ int hipc_rpmsg_ept_create(struct hipc_rpmsg_ept *ept,
 	ept->dst = dst;
 	/* The device role announces named endpoints: below if the device is
 	 * live, else from hipc_rpmsg_dev_start(). */
-	if (ept->name[0] && !is_driver(dev) && dev_has_ns(dev))
+	announce = ept->name[0] && !is_driver(dev) && dev_has_ns(dev);
+	if (announce)
 		ept->flags = EPT_ANNOUNCE;
 
 	/* Bound to the device under the lock, so a receive that finds the
@@ -855,7 +857,9 @@ int hipc_rpmsg_ept_create(struct hipc_rpmsg_ept *ept,
 	dev_unlock(dev);
 	if (ret)
 		return ret;
-	if (ept->flags & EPT_ANNOUNCE)
+	/* Not ept->flags: once in the table the endpoint is shared, and an
+	 * announcing thread may be marking it under the lock. */
+	if (announce)
 		hipc__ns_announce_pending(dev);
 	return 0;
 }
