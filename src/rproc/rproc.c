@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
@@ -797,10 +799,46 @@ free_img:
 
 /* --- attach ---------------------------------------------------------------- */
 
-/* What a standalone remote sends with its fds (see remote.c). */
-#define ATTACH_MAGIC 0x48415454u /* "HATT" */
+/* Sleep until @fd is readable or @deadline (CLOCK_MONOTONIC ns) passes;
+ * a signal does not restart the whole wait. */
+static void wait_readable(int fd, uint64_t deadline)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
 
-static int recv_region(int sock, int fds[3])
+	for (;;) {
+		uint64_t now = hipc_now_ns();
+		int r;
+
+		if (now >= deadline)
+			return;
+		r = poll(&p, 1, (int)((deadline - now + MS - 1) / MS));
+		if (r >= 0 || errno != EINTR)
+			return;
+	}
+}
+
+static void errf(char *err, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void errf(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * The remote's hello and its three fds (region, doorbell to us, doorbell to
+ * it), from a peer we do not trust: any fd that came is closed on refusal.
+ * @retval 0, -HIPC_EAGAIN (nothing yet), -HIPC_EBUSY (turned away: it has a
+ *         host already), -HIPC_EBADMSG (not a hello we speak)
+ */
+static int recv_region(struct hipc_rproc *rp, int sock, int fds[3], char *err,
+		       size_t errlen)
 {
 	union {
 		struct cmsghdr h;
@@ -812,39 +850,126 @@ static int recv_region(int sock, int fds[3])
 			    .msg_control = u.buf,
 			    .msg_controllen = sizeof(u.buf) };
 	struct cmsghdr *c;
+	int got[3] = { -1, -1, -1 };
+	size_t k = 0;
 	ssize_t r;
 
 	do
-		r = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+		r = recvmsg(sock, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		return errno == EAGAIN ? -HIPC_ETIMEDOUT : -errno;
-	if (r == 0)
-		return -HIPC_EBUSY; /* turned away: it has a host already */
-	c = CMSG_FIRSTHDR(&m);
-	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-	    c->cmsg_len == CMSG_LEN(3 * sizeof(int))) {
-		memcpy(fds, CMSG_DATA(c), 3 * sizeof(int));
-	} else if (c && c->cmsg_level == SOL_SOCKET &&
-		   c->cmsg_type == SCM_RIGHTS) {
-		/* Wrong count: close whatever came, refuse. */
-		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		int tmp[8];
-
-		memcpy(tmp, CMSG_DATA(c), (k > 8 ? 8 : k) * sizeof(int));
-		for (size_t i = 0; i < k && i < 8; i++)
-			close(tmp[i]);
-		return -HIPC_EBADMSG;
-	} else {
-		return -HIPC_EBADMSG;
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return -HIPC_EAGAIN;
+	if (r < 0) {
+		errf(err, errlen, "%s: attach: %s", rp->name, strerror(errno));
+		return -HIPC_ECONNRESET;
 	}
-	if (r != sizeof(hello) || hello[0] != ATTACH_MAGIC ||
-	    (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
-		for (int i = 0; i < 3; i++)
-			close(fds[i]);
-		return -HIPC_EBADMSG;
+	if (r == 0) {
+		errf(err, errlen, "%s: attached to another host", rp->name);
+		return -HIPC_EBUSY;
+	}
+	/* Whatever fds came are ours to close from here on. */
+	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0;
+		     i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
+			if (k < 3)
+				got[k] = fd;
+			else
+				close(fd);
+			k++;
+		}
+	}
+	if (r != sizeof(hello) || hello[0] != HIPC__ATTACH_MAGIC) {
+		errf(err, errlen, "%s: not an attach hello (%zd bytes, magic "
+		     "0x%08x, expected 0x%08x)", rp->name, r,
+		     r >= 4 ? hello[0] : 0u, HIPC__ATTACH_MAGIC);
+		goto refuse;
+	}
+	if (hello[1] != HIPC__ATTACH_VERSION) {
+		errf(err, errlen, "%s: the remote speaks attach protocol "
+		     "version %u, this host speaks %u", rp->name, hello[1],
+		     HIPC__ATTACH_VERSION);
+		goto refuse;
+	}
+	if (k != 3 || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		errf(err, errlen, "%s: the attach hello carried %zu fds, "
+		     "expected 3", rp->name, k);
+		goto refuse;
+	}
+	memcpy(fds, got, sizeof(got));
+	return 0;
+refuse:
+	for (size_t i = 0; i < 3; i++)
+		if (got[i] >= 0)
+			close(got[i]);
+	return -HIPC_EBADMSG;
+}
+
+/*
+ * Map a region received from a remote.  Unlike the regions we create, its
+ * sender keeps it: unless the memfd is sealed against shrinking, the remote
+ * could cut it short after we mapped it and our next access would be a
+ * SIGBUS, a crash of the host caused by the peer.  The control page must
+ * also agree with the real size.  @fd is ours (closed on failure).
+ */
+static int map_received(struct hipc_rproc *rp, int fd, char *err,
+			size_t errlen)
+{
+	struct hipc_sim_ctrl *c;
+	struct stat st;
+	int seals, ret;
+
+	if (fstat(fd, &st) < 0) {
+		errf(err, errlen, "%s: received region: %s", rp->name,
+		     strerror(errno));
+		goto refuse;
+	}
+	if (st.st_size <= 0) {
+		errf(err, errlen, "%s: the received region is empty", rp->name);
+		goto refuse;
+	}
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0 || !(seals & F_SEAL_SHRINK)) {
+		errf(err, errlen, "%s: the received region is not sealed "
+		     "against shrinking (%s): the remote could cut it short "
+		     "under us", rp->name,
+		     seals < 0 ? "not a memfd" : "F_SEAL_SHRINK missing");
+		goto refuse;
+	}
+	if ((size_t)st.st_size < HIPC_SIM_CTRL_SIZE) {
+		errf(err, errlen, "%s: the received region (%lld bytes) is "
+		     "smaller than a control page", rp->name,
+		     (long long)st.st_size);
+		goto refuse;
+	}
+	ret = hipc_shm_map(&rp->shm, fd);
+	if (ret) {
+		errf(err, errlen, "%s: map: %s", rp->name, strerror(-ret));
+		goto refuse;
+	}
+	c = (struct hipc_sim_ctrl *)rp->shm.base;
+	if (c->magic != HIPC_SIM_MAGIC || c->version != HIPC_SIM_VERSION) {
+		errf(err, errlen, "%s: not a hipc region (magic 0x%08x "
+		     "version %u)", rp->name, c->magic, c->version);
+		goto unmap;
+	}
+	if (c->size != (uint64_t)st.st_size) {
+		errf(err, errlen, "%s: the received region is %lld bytes but "
+		     "claims %llu", rp->name, (long long)st.st_size,
+		     (unsigned long long)c->size);
+		goto unmap;
 	}
 	return 0;
+unmap:
+	hipc_shm_close(&rp->shm); /* closes fd too */
+	return -HIPC_EBADMSG;
+refuse:
+	close(fd);
+	return -HIPC_EBADMSG;
 }
 
 /* Wait until the remote acknowledged @gen (it let go of the rings). */
@@ -891,7 +1016,6 @@ static int do_attach(struct hipc_rproc *rp, char *err, size_t errlen)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
-	struct timeval tv;
 	struct hipc_rsc_error rerr;
 	struct hipc__layout lay;
 	uint8_t *copy = NULL;
@@ -917,9 +1041,6 @@ static int do_attach(struct hipc_rproc *rp, char *err, size_t errlen)
 		close(sock);
 		return -HIPC_ENOENT;
 	}
-	tv.tv_sec = rp->cfg.boot_timeout_ms / 1000u;
-	tv.tv_usec = (rp->cfg.boot_timeout_ms % 1000u) * 1000;
-	setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	/* Who is at the other end, from the kernel, not from the peer. */
 	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 ||
 	    cred.uid != getuid() || cred.pid <= 0) {
@@ -928,24 +1049,22 @@ static int do_attach(struct hipc_rproc *rp, char *err, size_t errlen)
 		close(sock);
 		return -HIPC_EPERM;
 	}
-	ret = recv_region(sock, fds);
-	if (ret)
-		close(sock);
-	else
-		rp->conn = sock; /* until we let go: we are its host */
-	if (ret) {
-		set_err(err, errlen, "%s: %s", sa.sun_path,
-			ret == -HIPC_EBUSY ? "attached to another host"
-					   : "did not hand over a region");
-		return ret;
+	rp->conn = sock; /* until we let go: we are its host */
+	wait_readable(sock, hipc_now_ns() +
+				    (uint64_t)rp->cfg.boot_timeout_ms * MS);
+	ret = recv_region(rp, sock, fds, err, errlen);
+	if (ret == -HIPC_EAGAIN) {
+		errf(err, errlen, "%s: %s: no hello within %u ms", rp->name,
+		     sa.sun_path, rp->cfg.boot_timeout_ms);
+		ret = -HIPC_ETIMEDOUT;
 	}
-	ret = hipc_shm_map(&rp->shm, fds[0]);
+	if (ret)
+		goto undo;
+	ret = map_received(rp, fds[0], err, errlen);
 	if (ret) {
-		close(fds[0]);
 		close(fds[1]);
 		close(fds[2]);
-		set_err(err, errlen, "%s: map: %s", rp->name, strerror(-ret));
-		return -HIPC_EBADMSG;
+		goto undo;
 	}
 	rp->link = hipc_link_new((struct hipc_sim_ctrl *)rp->shm.base,
 				 HIPC_SIDE_HOST, fds[1], fds[2], rp->cfg.mode,
@@ -972,12 +1091,6 @@ static int do_attach(struct hipc_rproc *rp, char *err, size_t errlen)
 	 * validated, and its layout must be the one we would have made. */
 	ret = -HIPC_EBADMSG;
 	rp->ctrl = (struct hipc_sim_ctrl *)rp->shm.base;
-	if (rp->shm.size < HIPC_SIM_CTRL_SIZE ||
-	    rp->ctrl->magic != HIPC_SIM_MAGIC ||
-	    rp->ctrl->version != HIPC_SIM_VERSION) {
-		set_err(err, errlen, "%s: %s", rp->name, "not a hipc region");
-		goto undo;
-	}
 	off = __atomic_load_n(&rp->ctrl->rsc_off, __ATOMIC_ACQUIRE);
 	len = __atomic_load_n(&rp->ctrl->rsc_size, __ATOMIC_ACQUIRE);
 	if (off < HIPC_SIM_CTRL_SIZE || len == 0 || len > 65536 ||

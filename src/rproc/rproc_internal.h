@@ -61,6 +61,15 @@ static inline uint32_t *hipc__ctrl_word(struct hipc_sim_ctrl *c, unsigned i)
 #define HIPC__MBOX_P2P_RESET_ACK 0xFFFFFF42u
 #define HIPC__MBOX_P2P_UP 0xFFFFFF43u
 
+/*
+ * The attach hello: what a standalone remote sends with its three fds
+ * (region, its doorbell in, its doorbell out) to a host that connects to
+ * NAME.sock.  Two 32-bit words, magic then version; a host refuses a
+ * hello whose version it does not speak.
+ */
+#define HIPC__ATTACH_MAGIC 0x48415454u /* "HATT" */
+#define HIPC__ATTACH_VERSION 1u
+
 /* Where everything goes; offsets are also the device addresses. */
 struct hipc__layout {
 	size_t rsc_off;
