@@ -52,6 +52,14 @@ static inline uint32_t *hipc__ctrl_word(struct hipc_sim_ctrl *c, unsigned i)
 #define HIPC__MBOX_RESET 0xFFFFFF40u
 
 /*
+ * Remote to host: "REMOTE_GEN now holds a new generation".  The word is
+ * the acknowledgement; this doorbell only wakes a host that waits for it
+ * (a host ignores it otherwise, as it ignores any control code it does not
+ * know).
+ */
+#define HIPC__MBOX_GEN_ACK 0xFFFFFF44u
+
+/*
  * The static-vring link after one of the pair went down.  Host to the
  * survivor: P2P_RESET "stop touching the pair region, your peer is gone"
  * (answered with P2P_RESET_ACK once its pair device is torn down), then

@@ -233,6 +233,9 @@ static void ack_gen(struct remote *r)
 		r->acked_gen = g;
 		__atomic_store_n(hipc__ctrl_word(r->ctrl, HIPC__CTRL_REMOTE_GEN),
 				 g, __ATOMIC_RELEASE);
+		/* Wakes a host waiting for the acknowledgement (after the
+		 * store, which the doorbell's FIFO write orders). */
+		hipc_link_send(r->link, HIPC__MBOX_GEN_ACK);
 	}
 	r->reset_asked = false;
 }
