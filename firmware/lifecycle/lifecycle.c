@@ -30,6 +30,8 @@
  * Options (before the runtime's own):
  *   --ready-delay-ms N  take N ms in start(), so READY and the announcements
  *                       come that much later (a slow boot)
+ *   --stop-delay-ms N   take N ms in stop(), so a host that takes the rings
+ *                       back (detach, attach) waits that long for them
  *   --gap-trace         trace the longest time the host left us without a
  *                       doorbell, each time it grows (with the host's
  *                       watchdog on, a measure of how promptly the host's
@@ -58,7 +60,7 @@ static unsigned long long echoed, starts, p2p_ok, p2p_bad, p2p_sent;
 static unsigned long long p2p_dup, p2p_gap, p2p_resets, p2p_unbinds;
 static unsigned long long p2p_lost, p2p_inflight, p2p_last;
 static uint32_t p2p_last_inc; /* device end: the driver process last seen */
-static unsigned ready_delay_ms;
+static unsigned ready_delay_ms, stop_delay_ms;
 static int gap_trace;
 static uint64_t gap_last_us, gap_max_us;
 static int p2p_have_last;
@@ -279,6 +281,15 @@ static int poll_cb(struct hipc_rpmsg_dev *dev, void *ctx)
 	return 0;
 }
 
+static void delay_ms(unsigned ms)
+{
+	struct timespec d = { (time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L };
+
+	/* The time left, not the whole delay again, after a signal. */
+	while (ms && nanosleep(&d, &d) < 0)
+		;
+}
+
 static int start(struct hipc_rpmsg_dev *dev, void *ctx)
 {
 	int ret;
@@ -287,13 +298,7 @@ static int start(struct hipc_rpmsg_dev *dev, void *ctx)
 	starts++;
 	hipc_remote_trace("lifecycle: start #%llu, echoed so far %llu\n",
 			  starts, echoed);
-	if (ready_delay_ms) {
-		struct timespec d = { (time_t)(ready_delay_ms / 1000u),
-				      (long)(ready_delay_ms % 1000u) * 1000000L };
-
-		while (nanosleep(&d, &d) < 0)
-			;
-	}
+	delay_ms(ready_delay_ms);
 	gap_last_us = 0; /* quiet spells count from the first pass up */
 	ret = hipc_rpmsg_ept_create(&echo_ept, dev, "rpmsg-client-sample",
 				    HIPC_RPMSG_ADDR_ANY, HIPC_RPMSG_ADDR_ANY,
@@ -310,6 +315,7 @@ static void stop(struct hipc_rpmsg_dev *dev, void *ctx)
 	(void)dev;
 	(void)ctx;
 	hipc_remote_trace("lifecycle: host gone, echoed %llu\n", echoed);
+	delay_ms(stop_delay_ms);
 }
 
 static const struct hipc_firmware fw = {
@@ -330,6 +336,8 @@ int main(int argc, char **argv)
 	for (; n < argc; n++) {
 		if (!strcmp(argv[n], "--ready-delay-ms") && n + 1 < argc)
 			ready_delay_ms = (unsigned)strtoul(argv[++n], NULL, 10);
+		else if (!strcmp(argv[n], "--stop-delay-ms") && n + 1 < argc)
+			stop_delay_ms = (unsigned)strtoul(argv[++n], NULL, 10);
 		else if (!strcmp(argv[n], "--gap-trace"))
 			gap_trace = 1;
 		else

@@ -11,6 +11,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -40,8 +41,10 @@ static void make_run_dir(void)
 	atexit(remove_run_dir);
 }
 
-/* Start the firmware standalone, as the test's child; wait for its socket. */
-static pid_t start_standalone(const char *name)
+/* Start the firmware standalone, as the test's child; wait for its socket.
+ * @arg: one extra firmware option (NULL: none). */
+static pid_t start_standalone_with(const char *name, const char *arg,
+				   const char *val)
 {
 	char sock[160];
 	struct stat st;
@@ -55,13 +58,22 @@ static pid_t start_standalone(const char *name)
 	if (pid == 0) {
 		/* A failing test must not leave it holding ctest's pipe. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		execl(LC_FW, LC_FW, "--standalone", name, (char *)NULL);
+		if (arg)
+			execl(LC_FW, LC_FW, arg, val, "--standalone", name,
+			      (char *)NULL);
+		else
+			execl(LC_FW, LC_FW, "--standalone", name, (char *)NULL);
 		_exit(127);
 	}
 	for (int i = 0; i < 5000 && stat(sock, &st) < 0; i++)
 		usleep(1000);
 	CHECK(stat(sock, &st) == 0);
 	return pid;
+}
+
+static pid_t start_standalone(const char *name)
+{
+	return start_standalone_with(name, NULL, NULL);
 }
 
 static void attach(struct lc_client *c)
@@ -483,7 +495,50 @@ HIPC_TEST(attach_bad_hello)
 	hipc_rproc_free(c.rp);
 }
 
+/* Context switches of this thread so far: each one a sleep that ended. */
+static long switches(void)
+{
+	struct rusage ru;
+
+	CHECK_EQ(getrusage(RUSAGE_THREAD, &ru), 0);
+	return ru.ru_nvcsw;
+}
+
+/*
+ * Taking the rings back waits for the remote's acknowledgement as an
+ * event (its doorbell), not by looking every millisecond: the remote takes
+ * 300 ms to let go (its stop() callback), and the host sleeps through it.
+ */
+HIPC_TEST(gen_ack_is_an_event)
+{
+	struct hipc_rproc_config cfg;
+	struct lc_client c;
+	uint64_t t0, took;
+	long sw;
+	int status;
+	pid_t pid;
+
+	pid = start_standalone_with("island-s", "--stop-delay-ms", "300");
+	memset(&c, 0, sizeof(c));
+	lc_config(&cfg, &c, "island-s");
+	cfg.firmware = NULL;
+	CHECK_EQ(hipc_rproc_new(&c.rp, &cfg), 0);
+	attach(&c);
+	sw = switches();
+	t0 = hipc_now_ns();
+	CHECK_EQ(hipc_rproc_detach(c.rp), 0);
+	took = hipc_now_ns() - t0;
+	sw = switches() - sw;
+	printf("detach: %.1f ms, %ld wake-ups\n", took / 1e6, sw);
+	CHECK(took >= 290 * LC_MS && took < 900 * LC_MS);
+	CHECK(sw < 30);
+	CHECK_EQ(hipc_rproc_state(c.rp), HIPC_RPROC_DETACHED);
+	CHECK_EQ(kill(pid, SIGTERM), 0);
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	hipc_rproc_free(c.rp);
+}
+
 HIPC_TEST_MAIN(HIPC_CASE(attach_detach_attach), HIPC_CASE(attached_remote_crash),
 	       HIPC_CASE(one_host_at_a_time), HIPC_CASE(attach_to_nothing),
 	       HIPC_CASE(attach_empty_region), HIPC_CASE(attach_unsealed_region),
-	       HIPC_CASE(attach_bad_hello))
+	       HIPC_CASE(attach_bad_hello), HIPC_CASE(gen_ack_is_an_event))
