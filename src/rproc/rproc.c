@@ -263,6 +263,7 @@ static void release(struct hipc_rproc *rp)
 	free(rp->buckets);
 	rp->buckets = NULL;
 	rp->booting = false;
+	rp->attach_phase = AT_NONE;
 	rp->wd_outstanding = false;
 	rp->info.region_size = 0;
 }
@@ -677,8 +678,11 @@ static int driver_up(struct hipc_rproc *rp, char *err, size_t errlen)
 				   HIPC_VIRTIO_STATUS_DRIVER_OK),
 			 __ATOMIC_RELEASE);
 	ret = hipc_rpmsg_dev_start(&rp->dev);
-	if (ret)
+	if (ret) {
+		set_err(err, errlen, "%s: rpmsg start: %s", rp->name,
+			hipc_strerror(ret));
 		return ret;
+	}
 	memcpy(rp->info.mem, rp->lay.mem, sizeof(rp->info.mem));
 	rp->info.nmem = rp->lay.nmem;
 	rp->info.region_size = rp->shm.size;
@@ -765,8 +769,10 @@ static int boot(struct hipc_rproc *rp, char *err, size_t errlen)
 	}
 	/* The link owns them now; the child gets its own copies. */
 	ret = ep_add(rp, efd_to_host, EV_LINK);
-	if (ret)
+	if (ret) {
+		set_err(err, errlen, "%s: epoll: %s", rp->name, strerror(-ret));
 		goto undo;
+	}
 	ret = p2p_claim(rp);
 	if (ret) {
 		set_err(err, errlen, "%s: %s", rp->name,
@@ -1561,9 +1567,13 @@ static int busy(struct hipc_rproc *rp, char *err, size_t errlen)
 		return -HIPC_EBUSY;
 	}
 	if (rp->state == HIPC_RPROC_RUNNING || rp->state == HIPC_RPROC_ATTACHED ||
-	    rp->booting) {
+	    rp->booting || rp->attach_phase != AT_NONE) {
+		/* (booting or attaching here: an automatic restart) */
 		errf(err, errlen, "%s: already %s (pid %d)", rp->name,
-		     rp->booting ? "booting" : hipc_rproc_state_name(rp->state),
+		     rp->booting ? "booting"
+		     : rp->attach_phase != AT_NONE
+			     ? "attaching"
+			     : hipc_rproc_state_name(rp->state),
 		     (int)rp->pid);
 		return -HIPC_EBUSY;
 	}
@@ -1647,9 +1657,13 @@ int hipc_rproc_begin_stop(struct hipc_rproc *rp, unsigned timeout_ms)
 
 		errf(msg, sizeof(msg), "%s: stopped before it came up",
 		     rp->name);
-		rp->attach_phase = AT_NONE;
 		finish_op(rp, -HIPC_ESHUTDOWN, msg);
 	}
+	if (rp->attach_phase == AT_HELLO) {
+		/* Not attached to anything yet: just hang up. */
+		release(rp);
+	}
+	rp->attach_phase = AT_NONE;
 	rp->restart_at = 0;
 	rp->info.next_restart_ns = 0;
 	rp->auto_restart = false;

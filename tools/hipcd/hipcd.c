@@ -704,6 +704,20 @@ static void reload(const char *path)
 			r->rc.line = nc->line;
 		}
 	}
+	/* Still being let go of from an earlier reload (or just now): made
+	 * again with the settings in the file, if it names them. */
+	for (unsigned i = 0; i < MAX_REMOTES; i++) {
+		struct remote *r = &remotes[i];
+
+		if (!r->used || !r->retiring)
+			continue;
+		r->replace = false;
+		for (unsigned j = 0; j < c.n; j++)
+			if (!strcmp(c.r[j].name, r->rc.name)) {
+				r->next = c.r[j];
+				r->replace = true;
+			}
+	}
 	for (unsigned j = 0; j < c.n; j++) {
 		bool known = false;
 
