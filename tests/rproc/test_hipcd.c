@@ -365,6 +365,7 @@ HIPC_TEST(hipcctl_errors)
 	snprintf(empty_run, sizeof(empty_run), "%s/nowhere", dir);
 	snprintf(text, sizeof(text), "-r %s status m4", empty_run);
 	ctl_fails(text, 1, "is hipcd running?");
+	ctl_fails(text, 1, empty_run);
 	CHECK(lc_no_children());
 }
 
