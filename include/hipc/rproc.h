@@ -137,8 +137,9 @@ HIPC_API int hipc_rproc_new(struct hipc_rproc **out,
  * @retval 1 (stop, detach) done already, nothing to wait for: no on_done
  * @retval <0 refused at once (@err filled), as the blocking call: no on_done
  * @retval -HIPC_EBUSY another operation is under way (a stop may be begun
- *         during a start or attach: that one then reports -HIPC_ESHUTDOWN)
- * Context: never blocks.
+ *         during a start or attach: that one then reports -HIPC_ESHUTDOWN,
+ *         its on_done running from inside hipc_rproc_begin_stop())
+ * Context: never blocks.  Same thread as hipc_rproc_process().
  */
 HIPC_API int hipc_rproc_begin_start(struct hipc_rproc *rp, char *err,
 				    size_t errlen);
