@@ -499,38 +499,37 @@ HIPC_TEST(sighup_reload)
 
 /* --- the loop never waits for a remote --------------------------------------- */
 
-/*
- * "fast" runs with a 5 ms watchdog: the daemon's loop pings it every 5 ms,
- * and the firmware traces its longest wait between doorbells.  "slow" takes
- * 2 s to come up.  While it boots, the pings go on and status is answered
- * at once; the client that asked for the start is answered once it is up.
- */
-HIPC_TEST(slow_boot_does_not_block)
+/* The longest "quiet spell" the fast firmware traced after its first
+ * @skip windows; the number of windows in @n. */
+static unsigned long long quiet_after(unsigned skip, unsigned *n)
 {
-	char conf[160], text[1024], out[8192];
-	uint64_t worst = 0, t0, start_ns;
-	unsigned long long gap_before = 0, gap_after = 0;
-	unsigned polls = 0;
-	bool booting;
+	char out[8192];
+	unsigned long long worst = 0;
 	const char *p;
-	pid_t d, starter;
+
+	*n = 0;
+	CHECK_EQ(ctl("trace fast", out, sizeof(out)), 0);
+	for (p = out; (p = strstr(p, "quiet spell max ")) != NULL; p++) {
+		unsigned long long g = strtoull(p + 16, NULL, 10);
+
+		if ((*n)++ >= skip && g > worst)
+			worst = g;
+	}
+	return worst;
+}
+
+/* One slow boot, measured.  True if every figure is within its bound. */
+static bool slow_boot_once(void)
+{
+	char out[8192];
+	uint64_t worst = 0, t0, start_ns;
+	unsigned long long gap;
+	unsigned polls = 0, before, after;
+	bool booting;
+	pid_t starter;
 	int status;
 
-	fresh_dirs();
-	snprintf(conf, sizeof(conf), "%s/hipcd.conf", dir);
-	snprintf(text, sizeof(text),
-		 "[fast]\nfirmware = %s\nargs = --gap-trace\nwatchdog_ms = 5\n"
-		 "watchdog_timeout_ms = 1000\n"
-		 "[slow]\nfirmware = %s\nargs = --ready-delay-ms 2000\n"
-		 "autostart = no\n", LC_FW, LC_FW);
-	write_file(conf, text);
-	d = spawn_hipcd(conf);
-	CHECK(wait_for("list", "fast             running", 5000));
-	usleep(300000); /* settled: the firmware's longest wait so far */
-	CHECK_EQ(ctl("trace fast", out, sizeof(out)), 0);
-	for (p = out; (p = strstr(p, "quiet spell ")) != NULL; p++)
-		gap_before = strtoull(p + 12, NULL, 10);
-
+	quiet_after(0, &before);
 	starter = fork();
 	CHECK(starter >= 0);
 	if (starter == 0) {
@@ -554,20 +553,50 @@ HIPC_TEST(slow_boot_does_not_block)
 		  strstr(out, "state       offline, start") != NULL;
 	CHECK_EQ(waitpid(starter, &status, 0), starter);
 	start_ns = hipc_now_ns() - t0;
+	/* Answered once it was up, not before. */
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(start_ns >= 1900ull * LC_MS);
 	CHECK(wait_for("list", "slow             running", 1000));
-
-	CHECK_EQ(ctl("trace fast", out, sizeof(out)), 0);
-	for (p = out; (p = strstr(p, "quiet spell ")) != NULL; p++)
-		gap_after = strtoull(p + 12, NULL, 10);
+	gap = quiet_after(before, &after);
 	printf("status: %u requests during the boot, slowest %.2f ms; fast's "
-	       "longest wait for a doorbell %.2f ms before, %.2f ms after; "
-	       "start answered after %.0f ms\n", polls, worst / 1e6,
-	       gap_before / 1e3, gap_after / 1e3, start_ns / 1e6);
-	CHECK(worst < 50 * LC_MS);
-	CHECK(gap_after < 50000);
+	       "longest wait for a doorbell during it %.2f ms (%u windows of "
+	       "250 ms); start answered after %.0f ms\n", polls, worst / 1e6,
+	       gap / 1e3, after - before, start_ns / 1e6);
+	CHECK(after - before >= 7);
 	CHECK(booting); /* status said so while it booted */
-	CHECK(start_ns >= 1900ull * LC_MS); /* answered when it was up */
+	CHECK_EQ(ctl("stop slow", out, sizeof(out)), 0);
+	return worst < 50 * LC_MS && gap < 50000;
+}
+
+/*
+ * "fast" runs with a 5 ms watchdog: the daemon's loop pings it every 5 ms,
+ * and the firmware traces its longest wait between doorbells every 250 ms.
+ * "slow" takes 2 s to come up.  While it boots, the pings go on and status
+ * is answered at once; the client that asked for the start is answered
+ * once it is up.  A daemon that waits for the boot stops both for 2 s; a
+ * machine busy with other work can stretch one wait past 50 ms now and
+ * then, so up to three boots are measured.
+ */
+HIPC_TEST(slow_boot_does_not_block)
+{
+	char conf[160], text[1024];
+	bool ok = false;
+	pid_t d;
+
+	fresh_dirs();
+	snprintf(conf, sizeof(conf), "%s/hipcd.conf", dir);
+	snprintf(text, sizeof(text),
+		 "[fast]\nfirmware = %s\nargs = --gap-trace\nwatchdog_ms = 5\n"
+		 "watchdog_timeout_ms = 1000\n"
+		 "[slow]\nfirmware = %s\nargs = --ready-delay-ms 2000\n"
+		 "autostart = no\n", LC_FW, LC_FW);
+	write_file(conf, text);
+	d = spawn_hipcd(conf);
+	CHECK(wait_for("list", "fast             running", 5000));
+	usleep(300000);
+	for (int i = 0; i < 3 && !ok; i++)
+		ok = slow_boot_once();
+	CHECK(ok);
 	stop_hipcd(d);
 	CHECK(lc_no_children());
 }
