@@ -107,7 +107,7 @@ HIPC_TEST(daemon_end_to_end)
 	f = fopen(conf, "w");
 	CHECK(f != NULL);
 	fprintf(f, "# two remotes\n[m4]\nfirmware = %s\npolicy = restart\n"
-		   "watchdog_ms = 20\nbackoff_ms = 5\n\n"
+		   "watchdog_ms = 20\nwatchdog_timeout_ms = 1000\nbackoff_ms = 5\n\n"
 		   "[island]\nmode = attach\npolicy = stay\n", LC_FW);
 	fclose(f);
 
