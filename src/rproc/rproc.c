@@ -945,6 +945,16 @@ static int map_received(struct hipc_rproc *rp, int fd, char *err,
 	struct stat st;
 	int seals, ret;
 
+	/* Seals first: once F_SEAL_SHRINK is there it stays, so the size
+	 * read after it is one the region keeps. */
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0 || !(seals & F_SEAL_SHRINK)) {
+		errf(err, errlen, "%s: the received region is not sealed "
+		     "against shrinking (%s): the remote could cut it short "
+		     "under us", rp->name,
+		     seals < 0 ? "not a memfd" : "F_SEAL_SHRINK missing");
+		goto refuse;
+	}
 	if (fstat(fd, &st) < 0) {
 		errf(err, errlen, "%s: received region: %s", rp->name,
 		     strerror(errno));
@@ -952,14 +962,6 @@ static int map_received(struct hipc_rproc *rp, int fd, char *err,
 	}
 	if (st.st_size <= 0) {
 		errf(err, errlen, "%s: the received region is empty", rp->name);
-		goto refuse;
-	}
-	seals = fcntl(fd, F_GET_SEALS);
-	if (seals < 0 || !(seals & F_SEAL_SHRINK)) {
-		errf(err, errlen, "%s: the received region is not sealed "
-		     "against shrinking (%s): the remote could cut it short "
-		     "under us", rp->name,
-		     seals < 0 ? "not a memfd" : "F_SEAL_SHRINK missing");
 		goto refuse;
 	}
 	if ((size_t)st.st_size < HIPC_SIM_CTRL_SIZE) {

@@ -259,7 +259,8 @@ HIPC_TEST(attach_to_nothing)
 /* --- a fake remote speaking the attach protocol badly ------------------- */
 
 enum fake_kind {
-	FAKE_EMPTY,       /* a memfd of size 0 */
+	FAKE_EMPTY,       /* a memfd of size 0 (sealed: only its size is
+			   * wrong) */
 	FAKE_UNSEALED,    /* a region anyone holding it could shrink */
 	FAKE_BAD_SIZE,    /* sealed, but its control page claims another size */
 	FAKE_BAD_VERSION, /* hello from a future protocol */
@@ -275,8 +276,10 @@ static int fake_region(enum fake_kind kind)
 	struct hipc_sim_ctrl *c;
 
 	CHECK(fd >= 0);
-	if (kind == FAKE_EMPTY)
+	if (kind == FAKE_EMPTY) {
+		CHECK_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
 		return fd;
+	}
 	CHECK_EQ(ftruncate(fd, FAKE_SIZE), 0);
 	c = mmap(NULL, FAKE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	CHECK(c != MAP_FAILED);
