@@ -658,7 +658,7 @@ static void reap(void)
 		if (r->retiring && hipc_rproc_pending(r->rp) != HIPC_RPROC_OP_NONE)
 			continue;
 		next = r->next;
-		replace = r->replace;
+		replace = r->replace && !quitting;
 		hipc_rproc_free(r->rp); /* closes its fd: out of epoll */
 		if (!quitting)
 			logf_("%s: %s", r->rc.name,
@@ -1158,10 +1158,8 @@ int main(int argc, char **argv)
 					quit = quitting = true;
 					for (unsigned j = 0; j < MAX_REMOTES; j++)
 						if (remotes[j].used &&
-						    !remotes[j].retiring) {
-							remotes[j].replace = false;
+						    !remotes[j].retiring)
 							retire(&remotes[j]);
-						}
 				}
 			} else if (kind == EV_LISTEN) {
 				int c = accept4(lfd, NULL, NULL,
