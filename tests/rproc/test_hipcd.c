@@ -158,6 +158,8 @@ HIPC_TEST(daemon_end_to_end)
 	CHECK_EQ(waitpid(island, &status, 0), island);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	CHECK(lc_no_children());
+	snprintf(sock, sizeof(sock), "%s/hipcd.lock", run);
+	unlink(sock); /* the daemon leaves its lock file (see hipcd.c) */
 	rmdir(run);
 	unlink(conf);
 	rmdir(dir);
@@ -189,6 +191,15 @@ static void fresh_dirs(void)
 	snprintf(run, sizeof(run), "%s/run", dir);
 	CHECK_EQ(mkdir(run, 0700), 0);
 	CHECK_EQ(setenv("HIPC_RUN_DIR", run, 1), 0);
+}
+
+/* The case's directory and everything in it, once it passed. */
+static void remove_dirs(void)
+{
+	char cmd[160];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CHECK_EQ(system(cmd), 0);
 }
 
 static void write_file(const char *path, const char *text)
@@ -312,6 +323,7 @@ HIPC_TEST(second_daemon_refused)
 	CHECK(wait_for("list", "m4               running", 1000));
 	stop_hipcd(d);
 	CHECK(lc_no_children());
+	remove_dirs();
 }
 
 /* --- every hipcctl error says what is wrong --------------------------------- */
@@ -367,6 +379,7 @@ HIPC_TEST(hipcctl_errors)
 	ctl_fails(text, 1, "is hipcd running?");
 	ctl_fails(text, 1, empty_run);
 	CHECK(lc_no_children());
+	remove_dirs();
 }
 
 /* --- configuration: every mistake found, with file:line ---------------------- */
@@ -445,6 +458,7 @@ HIPC_TEST(config_check)
 	CHECK(wait_for("list", "m4               running", 5000));
 	stop_hipcd(d);
 	CHECK(lc_no_children());
+	remove_dirs();
 }
 
 /* --- SIGHUP reads the configuration again ------------------------------------ */
@@ -495,6 +509,7 @@ HIPC_TEST(sighup_reload)
 	CHECK(remote_pid("n") > 0);
 	stop_hipcd(d);
 	CHECK(lc_no_children());
+	remove_dirs();
 }
 
 /* --- the loop never waits for a remote --------------------------------------- */
@@ -609,6 +624,7 @@ HIPC_TEST(slow_boot_does_not_block)
 	CHECK(ok);
 	stop_hipcd(d);
 	CHECK(lc_no_children());
+	remove_dirs();
 }
 
 HIPC_TEST_MAIN(HIPC_CASE(daemon_end_to_end), HIPC_CASE(bad_config_refused),
