@@ -26,9 +26,20 @@
  *
  * Its counters live in process memory, so they survive a host detaching
  * and attaching again (the state that must carry over).
+ *
+ * Options (before the runtime's own):
+ *   --ready-delay-ms N  take N ms in start(), so READY and the announcements
+ *                       come that much later (a slow boot)
+ *   --stop-delay-ms N   take N ms in stop(), so a host that takes the rings
+ *                       back (detach, attach) waits that long for them
+ *   --gap-trace         trace, every 250 ms, the longest time the host
+ *                       left us without a doorbell in that time (with the
+ *                       host's watchdog on, a measure of how promptly the
+ *                       host's loop runs)
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,6 +60,9 @@ static unsigned long long echoed, starts, p2p_ok, p2p_bad, p2p_sent;
 static unsigned long long p2p_dup, p2p_gap, p2p_resets, p2p_unbinds;
 static unsigned long long p2p_lost, p2p_inflight, p2p_last;
 static uint32_t p2p_last_inc; /* device end: the driver process last seen */
+static unsigned ready_delay_ms, stop_delay_ms;
+static int gap_trace;
+static uint64_t gap_last_us, gap_max_us;
 static int p2p_have_last;
 
 struct ping {
@@ -205,6 +219,34 @@ static void p2p_stop(struct hipc_rpmsg_dev *dev, void *ctx)
 			  p2p_lost);
 }
 
+static uint64_t now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+}
+
+/* Called on every pass of the runtime's loop, i.e. after every wake-up:
+ * the longest time between two passes, traced once per 250 ms window. */
+static void gap_note(void)
+{
+	static uint64_t window_start;
+	uint64_t t = now_us();
+
+	if (gap_last_us && t - gap_last_us > gap_max_us)
+		gap_max_us = t - gap_last_us;
+	gap_last_us = t;
+	if (!window_start)
+		window_start = t;
+	if (t - window_start >= 250000u) {
+		hipc_remote_trace("lifecycle: quiet spell max %llu us\n",
+				  (unsigned long long)gap_max_us);
+		gap_max_us = 0;
+		window_start = t;
+	}
+}
+
 /* Driver end: keep a few pings in flight. */
 static int poll_cb(struct hipc_rpmsg_dev *dev, void *ctx)
 {
@@ -217,6 +259,8 @@ static int poll_cb(struct hipc_rpmsg_dev *dev, void *ctx)
 	static uint64_t last_ms;
 	uint64_t ms;
 
+	if (gap_trace)
+		gap_note();
 	if (p2p_driver != 1 || !p2p_ept.dev)
 		return 0;
 	/* A batch every 2 ms: a steady trickle, not two cores spinning. */
@@ -244,6 +288,15 @@ static int poll_cb(struct hipc_rpmsg_dev *dev, void *ctx)
 	return 0;
 }
 
+static void delay_ms(unsigned ms)
+{
+	struct timespec d = { (time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L };
+
+	/* The time left, not the whole delay again, after a signal. */
+	while (ms && nanosleep(&d, &d) < 0)
+		;
+}
+
 static int start(struct hipc_rpmsg_dev *dev, void *ctx)
 {
 	int ret;
@@ -252,6 +305,8 @@ static int start(struct hipc_rpmsg_dev *dev, void *ctx)
 	starts++;
 	hipc_remote_trace("lifecycle: start #%llu, echoed so far %llu\n",
 			  starts, echoed);
+	delay_ms(ready_delay_ms);
+	gap_last_us = 0; /* quiet spells count from the first pass up */
 	ret = hipc_rpmsg_ept_create(&echo_ept, dev, "rpmsg-client-sample",
 				    HIPC_RPMSG_ADDR_ANY, HIPC_RPMSG_ADDR_ANY,
 				    on_echo, NULL);
@@ -267,6 +322,7 @@ static void stop(struct hipc_rpmsg_dev *dev, void *ctx)
 	(void)dev;
 	(void)ctx;
 	hipc_remote_trace("lifecycle: host gone, echoed %llu\n", echoed);
+	delay_ms(stop_delay_ms);
 }
 
 static const struct hipc_firmware fw = {
@@ -280,4 +336,21 @@ static const struct hipc_firmware fw = {
 	.p2p_stop = p2p_stop,
 };
 
-HIPC_FIRMWARE_MAIN(fw)
+int main(int argc, char **argv)
+{
+	int n = 1;
+
+	for (; n < argc; n++) {
+		if (!strcmp(argv[n], "--ready-delay-ms") && n + 1 < argc)
+			ready_delay_ms = (unsigned)strtoul(argv[++n], NULL, 10);
+		else if (!strcmp(argv[n], "--stop-delay-ms") && n + 1 < argc)
+			stop_delay_ms = (unsigned)strtoul(argv[++n], NULL, 10);
+		else if (!strcmp(argv[n], "--gap-trace"))
+			gap_trace = 1;
+		else
+			break;
+	}
+	/* The runtime sees its own options only. */
+	argv[n - 1] = argv[0];
+	return hipc_remote_main(&fw, argc - (n - 1), argv + (n - 1));
+}

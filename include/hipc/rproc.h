@@ -39,6 +39,15 @@ enum hipc_rproc_policy {
 	HIPC_RPROC_RESTART = 1,      /* boot (or re-attach) again, with backoff */
 };
 
+/* A lifecycle operation, as reported to hipc_rproc_config.on_done. */
+enum hipc_rproc_op {
+	HIPC_RPROC_OP_NONE = 0,
+	HIPC_RPROC_OP_START,
+	HIPC_RPROC_OP_ATTACH,
+	HIPC_RPROC_OP_STOP,
+	HIPC_RPROC_OP_DETACH,
+};
+
 struct hipc_rproc;
 struct hipc_p2p;
 
@@ -76,6 +85,13 @@ struct hipc_rproc_config {
 	 * spawn (fds 6..8); @p2p_driver: this end owns the buffers */
 	struct hipc_p2p *p2p;
 	bool p2p_driver;
+	/* an operation begun with hipc_rproc_begin_*() finished: @result as
+	 * the blocking call would return it, @msg a one-line reason on
+	 * failure ("" on success).  Runs inside hipc_rproc_process(); it
+	 * may begin the next operation. */
+	void (*on_done)(struct hipc_rproc *rp, enum hipc_rproc_op op,
+			int result, const char *msg, void *priv);
+	void *done_priv;
 };
 
 /* One piece of a remote's region, named as Linux names its carveouts
@@ -110,6 +126,34 @@ HIPC_API int hipc_rproc_new(struct hipc_rproc **out,
 			    const struct hipc_rproc_config *cfg);
 
 /**
+ * hipc_rproc_begin_start(), hipc_rproc_begin_attach(),
+ * hipc_rproc_begin_stop(), hipc_rproc_begin_detach() - the same operations
+ * as the blocking calls below, for an event loop: each does what needs no
+ * waiting (a fork, a connect, a message) and returns; the rest happens in
+ * hipc_rproc_process() as the remote answers or the deadline passes, and
+ * config.on_done reports the outcome with the result the blocking call
+ * would have returned.
+ * @retval 0 under way: on_done follows, exactly once
+ * @retval 1 (stop, detach) done already, nothing to wait for: no on_done
+ * @retval <0 refused at once (@err filled), as the blocking call: no on_done
+ * @retval -HIPC_EBUSY another operation is under way (a stop may be begun
+ *         during a start or attach: that one then reports -HIPC_ESHUTDOWN,
+ *         its on_done running from inside hipc_rproc_begin_stop())
+ * Context: never blocks.  Same thread as hipc_rproc_process().
+ */
+HIPC_API int hipc_rproc_begin_start(struct hipc_rproc *rp, char *err,
+				    size_t errlen);
+HIPC_API int hipc_rproc_begin_attach(struct hipc_rproc *rp, const char *name,
+				     char *err, size_t errlen);
+HIPC_API int hipc_rproc_begin_stop(struct hipc_rproc *rp, unsigned timeout_ms);
+HIPC_API int hipc_rproc_begin_detach(struct hipc_rproc *rp, char *err,
+				     size_t errlen);
+
+/** hipc_rproc_pending() - the operation under way, HIPC_RPROC_OP_NONE if
+ * none. */
+HIPC_API enum hipc_rproc_op hipc_rproc_pending(const struct hipc_rproc *rp);
+
+/**
  * hipc_rproc_start() - load, lay out, spawn and bring up the remote; returns
  * once the remote reported READY (its services are announced right after,
  * delivered through ns_cb by hipc_rproc_process()).
@@ -121,8 +165,9 @@ HIPC_API int hipc_rproc_new(struct hipc_rproc **out,
  * @retval -HIPC_EBUSY already running or attached
  * @retval -HIPC_EAGAIN its static-vring peer (config.p2p) has not yet let
  *         go of the pair region after this remote went down; try again
- * Context: blocks up to boot_timeout_ms.  From CRASHED it starts at once
- * (a scheduled automatic restart is dropped).  On failure: OFFLINE.
+ * Context: blocks up to boot_timeout_ms (hipc_rproc_begin_start() does
+ * not).  From CRASHED it starts at once (a scheduled automatic restart is
+ * dropped).  On failure: OFFLINE.  Every failure fills @err.
  */
 HIPC_API int hipc_rproc_start(struct hipc_rproc *rp, char *err, size_t errlen);
 

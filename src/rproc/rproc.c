@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
@@ -43,7 +45,11 @@
 #define DEFAULT_STABLE_MS 1000u
 #define MS 1000000ull
 
-enum { EV_LINK = 1, EV_PID = 2, EV_TIMER = 3, EV_P2P = 4 };
+enum { EV_LINK = 1, EV_PID = 2, EV_TIMER = 3, EV_P2P = 4, EV_CONN = 5 };
+
+/* An attach, step by step: the hello awaited on the connection, then the
+ * remote's acknowledgement of the new generation, then READY (booting). */
+enum { AT_NONE = 0, AT_HELLO, AT_ACK };
 
 /*
  * A pair region and what the host knows of its two users.  Each member is
@@ -106,8 +112,16 @@ struct hipc_rproc {
 	bool shutdown_acked;
 
 	bool booting;    /* spawned/attached, READY not seen yet */
-	bool starting;   /* inside a blocking start: no automatic restart */
-	bool stopping;   /* inside stop: an exit is expected */
+	bool stopping;   /* a stop under way: an exit is expected */
+	bool letting_go; /* a detach under way: waiting for phase_gen */
+	int attach_phase; /* AT_*: how far an attach (or re-attach) got */
+	pid_t conn_pid;   /* who is at the other end of @conn (kernel) */
+	uint32_t phase_gen;      /* the generation the remote must ack */
+	uint64_t phase_deadline; /* of the attach step, detach or stop */
+	/* the operation begun by the user, reported once through on_done */
+	enum hipc_rproc_op op;
+	int op_ret;
+	char op_err[256];
 	bool auto_restart; /* the current boot is an automatic restart */
 	uint64_t boot_deadline;
 	uint64_t restart_at;
@@ -240,6 +254,7 @@ static void release(struct hipc_rproc *rp)
 		rp->link = NULL;
 	}
 	hipc_shm_close(&rp->shm);
+	ep_del(rp, rp->conn);
 	close_fd(&rp->conn);
 	rp->ctrl = NULL;
 	rp->tbl = NULL;
@@ -248,6 +263,7 @@ static void release(struct hipc_rproc *rp)
 	free(rp->buckets);
 	rp->buckets = NULL;
 	rp->booting = false;
+	rp->attach_phase = AT_NONE;
 	rp->wd_outstanding = false;
 	rp->info.region_size = 0;
 }
@@ -485,7 +501,10 @@ static void crash(struct hipc_rproc *rp, const char *reason)
 	rp->state = HIPC_RPROC_CRASHED;
 	/* Clears booting too: a boot that dies is a crash like any other. */
 	release(rp);
-	if (rp->cfg.policy == HIPC_RPROC_RESTART && !rp->starting) {
+	/* No automatic restart of a boot someone is waiting for (start,
+	 * attach: they report the failure) or of a remote being stopped. */
+	if (rp->cfg.policy == HIPC_RPROC_RESTART &&
+	    rp->op == HIPC_RPROC_OP_NONE && !rp->stopping) {
 		if (rp->info.up_ns && now - rp->info.up_ns >=
 					      (uint64_t)rp->cfg.stable_ms * MS)
 			rp->backoff_ms = rp->cfg.backoff_min_ms;
@@ -659,8 +678,11 @@ static int driver_up(struct hipc_rproc *rp, char *err, size_t errlen)
 				   HIPC_VIRTIO_STATUS_DRIVER_OK),
 			 __ATOMIC_RELEASE);
 	ret = hipc_rpmsg_dev_start(&rp->dev);
-	if (ret)
+	if (ret) {
+		set_err(err, errlen, "%s: rpmsg start: %s", rp->name,
+			hipc_strerror(ret));
 		return ret;
+	}
 	memcpy(rp->info.mem, rp->lay.mem, sizeof(rp->info.mem));
 	rp->info.nmem = rp->lay.nmem;
 	rp->info.region_size = rp->shm.size;
@@ -747,8 +769,10 @@ static int boot(struct hipc_rproc *rp, char *err, size_t errlen)
 	}
 	/* The link owns them now; the child gets its own copies. */
 	ret = ep_add(rp, efd_to_host, EV_LINK);
-	if (ret)
+	if (ret) {
+		set_err(err, errlen, "%s: epoll: %s", rp->name, strerror(-ret));
 		goto undo;
+	}
 	ret = p2p_claim(rp);
 	if (ret) {
 		set_err(err, errlen, "%s: %s", rp->name,
@@ -797,10 +821,46 @@ free_img:
 
 /* --- attach ---------------------------------------------------------------- */
 
-/* What a standalone remote sends with its fds (see remote.c). */
-#define ATTACH_MAGIC 0x48415454u /* "HATT" */
+/* Sleep until @fd is readable or @deadline (CLOCK_MONOTONIC ns) passes;
+ * a signal does not restart the whole wait. */
+static void wait_readable(int fd, uint64_t deadline)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
 
-static int recv_region(int sock, int fds[3])
+	for (;;) {
+		uint64_t now = hipc_now_ns();
+		int r;
+
+		if (now >= deadline)
+			return;
+		r = poll(&p, 1, (int)((deadline - now + MS - 1) / MS));
+		if (r >= 0 || errno != EINTR)
+			return;
+	}
+}
+
+static void errf(char *err, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void errf(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * The remote's hello and its three fds (region, doorbell to us, doorbell to
+ * it), from a peer we do not trust: any fd that came is closed on refusal.
+ * @retval 0, -HIPC_EAGAIN (nothing yet), -HIPC_EBUSY (turned away: it has a
+ *         host already), -HIPC_EBADMSG (not a hello we speak)
+ */
+static int recv_region(struct hipc_rproc *rp, int sock, int fds[3], char *err,
+		       size_t errlen)
 {
 	union {
 		struct cmsghdr h;
@@ -812,63 +872,137 @@ static int recv_region(int sock, int fds[3])
 			    .msg_control = u.buf,
 			    .msg_controllen = sizeof(u.buf) };
 	struct cmsghdr *c;
+	int got[3] = { -1, -1, -1 };
+	size_t k = 0;
 	ssize_t r;
 
 	do
-		r = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+		r = recvmsg(sock, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		return errno == EAGAIN ? -HIPC_ETIMEDOUT : -errno;
-	if (r == 0)
-		return -HIPC_EBUSY; /* turned away: it has a host already */
-	c = CMSG_FIRSTHDR(&m);
-	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-	    c->cmsg_len == CMSG_LEN(3 * sizeof(int))) {
-		memcpy(fds, CMSG_DATA(c), 3 * sizeof(int));
-	} else if (c && c->cmsg_level == SOL_SOCKET &&
-		   c->cmsg_type == SCM_RIGHTS) {
-		/* Wrong count: close whatever came, refuse. */
-		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		int tmp[8];
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return -HIPC_EAGAIN;
+	if (r < 0) {
+		errf(err, errlen, "%s: attach: %s", rp->name, strerror(errno));
+		return -HIPC_ECONNRESET;
+	}
+	if (r == 0) {
+		errf(err, errlen, "%s: attached to another host", rp->name);
+		return -HIPC_EBUSY;
+	}
+	/* Whatever fds came are ours to close from here on. */
+	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0;
+		     i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int fd;
 
-		memcpy(tmp, CMSG_DATA(c), (k > 8 ? 8 : k) * sizeof(int));
-		for (size_t i = 0; i < k && i < 8; i++)
-			close(tmp[i]);
-		return -HIPC_EBADMSG;
-	} else {
-		return -HIPC_EBADMSG;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
+			if (k < 3)
+				got[k] = fd;
+			else
+				close(fd);
+			k++;
+		}
 	}
-	if (r != sizeof(hello) || hello[0] != ATTACH_MAGIC ||
-	    (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
-		for (int i = 0; i < 3; i++)
-			close(fds[i]);
-		return -HIPC_EBADMSG;
+	if (r != sizeof(hello) || hello[0] != HIPC__ATTACH_MAGIC) {
+		errf(err, errlen, "%s: not an attach hello (%zd bytes, magic "
+		     "0x%08x, expected 0x%08x)", rp->name, r,
+		     r >= 4 ? hello[0] : 0u, HIPC__ATTACH_MAGIC);
+		goto refuse;
 	}
+	if (hello[1] != HIPC__ATTACH_VERSION) {
+		errf(err, errlen, "%s: the remote speaks attach protocol "
+		     "version %u, this host speaks %u", rp->name, hello[1],
+		     HIPC__ATTACH_VERSION);
+		goto refuse;
+	}
+	if (k != 3 || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		errf(err, errlen, "%s: the attach hello carried %zu fds, "
+		     "expected 3", rp->name, k);
+		goto refuse;
+	}
+	memcpy(fds, got, sizeof(got));
 	return 0;
+refuse:
+	for (size_t i = 0; i < 3; i++)
+		if (got[i] >= 0)
+			close(got[i]);
+	return -HIPC_EBADMSG;
 }
 
-/* Wait until the remote acknowledged @gen (it let go of the rings). */
-static int wait_gen_ack(struct hipc_rproc *rp, uint32_t gen, uint64_t deadline)
+/*
+ * Map a region received from a remote.  Unlike the regions we create, its
+ * sender keeps it: unless the memfd is sealed against shrinking, the remote
+ * could cut it short after we mapped it and our next access would be a
+ * SIGBUS, a crash of the host caused by the peer.  The control page must
+ * also agree with the real size.  @fd is ours (closed on failure).
+ */
+static int map_received(struct hipc_rproc *rp, int fd, char *err,
+			size_t errlen)
 {
-	for (;;) {
-		struct pollfd p[2] = {
-			{ .fd = hipc_link_fd(rp->link), .events = POLLIN },
-			{ .fd = rp->pidfd, .events = POLLIN },
-		};
-		uint32_t ack = __atomic_load_n(
-			hipc__ctrl_word(rp->ctrl, HIPC__CTRL_REMOTE_GEN),
-			__ATOMIC_ACQUIRE);
+	struct hipc_sim_ctrl *c;
+	struct stat st;
+	int seals, ret;
 
-		hipc_link_drain(rp->link, on_ctrl, rp);
-		if (ack == gen)
-			return 0;
-		if (process_exited(rp))
-			return -HIPC_ECONNRESET;
-		if (hipc_now_ns() >= deadline)
-			return -HIPC_ETIMEDOUT;
-		/* The ack is a store, not a doorbell: look again soon. */
-		poll(p, 2, 1);
+	/* Seals first: once F_SEAL_SHRINK is there it stays, so the size
+	 * read after it is one the region keeps. */
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0 || !(seals & F_SEAL_SHRINK)) {
+		errf(err, errlen, "%s: the received region is not sealed "
+		     "against shrinking (%s): the remote could cut it short "
+		     "under us", rp->name,
+		     seals < 0 ? "not a memfd" : "F_SEAL_SHRINK missing");
+		goto refuse;
 	}
+	if (fstat(fd, &st) < 0) {
+		errf(err, errlen, "%s: received region: %s", rp->name,
+		     strerror(errno));
+		goto refuse;
+	}
+	if (st.st_size <= 0) {
+		errf(err, errlen, "%s: the received region is empty", rp->name);
+		goto refuse;
+	}
+	if ((size_t)st.st_size < HIPC_SIM_CTRL_SIZE) {
+		errf(err, errlen, "%s: the received region (%lld bytes) is "
+		     "smaller than a control page", rp->name,
+		     (long long)st.st_size);
+		goto refuse;
+	}
+	ret = hipc_shm_map(&rp->shm, fd);
+	if (ret) {
+		errf(err, errlen, "%s: map: %s", rp->name, strerror(-ret));
+		goto refuse;
+	}
+	c = (struct hipc_sim_ctrl *)rp->shm.base;
+	if (c->magic != HIPC_SIM_MAGIC || c->version != HIPC_SIM_VERSION) {
+		errf(err, errlen, "%s: not a hipc region (magic 0x%08x "
+		     "version %u)", rp->name, c->magic, c->version);
+		goto unmap;
+	}
+	if (c->size != (uint64_t)st.st_size) {
+		errf(err, errlen, "%s: the received region is %lld bytes but "
+		     "claims %llu", rp->name, (long long)st.st_size,
+		     (unsigned long long)c->size);
+		goto unmap;
+	}
+	return 0;
+unmap:
+	hipc_shm_close(&rp->shm); /* closes fd too */
+	return -HIPC_EBADMSG;
+refuse:
+	close(fd);
+	return -HIPC_EBADMSG;
+}
+
+/* Has the remote acknowledged @gen (let go of the rings for it)?  The
+ * acknowledgement is a store the remote follows with a doorbell
+ * (HIPC__MBOX_GEN_ACK), so the loop looks again when it rings. */
+static bool gen_acked(struct hipc_rproc *rp, uint32_t gen)
+{
+	return __atomic_load_n(hipc__ctrl_word(rp->ctrl, HIPC__CTRL_REMOTE_GEN),
+			       __ATOMIC_ACQUIRE) == gen;
 }
 
 /* Tell the remote to drop the rings for a new generation; returns it. */
@@ -886,66 +1020,143 @@ static uint32_t new_generation(struct hipc_rproc *rp)
 	return gen;
 }
 
-static int do_attach(struct hipc_rproc *rp, char *err, size_t errlen)
+/* --- operations: begun, stepped by the loop, finished once ---------------- */
+
+static bool bringing_up(const struct hipc_rproc *rp)
+{
+	return rp->op == HIPC_RPROC_OP_START || rp->op == HIPC_RPROC_OP_ATTACH;
+}
+
+/* The operation under way is over: @ret as the blocking call returns it. */
+static void finish_op(struct hipc_rproc *rp, int ret, const char *msg)
+{
+	enum hipc_rproc_op op = rp->op;
+
+	if (op == HIPC_RPROC_OP_NONE)
+		return;
+	rp->op = HIPC_RPROC_OP_NONE;
+	rp->op_ret = ret;
+	snprintf(rp->op_err, sizeof(rp->op_err), "%s", ret < 0 && msg ? msg : "");
+	if (rp->cfg.on_done)
+		rp->cfg.on_done(rp, op, ret, rp->op_err, rp->cfg.done_priv);
+}
+
+/* An automatic restart failed: try again later, further apart. */
+static void restart_failed(struct hipc_rproc *rp, int ret)
+{
+	uint64_t now = hipc_now_ns();
+
+	rp->auto_restart = false;
+	if (ret == -HIPC_EAGAIN) {
+		/* The peer is still letting go of the pair region: not a
+		 * failure of ours, so no longer backoff. */
+		rp->restart_at = now + 2 * MS;
+	} else {
+		rp->restart_at = now + (uint64_t)rp->backoff_ms * MS;
+		rp->backoff_ms = rp->backoff_ms * 2 > rp->cfg.backoff_max_ms
+					 ? rp->cfg.backoff_max_ms
+					 : rp->backoff_ms * 2;
+	}
+	rp->info.next_restart_ns = rp->restart_at;
+}
+
+/* An attach that got under way failed before the rings were ours. */
+static void attach_failed(struct hipc_rproc *rp, int ret, const char *msg)
+{
+	rp->attach_phase = AT_NONE;
+	end_process(rp, false);
+	release(rp);
+	if (rp->auto_restart)
+		restart_failed(rp, ret);
+	finish_op(rp, ret, msg);
+}
+
+/*
+ * Attach, first step: connect to NAME.sock and learn from the kernel who is
+ * there.  The hello with the fds comes when the remote's loop accepts us:
+ * attach_hello(), through the loop.
+ */
+static int attach_begin(struct hipc_rproc *rp, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
-	struct timeval tv;
-	struct hipc_rsc_error rerr;
-	struct hipc__layout lay;
-	uint8_t *copy = NULL;
 	char dir[200];
-	int fds[3] = { -1, -1, -1 };
-	uint32_t off, len, gen;
 	int sock, ret;
 
 	ret = hipc_run_dir(dir, sizeof(dir), 0);
 	if (ret) {
-		set_err(err, errlen, "%s: run directory: %s", rp->name,
-			strerror(-ret));
+		errf(err, errlen, "%s: run directory %s: %s", rp->name, dir,
+		     strerror(-ret));
 		return -HIPC_ENOENT;
 	}
 	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s.sock",
-			     dir, rp->attach_name) >= sizeof(sa.sun_path))
+			     dir, rp->attach_name) >= sizeof(sa.sun_path)) {
+		errf(err, errlen, "%s: socket path %s/%s.sock too long",
+		     rp->name, dir, rp->attach_name);
 		return -HIPC_EINVAL;
-	sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (sock < 0)
-		return -HIPC_ENOMEM;
-	if (connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		set_err(err, errlen, "%s: %s", sa.sun_path, strerror(errno));
-		close(sock);
-		return -HIPC_ENOENT;
 	}
-	tv.tv_sec = rp->cfg.boot_timeout_ms / 1000u;
-	tv.tv_usec = (rp->cfg.boot_timeout_ms % 1000u) * 1000;
-	setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		      0);
+	if (sock < 0) {
+		errf(err, errlen, "%s: socket: %s", rp->name, strerror(errno));
+		return -HIPC_ENOMEM;
+	}
+	if (connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		errf(err, errlen, "%s: nothing to attach to at %s (%s); a "
+		     "remote publishes itself there with --standalone %s",
+		     rp->name, sa.sun_path, strerror(errno), rp->attach_name);
+		close(sock);
+		return errno == EAGAIN ? -HIPC_EBUSY : -HIPC_ENOENT;
+	}
 	/* Who is at the other end, from the kernel, not from the peer. */
 	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 ||
 	    cred.uid != getuid() || cred.pid <= 0) {
-		set_err(err, errlen, "%s: %s", sa.sun_path,
-			"peer is not one of ours");
+		errf(err, errlen, "%s: %s: peer is not one of ours", rp->name,
+		     sa.sun_path);
 		close(sock);
 		return -HIPC_EPERM;
 	}
-	ret = recv_region(sock, fds);
-	if (ret)
+	ret = ep_add(rp, sock, EV_CONN);
+	if (ret) {
+		errf(err, errlen, "%s: epoll: %s", rp->name, strerror(-ret));
 		close(sock);
-	else
-		rp->conn = sock; /* until we let go: we are its host */
-	if (ret) {
-		set_err(err, errlen, "%s: %s", sa.sun_path,
-			ret == -HIPC_EBUSY ? "attached to another host"
-					   : "did not hand over a region");
-		return ret;
+		return -HIPC_ENOMEM;
 	}
-	ret = hipc_shm_map(&rp->shm, fds[0]);
+	rp->conn = sock; /* until we let go: we are its host */
+	rp->conn_pid = cred.pid;
+	rp->attach_phase = AT_HELLO;
+	rp->phase_deadline =
+		hipc_now_ns() + (uint64_t)rp->cfg.boot_timeout_ms * MS;
+	return 0;
+}
+
+/*
+ * Attach, second step: the hello arrived.  Region mapped and checked, the
+ * table validated, then the remote is asked to let go of the rings.
+ * @retval 0 (now waiting for the acknowledgement), -HIPC_EAGAIN (no hello
+ *         yet), <0 failed (@err filled, nothing undone yet)
+ */
+static int attach_hello(struct hipc_rproc *rp, char *err, size_t errlen)
+{
+	struct hipc_rsc_error rerr;
+	struct hipc__layout lay;
+	uint8_t *copy = NULL;
+	int fds[3] = { -1, -1, -1 };
+	uint32_t off, len;
+	int ret;
+
+	ret = recv_region(rp, rp->conn, fds, err, errlen);
+	if (ret)
+		return ret;
+	/* The connection stays open (the remote's "a host is attached"),
+	 * but is not watched: a remote that dies is seen on its pidfd. */
+	ep_del(rp, rp->conn);
+	ret = map_received(rp, fds[0], err, errlen);
 	if (ret) {
-		close(fds[0]);
 		close(fds[1]);
 		close(fds[2]);
-		set_err(err, errlen, "%s: map: %s", rp->name, strerror(-ret));
-		return -HIPC_EBADMSG;
+		return ret;
 	}
 	rp->link = hipc_link_new((struct hipc_sim_ctrl *)rp->shm.base,
 				 HIPC_SIDE_HOST, fds[1], fds[2], rp->cfg.mode,
@@ -953,31 +1164,27 @@ static int do_attach(struct hipc_rproc *rp, char *err, size_t errlen)
 	if (!rp->link) {
 		close(fds[1]);
 		close(fds[2]);
-		ret = -HIPC_ENOMEM;
-		goto undo;
+		errf(err, errlen, "%s: out of memory", rp->name);
+		return -HIPC_ENOMEM;
 	}
 	ret = ep_add(rp, fds[1], EV_LINK);
-	if (ret)
-		goto undo;
-	rp->pid = cred.pid;
+	if (ret) {
+		errf(err, errlen, "%s: epoll: %s", rp->name, strerror(-ret));
+		return ret;
+	}
+	rp->pid = rp->conn_pid;
 	rp->info.pid = rp->pid;
 	rp->is_child = false;
 	rp->pidfd = (int)syscall(SYS_pidfd_open, rp->pid, 0);
 	if (rp->pidfd < 0 || ep_add(rp, rp->pidfd, EV_PID)) {
-		ret = -HIPC_ECONNRESET;
-		goto undo;
+		errf(err, errlen, "%s: remote pid %d is gone", rp->name,
+		     (int)rp->pid);
+		return -HIPC_ECONNRESET;
 	}
 
 	/* The table as it stands, from a peer we do not trust: copied out,
 	 * validated, and its layout must be the one we would have made. */
-	ret = -HIPC_EBADMSG;
 	rp->ctrl = (struct hipc_sim_ctrl *)rp->shm.base;
-	if (rp->shm.size < HIPC_SIM_CTRL_SIZE ||
-	    rp->ctrl->magic != HIPC_SIM_MAGIC ||
-	    rp->ctrl->version != HIPC_SIM_VERSION) {
-		set_err(err, errlen, "%s: %s", rp->name, "not a hipc region");
-		goto undo;
-	}
 	off = __atomic_load_n(&rp->ctrl->rsc_off, __ATOMIC_ACQUIRE);
 	len = __atomic_load_n(&rp->ctrl->rsc_size, __ATOMIC_ACQUIRE);
 	if (off < HIPC_SIM_CTRL_SIZE || len == 0 || len > 65536 ||
@@ -985,8 +1192,8 @@ static int do_attach(struct hipc_rproc *rp, char *err, size_t errlen)
 		goto bad_table;
 	copy = malloc(len);
 	if (!copy) {
-		ret = -HIPC_ENOMEM;
-		goto undo;
+		errf(err, errlen, "%s: out of memory", rp->name);
+		return -HIPC_ENOMEM;
 	}
 	memcpy(copy, rp->shm.base + off, len);
 	if (hipc_rsc_validate(copy, len, &rerr) ||
@@ -998,36 +1205,124 @@ static int do_attach(struct hipc_rproc *rp, char *err, size_t errlen)
 	    (lay.trace_off && rp->v.trace_da != lay.trace_off))
 		goto bad_table;
 	free(copy);
-	copy = NULL;
 	rp->lay = lay;
 	rp->tbl = rp->shm.base + off;
 	rp->v.gfeatures = rp->v.dfeatures & HIPC__HOST_FEATURES;
 	hipc__wr32(rp->tbl + rp->v.vdev_off + VDEV_GFEATURES, rp->v.gfeatures);
 
-	gen = new_generation(rp);
-	ret = wait_gen_ack(rp, gen, hipc_now_ns() +
-					    (uint64_t)rp->cfg.boot_timeout_ms *
-						    MS);
-	if (ret) {
-		set_err(err, errlen, "%s: %s", rp->name,
-			"remote did not let go of its rings");
-		goto undo;
-	}
-	ret = driver_up(rp, err, errlen);
-	if (ret)
-		goto undo;
-	rp->attach_mode = true;
+	rp->phase_gen = new_generation(rp);
+	rp->attach_phase = AT_ACK;
+	rp->phase_deadline =
+		hipc_now_ns() + (uint64_t)rp->cfg.boot_timeout_ms * MS;
 	return 0;
 
 bad_table:
-	set_err(err, errlen, "%s: %s", rp->name,
-		"its resource table or layout is not acceptable");
-	ret = -HIPC_EBADMSG;
-undo:
 	free(copy);
+	errf(err, errlen, "%s: its resource table or layout is not acceptable",
+	     rp->name);
+	return -HIPC_EBADMSG;
+}
+
+/* The attach steps due now (from the loop). */
+static void attach_step(struct hipc_rproc *rp, uint64_t now)
+{
+	char msg[256] = "";
+	int ret;
+
+	if (rp->attach_phase == AT_HELLO) {
+		ret = attach_hello(rp, msg, sizeof(msg));
+		if (ret == -HIPC_EAGAIN && now >= rp->phase_deadline) {
+			errf(msg, sizeof(msg), "%s: no hello from the remote "
+			     "within %u ms", rp->name, rp->cfg.boot_timeout_ms);
+			ret = -HIPC_ETIMEDOUT;
+		}
+		if (ret && ret != -HIPC_EAGAIN)
+			attach_failed(rp, ret, msg);
+		if (ret)
+			return;
+	}
+	if (rp->attach_phase != AT_ACK)
+		return;
+	if (gen_acked(rp, rp->phase_gen)) {
+		rp->attach_phase = AT_NONE;
+		ret = driver_up(rp, msg, sizeof(msg));
+		if (ret) {
+			attach_failed(rp, ret, msg);
+			return;
+		}
+		rp->attach_mode = true;
+	} else if (process_exited(rp)) {
+		errf(msg, sizeof(msg), "%s: the remote exited while letting "
+		     "go of its rings", rp->name);
+		attach_failed(rp, -HIPC_ECONNRESET, msg);
+	} else if (now >= rp->phase_deadline) {
+		errf(msg, sizeof(msg), "%s: remote did not let go of its "
+		     "rings within %u ms", rp->name, rp->cfg.boot_timeout_ms);
+		attach_failed(rp, -HIPC_ETIMEDOUT, msg);
+	}
+}
+
+/* Detach, last step: the remote let go (or did not in time). */
+static void finish_detach(struct hipc_rproc *rp, int ret)
+{
+	rp->letting_go = false;
 	end_process(rp, false);
 	release(rp);
-	return ret;
+	rp->restart_at = 0;
+	rp->info.next_restart_ns = 0;
+	set_state(rp, HIPC_RPROC_DETACHED);
+	finish_op(rp, ret, ret ? "the remote did not acknowledge; detached "
+				 "anyway" : NULL);
+}
+
+/* Stop, last step: the process is gone (or is killed now). */
+static void finish_stop(struct hipc_rproc *rp, bool kill_it)
+{
+	rp->stopping = false;
+	end_process(rp, kill_it);
+	release(rp);
+	rp->restart_at = 0;
+	rp->info.next_restart_ns = 0;
+	set_state(rp, HIPC_RPROC_OFFLINE);
+	finish_op(rp, kill_it ? 1 : 0, NULL);
+}
+
+static void ops_step(struct hipc_rproc *rp, uint64_t now)
+{
+	if (rp->attach_phase != AT_NONE)
+		attach_step(rp, now);
+	if (rp->letting_go) {
+		if (gen_acked(rp, rp->phase_gen) || process_exited(rp))
+			finish_detach(rp, 0);
+		else if (now >= rp->phase_deadline)
+			finish_detach(rp, -HIPC_ETIMEDOUT);
+	}
+	if (rp->stopping) {
+		if (rp->pid <= 0 || process_exited(rp))
+			finish_stop(rp, false);
+		else if (now >= rp->phase_deadline)
+			finish_stop(rp, true);
+	}
+	/* A start or attach ends when the remote is up, or when its boot
+	 * failed (crashed before READY). */
+	if (bringing_up(rp) && rp->attach_phase == AT_NONE && !rp->booting) {
+		if (rp->state == HIPC_RPROC_RUNNING ||
+		    rp->state == HIPC_RPROC_ATTACHED) {
+			finish_op(rp, 0, NULL);
+		} else if (rp->state == HIPC_RPROC_CRASHED) {
+			char msg[256];
+			int ret = strstr(rp->info.crash_reason, "READY")
+					  ? -HIPC_ETIMEDOUT
+					  : -HIPC_ECONNRESET;
+
+			errf(msg, sizeof(msg), "%s: firmware failed to boot: "
+			     "%s", rp->name, rp->info.crash_reason);
+			rp->restart_at = 0;
+			rp->info.next_restart_ns = 0;
+			set_state(rp, HIPC_RPROC_OFFLINE);
+			finish_op(rp, ret, msg);
+		}
+	}
 }
 
 /* --- the loop ------------------------------------------------------------- */
@@ -1039,9 +1334,13 @@ static void rearm(struct hipc_rproc *rp)
 
 	if (rp->booting && rp->boot_deadline < next)
 		next = rp->boot_deadline;
+	if ((rp->attach_phase != AT_NONE || rp->letting_go || rp->stopping) &&
+	    rp->phase_deadline < next)
+		next = rp->phase_deadline;
 	if (rp->restart_at && rp->restart_at < next)
 		next = rp->restart_at;
-	if (rp->cfg.watchdog_ms && rp->link && !rp->booting) {
+	if (rp->cfg.watchdog_ms && rp->link && !rp->booting && !rp->stopping &&
+	    !rp->letting_go) {
 		if (rp->wd_next < next)
 			next = rp->wd_next;
 		if (rp->wd_outstanding &&
@@ -1083,6 +1382,7 @@ static void timers(struct hipc_rproc *rp)
 		return;
 	}
 	if (rp->cfg.watchdog_ms && rp->link && !rp->booting &&
+	    !rp->stopping && !rp->letting_go &&
 	    (rp->state == HIPC_RPROC_RUNNING ||
 	     rp->state == HIPC_RPROC_ATTACHED)) {
 		if (rp->wd_outstanding &&
@@ -1101,29 +1401,16 @@ static void timers(struct hipc_rproc *rp)
 		}
 	}
 	if (rp->state == HIPC_RPROC_CRASHED && rp->restart_at &&
-	    now >= rp->restart_at) {
+	    now >= rp->restart_at && rp->op == HIPC_RPROC_OP_NONE) {
 		int ret;
 
 		rp->restart_at = 0;
 		rp->info.next_restart_ns = 0;
 		rp->auto_restart = true;
-		ret = rp->attach_mode ? do_attach(rp, NULL, 0)
+		ret = rp->attach_mode ? attach_begin(rp, NULL, 0)
 				      : boot(rp, NULL, 0);
-		if (ret == -HIPC_EAGAIN) {
-			/* The peer is still letting go of the pair region:
-			 * not a failure of ours, so no longer backoff. */
-			rp->auto_restart = false;
-			rp->restart_at = now + 2 * MS;
-			rp->info.next_restart_ns = rp->restart_at;
-		} else if (ret) {
-			/* Try again later, further apart. */
-			rp->auto_restart = false;
-			rp->restart_at = now + (uint64_t)rp->backoff_ms * MS;
-			rp->info.next_restart_ns = rp->restart_at;
-			rp->backoff_ms = rp->backoff_ms * 2 > rp->cfg.backoff_max_ms
-						 ? rp->cfg.backoff_max_ms
-						 : rp->backoff_ms * 2;
-		}
+		if (ret)
+			restart_failed(rp, ret);
 	}
 }
 
@@ -1146,15 +1433,17 @@ static void exit_reason(struct hipc_rproc *rp, char *buf, size_t len)
 
 int hipc_rproc_process(struct hipc_rproc *rp)
 {
-	struct epoll_event ev[4];
+	struct epoll_event ev[5];
 	bool exited = false;
 	int n, delivered = 0;
 
-	if (!rp->link && (rp->state == HIPC_RPROC_OFFLINE ||
-			  rp->state == HIPC_RPROC_DETACHED))
+	if (!rp->link && rp->op == HIPC_RPROC_OP_NONE &&
+	    rp->attach_phase == AT_NONE &&
+	    (rp->state == HIPC_RPROC_OFFLINE ||
+	     rp->state == HIPC_RPROC_DETACHED))
 		return -HIPC_ENOTCONN;
 	do
-		n = epoll_wait(rp->epfd, ev, 4, 0);
+		n = epoll_wait(rp->epfd, ev, 5, 0);
 	while (n < 0 && errno == EINTR);
 	for (int i = 0; i < n; i++) {
 		if (ev[i].data.u32 == EV_TIMER) {
@@ -1175,8 +1464,12 @@ int hipc_rproc_process(struct hipc_rproc *rp)
 				 sizeof(x)) < 0)
 				x = 0;
 		}
+		/* EV_CONN: the hello is read in attach_step() */
 	}
-	if (exited && !rp->stopping && rp->pidfd >= 0) {
+	/* An exit is expected while stopping, and while letting go of an
+	 * attached remote (it is not ours to keep alive then). */
+	if (exited && !rp->stopping && !rp->letting_go &&
+	    rp->attach_phase == AT_NONE && rp->pidfd >= 0) {
 		char why[64];
 
 		exit_reason(rp, why, sizeof(why));
@@ -1202,6 +1495,7 @@ int hipc_rproc_process(struct hipc_rproc *rp)
 			delivered += r;
 	}
 	timers(rp);
+	ops_step(rp, hipc_now_ns());
 	rearm(rp);
 	return delivered;
 }
@@ -1217,9 +1511,14 @@ static bool may_sleep(void *arg)
 	return hipc_rproc_prepare_sleep(arg);
 }
 
+/* Sleep on the remote's fd (doorbell, exit, a due timer) at most @ms. */
+static void sleep_fd(struct hipc_rproc *rp, unsigned ms)
+{
+	wait_readable(rp->epfd, hipc_now_ns() + (uint64_t)ms * MS);
+}
+
 int hipc_rproc_run(struct hipc_rproc *rp, unsigned timeout_ms)
 {
-	struct pollfd p = { .fd = rp->epfd, .events = POLLIN };
 	int n = hipc_rproc_process(rp);
 
 	if (n != 0 || timeout_ms == 0)
@@ -1235,164 +1534,209 @@ int hipc_rproc_run(struct hipc_rproc *rp, unsigned timeout_ms)
 			until = now + 5 * MS;
 		hipc_link_wait(rp->link, until, may_sleep, rp);
 	} else if (hipc_rproc_prepare_sleep(rp)) {
-		int r;
-
-		do
-			r = poll(&p, 1, (int)timeout_ms);
-		while (r < 0 && errno == EINTR);
+		sleep_fd(rp, timeout_ms);
 	}
 	return hipc_rproc_process(rp);
 }
 
 /* --- start, stop, attach, detach ------------------------------------------ */
 
-static int wait_up(struct hipc_rproc *rp, char *err, size_t errlen)
+/* The blocking calls: the operation begun, then the loop run until it is
+ * over.  Every deadline is a timer on the remote's fd. */
+static int wait_op(struct hipc_rproc *rp, char *err, size_t errlen)
 {
-	struct pollfd p = { .fd = rp->epfd, .events = POLLIN };
-
-	while (rp->booting) {
+	while (rp->op != HIPC_RPROC_OP_NONE) {
 		/* Spinning modes may skip the doorbell for READY. */
-		int ms = rp->cfg.mode == HIPC_LINK_IRQ ? 100 : 1;
-		int r;
-
-		do
-			r = poll(&p, 1, ms);
-		while (r < 0 && errno == EINTR);
+		sleep_fd(rp, rp->cfg.mode == HIPC_LINK_IRQ ? 100 : 1);
 		hipc_rproc_process(rp);
 	}
-	if (rp->state == HIPC_RPROC_CRASHED) {
-		int ret = strstr(rp->info.crash_reason, "READY")
-				  ? -HIPC_ETIMEDOUT
-				  : -HIPC_ECONNRESET;
+	if (rp->op_ret < 0)
+		errf(err, errlen, "%s", rp->op_err);
+	return rp->op_ret;
+}
 
-		set_err(err, errlen, "%s: firmware failed to boot: %s",
-			rp->name, rp->info.crash_reason);
-		rp->restart_at = 0;
-		rp->info.next_restart_ns = 0;
-		set_state(rp, HIPC_RPROC_OFFLINE);
-		return ret;
+/* Why a start or attach cannot begin now, or 0. */
+static int busy(struct hipc_rproc *rp, char *err, size_t errlen)
+{
+	static const char *const what[] = {
+		[HIPC_RPROC_OP_START] = "a start", [HIPC_RPROC_OP_ATTACH] = "an attach",
+		[HIPC_RPROC_OP_STOP] = "a stop", [HIPC_RPROC_OP_DETACH] = "a detach",
+	};
+
+	if (rp->op != HIPC_RPROC_OP_NONE) {
+		errf(err, errlen, "%s: busy: %s is under way", rp->name,
+		     what[rp->op]);
+		return -HIPC_EBUSY;
+	}
+	if (rp->state == HIPC_RPROC_RUNNING || rp->state == HIPC_RPROC_ATTACHED ||
+	    rp->booting || rp->attach_phase != AT_NONE) {
+		/* (booting or attaching here: an automatic restart) */
+		errf(err, errlen, "%s: already %s (pid %d)", rp->name,
+		     rp->booting ? "booting"
+		     : rp->attach_phase != AT_NONE
+			     ? "attaching"
+			     : hipc_rproc_state_name(rp->state),
+		     (int)rp->pid);
+		return -HIPC_EBUSY;
 	}
 	return 0;
 }
 
-int hipc_rproc_start(struct hipc_rproc *rp, char *err, size_t errlen)
+int hipc_rproc_begin_start(struct hipc_rproc *rp, char *err, size_t errlen)
 {
-	int ret;
+	int ret = busy(rp, err, errlen);
 
-	if (rp->state == HIPC_RPROC_RUNNING || rp->state == HIPC_RPROC_ATTACHED ||
-	    rp->booting)
-		return -HIPC_EBUSY;
+	if (ret)
+		return ret;
 	rp->restart_at = 0;
 	rp->info.next_restart_ns = 0;
-	rp->starting = true;
 	rp->auto_restart = false;
+	rp->op = HIPC_RPROC_OP_START;
 	ret = boot(rp, err, errlen);
-	if (ret == 0)
-		ret = wait_up(rp, err, errlen);
-	else if (rp->state == HIPC_RPROC_CRASHED)
-		set_state(rp, HIPC_RPROC_OFFLINE);
-	rp->starting = false;
+	if (ret) {
+		rp->op = HIPC_RPROC_OP_NONE;
+		if (rp->state == HIPC_RPROC_CRASHED)
+			set_state(rp, HIPC_RPROC_OFFLINE);
+	}
 	rearm(rp);
 	return ret;
 }
 
-int hipc_rproc_attach(struct hipc_rproc *rp, const char *name, char *err,
-		      size_t errlen)
+int hipc_rproc_begin_attach(struct hipc_rproc *rp, const char *name,
+			    char *err, size_t errlen)
 {
-	int ret;
+	int ret = busy(rp, err, errlen);
 
-	if (rp->state == HIPC_RPROC_RUNNING || rp->state == HIPC_RPROC_ATTACHED ||
-	    rp->booting)
-		return -HIPC_EBUSY;
+	if (ret)
+		return ret;
 	if (name)
 		snprintf(rp->attach_name, sizeof(rp->attach_name), "%s", name);
 	rp->restart_at = 0;
 	rp->info.next_restart_ns = 0;
-	rp->starting = true;
 	rp->auto_restart = false;
-	ret = do_attach(rp, err, errlen);
+	ret = attach_begin(rp, err, errlen);
 	if (ret == 0)
-		ret = wait_up(rp, err, errlen);
-	rp->starting = false;
-	if (ret == 0)
-		rp->attach_mode = true; /* restarts re-attach */
+		rp->op = HIPC_RPROC_OP_ATTACH;
 	rearm(rp);
 	return ret;
 }
 
-int hipc_rproc_detach(struct hipc_rproc *rp)
+int hipc_rproc_begin_detach(struct hipc_rproc *rp, char *err, size_t errlen)
 {
-	int ret = 0;
-
+	if (rp->op != HIPC_RPROC_OP_NONE)
+		return busy(rp, err, errlen);
 	if (rp->state == HIPC_RPROC_DETACHED)
-		return 0;
-	if (rp->state != HIPC_RPROC_ATTACHED || !rp->link)
+		return 1;
+	if (rp->state != HIPC_RPROC_ATTACHED || !rp->link) {
+		errf(err, errlen, "%s: not attached (%s)%s", rp->name,
+		     hipc_rproc_state_name(rp->state),
+		     rp->state == HIPC_RPROC_RUNNING
+			     ? ": a remote we booted is stopped, not detached"
+			     : "");
 		return -HIPC_ENOTSUP;
+	}
 	/* Our endpoints go first (clients told), then the remote lets go
 	 * of the rings; it keeps its region, trace and state. */
 	if (rp->dev_up) {
 		hipc_rpmsg_dev_deinit(&rp->dev);
 		rp->dev_up = false;
 	}
-	ret = wait_gen_ack(rp, new_generation(rp),
-			   hipc_now_ns() + 1000 * MS);
-	end_process(rp, false);
-	release(rp);
-	rp->restart_at = 0;
-	set_state(rp, HIPC_RPROC_DETACHED);
+	rp->op = HIPC_RPROC_OP_DETACH;
+	rp->phase_gen = new_generation(rp);
+	rp->phase_deadline = hipc_now_ns() + 1000 * MS;
+	rp->letting_go = true;
 	rearm(rp);
-	return ret == -HIPC_ETIMEDOUT ? ret : 0;
+	return 0;
+}
+
+int hipc_rproc_begin_stop(struct hipc_rproc *rp, unsigned timeout_ms)
+{
+	if (rp->op == HIPC_RPROC_OP_STOP || rp->op == HIPC_RPROC_OP_DETACH)
+		return -HIPC_EBUSY;
+	if (bringing_up(rp)) {
+		/* A stop wins over a start or attach still under way. */
+		char msg[128];
+
+		errf(msg, sizeof(msg), "%s: stopped before it came up",
+		     rp->name);
+		finish_op(rp, -HIPC_ESHUTDOWN, msg);
+	}
+	if (rp->attach_phase == AT_HELLO) {
+		/* Not attached to anything yet: just hang up. */
+		release(rp);
+	}
+	rp->attach_phase = AT_NONE;
+	rp->restart_at = 0;
+	rp->info.next_restart_ns = 0;
+	rp->auto_restart = false;
+	if (rp->state == HIPC_RPROC_DETACHED) {
+		/* Not ours any more: nothing to stop from here. */
+		set_state(rp, HIPC_RPROC_OFFLINE);
+		return 1;
+	}
+	if (rp->pid <= 0 || process_exited(rp)) {
+		finish_stop(rp, false);
+		return 1;
+	}
+	rp->op = HIPC_RPROC_OP_STOP;
+	rp->stopping = true;
+	if (rp->link)
+		hipc_link_send(rp->link, HIPC_MBOX_SHUTDOWN);
+	rp->phase_deadline = hipc_now_ns() + (uint64_t)timeout_ms * MS;
+	rearm(rp);
+	return 0;
+}
+
+enum hipc_rproc_op hipc_rproc_pending(const struct hipc_rproc *rp)
+{
+	return rp->op;
+}
+
+int hipc_rproc_start(struct hipc_rproc *rp, char *err, size_t errlen)
+{
+	int ret = hipc_rproc_begin_start(rp, err, errlen);
+
+	return ret ? ret : wait_op(rp, err, errlen);
+}
+
+int hipc_rproc_attach(struct hipc_rproc *rp, const char *name, char *err,
+		      size_t errlen)
+{
+	int ret = hipc_rproc_begin_attach(rp, name, err, errlen);
+
+	return ret ? ret : wait_op(rp, err, errlen);
+}
+
+int hipc_rproc_detach(struct hipc_rproc *rp)
+{
+	int ret = hipc_rproc_begin_detach(rp, NULL, 0);
+
+	if (ret == 1)
+		return 0;
+	return ret ? ret : wait_op(rp, NULL, 0);
 }
 
 int hipc_rproc_stop(struct hipc_rproc *rp, unsigned timeout_ms)
 {
-	uint64_t deadline;
-	int killed = 0;
+	int ret = hipc_rproc_begin_stop(rp, timeout_ms);
 
-	rp->restart_at = 0;
-	rp->info.next_restart_ns = 0;
-	if (rp->state == HIPC_RPROC_DETACHED) {
-		/* Not ours any more: nothing to stop from here. */
-		set_state(rp, HIPC_RPROC_OFFLINE);
+	if (ret == -HIPC_EBUSY) {
+		/* A stop or detach under way: let it finish, then stop. */
+		wait_op(rp, NULL, 0);
+		ret = hipc_rproc_begin_stop(rp, timeout_ms);
+	}
+	if (ret == 1)
 		return 0;
-	}
-	rp->stopping = true;
-	if (rp->link && rp->pid > 0)
-		hipc_link_send(rp->link, HIPC_MBOX_SHUTDOWN);
-	deadline = hipc_now_ns() + (uint64_t)timeout_ms * MS;
-	while (rp->pid > 0 && !process_exited(rp)) {
-		struct pollfd p[2] = {
-			{ .fd = rp->pidfd, .events = POLLIN },
-			{ .fd = rp->link ? hipc_link_fd(rp->link) : -1,
-			  .events = POLLIN },
-		};
-		uint64_t now = hipc_now_ns();
-
-		if (now >= deadline) {
-			killed = 1;
-			break;
-		}
-		poll(p, 2, 2);
-		/* Keep the rings moving so a remote flushing its last
-		 * messages is not stuck behind us. */
-		if (rp->link)
-			hipc_link_drain(rp->link, on_ctrl, rp);
-		if (rp->dev_up)
-			hipc_rpmsg_poll(&rp->dev, 0);
-	}
-	end_process(rp, killed);
-	release(rp);
-	rp->stopping = false;
-	set_state(rp, HIPC_RPROC_OFFLINE);
-	rearm(rp);
-	return killed;
+	return ret ? ret : wait_op(rp, NULL, 0);
 }
 
 void hipc_rproc_free(struct hipc_rproc *rp)
 {
 	if (!rp)
 		return;
-	if (rp->state == HIPC_RPROC_ATTACHED)
+	/* Nobody is listening for what is under way any more. */
+	rp->cfg.on_done = NULL;
+	if (rp->state == HIPC_RPROC_ATTACHED && rp->op == HIPC_RPROC_OP_NONE)
 		hipc_rproc_detach(rp);
 	else
 		hipc_rproc_stop(rp, 1000);

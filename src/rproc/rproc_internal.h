@@ -52,6 +52,14 @@ static inline uint32_t *hipc__ctrl_word(struct hipc_sim_ctrl *c, unsigned i)
 #define HIPC__MBOX_RESET 0xFFFFFF40u
 
 /*
+ * Remote to host: "REMOTE_GEN now holds a new generation".  The word is
+ * the acknowledgement; this doorbell only wakes a host that waits for it
+ * (a host ignores it otherwise, as it ignores any control code it does not
+ * know).
+ */
+#define HIPC__MBOX_GEN_ACK 0xFFFFFF44u
+
+/*
  * The static-vring link after one of the pair went down.  Host to the
  * survivor: P2P_RESET "stop touching the pair region, your peer is gone"
  * (answered with P2P_RESET_ACK once its pair device is torn down), then
@@ -60,6 +68,15 @@ static inline uint32_t *hipc__ctrl_word(struct hipc_sim_ctrl *c, unsigned i)
 #define HIPC__MBOX_P2P_RESET 0xFFFFFF41u
 #define HIPC__MBOX_P2P_RESET_ACK 0xFFFFFF42u
 #define HIPC__MBOX_P2P_UP 0xFFFFFF43u
+
+/*
+ * The attach hello: what a standalone remote sends with its three fds
+ * (region, its doorbell in, its doorbell out) to a host that connects to
+ * NAME.sock.  Two 32-bit words, magic then version; a host refuses a
+ * hello whose version it does not speak.
+ */
+#define HIPC__ATTACH_MAGIC 0x48415454u /* "HATT" */
+#define HIPC__ATTACH_VERSION 1u
 
 /* Where everything goes; offsets are also the device addresses. */
 struct hipc__layout {

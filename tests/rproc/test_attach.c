@@ -5,11 +5,20 @@
  * again, and the remote's own state (its counters, its trace, its pid)
  * carries over.
  */
+#include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
+#include "hipc/linux.h"
 #include "lc_util.h"
+#include "rproc/rproc_internal.h"
 
 static char run_dir[64];
 
@@ -32,8 +41,10 @@ static void make_run_dir(void)
 	atexit(remove_run_dir);
 }
 
-/* Start the firmware standalone, as the test's child; wait for its socket. */
-static pid_t start_standalone(const char *name)
+/* Start the firmware standalone, as the test's child; wait for its socket.
+ * @arg: one extra firmware option (NULL: none). */
+static pid_t start_standalone_with(const char *name, const char *arg,
+				   const char *val)
 {
 	char sock[160];
 	struct stat st;
@@ -47,13 +58,22 @@ static pid_t start_standalone(const char *name)
 	if (pid == 0) {
 		/* A failing test must not leave it holding ctest's pipe. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		execl(LC_FW, LC_FW, "--standalone", name, (char *)NULL);
+		if (arg)
+			execl(LC_FW, LC_FW, arg, val, "--standalone", name,
+			      (char *)NULL);
+		else
+			execl(LC_FW, LC_FW, "--standalone", name, (char *)NULL);
 		_exit(127);
 	}
 	for (int i = 0; i < 5000 && stat(sock, &st) < 0; i++)
 		usleep(1000);
 	CHECK(stat(sock, &st) == 0);
 	return pid;
+}
+
+static pid_t start_standalone(const char *name)
+{
+	return start_standalone_with(name, NULL, NULL);
 }
 
 static void attach(struct lc_client *c)
@@ -236,5 +256,292 @@ HIPC_TEST(attach_to_nothing)
 	hipc_rproc_free(c.rp);
 }
 
+/* --- a fake remote speaking the attach protocol badly ------------------- */
+
+enum fake_kind {
+	FAKE_EMPTY,       /* a memfd of size 0 (sealed: only its size is
+			   * wrong) */
+	FAKE_UNSEALED,    /* a region anyone holding it could shrink */
+	FAKE_BAD_SIZE,    /* sealed, but its control page claims another size */
+	FAKE_BAD_VERSION, /* hello from a future protocol */
+	FAKE_BAD_MAGIC,   /* hello that is not ours at all */
+};
+
+#define FAKE_SIZE (64u * 1024u)
+
+/* A region for one hello: a control page that passes the first look. */
+static int fake_region(enum fake_kind kind)
+{
+	int fd = memfd_create("fake", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	struct hipc_sim_ctrl *c;
+
+	CHECK(fd >= 0);
+	if (kind == FAKE_EMPTY) {
+		CHECK_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
+		return fd;
+	}
+	CHECK_EQ(ftruncate(fd, FAKE_SIZE), 0);
+	c = mmap(NULL, FAKE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(c != MAP_FAILED);
+	c->magic = HIPC_SIM_MAGIC;
+	c->version = HIPC_SIM_VERSION;
+	c->size = kind == FAKE_BAD_SIZE ? 2u * FAKE_SIZE : FAKE_SIZE;
+	munmap(c, FAKE_SIZE);
+	if (kind != FAKE_UNSEALED)
+		CHECK_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
+	return fd;
+}
+
+/*
+ * The child's loop: like a real standalone remote, one host at a time (a
+ * host still connected makes it turn the next one away: it closes the new
+ * connection without a word); every host it does take gets a bad hello.
+ */
+static void fake_remote(const char *name, enum fake_kind kind)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char path[160];
+	int lfd, host = -1;
+
+	/* Published only once it listens, as a real remote does. */
+	snprintf(path, sizeof(path), "%s/%s.sock", run_dir, name);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/.%s.fake", run_dir,
+		 name);
+	unlink(sa.sun_path);
+	lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(lfd, 8) < 0 || rename(sa.sun_path, path) < 0)
+		_exit(1);
+	for (;;) {
+		uint32_t hello[2] = { HIPC__ATTACH_MAGIC, HIPC__ATTACH_VERSION };
+		union {
+			struct cmsghdr h;
+			char buf[CMSG_SPACE(3 * sizeof(int))];
+		} u;
+		struct iovec iov = { .iov_base = hello,
+				     .iov_len = sizeof(hello) };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+				    .msg_control = u.buf,
+				    .msg_controllen = sizeof(u.buf) };
+		struct cmsghdr *c;
+		int fds[3], conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+		if (conn < 0)
+			continue;
+		if (host >= 0) {
+			struct pollfd p = { .fd = host,
+					    .events = POLLIN | POLLRDHUP };
+
+			if (poll(&p, 1, 0) > 0) {
+				close(host); /* that host has let go */
+				host = -1;
+			}
+		}
+		if (host >= 0) {
+			close(conn); /* turned away */
+			continue;
+		}
+		if (kind == FAKE_BAD_VERSION)
+			hello[1] = HIPC__ATTACH_VERSION + 1u;
+		if (kind == FAKE_BAD_MAGIC)
+			hello[0] = 0x12345678u;
+		fds[0] = fake_region(kind);
+		fds[1] = eventfd(0, EFD_CLOEXEC);
+		fds[2] = eventfd(0, EFD_CLOEXEC);
+		memset(&u, 0, sizeof(u));
+		c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(fds));
+		memcpy(CMSG_DATA(c), fds, sizeof(fds));
+		if (sendmsg(conn, &m, MSG_NOSIGNAL) < 0)
+			_exit(1);
+		for (int i = 0; i < 3; i++)
+			close(fds[i]);
+		host = conn;
+	}
+}
+
+static pid_t start_fake(const char *name, enum fake_kind kind)
+{
+	char sock[160];
+	struct stat st;
+	pid_t pid;
+
+	make_run_dir();
+	snprintf(sock, sizeof(sock), "%s/%s.sock", run_dir, name);
+	unlink(sock);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		fake_remote(name, kind);
+		_exit(0);
+	}
+	for (int i = 0; i < 5000 && stat(sock, &st) < 0; i++)
+		usleep(1000);
+	CHECK(stat(sock, &st) == 0);
+	return pid;
+}
+
+static void stop_fake(pid_t pid, const char *name)
+{
+	char sock[160];
+	int status;
+
+	CHECK_EQ(kill(pid, SIGKILL), 0);
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	snprintf(sock, sizeof(sock), "%s/%s.sock", run_dir, name);
+	unlink(sock);
+}
+
+/* Attach to @name, expecting a refusal whose message holds @needle. */
+static void attach_refused(struct hipc_rproc *rp, const char *needle)
+{
+	char err[256] = "";
+	int ret = hipc_rproc_attach(rp, NULL, err, sizeof(err));
+
+	if (ret == 0 || !strstr(err, needle))
+		printf("attach: %d '%s', wanted '%s'\n", ret, err, needle);
+	CHECK(ret < 0 && ret != -HIPC_EBUSY);
+	CHECK(strstr(err, needle) != NULL);
+	CHECK_EQ(hipc_rproc_state(rp), HIPC_RPROC_OFFLINE);
+}
+
+/*
+ * An empty memfd fails the attach with a message, leaks nothing (the
+ * connection that keeps the remote "taken" included: the fake turns away
+ * any host while one is still connected), and the same object then
+ * attaches to a real remote of that name.
+ */
+HIPC_TEST(attach_empty_region)
+{
+	struct hipc_rproc_config cfg;
+	struct lc_client c;
+	int before, status;
+	pid_t fake, pid;
+
+	fake = start_fake("island-e", FAKE_EMPTY);
+	memset(&c, 0, sizeof(c));
+	lc_config(&cfg, &c, "island-e");
+	cfg.firmware = NULL;
+	CHECK_EQ(hipc_rproc_new(&c.rp, &cfg), 0);
+	attach_refused(c.rp, "region is empty");
+	before = lc_count_fds();
+	for (int i = 0; i < 20; i++)
+		attach_refused(c.rp, "region is empty");
+	CHECK_EQ(lc_count_fds(), before);
+	stop_fake(fake, "island-e");
+
+	pid = start_standalone("island-e");
+	attach(&c);
+	CHECK_EQ(hipc_rproc_pid(c.rp), pid);
+	CHECK(lc_stream(&c, 100, 100, 8));
+	CHECK_EQ(hipc_rproc_stop(c.rp, 2000), 0);
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	hipc_rproc_free(c.rp);
+}
+
+/* A region its sender could shrink under us (SIGBUS here) is refused, and
+ * so is one whose size is not what its control page claims. */
+HIPC_TEST(attach_unsealed_region)
+{
+	struct hipc_rproc_config cfg;
+	struct lc_client c;
+	int before;
+	pid_t fake;
+
+	fake = start_fake("island-u", FAKE_UNSEALED);
+	memset(&c, 0, sizeof(c));
+	lc_config(&cfg, &c, "island-u");
+	cfg.firmware = NULL;
+	CHECK_EQ(hipc_rproc_new(&c.rp, &cfg), 0);
+	before = lc_count_fds();
+	for (int i = 0; i < 5; i++)
+		attach_refused(c.rp, "not sealed against shrinking");
+	CHECK_EQ(lc_count_fds(), before);
+	stop_fake(fake, "island-u");
+
+	fake = start_fake("island-u", FAKE_BAD_SIZE);
+	attach_refused(c.rp, "claims");
+	CHECK_EQ(lc_count_fds(), before);
+	stop_fake(fake, "island-u");
+	hipc_rproc_free(c.rp);
+}
+
+/* The hello's magic and version are checked, and both named. */
+HIPC_TEST(attach_bad_hello)
+{
+	struct hipc_rproc_config cfg;
+	struct lc_client c;
+	char want[96];
+	int before;
+	pid_t fake;
+
+	fake = start_fake("island-h", FAKE_BAD_VERSION);
+	memset(&c, 0, sizeof(c));
+	lc_config(&cfg, &c, "island-h");
+	cfg.firmware = NULL;
+	CHECK_EQ(hipc_rproc_new(&c.rp, &cfg), 0);
+	before = lc_count_fds();
+	snprintf(want, sizeof(want), "version %u, this host speaks %u",
+		 HIPC__ATTACH_VERSION + 1u, HIPC__ATTACH_VERSION);
+	attach_refused(c.rp, want);
+	attach_refused(c.rp, want);
+	CHECK_EQ(lc_count_fds(), before);
+	stop_fake(fake, "island-h");
+
+	fake = start_fake("island-h", FAKE_BAD_MAGIC);
+	attach_refused(c.rp, "not an attach hello");
+	CHECK_EQ(lc_count_fds(), before);
+	stop_fake(fake, "island-h");
+	hipc_rproc_free(c.rp);
+}
+
+/* Context switches of this thread so far: each one a sleep that ended. */
+static long switches(void)
+{
+	struct rusage ru;
+
+	CHECK_EQ(getrusage(RUSAGE_THREAD, &ru), 0);
+	return ru.ru_nvcsw;
+}
+
+/*
+ * Taking the rings back waits for the remote's acknowledgement as an
+ * event (its doorbell), not by looking every millisecond: the remote takes
+ * 300 ms to let go (its stop() callback), and the host sleeps through it.
+ */
+HIPC_TEST(gen_ack_is_an_event)
+{
+	struct hipc_rproc_config cfg;
+	struct lc_client c;
+	uint64_t t0, took;
+	long sw;
+	int status;
+	pid_t pid;
+
+	pid = start_standalone_with("island-s", "--stop-delay-ms", "300");
+	memset(&c, 0, sizeof(c));
+	lc_config(&cfg, &c, "island-s");
+	cfg.firmware = NULL;
+	CHECK_EQ(hipc_rproc_new(&c.rp, &cfg), 0);
+	attach(&c);
+	sw = switches();
+	t0 = hipc_now_ns();
+	CHECK_EQ(hipc_rproc_detach(c.rp), 0);
+	took = hipc_now_ns() - t0;
+	sw = switches() - sw;
+	printf("detach: %.1f ms, %ld wake-ups\n", took / 1e6, sw);
+	CHECK(took >= 290 * LC_MS && took < 900 * LC_MS);
+	CHECK(sw < 30);
+	CHECK_EQ(hipc_rproc_state(c.rp), HIPC_RPROC_DETACHED);
+	CHECK_EQ(kill(pid, SIGTERM), 0);
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	hipc_rproc_free(c.rp);
+}
+
 HIPC_TEST_MAIN(HIPC_CASE(attach_detach_attach), HIPC_CASE(attached_remote_crash),
-	       HIPC_CASE(one_host_at_a_time), HIPC_CASE(attach_to_nothing))
+	       HIPC_CASE(one_host_at_a_time), HIPC_CASE(attach_to_nothing),
+	       HIPC_CASE(attach_empty_region), HIPC_CASE(attach_unsealed_region),
+	       HIPC_CASE(attach_bad_hello), HIPC_CASE(gen_ack_is_an_event))

@@ -6,6 +6,7 @@
  */
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/time.h>
 
 #include "lc_util.h"
 
@@ -264,7 +265,62 @@ HIPC_TEST(bad_firmware_fails_cleanly)
 	CHECK(lc_no_children());
 }
 
-HIPC_TEST_MAIN(HIPC_CASE(boot_stop_100), HIPC_CASE(kill_mid_stream),
+static volatile sig_atomic_t alarms;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+/*
+ * A signal every 20 ms (a handler without SA_RESTART, as a profiler or an
+ * application timer would install) must not make a wait start over: a
+ * 300 ms wait ends after 300 ms, and a start whose remote takes 300 ms to
+ * report READY returns then.
+ */
+HIPC_TEST(waits_survive_signals)
+{
+	static char *const slow[] = { "--ready-delay-ms", "300", NULL };
+	struct itimerval it = { { 0, 20000 }, { 0, 20000 } };
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
+	struct hipc_rproc_config cfg;
+	struct sigaction sa;
+	struct lc_client c;
+	char err[256] = "";
+	uint64_t t0, run_ns, start_ns;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	CHECK_EQ(sigaction(SIGALRM, &sa, NULL), 0);
+	memset(&c, 0, sizeof(c));
+	lc_config(&cfg, &c, "sig");
+	cfg.fw_args = slow;
+	CHECK_EQ(hipc_rproc_new(&c.rp, &cfg), 0);
+	CHECK_EQ(setitimer(ITIMER_REAL, &it, NULL), 0);
+
+	t0 = hipc_now_ns();
+	CHECK_EQ(hipc_rproc_start(c.rp, err, sizeof(err)), 0);
+	start_ns = hipc_now_ns() - t0;
+	CHECK(LC_RUN_UNTIL(&c, c.echo_bound && c.ctl_bound, 2000));
+	while (hipc_rproc_run(c.rp, 0) > 0)
+		;
+	/* Idle: nothing will wake the wait but its own deadline. */
+	t0 = hipc_now_ns();
+	hipc_rproc_run(c.rp, 300);
+	run_ns = hipc_now_ns() - t0;
+	CHECK_EQ(setitimer(ITIMER_REAL, &off, NULL), 0);
+	printf("%d signals; start %.1f ms, run(300) %.1f ms\n", (int)alarms,
+	       start_ns / 1e6, run_ns / 1e6);
+	CHECK(alarms > 10);
+	CHECK(start_ns >= 290 * LC_MS && start_ns < 1000 * LC_MS);
+	CHECK(run_ns >= 290 * LC_MS && run_ns < 600 * LC_MS);
+	CHECK_EQ(hipc_rproc_stop(c.rp, 1000), 0);
+	hipc_rproc_free(c.rp);
+	signal(SIGALRM, SIG_DFL);
+}
+
+HIPC_TEST_MAIN(HIPC_CASE(waits_survive_signals), HIPC_CASE(boot_stop_100), HIPC_CASE(kill_mid_stream),
 	       HIPC_CASE(watchdog_catches_hang), HIPC_CASE(policy_stay_crashed),
 	       HIPC_CASE(restart_backoff), HIPC_CASE(stop_forces_after_timeout),
 	       HIPC_CASE(bad_firmware_fails_cleanly))

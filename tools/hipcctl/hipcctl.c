@@ -128,8 +128,8 @@ static int cmd_daemon(const struct hipcctl_cmd *cmd, int argc, char **argv)
 		return cmd_usage(cmd);
 	ret = hipc_run_dir(dir, sizeof(dir), 0);
 	if (ret) {
-		fprintf(stderr, "%s: run directory: %s (is hipcd running?)\n",
-			progname, strerror(-ret));
+		fprintf(stderr, "%s: run directory %s: %s (is hipcd "
+			"running?)\n", progname, dir, strerror(-ret));
 		return EXIT_FAILURE;
 	}
 	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/hipcd.sock",

@@ -2,38 +2,52 @@
 /*
  * hipcd: the host daemon.  Boots (or attaches to) the remotes its
  * configuration names, keeps them alive according to their policy, and
- * answers hipcctl on a control socket, all from one epoll loop.
+ * answers hipcctl on a control socket, all from one epoll loop that never
+ * waits for a remote: a start, attach, stop or detach is begun from the
+ * loop and finished by it (hipc_rproc_begin_*), and the client that asked
+ * gets its answer then.
  *
  *   hipcd -c hipcd.conf [-r RUN_DIR]
+ *   hipcd --check hipcd.conf
  *
- * Configuration, one section per remote:
+ * Configuration, one section per remote (docs/rproc.md):
  *
  *   [m4]
  *   firmware = /usr/lib/hipc/hipc-fw-echo   # boot mode: the ELF to run
+ *   args = --verbose                         # its extra arguments
  *   mode = boot | attach                     # attach: --standalone NAME
  *   policy = restart | stay                  # after a crash
  *   watchdog_ms = 50                         # 0: no watchdog
  *   watchdog_timeout_ms = 100                # 0: two periods
  *   backoff_ms = 10                          # first restart delay
  *   backoff_max_ms = 2000
+ *   boot_timeout_ms = 10000
  *   autostart = yes | no
  *
  * The control socket (RUN_DIR/hipcd.sock, SOCK_SEQPACKET) takes one request
  * per connection, "COMMAND [NAME]", and answers one message: "ok\n" or
- * "error: ...\n", then the command's output.
+ * "error: ...\n", then the command's output.  One daemon per run
+ * directory: RUN_DIR/hipcd.lock is held (flock) for the daemon's life.
  *
+ * SIGHUP: the configuration is read again; remotes added, removed or
+ * changed are started, stopped or restarted, the others left alone.
  * SIGTERM/SIGINT: booted remotes are stopped, attached ones detached (they
  * run on their own and keep running), memory released, socket removed.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -46,8 +60,8 @@
 #define MAX_REMOTES 16
 #define REPLY_MAX 16384
 #define STOP_TIMEOUT_MS 1000
-
 #define MAX_CLIENTS 32
+#define MAX_MS 3600000u
 
 /* epoll data: what kind of fd (low word) and which one (high word). */
 enum { EV_REMOTE, EV_SIGNAL, EV_LISTEN, EV_CLIENT };
@@ -57,18 +71,7 @@ static uint64_t tag(unsigned kind, unsigned idx)
 	return (uint64_t)idx << 32 | kind;
 }
 
-struct remote {
-	char name[32];
-	char firmware[512];
-	bool attach;
-	bool autostart;
-	struct hipc_rproc_config cfg;
-	struct hipc_rproc *rp;
-};
-
-static struct remote remotes[MAX_REMOTES];
-static unsigned nremotes;
-static int epfd = -1;
+static bool plain_log; /* --check: messages without the time stamp */
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -76,7 +79,10 @@ static void logf_(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "[%10.3f] hipcd: ", hipc_now_ns() / 1e9);
+	if (plain_log)
+		fprintf(stderr, "hipcd: ");
+	else
+		fprintf(stderr, "[%10.3f] hipcd: ", hipc_now_ns() / 1e9);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -84,6 +90,76 @@ static void logf_(const char *fmt, ...)
 }
 
 /* --- configuration ---------------------------------------------------------- */
+
+/* One remote as the configuration describes it. */
+struct rconf {
+	char name[32];
+	char firmware[PATH_MAX]; /* absolute (resolved against the file) */
+	char args[512];          /* extra firmware arguments, space-separated */
+	unsigned mode;           /* 0 boot, 1 attach */
+	unsigned policy;         /* 0 restart, 1 stay */
+	unsigned autostart;      /* 0 no, 1 yes */
+	unsigned watchdog_ms, watchdog_timeout_ms, backoff_ms, backoff_max_ms,
+		boot_timeout_ms;
+	unsigned line;           /* of its [section] */
+	unsigned set_at[16];     /* line each key was set on, 0: not set */
+};
+
+struct conf {
+	char path[PATH_MAX];
+	char dir[PATH_MAX]; /* relative firmware paths start here */
+	struct rconf r[MAX_REMOTES];
+	unsigned n;
+	unsigned errors;
+};
+
+enum ktype { K_PATH, K_WORD, K_MS, K_TEXT };
+
+static const char *const w_mode[] = { "boot", "attach", NULL };
+static const char *const w_policy[] = { "restart", "stay", NULL };
+static const char *const w_bool[] = { "no", "yes", "false", "true",
+				      "off", "on", "0", "1", NULL };
+
+static const struct key {
+	const char *name;
+	enum ktype type;
+	const char *const *words;
+	size_t off;
+} keys[] = {
+	{ "firmware", K_PATH, NULL, offsetof(struct rconf, firmware) },
+	{ "args", K_TEXT, NULL, offsetof(struct rconf, args) },
+	{ "mode", K_WORD, w_mode, offsetof(struct rconf, mode) },
+	{ "policy", K_WORD, w_policy, offsetof(struct rconf, policy) },
+	{ "autostart", K_WORD, w_bool, offsetof(struct rconf, autostart) },
+	{ "watchdog_ms", K_MS, NULL, offsetof(struct rconf, watchdog_ms) },
+	{ "watchdog_timeout_ms", K_MS, NULL,
+	  offsetof(struct rconf, watchdog_timeout_ms) },
+	{ "backoff_ms", K_MS, NULL, offsetof(struct rconf, backoff_ms) },
+	{ "backoff_max_ms", K_MS, NULL, offsetof(struct rconf, backoff_max_ms) },
+	{ "boot_timeout_ms", K_MS, NULL,
+	  offsetof(struct rconf, boot_timeout_ms) },
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+_Static_assert(NKEYS <= 16, "rconf.set_at");
+
+static void cerr(struct conf *c, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void cerr(struct conf *c, unsigned line, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (line)
+		logf_("%s:%u: %s", c->path, line, msg);
+	else
+		logf_("%s: %s", c->path, msg);
+	c->errors++;
+}
 
 static char *trim(char *s)
 {
@@ -97,71 +173,144 @@ static char *trim(char *s)
 	return s;
 }
 
-static int parse_uint(const char *v, unsigned *out)
+/* A name hipcctl can pass and a socket can carry: no spaces, no '/'. */
+static bool good_name(const char *s)
 {
-	char *end;
-	unsigned long x;
+	size_t n = strlen(s);
 
-	errno = 0;
-	x = strtoul(v, &end, 10);
-	if (errno || *end || end == v || x > 3600000ul)
-		return -1;
-	*out = (unsigned)x;
-	return 0;
+	if (n == 0 || n > 31 || s[0] == '.' || s[0] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("_-.", s[i]))
+			return false;
+	return true;
 }
 
-static int set_key(struct remote *r, const char *key, const char *val)
+static void list_words(const char *const *w, char *buf, size_t len)
 {
-	if (!strcmp(key, "firmware")) {
-		snprintf(r->firmware, sizeof(r->firmware), "%s", val);
-		return 0;
-	}
-	if (!strcmp(key, "mode")) {
-		if (strcmp(val, "boot") && strcmp(val, "attach"))
-			return -1;
-		r->attach = !strcmp(val, "attach");
-		return 0;
-	}
-	if (!strcmp(key, "policy")) {
-		if (strcmp(val, "restart") && strcmp(val, "stay"))
-			return -1;
-		r->cfg.policy = !strcmp(val, "restart") ? HIPC_RPROC_RESTART
-							: HIPC_RPROC_STAY_CRASHED;
-		return 0;
-	}
-	if (!strcmp(key, "autostart")) {
-		r->autostart = !strcmp(val, "yes") || !strcmp(val, "true") ||
-			       !strcmp(val, "1");
-		return 0;
-	}
-	if (!strcmp(key, "watchdog_ms"))
-		return parse_uint(val, &r->cfg.watchdog_ms);
-	if (!strcmp(key, "watchdog_timeout_ms"))
-		return parse_uint(val, &r->cfg.watchdog_timeout_ms);
-	if (!strcmp(key, "backoff_ms"))
-		return parse_uint(val, &r->cfg.backoff_min_ms);
-	if (!strcmp(key, "backoff_max_ms"))
-		return parse_uint(val, &r->cfg.backoff_max_ms);
-	if (!strcmp(key, "boot_timeout_ms"))
-		return parse_uint(val, &r->cfg.boot_timeout_ms);
-	return -1;
+	size_t o = 0;
+
+	buf[0] = 0;
+	for (unsigned i = 0; w[i] && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "",
+				      w[i]);
 }
 
-static int load_config(const char *path)
+static void set_key(struct conf *c, struct rconf *r, unsigned line,
+		    const char *key, const char *val)
 {
-	FILE *f = fopen(path, "re");
-	struct remote *cur = NULL;
-	char line[1024];
+	const struct key *k = NULL;
+	unsigned ki;
+	char allowed[256];
+
+	for (ki = 0; ki < NKEYS; ki++)
+		if (!strcmp(keys[ki].name, key)) {
+			k = &keys[ki];
+			break;
+		}
+	if (!k) {
+		size_t o = 0;
+
+		for (unsigned i = 0; i < NKEYS; i++)
+			o += (size_t)snprintf(allowed + o, sizeof(allowed) - o,
+					      "%s%s", i ? ", " : "",
+					      keys[i].name);
+		cerr(c, line, "unknown setting '%s' in [%s] (known: %s)", key,
+		     r->name, allowed);
+		return;
+	}
+	if (r->set_at[ki]) {
+		cerr(c, line, "'%s' set again in [%s] (first at line %u)", key,
+		     r->name, r->set_at[ki]);
+		return;
+	}
+	r->set_at[ki] = line;
+	if (!*val) {
+		cerr(c, line, "'%s' has no value", key);
+		return;
+	}
+	if (k->type == K_PATH) {
+		char *dst = (char *)r + k->off;
+		int n = val[0] == '/'
+				? snprintf(dst, PATH_MAX, "%s", val)
+				: snprintf(dst, PATH_MAX, "%s/%s", c->dir, val);
+
+		if (n < 0 || n >= PATH_MAX)
+			cerr(c, line, "'%s' path too long", key);
+		return;
+	}
+	if (k->type == K_TEXT) {
+		if ((size_t)snprintf((char *)r + k->off, sizeof(r->args), "%s",
+				     val) >= sizeof(r->args))
+			cerr(c, line, "'%s' longer than %zu bytes", key,
+			     sizeof(r->args) - 1);
+		return;
+	}
+	if (k->type == K_WORD) {
+		unsigned *dst = (unsigned *)((char *)r + k->off);
+
+		for (unsigned i = 0; k->words[i]; i++)
+			if (!strcmp(k->words[i], val)) {
+				/* the bool list pairs no/yes: parity */
+				*dst = k->words == w_bool ? i & 1u : i;
+				return;
+			}
+		list_words(k->words, allowed, sizeof(allowed));
+		cerr(c, line, "bad value '%s' for %s (allowed: %s)", val, key,
+		     allowed);
+		return;
+	}
+	{
+		unsigned *dst = (unsigned *)((char *)r + k->off);
+		unsigned long x;
+		char *end;
+
+		errno = 0;
+		x = strtoul(val, &end, 10);
+		if (errno || *end || end == val || !isdigit((unsigned char)*val) ||
+		    x > MAX_MS) {
+			cerr(c, line, "bad value '%s' for %s (allowed: a whole "
+			     "number of milliseconds, 0 to %u)", val, key,
+			     MAX_MS);
+			return;
+		}
+		*dst = (unsigned)x;
+	}
+}
+
+/* Read and check @path into @c; every error is logged with file:line.
+ * Returns the number of errors (0: usable). */
+static unsigned parse_config(const char *path, struct conf *c)
+{
+	char line[1024], tmp[PATH_MAX];
+	struct rconf *cur = NULL;
+	bool skipping = false; /* in a section refused above */
 	unsigned lineno = 0;
+	FILE *f;
 
+	memset(c, 0, sizeof(*c));
+	if (!realpath(path, c->path))
+		snprintf(c->path, sizeof(c->path), "%s", path);
+	f = fopen(c->path, "re");
 	if (!f) {
-		logf_("%s: %s", path, strerror(errno));
-		return -1;
+		cerr(c, 0, "%s", strerror(errno));
+		return c->errors;
 	}
+	snprintf(tmp, sizeof(tmp), "%s", c->path);
+	snprintf(c->dir, sizeof(c->dir), "%s", dirname(tmp));
 	while (fgets(line, sizeof(line), f)) {
 		char *s = line, *eq, *hash;
 
 		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			int ch;
+
+			cerr(c, lineno, "line longer than %zu bytes",
+			     sizeof(line) - 2);
+			while ((ch = fgetc(f)) != EOF && ch != '\n')
+				;
+			continue;
+		}
 		hash = strchr(s, '#');
 		if (hash)
 			*hash = 0;
@@ -170,60 +319,178 @@ static int load_config(const char *path)
 			continue;
 		if (*s == '[') {
 			char *end = strchr(s, ']');
+			char *name;
 
-			if (!end || end[1] || end == s + 1 ||
-			    (size_t)(end - s - 1) >= sizeof(cur->name)) {
-				logf_("%s:%u: bad section header", path, lineno);
-				goto fail;
-			}
-			if (nremotes == MAX_REMOTES) {
-				logf_("%s:%u: more than %u remotes", path,
-				      lineno, MAX_REMOTES);
-				goto fail;
+			cur = NULL;
+			skipping = true;
+			if (!end || end[1]) {
+				cerr(c, lineno, "bad section header '%s' "
+				     "(expected [name])", s);
+				continue;
 			}
 			*end = 0;
-			cur = &remotes[nremotes++];
-			memset(cur, 0, sizeof(*cur));
-			snprintf(cur->name, sizeof(cur->name), "%s", s + 1);
-			for (unsigned i = 0; i + 1 < nremotes; i++)
-				if (!strcmp(remotes[i].name, cur->name)) {
-					logf_("%s:%u: remote '%s' twice", path,
-					      lineno, cur->name);
-					goto fail;
+			name = s + 1;
+			if (!good_name(name)) {
+				cerr(c, lineno, "bad remote name '%s' "
+				     "(allowed: 1 to 31 of A-Z a-z 0-9 _ - ., "
+				     "not starting with '.' or '-')", name);
+				continue;
+			}
+			for (unsigned i = 0; i < c->n; i++)
+				if (!strcmp(c->r[i].name, name)) {
+					cerr(c, lineno, "[%s] defined again "
+					     "(first at line %u)", name,
+					     c->r[i].line);
+					name = NULL;
+					break;
 				}
-			cur->autostart = true;
-			cur->cfg.policy = HIPC_RPROC_RESTART;
+			if (!name)
+				continue;
+			if (c->n == MAX_REMOTES) {
+				cerr(c, lineno, "more than %u remotes",
+				     MAX_REMOTES);
+				continue;
+			}
+			skipping = false;
+			cur = &c->r[c->n++];
+			memset(cur, 0, sizeof(*cur));
+			snprintf(cur->name, sizeof(cur->name), "%s", name);
+			cur->line = lineno;
+			cur->autostart = 1;
 			continue;
 		}
 		eq = strchr(s, '=');
-		if (!cur || !eq) {
-			logf_("%s:%u: expected [name] or key = value", path,
-			      lineno);
-			goto fail;
+		if (!eq) {
+			cerr(c, lineno, "expected [name] or key = value, got "
+			     "'%s'", s);
+			continue;
 		}
 		*eq = 0;
-		if (set_key(cur, trim(s), trim(eq + 1))) {
-			logf_("%s:%u: bad setting '%s'", path, lineno, trim(s));
-			goto fail;
+		if (!cur) {
+			/* In a section refused above: reported there. */
+			if (!skipping)
+				cerr(c, lineno, "'%s' outside a [remote] "
+				     "section", trim(s));
+			continue;
 		}
+		set_key(c, cur, lineno, trim(s), trim(eq + 1));
 	}
 	fclose(f);
-	for (unsigned i = 0; i < nremotes; i++) {
-		if (!remotes[i].attach && !remotes[i].firmware[0]) {
-			logf_("%s: [%s] boots but names no firmware", path,
-			      remotes[i].name);
-			return -1;
+	for (unsigned i = 0; i < c->n; i++) {
+		struct rconf *r = &c->r[i];
+
+		if (!r->mode && !r->firmware[0]) {
+			cerr(c, r->line, "[%s] boots (mode = boot) but names no "
+			     "firmware", r->name);
+		} else if (r->firmware[0] && access(r->firmware, X_OK) < 0) {
+			cerr(c, r->set_at[0], "[%s] firmware %s: %s", r->name,
+			     r->firmware, strerror(errno));
 		}
 	}
-	if (!nremotes)
-		logf_("%s: no remotes configured", path);
-	return 0;
-fail:
-	fclose(f);
-	return -1;
+	return c->errors;
+}
+
+/* The settings a running remote was made with: any change restarts it. */
+static bool same_remote(const struct rconf *a, const struct rconf *b)
+{
+	return !strcmp(a->firmware, b->firmware) && !strcmp(a->args, b->args) &&
+	       a->mode == b->mode &&
+	       a->policy == b->policy && a->watchdog_ms == b->watchdog_ms &&
+	       a->watchdog_timeout_ms == b->watchdog_timeout_ms &&
+	       a->backoff_ms == b->backoff_ms &&
+	       a->backoff_max_ms == b->backoff_max_ms &&
+	       a->boot_timeout_ms == b->boot_timeout_ms;
+}
+
+static void summary(const struct conf *c, FILE *out)
+{
+	fprintf(out, "%s: ok, %u remote(s)\n", c->path, c->n);
+	for (unsigned i = 0; i < c->n; i++) {
+		const struct rconf *r = &c->r[i];
+
+		fprintf(out, "  %-16s %-6s %-7s %s%s%s\n", r->name,
+			w_mode[r->mode], w_policy[r->policy],
+			r->autostart ? "autostart" : "manual",
+			r->firmware[0] ? "  " : "", r->firmware);
+	}
 }
 
 /* --- remotes ------------------------------------------------------------------ */
+
+struct remote {
+	bool used;
+	struct rconf rc;
+	char argbuf[512];
+	char *argv[17];
+	struct hipc_rproc_config cfg;
+	struct hipc_rproc *rp;
+	/* reconfigured: let go of, then freed (and made again from
+	 * @next if @replace) once its stop or detach is over */
+	bool retiring;
+	bool replace;
+	bool gone; /* stopped, to be freed from the loop */
+	struct rconf next;
+};
+
+/* A client whose command is under way: answered when it is over. */
+struct waiter {
+	int fd;               /* -1: slot free */
+	struct remote *r;
+	enum hipc_rproc_op op;
+};
+
+static struct remote remotes[MAX_REMOTES];
+static struct waiter waiters[MAX_CLIENTS];
+static int epfd = -1;
+static unsigned nclients;
+static bool quitting;
+
+static void reply_fd(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = send(fd, buf, len, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+}
+
+static void client_done(int fd)
+{
+	epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
+	close(fd);
+	nclients--;
+}
+
+static void answer_waiters(struct remote *r, enum hipc_rproc_op op,
+			   const char *text)
+{
+	for (unsigned i = 0; i < MAX_CLIENTS; i++) {
+		struct waiter *w = &waiters[i];
+
+		if (w->fd < 0 || w->r != r ||
+		    (op != HIPC_RPROC_OP_NONE && w->op != op))
+			continue;
+		reply_fd(w->fd, text, strlen(text));
+		client_done(w->fd);
+		w->fd = -1;
+	}
+}
+
+static const char *op_name(enum hipc_rproc_op op)
+{
+	switch (op) {
+	case HIPC_RPROC_OP_START:
+		return "start";
+	case HIPC_RPROC_OP_ATTACH:
+		return "attach";
+	case HIPC_RPROC_OP_STOP:
+		return "stop";
+	case HIPC_RPROC_OP_DETACH:
+		return "detach";
+	default:
+		return "?";
+	}
+}
 
 static void on_state(struct hipc_rproc *rp, enum hipc_rproc_state s, void *priv)
 {
@@ -247,53 +514,225 @@ static void on_ns(struct hipc_rpmsg_dev *dev, const char *name, uint32_t addr,
 	struct remote *r = priv;
 
 	(void)dev;
-	logf_("%s: service '%s' %s at 0x%x", r->name, name,
+	logf_("%s: service '%s' %s at 0x%x", r->rc.name, name,
 	      destroyed ? "withdrawn" : "announced", (unsigned)addr);
+}
+
+static void on_done(struct hipc_rproc *rp, enum hipc_rproc_op op, int result,
+		    const char *msg, void *priv)
+{
+	struct remote *r = priv;
+	char text[512];
+
+	if (result < 0) {
+		logf_("%s: %s failed: %s", r->rc.name, op_name(op), msg);
+		snprintf(text, sizeof(text), "error: %s\n", msg);
+	} else if (op == HIPC_RPROC_OP_START || op == HIPC_RPROC_OP_ATTACH) {
+		logf_("%s: up, pid %d", r->rc.name, (int)hipc_rproc_pid(rp));
+		snprintf(text, sizeof(text), "ok\n");
+	} else if (op == HIPC_RPROC_OP_STOP) {
+		logf_("%s: stopped%s", r->rc.name, result ? " (killed)" : "");
+		snprintf(text, sizeof(text), "ok\n%s\n",
+			 result ? "killed after the timeout" : "stopped");
+	} else {
+		logf_("%s: detached, left running", r->rc.name);
+		snprintf(text, sizeof(text), "ok\n");
+	}
+	answer_waiters(r, op, text);
+	if (r->retiring && (op == HIPC_RPROC_OP_STOP ||
+			    op == HIPC_RPROC_OP_DETACH))
+		r->gone = true; /* freed by the loop, not under our caller */
 }
 
 static struct remote *find(const char *name)
 {
-	for (unsigned i = 0; i < nremotes; i++)
-		if (!strcmp(remotes[i].name, name))
+	for (unsigned i = 0; i < MAX_REMOTES; i++)
+		if (remotes[i].used && !remotes[i].retiring &&
+		    !strcmp(remotes[i].rc.name, name))
 			return &remotes[i];
 	return NULL;
 }
 
-static int bring_up(struct remote *r, char *err, size_t len)
+/* Begin bringing @r up (boot or attach, as configured).  @err: why not. */
+static int bring_up(struct remote *r, bool attach, char *err, size_t len)
 {
-	int ret;
+	int ret = attach ? hipc_rproc_begin_attach(r->rp, NULL, err, len)
+			 : hipc_rproc_begin_start(r->rp, err, len);
 
-	ret = r->attach ? hipc_rproc_attach(r->rp, NULL, err, len)
-			: hipc_rproc_start(r->rp, err, len);
-	if (ret == 0)
-		logf_("%s: up, pid %d", r->name, (int)hipc_rproc_pid(r->rp));
-	else
-		logf_("%s: %s", r->name, err);
+	if (ret < 0)
+		logf_("%s: %s", r->rc.name, err);
 	return ret;
 }
 
-static int create_remotes(void)
+static int add_remote(const struct rconf *rc)
 {
-	for (unsigned i = 0; i < nremotes; i++) {
-		struct remote *r = &remotes[i];
-		struct epoll_event ev = { .events = EPOLLIN,
-					  .data.u64 = tag(EV_REMOTE, i) };
+	struct remote *r = NULL;
+	struct epoll_event ev = { .events = EPOLLIN };
+	unsigned i, nargs = 0;
 
-		r->cfg.name = r->name;
-		r->cfg.firmware = r->firmware[0] ? r->firmware : NULL;
-		/* One epoll loop: every doorbell must be an eventfd write. */
-		r->cfg.mode = HIPC_LINK_IRQ;
-		r->cfg.on_state = on_state;
-		r->cfg.ns_cb = on_ns;
-		r->cfg.ns_priv = r;
-		if (hipc_rproc_new(&r->rp, &r->cfg)) {
-			logf_("%s: out of memory", r->name);
-			return -1;
+	for (i = 0; i < MAX_REMOTES; i++)
+		if (!remotes[i].used) {
+			r = &remotes[i];
+			break;
 		}
-		if (epoll_ctl(epfd, EPOLL_CTL_ADD, hipc_rproc_fd(r->rp), &ev) < 0)
-			return -1;
+	if (!r) {
+		logf_("%s: no room (at most %u remotes, some still stopping)",
+		      rc->name, MAX_REMOTES);
+		return -1;
+	}
+	memset(r, 0, sizeof(*r));
+	r->rc = *rc;
+	r->cfg.name = r->rc.name;
+	r->cfg.firmware = r->rc.firmware[0] ? r->rc.firmware : NULL;
+	_Static_assert(sizeof(r->argbuf) == sizeof(r->rc.args), "args");
+	memcpy(r->argbuf, r->rc.args, sizeof(r->argbuf));
+	for (char *save = NULL, *a = strtok_r(r->argbuf, " \t", &save);
+	     a && nargs < 16; a = strtok_r(NULL, " \t", &save))
+		r->argv[nargs++] = a;
+	r->argv[nargs] = NULL;
+	r->cfg.fw_args = nargs ? r->argv : NULL;
+	/* One epoll loop: every doorbell must be an eventfd write. */
+	r->cfg.mode = HIPC_LINK_IRQ;
+	r->cfg.policy = rc->policy == 0 ? HIPC_RPROC_RESTART
+					: HIPC_RPROC_STAY_CRASHED;
+	r->cfg.watchdog_ms = rc->watchdog_ms;
+	r->cfg.watchdog_timeout_ms = rc->watchdog_timeout_ms;
+	r->cfg.backoff_min_ms = rc->backoff_ms;
+	r->cfg.backoff_max_ms = rc->backoff_max_ms;
+	r->cfg.boot_timeout_ms = rc->boot_timeout_ms;
+	r->cfg.on_state = on_state;
+	r->cfg.ns_cb = on_ns;
+	r->cfg.ns_priv = r;
+	r->cfg.on_done = on_done;
+	r->cfg.done_priv = r;
+	if (hipc_rproc_new(&r->rp, &r->cfg)) {
+		logf_("%s: out of memory", r->rc.name);
+		return -1;
+	}
+	ev.data.u64 = tag(EV_REMOTE, i);
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, hipc_rproc_fd(r->rp), &ev) < 0) {
+		logf_("%s: epoll: %s", r->rc.name, strerror(errno));
+		hipc_rproc_free(r->rp);
+		return -1;
+	}
+	r->used = true;
+	if (rc->autostart) {
+		char err[256];
+
+		bring_up(r, rc->mode == 1, err, sizeof(err));
 	}
 	return 0;
+}
+
+/* Let go of @r as SIGTERM would (stop a booted remote, detach an attached
+ * one); it is freed once that is over.  Returns true if it is over now. */
+static bool retire(struct remote *r)
+{
+	int ret;
+
+	r->retiring = true;
+	answer_waiters(r, HIPC_RPROC_OP_NONE, "error: the remote is being "
+		       "reconfigured or the daemon is stopping\n");
+	if (hipc_rproc_state(r->rp) == HIPC_RPROC_ATTACHED &&
+	    hipc_rproc_pending(r->rp) == HIPC_RPROC_OP_NONE)
+		ret = hipc_rproc_begin_detach(r->rp, NULL, 0);
+	else
+		ret = hipc_rproc_begin_stop(r->rp, STOP_TIMEOUT_MS);
+	if (ret == -HIPC_EBUSY)
+		return false; /* a stop or detach is under way already */
+	if (ret != 0)
+		r->gone = true;
+	return r->gone;
+}
+
+/* Free what has been let go of; make again what was only changed. */
+static void reap(void)
+{
+	for (unsigned i = 0; i < MAX_REMOTES; i++) {
+		struct remote *r = &remotes[i];
+		struct rconf next;
+		bool replace;
+
+		if (!r->used || !r->gone)
+			continue;
+		if (r->retiring && hipc_rproc_pending(r->rp) != HIPC_RPROC_OP_NONE)
+			continue;
+		next = r->next;
+		replace = r->replace && !quitting;
+		hipc_rproc_free(r->rp); /* closes its fd: out of epoll */
+		if (!quitting)
+			logf_("%s: %s", r->rc.name,
+			      replace ? "restarted with its new settings"
+				      : "removed");
+		memset(r, 0, sizeof(*r));
+		if (replace)
+			add_remote(&next);
+	}
+}
+
+/* SIGHUP: the configuration again.  Unchanged remotes are not touched. */
+static void reload(const char *path)
+{
+	static struct conf c;
+	unsigned added = 0, removed = 0, changed = 0, same = 0;
+
+	if (parse_config(path, &c)) {
+		logf_("reload: %u error(s) in %s, keeping the configuration "
+		      "in use", c.errors, c.path);
+		return;
+	}
+	for (unsigned i = 0; i < MAX_REMOTES; i++) {
+		struct remote *r = &remotes[i];
+		const struct rconf *nc = NULL;
+
+		if (!r->used || r->retiring)
+			continue;
+		for (unsigned j = 0; j < c.n; j++)
+			if (!strcmp(c.r[j].name, r->rc.name))
+				nc = &c.r[j];
+		if (!nc) {
+			removed++;
+			retire(r);
+		} else if (!same_remote(&r->rc, nc)) {
+			changed++;
+			r->next = *nc;
+			r->replace = true;
+			retire(r);
+		} else {
+			same++;
+			r->rc.autostart = nc->autostart;
+			r->rc.line = nc->line;
+		}
+	}
+	/* Still being let go of from an earlier reload (or just now): made
+	 * again with the settings in the file, if it names them. */
+	for (unsigned i = 0; i < MAX_REMOTES; i++) {
+		struct remote *r = &remotes[i];
+
+		if (!r->used || !r->retiring)
+			continue;
+		r->replace = false;
+		for (unsigned j = 0; j < c.n; j++)
+			if (!strcmp(c.r[j].name, r->rc.name)) {
+				r->next = c.r[j];
+				r->replace = true;
+			}
+	}
+	for (unsigned j = 0; j < c.n; j++) {
+		bool known = false;
+
+		for (unsigned i = 0; i < MAX_REMOTES; i++)
+			if (remotes[i].used &&
+			    !strcmp(remotes[i].rc.name, c.r[j].name))
+				known = true;
+		if (!known) {
+			added++;
+			add_remote(&c.r[j]);
+		}
+	}
+	logf_("reload: %u added, %u removed, %u changed, %u unchanged", added,
+	      removed, changed, same);
+	reap();
 }
 
 /* --- control socket -------------------------------------------------------------- */
@@ -325,15 +764,17 @@ static void put(struct reply *o, const char *fmt, ...)
 static void cmd_status(struct remote *r, struct reply *o)
 {
 	struct hipc_rproc_info info;
+	enum hipc_rproc_op op = hipc_rproc_pending(r->rp);
 
 	hipc_rproc_get_info(r->rp, &info);
-	put(o, "ok\nname        %s\nstate       %s\n", r->name,
-	    hipc_rproc_state_name(info.state));
-	put(o, "mode        %s\nfirmware    %s\n", r->attach ? "attach" : "boot",
-	    r->firmware[0] ? r->firmware : "-");
-	put(o, "policy      %s\n", r->cfg.policy == HIPC_RPROC_RESTART
-					   ? "restart" : "stay");
-	put(o, "watchdog    %u ms\n", r->cfg.watchdog_ms);
+	put(o, "ok\nname        %s\nstate       %s%s%s\n", r->rc.name,
+	    hipc_rproc_state_name(info.state),
+	    op != HIPC_RPROC_OP_NONE ? ", " : "",
+	    op != HIPC_RPROC_OP_NONE ? op_name(op) : "");
+	put(o, "mode        %s\nfirmware    %s\n", w_mode[r->rc.mode],
+	    r->rc.firmware[0] ? r->rc.firmware : "-");
+	put(o, "policy      %s\n", w_policy[r->rc.policy]);
+	put(o, "watchdog    %u ms\n", r->rc.watchdog_ms);
 	put(o, "pid         %d\n", (int)info.pid);
 	put(o, "crashes     %u (watchdog %u)\nrestarts    %u\n", info.crashes,
 	    info.watchdog_misses, info.restarts);
@@ -347,59 +788,104 @@ static void cmd_status(struct remote *r, struct reply *o)
 	}
 }
 
-static void handle(char *req, struct reply *o)
+static const char *const commands[] = { "list", "status", "start", "stop",
+					"attach", "detach", "trace", NULL };
+
+/*
+ * One request.  Returns the operation a reply waits for (the client is then
+ * kept until on_done answers it), HIPC_RPROC_OP_NONE when @o is the reply.
+ */
+static enum hipc_rproc_op handle(char *req, struct reply *o,
+				 struct remote **rout)
 {
 	char *cmd = strtok(req, " \t\n");
 	char *name = strtok(NULL, " \t\n");
+	char *extra = strtok(NULL, " \t\n");
 	struct remote *r = NULL;
 	char err[256] = "";
+	bool known = false;
+	int ret;
 
 	if (!cmd) {
 		put(o, "error: empty request\n");
-		return;
+		return HIPC_RPROC_OP_NONE;
+	}
+	for (unsigned i = 0; commands[i]; i++)
+		known |= !strcmp(commands[i], cmd);
+	if (!known) {
+		put(o, "error: unknown command '%s'\n", cmd);
+		return HIPC_RPROC_OP_NONE;
 	}
 	if (!strcmp(cmd, "list")) {
+		if (name) {
+			put(o, "error: 'list' takes no argument\n");
+			return HIPC_RPROC_OP_NONE;
+		}
 		put(o, "ok\n");
-		for (unsigned i = 0; i < nremotes; i++) {
+		for (unsigned i = 0; i < MAX_REMOTES; i++) {
 			struct hipc_rproc_info info;
 
+			if (!remotes[i].used || remotes[i].retiring)
+				continue;
 			hipc_rproc_get_info(remotes[i].rp, &info);
 			put(o, "%-16s %-9s pid %-7d crashes %u restarts %u\n",
-			    remotes[i].name, hipc_rproc_state_name(info.state),
-			    (int)info.pid, info.crashes, info.restarts);
+			    remotes[i].rc.name,
+			    hipc_rproc_state_name(info.state), (int)info.pid,
+			    info.crashes, info.restarts);
 		}
-		return;
+		return HIPC_RPROC_OP_NONE;
 	}
-	if (!name || !(r = find(name))) {
-		put(o, "error: %s: no such remote\n", name ? name : "(none)");
-		return;
+	if (!name || extra) {
+		put(o, "error: '%s' takes one remote name\n", cmd);
+		return HIPC_RPROC_OP_NONE;
 	}
+	r = find(name);
+	if (!r) {
+		put(o, "error: %s: no such remote (hipcctl list shows them)\n",
+		    name);
+		return HIPC_RPROC_OP_NONE;
+	}
+	*rout = r;
 	if (!strcmp(cmd, "status")) {
 		cmd_status(r, o);
 	} else if (!strcmp(cmd, "start") || !strcmp(cmd, "attach")) {
-		bool was = r->attach;
+		bool attach = !strcmp(cmd, "attach") || r->rc.mode == 1;
 
-		if (!strcmp(cmd, "attach"))
-			r->attach = true;
-		if (bring_up(r, err, sizeof(err)))
+		ret = bring_up(r, attach, err, sizeof(err));
+		if (ret < 0) {
 			put(o, "error: %s\n", err);
-		else
-			put(o, "ok\n");
-		if (!strcmp(cmd, "attach") && hipc_rproc_state(r->rp) !=
-						      HIPC_RPROC_ATTACHED)
-			r->attach = was;
+			return HIPC_RPROC_OP_NONE;
+		}
+		return attach ? HIPC_RPROC_OP_ATTACH : HIPC_RPROC_OP_START;
 	} else if (!strcmp(cmd, "stop")) {
-		int k = hipc_rproc_stop(r->rp, STOP_TIMEOUT_MS);
+		enum hipc_rproc_state s = hipc_rproc_state(r->rp);
 
-		logf_("%s: stopped%s", r->name, k ? " (killed)" : "");
-		put(o, "ok\n%s\n", k ? "killed after the timeout" : "stopped");
+		if ((s == HIPC_RPROC_OFFLINE || s == HIPC_RPROC_DETACHED) &&
+		    hipc_rproc_pending(r->rp) == HIPC_RPROC_OP_NONE) {
+			put(o, "error: %s: not running (%s)\n", name,
+			    hipc_rproc_state_name(s));
+			return HIPC_RPROC_OP_NONE;
+		}
+		ret = hipc_rproc_begin_stop(r->rp, STOP_TIMEOUT_MS);
+		if (ret == -HIPC_EBUSY) {
+			put(o, "error: %s: busy: a %s is under way\n", name,
+			    op_name(hipc_rproc_pending(r->rp)));
+		} else if (ret == 1) {
+			logf_("%s: stopped", name);
+			put(o, "ok\nstopped\n");
+		} else {
+			return HIPC_RPROC_OP_STOP;
+		}
 	} else if (!strcmp(cmd, "detach")) {
-		int ret = hipc_rproc_detach(r->rp);
-
-		if (ret)
-			put(o, "error: %s\n", hipc_strerror(ret));
-		else
-			put(o, "ok\n");
+		ret = hipc_rproc_begin_detach(r->rp, err, sizeof(err));
+		if (ret == 1) {
+			put(o, "error: %s: not attached (already detached)\n",
+			    name);
+		} else if (ret < 0) {
+			put(o, "error: %s\n", err);
+		} else {
+			return HIPC_RPROC_OP_DETACH;
+		}
 	} else if (!strcmp(cmd, "trace")) {
 		uint64_t pos = 0;
 		long n;
@@ -409,34 +895,51 @@ static void handle(char *req, struct reply *o)
 					  sizeof(o->buf) - o->len);
 		if (n < 0) {
 			o->len = 0;
-			put(o, "error: %s: %s\n", r->name,
-			    n == -HIPC_ENOENT ? "no trace buffer"
-					      : "not running");
+			put(o, "error: %s: %s\n", name,
+			    n == -HIPC_ENOENT ? "its firmware has no trace "
+						"buffer"
+					      : "not running, and no trace "
+						"kept from a crash");
 		} else {
 			o->len += (size_t)n;
 		}
-	} else {
-		put(o, "error: unknown command '%s'\n", cmd);
 	}
+	return HIPC_RPROC_OP_NONE;
 }
 
 static void serve_client(int fd)
 {
 	static struct reply o;
+	struct remote *r = NULL;
+	enum hipc_rproc_op op;
 	char req[256];
 	ssize_t n;
 
 	do
-		n = recv(fd, req, sizeof(req) - 1, 0);
+		n = recv(fd, req, sizeof(req) - 1, MSG_DONTWAIT);
 	while (n < 0 && errno == EINTR);
-	if (n <= 0)
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return;
+	if (n <= 0) {
+		client_done(fd);
+		return;
+	}
 	req[n] = 0;
 	o.len = 0;
-	handle(req, &o);
-	do
-		n = send(fd, o.buf, o.len, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
+	op = handle(req, &o, &r);
+	if (op != HIPC_RPROC_OP_NONE) {
+		/* Answered by on_done.  Not watched meanwhile: a client that
+		 * goes away just misses its answer. */
+		for (unsigned i = 0; i < MAX_CLIENTS; i++)
+			if (waiters[i].fd < 0) {
+				epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
+				waiters[i] = (struct waiter){ fd, r, op };
+				return;
+			}
+		put(&o, "ok\n%s begun\n", op_name(op)); /* cannot happen */
+	}
+	reply_fd(fd, o.buf, o.len);
+	client_done(fd);
 }
 
 static int open_control(const char *dir, char *path, size_t len)
@@ -450,6 +953,8 @@ static int open_control(const char *dir, char *path, size_t len)
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -1;
+	/* Ours to replace: we hold the run directory's lock, so a socket
+	 * here is left over from a daemon that died. */
 	unlink(sa.sun_path);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    listen(fd, 8) < 0) {
@@ -460,26 +965,78 @@ static int open_control(const char *dir, char *path, size_t len)
 	return fd;
 }
 
+/*
+ * One daemon per run directory: RUN_DIR/hipcd.lock, flock()ed for our
+ * whole life (the kernel drops it when we die, however we die) and holding
+ * our pid for the next one's message.  Never removed: a lock file that
+ * comes and goes lets two daemons each lock a different one.
+ */
+static int lock_run_dir(const char *dir)
+{
+	char path[256], buf[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/hipcd.lock", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		logf_("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int other;
+
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = 0;
+		other = atoi(buf);
+		if (errno == EWOULDBLOCK && other > 0)
+			logf_("another hipcd (pid %d) already serves %s; not "
+			      "starting", other, dir);
+		else
+			logf_("%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n)
+		logf_("%s: cannot record our pid: %s", path, strerror(errno));
+	return fd;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: hipcd -c CONFIG [-r RUN_DIR]\n"
+		   "       hipcd --check CONFIG\n"
 		   "Boots the remotes CONFIG names and serves hipcctl on\n"
 		   "RUN_DIR/hipcd.sock (default: $HIPC_RUN_DIR,\n"
-		   "$XDG_RUNTIME_DIR/hipc, /tmp/hipc-UID).\n");
+		   "$XDG_RUNTIME_DIR/hipc, /tmp/hipc-UID).  --check validates\n"
+		   "CONFIG and exits (0: usable, 1: every error listed).\n"
+		   "SIGHUP reads CONFIG again.\n");
 }
 
 int main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "check", required_argument, NULL, 'C' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "run-dir", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct conf conf;
 	const char *config = NULL;
 	char dir[200], sock_path[256];
 	struct epoll_event ev;
 	sigset_t mask;
-	int sfd, lfd, opt, ret;
-	unsigned nclients = 0;
-	bool quit = false;
+	int sfd, lfd, lockfd, opt, ret;
+	bool quit = false, check = false;
 
-	while ((opt = getopt(argc, argv, "c:r:h")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:r:h", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'C':
+			check = true;
+			config = optarg;
+			break;
 		case 'c':
 			config = optarg;
 			break;
@@ -494,12 +1051,21 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!config) {
+	if (!config || optind != argc) {
 		usage(stderr);
 		return 2;
 	}
-	if (load_config(config))
+	plain_log = check;
+	if (parse_config(config, &conf)) {
+		logf_("%s: %u error(s)", conf.path, conf.errors);
 		return 1;
+	}
+	if (check) {
+		summary(&conf, stdout);
+		return 0;
+	}
+	if (!conf.n)
+		logf_("%s: no remotes configured", conf.path);
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 	/* We hold every remote's region: none of them (same user) may pick
 	 * another's out of /proc/PID/fd.  Not in sanitizer builds: their
@@ -508,9 +1074,14 @@ int main(int argc, char **argv)
 #endif
 	ret = hipc_run_dir(dir, sizeof(dir), 1);
 	if (ret) {
-		logf_("run directory: %s", strerror(-ret));
+		logf_("run directory %s: %s", dir, strerror(-ret));
 		return 1;
 	}
+	lockfd = lock_run_dir(dir);
+	if (lockfd < 0)
+		return 1;
+	for (unsigned i = 0; i < MAX_CLIENTS; i++)
+		waiters[i].fd = -1;
 	/* Signals through the loop, not through handlers.  SIGCHLD stays
 	 * default: exits are seen on each remote's pidfd and reaped there. */
 	sigemptyset(&mask);
@@ -532,24 +1103,34 @@ int main(int argc, char **argv)
 	ev = (struct epoll_event){ .events = EPOLLIN,
 				   .data.u64 = tag(EV_LISTEN, 0) };
 	epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev);
-	if (create_remotes())
-		return 1;
-	logf_("control socket %s, %u remote(s)", sock_path, nremotes);
-	for (unsigned i = 0; i < nremotes; i++) {
-		char err[256];
+	logf_("control socket %s, %u remote(s), pid %d", sock_path, conf.n,
+	      (int)getpid());
+	for (unsigned i = 0; i < conf.n; i++)
+		add_remote(&conf.r[i]);
 
-		if (remotes[i].autostart)
-			bring_up(&remotes[i], err, sizeof(err));
-	}
-
-	while (!quit) {
+	for (;;) {
 		struct epoll_event evs[MAX_REMOTES + 2];
+		bool busy = false;
 		int n;
 
-		for (unsigned i = 0; i < nremotes; i++) {
+		for (unsigned i = 0; i < MAX_REMOTES; i++) {
+			if (!remotes[i].used)
+				continue;
 			/* Work already pending: no sleeping past it. */
 			if (!hipc_rproc_prepare_sleep(remotes[i].rp))
 				hipc_rproc_process(remotes[i].rp);
+			busy |= hipc_rproc_pending(remotes[i].rp) !=
+				HIPC_RPROC_OP_NONE;
+		}
+		reap();
+		/* Stopping: every remote let go of, and nothing under way. */
+		if (quit && !busy) {
+			bool left = false;
+
+			for (unsigned i = 0; i < MAX_REMOTES; i++)
+				left |= remotes[i].used;
+			if (!left)
+				break;
 		}
 		n = epoll_wait(epfd, evs, MAX_REMOTES + 2, -1);
 		if (n < 0 && errno != EINTR) {
@@ -564,9 +1145,21 @@ int main(int argc, char **argv)
 				struct signalfd_siginfo si;
 
 				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+					if (si.ssi_signo == SIGHUP && !quit) {
+						logf_("SIGHUP: reading %s again",
+						      conf.path);
+						reload(conf.path);
+						continue;
+					}
+					if (quit)
+						continue;
 					logf_("signal %u: shutting down",
 					      si.ssi_signo);
-					quit = true;
+					quit = quitting = true;
+					for (unsigned j = 0; j < MAX_REMOTES; j++)
+						if (remotes[j].used &&
+						    !remotes[j].retiring)
+							retire(&remotes[j]);
 				}
 			} else if (kind == EV_LISTEN) {
 				int c = accept4(lfd, NULL, NULL,
@@ -580,7 +1173,7 @@ int main(int argc, char **argv)
 					continue;
 				/* The request is read when it arrives, so a
 				 * silent client never holds up the loop. */
-				if (nclients >= MAX_CLIENTS ||
+				if (quit || nclients >= MAX_CLIENTS ||
 				    epoll_ctl(epfd, EPOLL_CTL_ADD, c, &cev) < 0) {
 					close(c);
 					continue;
@@ -588,31 +1181,19 @@ int main(int argc, char **argv)
 				nclients++;
 			} else if (kind == EV_CLIENT) {
 				serve_client((int)idx);
-				epoll_ctl(epfd, EPOLL_CTL_DEL, (int)idx, NULL);
-				close((int)idx);
-				nclients--;
-			} else if (kind == EV_REMOTE && idx < nremotes) {
+			} else if (kind == EV_REMOTE && idx < MAX_REMOTES &&
+				   remotes[idx].used) {
 				hipc_rproc_process(remotes[idx].rp);
 			}
 		}
+		reap();
 	}
 
-	for (unsigned i = 0; i < nremotes; i++) {
-		struct remote *r = &remotes[i];
-
-		if (hipc_rproc_state(r->rp) == HIPC_RPROC_ATTACHED) {
-			hipc_rproc_detach(r->rp);
-			logf_("%s: detached, left running", r->name);
-		} else if (hipc_rproc_state(r->rp) != HIPC_RPROC_OFFLINE) {
-			hipc_rproc_stop(r->rp, STOP_TIMEOUT_MS);
-			logf_("%s: stopped", r->name);
-		}
-		hipc_rproc_free(r->rp);
-	}
 	close(lfd);
 	unlink(sock_path);
 	close(sfd);
 	close(epfd);
+	close(lockfd);
 	logf_("bye");
 	return 0;
 }

@@ -36,7 +36,6 @@
 #define NBUCKETS 64u
 #define BOOT_TIMEOUT_NS (30ull * 1000000000ull)
 #define RESET_ASKED 1 /* serve(): the host wants the rings back */
-#define ATTACH_MAGIC 0x48415454u /* "HATT", see src/rproc/rproc.c */
 
 /* The static-vring device to a peer remote. */
 struct p2p {
@@ -234,6 +233,9 @@ static void ack_gen(struct remote *r)
 		r->acked_gen = g;
 		__atomic_store_n(hipc__ctrl_word(r->ctrl, HIPC__CTRL_REMOTE_GEN),
 				 g, __ATOMIC_RELEASE);
+		/* Wakes a host waiting for the acknowledgement (after the
+		 * store, which the doorbell's FIFO write orders). */
+		hipc_link_send(r->link, HIPC__MBOX_GEN_ACK);
 	}
 	r->reset_asked = false;
 }
@@ -499,7 +501,7 @@ static void standalone_accept(struct remote *r)
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(3 * sizeof(int))];
 	} u;
-	uint32_t hello[2] = { ATTACH_MAGIC, 1 };
+	uint32_t hello[2] = { HIPC__ATTACH_MAGIC, HIPC__ATTACH_VERSION };
 	struct iovec iov = { .iov_base = hello, .iov_len = sizeof(hello) };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
 			    .msg_control = u.buf,
