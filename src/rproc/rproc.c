@@ -827,16 +827,8 @@ static void wait_readable(int fd, uint64_t deadline)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 
-	for (;;) {
-		uint64_t now = hipc_now_ns();
-		int r;
-
-		if (now >= deadline)
-			return;
-		r = poll(&p, 1, (int)((deadline - now + MS - 1) / MS));
-		if (r >= 0 || errno != EINTR)
-			return;
-	}
+	if (hipc_now_ns() < deadline)
+		(void)hipc__poll_until(&p, 1, deadline, NULL);
 }
 
 static void errf(char *err, size_t len, const char *fmt, ...)
