@@ -38,6 +38,9 @@ struct world {
 	atomic_int bad;
 	atomic_int stop;
 	unsigned remote_stream_sent;
+	/* the remote loop's own story, for the stall report */
+	atomic_uint loops, try_fail, wait_ret0, wait_timeout;
+	atomic_int last_try;
 };
 
 static struct world W;
@@ -123,15 +126,23 @@ static void *remote_thread(void *arg)
 			size_t l = len_of(seq);
 
 			make_msg(b, seq, l);
-			if (hipc_rpmsg_trysend(&W.rept[NSEND], b, l) == (int)l) {
+			int r = hipc_rpmsg_trysend(&W.rept[NSEND], b, l);
+
+			if (r == (int)l) {
 				W.remote_stream_sent++;
 				continue;
 			}
+			atomic_store(&W.last_try, r);
+			atomic_fetch_add(&W.try_fail, 1);
 		}
+		atomic_fetch_add(&W.loops, 1);
 		if (n > 0)
 			continue;
-		hipc_link_wait(W.rl, hipc_now_ns() + 100000000u, rx_may_sleep,
-			       &W.dev);
+		if (hipc_link_wait(W.rl, hipc_now_ns() + 100000000u,
+				   rx_may_sleep, &W.dev) == 0)
+			atomic_fetch_add(&W.wait_ret0, 1);
+		else
+			atomic_fetch_add(&W.wait_timeout, 1);
 	}
 	return NULL;
 }
@@ -216,6 +227,54 @@ static void setup(uint32_t features, enum hipc_link_mode mode)
 	CHECK_EQ(hipc_rpmsg_dev_start(&W.dev), 0);
 }
 
+static uint16_t rd16(const uint8_t *p)
+{
+	return __atomic_load_n((const uint16_t *)p, __ATOMIC_ACQUIRE);
+}
+
+/* What each side was waiting for when the run stopped making progress. */
+static void dump(void)
+{
+	struct hipc_rpmsg_dev *d[2] = { &W.drv, &W.dev };
+	struct hipc_link *l[2] = { W.hl, W.rl };
+
+	printf("remote stream sent %u; remote loop: %u passes, %u failed "
+	       "trysends (last %d), waits %u (woken %u, timed out %u)\n",
+	       W.remote_stream_sent, atomic_load(&W.loops),
+	       atomic_load(&W.try_fail), atomic_load(&W.last_try),
+	       atomic_load(&W.wait_ret0) + atomic_load(&W.wait_timeout),
+	       atomic_load(&W.wait_ret0), atomic_load(&W.wait_timeout));
+	for (unsigned k = 0; k <= NSEND; k++)
+		printf("stream %u: next %llu\n", k,
+		       (unsigned long long)atomic_load(&W.next[k]));
+	for (unsigned i = 0; i < 2; i++) {
+		struct hipc_link_stats st;
+
+		hipc_link_get_stats(l[i], &st);
+		printf("%s: tx_waiters %u rx_busy %d awake %u fifo %u sleeps "
+		       "%llu eventfd writes %llu\n",
+		       i ? "remote" : "host", d[i]->tx_waiters, d[i]->rx_busy,
+		       W.ctrl->awake[i],
+		       W.ctrl->fifo[i].head - W.ctrl->fifo[i].tail,
+		       (unsigned long long)st.sleeps,
+		       (unsigned long long)st.eventfd_writes);
+		for (unsigned q = 0; q < 2; q++) {
+			struct hipc_vring *vr = &d[i]->vr[q];
+
+			printf("  vring %u: next %u last %u kicked %u cb %d | "
+			       "avail flags %u idx %u used_event %u | used "
+			       "flags %u idx %u avail_event %u\n",
+			       q, vr->next_idx, vr->last_idx, vr->kicked_idx,
+			       vr->cb_enabled, rd16(vr->avail),
+			       rd16(vr->avail + 2),
+			       rd16(vr->avail + 4 + 2 * NUM), rd16(vr->used),
+			       rd16(vr->used + 2),
+			       rd16(vr->used + 4 + 8 * NUM));
+		}
+	}
+	fflush(stdout);
+}
+
 static void run(uint32_t features, enum hipc_link_mode mode)
 {
 	pthread_t rx, rt, tx[NSEND];
@@ -241,6 +300,13 @@ static void run(uint32_t features, enum hipc_link_mode mode)
 			break;
 		usleep(1000);
 	}
+	if (atomic_load(&W.bad) || atomic_load(&W.next[NSEND]) != PER_THREAD)
+		dump();
+	for (unsigned k = 0; k < NSEND; k++)
+		if (atomic_load(&W.next[k]) != PER_THREAD) {
+			dump();
+			break;
+		}
 	atomic_store(&W.stop, 1);
 	/* wake both loops */
 	hipc_link_send(W.hl, HIPC_MBOX_PENDING_MSG);
