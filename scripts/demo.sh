@@ -6,5 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh host
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build/release -j"$(nproc)" --target hipc-ping hipc-fw-echo >/dev/null
+cmake --build build/release -j"$(nproc)" --target hipc-ping hipc-fw-echo-evt >/dev/null
 exec build/release/bench/ping/hipc-ping "$@"

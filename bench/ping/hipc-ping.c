@@ -22,7 +22,7 @@
 #include "hipc/rproc.h"
 
 #ifndef HIPC_FW_ECHO
-#define HIPC_FW_ECHO "hipc-fw-echo"
+#define HIPC_FW_ECHO "hipc-fw-echo-evt"
 #endif
 
 struct svc {

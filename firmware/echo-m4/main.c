@@ -17,7 +17,8 @@
  * Buffer count and size are the host's memory, not ours: Linux's defaults
  * cost this image nothing.  No trace buffer: it would be ours to provide.
  * EVENT_IDX only when the core was built with it (hipc/config.h): once
- * offered, the host may negotiate it.
+ * offered, the host may negotiate it.  Build it so only for a host that
+ * maintains used_event (Linux does, OpenAMP's driver does not: hipc/rsc.h).
  */
 HIPC_RSC_TABLE_RPMSG(hipc_fw_rsc, HIPC_RPMSG_DEFAULT_NUM,
 		     HIPC_RPMSG_DEFAULT_BUF_SIZE, 0,

@@ -7,13 +7,24 @@
  * It also announces "hipc-sink", which only counts: messages and bytes.
  * An empty message asks for the totals; the reply is 16 bytes, the two
  * counts as little-endian u64, and the counters restart.
+ *
+ * It offers the name service only.  Built as hipc-fw-echo-evt
+ * (HIPC_ECHO_EVENT_IDX=1) it offers VIRTIO_RING_F_EVENT_IDX as well: for
+ * hosts known to maintain used_event (Linux, hipc's own driver role), never
+ * for OpenAMP's, which acknowledges the feature and leaves used_event at 0
+ * (docs/rproc.md, "Interoperating with OpenAMP hosts").
  */
 
 #include "hipc/remote.h"
 #include "hipc/rsc.h"
 
+#ifndef HIPC_ECHO_EVENT_IDX
+#define HIPC_ECHO_EVENT_IDX 0
+#endif
+
 HIPC_RSC_TABLE_RPMSG(rsc_table, 256, 512, 4096,
-		     HIPC_RSC_F_NS | HIPC_RSC_F_EVENT_IDX);
+		     HIPC_RSC_F_NS |
+			     (HIPC_ECHO_EVENT_IDX ? HIPC_RSC_F_EVENT_IDX : 0));
 
 static struct hipc_rpmsg_ept ept, sink;
 static uint64_t sink_msgs, sink_bytes;
@@ -80,7 +91,7 @@ static int start(struct hipc_rpmsg_dev *dev, void *ctx)
 }
 
 static const struct hipc_firmware fw = {
-	.name = "echo",
+	.name = HIPC_ECHO_EVENT_IDX ? "echo-evt" : "echo",
 	.rsc = &rsc_table,
 	.rsc_size = sizeof(rsc_table),
 	.start = start,

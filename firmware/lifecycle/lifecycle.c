@@ -47,8 +47,9 @@
 #include "hipc/remote.h"
 #include "hipc/rsc.h"
 
-HIPC_RSC_TABLE_RPMSG(rsc_table, 256, 512, 4096,
-		     HIPC_RSC_F_NS | HIPC_RSC_F_EVENT_IDX);
+/* The name service only, like every hipc firmware unless it knows its
+ * host maintains used_event (hipc/rsc.h, HIPC_RSC_F_EVENT_IDX). */
+HIPC_RSC_TABLE_RPMSG(rsc_table, 256, 512, 4096, HIPC_RSC_F_NS);
 
 #define P2P_ADDR 1024u
 #define P2P_WINDOW 8u

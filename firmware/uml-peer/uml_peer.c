@@ -20,6 +20,9 @@
 #include "hipc/remote.h"
 #include "hipc/rsc.h"
 
+/* Event index offered: this peer only ever serves Linux's virtio_rpmsg_bus
+ * (User-mode Linux over vhost-user), which maintains used_event.  A
+ * firmware an OpenAMP host may drive must not offer it (hipc/rsc.h). */
 HIPC_RSC_TABLE_RPMSG(rsc_table, 256, 512, 4096,
 		     HIPC_RSC_F_NS | HIPC_RSC_F_EVENT_IDX);
 

@@ -11,8 +11,7 @@
  *                                        HIPC_RPMSG_ADDR_ANY,
  *                                        HIPC_RPMSG_ADDR_ANY, on_msg, NULL);
  *   }
- *   HIPC_RSC_TABLE_RPMSG(rsc_table, 256, 512, 4096,
- *                        HIPC_RSC_F_NS | HIPC_RSC_F_EVENT_IDX);
+ *   HIPC_RSC_TABLE_RPMSG(rsc_table, 256, 512, 4096, HIPC_RSC_F_NS);
  *   static const struct hipc_firmware fw = {
  *           .name = "echo", .rsc = &rsc_table, .rsc_size = sizeof(rsc_table),
  *           .start = start,

@@ -229,6 +229,22 @@ struct hipc_rsc_table_rpmsg {
 	struct hipc_rsc_trace trace;
 } __attribute__((packed));
 
+/*
+ * Features a firmware offers in its vdev's dfeatures (the @feat argument
+ * of the macros below).
+ *
+ * HIPC_RSC_F_NS: VIRTIO_RPMSG_F_NS, the name service.  What a firmware
+ * offers normally: HIPC_RSC_F_NS and nothing else.
+ *
+ * HIPC_RSC_F_EVENT_IDX: VIRTIO_RING_F_EVENT_IDX, notification suppression
+ * by event index (a burst costs one doorbell).  Only for a firmware whose
+ * hosts are known to maintain used_event: Linux's virtio_rpmsg_bus and
+ * hipc's own driver role do.  OpenAMP's driver role acknowledges every
+ * feature offered yet never writes used_event, which stays 0; a device
+ * obeying it rings once and then never again, and that host waits
+ * forever.  Offer it only when the host is known (docs/rproc.md,
+ * "Interoperating with OpenAMP hosts").
+ */
 #define HIPC_RSC_F_NS (1u << 0)
 #define HIPC_RSC_F_EVENT_IDX (1u << 29)
 
@@ -236,7 +252,8 @@ struct hipc_rsc_table_rpmsg {
  * @var: the table's name; @vnum: buffers per direction (power of two);
  * @bufsz: bytes per buffer; @trace_len: trace ring size (0 = none), placed
  * by the host (da ANY, as the host simulation does);
- * @feat: dfeatures (HIPC_RSC_F_NS | HIPC_RSC_F_EVENT_IDX typically).
+ * @feat: dfeatures: HIPC_RSC_F_NS, plus HIPC_RSC_F_EVENT_IDX only for
+ * hosts that maintain used_event (see above).
  */
 #define HIPC__RSC_TABLE_RPMSG(var, vnum, bufsz, trace_da, trace_len, feat)    \
 	_Static_assert(((vnum) & ((vnum) - 1)) == 0 && (vnum) > 0,            \

@@ -318,9 +318,18 @@ static int try_get_tx_locked(struct hipc_rpmsg_dev *dev, uint32_t need,
 	return 0;
 }
 
-/* Publish a filled tx buffer (header written).  Caller holds the lock. */
+/*
+ * Publish a filled tx buffer (header written, @total bytes of it used).
+ * The device role reports the buffer's capacity @size as used.len, not
+ * @total: OpenAMP's driver posts each rx buffer again with the used.len it
+ * got for it as its new length, so a short message would shrink the buffer
+ * for good and a long one could no longer be sent in it.  OpenAMP's own
+ * device does the same; Linux and hipc's driver only check that used.len
+ * holds the message and is not above the buffer size.  Caller holds the
+ * lock.
+ */
 static int publish_tx_locked(struct hipc_rpmsg_dev *dev, uint8_t *buf,
-			     uint32_t total, uint16_t head)
+			     uint32_t total, uint32_t size, uint16_t head)
 {
 	int ret;
 
@@ -339,7 +348,7 @@ static int publish_tx_locked(struct hipc_rpmsg_dev *dev, uint8_t *buf,
 		if (ret == 0)
 			dev->buf_state[i] = BUF_POSTED;
 	} else {
-		ret = hipc__vring_return(txq(dev), head, total);
+		ret = hipc__vring_return(txq(dev), head, size);
 	}
 	return ret;
 }
@@ -651,13 +660,13 @@ static int check_send(struct hipc_rpmsg_ept *ept, uint32_t *src,
 }
 
 static int finish_send(struct hipc_rpmsg_dev *dev, uint8_t *buf, size_t len,
-		       uint16_t head)
+		       uint32_t size, uint16_t head)
 {
 	uint32_t total = HIPC_RPMSG_HDR_SIZE + (uint32_t)len;
 	int ret;
 
 	dev_lock(dev);
-	ret = publish_tx_locked(dev, buf, total, head);
+	ret = publish_tx_locked(dev, buf, total, size, head);
 	if (ret == 0) {
 		STAT_ADD(dev, tx_msgs, 1);
 		STAT_ADD(dev, tx_bytes, len);
@@ -691,7 +700,7 @@ int hipc_rpmsg_send_ex(struct hipc_rpmsg_ept *ept, uint32_t src, uint32_t dst,
 	if (len)
 		memcpy(buf + HIPC_RPMSG_HDR_SIZE, data, len);
 	write_hdr(buf, src, dst, len);
-	return finish_send(dev, buf, len, head);
+	return finish_send(dev, buf, len, size, head);
 }
 
 /* --- zero copy ----------------------------------------------------------- */
@@ -752,6 +761,7 @@ int hipc_rpmsg_send_nocopy(struct hipc_rpmsg_ept *ept, uint32_t dst,
 	uint32_t src = HIPC_RPMSG_ADDR_ANY;
 	uint8_t *buf = (uint8_t *)payload - HIPC_RPMSG_HDR_SIZE;
 	struct hipc_rpmsg_dev *dev;
+	uint32_t size = 0;
 	uint16_t head = 0;
 	int ret;
 
@@ -776,6 +786,7 @@ int hipc_rpmsg_send_nocopy(struct hipc_rpmsg_ept *ept, uint32_t dst,
 			ret = -HIPC_EMSGSIZE;
 		else {
 			head = z->head;
+			size = z->len;
 			z->state = ZC_FREE;
 		}
 	}
@@ -783,7 +794,7 @@ int hipc_rpmsg_send_nocopy(struct hipc_rpmsg_ept *ept, uint32_t dst,
 	if (ret)
 		return ret;
 	write_hdr(buf, src, dst, len);
-	return finish_send(dev, buf, len, head);
+	return finish_send(dev, buf, len, size, head);
 }
 
 int hipc_rpmsg_release_tx(struct hipc_rpmsg_dev *dev, void *payload)
@@ -939,7 +950,7 @@ int hipc__ns_send_locked(struct hipc_rpmsg_ept *ept, uint32_t flags)
 	hipc__put32(buf + HIPC_RPMSG_HDR_SIZE + 32, ept->addr);
 	hipc__put32(buf + HIPC_RPMSG_HDR_SIZE + 36, flags);
 #endif
-	ret = publish_tx_locked(dev, buf, total, head);
+	ret = publish_tx_locked(dev, buf, total, size, head);
 	if (ret == 0) {
 		STAT_ADD(dev, tx_msgs, 1);
 		STAT_ADD(dev, tx_bytes, NS_MSG_SIZE);

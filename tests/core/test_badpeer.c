@@ -156,8 +156,17 @@ HIPC_TEST(header_len_past_used_len)
 {
 	setup_both(F_NS);
 	device_sends_one();
-	/* buffer 1 of the rx pool holds the message; claim 400 bytes */
-	w16(region_a, BUFS + 1 * PAIR_BUF + 12, 400);
+	/* Buffer 1 of the rx pool holds the message, and used.len is the
+	 * whole buffer (what the device writes): claim one byte more than
+	 * that can carry.  Then a peer that reports the message's own length
+	 * (Linux's and OpenAMP's devices may): claim past that. */
+	w16(region_a, BUFS + 1 * PAIR_BUF + 12, PAIR_BUF - 16u + 1u);
+	expect_a_driver_broken();
+
+	setup_both(F_NS);
+	device_sends_one();
+	w32(region_a, USED(RING0) + 4 + 8 * 1 + 4, 16u + 4u);
+	w16(region_a, BUFS + 1 * PAIR_BUF + 12, 5);
 	expect_a_driver_broken();
 }
 

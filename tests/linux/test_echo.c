@@ -3,10 +3,12 @@
  * Two processes: this host and firmware/echo.  Every message carries a
  * sequence number and a pattern derived from it; every echo is checked.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "hipc/vring.h"
 #include "sim_util.h"
 
 struct rx_state {
@@ -62,14 +64,24 @@ static int on_echo(struct hipc_rpmsg_ept *ept, void *data, size_t len,
 	return 0;
 }
 
-static void stream(enum hipc_link_mode mode, uint64_t count, unsigned window)
+/* The echo firmware built to offer VIRTIO_RING_F_EVENT_IDX as well: hipc's
+ * host maintains used_event, so it may. */
+#define FW_ECHO_EVT HIPC_BUILD_DIR "/firmware/echo/hipc-fw-echo-evt"
+
+static void stream_fw(bool event_idx, enum hipc_link_mode mode, uint64_t count,
+		      unsigned window)
 {
 	struct rx_state st = { 0 };
 	struct sim_chan c;
 	uint8_t buf[512];
 	uint64_t sent = 0;
+	uint32_t want = 1u << HIPC_RPMSG_F_NS;
 
-	sim_boot(&c, SIM_FW("echo"), "rpmsg-client-sample", mode, on_echo, &st);
+	sim_boot(&c, event_idx ? FW_ECHO_EVT : SIM_FW("echo"),
+		 "rpmsg-client-sample", mode, on_echo, &st);
+	if (event_idx)
+		want |= 1u << HIPC_VIRTIO_F_EVENT_IDX;
+	CHECK_EQ(hipc_rproc_rpmsg(c.rp)->cfg.features, want);
 	while (st.received < count) {
 		/* Keep up to @window messages in flight. */
 		while (sent < count && sent - st.received < window) {
@@ -93,6 +105,11 @@ static void stream(enum hipc_link_mode mode, uint64_t count, unsigned window)
 	sim_shutdown(&c);
 }
 
+static void stream(enum hipc_link_mode mode, uint64_t count, unsigned window)
+{
+	stream_fw(false, mode, count, window);
+}
+
 HIPC_TEST(every_size_irq)
 {
 	stream(HIPC_LINK_IRQ, 496 * 4, 1);
@@ -111,6 +128,23 @@ HIPC_TEST(every_size_adaptive)
 HIPC_TEST(million_messages)
 {
 	stream(HIPC_LINK_ADAPTIVE, 1000000, 200);
+}
+
+/* The event index, negotiated with hipc's own host: one message at a time
+ * (every doorbell needed), and a deep window (suppression at work). */
+HIPC_TEST(every_size_irq_event_idx)
+{
+	stream_fw(true, HIPC_LINK_IRQ, 496 * 4, 1);
+}
+
+HIPC_TEST(every_size_adaptive_event_idx)
+{
+	stream_fw(true, HIPC_LINK_ADAPTIVE, 496 * 20, 300);
+}
+
+HIPC_TEST(both_sides_blocked_in_send_event_idx)
+{
+	stream_fw(true, HIPC_LINK_IRQ, 20000, 20000);
 }
 
 /* The host never polls except inside send: when both sides' rings are full
@@ -169,6 +203,9 @@ HIPC_TEST(oversize_is_refused)
 
 HIPC_TEST_MAIN(HIPC_CASE(every_size_irq), HIPC_CASE(every_size_poll),
 	       HIPC_CASE(every_size_adaptive), HIPC_CASE(million_messages),
+	       HIPC_CASE(every_size_irq_event_idx),
+	       HIPC_CASE(every_size_adaptive_event_idx),
+	       HIPC_CASE(both_sides_blocked_in_send_event_idx),
 	       HIPC_CASE(both_sides_blocked_in_send),
 	       HIPC_CASE(library_rx_thread),
 	       HIPC_CASE(oversize_is_refused))
