@@ -250,17 +250,19 @@ static struct hipc_rpmsg_zc *zc_find(struct hipc_rpmsg_dev *dev,
 }
 
 /*
- * Take a tx buffer without waiting: 0 and the buffer (header first) in
- * *@out, its usable size and (device role) its ring slot; -HIPC_EAGAIN when
- * none is free (or the ring broke: the caller's dev_check_broken() tells),
- * -HIPC_EMSGSIZE when the peer's next buffer cannot take @need bytes.
- * Caller holds the lock.
+ * Take a tx buffer without waiting: 0 and in *@t the buffer (header first),
+ * its capacity and (device role) its ring slot, one struct rather than
+ * three out-parameters (what a minimal image pays for at every call);
+ * -HIPC_EAGAIN when none is free (or the ring broke: the caller's
+ * dev_check_broken() tells), -HIPC_EMSGSIZE when the peer's next buffer
+ * cannot take @need bytes.  Caller holds the lock.  Inlined: a minimal
+ * image has one caller (the name service's own sender is only built with
+ * the lock), and a call costs it more than the body.
  */
-static int try_get_tx_locked(struct hipc_rpmsg_dev *dev, uint32_t need,
-			     uint8_t **out, uint32_t *size, uint16_t *head)
+static inline __attribute__((always_inline)) int
+try_get_tx_locked(struct hipc_rpmsg_dev *dev, uint32_t need,
+		  struct hipc__avail *t)
 {
-	struct hipc__avail a;
-
 	if (is_driver(dev)) {
 		unsigned idx;
 
@@ -284,8 +286,8 @@ static int try_get_tx_locked(struct hipc_rpmsg_dev *dev, uint32_t need,
 			idx = (unsigned)i - dev->cfg.num;
 		}
 		dev->buf_state[dev->cfg.num + idx] = BUF_RESERVED;
-		*size = dev->cfg.buf_size;
-		*out = drv_buf(dev, dev->cfg.num + idx);
+		t->len = dev->cfg.buf_size;
+		t->buf = drv_buf(dev, dev->cfg.num + idx);
 		return 0;
 	}
 	if (HIPC_CFG_ZEROCOPY) {
@@ -296,31 +298,30 @@ static int try_get_tx_locked(struct hipc_rpmsg_dev *dev, uint32_t need,
 				continue;
 			/* A buffer taken earlier and released unsent. */
 			z->state = ZC_FREE;
-			*head = z->head;
-			*size = z->len;
-			*out = z->buf;
+			t->head = z->head;
+			t->len = z->len;
+			t->buf = z->buf;
 			return 0;
 		}
 	}
 	/* A buffer far smaller than any sane one (two headers) means the
 	 * peer is not following the protocol: it breaks the ring. */
-	if (hipc__vring_take_avail(txq(dev), true, 2u * HIPC_RPMSG_HDR_SIZE, &a))
+	if (hipc__vring_take_avail(txq(dev), true, 2u * HIPC_RPMSG_HDR_SIZE, t))
 		return -HIPC_EAGAIN;
-	if (a.len < need) {
+	if (t->len < need) {
 		/* Smaller than the table promised: leave it on the ring
 		 * (nothing was written) and refuse the send. */
 		hipc_vring_unget_avail(txq(dev));
 		return -HIPC_EMSGSIZE;
 	}
-	*head = a.head;
-	*size = a.len < dev->cfg.buf_size ? a.len : dev->cfg.buf_size;
-	*out = a.buf;
+	if (t->len > dev->cfg.buf_size)
+		t->len = dev->cfg.buf_size;
 	return 0;
 }
 
 /*
  * Publish a filled tx buffer (header written, @total bytes of it used).
- * The device role reports the buffer's capacity @size as used.len, not
+ * The device role reports the buffer's capacity @t->len as used.len, not
  * @total: OpenAMP's driver posts each rx buffer again with the used.len it
  * got for it as its new length, so a short message would shrink the buffer
  * for good and a long one could no longer be sent in it.  OpenAMP's own
@@ -328,9 +329,10 @@ static int try_get_tx_locked(struct hipc_rpmsg_dev *dev, uint32_t need,
  * holds the message and is not above the buffer size.  Caller holds the
  * lock.
  */
-static int publish_tx_locked(struct hipc_rpmsg_dev *dev, uint8_t *buf,
-			     uint32_t total, uint32_t size, uint16_t head)
+static int publish_tx_locked(struct hipc_rpmsg_dev *dev,
+			     const struct hipc__avail *t, uint32_t total)
 {
+	uint8_t *buf = t->buf;
 	int ret;
 
 	hipc__cache_clean(dev->cfg.port, buf, total);
@@ -348,7 +350,7 @@ static int publish_tx_locked(struct hipc_rpmsg_dev *dev, uint8_t *buf,
 		if (ret == 0)
 			dev->buf_state[i] = BUF_POSTED;
 	} else {
-		ret = hipc__vring_return(txq(dev), head, size);
+		ret = hipc__vring_return(txq(dev), t->head, t->len);
 	}
 	return ret;
 }
@@ -565,8 +567,8 @@ static int tx_wait(struct hipc_rpmsg_dev *dev, uint64_t deadline)
 	return ret == -HIPC_ENOTSUP ? -HIPC_EAGAIN : 0;
 }
 
-static int get_tx(struct hipc_rpmsg_dev *dev, uint32_t need, uint8_t **out,
-		  uint32_t *size, uint16_t *head, uint32_t timeout_ms)
+static int get_tx(struct hipc_rpmsg_dev *dev, uint32_t need,
+		  struct hipc__avail *t, uint32_t timeout_ms)
 {
 	const struct hipc_port *port = dev->cfg.port;
 	bool can_wait = HIPC_CFG_BLOCKING && timeout_ms != HIPC_RPMSG_NO_WAIT &&
@@ -583,7 +585,7 @@ static int get_tx(struct hipc_rpmsg_dev *dev, uint32_t need, uint8_t **out,
 	 * hands out nothing. */
 	for (;;) {
 		dev_lock(dev);
-		ret = try_get_tx_locked(dev, need, out, size, head);
+		ret = try_get_tx_locked(dev, need, t);
 		if (ret == -HIPC_EAGAIN && can_wait && !ld_flag(&dev->broken)) {
 			if (!waiting) {
 				waiting = true;
@@ -601,7 +603,7 @@ static int get_tx(struct hipc_rpmsg_dev *dev, uint32_t need, uint8_t **out,
 			 * N again and this waiter would sleep to its
 			 * deadline. */
 			hipc_vring_enable_cb(txq(dev));
-			ret = try_get_tx_locked(dev, need, out, size, head);
+			ret = try_get_tx_locked(dev, need, t);
 		}
 		dev_unlock(dev);
 		if (ret != -HIPC_EAGAIN || !can_wait || dev_check_broken(dev))
@@ -659,14 +661,14 @@ static int check_send(struct hipc_rpmsg_ept *ept, uint32_t *src,
 	return 0;
 }
 
-static int finish_send(struct hipc_rpmsg_dev *dev, uint8_t *buf, size_t len,
-		       uint32_t size, uint16_t head)
+static int finish_send(struct hipc_rpmsg_dev *dev, const struct hipc__avail *t,
+		       size_t len)
 {
 	uint32_t total = HIPC_RPMSG_HDR_SIZE + (uint32_t)len;
 	int ret;
 
 	dev_lock(dev);
-	ret = publish_tx_locked(dev, buf, total, size, head);
+	ret = publish_tx_locked(dev, t, total);
 	if (ret == 0) {
 		STAT_ADD(dev, tx_msgs, 1);
 		STAT_ADD(dev, tx_bytes, len);
@@ -682,9 +684,7 @@ int hipc_rpmsg_send_ex(struct hipc_rpmsg_ept *ept, uint32_t src, uint32_t dst,
 		       const void *data, size_t len, uint32_t timeout_ms)
 {
 	struct hipc_rpmsg_dev *dev;
-	uint16_t head = 0;
-	uint32_t size;
-	uint8_t *buf;
+	struct hipc__avail t;
 	int ret;
 
 	ret = check_send(ept, &src, &dst, len);
@@ -693,14 +693,13 @@ int hipc_rpmsg_send_ex(struct hipc_rpmsg_ept *ept, uint32_t src, uint32_t dst,
 	if (len && !data)
 		return -HIPC_EINVAL;
 	dev = ept->dev;
-	ret = get_tx(dev, HIPC_RPMSG_HDR_SIZE + (uint32_t)len, &buf, &size,
-		     &head, timeout_ms);
+	ret = get_tx(dev, HIPC_RPMSG_HDR_SIZE + (uint32_t)len, &t, timeout_ms);
 	if (ret)
 		return ret;
 	if (len)
-		memcpy(buf + HIPC_RPMSG_HDR_SIZE, data, len);
-	write_hdr(buf, src, dst, len);
-	return finish_send(dev, buf, len, size, head);
+		memcpy((uint8_t *)t.buf + HIPC_RPMSG_HDR_SIZE, data, len);
+	write_hdr(t.buf, src, dst, len);
+	return finish_send(dev, &t, len);
 }
 
 /* --- zero copy ----------------------------------------------------------- */
@@ -709,9 +708,7 @@ int hipc_rpmsg_get_tx_buffer(struct hipc_rpmsg_dev *dev, void **payload,
 			     uint32_t *max_len, uint32_t timeout_ms)
 {
 	struct hipc_rpmsg_zc *z = NULL;
-	uint16_t head = 0;
-	uint32_t size;
-	uint8_t *buf;
+	struct hipc__avail t;
 	int ret;
 
 	if (!HIPC_CFG_ZEROCOPY)
@@ -733,25 +730,24 @@ int hipc_rpmsg_get_tx_buffer(struct hipc_rpmsg_dev *dev, void **payload,
 		if (!z)
 			return -HIPC_EBUSY;
 	}
-	ret = get_tx(dev, 2u * HIPC_RPMSG_HDR_SIZE, &buf, &size, &head,
-		     timeout_ms);
+	ret = get_tx(dev, 2u * HIPC_RPMSG_HDR_SIZE, &t, timeout_ms);
 	if (z) {
 		dev_lock(dev);
 		if (ret) {
 			z->state = ZC_FREE;
 		} else {
 			z->state = ZC_RESERVED;
-			z->buf = buf;
-			z->len = size;
-			z->head = head;
+			z->buf = t.buf;
+			z->len = t.len;
+			z->head = t.head;
 		}
 		dev_unlock(dev);
 	}
 	if (ret)
 		return ret;
-	*payload = buf + HIPC_RPMSG_HDR_SIZE;
+	*payload = (uint8_t *)t.buf + HIPC_RPMSG_HDR_SIZE;
 	if (max_len)
-		*max_len = size - HIPC_RPMSG_HDR_SIZE;
+		*max_len = t.len - HIPC_RPMSG_HDR_SIZE;
 	return 0;
 }
 
@@ -759,10 +755,8 @@ int hipc_rpmsg_send_nocopy(struct hipc_rpmsg_ept *ept, uint32_t dst,
 			   void *payload, size_t len)
 {
 	uint32_t src = HIPC_RPMSG_ADDR_ANY;
-	uint8_t *buf = (uint8_t *)payload - HIPC_RPMSG_HDR_SIZE;
+	struct hipc__avail t = { (uint8_t *)payload - HIPC_RPMSG_HDR_SIZE, 0, 0 };
 	struct hipc_rpmsg_dev *dev;
-	uint32_t size = 0;
-	uint16_t head = 0;
 	int ret;
 
 	if (!HIPC_CFG_ZEROCOPY)
@@ -775,26 +769,26 @@ int hipc_rpmsg_send_nocopy(struct hipc_rpmsg_ept *ept, uint32_t dst,
 	dev = ept->dev;
 	dev_lock(dev);
 	if (is_driver(dev)) {
-		if (drv_tx_index(dev, buf, BUF_RESERVED) < 0)
+		if (drv_tx_index(dev, t.buf, BUF_RESERVED) < 0)
 			ret = -HIPC_EINVAL;
 	} else {
-		struct hipc_rpmsg_zc *z = zc_find(dev, buf, ZC_RESERVED);
+		struct hipc_rpmsg_zc *z = zc_find(dev, t.buf, ZC_RESERVED);
 
 		if (!z)
 			ret = -HIPC_EINVAL;
 		else if (HIPC_RPMSG_HDR_SIZE + len > z->len)
 			ret = -HIPC_EMSGSIZE;
 		else {
-			head = z->head;
-			size = z->len;
+			t.head = z->head;
+			t.len = z->len;
 			z->state = ZC_FREE;
 		}
 	}
 	dev_unlock(dev);
 	if (ret)
 		return ret;
-	write_hdr(buf, src, dst, len);
-	return finish_send(dev, buf, len, size, head);
+	write_hdr(t.buf, src, dst, len);
+	return finish_send(dev, &t, len);
 }
 
 int hipc_rpmsg_release_tx(struct hipc_rpmsg_dev *dev, void *payload)
@@ -922,16 +916,16 @@ int hipc__ns_send_locked(struct hipc_rpmsg_ept *ept, uint32_t flags)
 {
 	struct hipc_rpmsg_dev *dev = ept->dev;
 	const uint32_t total = HIPC_RPMSG_HDR_SIZE + NS_MSG_SIZE;
-	uint16_t head = 0;
-	uint32_t size;
+	struct hipc__avail t;
 	uint8_t *buf;
 	int ret;
 
 	if (!ld_flag(&dev->ready))
 		return -HIPC_ENOTCONN;
-	ret = try_get_tx_locked(dev, total, &buf, &size, &head);
+	ret = try_get_tx_locked(dev, total, &t);
 	if (ret)
 		return ret;
+	buf = t.buf;
 	write_hdr(buf, ept->addr, HIPC_RPMSG_NS_ADDR, NS_MSG_SIZE);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	/* {name[32], addr, flags}, all little-endian: the endpoint holds the
@@ -950,7 +944,7 @@ int hipc__ns_send_locked(struct hipc_rpmsg_ept *ept, uint32_t flags)
 	hipc__put32(buf + HIPC_RPMSG_HDR_SIZE + 32, ept->addr);
 	hipc__put32(buf + HIPC_RPMSG_HDR_SIZE + 36, flags);
 #endif
-	ret = publish_tx_locked(dev, buf, total, size, head);
+	ret = publish_tx_locked(dev, &t, total);
 	if (ret == 0) {
 		STAT_ADD(dev, tx_msgs, 1);
 		STAT_ADD(dev, tx_bytes, NS_MSG_SIZE);

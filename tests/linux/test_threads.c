@@ -39,7 +39,8 @@ struct world {
 	atomic_int stop;
 	unsigned remote_stream_sent;
 	/* the remote loop's own story, for the stall report */
-	atomic_uint loops, try_fail, wait_ret0, wait_timeout;
+	atomic_uint loops, try_fail, wait_ret0, wait_timeout, host_loops,
+		host_polled;
 	atomic_int last_try;
 };
 
@@ -101,9 +102,15 @@ static void *host_rx_thread(void *arg)
 {
 	(void)arg;
 	while (!atomic_load(&W.stop)) {
+		int n;
+
+		atomic_fetch_add(&W.host_loops, 1);
 		hipc_link_drain(W.hl, NULL, NULL);
-		if (hipc_rpmsg_poll(&W.drv, 0) > 0)
+		n = hipc_rpmsg_poll(&W.drv, 0);
+		if (n > 0) {
+			atomic_fetch_add(&W.host_polled, (unsigned)n);
 			continue;
+		}
 		hipc_link_wait(W.hl, hipc_now_ns() + 100000000u, rx_may_sleep,
 			       &W.drv);
 	}
@@ -238,6 +245,14 @@ static void dump(void)
 	struct hipc_rpmsg_dev *d[2] = { &W.drv, &W.dev };
 	struct hipc_link *l[2] = { W.hl, W.rl };
 
+	for (int i = 0; i < 2; i++) {
+		printf("loops: host %u (delivered %u), remote %u; pending: "
+		       "host rx %d, remote tx %d\n",
+		       atomic_load(&W.host_loops), atomic_load(&W.host_polled),
+		       atomic_load(&W.loops), hipc_vring_pending(&W.drv.vr[0]),
+		       hipc_vring_pending(&W.dev.vr[0]));
+		usleep(200000);
+	}
 	printf("remote stream sent %u; remote loop: %u passes, %u failed "
 	       "trysends (last %d), waits %u (woken %u, timed out %u)\n",
 	       W.remote_stream_sent, atomic_load(&W.loops),
