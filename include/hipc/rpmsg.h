@@ -197,6 +197,8 @@ struct hipc_rpmsg_dev {
 	struct hipc_rpmsg_ept *cb_ept;
 	uintptr_t rx_thread;
 	uint32_t cb_waiters;
+	bool tx_wanted; /* a loop asked to be woken for tx space (private,
+			 * under the lock) */
 };
 
 /**
@@ -245,6 +247,18 @@ HIPC_API int hipc_rpmsg_poll(struct hipc_rpmsg_dev *dev, unsigned budget);
  * already pending (poll again instead of sleeping).
  */
 HIPC_API bool hipc_rpmsg_prepare_sleep(struct hipc_rpmsg_dev *dev);
+
+/**
+ * hipc_rpmsg_prepare_sleep_tx() - hipc_rpmsg_prepare_sleep() for a loop
+ * that also waits for a tx buffer (a trysend that found none; POLLOUT): the
+ * peer is also asked for a doorbell when it gives a tx buffer back.  The
+ * request lasts until the loop prepares to sleep with plain
+ * hipc_rpmsg_prepare_sleep() again, which takes it back (tx-complete
+ * doorbells can cost one per message while they are on).
+ * Return: false when work is pending or a tx buffer is free now (poll or
+ * send again instead of sleeping).
+ */
+HIPC_API bool hipc_rpmsg_prepare_sleep_tx(struct hipc_rpmsg_dev *dev);
 
 /** hipc_rpmsg_broken() - has the peer broken the protocol (sticky)? */
 HIPC_API bool hipc_rpmsg_broken(const struct hipc_rpmsg_dev *dev);

@@ -614,7 +614,7 @@ static int get_tx(struct hipc_rpmsg_dev *dev, uint32_t need,
 	}
 	if (waiting) {
 		dev_lock(dev);
-		if (--dev->tx_waiters == 0)
+		if (--dev->tx_waiters == 0 && !dev->tx_wanted)
 			hipc_vring_disable_cb(txq(dev));
 		dev_unlock(dev);
 	}
@@ -1166,7 +1166,15 @@ int hipc_rpmsg_poll(struct hipc_rpmsg_dev *dev, unsigned budget)
 	return (int)n;
 }
 
-bool hipc_rpmsg_prepare_sleep(struct hipc_rpmsg_dev *dev)
+/*
+ * Before the loop sleeps: rx notifications on, and tx-complete ones too
+ * where someone waits for tx space (a blocking sender, or the loop itself:
+ * @want_tx).  The loop's request lasts until it prepares to sleep without
+ * it.  A build whose sends never wait (HIPC_CFG_BLOCKING=0) never takes it
+ * back: it pays the doorbells, not the code.
+ */
+static inline __attribute__((always_inline)) bool
+prepare_sleep(struct hipc_rpmsg_dev *dev, bool want_tx)
 {
 	bool idle;
 
@@ -1177,9 +1185,29 @@ bool hipc_rpmsg_prepare_sleep(struct hipc_rpmsg_dev *dev)
 	 * taken before a release, which wakes us. */
 	idle = hipc_vring_enable_cb(rxq(dev)) ||
 	       (HIPC_CFG_ZEROCOPY && dev->rx_starved);
-	/* A sender waiting for tx space also needs its doorbell. */
-	if (HIPC_CFG_BLOCKING && idle && dev->tx_waiters)
-		idle = hipc_vring_enable_cb(txq(dev));
+	if (HIPC_CFG_BLOCKING && !want_tx && dev->tx_wanted) {
+		dev->tx_wanted = false;
+		if (!dev->tx_waiters)
+			hipc_vring_disable_cb(txq(dev));
+	}
+	if (want_tx)
+		dev->tx_wanted = true;
+	if (idle && (want_tx || (HIPC_CFG_BLOCKING && dev->tx_waiters)))
+		/* Asked for, then one more look: a buffer given back before
+		 * the request was seen, or (driver) one of ours never handed
+		 * out, is free now. */
+		idle = hipc_vring_enable_cb(txq(dev)) &&
+		       !(is_driver(dev) && (dev->tx_nfree || dev->tx_fresh));
 	dev_unlock(dev);
 	return idle && !ld_flag(&dev->announce_pending);
+}
+
+bool hipc_rpmsg_prepare_sleep(struct hipc_rpmsg_dev *dev)
+{
+	return prepare_sleep(dev, false);
+}
+
+bool hipc_rpmsg_prepare_sleep_tx(struct hipc_rpmsg_dev *dev)
+{
+	return prepare_sleep(dev, true);
 }

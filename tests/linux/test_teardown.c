@@ -94,7 +94,7 @@ static void host_ns(struct hipc_rpmsg_dev *dev, const char *name,
 	}
 }
 
-static void setup(void)
+static void setup_ex(unsigned rx_threads)
 {
 	struct hipc_rpmsg_dev_config c;
 	int e1 = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -139,10 +139,15 @@ static void setup(void)
 	}
 	CHECK_EQ(hipc_rpmsg_dev_start(&W.dev[HOST]), 0);
 	CHECK_EQ(hipc_rpmsg_dev_start(&W.dev[REMOTE]), 0);
-	for (unsigned i = 0; i < 2; i++)
+	for (unsigned i = 0; i < rx_threads; i++)
 		CHECK_EQ(pthread_create(&W.rx[i], NULL, rx_thread,
 					(void *)(uintptr_t)i),
 			 0);
+}
+
+static void setup(void)
+{
+	setup_ex(2);
 }
 
 static void teardown(void)
@@ -150,7 +155,8 @@ static void teardown(void)
 	atomic_store(&W.stop, 1);
 	for (unsigned i = 0; i < 2; i++) {
 		hipc_link_wake(W.link[i]);
-		pthread_join(W.rx[i], NULL);
+		if (W.rx[i])
+			pthread_join(W.rx[i], NULL);
 	}
 	CHECK_EQ(atomic_load(&W.bad), 0);
 	CHECK(!hipc_rpmsg_broken(&W.dev[HOST]));
@@ -393,6 +399,92 @@ HIPC_TEST(announce_race)
 	teardown();
 }
 
+/* --- a loop that waits for tx space ------------------------------------ */
+
+static bool tx_may_sleep(void *arg)
+{
+	return hipc_rpmsg_prepare_sleep_tx((struct hipc_rpmsg_dev *)arg);
+}
+
+static int count_rx(struct hipc_rpmsg_ept *e, void *d, size_t l, uint32_t s,
+		    void *priv)
+{
+	(void)e, (void)d, (void)l, (void)s;
+	atomic_fetch_add((atomic_uint *)priv, 1);
+	return 0;
+}
+
+/* The host takes what is on its ring once, 50 ms after it is started. */
+static void *late_consumer(void *arg)
+{
+	(void)arg;
+	usleep(50000);
+	hipc_link_drain(W.link[HOST], NULL, NULL);
+	while (hipc_rpmsg_poll(&W.dev[HOST], 0) > 0)
+		;
+	return NULL;
+}
+
+/*
+ * The remote side's own loop (no other thread on either side) fills the
+ * ring with trysend, then sleeps asking for tx space.  The host takes the
+ * messages 50 ms later: their buffers coming back must wake the loop long
+ * before its 5 s deadline.  With hipc_rpmsg_prepare_sleep() nothing asks
+ * for that doorbell and the loop sleeps to the deadline.
+ */
+HIPC_TEST(loop_woken_for_tx_space)
+{
+	struct hipc_rpmsg_ept host, remote;
+	atomic_uint got = 0;
+	unsigned sent = 0;
+	int r;
+
+	setup_ex(0);
+	CHECK_EQ(hipc_rpmsg_ept_create(&host, &W.dev[HOST], NULL, 1024, 2000,
+				       count_rx, &got),
+		 0);
+	CHECK_EQ(hipc_rpmsg_ept_create(&remote, &W.dev[REMOTE], NULL, 2000,
+				       1024, count_rx, &got),
+		 0);
+	/* a thread's first wait on a link returns at once */
+	hipc_link_wait(W.link[REMOTE], hipc_now_ns(), NULL, NULL);
+	for (int round = 0; round < 3; round++) {
+		uint64_t t0, slept;
+		pthread_t c;
+
+		while ((r = hipc_rpmsg_trysend(&remote, "x", 1)) == 1)
+			sent++;
+		CHECK_EQ(r, -HIPC_EAGAIN);
+		CHECK_EQ(pthread_create(&c, NULL, late_consumer, NULL), 0);
+		t0 = hipc_now_ns();
+		do {
+			hipc_link_drain(W.link[REMOTE], NULL, NULL);
+			hipc_rpmsg_poll(&W.dev[REMOTE], 0);
+			r = hipc_link_wait(W.link[REMOTE], t0 + 5000000000u,
+					   tx_may_sleep, &W.dev[REMOTE]);
+			CHECK(r == 0);
+			r = hipc_rpmsg_trysend(&remote, "x", 1);
+		} while (r == -HIPC_EAGAIN);
+		CHECK_EQ(r, 1);
+		sent++;
+		slept = hipc_now_ns() - t0;
+		pthread_join(c, NULL);
+		printf("round %d: woken for tx space after %.1f ms\n", round,
+		       (double)slept / 1e6);
+		CHECK(slept < 4000000000u);
+	}
+	/* Back to plain sleeping: the request is taken back. */
+	CHECK(hipc_rpmsg_prepare_sleep(&W.dev[REMOTE]) ||
+	      hipc_rpmsg_prepare_sleep(&W.dev[REMOTE]));
+	CHECK(!W.dev[REMOTE].tx_wanted);
+	late_consumer(NULL); /* the last message */
+	hipc_rpmsg_ept_destroy(&remote);
+	hipc_rpmsg_ept_destroy(&host);
+	teardown();
+	CHECK_EQ(atomic_load(&got), sent);
+}
+
 HIPC_TEST_MAIN(HIPC_CASE(destroy_while_receiving),
 	       HIPC_CASE(destroy_from_own_callback),
-	       HIPC_CASE(destroy_during_unbind), HIPC_CASE(announce_race))
+	       HIPC_CASE(destroy_during_unbind), HIPC_CASE(announce_race),
+	       HIPC_CASE(loop_woken_for_tx_space))

@@ -117,12 +117,21 @@ static void *host_rx_thread(void *arg)
 	return NULL;
 }
 
+/* The remote's loop also waits for tx space when its own stream found no
+ * buffer: trysend does not wait, so nothing else asks for that doorbell. */
+static bool rx_tx_may_sleep(void *arg)
+{
+	return !atomic_load(&W.stop) &&
+	       hipc_rpmsg_prepare_sleep_tx((struct hipc_rpmsg_dev *)arg);
+}
+
 static void *remote_thread(void *arg)
 {
 	uint8_t b[BUF];
 
 	(void)arg;
 	while (!atomic_load(&W.stop)) {
+		bool want_tx = false;
 		int n;
 
 		hipc_link_drain(W.rl, NULL, NULL);
@@ -141,12 +150,14 @@ static void *remote_thread(void *arg)
 			}
 			atomic_store(&W.last_try, r);
 			atomic_fetch_add(&W.try_fail, 1);
+			want_tx = r == -HIPC_EAGAIN;
 		}
 		atomic_fetch_add(&W.loops, 1);
 		if (n > 0)
 			continue;
 		if (hipc_link_wait(W.rl, hipc_now_ns() + 100000000u,
-				   rx_may_sleep, &W.dev) == 0)
+				   want_tx ? rx_tx_may_sleep : rx_may_sleep,
+				   &W.dev) == 0)
 			atomic_fetch_add(&W.wait_ret0, 1);
 		else
 			atomic_fetch_add(&W.wait_timeout, 1);
@@ -251,6 +262,16 @@ static void dump(void)
 		       atomic_load(&W.host_loops), atomic_load(&W.host_polled),
 		       atomic_load(&W.loops), hipc_vring_pending(&W.drv.vr[0]),
 		       hipc_vring_pending(&W.dev.vr[0]));
+		printf("  host rx_msgs %llu dropped %llu ns %u proto %u | remote "
+		       "tx_msgs %llu rx_msgs %llu notifies %llu | remote vr0 "
+		       "last %u avail idx %u\n",
+		       (unsigned long long)W.drv.stats.rx_msgs,
+		       (unsigned long long)W.drv.stats.rx_dropped,
+		       W.drv.stats.ns_rx, W.drv.stats.proto_errors,
+		       (unsigned long long)W.dev.stats.tx_msgs,
+		       (unsigned long long)W.dev.stats.rx_msgs,
+		       (unsigned long long)W.dev.stats.notifies,
+		       W.dev.vr[0].last_idx, rd16(W.dev.vr[0].avail + 2));
 		usleep(200000);
 	}
 	printf("remote stream sent %u; remote loop: %u passes, %u failed "
