@@ -390,15 +390,28 @@ int oa_boot(struct oa_drv *d, const char *firmware, const char *service,
 
 int oa_shutdown(struct oa_drv *d, unsigned timeout_ms)
 {
-	struct pollfd p = { .fd = d->pidfd, .events = POLLIN };
+	struct pollfd p[2] = { { .fd = d->pidfd, .events = POLLIN },
+			       { .fd = d->link ? hipc_link_fd(d->link) : -1,
+				 .events = POLLIN } };
+	uint64_t deadline = hipc_now_ns() + (uint64_t)timeout_ms * 1000000u;
 	int status = 0, ret = -1;
 
 	if (d->pid > 0) {
 		if (d->link)
 			hipc_link_send(d->link, HIPC_MBOX_SHUTDOWN);
-		while (poll(&p, 1, (int)timeout_ms) < 0 && errno == EINTR)
-			;
-		if (!(p.revents & POLLIN))
+		/* Keep draining our side of the mailbox while we wait: with
+		 * the 4-deep FIFO full, SHUTDOWN waits in our software queue
+		 * and only goes out on the remote's "not full" doorbell. */
+		while (!(p[0].revents & POLLIN) && hipc_now_ns() < deadline) {
+			uint64_t left = (deadline - hipc_now_ns()) / 1000000u;
+
+			p[0].revents = p[1].revents = 0;
+			if (poll(p, 2, (int)left + 1) < 0 && errno != EINTR)
+				break;
+			if (d->link)
+				hipc_link_drain(d->link, NULL, NULL);
+		}
+		if (!(p[0].revents & POLLIN))
 			kill(d->pid, SIGKILL);
 		else
 			ret = 0;
