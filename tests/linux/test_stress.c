@@ -28,6 +28,7 @@
 #include "hipc/linux.h"
 #include "hipc/rpmsg.h"
 #include "hipc_test.h"
+#include "ring_report.h"
 
 #define NUM 16u
 #define BUF 512u
@@ -147,11 +148,6 @@ static void *tx_thread(void *arg)
 	return NULL;
 }
 
-static uint16_t rd16(const uint8_t *p)
-{
-	return __atomic_load_n((const uint16_t *)p, __ATOMIC_ACQUIRE);
-}
-
 /* What each side was waiting for when a run stopped making progress. */
 static void dump(void)
 {
@@ -174,19 +170,7 @@ static void dump(void)
 			       k, (unsigned long long)atomic_load(&me->sent[k]),
 			       PER_STREAM,
 			       (unsigned long long)atomic_load(&me->next[k]));
-		for (unsigned q = 0; q < 2; q++) {
-			struct hipc_vring *vr = &me->dev.vr[q];
-
-			printf("  vring %u: next %u last %u kicked %u cb %d | "
-			       "avail flags %u idx %u used_event %u | used "
-			       "flags %u idx %u avail_event %u\n",
-			       q, vr->next_idx, vr->last_idx, vr->kicked_idx,
-			       vr->cb_enabled, rd16(vr->avail),
-			       rd16(vr->avail + 2),
-			       rd16(vr->avail + 4 + 2 * NUM), rd16(vr->used),
-			       rd16(vr->used + 2),
-			       rd16(vr->used + 4 + 8 * NUM));
-		}
+		ring_report(&me->dev);
 	}
 	fflush(stdout);
 }

@@ -17,6 +17,7 @@
 #include "hipc/linux.h"
 #include "hipc/rpmsg.h"
 #include "hipc_test.h"
+#include "ring_report.h"
 
 #define NUM 16u
 #define BUF 512u
@@ -245,11 +246,6 @@ static void setup(uint32_t features, enum hipc_link_mode mode)
 	CHECK_EQ(hipc_rpmsg_dev_start(&W.dev), 0);
 }
 
-static uint16_t rd16(const uint8_t *p)
-{
-	return __atomic_load_n((const uint16_t *)p, __ATOMIC_ACQUIRE);
-}
-
 /* What each side was waiting for when the run stopped making progress. */
 static void dump(void)
 {
@@ -271,7 +267,7 @@ static void dump(void)
 		       (unsigned long long)W.dev.stats.tx_msgs,
 		       (unsigned long long)W.dev.stats.rx_msgs,
 		       (unsigned long long)W.dev.stats.notifies,
-		       W.dev.vr[0].last_idx, rd16(W.dev.vr[0].avail + 2));
+		       W.dev.vr[0].last_idx, ring_rd16(W.dev.vr[0].avail + 2));
 		usleep(200000);
 	}
 	printf("remote stream sent %u; remote loop: %u passes, %u failed "
@@ -294,19 +290,7 @@ static void dump(void)
 		       W.ctrl->fifo[i].head - W.ctrl->fifo[i].tail,
 		       (unsigned long long)st.sleeps,
 		       (unsigned long long)st.eventfd_writes);
-		for (unsigned q = 0; q < 2; q++) {
-			struct hipc_vring *vr = &d[i]->vr[q];
-
-			printf("  vring %u: next %u last %u kicked %u cb %d | "
-			       "avail flags %u idx %u used_event %u | used "
-			       "flags %u idx %u avail_event %u\n",
-			       q, vr->next_idx, vr->last_idx, vr->kicked_idx,
-			       vr->cb_enabled, rd16(vr->avail),
-			       rd16(vr->avail + 2),
-			       rd16(vr->avail + 4 + 2 * NUM), rd16(vr->used),
-			       rd16(vr->used + 2),
-			       rd16(vr->used + 4 + 8 * NUM));
-		}
+		ring_report(d[i]);
 	}
 	fflush(stdout);
 }
