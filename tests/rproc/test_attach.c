@@ -41,10 +41,14 @@ static void make_run_dir(void)
 	atexit(remove_run_dir);
 }
 
-/* Start the firmware standalone, as the test's child; wait for its socket.
- * @arg: one extra firmware option (NULL: none). */
-static pid_t start_standalone_with(const char *name, const char *arg,
-				   const char *val)
+/*
+ * Fork a remote of @name for the test: the child runs @child(@name, @arg)
+ * (which does not return), the parent waits for the child's socket in the
+ * run directory.
+ */
+static pid_t fork_remote(const char *name,
+			 void (*child)(const char *name, const void *arg),
+			 const void *arg)
 {
 	char sock[160];
 	struct stat st;
@@ -58,17 +62,39 @@ static pid_t start_standalone_with(const char *name, const char *arg,
 	if (pid == 0) {
 		/* A failing test must not leave it holding ctest's pipe. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (arg)
-			execl(LC_FW, LC_FW, arg, val, "--standalone", name,
-			      (char *)NULL);
-		else
-			execl(LC_FW, LC_FW, "--standalone", name, (char *)NULL);
+		child(name, arg);
 		_exit(127);
 	}
 	for (int i = 0; i < 5000 && stat(sock, &st) < 0; i++)
 		usleep(1000);
 	CHECK(stat(sock, &st) == 0);
 	return pid;
+}
+
+/* One extra firmware option and its value, or none (NULL). */
+struct fw_opt {
+	const char *arg, *val;
+};
+
+static void exec_standalone(const char *name, const void *arg)
+{
+	const struct fw_opt *o = arg;
+
+	if (o->arg)
+		execl(LC_FW, LC_FW, o->arg, o->val, "--standalone", name,
+		      (char *)NULL);
+	else
+		execl(LC_FW, LC_FW, "--standalone", name, (char *)NULL);
+}
+
+/* Start the firmware standalone, as the test's child; wait for its socket.
+ * @arg: one extra firmware option (NULL: none). */
+static pid_t start_standalone_with(const char *name, const char *arg,
+				   const char *val)
+{
+	struct fw_opt o = { arg, val };
+
+	return fork_remote(name, exec_standalone, &o);
 }
 
 static pid_t start_standalone(const char *name)
@@ -362,26 +388,15 @@ static void fake_remote(const char *name, enum fake_kind kind)
 	}
 }
 
+static void run_fake(const char *name, const void *arg)
+{
+	fake_remote(name, *(const enum fake_kind *)arg);
+	_exit(0);
+}
+
 static pid_t start_fake(const char *name, enum fake_kind kind)
 {
-	char sock[160];
-	struct stat st;
-	pid_t pid;
-
-	make_run_dir();
-	snprintf(sock, sizeof(sock), "%s/%s.sock", run_dir, name);
-	unlink(sock);
-	pid = fork();
-	CHECK(pid >= 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		fake_remote(name, kind);
-		_exit(0);
-	}
-	for (int i = 0; i < 5000 && stat(sock, &st) < 0; i++)
-		usleep(1000);
-	CHECK(stat(sock, &st) == 0);
-	return pid;
+	return fork_remote(name, run_fake, &kind);
 }
 
 static void stop_fake(pid_t pid, const char *name)
