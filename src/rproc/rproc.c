@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Host side of a simulated remote processor: layout, spawn, bring-up,
- * crash detection and recovery, orderly stop.  See include/hipc/rproc.h.
+ * crash detection and recovery, orderly stop.  See hipc/rproc.h.
  *
  * Every remote has one epoll fd of its own (the one hipc_rproc_fd()
  * returns) holding its doorbell eventfd, a pidfd of its process and a
@@ -36,7 +36,8 @@
 #include "hipc/rproc.h"
 #include "hipc/rsc.h"
 #include "hipc/vring.h"
-#include "rproc/rproc_internal.h"
+#include "sim_proto.h"
+#include "port_linux_internal.h"
 
 #define DEFAULT_BUCKETS 256u
 #define DEFAULT_BOOT_MS 10000u
@@ -349,12 +350,12 @@ static int p2p_claim(struct hipc_rproc *rp)
 		       p->lay.size - p->lay.vring_off[0]);
 		c->magic = HIPC_SIM_MAGIC;
 		c->version = HIPC_SIM_VERSION;
-		*hipc__ctrl_word(c, HIPC__CTRL_P2P_NUM) = p->num;
-		*hipc__ctrl_word(c, HIPC__CTRL_P2P_BUFSZ) = p->buf_size;
-		__atomic_store_n(hipc__ctrl_word(c, HIPC__CTRL_P2P_READY), 0u,
+		c->p2p_num = p->num;
+		c->p2p_buf_size = p->buf_size;
+		__atomic_store_n(&c->p2p_ready, 0u,
 				 __ATOMIC_RELEASE);
 		p->gen++;
-		__atomic_store_n(hipc__ctrl_word(c, HIPC__CTRL_P2P_GEN), p->gen,
+		__atomic_store_n(&c->p2p_gen, p->gen,
 				 __ATOMIC_RELEASE);
 		munmap(base, p->lay.size);
 		p->dirty = false;
@@ -671,7 +672,7 @@ static int driver_up(struct hipc_rproc *rp, char *err, size_t errlen)
 	rp->dev_up = true;
 	/* DRIVER_OK only now: every rx buffer is posted.  Release: the rings
 	 * and the table's other fields are visible before the status. */
-	__atomic_store_n(&rp->tbl[rp->v.vdev_off + VDEV_STATUS],
+	__atomic_store_n(hipc__vdev_status(rp->tbl, &rp->v),
 			 (uint8_t)(HIPC_VIRTIO_STATUS_ACKNOWLEDGE |
 				   HIPC_VIRTIO_STATUS_DRIVER |
 				   HIPC_VIRTIO_STATUS_FEATURES_OK |
@@ -749,7 +750,7 @@ static int boot(struct hipc_rproc *rp, char *err, size_t errlen)
 			   img.rsc_size, &rp->v, rp->name, rp->v.gfeatures);
 	rp->ctrl->boot_count = rp->info.crashes + 1;
 	/* A fresh remote acknowledges generation 1 the first time it looks. */
-	*hipc__ctrl_word(rp->ctrl, HIPC__CTRL_HOST_GEN) = 1;
+	rp->ctrl->host_gen = 1;
 	hipc_fwimage_release(&img);
 
 	efd_to_remote = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -760,7 +761,7 @@ static int boot(struct hipc_rproc *rp, char *err, size_t errlen)
 			strerror(errno));
 		goto close_efd;
 	}
-	rp->link = hipc_link_new(rp->ctrl, HIPC_SIDE_HOST, efd_to_host,
+	rp->link = hipc_link_new(&rp->ctrl->mbox, HIPC_SIDE_HOST, efd_to_host,
 				 efd_to_remote, rp->cfg.mode, rp->cfg.spin_us);
 	if (!rp->link) {
 		ret = -HIPC_ENOMEM;
@@ -993,19 +994,19 @@ refuse:
  * (HIPC__MBOX_GEN_ACK), so the loop looks again when it rings. */
 static bool gen_acked(struct hipc_rproc *rp, uint32_t gen)
 {
-	return __atomic_load_n(hipc__ctrl_word(rp->ctrl, HIPC__CTRL_REMOTE_GEN),
+	return __atomic_load_n(&rp->ctrl->remote_gen,
 			       __ATOMIC_ACQUIRE) == gen;
 }
 
 /* Tell the remote to drop the rings for a new generation; returns it. */
 static uint32_t new_generation(struct hipc_rproc *rp)
 {
-	uint32_t *hg = hipc__ctrl_word(rp->ctrl, HIPC__CTRL_HOST_GEN);
+	uint32_t *hg = &rp->ctrl->host_gen;
 	uint32_t gen = __atomic_load_n(hg, __ATOMIC_RELAXED) + 1u;
 
 	/* Status first: a remote that sees the new generation also sees
 	 * DRIVER_OK withdrawn. */
-	__atomic_store_n(&rp->tbl[rp->v.vdev_off + VDEV_STATUS], (uint8_t)0,
+	__atomic_store_n(hipc__vdev_status(rp->tbl, &rp->v), (uint8_t)0,
 			 __ATOMIC_RELEASE);
 	__atomic_store_n(hg, gen, __ATOMIC_RELEASE);
 	hipc_link_send(rp->link, HIPC__MBOX_RESET);
@@ -1076,7 +1077,7 @@ static int attach_begin(struct hipc_rproc *rp, char *err, size_t errlen)
 	char dir[200];
 	int sock, ret;
 
-	ret = hipc_run_dir(dir, sizeof(dir), 0);
+	ret = hipc_sim_run_dir(dir, sizeof(dir), 0);
 	if (ret) {
 		errf(err, errlen, "%s: run directory %s: %s", rp->name, dir,
 		     strerror(-ret));
@@ -1150,7 +1151,7 @@ static int attach_hello(struct hipc_rproc *rp, char *err, size_t errlen)
 		close(fds[2]);
 		return ret;
 	}
-	rp->link = hipc_link_new((struct hipc_sim_ctrl *)rp->shm.base,
+	rp->link = hipc_link_new(&((struct hipc_sim_ctrl *)rp->shm.base)->mbox,
 				 HIPC_SIDE_HOST, fds[1], fds[2], rp->cfg.mode,
 				 rp->cfg.spin_us);
 	if (!rp->link) {
@@ -1200,7 +1201,8 @@ static int attach_hello(struct hipc_rproc *rp, char *err, size_t errlen)
 	rp->lay = lay;
 	rp->tbl = rp->shm.base + off;
 	rp->v.gfeatures = rp->v.dfeatures & HIPC__HOST_FEATURES;
-	hipc__wr32(rp->tbl + rp->v.vdev_off + VDEV_GFEATURES, rp->v.gfeatures);
+	hipc_put_le32(HIPC_FIELD(rp->tbl + rp->v.vdev_off, struct hipc_rsc_vdev,
+				 gfeatures), rp->v.gfeatures);
 
 	rp->phase_gen = new_generation(rp);
 	rp->attach_phase = AT_ACK;
@@ -1869,9 +1871,9 @@ int hipc_p2p_new(struct hipc_p2p **out, const char *name, unsigned num,
 	c->version = HIPC_SIM_VERSION;
 	c->size = l.size;
 	snprintf(c->name, sizeof(c->name), "%s", name ? name : "p2p");
-	*hipc__ctrl_word(c, HIPC__CTRL_P2P_NUM) = num;
-	*hipc__ctrl_word(c, HIPC__CTRL_P2P_BUFSZ) = buf_size;
-	*hipc__ctrl_word(c, HIPC__CTRL_P2P_GEN) = p->gen;
+	c->p2p_num = num;
+	c->p2p_buf_size = buf_size;
+	c->p2p_gen = p->gen;
 	munmap(shm.base, shm.size);
 	p->memfd = shm.fd;
 	*out = p;

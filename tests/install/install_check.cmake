@@ -14,15 +14,35 @@ function(run)
   endif()
 endfunction()
 run(${CMAKE_COMMAND} --install ${BUILD} --prefix ${work}/prefix)
+# hipc::hipc: the static layers; hipc::shared: libhipc.so; a firmware links
+# the firmware runtime only.
 file(WRITE ${work}/src/CMakeLists.txt
   "cmake_minimum_required(VERSION 3.20)\nproject(consumer C)\n"
-  "find_package(hipc 0.1 REQUIRED)\nadd_executable(consumer ${SRC}/consumer.c)\n"
-  "target_link_libraries(consumer PRIVATE hipc::hipc)\n")
+  "find_package(hipc 0.1 REQUIRED)\n"
+  "add_executable(consumer ${SRC}/consumer.c)\n"
+  "target_link_libraries(consumer PRIVATE hipc::hipc)\n"
+  "add_executable(consumer-shared ${SRC}/consumer.c)\n"
+  "target_link_libraries(consumer-shared PRIVATE hipc::shared)\n"
+  "add_executable(consumer-fw ${SRC}/firmware.c)\n"
+  "target_link_libraries(consumer-fw PRIVATE hipc::remote)\n")
 run(${CMAKE_COMMAND} -S ${work}/src -B ${work}/b -DCMAKE_PREFIX_PATH=${work}/prefix
     -DCMAKE_C_COMPILER=${CC} "-DCMAKE_C_FLAGS=${san_flags}"
     "-DCMAKE_EXE_LINKER_FLAGS=${san_flags}")
 run(${CMAKE_COMMAND} --build ${work}/b)
 run(${work}/b/consumer)
+run(${work}/b/consumer-shared)
+run(${work}/b/consumer-fw --help)
+# The shared one really uses libhipc.so.MAJOR from the prefix.
+execute_process(COMMAND ldd ${work}/b/consumer-shared OUTPUT_VARIABLE deps)
+if(NOT deps MATCHES "libhipc\\.so\\.0 => ${work}/prefix/")
+  message(FATAL_ERROR "consumer-shared does not load the installed libhipc.so.0:\n${deps}")
+endif()
+# libhipc.so exports the API and nothing private (hipc__*).
+execute_process(COMMAND nm -D --defined-only ${work}/prefix/lib/libhipc.so
+  OUTPUT_VARIABLE syms)
+if(NOT syms MATCHES " T hipc_rproc_start\n" OR syms MATCHES " hipc__")
+  message(FATAL_ERROR "libhipc.so exports:\n${syms}")
+endif()
 # pkg-config: relocatable .pc file
 execute_process(COMMAND pkg-config --cflags --libs hipc
   RESULT_VARIABLE rc OUTPUT_VARIABLE flags OUTPUT_STRIP_TRAILING_WHITESPACE)
@@ -33,5 +53,8 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "pkg-config does not find hipc")
 endif()
 separate_arguments(flags UNIX_COMMAND "${flags}")
-run(${CC} ${san_flags} ${SRC}/consumer.c ${flags} -o ${work}/consumer-pc)
+execute_process(COMMAND pkg-config --variable=libdir hipc
+  OUTPUT_VARIABLE libdir OUTPUT_STRIP_TRAILING_WHITESPACE)
+run(${CC} ${san_flags} ${SRC}/consumer.c ${flags} -Wl,-rpath,${libdir}
+    -o ${work}/consumer-pc)
 run(${work}/consumer-pc)

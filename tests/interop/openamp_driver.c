@@ -329,8 +329,7 @@ int oa_boot(struct oa_drv *d, const char *firmware, const char *service,
 	hipc__layout_apply(d->shm.base, &d->lay, hipc_fwimage_rsc(&img),
 			   img.rsc_size, &d->v, "openamp-double", d->features);
 	hipc_fwimage_release(&img);
-	*hipc__ctrl_word((struct hipc_sim_ctrl *)d->shm.base,
-			 HIPC__CTRL_HOST_GEN) = 1;
+	((struct hipc_sim_ctrl *)d->shm.base)->host_gen = 1;
 	d->tbl = d->shm.base + d->lay.rsc_off;
 	d->num = d->v.num;
 	d->buf_size = d->v.buf_size;
@@ -354,13 +353,13 @@ int oa_boot(struct oa_drv *d, const char *firmware, const char *service,
 	efd_to_host = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (efd_to_remote < 0 || efd_to_host < 0)
 		return -1;
-	d->link = hipc_link_new((struct hipc_sim_ctrl *)d->shm.base,
+	d->link = hipc_link_new(&((struct hipc_sim_ctrl *)d->shm.base)->mbox,
 				HIPC_SIDE_HOST, efd_to_host, efd_to_remote,
 				HIPC_LINK_IRQ, 0);
 	if (!d->link)
 		return -1;
 	/* The rings and the features before the status that publishes them. */
-	__atomic_store_n(&d->tbl[d->v.vdev_off + VDEV_STATUS],
+	__atomic_store_n(hipc__vdev_status(d->tbl, &d->v),
 			 (uint8_t)(HIPC_VIRTIO_STATUS_ACKNOWLEDGE |
 				   HIPC_VIRTIO_STATUS_DRIVER |
 				   HIPC_VIRTIO_STATUS_FEATURES_OK |

@@ -39,7 +39,7 @@
 #include <linux/virtio_ring.h>
 
 #include "hipc/linux.h"
-#include "rproc/rproc_internal.h"
+#include "sim_proto.h"
 
 #define OA_MAX_NUM 1024u
 #define OA_MAX_SERVICES 8u

@@ -30,6 +30,9 @@
 #include "hipc_test.h"
 #include "ring_report.h"
 
+/* The link's shared words, then the rings. */
+#define CTRL_PAGE 4096u
+
 #define NUM 16u
 #define BUF 512u
 #define RING 4096u
@@ -52,7 +55,7 @@ struct side {
 
 static struct {
 	struct hipc_shm shm;
-	struct hipc_sim_ctrl *ctrl;
+	struct hipc_link_shared *ctrl; /* at the start of the region */
 	struct hipc_region reg;
 	struct hipc_memmap map;
 	uint64_t storage[2048];
@@ -185,9 +188,9 @@ static void setup(uint32_t features, enum hipc_link_mode mode, unsigned nsend)
 	W.nsend = nsend;
 	CHECK(e1 >= 0 && e2 >= 0);
 	CHECK_EQ(hipc_shm_create(&W.shm, "stress",
-				 HIPC_SIM_CTRL_SIZE + 2 * RING + 2 * NUM * BUF),
+				 CTRL_PAGE + 2 * RING + 2 * NUM * BUF),
 		 0);
-	W.ctrl = (struct hipc_sim_ctrl *)W.shm.base;
+	W.ctrl = (struct hipc_link_shared *)W.shm.base;
 	W.s[HOST].link = hipc_link_new(W.ctrl, HIPC_SIDE_HOST, e1, e2, mode, 20);
 	W.s[REMOTE].link = hipc_link_new(W.ctrl, HIPC_SIDE_REMOTE, dup(e2),
 					 dup(e1), mode, 20);
@@ -198,8 +201,8 @@ static void setup(uint32_t features, enum hipc_link_mode mode, unsigned nsend)
 	W.map.count = 1;
 
 	memset(&c, 0, sizeof(c));
-	c.vring_mem[0] = W.shm.base + HIPC_SIM_CTRL_SIZE;
-	c.vring_mem[1] = W.shm.base + HIPC_SIM_CTRL_SIZE + RING;
+	c.vring_mem[0] = W.shm.base + CTRL_PAGE;
+	c.vring_mem[1] = W.shm.base + CTRL_PAGE + RING;
 	c.notifyid[1] = 1;
 	c.num = NUM;
 	c.align = 16;
@@ -209,7 +212,7 @@ static void setup(uint32_t features, enum hipc_link_mode mode, unsigned nsend)
 	c.nbuckets = 16;
 	for (unsigned i = 0; i < 2; i++) {
 		c.role = i == HOST ? HIPC_RPMSG_DRIVER : HIPC_RPMSG_DEVICE;
-		c.bufs = i == HOST ? W.shm.base + HIPC_SIM_CTRL_SIZE + 2 * RING
+		c.bufs = i == HOST ? W.shm.base + CTRL_PAGE + 2 * RING
 				   : NULL;
 		c.storage = i == HOST ? W.storage : NULL;
 		c.storage_size = i == HOST ? sizeof(W.storage) : 0;

@@ -24,6 +24,9 @@
 #include "hipc/rpmsg.h"
 #include "hipc_test.h"
 
+/* The link's shared words, then the rings. */
+#define CTRL_PAGE 4096u
+
 #define NUM 16u
 #define BUF 512u
 #define RING 4096u
@@ -103,12 +106,12 @@ static void setup_ex(unsigned rx_threads)
 	memset(&W, 0, sizeof(W));
 	CHECK(e1 >= 0 && e2 >= 0);
 	CHECK_EQ(hipc_shm_create(&W.shm, "teardown",
-				 HIPC_SIM_CTRL_SIZE + 2 * RING + 2 * NUM * BUF),
+				 CTRL_PAGE + 2 * RING + 2 * NUM * BUF),
 		 0);
-	W.link[HOST] = hipc_link_new((struct hipc_sim_ctrl *)W.shm.base,
+	W.link[HOST] = hipc_link_new((struct hipc_link_shared *)W.shm.base,
 				     HIPC_SIDE_HOST, e1, e2, HIPC_LINK_ADAPTIVE,
 				     20);
-	W.link[REMOTE] = hipc_link_new((struct hipc_sim_ctrl *)W.shm.base,
+	W.link[REMOTE] = hipc_link_new((struct hipc_link_shared *)W.shm.base,
 				       HIPC_SIDE_REMOTE, dup(e2), dup(e1),
 				       HIPC_LINK_ADAPTIVE, 20);
 	CHECK(W.link[HOST] && W.link[REMOTE]);
@@ -117,8 +120,8 @@ static void setup_ex(unsigned rx_threads)
 	W.map.regions = &W.reg;
 	W.map.count = 1;
 	memset(&c, 0, sizeof(c));
-	c.vring_mem[0] = W.shm.base + HIPC_SIM_CTRL_SIZE;
-	c.vring_mem[1] = W.shm.base + HIPC_SIM_CTRL_SIZE + RING;
+	c.vring_mem[0] = W.shm.base + CTRL_PAGE;
+	c.vring_mem[1] = W.shm.base + CTRL_PAGE + RING;
 	c.notifyid[1] = 1;
 	c.num = NUM;
 	c.align = 16;
@@ -128,7 +131,7 @@ static void setup_ex(unsigned rx_threads)
 	c.nbuckets = 64;
 	for (unsigned i = 0; i < 2; i++) {
 		c.role = i == HOST ? HIPC_RPMSG_DRIVER : HIPC_RPMSG_DEVICE;
-		c.bufs = i == HOST ? W.shm.base + HIPC_SIM_CTRL_SIZE + 2 * RING
+		c.bufs = i == HOST ? W.shm.base + CTRL_PAGE + 2 * RING
 				   : NULL;
 		c.storage = i == HOST ? W.storage : NULL;
 		c.storage_size = i == HOST ? sizeof(W.storage) : 0;

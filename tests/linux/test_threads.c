@@ -19,6 +19,9 @@
 #include "hipc_test.h"
 #include "ring_report.h"
 
+/* The link's shared words, then the rings. */
+#define CTRL_PAGE 4096u
+
 #define NUM 16u
 #define BUF 512u
 #define RING 4096u
@@ -27,7 +30,7 @@
 
 struct world {
 	struct hipc_shm shm;
-	struct hipc_sim_ctrl *ctrl;
+	struct hipc_link_shared *ctrl; /* at the start of the region */
 	struct hipc_link *hl, *rl;
 	struct hipc_region reg;
 	struct hipc_memmap map;
@@ -194,10 +197,10 @@ static void setup(uint32_t features, enum hipc_link_mode mode)
 	CHECK(e1 >= 0 && e2 >= 0);
 	e3 = dup(e1);
 	e4 = dup(e2);
-	CHECK_EQ(hipc_shm_create(&W.shm, "test", HIPC_SIM_CTRL_SIZE + 2 * RING +
+	CHECK_EQ(hipc_shm_create(&W.shm, "test", CTRL_PAGE + 2 * RING +
 						2 * NUM * BUF),
 		 0);
-	W.ctrl = (struct hipc_sim_ctrl *)W.shm.base;
+	W.ctrl = (struct hipc_link_shared *)W.shm.base;
 	/* host: in e1, out e2; remote: in e2 (dup), out e1 (dup) */
 	W.hl = hipc_link_new(W.ctrl, HIPC_SIDE_HOST, e1, e2, mode, 20);
 	W.rl = hipc_link_new(W.ctrl, HIPC_SIDE_REMOTE, e4, e3, mode, 20);
@@ -210,15 +213,15 @@ static void setup(uint32_t features, enum hipc_link_mode mode)
 
 	memset(&c, 0, sizeof(c));
 	c.role = HIPC_RPMSG_DRIVER;
-	c.vring_mem[0] = W.shm.base + HIPC_SIM_CTRL_SIZE;
-	c.vring_mem[1] = W.shm.base + HIPC_SIM_CTRL_SIZE + RING;
+	c.vring_mem[0] = W.shm.base + CTRL_PAGE;
+	c.vring_mem[1] = W.shm.base + CTRL_PAGE + RING;
 	c.notifyid[0] = 0;
 	c.notifyid[1] = 1;
 	c.num = NUM;
 	c.align = 16;
 	c.features = features;
 	c.buf_size = BUF;
-	c.bufs = W.shm.base + HIPC_SIM_CTRL_SIZE + 2 * RING;
+	c.bufs = W.shm.base + CTRL_PAGE + 2 * RING;
 	c.map = &W.map;
 	c.storage = W.storage;
 	c.storage_size = sizeof(W.storage);

@@ -14,6 +14,9 @@
 #include "hipc/linux.h"
 #include "hipc_test.h"
 
+/* The link's shared words, then the rings. */
+#define CTRL_PAGE 4096u
+
 static volatile sig_atomic_t ticks;
 
 static void on_alarm(int sig)
@@ -42,8 +45,8 @@ static void wait_under_signals(enum hipc_link_mode mode)
 	uint64_t t0, waited;
 	int ret;
 
-	CHECK_EQ(hipc_shm_create(&shm, "wait", HIPC_SIM_CTRL_SIZE), 0);
-	l = hipc_link_new((struct hipc_sim_ctrl *)shm.base, HIPC_SIDE_HOST,
+	CHECK_EQ(hipc_shm_create(&shm, "wait", CTRL_PAGE), 0);
+	l = hipc_link_new((struct hipc_link_shared *)shm.base, HIPC_SIDE_HOST,
 			  eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK),
 			  eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), mode, 20);
 	CHECK(l);

@@ -18,7 +18,7 @@
 
 #include "hipc/linux.h"
 #include "lc_util.h"
-#include "rproc/rproc_internal.h"
+#include "sim_proto.h"
 
 static char run_dir[64];
 

@@ -11,7 +11,7 @@
 #include "hipc/rsc.h"
 #include "hipc/vring.h"
 #include "hipc_test.h"
-#include "rproc/rproc_internal.h"
+#include "sim_proto.h"
 
 static long build(uint8_t *buf, size_t cap, uint32_t carve_da)
 {

@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #include "hipc/error.h"
-#include "hipc/remote.h"
+#include "hipc/firmware.h"
 #include "hipc/rpmsg.h"
 #include "hipc/rsc.h"
 #include "hipc/vhost_user.h"

@@ -126,7 +126,7 @@ static int cmd_daemon(const struct hipcctl_cmd *cmd, int argc, char **argv)
 
 	if (argc != (cmd->args[0] ? 2 : 1))
 		return cmd_usage(cmd);
-	ret = hipc_run_dir(dir, sizeof(dir), 0);
+	ret = hipc_sim_run_dir(dir, sizeof(dir), 0);
 	if (ret) {
 		fprintf(stderr, "%s: run directory %s: %s (is hipcd "
 			"running?)\n", progname, dir, strerror(-ret));

@@ -1072,7 +1072,7 @@ int main(int argc, char **argv)
 	 * leak checker ptraces the process. */
 	prctl(PR_SET_DUMPABLE, 0);
 #endif
-	ret = hipc_run_dir(dir, sizeof(dir), 1);
+	ret = hipc_sim_run_dir(dir, sizeof(dir), 1);
 	if (ret) {
 		logf_("run directory %s: %s", dir, strerror(-ret));
 		return 1;

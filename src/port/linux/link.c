@@ -4,7 +4,7 @@
  * page (the "hardware"), the core's mailbox model on top of it (software
  * queue, not-full event), and an eventfd per direction as the interrupt.
  *
- * A consumer that is awake (polling) says so in ctrl->awake[side]; a
+ * A consumer that is awake (polling) says so in sh->awake[side]; a
  * producer that sees the flag set skips the eventfd write.  Before sleeping
  * a consumer clears its flag, issues a full barrier and looks at the FIFO
  * once more: either it sees the message, or the producer (which pushes,
@@ -32,15 +32,15 @@
 
 #include "hipc/error.h"
 #include "hipc/linux.h"
-#include "sim_internal.h"
+#include "port_linux_internal.h"
 
 #define CTRLQ_LEN 64u
 
 struct hipc_link {
-	struct hipc_sim_ctrl *ctrl;
+	struct hipc_link_shared *sh;
 	unsigned side;
-	struct hipc_shm_fifo_end out; /* we produce: ctrl->fifo[peer] */
-	struct hipc_shm_fifo_end in;  /* we consume: ctrl->fifo[side] */
+	struct hipc_shm_fifo_end out; /* we produce: sh->fifo[peer] */
+	struct hipc_shm_fifo_end in;  /* we consume: sh->fifo[side] */
 	int efd_in;
 	int efd_out;
 	int wake_efd;             /* another thread drained: wake the sleeper */
@@ -123,7 +123,7 @@ static void hw_want_not_full(void *hw, bool on)
 {
 	struct hipc_link *l = hw;
 
-	__atomic_store_n(&l->ctrl->fifo[peer_of(l)].want_not_full, on ? 1u : 0u,
+	__atomic_store_n(&l->sh->fifo[peer_of(l)].want_not_full, on ? 1u : 0u,
 			 __ATOMIC_SEQ_CST);
 	if (on)
 		stat_add(&l->st.not_full_waits, 1);
@@ -151,7 +151,7 @@ static void wake_peer(struct hipc_link *l)
 {
 	/* Our FIFO write must be visible before we read its awake flag. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (!__atomic_load_n(&l->ctrl->awake[peer_of(l)], __ATOMIC_SEQ_CST)) {
+	if (!__atomic_load_n(&l->sh->awake[peer_of(l)], __ATOMIC_SEQ_CST)) {
 		kick_eventfd(l->efd_out);
 		stat_add(&l->st.eventfd_writes, 1);
 	}
@@ -174,7 +174,7 @@ int hipc_link_send(struct hipc_link *l, uint32_t msg)
 /* Read everything waiting.  Returns messages read or -HIPC_EIO. */
 static int drain_fifo(struct hipc_link *l)
 {
-	struct hipc_shm_fifo *in = &l->ctrl->fifo[l->side];
+	struct hipc_shm_fifo *in = &l->sh->fifo[l->side];
 	int n = 0, ret = 0;
 	uint32_t msg;
 
@@ -287,7 +287,7 @@ static __thread struct {
 
 static void set_awake(struct hipc_link *l, bool on)
 {
-	__atomic_store_n(&l->ctrl->awake[l->side], on ? 1u : 0u,
+	__atomic_store_n(&l->sh->awake[l->side], on ? 1u : 0u,
 			 __ATOMIC_SEQ_CST);
 }
 
@@ -471,23 +471,31 @@ static const struct hipc_port_ops link_port_ops = {
 	.self = port_self,
 };
 
-struct hipc_link *hipc_link_new(struct hipc_sim_ctrl *ctrl, unsigned side,
+void hipc_link_shared_init(struct hipc_link_shared *sh)
+{
+	hipc_shm_fifo_reset(&sh->fifo[0]);
+	hipc_shm_fifo_reset(&sh->fifo[1]);
+	sh->awake[0] = 0;
+	sh->awake[1] = 0;
+}
+
+struct hipc_link *hipc_link_new(struct hipc_link_shared *sh, unsigned side,
 				int efd_in, int efd_out,
 				enum hipc_link_mode mode, unsigned spin_us)
 {
 	struct hipc_link *l;
 
-	if (!ctrl || side > 1 || efd_in < 0 || efd_out < 0) {
+	if (!sh || side > 1 || efd_in < 0 || efd_out < 0) {
 		errno = EINVAL;
 		return NULL;
 	}
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return NULL;
-	l->ctrl = ctrl;
+	l->sh = sh;
 	l->side = side;
-	hipc_shm_fifo_open(&l->out, &ctrl->fifo[side ^ 1u], true);
-	hipc_shm_fifo_open(&l->in, &ctrl->fifo[side], false);
+	hipc_shm_fifo_open(&l->out, &sh->fifo[side ^ 1u], true);
+	hipc_shm_fifo_open(&l->in, &sh->fifo[side], false);
 	l->efd_in = efd_in;
 	l->efd_out = efd_out;
 	l->wake_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -517,8 +525,8 @@ void hipc_link_free(struct hipc_link *l)
 {
 	if (!l)
 		return;
-	if (l->ctrl)
-		__atomic_store_n(&l->ctrl->awake[l->side], 0u, __ATOMIC_SEQ_CST);
+	if (l->sh)
+		__atomic_store_n(&l->sh->awake[l->side], 0u, __ATOMIC_SEQ_CST);
 	close(l->efd_in);
 	close(l->efd_out);
 	close(l->wake_efd);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Region layout from a resource table (host and standalone remote), the
- * static-vring region between two remotes, and the run directory.
+ * static-vring region between two remotes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,10 +10,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hipc/byteorder.h"
 #include "hipc/error.h"
 #include "hipc/rsc.h"
 #include "hipc/vring.h"
-#include "rproc/rproc_internal.h"
+#include "sim_proto.h"
+
+#define CARVE(e, f) HIPC_CFIELD(e, struct hipc_rsc_carveout, f)
+#define VDEV(e, f) HIPC_FIELD(e, struct hipc_rsc_vdev, f)
+#define VRING(r, f) HIPC_FIELD(r, struct hipc_rsc_vring, f)
 
 static size_t page_up(size_t v)
 {
@@ -23,7 +28,7 @@ static size_t page_up(size_t v)
 static void add_mem(struct hipc__layout *l, const char *name, size_t off,
 		    size_t len)
 {
-	struct hipc_rproc_mem *m;
+	struct hipc_sim_mem *m;
 
 	if (l->nmem >= HIPC__MAX_MEM)
 		return;
@@ -60,7 +65,7 @@ int hipc__layout_plan(const void *tbl, size_t rsc_size,
 	off += page_up((size_t)2 * v->num * v->buf_size);
 	if (v->trace_off >= 0 && v->trace_len) {
 		l->trace_off = off;
-		add_mem(l, (const char *)t + v->trace_off + 16, off,
+		add_mem(l, HIPC_CFIELD(t + v->trace_off, struct hipc_rsc_trace, name), off,
 			v->trace_len);
 		off += page_up(v->trace_len);
 	}
@@ -72,15 +77,15 @@ int hipc__layout_plan(const void *tbl, size_t rsc_size,
 		e = hipc_rsc_find(tbl, rsc_size, HIPC_RSC_CARVEOUT, n);
 		if (e < 0)
 			break;
-		da = hipc__rd32(t + e + 4);
-		len = hipc__rd32(t + e + 12);
+		da = hipc_get_le32(CARVE(t + e, da));
+		len = hipc_get_le32(CARVE(t + e, len));
 		if (da != HIPC_FW_RSC_ADDR_ANY || l->ncarve >= HIPC__MAX_MEM ||
 		    len == 0)
 			return -HIPC_EBADMSG;
 		l->carve_entry[l->ncarve] = (size_t)e;
 		l->carve_off[l->ncarve] = off;
 		l->ncarve++;
-		add_mem(l, (const char *)t + e + 24, off, len);
+		add_mem(l, CARVE(t + e, name), off, len);
 		off += page_up(len);
 		if (off > UINT32_MAX)
 			return -HIPC_ERANGE;
@@ -97,6 +102,7 @@ void hipc__layout_apply(uint8_t *base, const struct hipc__layout *l,
 {
 	struct hipc_sim_ctrl *c = (struct hipc_sim_ctrl *)base;
 	uint8_t *tbl = base + l->rsc_off;
+	uint8_t *vd = tbl + v->vdev_off;
 
 	c->magic = HIPC_SIM_MAGIC;
 	c->version = HIPC_SIM_VERSION;
@@ -104,28 +110,31 @@ void hipc__layout_apply(uint8_t *base, const struct hipc__layout *l,
 	c->rsc_off = (uint32_t)l->rsc_off;
 	c->rsc_size = (uint32_t)rsc_size;
 	snprintf(c->name, sizeof(c->name), "%s", name);
-	hipc_shm_fifo_reset(&c->fifo[0]);
-	hipc_shm_fifo_reset(&c->fifo[1]);
+	hipc_link_shared_init(&c->mbox);
 	memcpy(tbl, src, rsc_size);
 	for (unsigned i = 0; i < 2; i++) {
-		uint8_t *vr = tbl + v->vdev_off + VDEV_VRING(i);
+		uint8_t *vr = (uint8_t *)VDEV(vd, vring) +
+			      i * sizeof(struct hipc_rsc_vring);
 
-		hipc__wr32(vr + VRING_DA, (uint32_t)l->vring_off[i]);
-		hipc__wr32(vr + VRING_NOTIFYID, i);
-		hipc__wr32(vr + 16, 0); /* pa: written 0, as Linux does */
+		hipc_put_le32(VRING(vr, da), (uint32_t)l->vring_off[i]);
+		hipc_put_le32(VRING(vr, notifyid), i);
+		hipc_put_le32(VRING(vr, pa), 0); /* written 0, as Linux does */
 	}
-	hipc__wr32(tbl + v->vdev_off + 8, 2); /* the vdev's own notifyid */
+	hipc_put_le32(VDEV(vd, notifyid), 2); /* the vdev's own notifyid */
 	if (l->trace_off)
-		hipc__wr32(tbl + v->trace_off + TRACE_DA,
-			   (uint32_t)l->trace_off);
+		hipc_put_le32(HIPC_FIELD(tbl + v->trace_off,
+					 struct hipc_rsc_trace, da),
+			      (uint32_t)l->trace_off);
 	for (unsigned i = 0; i < l->ncarve; i++) {
-		hipc__wr32(tbl + l->carve_entry[i] + 4,
-			   (uint32_t)l->carve_off[i]);
-		hipc__wr32(tbl + l->carve_entry[i] + 8,
-			   (uint32_t)l->carve_off[i]);
+		uint8_t *e = tbl + l->carve_entry[i];
+
+		hipc_put_le32(HIPC_FIELD(e, struct hipc_rsc_carveout, da),
+			      (uint32_t)l->carve_off[i]);
+		hipc_put_le32(HIPC_FIELD(e, struct hipc_rsc_carveout, pa),
+			      (uint32_t)l->carve_off[i]);
 	}
-	hipc__wr32(tbl + v->vdev_off + VDEV_GFEATURES, gfeatures);
-	tbl[v->vdev_off + VDEV_STATUS] =
+	hipc_put_le32(VDEV(vd, gfeatures), gfeatures);
+	*(uint8_t *)VDEV(vd, status) =
 		HIPC_VIRTIO_STATUS_ACKNOWLEDGE | HIPC_VIRTIO_STATUS_DRIVER;
 }
 
@@ -139,32 +148,5 @@ int hipc__p2p_plan(unsigned num, unsigned buf_size, struct hipc__p2p_layout *l)
 	l->vring_off[1] = l->vring_off[0] + page_up(vsz);
 	l->bufs_off = l->vring_off[1] + page_up(vsz);
 	l->size = l->bufs_off + page_up((size_t)2 * num * buf_size);
-	return 0;
-}
-
-int hipc_run_dir(char *buf, size_t len, int create)
-{
-	const char *env = getenv("HIPC_RUN_DIR");
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	struct stat st;
-	int n;
-
-	if (env && *env)
-		n = snprintf(buf, len, "%s", env);
-	else if (xdg && *xdg)
-		n = snprintf(buf, len, "%s/hipc", xdg);
-	else
-		n = snprintf(buf, len, "/tmp/hipc-%u", (unsigned)getuid());
-	if (n < 0 || (size_t)n >= len)
-		return -ENAMETOOLONG;
-	if (create && mkdir(buf, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	if (stat(buf, &st) < 0)
-		return -errno;
-	/* Sockets in here hand out shared memory: nobody else may even list
-	 * or create entries. */
-	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
-	    (st.st_mode & 0077))
-		return -EPERM;
 	return 0;
 }

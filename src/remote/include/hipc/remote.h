@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The remote-side runtime for simulated firmware (Linux executables that
- * play a remote processor).  A firmware is a set of callbacks plus its
- * resource table; the runtime finds its transport (the host simulation's
- * memfd and eventfds, or a vhost-user socket), waits for DRIVER_OK, brings
- * up the rpmsg device in the device role and runs the loop.
+ * play a remote processor).  A firmware (hipc/firmware.h) is a set of
+ * callbacks plus its resource table; the runtime picks a transport from
+ * the command line and the environment (the host simulation's memfd and
+ * eventfds, or a vhost-user socket), which waits for DRIVER_OK, brings up
+ * the rpmsg device in the device role and runs the loop.
  *
  *   static int start(struct hipc_rpmsg_dev *dev, void *ctx) {
  *           return hipc_rpmsg_ept_create(&ept, dev, "rpmsg-client-sample",
@@ -24,31 +25,7 @@
 #include <stddef.h>
 
 #include "hipc/export.h"
-#include "hipc/rpmsg.h"
-
-struct hipc_firmware {
-	const char *name;
-	const void *rsc;   /* the firmware's own .resource_table */
-	size_t rsc_size;
-	/* device is up (DRIVER_OK seen): create endpoints.  Non-zero aborts. */
-	int (*start)(struct hipc_rpmsg_dev *dev, void *ctx);
-	/* device going away (shutdown or host reset); endpoints are unbound
-	 * after this returns.  May be NULL. */
-	void (*stop)(struct hipc_rpmsg_dev *dev, void *ctx);
-	/* called every loop pass; return > 0 when it did work (the loop then
-	 * does not sleep).  May be NULL. */
-	int (*poll)(struct hipc_rpmsg_dev *dev, void *ctx);
-	void *ctx;
-	/* the static-vring device to a peer remote is up (host simulation:
-	 * HIPC_P2P_* in the environment): create endpoints on it.  The same
-	 * poll callback runs for both devices.  May be NULL. */
-	int (*p2p_start)(struct hipc_rpmsg_dev *dev, void *ctx);
-	/* the static-vring device goes away: the peer remote died (the host
-	 * says so; the link comes back with p2p_start() once the peer runs
-	 * again) or we shut down.  Its endpoints are unbound after this
-	 * returns; messages in flight are lost.  May be NULL. */
-	void (*p2p_stop)(struct hipc_rpmsg_dev *dev, void *ctx);
-};
+#include "hipc/firmware.h"
 
 /**
  * hipc_remote_main() - run @fw until shutdown.  The transport comes from

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * vhost-user backend serving one rpmsg virtio device (see
- * include/hipc/vhost_user.h).
+ * hipc/vhost_user.h).
  *
  * One thread runs everything: the master's control messages, the driver's
  * kicks, the rpmsg receive path and the firmware's poll hook, from one epoll
@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "hipc/error.h"
+#include "hipc/linux.h"
 #include "hipc/memmap.h"
 #include "hipc/rpmsg.h"
 #include "hipc/rsc.h"
@@ -175,14 +176,6 @@ static void close_fd(int *fd)
 	}
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static const char *req_name(uint32_t r)
 {
 	switch (r) {
@@ -227,7 +220,7 @@ static void port_unlock(void *ctx)
 
 static uint64_t port_now(void *ctx)
 {
-	return mono_ns();
+	return hipc_now_ns();
 }
 
 /*
@@ -334,7 +327,7 @@ static int port_wait(void *ctx, uint64_t deadline_ns)
 	pfd[n].events = POLLIN;
 	pfd[n++].revents = 0;
 	if (deadline_ns) {
-		uint64_t now = mono_ns();
+		uint64_t now = hipc_now_ns();
 
 		timeout = now >= deadline_ns
 				  ? 0
@@ -407,7 +400,7 @@ static int wait_fd(int fd, short events, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = fd, .events = events };
 	uint64_t deadline = timeout_ms < 0 ? 0
-					   : mono_ns() + (uint64_t)timeout_ms * 1000000u;
+					   : hipc_now_ns() + (uint64_t)timeout_ms * 1000000u;
 	int r;
 
 	/* A signal does not restart the whole timeout: what is left of it
@@ -417,7 +410,7 @@ static int wait_fd(int fd, short events, int timeout_ms)
 		if (r >= 0 || errno != EINTR)
 			break;
 		if (deadline) {
-			uint64_t now = mono_ns();
+			uint64_t now = hipc_now_ns();
 
 			timeout_ms = now >= deadline
 					     ? 0

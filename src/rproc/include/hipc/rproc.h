@@ -24,6 +24,7 @@
 #include "hipc/export.h"
 #include "hipc/linux.h"
 #include "hipc/rpmsg.h"
+#include "hipc/sim.h"
 
 enum hipc_rproc_state {
 	HIPC_RPROC_OFFLINE = 0,
@@ -94,15 +95,6 @@ struct hipc_rproc_config {
 	void *done_priv;
 };
 
-/* One piece of a remote's region, named as Linux names its carveouts
- * ("vdev0vring0", "vdev0vring1", "vdev0buffer", the trace's name, the
- * firmware's own carveouts).  da: offset in the region. */
-struct hipc_rproc_mem {
-	char name[32];
-	uint32_t da;
-	uint32_t len;
-};
-
 struct hipc_rproc_info {
 	enum hipc_rproc_state state;
 	pid_t pid;                 /* -1 when none */
@@ -114,7 +106,7 @@ struct hipc_rproc_info {
 	uint64_t next_restart_ns;  /* 0: none scheduled */
 	size_t region_size;
 	unsigned nmem;
-	struct hipc_rproc_mem mem[12];
+	struct hipc_sim_mem mem[12]; /* hipc/sim.h */
 	char crash_reason[64];
 };
 
@@ -266,15 +258,6 @@ HIPC_API enum hipc_rproc_state hipc_rproc_state(const struct hipc_rproc *rp);
 HIPC_API const char *hipc_rproc_state_name(enum hipc_rproc_state s);
 HIPC_API pid_t hipc_rproc_pid(const struct hipc_rproc *rp);
 HIPC_API const char *hipc_rproc_name(const struct hipc_rproc *rp);
-
-/**
- * hipc_run_dir() - where standalone remotes publish themselves and hipcd
- * listens: $HIPC_RUN_DIR, else $XDG_RUNTIME_DIR/hipc, else /tmp/hipc-UID.
- * @create: make it (mode 0700) if missing.
- * @retval 0, -ENAMETOOLONG, -EPERM (not a directory of ours, or open to
- * others: its sockets hand out shared memory), other -errno
- */
-HIPC_API int hipc_run_dir(char *buf, size_t len, int create);
 
 /* --- static vrings between two remotes ------------------------------------ */
 

@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 #include "hipc/export.h"
-#include "hipc/remote.h"
+#include "hipc/firmware.h"
 
 /* Requests from the master (the subset a virtio transport sends). */
 #define HIPC_VU_GET_FEATURES 1u

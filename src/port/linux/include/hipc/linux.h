@@ -1,15 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Linux port: shared memory as a memfd, the mailbox as a FIFO in shared
- * memory plus an eventfd per direction, and the host-simulation layout.
- *
- * Layout of every remote's region (one memfd per remote).  In the
- * simulation a device address is the offset into the memfd.
- *
- *   [0, 4096)  struct hipc_sim_ctrl: mailbox FIFOs, awake flags, where the
- *              shared copy of the resource table is, remote state
- *   then       the resource table copy, vrings, buffers, trace, carveouts
- *              (laid out by the host from the firmware's table)
+ * memory plus an eventfd per direction (the link), a receive thread, and
+ * the clock.  What a region holds is the host simulation's business
+ * (hipc/sim.h).
  */
 #ifndef HIPC_LINUX_H
 #define HIPC_LINUX_H
@@ -22,40 +16,27 @@
 #include "hipc/mbox.h"
 #include "hipc/port.h"
 
-#define HIPC_SIM_MAGIC 0x4d495348u /* "HSIM" */
-#define HIPC_SIM_VERSION 1u
-#define HIPC_SIM_CTRL_SIZE 4096u
-
 /* Sides of a link; also the index of the FIFO that side consumes. */
 #define HIPC_SIDE_HOST 0u
 #define HIPC_SIDE_REMOTE 1u
 
-/* Remote-reported state (written by the remote, advisory only). */
-#define HIPC_SIM_STATE_BOOTING 1u
-#define HIPC_SIM_STATE_RUNNING 2u
-#define HIPC_SIM_STATE_STOPPED 3u
-#define HIPC_SIM_STATE_CRASHED 4u
-
-struct hipc_sim_ctrl {
-	uint32_t magic;
-	uint32_t version;
-	uint64_t size;        /* bytes in the region */
-	uint32_t rsc_off;     /* shared copy of the resource table */
-	uint32_t rsc_size;
-	uint32_t state;       /* HIPC_SIM_STATE_* (remote writes) */
-	uint32_t heartbeat;   /* remote increments; host may watch */
-	uint32_t boot_count;  /* host increments at each (re)start */
-	uint32_t pid;         /* remote process, for attach */
-	uint32_t reserved[6];
+/*
+ * What the two sides of a link share: a mailbox FIFO per direction and an
+ * "awake" word per side.  It lives in shared memory (the host simulation
+ * puts it in each region's control page).
+ */
+struct hipc_link_shared {
 	/* fifo[s] is consumed by side s: fifo[0] remote->host doorbells,
 	 * fifo[1] host->remote doorbells */
 	struct hipc_shm_fifo fifo[2];
 	/* awake[s]: side s is polling fifo[s]; a producer that sees it set
 	 * skips the eventfd write (the syscall) */
 	uint32_t awake[2];
-	char name[32];        /* remote's name (attach finds it by this) */
 };
-_Static_assert(sizeof(struct hipc_sim_ctrl) <= HIPC_SIM_CTRL_SIZE, "ctrl page");
+
+/** hipc_link_shared_init() - empty FIFOs, nobody awake (before either side
+ * opens a link on it). */
+HIPC_API void hipc_link_shared_init(struct hipc_link_shared *sh);
 
 /* --- shared memory ------------------------------------------------------- */
 
@@ -97,13 +78,13 @@ struct hipc_link;
 
 /**
  * hipc_link_new() - one side's end of a simulated mailbox.
- * @ctrl: the control page (in the shared region); @side: HIPC_SIDE_HOST or
+ * @sh: the FIFOs and awake words (in shared memory); @side: HIPC_SIDE_HOST or
  * HIPC_SIDE_REMOTE; @efd_in: eventfd the peer writes to wake us;
  * @efd_out: eventfd we write to wake the peer (both non-blocking; the link
  * takes ownership and closes them).
  * Return: the link, or NULL with errno set.
  */
-HIPC_API struct hipc_link *hipc_link_new(struct hipc_sim_ctrl *ctrl,
+HIPC_API struct hipc_link *hipc_link_new(struct hipc_link_shared *sh,
 					 unsigned side, int efd_in, int efd_out,
 					 enum hipc_link_mode mode,
 					 unsigned spin_us);

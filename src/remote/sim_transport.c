@@ -25,13 +25,11 @@
 #include "hipc/error.h"
 #include "hipc/linux.h"
 #include "hipc/remote.h"
+#include "transport.h"
 #include "hipc/rsc.h"
 #include "hipc/vring.h"
-#if HIPC_HAVE_VHOST_USER
-#include "hipc/vhost_user.h"
-#endif
-#include "port/linux/sim_internal.h"
-#include "rproc/rproc_internal.h"
+#include "port_linux_internal.h"
+#include "sim_proto.h"
 
 #define NBUCKETS 64u
 #define BOOT_TIMEOUT_NS (30ull * 1000000000ull)
@@ -91,8 +89,9 @@ struct remote {
 
 static struct remote *the_remote;
 
-static void trace_write(struct remote *r, const char *s, size_t n)
+static void trace_write(void *ctx, const char *s, size_t n)
 {
+	struct remote *r = ctx;
 	uint32_t cap, head;
 
 	if (!r || !r->trace || r->trace_len <= HIPC_TRACE_HDR)
@@ -104,23 +103,6 @@ static void trace_write(struct remote *r, const char *s, size_t n)
 	/* Text before the count that publishes it. */
 	__atomic_store_n((uint32_t *)r->trace, head + (uint32_t)n,
 			 __ATOMIC_RELEASE);
-}
-
-void hipc_remote_trace(const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(buf))
-		n = sizeof(buf) - 1;
-	fprintf(stderr, "%s", buf);
-	trace_write(the_remote, buf, (size_t)n);
 }
 
 static int env_int(const char *name, int def)
@@ -219,7 +201,7 @@ static int read_table(struct remote *r, uint8_t *copy, size_t cap,
  * yours": only done while our device is down. */
 static uint32_t host_gen(struct remote *r)
 {
-	return __atomic_load_n(hipc__ctrl_word(r->ctrl, HIPC__CTRL_HOST_GEN),
+	return __atomic_load_n(&r->ctrl->host_gen,
 			       __ATOMIC_ACQUIRE);
 }
 
@@ -228,10 +210,10 @@ static void ack_gen(struct remote *r)
 	uint32_t g = host_gen(r);
 
 	if (g != r->acked_gen ||
-	    __atomic_load_n(hipc__ctrl_word(r->ctrl, HIPC__CTRL_REMOTE_GEN),
+	    __atomic_load_n(&r->ctrl->remote_gen,
 			    __ATOMIC_RELAXED) != g) {
 		r->acked_gen = g;
-		__atomic_store_n(hipc__ctrl_word(r->ctrl, HIPC__CTRL_REMOTE_GEN),
+		__atomic_store_n(&r->ctrl->remote_gen,
 				 g, __ATOMIC_RELEASE);
 		/* Wakes a host waiting for the acknowledgement (after the
 		 * store, which the doorbell's FIFO write orders). */
@@ -262,15 +244,15 @@ static int p2p_setup(struct remote *r)
 		return -HIPC_EBADMSG;
 	c = (struct hipc_sim_ctrl *)p->shm.base;
 	/* The geometry comes from shared memory: checked like the rest. */
-	p->num = __atomic_load_n(hipc__ctrl_word(c, HIPC__CTRL_P2P_NUM),
+	p->num = __atomic_load_n(&c->p2p_num,
 				 __ATOMIC_RELAXED);
-	p->buf_size = __atomic_load_n(hipc__ctrl_word(c, HIPC__CTRL_P2P_BUFSZ),
+	p->buf_size = __atomic_load_n(&c->p2p_buf_size,
 				      __ATOMIC_RELAXED);
 	if (p->shm.size < HIPC_SIM_CTRL_SIZE || c->magic != HIPC_SIM_MAGIC ||
 	    hipc__p2p_plan(p->num, p->buf_size, &p->lay) ||
 	    p->lay.size > p->shm.size)
 		return -HIPC_EBADMSG;
-	p->link = hipc_link_new(c, p->driver ? HIPC_SIDE_HOST : HIPC_SIDE_REMOTE,
+	p->link = hipc_link_new(&c->mbox, p->driver ? HIPC_SIDE_HOST : HIPC_SIDE_REMOTE,
 				in, out, HIPC_LINK_IRQ, 0);
 	if (!p->link)
 		return -HIPC_ENOMEM;
@@ -290,8 +272,8 @@ static int p2p_up(struct remote *r)
 {
 	struct p2p *p = &r->p2p;
 	struct hipc_sim_ctrl *c = (struct hipc_sim_ctrl *)p->shm.base;
-	uint32_t *ready = hipc__ctrl_word(c, HIPC__CTRL_P2P_READY);
-	uint32_t gen = __atomic_load_n(hipc__ctrl_word(c, HIPC__CTRL_P2P_GEN),
+	uint32_t *ready = &c->p2p_ready;
+	uint32_t gen = __atomic_load_n(&c->p2p_gen,
 				       __ATOMIC_ACQUIRE);
 	struct hipc_rpmsg_dev_config cfg;
 	int ret;
@@ -385,7 +367,7 @@ static int p2p_service(struct remote *r)
 	}
 	if (!p->held)
 		return 0;
-	if (p->up && __atomic_load_n(hipc__ctrl_word(c, HIPC__CTRL_P2P_GEN),
+	if (p->up && __atomic_load_n(&c->p2p_gen,
 				     __ATOMIC_ACQUIRE) != p->gen) {
 		/* A session we were not brought up for: never mix the two.
 		 * Start over on the new one. */
@@ -437,7 +419,7 @@ static int standalone_setup(struct remote *r, const char *name)
 	r->efd_out = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (r->efd_in < 0 || r->efd_out < 0)
 		return -errno;
-	ret = hipc_run_dir(dir, sizeof(dir), 1);
+	ret = hipc_sim_run_dir(dir, sizeof(dir), 1);
 	if (ret)
 		return ret;
 	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s.sock",
@@ -492,7 +474,7 @@ static void drop_host(struct remote *r)
 }
 
 /* A host connected: hand it the region and the doorbells.  It then takes
- * the rings through a new generation (see rproc_internal.h).  One host at
+ * the rings through a new generation (see sim_proto.h).  One host at
  * a time: while the current one holds its connection, others are turned
  * away. */
 static void standalone_accept(struct remote *r)
@@ -738,52 +720,22 @@ static int serve(struct remote *r)
 	return 0;
 }
 
-static void usage(const char *prog, const struct hipc_firmware *fw)
+static bool sim_from_env(void)
 {
-	printf("usage: %s [--standalone NAME | --vhost-user SOCKET]\n"
-	       "Simulated remote processor '%s'.\n"
-	       "Normally started by the host (hipcd or libhipc), which passes\n"
-	       "the shared region and doorbells in HIPC_SHM_FD, HIPC_EFD_IN,\n"
-	       "HIPC_EFD_OUT (mode: HIPC_LINK_MODE=irq|poll|adaptive).\n"
-	       "  --standalone NAME    boot on its own and wait for a host to\n"
-	       "                       attach (NAME.sock in the run directory:\n"
-	       "                       $HIPC_RUN_DIR, $XDG_RUNTIME_DIR/hipc or\n"
-	       "                       /tmp/hipc-UID); also HIPC_STANDALONE=NAME\n"
-	       "  --vhost-user SOCKET  serve the firmware as a vhost-user rpmsg\n"
-	       "                       device (for User-mode Linux, QEMU)\n",
-	       prog, fw->name);
+	const char *standalone = getenv("HIPC_STANDALONE");
+
+	return getenv("HIPC_SHM_FD") || (standalone && *standalone);
 }
 
-int hipc_remote_main(const struct hipc_firmware *fw, int argc, char **argv)
+static int sim_run(const struct hipc_firmware *fw, const char *standalone)
 {
 	static struct remote r;
-	const char *standalone = getenv("HIPC_STANDALONE");
 	int shm_fd, efd_in, efd_out, ret;
 	enum hipc_link_mode mode = env_mode();
 	struct sigaction sa;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(argv[0], fw);
-			return 0;
-		}
-		if (!strcmp(argv[i], "--standalone") && i + 1 < argc)
-			standalone = argv[++i];
-		else if (!strcmp(argv[i], "--vhost-user") && i + 1 < argc) {
-#if HIPC_HAVE_VHOST_USER
-			ret = hipc_vhost_user_serve(fw, argv[i + 1]);
-			if (ret)
-				fprintf(stderr, "%s: vhost-user: %s\n", fw->name,
-					hipc_strerror(ret));
-			return ret ? 1 : 0;
-#else
-			fprintf(stderr, "%s: built without vhost-user\n",
-				fw->name);
-			return 2;
-#endif
-		}
-	}
-
+	if (!standalone)
+		standalone = getenv("HIPC_STANDALONE");
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 	/* Another process of the same user could otherwise open our region
 	 * through /proc/PID/fd (or read /proc/PID/mem): a remote reaches
@@ -799,6 +751,7 @@ int hipc_remote_main(const struct hipc_firmware *fw, int argc, char **argv)
 	r.stale_gen = UINT32_MAX;
 	r.shm.fd = -1;
 	the_remote = &r;
+	hipc__remote_trace_sink(trace_write, &r);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
@@ -852,7 +805,7 @@ int hipc_remote_main(const struct hipc_firmware *fw, int argc, char **argv)
 	r.multi = r.standalone || r.p2p.present;
 	if (r.multi)
 		mode = HIPC_LINK_IRQ;
-	r.link = hipc_link_new(r.ctrl, HIPC_SIDE_REMOTE, efd_in, efd_out, mode,
+	r.link = hipc_link_new(&r.ctrl->mbox, HIPC_SIDE_REMOTE, efd_in, efd_out, mode,
 			       (unsigned)env_int("HIPC_SPIN_US", 50));
 	if (!r.link)
 		return 2;
@@ -916,3 +869,19 @@ close_standalone:
 	hipc_shm_close(&r.shm);
 	return ret && ret != -HIPC_ESHUTDOWN ? 2 : 0;
 }
+
+const struct hipc_remote_transport hipc__transport_sim = {
+	.name = "sim",
+	.option = "--standalone",
+	.arg_name = "NAME",
+	.usage =
+	"Normally started by the host (hipcd or libhipc), which passes\n"
+	"the shared region and doorbells in HIPC_SHM_FD, HIPC_EFD_IN,\n"
+	"HIPC_EFD_OUT (mode: HIPC_LINK_MODE=irq|poll|adaptive).\n"
+	"  --standalone NAME    boot on its own and wait for a host to\n"
+	"                       attach (NAME.sock in the run directory:\n"
+	"                       $HIPC_RUN_DIR, $XDG_RUNTIME_DIR/hipc or\n"
+	"                       /tmp/hipc-UID); also HIPC_STANDALONE=NAME\n",
+	.from_env = sim_from_env,
+	.run = sim_run,
+};

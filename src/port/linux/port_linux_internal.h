@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The Linux port's helpers for the layers built on it (simulation, host
+ * lifecycle, firmware runtime, vhost-user).  Not installed.
+ */
+#ifndef HIPC_PORT_LINUX_INTERNAL_H
+#define HIPC_PORT_LINUX_INTERNAL_H
+
+#include <signal.h>
+#include <stdint.h>
+
+/*
+ * poll() until an event or @deadline_ns on hipc_now_ns()'s clock (0: no
+ * deadline).  A signal does not restart the wait with its whole timeout:
+ * the remaining time is computed afresh from the deadline.  With @stop
+ * non-NULL, a signal that set *@stop ends the wait (-1, errno EINTR).
+ * Returns poll()'s result otherwise (0: the deadline passed).
+ */
+struct pollfd;
+int hipc__poll_until(struct pollfd *p, unsigned n, uint64_t deadline_ns,
+		     const volatile sig_atomic_t *stop);
+
+#endif

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The run directory: where standalone remotes and hipcd publish sockets. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hipc/error.h"
+#include "hipc/sim.h"
+
+int hipc_sim_run_dir(char *buf, size_t len, int create)
+{
+	const char *env = getenv("HIPC_RUN_DIR");
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	struct stat st;
+	int n;
+
+	if (env && *env)
+		n = snprintf(buf, len, "%s", env);
+	else if (xdg && *xdg)
+		n = snprintf(buf, len, "%s/hipc", xdg);
+	else
+		n = snprintf(buf, len, "/tmp/hipc-%u", (unsigned)getuid());
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	if (create && mkdir(buf, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if (stat(buf, &st) < 0)
+		return -errno;
+	/* Sockets in here hand out shared memory: nobody else may even list
+	 * or create entries. */
+	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
+	    (st.st_mode & 0077))
+		return -EPERM;
+	return 0;
+}
