@@ -727,15 +727,11 @@ static bool sim_from_env(void)
 	return getenv("HIPC_SHM_FD") || (standalone && *standalone);
 }
 
-static int sim_run(const struct hipc_firmware *fw, const char *standalone)
+/* The process: not dumpable, signals to stop, the runtime's state. */
+static void process_init(struct remote *r, const struct hipc_firmware *fw)
 {
-	static struct remote r;
-	int shm_fd, efd_in, efd_out, ret;
-	enum hipc_link_mode mode = env_mode();
 	struct sigaction sa;
 
-	if (!standalone)
-		standalone = getenv("HIPC_STANDALONE");
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 	/* Another process of the same user could otherwise open our region
 	 * through /proc/PID/fd (or read /proc/PID/mem): a remote reaches
@@ -744,29 +740,54 @@ static int sim_run(const struct hipc_firmware *fw, const char *standalone)
 	if (!getenv("HIPC_DUMPABLE"))
 		prctl(PR_SET_DUMPABLE, 0);
 #endif
-	memset(&r, 0, sizeof(r));
-	r.fw = fw;
-	r.listen_fd = -1;
-	r.host_conn = -1;
-	r.stale_gen = UINT32_MAX;
-	r.shm.fd = -1;
-	the_remote = &r;
-	hipc__remote_trace_sink(trace_write, &r);
+	memset(r, 0, sizeof(*r));
+	r->fw = fw;
+	r->listen_fd = -1;
+	r->host_conn = -1;
+	r->stale_gen = UINT32_MAX;
+	r->shm.fd = -1;
+	the_remote = r;
+	hipc__remote_trace_sink(trace_write, r);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Close what a standalone remote publishes, and the region. */
+static void close_region(struct remote *r)
+{
+	if (r->host_conn >= 0)
+		close(r->host_conn);
+	if (r->listen_fd >= 0)
+		close(r->listen_fd);
+	if (r->sock_path[0])
+		unlink(r->sock_path);
+	hipc_shm_close(&r->shm);
+}
+
+/*
+ * Our region: one we create and publish (@standalone), or the one the host
+ * that started us passed down, then the doorbells and the peer link.
+ * Returns 0, or the process exit status after saying why on stderr.
+ */
+static int open_region(struct remote *r, const char *standalone)
+{
+	const char *name = r->fw->name;
+	int shm_fd, efd_in, efd_out, ret;
+	enum hipc_link_mode mode = env_mode();
 
 	if (standalone && *standalone) {
-		ret = standalone_setup(&r, standalone);
+		ret = standalone_setup(r, standalone);
 		if (ret) {
-			fprintf(stderr, "%s: standalone %s: %s\n", fw->name,
+			fprintf(stderr, "%s: standalone %s: %s\n", name,
 				standalone, strerror(ret < 0 ? -ret : ret));
-			goto close_standalone;
+			close_region(r);
+			return 2;
 		}
-		efd_in = r.efd_in;
-		efd_out = r.efd_out;
+		efd_in = r->efd_in;
+		efd_out = r->efd_out;
 	} else {
 		shm_fd = env_int("HIPC_SHM_FD", -1);
 		efd_in = env_int("HIPC_EFD_IN", -1);
@@ -774,70 +795,95 @@ static int sim_run(const struct hipc_firmware *fw, const char *standalone)
 		if (shm_fd < 0 || efd_in < 0 || efd_out < 0) {
 			fprintf(stderr, "%s: not started by a hipc host "
 				"(HIPC_SHM_FD, HIPC_EFD_IN, HIPC_EFD_OUT unset); "
-				"see --help\n", fw->name);
+				"see --help\n", name);
 			return 2;
 		}
-		ret = hipc_shm_map(&r.shm, shm_fd);
+		ret = hipc_shm_map(&r->shm, shm_fd);
 		if (ret) {
 			fprintf(stderr, "%s: cannot map the shared region: %s\n",
-				fw->name, strerror(-ret));
+				name, strerror(-ret));
 			return 2;
 		}
 	}
-	r.ctrl = (struct hipc_sim_ctrl *)r.shm.base;
-	if (r.shm.size < HIPC_SIM_CTRL_SIZE || r.ctrl->magic != HIPC_SIM_MAGIC ||
-	    r.ctrl->version != HIPC_SIM_VERSION) {
+	r->ctrl = (struct hipc_sim_ctrl *)r->shm.base;
+	if (r->shm.size < HIPC_SIM_CTRL_SIZE ||
+	    r->ctrl->magic != HIPC_SIM_MAGIC ||
+	    r->ctrl->version != HIPC_SIM_VERSION) {
 		fprintf(stderr, "%s: the shared region is not a hipc region\n",
-			fw->name);
+			name);
 		return 2;
 	}
-	r.region.da = 0;
-	r.region.va = r.shm.base;
-	r.region.size = r.shm.size;
-	r.map.regions = &r.region;
-	r.map.count = 1;
-	ret = p2p_setup(&r);
+	r->region.da = 0;
+	r->region.va = r->shm.base;
+	r->region.size = r->shm.size;
+	r->map.regions = &r->region;
+	r->map.count = 1;
+	ret = p2p_setup(r);
 	if (ret) {
-		fprintf(stderr, "%s: peer link: %s\n", fw->name,
-			hipc_strerror(ret));
+		fprintf(stderr, "%s: peer link: %s\n", name, hipc_strerror(ret));
 		return 2;
 	}
-	r.multi = r.standalone || r.p2p.present;
-	if (r.multi)
+	r->multi = r->standalone || r->p2p.present;
+	if (r->multi)
 		mode = HIPC_LINK_IRQ;
-	r.link = hipc_link_new(&r.ctrl->mbox, HIPC_SIDE_REMOTE, efd_in, efd_out, mode,
-			       (unsigned)env_int("HIPC_SPIN_US", 50));
-	if (!r.link)
-		return 2;
-	__atomic_store_n(&r.ctrl->pid, (uint32_t)getpid(), __ATOMIC_RELAXED);
-	__atomic_store_n(&r.ctrl->state, HIPC_SIM_STATE_BOOTING,
-			 __ATOMIC_RELEASE);
+	r->link = hipc_link_new(&r->ctrl->mbox, HIPC_SIDE_REMOTE, efd_in,
+				efd_out, mode,
+				(unsigned)env_int("HIPC_SPIN_US", 50));
+	return r->link ? 0 : 2;
+}
 
-	/* One pass per host generation: a host that detaches, or a new one
-	 * that attaches, takes the rings back; we keep everything else. */
+static void set_state(struct remote *r, uint32_t state)
+{
+	__atomic_store_n(&r->ctrl->state, state, __ATOMIC_RELEASE);
+}
+
+/*
+ * One pass per host generation: a host that detaches, or a new one that
+ * attaches, takes the rings back; we keep everything else.  Returns 0
+ * (shutdown) or why the device failed.
+ */
+static int serve_generations(struct remote *r)
+{
+	const struct hipc_firmware *fw = r->fw;
+	int ret;
+
 	for (;;) {
-		ret = bring_up(&r);
+		ret = bring_up(r);
 		if (ret)
-			break;
-		__atomic_store_n(&r.ctrl->state, HIPC_SIM_STATE_RUNNING,
-				 __ATOMIC_RELEASE);
-		hipc_link_send(r.link, HIPC_MBOX_READY);
-		ret = serve(&r);
+			return ret;
+		set_state(r, HIPC_SIM_STATE_RUNNING);
+		hipc_link_send(r->link, HIPC_MBOX_READY);
+		ret = serve(r);
 		if (ret < 0)
-			break;
+			return ret;
 		if (fw->stop)
-			fw->stop(&r.dev, fw->ctx);
-		hipc_rpmsg_dev_deinit(&r.dev);
-		r.dev_up = false;
+			fw->stop(&r->dev, fw->ctx);
+		hipc_rpmsg_dev_deinit(&r->dev);
+		r->dev_up = false;
 		if (ret != RESET_ASKED)
-			break;
-		__atomic_store_n(&r.ctrl->state, HIPC_SIM_STATE_BOOTING,
-				 __ATOMIC_RELEASE);
+			return ret;
+		set_state(r, HIPC_SIM_STATE_BOOTING);
 	}
+}
+
+static int sim_run(const struct hipc_firmware *fw, const char *standalone)
+{
+	static struct remote r;
+	int ret;
+
+	process_init(&r, fw);
+	ret = open_region(&r, standalone ? standalone
+					 : getenv("HIPC_STANDALONE"));
+	if (ret)
+		return ret;
+	__atomic_store_n(&r.ctrl->pid, (uint32_t)getpid(), __ATOMIC_RELAXED);
+	set_state(&r, HIPC_SIM_STATE_BOOTING);
+
+	ret = serve_generations(&r);
 	if (ret && ret != -HIPC_ESHUTDOWN) {
+		/* Crashed: the host sees the state and the doorbell. */
 		fprintf(stderr, "%s: %s\n", fw->name, hipc_strerror(ret));
-		__atomic_store_n(&r.ctrl->state, HIPC_SIM_STATE_CRASHED,
-				 __ATOMIC_RELEASE);
+		set_state(&r, HIPC_SIM_STATE_CRASHED);
 		hipc_link_send(r.link, HIPC_MBOX_CRASH);
 		if (r.sock_path[0])
 			unlink(r.sock_path);
@@ -849,8 +895,7 @@ static int sim_run(const struct hipc_firmware *fw, const char *standalone)
 		hipc_rpmsg_dev_deinit(&r.dev);
 	}
 	p2p_down(&r);
-	__atomic_store_n(&r.ctrl->state, HIPC_SIM_STATE_STOPPED,
-			 __ATOMIC_RELEASE);
+	set_state(&r, HIPC_SIM_STATE_STOPPED);
 	if (r.shutdown_asked)
 		hipc_link_send(r.link, HIPC_MBOX_SHUTDOWN_ACK);
 	hipc_link_free(r.link);
@@ -859,15 +904,8 @@ static int sim_run(const struct hipc_firmware *fw, const char *standalone)
 		hipc_shm_close(&r.p2p.shm);
 		free(r.p2p.storage);
 	}
-close_standalone:
-	if (r.host_conn >= 0)
-		close(r.host_conn);
-	if (r.listen_fd >= 0)
-		close(r.listen_fd);
-	if (r.sock_path[0])
-		unlink(r.sock_path);
-	hipc_shm_close(&r.shm);
-	return ret && ret != -HIPC_ESHUTDOWN ? 2 : 0;
+	close_region(&r);
+	return 0;
 }
 
 const struct hipc_remote_transport hipc__transport_sim = {
