@@ -20,4 +20,13 @@ struct pollfd;
 int hipc__poll_until(struct pollfd *p, unsigned n, uint64_t deadline_ns,
 		     const volatile sig_atomic_t *stop);
 
+/*
+ * hipc__from_errno() - the hipc code for a system call's errno @e: -@e
+ * when @e is in HIPC_ERRNO_MAP (hipc/error.h), -HIPC_EIO for anything
+ * else (and for 0: a caller that saw a failure without an errno).  The one
+ * translation at the system-call boundary: every layer of the Linux side
+ * returns what it gives, never a raw -errno.
+ */
+int hipc__from_errno(int e);
+
 #endif
