@@ -17,10 +17,12 @@ HIPC_RSC_TABLE_RPMSG_TRACE_AT(at_table, 64, 512, trace_buf, HIPC_RSC_F_NS);
 HIPC_TEST(trace_at_fixed_address)
 {
 	struct hipc_rsc_error err;
-	long off;
+	size_t off = 0;
 
 	CHECK_EQ(hipc_rsc_validate(&at_table, sizeof(at_table), &err), 0);
-	off = hipc_rsc_find(&at_table, sizeof(at_table), HIPC_RSC_TRACE, 0);
+	CHECK_EQ(hipc_rsc_find(&at_table, sizeof(at_table), HIPC_RSC_TRACE, 0,
+			       &off),
+		 0);
 	CHECK(off > 0);
 	CHECK_EQ(at_table.trace.da, (uint32_t)(uintptr_t)trace_buf);
 	CHECK_EQ(at_table.trace.len, sizeof(trace_buf));

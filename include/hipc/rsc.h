@@ -164,11 +164,17 @@ HIPC_API int hipc_rsc_entry(const void *table, size_t size, unsigned i,
 			    uint32_t *type, size_t *off);
 
 /**
- * hipc_rsc_find() - offset of the @nth entry (from 0) of @type, or -HIPC_ENOENT.
- * Only for validated tables.  Return: offset (>= 0) or a negative error.
+ * hipc_rsc_find() - the @nth entry (from 0) of @type in a table that passed
+ * hipc_rsc_validate().
+ * @off: optional; the entry's offset from the start of the table.
+ * @retval 0 found (*@off set)
+ * @retval -HIPC_ENOENT the table has fewer than @nth + 1 such entries
+ * @retval -HIPC_EBADMSG the header or an offset is out of bounds (an
+ *         unvalidated table)
+ * Context: any; pure.
  */
-HIPC_API long hipc_rsc_find(const void *table, size_t size, uint32_t type,
-			    unsigned nth);
+HIPC_API int hipc_rsc_find(const void *table, size_t size, uint32_t type,
+			   unsigned nth, size_t *off);
 
 /**
  * hipc_rsc_entry_size() - the bytes an entry of @type takes, including the
@@ -189,26 +195,48 @@ struct hipc_rsc_builder {
 	int error;
 };
 
-/** Start a table of at most @max_entries in @buf; header and offsets reserved. */
+/**
+ * hipc_rsc_builder_init() - start a table of at most @max_entries in @buf
+ * (@cap bytes); header and offsets reserved.
+ * @retval 0 ready for the adds
+ * @retval -HIPC_EINVAL NULL @b or @buf
+ * @retval -HIPC_ENOSPC @cap cannot hold the header and @max_entries offsets
+ * Errors are sticky: every later add and the finish return the first one.
+ * Context: any; pure.
+ */
 HIPC_API int hipc_rsc_builder_init(struct hipc_rsc_builder *b, void *buf,
 				   size_t cap, unsigned max_entries);
-/** Append an entry (vdev: its vrings follow, filled by hipc_rsc_add_vdev). */
-HIPC_API long hipc_rsc_add_carveout(struct hipc_rsc_builder *b, uint32_t da,
-				    uint32_t len, const char *name);
-HIPC_API long hipc_rsc_add_trace(struct hipc_rsc_builder *b, uint32_t da,
-				 uint32_t len, const char *name);
-HIPC_API long hipc_rsc_add_vdev(struct hipc_rsc_builder *b, uint32_t id,
-				uint32_t dfeatures, unsigned num_vrings,
-				uint32_t vring_num, uint32_t vring_align,
-				uint32_t config_len);
-HIPC_API long hipc_rsc_add_hipc_rpmsg(struct hipc_rsc_builder *b,
-				      uint32_t buf_size);
-/**
- * hipc_rsc_builder_finish() - the table's size, or the first error any add
- * hit (-HIPC_ENOSPC, -HIPC_EINVAL).  Each add returns the entry's offset or
- * a negative error, and errors are sticky.
+/*
+ * Append an entry (vdev: its vrings follow, filled by hipc_rsc_add_vdev).
+ * @off: optional; the new entry's offset from the start of the table.
+ * @retval 0 added (*@off set)
+ * @retval -HIPC_ENOSPC no room left in the buffer or the offset array
+ * @retval -HIPC_EINVAL NULL @b, a name of HIPC_RSC_NAME_SIZE characters or
+ *         more (never truncated), vrings hipc_rsc_validate() would refuse
+ *         (more than 2, num not a power of two or > 32768, align not a
+ *         power of two), buf_size outside 32..65536
+ * or the builder's first error, if an earlier call failed (sticky).
  */
-HIPC_API long hipc_rsc_builder_finish(struct hipc_rsc_builder *b);
+HIPC_API int hipc_rsc_add_carveout(struct hipc_rsc_builder *b, uint32_t da,
+				   uint32_t len, const char *name,
+				   size_t *off);
+HIPC_API int hipc_rsc_add_trace(struct hipc_rsc_builder *b, uint32_t da,
+				uint32_t len, const char *name, size_t *off);
+HIPC_API int hipc_rsc_add_vdev(struct hipc_rsc_builder *b, uint32_t id,
+			       uint32_t dfeatures, unsigned num_vrings,
+			       uint32_t vring_num, uint32_t vring_align,
+			       uint32_t config_len, size_t *off);
+HIPC_API int hipc_rsc_add_hipc_rpmsg(struct hipc_rsc_builder *b,
+				     uint32_t buf_size, size_t *off);
+/**
+ * hipc_rsc_builder_finish() - the table's size, once every add succeeded.
+ * @size: optional; the bytes the table takes from the start of the buffer.
+ * @retval 0 *@size set
+ * @retval -HIPC_ENOSPC, -HIPC_EINVAL the first error any call hit (sticky),
+ *         or NULL @b
+ */
+HIPC_API int hipc_rsc_builder_finish(struct hipc_rsc_builder *b,
+				     size_t *size);
 
 /* --- declaring a table in firmware -------------------------------------- */
 

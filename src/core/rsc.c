@@ -428,21 +428,25 @@ int hipc_rsc_entry(const void *table, size_t size, unsigned i, uint32_t *type,
 	return 0;
 }
 
-long hipc_rsc_find(const void *table, size_t size, uint32_t type, unsigned nth)
+int hipc_rsc_find(const void *table, size_t size, uint32_t type, unsigned nth,
+		  size_t *off)
 {
 	uint32_t num, ty;
-	size_t off;
+	size_t o;
 	int ret;
 
 	ret = rsc_count(table, size, &num);
 	if (ret)
 		return ret;
 	for (uint32_t i = 0; i < num; i++) {
-		ret = hipc_rsc_entry(table, size, i, &ty, &off);
+		ret = hipc_rsc_entry(table, size, i, &ty, &o);
 		if (ret)
 			return ret;
-		if (ty == type && nth-- == 0)
-			return (long)off;
+		if (ty == type && nth-- == 0) {
+			if (off)
+				*off = o;
+			return 0;
+		}
 	}
 	return -HIPC_ENOENT;
 }
@@ -474,7 +478,7 @@ size_t hipc_rsc_entry_size(uint32_t type, const void *entry)
 
 /* --- building ----------------------------------------------------------- */
 
-static long builder_fail(struct hipc_rsc_builder *b, int error)
+static int builder_fail(struct hipc_rsc_builder *b, int error)
 {
 	if (!b->error)
 		b->error = error;
@@ -486,8 +490,8 @@ static long builder_fail(struct hipc_rsc_builder *b, int error)
  * Entries start 4-aligned (only a vdev's config space can leave the end
  * unaligned), matching what linkers produce for the packed structs.
  */
-static long builder_reserve(struct hipc_rsc_builder *b, uint32_t type,
-			    size_t len, uint8_t **entry)
+static int builder_reserve(struct hipc_rsc_builder *b, uint32_t type,
+			   size_t len, uint8_t **entry, size_t *entry_off)
 {
 	size_t off;
 
@@ -509,7 +513,8 @@ static long builder_reserve(struct hipc_rsc_builder *b, uint32_t type,
 	hipc__put32(b->buf + 4, b->num);
 	b->used = off + len;
 	*entry = b->buf + off;
-	return (long)off;
+	*entry_off = off;
+	return 0;
 }
 
 /* Names are never truncated: a name that needs cutting is an error. */
@@ -556,11 +561,12 @@ int hipc_rsc_builder_init(struct hipc_rsc_builder *b, void *buf, size_t cap,
 	return 0;
 }
 
-static long add_named(struct hipc_rsc_builder *b, uint32_t type, size_t size,
-		      size_t name_off, const char *name, uint8_t **e)
+static int add_named(struct hipc_rsc_builder *b, uint32_t type, size_t size,
+		     size_t name_off, const char *name, uint8_t **e,
+		     size_t *off)
 {
 	size_t n;
-	long off;
+	int ret;
 
 	if (!b)
 		return -HIPC_EINVAL;
@@ -568,55 +574,61 @@ static long add_named(struct hipc_rsc_builder *b, uint32_t type, size_t size,
 		return b->error;
 	if (name_len(name, &n))
 		return builder_fail(b, -HIPC_EINVAL);
-	off = builder_reserve(b, type, size, e);
-	if (off < 0)
-		return off;
+	ret = builder_reserve(b, type, size, e, off);
+	if (ret)
+		return ret;
 	/* The rest of the name field stays zero: NUL padding, as Linux expects. */
 	if (n)
 		memcpy(*e + name_off, name, n);
-	return off;
+	return 0;
 }
 
-long hipc_rsc_add_carveout(struct hipc_rsc_builder *b, uint32_t da,
-			   uint32_t len, const char *name)
+int hipc_rsc_add_carveout(struct hipc_rsc_builder *b, uint32_t da,
+			  uint32_t len, const char *name, size_t *off)
 {
 	uint8_t *e = NULL; /* set whenever the add succeeds */
-	long off;
+	size_t o;
+	int ret;
 
-	off = add_named(b, HIPC_RSC_CARVEOUT, RSC_MEM_SIZE, RSC_MEM_NAME, name,
-			&e);
-	if (off < 0)
-		return off;
+	ret = add_named(b, HIPC_RSC_CARVEOUT, RSC_MEM_SIZE, RSC_MEM_NAME, name,
+			&e, &o);
+	if (ret)
+		return ret;
 	hipc__put32(e + RSC_MEM_DA, da);
 	/* The host picks the physical address and writes it back. */
 	hipc__put32(e + RSC_MEM_PA, HIPC_FW_RSC_ADDR_ANY);
 	hipc__put32(e + RSC_MEM_LEN, len);
-	return off;
+	if (off)
+		*off = o;
+	return 0;
 }
 
-long hipc_rsc_add_trace(struct hipc_rsc_builder *b, uint32_t da, uint32_t len,
-			const char *name)
+int hipc_rsc_add_trace(struct hipc_rsc_builder *b, uint32_t da, uint32_t len,
+		       const char *name, size_t *off)
 {
 	uint8_t *e = NULL; /* set whenever the add succeeds */
-	long off;
+	size_t o;
+	int ret;
 
-	off = add_named(b, HIPC_RSC_TRACE, RSC_TRACE_SIZE, RSC_TRACE_NAME, name,
-			&e);
-	if (off < 0)
-		return off;
+	ret = add_named(b, HIPC_RSC_TRACE, RSC_TRACE_SIZE, RSC_TRACE_NAME, name,
+			&e, &o);
+	if (ret)
+		return ret;
 	hipc__put32(e + RSC_TRACE_DA, da);
 	hipc__put32(e + RSC_TRACE_LEN, len);
-	return off;
+	if (off)
+		*off = o;
+	return 0;
 }
 
-long hipc_rsc_add_vdev(struct hipc_rsc_builder *b, uint32_t id,
-		       uint32_t dfeatures, unsigned num_vrings,
-		       uint32_t vring_num, uint32_t vring_align,
-		       uint32_t config_len)
+int hipc_rsc_add_vdev(struct hipc_rsc_builder *b, uint32_t id,
+		      uint32_t dfeatures, unsigned num_vrings,
+		      uint32_t vring_num, uint32_t vring_align,
+		      uint32_t config_len, size_t *off)
 {
 	uint8_t *e, *vr;
-	size_t size;
-	long off;
+	size_t size, o;
+	int ret;
 
 	if (!b)
 		return -HIPC_EINVAL;
@@ -633,9 +645,9 @@ long hipc_rsc_add_vdev(struct hipc_rsc_builder *b, uint32_t id,
 		return builder_fail(b, -HIPC_ENOSPC);
 	size += config_len;
 
-	off = builder_reserve(b, HIPC_RSC_VDEV, size, &e);
-	if (off < 0)
-		return off;
+	ret = builder_reserve(b, HIPC_RSC_VDEV, size, &e, &o);
+	if (ret)
+		return ret;
 	hipc__put32(e + RSC_VDEV_ID, id);
 	hipc__put32(e + RSC_VDEV_DFEATURES, dfeatures);
 	hipc__put32(e + RSC_VDEV_CONFIG_LEN, config_len);
@@ -649,13 +661,17 @@ long hipc_rsc_add_vdev(struct hipc_rsc_builder *b, uint32_t id,
 		hipc__put32(vr + RSC_VRING_NOTIFYID, HIPC_FW_RSC_ADDR_ANY);
 		hipc__put32(vr + RSC_VRING_PA, 0);
 	}
-	return off;
+	if (off)
+		*off = o;
+	return 0;
 }
 
-long hipc_rsc_add_hipc_rpmsg(struct hipc_rsc_builder *b, uint32_t buf_size)
+int hipc_rsc_add_hipc_rpmsg(struct hipc_rsc_builder *b, uint32_t buf_size,
+			    size_t *off)
 {
 	uint8_t *e = NULL; /* set whenever the add succeeds */
-	long off;
+	size_t o;
+	int ret;
 
 	if (!b)
 		return -HIPC_EINVAL;
@@ -663,18 +679,22 @@ long hipc_rsc_add_hipc_rpmsg(struct hipc_rsc_builder *b, uint32_t buf_size)
 		return b->error;
 	if (buf_size < RSC_BUF_SIZE_MIN || buf_size > RSC_BUF_SIZE_MAX)
 		return builder_fail(b, -HIPC_EINVAL);
-	off = builder_reserve(b, HIPC_RSC_HIPC_RPMSG, RSC_HIPC_SIZE, &e);
-	if (off < 0)
-		return off;
+	ret = builder_reserve(b, HIPC_RSC_HIPC_RPMSG, RSC_HIPC_SIZE, &e, &o);
+	if (ret)
+		return ret;
 	hipc__put32(e + RSC_HIPC_BUF_SIZE, buf_size);
-	return off;
+	if (off)
+		*off = o;
+	return 0;
 }
 
-long hipc_rsc_builder_finish(struct hipc_rsc_builder *b)
+int hipc_rsc_builder_finish(struct hipc_rsc_builder *b, size_t *size)
 {
 	if (!b)
 		return -HIPC_EINVAL;
 	if (b->error)
 		return b->error;
-	return (long)b->used;
+	if (size)
+		*size = b->used;
+	return 0;
 }

@@ -252,10 +252,11 @@ static int p2p_setup(struct remote *r)
 	    hipc__p2p_plan(p->num, p->buf_size, &p->lay) ||
 	    p->lay.size > p->shm.size)
 		return -HIPC_EBADMSG;
-	p->link = hipc_link_new(&c->mbox, p->driver ? HIPC_SIDE_HOST : HIPC_SIDE_REMOTE,
-				in, out, HIPC_LINK_IRQ, 0);
-	if (!p->link)
-		return -HIPC_ENOMEM;
+	ret = hipc_link_new(&p->link, &c->mbox,
+			    p->driver ? HIPC_SIDE_HOST : HIPC_SIDE_REMOTE, in, out,
+			    HIPC_LINK_IRQ, 0);
+	if (ret)
+		return ret;
 	p->region.da = 0;
 	p->region.va = p->shm.base;
 	p->region.size = p->shm.size;
@@ -418,29 +419,29 @@ static int standalone_setup(struct remote *r, const char *name)
 	r->efd_in = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	r->efd_out = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (r->efd_in < 0 || r->efd_out < 0)
-		return -errno;
+		return hipc__from_errno(errno);
 	ret = hipc_sim_run_dir(dir, sizeof(dir), 1);
 	if (ret)
 		return ret;
 	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s.sock",
 			     dir, name) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
+		return -HIPC_ENAMETOOLONG;
 	r->listen_fd = socket(AF_UNIX,
 			      SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (r->listen_fd < 0)
-		return -errno;
+		return hipc__from_errno(errno);
 	snprintf(r->sock_path, sizeof(r->sock_path), "%s", sa.sun_path);
 	/* Bound under a temporary name and renamed once listening: a host
 	 * that finds NAME.sock can connect at once.  The rename replaces a
 	 * stale socket of a run that died (the directory is ours, 0700). */
 	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/.%s.%d",
 			     dir, name, (int)getpid()) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
+		return -HIPC_ENAMETOOLONG;
 	unlink(sa.sun_path);
 	if (bind(r->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    listen(r->listen_fd, 4) < 0 ||
 	    rename(sa.sun_path, r->sock_path) < 0) {
-		ret = -errno;
+		ret = hipc__from_errno(errno);
 		unlink(sa.sun_path);
 		r->sock_path[0] = 0;
 		return ret;
@@ -782,7 +783,7 @@ static int open_region(struct remote *r, const char *standalone)
 		ret = standalone_setup(r, standalone);
 		if (ret) {
 			fprintf(stderr, "%s: standalone %s: %s\n", name,
-				standalone, strerror(ret < 0 ? -ret : ret));
+				standalone, hipc_strerror(ret));
 			close_region(r);
 			return 2;
 		}
@@ -801,7 +802,7 @@ static int open_region(struct remote *r, const char *standalone)
 		ret = hipc_shm_map(&r->shm, shm_fd);
 		if (ret) {
 			fprintf(stderr, "%s: cannot map the shared region: %s\n",
-				name, strerror(-ret));
+				name, hipc_strerror(ret));
 			return 2;
 		}
 	}
@@ -826,10 +827,13 @@ static int open_region(struct remote *r, const char *standalone)
 	r->multi = r->standalone || r->p2p.present;
 	if (r->multi)
 		mode = HIPC_LINK_IRQ;
-	r->link = hipc_link_new(&r->ctrl->mbox, HIPC_SIDE_REMOTE, efd_in,
-				efd_out, mode,
-				(unsigned)env_int("HIPC_SPIN_US", 50));
-	return r->link ? 0 : 2;
+	ret = hipc_link_new(&r->link, &r->ctrl->mbox, HIPC_SIDE_REMOTE, efd_in,
+			    efd_out, mode, (unsigned)env_int("HIPC_SPIN_US", 50));
+	if (ret) {
+		fprintf(stderr, "%s: link: %s\n", name, hipc_strerror(ret));
+		return 2;
+	}
+	return 0;
 }
 
 static void set_state(struct remote *r, uint32_t state)

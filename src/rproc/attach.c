@@ -242,9 +242,10 @@ int hipc__rp_attach_begin(struct hipc_rproc *rp, char *err, size_t errlen)
 
 	ret = hipc_sim_run_dir(dir, sizeof(dir), 0);
 	if (ret) {
+		/* -HIPC_ENOENT when it does not exist: nothing published */
 		hipc__rp_errf(err, errlen, "%s: run directory %s: %s", rp->name, dir,
-		     strerror(-ret));
-		return -HIPC_ENOENT;
+		     hipc_strerror(ret));
+		return ret;
 	}
 	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s.sock",
 			     dir, rp->attach_name) >= sizeof(sa.sun_path)) {
@@ -255,15 +256,26 @@ int hipc__rp_attach_begin(struct hipc_rproc *rp, char *err, size_t errlen)
 	sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
 		      0);
 	if (sock < 0) {
-		hipc__rp_errf(err, errlen, "%s: socket: %s", rp->name, strerror(errno));
-		return -HIPC_ENOMEM;
+		ret = hipc__from_errno(errno);
+		hipc__rp_errf(err, errlen, "%s: socket: %s", rp->name,
+			      hipc_strerror(ret));
+		return ret;
 	}
 	if (connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+
 		hipc__rp_errf(err, errlen, "%s: nothing to attach to at %s (%s); a "
 		     "remote publishes itself there with --standalone %s",
-		     rp->name, sa.sun_path, strerror(errno), rp->attach_name);
+		     rp->name, sa.sun_path, strerror(e), rp->attach_name);
 		close(sock);
-		return errno == EAGAIN ? -HIPC_EBUSY : -HIPC_ENOENT;
+		/* No socket, or the stale one of a remote that died: that
+		 * remote is not running, which callers see as "no such
+		 * remote".  A full backlog: another host is attaching. */
+		if (e == ENOENT || e == ECONNREFUSED)
+			return -HIPC_ENOENT;
+		if (e == EAGAIN)
+			return -HIPC_EBUSY;
+		return hipc__from_errno(e);
 	}
 	/* Who is at the other end, from the kernel, not from the peer. */
 	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 ||
@@ -275,9 +287,10 @@ int hipc__rp_attach_begin(struct hipc_rproc *rp, char *err, size_t errlen)
 	}
 	ret = hipc__rp_ep_add(rp, sock, EV_CONN);
 	if (ret) {
-		hipc__rp_errf(err, errlen, "%s: epoll: %s", rp->name, strerror(-ret));
+		hipc__rp_errf(err, errlen, "%s: epoll: %s", rp->name,
+			      hipc_strerror(ret));
 		close(sock);
-		return -HIPC_ENOMEM;
+		return ret;
 	}
 	rp->conn = sock; /* until we let go: we are its host */
 	rp->conn_pid = cred.pid;
@@ -314,18 +327,21 @@ static int attach_hello(struct hipc_rproc *rp, char *err, size_t errlen)
 		close(fds[2]);
 		return ret;
 	}
-	rp->link = hipc_link_new(&((struct hipc_sim_ctrl *)rp->shm.base)->mbox,
-				 HIPC_SIDE_HOST, fds[1], fds[2], rp->cfg.mode,
-				 rp->cfg.spin_us);
-	if (!rp->link) {
+	ret = hipc_link_new(&rp->link,
+			    &((struct hipc_sim_ctrl *)rp->shm.base)->mbox,
+			    HIPC_SIDE_HOST, fds[1], fds[2], rp->cfg.mode,
+			    rp->cfg.spin_us);
+	if (ret) {
 		close(fds[1]);
 		close(fds[2]);
-		hipc__rp_errf(err, errlen, "%s: out of memory", rp->name);
-		return -HIPC_ENOMEM;
+		hipc__rp_errf(err, errlen, "%s: link: %s", rp->name,
+			      hipc_strerror(ret));
+		return ret;
 	}
 	ret = hipc__rp_ep_add(rp, fds[1], EV_LINK);
 	if (ret) {
-		hipc__rp_errf(err, errlen, "%s: epoll: %s", rp->name, strerror(-ret));
+		hipc__rp_errf(err, errlen, "%s: epoll: %s", rp->name,
+			      hipc_strerror(ret));
 		return ret;
 	}
 	rp->pid = rp->conn_pid;

@@ -26,6 +26,7 @@
 #include "hipc/error.h"
 #include "hipc/fwimage.h"
 #include "hipc/rsc.h"
+#include "port_linux_internal.h"
 
 #ifndef EM_RISCV
 #define EM_RISCV 243
@@ -397,22 +398,6 @@ int hipc_fwimage_parse(struct hipc_fwimage *img, const void *data, size_t size,
 	return fwimage_parse_owned(img, copy, size, err, errlen);
 }
 
-static int errno_to_hipc(int e)
-{
-	switch (e) {
-	case ENOENT:
-	case ENOTDIR:
-		return -HIPC_ENOENT;
-	case EACCES:
-	case EPERM:
-		return -HIPC_EPERM;
-	case ENOMEM:
-		return -HIPC_ENOMEM;
-	default:
-		return -HIPC_EIO;
-	}
-}
-
 int hipc_fwimage_load(struct hipc_fwimage *img, const char *path, char *err,
 		      size_t errlen)
 {
@@ -432,13 +417,13 @@ int hipc_fwimage_load(struct hipc_fwimage *img, const char *path, char *err,
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 	while (fd < 0 && errno == EINTR);
 	if (fd < 0) {
-		ret = errno_to_hipc(errno);
+		ret = hipc__from_errno(errno);
 		fail_msg(err, errlen, "cannot open %s: %s", path,
 			 strerror(errno));
 		return ret;
 	}
 	if (fstat(fd, &st) < 0) {
-		ret = errno_to_hipc(errno);
+		ret = hipc__from_errno(errno);
 		fail_msg(err, errlen, "cannot stat %s: %s", path,
 			 strerror(errno));
 		goto close_fd;
@@ -468,7 +453,7 @@ int hipc_fwimage_load(struct hipc_fwimage *img, const char *path, char *err,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			ret = errno_to_hipc(errno);
+			ret = hipc__from_errno(errno);
 			fail_msg(err, errlen, "cannot read %s: %s", path,
 				 strerror(errno));
 			goto free_data;

@@ -12,6 +12,7 @@
  * backoff, boot) wakes the loop without it knowing about them.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -52,7 +53,9 @@ int hipc__rp_ep_add(struct hipc_rproc *rp, int fd, uint32_t tag)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
 
-	return epoll_ctl(rp->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+	return epoll_ctl(rp->epfd, EPOLL_CTL_ADD, fd, &ev) < 0
+		       ? hipc__from_errno(errno)
+		       : 0;
 }
 
 void hipc__rp_ep_del(struct hipc_rproc *rp, int fd)
@@ -64,6 +67,7 @@ void hipc__rp_ep_del(struct hipc_rproc *rp, int fd)
 int hipc_rproc_new(struct hipc_rproc **out, const struct hipc_rproc_config *cfg)
 {
 	struct hipc_rproc *rp;
+	int ret = -HIPC_ENOMEM;
 
 	if (!out || !cfg || (!cfg->firmware && !cfg->name))
 		return -HIPC_EINVAL;
@@ -97,14 +101,24 @@ int hipc_rproc_new(struct hipc_rproc **out, const struct hipc_rproc_config *cfg)
 	rp->backoff_ms = rp->cfg.backoff_min_ms;
 	rp->armed = UINT64_MAX;
 	rp->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (rp->epfd < 0) {
+		ret = hipc__from_errno(errno);
+		goto fail;
+	}
 	rp->timerfd = timerfd_create(CLOCK_MONOTONIC,
 				     TFD_CLOEXEC | TFD_NONBLOCK);
-	if (rp->epfd < 0 || rp->timerfd < 0 ||
-	    hipc__rp_ep_add(rp, rp->timerfd, EV_TIMER))
+	if (rp->timerfd < 0) {
+		ret = hipc__from_errno(errno);
+		goto fail;
+	}
+	ret = hipc__rp_ep_add(rp, rp->timerfd, EV_TIMER);
+	if (ret)
 		goto fail;
 	if (rp->cfg.p2p) {
 		rp->p2p_side = rp->cfg.p2p_driver ? 0 : 1;
-		if (hipc__rp_ep_add(rp, rp->cfg.p2p->wake[rp->p2p_side], EV_P2P))
+		ret = hipc__rp_ep_add(rp, rp->cfg.p2p->wake[rp->p2p_side],
+				      EV_P2P);
+		if (ret)
 			goto fail;
 	}
 	snprintf(rp->attach_name, sizeof(rp->attach_name), "%s", rp->name);
@@ -117,7 +131,7 @@ fail:
 	free(rp->name);
 	free(rp->firmware);
 	free(rp);
-	return -HIPC_ENOMEM;
+	return ret;
 }
 
 void hipc__rp_set_state(struct hipc_rproc *rp, enum hipc_rproc_state s)
@@ -295,7 +309,7 @@ static int spawn(struct hipc_rproc *rp, int efd_in, int efd_out)
 
 	pid = fork();
 	if (pid < 0)
-		return -errno;
+		return hipc__from_errno(errno);
 	if (pid == 0) {
 		/* Child: only async-signal-safe calls until exec. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -465,8 +479,8 @@ static int boot(struct hipc_rproc *rp, char *err, size_t errlen)
 	 * mapped is ever reused. */
 	ret = hipc_shm_create(&rp->shm, rp->name, rp->lay.size);
 	if (ret) {
-		set_err(err, errlen, "%s: memfd: %s", rp->name, strerror(-ret));
-		ret = -HIPC_ENOMEM;
+		set_err(err, errlen, "%s: memfd: %s", rp->name,
+			hipc_strerror(ret));
 		goto free_img;
 	}
 	rp->ctrl = (struct hipc_sim_ctrl *)rp->shm.base;
@@ -482,22 +496,24 @@ static int boot(struct hipc_rproc *rp, char *err, size_t errlen)
 	efd_to_remote = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	efd_to_host = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (efd_to_remote < 0 || efd_to_host < 0) {
-		ret = -HIPC_ENOMEM;
+		ret = hipc__from_errno(errno);
 		set_err(err, errlen, "%s: eventfd: %s", rp->name,
-			strerror(errno));
+			hipc_strerror(ret));
 		goto close_efd;
 	}
-	rp->link = hipc_link_new(&rp->ctrl->mbox, HIPC_SIDE_HOST, efd_to_host,
-				 efd_to_remote, rp->cfg.mode, rp->cfg.spin_us);
-	if (!rp->link) {
-		ret = -HIPC_ENOMEM;
-		set_err(err, errlen, "%s: %s", rp->name, "out of memory");
+	ret = hipc_link_new(&rp->link, &rp->ctrl->mbox, HIPC_SIDE_HOST,
+			    efd_to_host, efd_to_remote, rp->cfg.mode,
+			    rp->cfg.spin_us);
+	if (ret) {
+		set_err(err, errlen, "%s: link: %s", rp->name,
+			hipc_strerror(ret));
 		goto close_efd;
 	}
 	/* The link owns them now; the child gets its own copies. */
 	ret = hipc__rp_ep_add(rp, efd_to_host, EV_LINK);
 	if (ret) {
-		set_err(err, errlen, "%s: epoll: %s", rp->name, strerror(-ret));
+		set_err(err, errlen, "%s: epoll: %s", rp->name,
+			hipc_strerror(ret));
 		goto undo;
 	}
 	ret = hipc__rp_p2p_claim(rp);
@@ -509,7 +525,8 @@ static int boot(struct hipc_rproc *rp, char *err, size_t errlen)
 	ret = spawn(rp, efd_to_remote, efd_to_host);
 	efd_to_host = efd_to_remote = -1;
 	if (ret) {
-		set_err(err, errlen, "%s: fork: %s", rp->name, strerror(-ret));
+		set_err(err, errlen, "%s: fork: %s", rp->name,
+			hipc_strerror(ret));
 		hipc__rp_p2p_lost(rp);
 		goto undo;
 	}
@@ -517,10 +534,11 @@ static int boot(struct hipc_rproc *rp, char *err, size_t errlen)
 	/* Exit notification without SIGCHLD: the pidfd turns readable when
 	 * the process dies, in the same epoll as the doorbell. */
 	rp->pidfd = (int)syscall(SYS_pidfd_open, rp->pid, 0);
-	if (rp->pidfd < 0 || hipc__rp_ep_add(rp, rp->pidfd, EV_PID)) {
-		set_err(err, errlen, "%s: pidfd_open: %s", rp->name,
-			strerror(errno));
-		ret = -HIPC_ENOMEM;
+	ret = rp->pidfd < 0 ? hipc__from_errno(errno)
+			    : hipc__rp_ep_add(rp, rp->pidfd, EV_PID);
+	if (ret) {
+		set_err(err, errlen, "%s: pidfd: %s", rp->name,
+			hipc_strerror(ret));
 		goto kill_child;
 	}
 	ret = hipc__rp_driver_up(rp, err, errlen);
@@ -1006,8 +1024,8 @@ void hipc_rproc_free(struct hipc_rproc *rp)
 	free(rp);
 }
 
-long hipc_rproc_trace_read(struct hipc_rproc *rp, uint64_t *pos, char *buf,
-			   size_t len)
+int hipc_rproc_trace_read(struct hipc_rproc *rp, uint64_t *pos, char *buf,
+			  size_t len)
 {
 	const uint8_t *t;
 	uint32_t cap, head, avail;
@@ -1035,11 +1053,15 @@ long hipc_rproc_trace_read(struct hipc_rproc *rp, uint64_t *pos, char *buf,
 		*pos += (uint32_t)(avail - cap);
 		avail = cap;
 	}
+	/* The count is returned as an int: a bigger buffer just reads less,
+	 * as read() may (the ring holds at most 4 GiB anyway). */
+	if (len > INT_MAX)
+		len = INT_MAX;
 	n = avail < len ? avail : len;
 	for (size_t i = 0; i < n; i++)
 		buf[i] = (char)t[HIPC_TRACE_HDR + (uint32_t)(*pos + i) % cap];
 	*pos += n;
-	return (long)n;
+	return (int)n;
 }
 
 void hipc_rproc_get_info(const struct hipc_rproc *rp,

@@ -93,7 +93,7 @@ int hipc__rp_p2p_claim(struct hipc_rproc *rp)
 		base = mmap(NULL, p->lay.size, PROT_READ | PROT_WRITE,
 			    MAP_SHARED, p->memfd, 0);
 		if (base == MAP_FAILED) {
-			ret = -HIPC_ENOMEM;
+			ret = hipc__from_errno(errno);
 			goto out;
 		}
 		c = (struct hipc_sim_ctrl *)base;
@@ -193,6 +193,7 @@ int hipc_p2p_new(struct hipc_p2p **out, const char *name, unsigned num,
 	struct hipc_sim_ctrl *c;
 	struct hipc_shm shm;
 	struct hipc_p2p *p;
+	int ret;
 
 	if (!out || hipc__p2p_plan(num, buf_size, &l))
 		return -HIPC_EINVAL;
@@ -210,8 +211,12 @@ int hipc_p2p_new(struct hipc_p2p **out, const char *name, unsigned num,
 	p->wake[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	p->wake[1] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (p->efd[0] < 0 || p->efd[1] < 0 || p->wake[0] < 0 ||
-	    p->wake[1] < 0 ||
-	    hipc_shm_create(&shm, name ? name : "hipc-p2p", l.size))
+	    p->wake[1] < 0) {
+		ret = hipc__from_errno(errno);
+		goto fail;
+	}
+	ret = hipc_shm_create(&shm, name ? name : "hipc-p2p", l.size);
+	if (ret)
 		goto fail;
 	/* The host writes the geometry once and never maps it again: the
 	 * two remotes are alone on it from then on. */
@@ -236,7 +241,7 @@ fail:
 	}
 	pthread_mutex_destroy(&p->lock);
 	free(p);
-	return -HIPC_ENOMEM;
+	return ret;
 }
 
 void hipc_p2p_free(struct hipc_p2p *p)

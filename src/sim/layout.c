@@ -44,7 +44,7 @@ int hipc__layout_plan(const void *tbl, size_t rsc_size,
 	const uint8_t *t = tbl;
 	size_t vsz = hipc_vring_size(v->num, v->align);
 	size_t off = HIPC__PAGE;
-	long e;
+	size_t e;
 
 	memset(l, 0, sizeof(*l));
 	if (!vsz)
@@ -74,15 +74,14 @@ int hipc__layout_plan(const void *tbl, size_t rsc_size,
 	for (unsigned n = 0;; n++) {
 		uint32_t da, len;
 
-		e = hipc_rsc_find(tbl, rsc_size, HIPC_RSC_CARVEOUT, n);
-		if (e < 0)
+		if (hipc_rsc_find(tbl, rsc_size, HIPC_RSC_CARVEOUT, n, &e))
 			break;
 		da = hipc_get_le32(CARVE(t + e, da));
 		len = hipc_get_le32(CARVE(t + e, len));
 		if (da != HIPC_FW_RSC_ADDR_ANY || l->ncarve >= HIPC__MAX_MEM ||
 		    len == 0)
 			return -HIPC_EBADMSG;
-		l->carve_entry[l->ncarve] = (size_t)e;
+		l->carve_entry[l->ncarve] = e;
 		l->carve_off[l->ncarve] = off;
 		l->ncarve++;
 		add_mem(l, CARVE(t + e, name), off, len);

@@ -8,6 +8,7 @@
 
 #include "hipc/error.h"
 #include "hipc/sim.h"
+#include "port_linux_internal.h"
 
 int hipc_sim_run_dir(char *buf, size_t len, int create)
 {
@@ -23,15 +24,15 @@ int hipc_sim_run_dir(char *buf, size_t len, int create)
 	else
 		n = snprintf(buf, len, "/tmp/hipc-%u", (unsigned)getuid());
 	if (n < 0 || (size_t)n >= len)
-		return -ENAMETOOLONG;
+		return -HIPC_ENAMETOOLONG;
 	if (create && mkdir(buf, 0700) < 0 && errno != EEXIST)
-		return -errno;
+		return hipc__from_errno(errno);
 	if (stat(buf, &st) < 0)
-		return -errno;
+		return hipc__from_errno(errno);
 	/* Sockets in here hand out shared memory: nobody else may even list
 	 * or create entries. */
 	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
 	    (st.st_mode & 0077))
-		return -EPERM;
+		return -HIPC_EPERM;
 	return 0;
 }

@@ -11,17 +11,16 @@
 int hipc__sim_vdev_read(const void *table, size_t size, struct hipc_sim_vdev *v)
 {
 	const uint8_t *t = table;
-	long off, cfg, tr;
+	size_t off, cfg, tr;
 	unsigned nth = 0;
 
 	for (;; nth++) {
-		off = hipc_rsc_find(table, size, HIPC_RSC_VDEV, nth);
-		if (off < 0)
+		if (hipc_rsc_find(table, size, HIPC_RSC_VDEV, nth, &off))
 			return -HIPC_ENOENT;
 		if (hipc_get_le32(VDEV(t, off, id)) == HIPC_VIRTIO_ID_RPMSG)
 			break;
 	}
-	v->vdev_off = (size_t)off;
+	v->vdev_off = off;
 	v->dfeatures = hipc_get_le32(VDEV(t, off, dfeatures));
 	v->gfeatures = hipc_get_le32(VDEV(t, off, gfeatures));
 	v->status = *(const uint8_t *)VDEV(t, off, status);
@@ -44,17 +43,21 @@ int hipc__sim_vdev_read(const void *table, size_t size, struct hipc_sim_vdev *v)
 		}
 	}
 	v->buf_size = 512;
-	cfg = hipc_rsc_find(table, size, HIPC_RSC_HIPC_RPMSG, 0);
-	if (cfg >= 0)
+	if (hipc_rsc_find(table, size, HIPC_RSC_HIPC_RPMSG, 0, &cfg) == 0)
 		v->buf_size = hipc_get_le32(HIPC_CFIELD(
 			t + cfg, struct hipc_rsc_hipc_rpmsg, buf_size));
 	if (v->buf_size < 32 || v->buf_size > 65536)
 		return -HIPC_EBADMSG;
-	tr = hipc_rsc_find(table, size, HIPC_RSC_TRACE, 0);
-	v->trace_off = tr;
-	v->trace_da = tr >= 0 ? hipc_get_le32(HIPC_CFIELD(
-					t + tr, struct hipc_rsc_trace, da)) : 0;
-	v->trace_len = tr >= 0 ? hipc_get_le32(HIPC_CFIELD(
-					 t + tr, struct hipc_rsc_trace, len)) : 0;
+	v->trace_off = -1;
+	v->trace_da = 0;
+	v->trace_len = 0;
+	if (hipc_rsc_find(table, size, HIPC_RSC_TRACE, 0, &tr) == 0) {
+		/* inside a validated table, whose size fits a u32 offset */
+		v->trace_off = (long)tr;
+		v->trace_da = hipc_get_le32(HIPC_CFIELD(
+			t + tr, struct hipc_rsc_trace, da));
+		v->trace_len = hipc_get_le32(HIPC_CFIELD(
+			t + tr, struct hipc_rsc_trace, len));
+	}
 	return 0;
 }

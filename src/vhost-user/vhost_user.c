@@ -41,6 +41,7 @@
 #include "hipc/rpmsg.h"
 #include "hipc/rsc.h"
 #include "hipc/vhost_user.h"
+#include "port_linux_internal.h"
 
 #define VU_NQ 2u
 /* Linux's virtio_rpmsg_bus: fixed 512-byte buffers in both directions. */
@@ -140,31 +141,15 @@ static void vu_log(const char *fmt, ...)
 	va_end(ap);
 }
 
-static int neg_errno(int e)
+/*
+ * A failed recv()/send() on the master's socket: a connection the master
+ * closed or reset is its going away (the loop ends the session quietly),
+ * anything else an error of ours.
+ */
+static int sock_errno(int e)
 {
-	switch (e) {
-	case EAGAIN:
-		return -HIPC_EAGAIN;
-	case ENOMEM:
-		return -HIPC_ENOMEM;
-	case EINVAL:
-		return -HIPC_EINVAL;
-	case ETIMEDOUT:
-		return -HIPC_ETIMEDOUT;
-	case EPIPE:
-	case ECONNRESET:
-		return -HIPC_ECONNRESET;
-	case ENOENT:
-		return -HIPC_ENOENT;
-	case EEXIST:
-	case EADDRINUSE:
-		return -HIPC_EEXIST;
-	case EACCES:
-	case EPERM:
-		return -HIPC_EPERM;
-	default:
-		return -HIPC_EIO;
-	}
+	return e == EPIPE || e == ECONNRESET ? -HIPC_ECONNRESET
+					     : hipc__from_errno(e);
 }
 
 static void close_fd(int *fd)
@@ -419,7 +404,7 @@ static int wait_fd(int fd, short events, int timeout_ms)
 		}
 	}
 	if (r < 0)
-		return neg_errno(errno);
+		return hipc__from_errno(errno);
 	if (r == 0)
 		return -HIPC_ETIMEDOUT;
 	if ((pfd.revents & (POLLERR | POLLNVAL)) ||
@@ -464,7 +449,7 @@ static int recv_full(struct vu *vu, struct vu_msg *m, void *buf, size_t len,
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return neg_errno(errno);
+			return sock_errno(errno);
 		if (first && got == 0)
 			return -HIPC_EAGAIN;
 		ret = wait_fd(vu->sock, POLLIN, VU_IO_TIMEOUT_MS);
@@ -490,7 +475,7 @@ static int send_full(struct vu *vu, const void *buf, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-			return neg_errno(errno);
+			return sock_errno(errno);
 		ret = wait_fd(vu->sock, POLLOUT, VU_IO_TIMEOUT_MS);
 		if (ret)
 			return ret;
@@ -586,7 +571,7 @@ static int set_mem_table(struct vu *vu, struct vu_msg *m)
 		p = mmap(NULL, nmaps[i].len, PROT_READ | PROT_WRITE,
 			 MAP_SHARED, m->fds[i], (off_t)off);
 		if (p == MAP_FAILED) {
-			ret = neg_errno(errno);
+			ret = hipc__from_errno(errno);
 			break;
 		}
 		nmaps[i].base = p;
@@ -814,7 +799,7 @@ static int set_vring_fd(struct vu *vu, struct vu_msg *m)
 					  .data.u32 = VU_TAG_KICK0 + q };
 
 		if (epoll_ctl(vu->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-			int ret = neg_errno(errno);
+			int ret = hipc__from_errno(errno);
 
 			close(fd);
 			return ret;
@@ -1089,7 +1074,7 @@ static int fw_features(const struct hipc_firmware *fw, uint32_t *dfeatures)
 {
 	struct hipc_rsc_error err;
 	const uint8_t *t = fw->rsc;
-	long off;
+	size_t off;
 	uint32_t id;
 
 	if (!t || hipc_rsc_validate(t, fw->rsc_size, &err)) {
@@ -1097,8 +1082,8 @@ static int fw_features(const struct hipc_firmware *fw, uint32_t *dfeatures)
 		       fw->name ? fw->name : "?");
 		return -HIPC_EINVAL;
 	}
-	off = hipc_rsc_find(t, fw->rsc_size, HIPC_RSC_VDEV, 0);
-	if (off < 0 || (size_t)off + sizeof(struct hipc_rsc_vdev) > fw->rsc_size)
+	if (hipc_rsc_find(t, fw->rsc_size, HIPC_RSC_VDEV, 0, &off) ||
+	    off + sizeof(struct hipc_rsc_vdev) > fw->rsc_size)
 		return -HIPC_EINVAL;
 	/* little-endian on the wire; every host we run on is too */
 	memcpy(&id, t + off + offsetof(struct hipc_rsc_vdev, id), 4);
@@ -1120,12 +1105,12 @@ static int listen_on(const char *path)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
-		return neg_errno(errno);
+		return hipc__from_errno(errno);
 	unlink(tmp);
 	memcpy(sa.sun_path, tmp, strlen(tmp) + 1);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    listen(fd, 1) < 0 || rename(tmp, path) < 0) {
-		ret = neg_errno(errno);
+		ret = hipc__from_errno(errno);
 		unlink(tmp);
 		close(fd);
 		return ret;
@@ -1147,14 +1132,14 @@ static int accept_one(struct vu *vu, int lfd)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			return neg_errno(errno);
+			return hipc__from_errno(errno);
 		if (pfd[1].revents || pfd[2].revents)
 			return -HIPC_ESHUTDOWN;
 		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (fd >= 0)
 			return fd;
 		if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED)
-			return neg_errno(errno);
+			return hipc__from_errno(errno);
 	}
 }
 
@@ -1200,7 +1185,7 @@ static int loop(struct vu *vu, struct vu_msg *m)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return neg_errno(errno);
+			return hipc__from_errno(errno);
 		for (int i = 0; i < n; i++) {
 			uint32_t tag = evs[i].data.u32;
 			int ret;
@@ -1285,7 +1270,7 @@ int hipc_vhost_user_serve_ex(const struct hipc_firmware *fw,
 
 	if (opts->handle_signals) {
 		if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
-			ret = neg_errno(errno);
+			ret = hipc__from_errno(errno);
 			goto restore_mask;
 		}
 		vu->sig_fd = sig_pipe[0];
@@ -1300,7 +1285,7 @@ int hipc_vhost_user_serve_ex(const struct hipc_firmware *fw,
 
 	vu->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (vu->epfd < 0) {
-		ret = neg_errno(errno);
+		ret = hipc__from_errno(errno);
 		goto restore_signals;
 	}
 	if (opts->listen_fd >= 0) {
@@ -1341,7 +1326,7 @@ int hipc_vhost_user_serve_ex(const struct hipc_firmware *fw,
 		ret = epoll_ctl(vu->epfd, EPOLL_CTL_ADD, vu->sig_fd, &ev);
 	}
 	if (ret) {
-		ret = neg_errno(errno);
+		ret = hipc__from_errno(errno);
 		goto close_sock;
 	}
 

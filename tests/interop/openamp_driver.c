@@ -353,10 +353,9 @@ int oa_boot(struct oa_drv *d, const char *firmware, const char *service,
 	efd_to_host = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (efd_to_remote < 0 || efd_to_host < 0)
 		return -1;
-	d->link = hipc_link_new(&((struct hipc_sim_ctrl *)d->shm.base)->mbox,
-				HIPC_SIDE_HOST, efd_to_host, efd_to_remote,
-				HIPC_LINK_IRQ, 0);
-	if (!d->link)
+	if (hipc_link_new(&d->link, &((struct hipc_sim_ctrl *)d->shm.base)->mbox,
+			  HIPC_SIDE_HOST, efd_to_host, efd_to_remote,
+			  HIPC_LINK_IRQ, 0))
 		return -1;
 	/* The rings and the features before the status that publishes them. */
 	__atomic_store_n(hipc__vdev_status(d->tbl, &d->v),

@@ -166,9 +166,9 @@ HIPC_TEST(library_rx_thread)
 
 	sim_boot(&c, SIM_FW("echo"), "rpmsg-client-sample", HIPC_LINK_ADAPTIVE,
 		 on_echo, &st);
-	t = hipc_link_thread_start(hipc_rproc_link(c.rp),
-				   hipc_rproc_rpmsg(c.rp), NULL, NULL);
-	CHECK(t != NULL);
+	CHECK_EQ(hipc_link_thread_start(&t, hipc_rproc_link(c.rp),
+					 hipc_rproc_rpmsg(c.rp), NULL, NULL),
+		 0);
 	for (uint64_t seq = 0; seq < 100000; seq++) {
 		size_t len = len_of(seq);
 

@@ -191,10 +191,12 @@ static void setup(uint32_t features, enum hipc_link_mode mode, unsigned nsend)
 				 CTRL_PAGE + 2 * RING + 2 * NUM * BUF),
 		 0);
 	W.ctrl = (struct hipc_link_shared *)W.shm.base;
-	W.s[HOST].link = hipc_link_new(W.ctrl, HIPC_SIDE_HOST, e1, e2, mode, 20);
-	W.s[REMOTE].link = hipc_link_new(W.ctrl, HIPC_SIDE_REMOTE, dup(e2),
-					 dup(e1), mode, 20);
-	CHECK(W.s[HOST].link && W.s[REMOTE].link);
+	CHECK_EQ(hipc_link_new(&W.s[HOST].link, W.ctrl, HIPC_SIDE_HOST, e1, e2,
+			       mode, 20),
+		 0);
+	CHECK_EQ(hipc_link_new(&W.s[REMOTE].link, W.ctrl, HIPC_SIDE_REMOTE,
+			       dup(e2), dup(e1), mode, 20),
+		 0);
 	W.reg.va = W.shm.base;
 	W.reg.size = W.shm.size;
 	W.map.regions = &W.reg;

@@ -108,13 +108,15 @@ static void setup_ex(unsigned rx_threads)
 	CHECK_EQ(hipc_shm_create(&W.shm, "teardown",
 				 CTRL_PAGE + 2 * RING + 2 * NUM * BUF),
 		 0);
-	W.link[HOST] = hipc_link_new((struct hipc_link_shared *)W.shm.base,
-				     HIPC_SIDE_HOST, e1, e2, HIPC_LINK_ADAPTIVE,
-				     20);
-	W.link[REMOTE] = hipc_link_new((struct hipc_link_shared *)W.shm.base,
-				       HIPC_SIDE_REMOTE, dup(e2), dup(e1),
-				       HIPC_LINK_ADAPTIVE, 20);
-	CHECK(W.link[HOST] && W.link[REMOTE]);
+	CHECK_EQ(hipc_link_new(&W.link[HOST],
+			       (struct hipc_link_shared *)W.shm.base,
+			       HIPC_SIDE_HOST, e1, e2, HIPC_LINK_ADAPTIVE, 20),
+		 0);
+	CHECK_EQ(hipc_link_new(&W.link[REMOTE],
+			       (struct hipc_link_shared *)W.shm.base,
+			       HIPC_SIDE_REMOTE, dup(e2), dup(e1),
+			       HIPC_LINK_ADAPTIVE, 20),
+		 0);
 	W.reg.va = W.shm.base;
 	W.reg.size = W.shm.size;
 	W.map.regions = &W.reg;

@@ -202,9 +202,11 @@ static void setup(uint32_t features, enum hipc_link_mode mode)
 		 0);
 	W.ctrl = (struct hipc_link_shared *)W.shm.base;
 	/* host: in e1, out e2; remote: in e2 (dup), out e1 (dup) */
-	W.hl = hipc_link_new(W.ctrl, HIPC_SIDE_HOST, e1, e2, mode, 20);
-	W.rl = hipc_link_new(W.ctrl, HIPC_SIDE_REMOTE, e4, e3, mode, 20);
-	CHECK(W.hl && W.rl);
+	CHECK_EQ(hipc_link_new(&W.hl, W.ctrl, HIPC_SIDE_HOST, e1, e2, mode, 20),
+		 0);
+	CHECK_EQ(hipc_link_new(&W.rl, W.ctrl, HIPC_SIDE_REMOTE, e4, e3, mode,
+			       20),
+		 0);
 	W.reg.da = 0;
 	W.reg.va = W.shm.base;
 	W.reg.size = W.shm.size;

@@ -46,10 +46,11 @@ static void wait_under_signals(enum hipc_link_mode mode)
 	int ret;
 
 	CHECK_EQ(hipc_shm_create(&shm, "wait", CTRL_PAGE), 0);
-	l = hipc_link_new((struct hipc_link_shared *)shm.base, HIPC_SIDE_HOST,
-			  eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK),
-			  eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), mode, 20);
-	CHECK(l);
+	CHECK_EQ(hipc_link_new(&l, (struct hipc_link_shared *)shm.base,
+			       HIPC_SIDE_HOST,
+			       eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK),
+			       eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), mode, 20),
+		 0);
 	/* A thread's first wait on a link returns at once (it has not seen
 	 * the link's generation yet). */
 	hipc_link_wait(l, hipc_now_ns(), NULL, NULL);

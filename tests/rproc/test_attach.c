@@ -122,7 +122,7 @@ HIPC_TEST(attach_detach_attach)
 	struct lc_client c;
 	char trace[8192];
 	uint64_t pos = 0;
-	long n;
+	int n;
 	int status;
 	pid_t pid;
 

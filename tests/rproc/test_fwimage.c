@@ -224,6 +224,7 @@ static void check_good(const struct elf_img *e, int cls, uint16_t machine)
 {
 	struct hipc_fwimage img;
 	char err[256] = "";
+	size_t off = 0;
 
 	CHECK_EQ(hipc_fwimage_parse(&img, e->buf, e->size, err, sizeof(err)), 0);
 	CHECK_EQ(img.elf_class, cls);
@@ -237,8 +238,9 @@ static void check_good(const struct elf_img *e, int cls, uint16_t machine)
 	CHECK(memcmp(hipc_fwimage_rsc(&img), &test_fw_table,
 		     sizeof(test_fw_table)) == 0);
 	CHECK_EQ(hipc_rsc_find(hipc_fwimage_rsc(&img), img.rsc_size,
-			       HIPC_RSC_VDEV, 0),
-		 offsetof(struct hipc_rsc_table_rpmsg, vdev));
+			       HIPC_RSC_VDEV, 0, &off),
+		 0);
+	CHECK_EQ(off, offsetof(struct hipc_rsc_table_rpmsg, vdev));
 	hipc_fwimage_release(&img);
 	CHECK(img.data == NULL);
 	CHECK(hipc_fwimage_rsc(&img) == NULL);
@@ -650,6 +652,7 @@ HIPC_TEST(print_table)
 	uint8_t buf[512];
 	struct hipc_rsc_builder b;
 	struct hipc_rsc_table_rpmsg m = test_fw_table;
+	size_t off = 0, size = 0;
 	char *out;
 	int ret;
 
@@ -673,10 +676,14 @@ HIPC_TEST(print_table)
 	free(out);
 
 	CHECK_EQ(hipc_rsc_builder_init(&b, buf, sizeof(buf), 3), 0);
-	CHECK(hipc_rsc_add_carveout(&b, 0x20000000, 0x8000, "vdev0\x01\"") > 0);
-	CHECK(hipc_rsc_add_vdev(&b, 5, 1, 1, 8, 4, 0) > 0);
-	CHECK(hipc_rsc_builder_finish(&b) > 0);
-	out = print_table(buf, (size_t)hipc_rsc_builder_finish(&b), &ret);
+	CHECK_EQ(hipc_rsc_add_carveout(&b, 0x20000000, 0x8000, "vdev0\x01\"",
+				       &off), 0);
+	CHECK(off > 0);
+	CHECK_EQ(hipc_rsc_add_vdev(&b, 5, 1, 1, 8, 4, 0, &off), 0);
+	CHECK(off > 0);
+	CHECK_EQ(hipc_rsc_builder_finish(&b, &size), 0);
+	CHECK(size > 0);
+	out = print_table(buf, size, &ret);
 	CHECK_EQ(ret, 0);
 	CHECK(strstr(out, "carveout") != NULL);
 	CHECK(strstr(out, "da          0x20000000") != NULL);

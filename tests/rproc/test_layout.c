@@ -13,16 +13,19 @@
 #include "hipc_test.h"
 #include "sim_proto.h"
 
-static long build(uint8_t *buf, size_t cap, uint32_t carve_da)
+/* Errors are sticky: the finish reports the first add that failed. */
+static size_t build(uint8_t *buf, size_t cap, uint32_t carve_da)
 {
 	struct hipc_rsc_builder b;
+	size_t size = 0;
 
 	CHECK_EQ(hipc_rsc_builder_init(&b, buf, cap, 4), 0);
-	hipc_rsc_add_vdev(&b, HIPC_VIRTIO_ID_RPMSG, 1, 2, 64, 16, 0);
-	hipc_rsc_add_hipc_rpmsg(&b, 1024);
-	hipc_rsc_add_trace(&b, HIPC_FW_RSC_ADDR_ANY, 2048, "trace0");
-	hipc_rsc_add_carveout(&b, carve_da, 10000, "fw-heap");
-	return hipc_rsc_builder_finish(&b);
+	hipc_rsc_add_vdev(&b, HIPC_VIRTIO_ID_RPMSG, 1, 2, 64, 16, 0, NULL);
+	hipc_rsc_add_hipc_rpmsg(&b, 1024, NULL);
+	hipc_rsc_add_trace(&b, HIPC_FW_RSC_ADDR_ANY, 2048, "trace0", NULL);
+	hipc_rsc_add_carveout(&b, carve_da, 10000, "fw-heap", NULL);
+	CHECK_EQ(hipc_rsc_builder_finish(&b, &size), 0);
+	return size;
 }
 
 HIPC_TEST(names_and_placement)
@@ -33,7 +36,7 @@ HIPC_TEST(names_and_placement)
 	static uint8_t tbl[1024], region[1 << 20];
 	struct hipc__layout l;
 	struct hipc_sim_vdev v, w;
-	long size = build(tbl, sizeof(tbl), HIPC_FW_RSC_ADDR_ANY);
+	size_t size = build(tbl, sizeof(tbl), HIPC_FW_RSC_ADDR_ANY);
 
 	CHECK(size > 0);
 	CHECK_EQ(hipc_rsc_validate(tbl, (size_t)size, NULL), 0);
@@ -66,11 +69,11 @@ HIPC_TEST(names_and_placement)
 	CHECK_EQ(w.status, HIPC_VIRTIO_STATUS_ACKNOWLEDGE |
 				   HIPC_VIRTIO_STATUS_DRIVER);
 	{
-		long c = hipc_rsc_find(region + l.rsc_off, (size_t)size,
-				       HIPC_RSC_CARVEOUT, 0);
+		size_t c;
 		struct hipc_rsc_carveout co;
 
-		CHECK(c >= 0);
+		CHECK_EQ(hipc_rsc_find(region + l.rsc_off, size,
+				       HIPC_RSC_CARVEOUT, 0, &c), 0);
 		memcpy(&co, region + l.rsc_off + c, sizeof(co));
 		CHECK_EQ(co.da, l.mem[4].da);
 		CHECK_EQ(co.pa, l.mem[4].da);
@@ -83,7 +86,7 @@ HIPC_TEST(fixed_carveout_refused)
 	static uint8_t tbl[1024];
 	struct hipc__layout l;
 	struct hipc_sim_vdev v;
-	long size = build(tbl, sizeof(tbl), 0x10000000u);
+	size_t size = build(tbl, sizeof(tbl), 0x10000000u);
 
 	CHECK(size > 0);
 	CHECK_EQ(hipc__sim_vdev_read(tbl, (size_t)size, &v), 0);

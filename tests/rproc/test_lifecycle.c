@@ -175,8 +175,8 @@ HIPC_TEST(policy_stay_crashed)
 	{
 		char trace[4096];
 		uint64_t pos = 0;
-		long n = hipc_rproc_trace_read(c.rp, &pos, trace,
-					       sizeof(trace) - 1);
+		int n = hipc_rproc_trace_read(c.rp, &pos, trace,
+					      sizeof(trace) - 1);
 
 		CHECK(n > 0);
 		trace[n] = 0;

@@ -31,6 +31,15 @@ static void wr32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
+/* hipc_rsc_find()'s offset, or its error: one number for a CHECK_EQ. */
+static long find(const void *t, size_t size, uint32_t type, unsigned nth)
+{
+	size_t off = 0;
+	int ret = hipc_rsc_find(t, size, type, nth, &off);
+
+	return ret ? ret : (long)off;
+}
+
 /* The standard test table: carveout, vdev (2 vrings), hipc rpmsg, trace. */
 struct std_table {
 	uint8_t buf[512];
@@ -41,26 +50,22 @@ struct std_table {
 static void build_std(struct std_table *t)
 {
 	struct hipc_rsc_builder b;
-	long r;
 
 	memset(t, 0xa5, sizeof(*t)); /* the builder must zero what it uses */
 	CHECK_EQ(hipc_rsc_builder_init(&b, t->buf, sizeof(t->buf), 4), 0);
-	r = hipc_rsc_add_carveout(&b, 0x20000000, 0x8000, "vdev0buffer");
-	CHECK(r > 0);
-	t->carveout = (size_t)r;
-	r = hipc_rsc_add_vdev(&b, HIPC_VIRTIO_ID_RPMSG, HIPC_RSC_F_NS, 2, 256,
-			      16, 0);
-	CHECK(r > 0);
-	t->vdev = (size_t)r;
-	r = hipc_rsc_add_hipc_rpmsg(&b, 512);
-	CHECK(r > 0);
-	t->cfg = (size_t)r;
-	r = hipc_rsc_add_trace(&b, HIPC_FW_RSC_ADDR_ANY, 4096, "trace0");
-	CHECK(r > 0);
-	t->trace = (size_t)r;
-	r = hipc_rsc_builder_finish(&b);
-	CHECK(r > 0);
-	t->size = (size_t)r;
+	CHECK_EQ(hipc_rsc_add_carveout(&b, 0x20000000, 0x8000, "vdev0buffer",
+				       &t->carveout), 0);
+	CHECK(t->carveout > 0);
+	CHECK_EQ(hipc_rsc_add_vdev(&b, HIPC_VIRTIO_ID_RPMSG, HIPC_RSC_F_NS, 2,
+				   256, 16, 0, &t->vdev), 0);
+	CHECK(t->vdev > t->carveout);
+	CHECK_EQ(hipc_rsc_add_hipc_rpmsg(&b, 512, &t->cfg), 0);
+	CHECK(t->cfg > t->vdev);
+	CHECK_EQ(hipc_rsc_add_trace(&b, HIPC_FW_RSC_ADDR_ANY, 4096, "trace0",
+				    &t->trace), 0);
+	CHECK(t->trace > t->cfg);
+	CHECK_EQ(hipc_rsc_builder_finish(&b, &t->size), 0);
+	CHECK(t->size > t->trace);
 }
 
 /* Validate from an exact-size heap copy so a sanitizer sees any overread. */
@@ -128,12 +133,12 @@ HIPC_TEST(builder_roundtrip)
 	CHECK_EQ(off, t.trace);
 	CHECK_EQ(hipc_rsc_entry(t.buf, t.size, 4, &type, &off), -HIPC_ERANGE);
 
-	CHECK_EQ(hipc_rsc_find(t.buf, t.size, HIPC_RSC_CARVEOUT, 0), t.carveout);
-	CHECK_EQ(hipc_rsc_find(t.buf, t.size, HIPC_RSC_VDEV, 0), t.vdev);
-	CHECK_EQ(hipc_rsc_find(t.buf, t.size, HIPC_RSC_HIPC_RPMSG, 0), t.cfg);
-	CHECK_EQ(hipc_rsc_find(t.buf, t.size, HIPC_RSC_TRACE, 0), t.trace);
-	CHECK_EQ(hipc_rsc_find(t.buf, t.size, HIPC_RSC_VDEV, 1), -HIPC_ENOENT);
-	CHECK_EQ(hipc_rsc_find(t.buf, t.size, HIPC_RSC_DEVMEM, 0), -HIPC_ENOENT);
+	CHECK_EQ(find(t.buf, t.size, HIPC_RSC_CARVEOUT, 0), t.carveout);
+	CHECK_EQ(find(t.buf, t.size, HIPC_RSC_VDEV, 0), t.vdev);
+	CHECK_EQ(find(t.buf, t.size, HIPC_RSC_HIPC_RPMSG, 0), t.cfg);
+	CHECK_EQ(find(t.buf, t.size, HIPC_RSC_TRACE, 0), t.trace);
+	CHECK_EQ(find(t.buf, t.size, HIPC_RSC_VDEV, 1), -HIPC_ENOENT);
+	CHECK_EQ(find(t.buf, t.size, HIPC_RSC_DEVMEM, 0), -HIPC_ENOENT);
 
 	/* carveout: da, pa left for the host, len, flags, NUL-padded name */
 	e = t.buf + t.carveout;
@@ -196,13 +201,13 @@ HIPC_TEST(macro_table_roundtrip)
 	CHECK_EQ(hipc_rsc_entry(m, sizeof(*m), 0, &type, &off), 0);
 	CHECK_EQ(type, HIPC_RSC_VDEV);
 	CHECK_EQ(off, offsetof(struct hipc_rsc_table_rpmsg, vdev));
-	CHECK_EQ(hipc_rsc_find(m, sizeof(*m), HIPC_RSC_VDEV, 0),
+	CHECK_EQ(find(m, sizeof(*m), HIPC_RSC_VDEV, 0),
 		 offsetof(struct hipc_rsc_table_rpmsg, vdev));
-	CHECK_EQ(hipc_rsc_find(m, sizeof(*m), HIPC_RSC_HIPC_RPMSG, 0),
+	CHECK_EQ(find(m, sizeof(*m), HIPC_RSC_HIPC_RPMSG, 0),
 		 offsetof(struct hipc_rsc_table_rpmsg, cfg));
-	CHECK_EQ(hipc_rsc_find(m, sizeof(*m), HIPC_RSC_TRACE, 0),
+	CHECK_EQ(find(m, sizeof(*m), HIPC_RSC_TRACE, 0),
 		 offsetof(struct hipc_rsc_table_rpmsg, trace));
-	CHECK_EQ(hipc_rsc_find(m, sizeof(*m), HIPC_RSC_CARVEOUT, 0),
+	CHECK_EQ(find(m, sizeof(*m), HIPC_RSC_CARVEOUT, 0),
 		 -HIPC_ENOENT);
 	CHECK_EQ(hipc_rsc_entry_size(HIPC_RSC_VDEV, &m->vdev), 28 + 40);
 
@@ -224,13 +229,14 @@ HIPC_TEST(empty_table)
 	uint8_t buf[16];
 	struct hipc_rsc_builder b;
 	uint32_t type;
-	size_t off;
+	size_t off, size = 0;
 
 	CHECK_EQ(hipc_rsc_builder_init(&b, buf, sizeof(buf), 0), 0);
-	CHECK_EQ(hipc_rsc_builder_finish(&b), 16);
+	CHECK_EQ(hipc_rsc_builder_finish(&b, &size), 0);
+	CHECK_EQ(size, 16);
 	CHECK_EQ(validate_copy(buf, 16, NULL), 0);
 	CHECK_EQ(rd32(buf + 4), 0);
-	CHECK_EQ(hipc_rsc_find(buf, 16, HIPC_RSC_VDEV, 0), -HIPC_ENOENT);
+	CHECK_EQ(find(buf, 16, HIPC_RSC_VDEV, 0), -HIPC_ENOENT);
 	CHECK_EQ(hipc_rsc_entry(buf, 16, 0, &type, &off), -HIPC_ERANGE);
 	/* Spare bytes after the header are not an error either. */
 	{
@@ -254,9 +260,9 @@ HIPC_TEST(unaligned_table_and_offsets)
 	wr32(buf + 1 + 16 + 3 * 4, (uint32_t)(t.trace + 1));
 	CHECK_EQ(validate_copy(buf + 1, t.size + 1, NULL), 0);
 	CHECK_EQ(hipc_rsc_validate(buf + 1, t.size + 1, NULL), 0);
-	CHECK_EQ(hipc_rsc_find(buf + 1, t.size + 1, HIPC_RSC_TRACE, 0),
+	CHECK_EQ(find(buf + 1, t.size + 1, HIPC_RSC_TRACE, 0),
 		 t.trace + 1);
-	CHECK_EQ(hipc_rsc_find(buf + 1, t.size + 1, HIPC_RSC_VDEV, 0), t.vdev);
+	CHECK_EQ(find(buf + 1, t.size + 1, HIPC_RSC_VDEV, 0), t.vdev);
 	free(buf);
 }
 
@@ -272,7 +278,7 @@ HIPC_TEST(vendor_entries_accepted)
 	CHECK_EQ(validate_copy(t.buf, t.size, NULL), 0);
 	wr32(t.buf + t.cfg, HIPC_RSC_VENDOR_END - 1);
 	CHECK_EQ(validate_copy(t.buf, t.size, NULL), 0);
-	CHECK_EQ(hipc_rsc_find(t.buf, t.size, HIPC_RSC_VENDOR_END - 1, 0),
+	CHECK_EQ(find(t.buf, t.size, HIPC_RSC_VENDOR_END - 1, 0),
 		 t.cfg);
 	CHECK_EQ(hipc_rsc_entry_size(HIPC_RSC_VENDOR_END - 1, t.buf + t.cfg), 0);
 }
@@ -382,22 +388,22 @@ HIPC_TEST(unknown_type)
 static size_t build_pair(uint8_t *buf, size_t cap, uint32_t type, size_t *last)
 {
 	struct hipc_rsc_builder b;
-	long r;
+	size_t size = 0;
 
 	CHECK_EQ(hipc_rsc_builder_init(&b, buf, cap, 2), 0);
 	if (type == HIPC_RSC_HIPC_RPMSG) {
-		CHECK(hipc_rsc_add_trace(&b, 0, 1024, "t") > 0);
-		r = hipc_rsc_add_hipc_rpmsg(&b, 512);
+		CHECK_EQ(hipc_rsc_add_trace(&b, 0, 1024, "t", NULL), 0);
+		CHECK_EQ(hipc_rsc_add_hipc_rpmsg(&b, 512, last), 0);
 	} else {
-		CHECK(hipc_rsc_add_hipc_rpmsg(&b, 512) > 0);
-		r = hipc_rsc_add_carveout(&b, 0x1000, 0x1000, "vdev0vring0");
+		CHECK_EQ(hipc_rsc_add_hipc_rpmsg(&b, 512, NULL), 0);
+		CHECK_EQ(hipc_rsc_add_carveout(&b, 0x1000, 0x1000, "vdev0vring0",
+					       last), 0);
 	}
-	CHECK(r > 0);
-	*last = (size_t)r;
-	r = hipc_rsc_builder_finish(&b);
-	CHECK(r > 0);
-	CHECK_EQ(validate_copy(buf, (size_t)r, NULL), 0);
-	return (size_t)r;
+	CHECK(*last > 0);
+	CHECK_EQ(hipc_rsc_builder_finish(&b, &size), 0);
+	CHECK(size > *last);
+	CHECK_EQ(validate_copy(buf, size, NULL), 0);
+	return size;
 }
 
 HIPC_TEST(truncated_carveout)
@@ -434,16 +440,16 @@ static size_t build_vdev_last(uint8_t *buf, size_t cap, unsigned nvr,
 			      uint32_t cfg, size_t *vdev)
 {
 	struct hipc_rsc_builder b;
-	long r;
+	size_t size = 0;
 
 	CHECK_EQ(hipc_rsc_builder_init(&b, buf, cap, 2), 0);
-	CHECK(hipc_rsc_add_trace(&b, 0, 1024, "t") > 0);
-	r = hipc_rsc_add_vdev(&b, HIPC_VIRTIO_ID_RPMSG, 0, nvr, 64, 4096, cfg);
-	CHECK(r > 0);
-	*vdev = (size_t)r;
-	r = hipc_rsc_builder_finish(&b);
-	CHECK(r > 0);
-	return (size_t)r;
+	CHECK_EQ(hipc_rsc_add_trace(&b, 0, 1024, "t", NULL), 0);
+	CHECK_EQ(hipc_rsc_add_vdev(&b, HIPC_VIRTIO_ID_RPMSG, 0, nvr, 64, 4096,
+				   cfg, vdev), 0);
+	CHECK(*vdev > 0);
+	CHECK_EQ(hipc_rsc_builder_finish(&b, &size), 0);
+	CHECK(size > *vdev);
+	return size;
 }
 
 HIPC_TEST(truncated_vdev)
@@ -629,16 +635,18 @@ HIPC_TEST(hipc_vendor_entry_bad)
 
 /* --- builder ---------------------------------------------------------------- */
 
-static long build_into(uint8_t *buf, size_t cap)
+/* The standard table's adds, unchecked: the finish reports the first error. */
+static int build_into(uint8_t *buf, size_t cap, size_t *size)
 {
 	struct hipc_rsc_builder b;
 
 	hipc_rsc_builder_init(&b, buf, cap, 4);
-	hipc_rsc_add_carveout(&b, 0x20000000, 0x8000, "vdev0buffer");
-	hipc_rsc_add_vdev(&b, HIPC_VIRTIO_ID_RPMSG, HIPC_RSC_F_NS, 2, 256, 16, 0);
-	hipc_rsc_add_hipc_rpmsg(&b, 512);
-	hipc_rsc_add_trace(&b, HIPC_FW_RSC_ADDR_ANY, 4096, "trace0");
-	return hipc_rsc_builder_finish(&b);
+	hipc_rsc_add_carveout(&b, 0x20000000, 0x8000, "vdev0buffer", NULL);
+	hipc_rsc_add_vdev(&b, HIPC_VIRTIO_ID_RPMSG, HIPC_RSC_F_NS, 2, 256, 16, 0,
+			  NULL);
+	hipc_rsc_add_hipc_rpmsg(&b, 512, NULL);
+	hipc_rsc_add_trace(&b, HIPC_FW_RSC_ADDR_ANY, 4096, "trace0", NULL);
+	return hipc_rsc_builder_finish(&b, size);
 }
 
 HIPC_TEST(builder_out_of_space)
@@ -646,19 +654,23 @@ HIPC_TEST(builder_out_of_space)
 	struct std_table t;
 	struct hipc_rsc_builder b;
 	uint8_t buf[256];
+	size_t off;
 
 	build_std(&t);
 	/* Every capacity below the table's size fails cleanly, and only those. */
 	for (size_t cap = 0; cap <= t.size + 8; cap++) {
 		uint8_t *heap = malloc(cap ? cap : 1);
-		long r;
+		size_t size = 0;
+		int r;
 
 		CHECK(heap != NULL);
-		r = build_into(heap, cap);
+		r = build_into(heap, cap, &size);
 		if (cap < t.size) {
 			CHECK_EQ(r, -HIPC_ENOSPC);
+			CHECK_EQ(size, 0); /* untouched on failure */
 		} else {
-			CHECK_EQ(r, t.size);
+			CHECK_EQ(r, 0);
+			CHECK_EQ(size, t.size);
 			CHECK(memcmp(heap, t.buf, t.size) == 0);
 		}
 		free(heap);
@@ -666,20 +678,21 @@ HIPC_TEST(builder_out_of_space)
 
 	/* Sticky: after a failure every add and finish report it. */
 	CHECK_EQ(hipc_rsc_builder_init(&b, buf, 16 + 4 + 40, 1), 0);
-	CHECK_EQ(hipc_rsc_add_carveout(&b, 0, 16, "x"), -HIPC_ENOSPC);
-	CHECK_EQ(hipc_rsc_add_hipc_rpmsg(&b, 512), -HIPC_ENOSPC);
-	CHECK_EQ(hipc_rsc_builder_finish(&b), -HIPC_ENOSPC);
+	CHECK_EQ(hipc_rsc_add_carveout(&b, 0, 16, "x", NULL), -HIPC_ENOSPC);
+	CHECK_EQ(hipc_rsc_add_hipc_rpmsg(&b, 512, NULL), -HIPC_ENOSPC);
+	CHECK_EQ(hipc_rsc_builder_finish(&b, NULL), -HIPC_ENOSPC);
 
 	/* More entries than reserved offsets. */
 	CHECK_EQ(hipc_rsc_builder_init(&b, buf, sizeof(buf), 1), 0);
-	CHECK_EQ(hipc_rsc_add_hipc_rpmsg(&b, 512), 20);
-	CHECK_EQ(hipc_rsc_add_hipc_rpmsg(&b, 512), -HIPC_ENOSPC);
-	CHECK_EQ(hipc_rsc_builder_finish(&b), -HIPC_ENOSPC);
+	CHECK_EQ(hipc_rsc_add_hipc_rpmsg(&b, 512, &off), 0);
+	CHECK_EQ(off, 20);
+	CHECK_EQ(hipc_rsc_add_hipc_rpmsg(&b, 512, &off), -HIPC_ENOSPC);
+	CHECK_EQ(hipc_rsc_builder_finish(&b, NULL), -HIPC_ENOSPC);
 
 	/* Header alone does not fit. */
 	CHECK_EQ(hipc_rsc_builder_init(&b, buf, 19, 1), -HIPC_ENOSPC);
-	CHECK_EQ(hipc_rsc_add_hipc_rpmsg(&b, 512), -HIPC_ENOSPC);
-	CHECK_EQ(hipc_rsc_builder_finish(&b), -HIPC_ENOSPC);
+	CHECK_EQ(hipc_rsc_add_hipc_rpmsg(&b, 512, NULL), -HIPC_ENOSPC);
+	CHECK_EQ(hipc_rsc_builder_finish(&b, NULL), -HIPC_ENOSPC);
 	CHECK_EQ(hipc_rsc_builder_init(&b, buf, 8, 0xffffffffu), -HIPC_ENOSPC);
 }
 
@@ -688,43 +701,49 @@ HIPC_TEST(builder_rejects_invalid)
 	struct hipc_rsc_builder b;
 	uint8_t buf[256];
 	char name[40];
+	size_t off = 0, size = 0;
 
 	/* A 32-byte name would lose its NUL: refuse rather than truncate. */
 	memset(name, 'n', 32);
 	name[32] = 0;
 	CHECK_EQ(hipc_rsc_builder_init(&b, buf, sizeof(buf), 4), 0);
-	CHECK_EQ(hipc_rsc_add_carveout(&b, 0, 16, name), -HIPC_EINVAL);
-	CHECK_EQ(hipc_rsc_add_trace(&b, 0, 16, "ok"), -HIPC_EINVAL);
-	CHECK_EQ(hipc_rsc_builder_finish(&b), -HIPC_EINVAL);
+	CHECK_EQ(hipc_rsc_add_carveout(&b, 0, 16, name, NULL), -HIPC_EINVAL);
+	CHECK_EQ(hipc_rsc_add_trace(&b, 0, 16, "ok", NULL), -HIPC_EINVAL);
+	CHECK_EQ(hipc_rsc_builder_finish(&b, NULL), -HIPC_EINVAL);
 
 	/* 31 characters is the longest name. */
 	name[31] = 0;
 	CHECK_EQ(hipc_rsc_builder_init(&b, buf, sizeof(buf), 4), 0);
-	CHECK(hipc_rsc_add_carveout(&b, 0, 16, name) > 0);
-	CHECK(hipc_rsc_add_trace(&b, 0, 16, NULL) > 0);
-	CHECK(hipc_rsc_builder_finish(&b) > 0);
-	CHECK_EQ(validate_copy(buf, (size_t)hipc_rsc_builder_finish(&b), NULL),
-		 0);
+	CHECK_EQ(hipc_rsc_add_carveout(&b, 0, 16, name, &off), 0);
+	CHECK(off > 0);
+	CHECK_EQ(hipc_rsc_add_trace(&b, 0, 16, NULL, &off), 0);
+	CHECK(off > 0);
+	CHECK_EQ(hipc_rsc_builder_finish(&b, &size), 0);
+	CHECK(size > off);
+	CHECK_EQ(validate_copy(buf, size, NULL), 0);
 
 	CHECK_EQ(hipc_rsc_builder_init(&b, buf, sizeof(buf), 4), 0);
-	CHECK_EQ(hipc_rsc_add_vdev(&b, 7, 0, 2, 100, 16, 0), -HIPC_EINVAL);
+	CHECK_EQ(hipc_rsc_add_vdev(&b, 7, 0, 2, 100, 16, 0, NULL), -HIPC_EINVAL);
 	CHECK_EQ(hipc_rsc_builder_init(&b, buf, sizeof(buf), 4), 0);
-	CHECK_EQ(hipc_rsc_add_vdev(&b, 7, 0, 2, 64, 0, 0), -HIPC_EINVAL);
+	CHECK_EQ(hipc_rsc_add_vdev(&b, 7, 0, 2, 64, 0, 0, NULL), -HIPC_EINVAL);
 	CHECK_EQ(hipc_rsc_builder_init(&b, buf, sizeof(buf), 4), 0);
-	CHECK_EQ(hipc_rsc_add_vdev(&b, 7, 0, 3, 64, 16, 0), -HIPC_EINVAL);
+	CHECK_EQ(hipc_rsc_add_vdev(&b, 7, 0, 3, 64, 16, 0, NULL), -HIPC_EINVAL);
 	CHECK_EQ(hipc_rsc_builder_init(&b, buf, sizeof(buf), 4), 0);
-	CHECK_EQ(hipc_rsc_add_vdev(&b, 7, 0, 2, 64, 16, 0xffffffffu),
+	CHECK_EQ(hipc_rsc_add_vdev(&b, 7, 0, 2, 64, 16, 0xffffffffu, NULL),
 		 -HIPC_ENOSPC);
 	CHECK_EQ(hipc_rsc_builder_init(&b, buf, sizeof(buf), 4), 0);
-	CHECK_EQ(hipc_rsc_add_hipc_rpmsg(&b, 16), -HIPC_EINVAL);
+	CHECK_EQ(hipc_rsc_add_hipc_rpmsg(&b, 16, NULL), -HIPC_EINVAL);
 	CHECK_EQ(hipc_rsc_builder_init(&b, NULL, 64, 1), -HIPC_EINVAL);
-	CHECK_EQ(hipc_rsc_builder_finish(&b), -HIPC_EINVAL);
+	CHECK_EQ(hipc_rsc_builder_finish(&b, NULL), -HIPC_EINVAL);
 
 	/* A vdev with config space leaves the next entry 4-aligned. */
 	CHECK_EQ(hipc_rsc_builder_init(&b, buf, sizeof(buf), 2), 0);
-	CHECK_EQ(hipc_rsc_add_vdev(&b, 7, 0, 2, 64, 16, 5), 24);
-	CHECK_EQ(hipc_rsc_add_hipc_rpmsg(&b, 512), 24 + 68 + 8);
-	CHECK_EQ(hipc_rsc_builder_finish(&b), 24 + 68 + 8 + 16);
+	CHECK_EQ(hipc_rsc_add_vdev(&b, 7, 0, 2, 64, 16, 5, &off), 0);
+	CHECK_EQ(off, 24);
+	CHECK_EQ(hipc_rsc_add_hipc_rpmsg(&b, 512, &off), 0);
+	CHECK_EQ(off, 24 + 68 + 8);
+	CHECK_EQ(hipc_rsc_builder_finish(&b, &size), 0);
+	CHECK_EQ(size, 24 + 68 + 8 + 16);
 	CHECK_EQ(validate_copy(buf, 24 + 68 + 8 + 16, NULL), 0);
 }
 

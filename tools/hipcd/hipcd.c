@@ -888,7 +888,7 @@ static enum hipc_rproc_op handle(char *req, struct reply *o,
 		}
 	} else if (!strcmp(cmd, "trace")) {
 		uint64_t pos = 0;
-		long n;
+		int n;
 
 		put(o, "ok\n");
 		n = hipc_rproc_trace_read(r->rp, &pos, o->buf + o->len,

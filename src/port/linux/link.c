@@ -304,7 +304,7 @@ static bool gen_moved(const struct hipc_link *l, uint64_t gen0)
 
 /*
  * Sleep on the eventfd until @deadline (0: none), or until another thread
- * drains (the generation moves from @gen0); returns -ETIMEDOUT or 0.
+ * drains (the generation moves from @gen0); returns -HIPC_ETIMEDOUT or 0.
  */
 static int sleep_eventfd(struct hipc_link *l, uint64_t deadline, uint64_t gen0,
 			 bool (*may_sleep)(void *), void *arg)
@@ -479,19 +479,21 @@ void hipc_link_shared_init(struct hipc_link_shared *sh)
 	sh->awake[1] = 0;
 }
 
-struct hipc_link *hipc_link_new(struct hipc_link_shared *sh, unsigned side,
-				int efd_in, int efd_out,
-				enum hipc_link_mode mode, unsigned spin_us)
+int hipc_link_new(struct hipc_link **out, struct hipc_link_shared *sh,
+		  unsigned side, int efd_in, int efd_out,
+		  enum hipc_link_mode mode, unsigned spin_us)
 {
 	struct hipc_link *l;
+	int ret;
 
-	if (!sh || side > 1 || efd_in < 0 || efd_out < 0) {
-		errno = EINVAL;
-		return NULL;
-	}
+	if (!out)
+		return -HIPC_EINVAL;
+	*out = NULL;
+	if (!sh || side > 1 || efd_in < 0 || efd_out < 0)
+		return -HIPC_EINVAL;
 	l = calloc(1, sizeof(*l));
 	if (!l)
-		return NULL;
+		return -HIPC_ENOMEM;
 	l->sh = sh;
 	l->side = side;
 	hipc_shm_fifo_open(&l->out, &sh->fifo[side ^ 1u], true);
@@ -500,8 +502,9 @@ struct hipc_link *hipc_link_new(struct hipc_link_shared *sh, unsigned side,
 	l->efd_out = efd_out;
 	l->wake_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (l->wake_efd < 0) {
+		ret = hipc__from_errno(errno);
 		free(l);
-		return NULL;
+		return ret;
 	}
 	pthread_mutex_init(&l->lock, NULL);
 	pthread_mutex_init(&l->mb_lock, NULL);
@@ -518,7 +521,8 @@ struct hipc_link *hipc_link_new(struct hipc_link_shared *sh, unsigned side,
 	l->port.ops = &link_port_ops;
 	l->port.ctx = l;
 	hipc_link_set_mode(l, mode, spin_us);
-	return l;
+	*out = l;
+	return 0;
 }
 
 void hipc_link_free(struct hipc_link *l)

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* A library-run receive thread: the loop every host would otherwise write. */
-#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 
 #include "hipc/error.h"
 #include "hipc/linux.h"
 #include "hipc/rpmsg.h"
+#include "port_linux_internal.h"
 
 struct hipc_link_thread {
 	struct hipc_link *link;
@@ -49,31 +49,33 @@ static void *loop(void *arg)
 	return NULL;
 }
 
-struct hipc_link_thread *
-hipc_link_thread_start(struct hipc_link *link, struct hipc_rpmsg_dev *dev,
-		       void (*on_ctrl)(void *arg, uint32_t msg), void *arg)
+int hipc_link_thread_start(struct hipc_link_thread **out,
+			   struct hipc_link *link, struct hipc_rpmsg_dev *dev,
+			   void (*on_ctrl)(void *arg, uint32_t msg), void *arg)
 {
 	struct hipc_link_thread *t;
 	int err;
 
-	if (!link || !dev) {
-		errno = EINVAL;
-		return NULL;
-	}
+	if (!out)
+		return -HIPC_EINVAL;
+	*out = NULL;
+	if (!link || !dev)
+		return -HIPC_EINVAL;
 	t = calloc(1, sizeof(*t));
 	if (!t)
-		return NULL;
+		return -HIPC_ENOMEM;
 	t->link = link;
 	t->dev = dev;
 	t->on_ctrl = on_ctrl;
 	t->arg = arg;
+	/* pthread_create() returns its error instead of setting errno */
 	err = pthread_create(&t->tid, NULL, loop, t);
 	if (err) {
 		free(t);
-		errno = err;
-		return NULL;
+		return hipc__from_errno(err);
 	}
-	return t;
+	*out = t;
+	return 0;
 }
 
 int hipc_link_thread_stop(struct hipc_link_thread *t)

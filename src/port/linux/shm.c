@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hipc/error.h"
 #include "hipc/linux.h"
+#include "port_linux_internal.h"
 
 int hipc_shm_create(struct hipc_shm *shm, const char *name, size_t size)
 {
@@ -17,10 +19,10 @@ int hipc_shm_create(struct hipc_shm *shm, const char *name, size_t size)
 	memset(shm, 0, sizeof(*shm));
 	shm->fd = -1;
 	if (size == 0)
-		return -EINVAL;
+		return -HIPC_EINVAL;
 	fd = memfd_create(name ? name : "hipc", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
-		return -errno;
+		return hipc__from_errno(errno);
 	/* memfds are created 0777 on some kernels: no other user may open it
 	 * through /proc/PID/fd. */
 	if (fchmod(fd, 0600) < 0 || ftruncate(fd, (off_t)size) < 0)
@@ -37,7 +39,7 @@ int hipc_shm_create(struct hipc_shm *shm, const char *name, size_t size)
 	shm->size = size;
 	return 0;
 fail:
-	err = -errno;
+	err = hipc__from_errno(errno);
 	close(fd);
 	return err;
 }
@@ -50,13 +52,13 @@ int hipc_shm_map(struct hipc_shm *shm, int fd)
 	memset(shm, 0, sizeof(*shm));
 	shm->fd = -1;
 	if (fstat(fd, &st) < 0)
-		return -errno;
+		return hipc__from_errno(errno);
 	if (st.st_size <= 0)
-		return -EINVAL;
+		return -HIPC_EINVAL;
 	p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		 fd, 0);
 	if (p == MAP_FAILED)
-		return -errno;
+		return hipc__from_errno(errno);
 	shm->fd = fd;
 	shm->base = p;
 	shm->size = (size_t)st.st_size;

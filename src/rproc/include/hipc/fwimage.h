@@ -34,10 +34,12 @@ struct hipc_fwimage {
  * @err: optional buffer for a one-line message (no trailing newline).
  * @retval 0 @img filled; release it with hipc_fwimage_release()
  * @retval -HIPC_ENOENT the file does not exist, or has no .resource_table
- * @retval -HIPC_EPERM the file cannot be read (permissions)
+ * @retval -HIPC_EACCES the file cannot be read (permissions)
  * @retval -HIPC_EINVAL @path is not a regular file
  * @retval -HIPC_ENOMEM out of memory, or the file is unreasonably large
  * @retval -HIPC_EIO read error
+ * @retval -HIPC_ENOTDIR, -HIPC_ELOOP, -HIPC_ENAMETOOLONG, -HIPC_EMFILE,
+ *         -HIPC_ENXIO, ... open() failed otherwise (as an hipc code)
  * @retval -HIPC_ENOEXEC not a usable ELF image (see @err)
  * @retval -HIPC_EBADMSG the resource table is invalid (see @err)
  * On failure @img is zeroed and owns nothing.

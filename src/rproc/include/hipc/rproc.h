@@ -112,7 +112,11 @@ struct hipc_rproc_info {
 
 /**
  * hipc_rproc_new() - an offline remote.  Copies @cfg (strings included).
- * @retval 0, -HIPC_EINVAL, -HIPC_ENOMEM (also: no epoll/timerfd)
+ * @retval 0 *@out is the remote
+ * @retval -HIPC_EINVAL NULL @out or @cfg, neither a firmware nor a name
+ * @retval -HIPC_ENOMEM out of memory
+ * @retval -HIPC_EMFILE, -HIPC_ENFILE, ... no epoll or timer fd (as an hipc
+ *         code)
  */
 HIPC_API int hipc_rproc_new(struct hipc_rproc **out,
 			    const struct hipc_rproc_config *cfg);
@@ -245,10 +249,13 @@ HIPC_API int hipc_rproc_run(struct hipc_rproc *rp, unsigned timeout_ms);
  * the ring overwrote already is skipped.  Safe while the remote runs.
  * A crashed remote's ring is kept as it was when it died (until it runs
  * again), like Linux's last trace.
- * Return: bytes copied, -HIPC_ENOENT (no trace buffer), -HIPC_ENOTCONN.
+ * Return: bytes copied (0 when nothing is new; at most INT_MAX per call,
+ * however large @len), or
+ * @retval -HIPC_ENOENT the remote has no trace buffer
+ * @retval -HIPC_ENOTCONN not running, and no trace kept from a crash
  */
-HIPC_API long hipc_rproc_trace_read(struct hipc_rproc *rp, uint64_t *pos,
-				    char *buf, size_t len);
+HIPC_API int hipc_rproc_trace_read(struct hipc_rproc *rp, uint64_t *pos,
+				   char *buf, size_t len);
 
 /** hipc_rproc_get_info() - state, counters and memory map, for tools. */
 HIPC_API void hipc_rproc_get_info(const struct hipc_rproc *rp,

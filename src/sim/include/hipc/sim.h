@@ -33,8 +33,13 @@ struct hipc_sim_mem {
  * hipcd listens: $HIPC_RUN_DIR, else $XDG_RUNTIME_DIR/hipc, else
  * /tmp/hipc-UID.
  * @create: make it (mode 0700) if missing.
- * @retval 0, -HIPC_ENAMETOOLONG, -HIPC_EPERM (not a directory of ours, or
- * open to others: its sockets hand out shared memory), other -HIPC_E*
+ * @retval 0 @buf holds the path (and the directory exists with @create)
+ * @retval -HIPC_ENAMETOOLONG the path does not fit @len
+ * @retval -HIPC_EPERM not a directory of ours, or open to others (its
+ *         sockets hand out shared memory)
+ * @retval -HIPC_ENOENT it does not exist (without @create)
+ * @retval -HIPC_EACCES, -HIPC_ENOTDIR, -HIPC_EROFS, ... mkdir()/stat()
+ *         failed (as an hipc code)
  */
 HIPC_API int hipc_sim_run_dir(char *buf, size_t len, int create);
 

@@ -49,11 +49,23 @@ struct hipc_shm {
 /**
  * hipc_shm_create() - a new anonymous region: memfd (close-on-exec, mode
  * 0600, sealable against shrinking), @size bytes, mapped shared.
- * @retval 0, -errno from memfd_create/ftruncate/mmap
+ * @retval 0 created; @shm holds the fd, mapping and size
+ * @retval -HIPC_EINVAL @size is 0
+ * @retval -HIPC_ENOMEM, -HIPC_EMFILE, -HIPC_ENFILE, -HIPC_EPERM, ... the
+ *         system call's failure (memfd_create, ftruncate, seals, mmap)
+ *         as an hipc code
+ * Context: any thread.
  */
 HIPC_API int hipc_shm_create(struct hipc_shm *shm, const char *name,
 			     size_t size);
-/** hipc_shm_map() - map an inherited/received region fd (size from fstat). */
+/**
+ * hipc_shm_map() - map an inherited/received region fd (size from fstat).
+ * The fd becomes @shm's on success only.
+ * @retval 0 mapped
+ * @retval -HIPC_EINVAL the file is empty
+ * @retval -HIPC_EBADF, -HIPC_ENOMEM, -HIPC_EACCES, -HIPC_ENODEV, ... the
+ *         system call's failure (fstat, mmap) as an hipc code
+ */
 HIPC_API int hipc_shm_map(struct hipc_shm *shm, int fd);
 /** hipc_shm_close() - unmap and close; safe on a zeroed struct. */
 HIPC_API void hipc_shm_close(struct hipc_shm *shm);
@@ -80,14 +92,19 @@ struct hipc_link;
  * hipc_link_new() - one side's end of a simulated mailbox.
  * @sh: the FIFOs and awake words (in shared memory); @side: HIPC_SIDE_HOST or
  * HIPC_SIDE_REMOTE; @efd_in: eventfd the peer writes to wake us;
- * @efd_out: eventfd we write to wake the peer (both non-blocking; the link
- * takes ownership and closes them).
- * Return: the link, or NULL with errno set.
+ * @efd_out: eventfd we write to wake the peer (both non-blocking; on
+ * success the link takes ownership and closes them, on failure they stay
+ * the caller's).
+ * @out: the new link on success, NULL on failure.
+ * @retval 0 *@out is the link
+ * @retval -HIPC_EINVAL NULL @out or @sh, @side not a side, a negative fd
+ * @retval -HIPC_ENOMEM no memory for the link
+ * @retval -HIPC_EMFILE, -HIPC_ENFILE no fd left for its wake-up eventfd
+ * Context: any thread.
  */
-HIPC_API struct hipc_link *hipc_link_new(struct hipc_link_shared *sh,
-					 unsigned side, int efd_in, int efd_out,
-					 enum hipc_link_mode mode,
-					 unsigned spin_us);
+HIPC_API int hipc_link_new(struct hipc_link **out, struct hipc_link_shared *sh,
+			   unsigned side, int efd_in, int efd_out,
+			   enum hipc_link_mode mode, unsigned spin_us);
 HIPC_API void hipc_link_free(struct hipc_link *link);
 
 /** hipc_link_port() - the port (lock, notify, wait, now) for this side. */
@@ -96,14 +113,19 @@ HIPC_API const struct hipc_port *hipc_link_port(struct hipc_link *link);
 /** hipc_link_fd() - readable when a doorbell may be waiting (for epoll). */
 HIPC_API int hipc_link_fd(const struct hipc_link *link);
 
-/** hipc_link_send() - send a mailbox message (notifyid or control). */
+/**
+ * hipc_link_send() - send a mailbox message (notifyid or control).
+ * @retval 0 sent or queued
+ * @retval -HIPC_ENOSPC the peer has stopped draining (hipc_mbox_send())
+ */
 HIPC_API int hipc_link_send(struct hipc_link *link, uint32_t msg);
 
 /**
  * hipc_link_drain() - clear the eventfd, read every waiting mailbox message,
  * hand control messages to @on_ctrl (may be NULL), flush our own queued
- * messages if the peer made room.  Return: messages read (vring doorbells +
- * control), or -errno.
+ * messages if the peer made room.
+ * Return: messages read (vring doorbells + control), or -HIPC_EIO (the
+ * peer corrupted the FIFO's indices).
  * Context: one thread at a time per link (serialised internally).
  */
 HIPC_API int hipc_link_drain(struct hipc_link *link,
@@ -116,7 +138,9 @@ HIPC_API int hipc_link_drain(struct hipc_link *link,
  * @may_sleep: called right before sleeping with the awake flag cleared; if
  * it returns false there is work and we return at once (closes the race
  * between "nothing to do" and "peer sent just now").  May be NULL.
- * Return: 0, -HIPC_ETIMEDOUT, or -errno.
+ * @retval 0 a doorbell may be waiting (or another thread drained one)
+ * @retval -HIPC_ETIMEDOUT @deadline_ns passed
+ * @retval -HIPC_EIO the peer corrupted the FIFO's indices
  */
 HIPC_API int hipc_link_wait(struct hipc_link *link, uint64_t deadline_ns,
 			    bool (*may_sleep)(void *arg), void *arg);
@@ -145,18 +169,26 @@ struct hipc_link_thread;
  * process messages (callbacks run on that thread), sleep on the doorbell
  * (mode of the link).  The alternative to putting hipc_link_fd() into the
  * application's own epoll loop.
- * Return: the thread, or NULL with errno set.
+ * @out: the thread on success, NULL on failure.
+ * @retval 0 *@out runs
+ * @retval -HIPC_EINVAL NULL @out, @link or @dev
+ * @retval -HIPC_ENOMEM no memory for the thread's state
+ * @retval -HIPC_EAGAIN no thread could be created (pthread_create())
  * Context: any thread; @dev must be started.  Sends from other threads stay
  * allowed while it runs.
  */
-HIPC_API struct hipc_link_thread *
-hipc_link_thread_start(struct hipc_link *link, struct hipc_rpmsg_dev *dev,
-		       void (*on_ctrl)(void *arg, uint32_t msg), void *arg);
+HIPC_API int hipc_link_thread_start(struct hipc_link_thread **out,
+				   struct hipc_link *link,
+				   struct hipc_rpmsg_dev *dev,
+				   void (*on_ctrl)(void *arg, uint32_t msg),
+				   void *arg);
 
 /**
  * hipc_link_thread_stop() - stop and join the thread (no callback runs after
- * this returns).  Return: 0, or -HIPC_EIO if the device went broken while
- * the thread ran.
+ * this returns).
+ * @retval 0 stopped (also for a NULL @t)
+ * @retval -HIPC_EIO the device went broken while the thread ran (or what
+ *         hipc_rpmsg_poll() failed with)
  * Context: not from the thread's own callbacks.
  */
 HIPC_API int hipc_link_thread_stop(struct hipc_link_thread *t);
