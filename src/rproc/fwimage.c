@@ -116,12 +116,14 @@ static void read_shdr(const struct elf_file *f, uint64_t i,
 	}
 }
 
-static int elf_header(struct elf_file *f, struct hipc_fwimage *img,
-		      uint64_t *shstrndx)
+/*
+ * e_ident and the header's size: an ELF file of a class and byte order we
+ * read, long enough for its header.  @min_shentsize: per its class.
+ */
+static int elf_ident(struct elf_file *f, size_t *min_shentsize)
 {
 	const uint8_t *d = f->d;
-	size_t ehsize, min_shentsize;
-	uint16_t shnum16, strndx16;
+	size_t ehsize;
 
 	if (f->size < SELFMAG) {
 		fail_msg(f->err, f->errlen,
@@ -142,12 +144,12 @@ static int elf_header(struct elf_file *f, struct hipc_fwimage *img,
 	case ELFCLASS32:
 		f->is64 = false;
 		ehsize = sizeof(Elf32_Ehdr);
-		min_shentsize = sizeof(Elf32_Shdr);
+		*min_shentsize = sizeof(Elf32_Shdr);
 		break;
 	case ELFCLASS64:
 		f->is64 = true;
 		ehsize = sizeof(Elf64_Ehdr);
-		min_shentsize = sizeof(Elf64_Shdr);
+		*min_shentsize = sizeof(Elf64_Shdr);
 		break;
 	default:
 		fail_msg(f->err, f->errlen,
@@ -176,6 +178,14 @@ static int elf_header(struct elf_file *f, struct hipc_fwimage *img,
 			 f->size, f->is64 ? 64u : 32u, ehsize);
 		return -HIPC_ENOEXEC;
 	}
+	return 0;
+}
+
+/* The header fields we use; elf_ident() has checked the header is there. */
+static void elf_read_ehdr(struct elf_file *f, struct hipc_fwimage *img,
+			  uint16_t *shnum16, uint16_t *strndx16)
+{
+	const uint8_t *d = f->d;
 
 	img->elf_class = f->is64 ? 64 : 32;
 	if (f->is64) {
@@ -183,16 +193,52 @@ static int elf_header(struct elf_file *f, struct hipc_fwimage *img,
 		img->entry = get64(d + offsetof(Elf64_Ehdr, e_entry));
 		f->shoff = get64(d + offsetof(Elf64_Ehdr, e_shoff));
 		f->shentsize = get16(d + offsetof(Elf64_Ehdr, e_shentsize));
-		shnum16 = get16(d + offsetof(Elf64_Ehdr, e_shnum));
-		strndx16 = get16(d + offsetof(Elf64_Ehdr, e_shstrndx));
+		*shnum16 = get16(d + offsetof(Elf64_Ehdr, e_shnum));
+		*strndx16 = get16(d + offsetof(Elf64_Ehdr, e_shstrndx));
 	} else {
 		img->machine = get16(d + offsetof(Elf32_Ehdr, e_machine));
 		img->entry = get32(d + offsetof(Elf32_Ehdr, e_entry));
 		f->shoff = get32(d + offsetof(Elf32_Ehdr, e_shoff));
 		f->shentsize = get16(d + offsetof(Elf32_Ehdr, e_shentsize));
-		shnum16 = get16(d + offsetof(Elf32_Ehdr, e_shnum));
-		strndx16 = get16(d + offsetof(Elf32_Ehdr, e_shstrndx));
+		*shnum16 = get16(d + offsetof(Elf32_Ehdr, e_shnum));
+		*strndx16 = get16(d + offsetof(Elf32_Ehdr, e_shstrndx));
 	}
+}
+
+/*
+ * More than 0xff00 sections: e_shnum is 0 and the count is in section
+ * 0's sh_size; likewise e_shstrndx = SHN_XINDEX defers to its sh_link.
+ */
+static int elf_extended_numbering(struct elf_file *f, uint16_t shnum16,
+				  uint16_t strndx16, uint64_t *shstrndx)
+{
+	struct elf_shdr sh0;
+
+	if (!in_file(f, f->shoff, f->shentsize)) {
+		fail_msg(f->err, f->errlen,
+			 "section header table extends past end of file (offset %" PRIu64 ", file has %zu bytes)",
+			 f->shoff, f->size);
+		return -HIPC_ENOEXEC;
+	}
+	read_shdr(f, 0, &sh0);
+	if (shnum16 == 0)
+		f->shnum = sh0.size;
+	if (strndx16 == SHN_XINDEX)
+		*shstrndx = sh0.link;
+	return 0;
+}
+
+static int elf_header(struct elf_file *f, struct hipc_fwimage *img,
+		      uint64_t *shstrndx)
+{
+	size_t min_shentsize;
+	uint16_t shnum16, strndx16;
+	int ret;
+
+	ret = elf_ident(f, &min_shentsize);
+	if (ret)
+		return ret;
+	elf_read_ehdr(f, img, &shnum16, &strndx16);
 
 	if (f->shoff == 0) {
 		fail_msg(f->err, f->errlen,
@@ -207,25 +253,10 @@ static int elf_header(struct elf_file *f, struct hipc_fwimage *img,
 	}
 	f->shnum = shnum16;
 	*shstrndx = strndx16;
-
-	/*
-	 * More than 0xff00 sections: e_shnum is 0 and the count is in section
-	 * 0's sh_size; likewise e_shstrndx = SHN_XINDEX defers to its sh_link.
-	 */
 	if (shnum16 == 0 || strndx16 == SHN_XINDEX) {
-		struct elf_shdr sh0;
-
-		if (!in_file(f, f->shoff, f->shentsize)) {
-			fail_msg(f->err, f->errlen,
-				 "section header table extends past end of file (offset %" PRIu64 ", file has %zu bytes)",
-				 f->shoff, f->size);
-			return -HIPC_ENOEXEC;
-		}
-		read_shdr(f, 0, &sh0);
-		if (shnum16 == 0)
-			f->shnum = sh0.size;
-		if (strndx16 == SHN_XINDEX)
-			*shstrndx = sh0.link;
+		ret = elf_extended_numbering(f, shnum16, strndx16, shstrndx);
+		if (ret)
+			return ret;
 	}
 	if (f->shnum == 0) {
 		fail_msg(f->err, f->errlen,
@@ -242,17 +273,10 @@ static int elf_header(struct elf_file *f, struct hipc_fwimage *img,
 	return 0;
 }
 
-static int elf_find_rsc(struct elf_file *f, struct hipc_fwimage *img)
+/* The section name string table: section @shstrndx, inside the file. */
+static int elf_shstrtab(const struct elf_file *f, uint64_t shstrndx,
+			struct elf_shdr *strtab)
 {
-	struct elf_shdr strtab, sh, rsc = { 0 };
-	uint64_t shstrndx, found = 0;
-	const char *names;
-	int ret;
-
-	ret = elf_header(f, img, &shstrndx);
-	if (ret)
-		return ret;
-
 	if (shstrndx == SHN_UNDEF) {
 		fail_msg(f->err, f->errlen,
 			 "no section name string table (e_shstrndx is 0)");
@@ -264,34 +288,46 @@ static int elf_find_rsc(struct elf_file *f, struct hipc_fwimage *img)
 			 shstrndx, f->shnum);
 		return -HIPC_ENOEXEC;
 	}
-	read_shdr(f, shstrndx, &strtab);
-	if (strtab.type != SHT_STRTAB) {
+	read_shdr(f, shstrndx, strtab);
+	if (strtab->type != SHT_STRTAB) {
 		fail_msg(f->err, f->errlen,
 			 "section name string table (section %" PRIu64 ") has type %u, not SHT_STRTAB",
-			 shstrndx, strtab.type);
+			 shstrndx, strtab->type);
 		return -HIPC_ENOEXEC;
 	}
-	if (!in_file(f, strtab.offset, strtab.size)) {
+	if (!in_file(f, strtab->offset, strtab->size)) {
 		fail_msg(f->err, f->errlen,
 			 "section name string table extends past end of file (offset %" PRIu64 ", size %" PRIu64 ", file has %zu bytes)",
-			 strtab.offset, strtab.size, f->size);
+			 strtab->offset, strtab->size, f->size);
 		return -HIPC_ENOEXEC;
 	}
-	names = (const char *)f->d + strtab.offset;
+	return 0;
+}
+
+/*
+ * The one section named RSC_SECTION; every section's name is checked, not
+ * only those up to the first match.
+ */
+static int elf_find_section(const struct elf_file *f,
+			    const struct elf_shdr *strtab, struct elf_shdr *rsc)
+{
+	const char *names = (const char *)f->d + strtab->offset;
+	struct elf_shdr sh;
+	uint64_t found = 0;
 
 	/* Section 0 is the reserved null entry (or extended-count holder). */
 	for (uint64_t i = 1; i < f->shnum; i++) {
 		const char *name;
 
 		read_shdr(f, i, &sh);
-		if (sh.name >= strtab.size) {
+		if (sh.name >= strtab->size) {
 			fail_msg(f->err, f->errlen,
 				 "section %" PRIu64 ": name offset %u is outside the section name string table (%" PRIu64 " bytes)",
-				 i, sh.name, strtab.size);
+				 i, sh.name, strtab->size);
 			return -HIPC_ENOEXEC;
 		}
 		name = names + sh.name;
-		if (!memchr(name, '\0', strtab.size - sh.name)) {
+		if (!memchr(name, '\0', strtab->size - sh.name)) {
 			fail_msg(f->err, f->errlen,
 				 "section %" PRIu64 ": name at offset %u is not NUL-terminated inside the section name string table",
 				 i, sh.name);
@@ -307,12 +343,30 @@ static int elf_find_rsc(struct elf_file *f, struct hipc_fwimage *img)
 			return -HIPC_ENOEXEC;
 		}
 		found = i;
-		rsc = sh;
+		*rsc = sh;
 	}
 	if (!found) {
 		fail_msg(f->err, f->errlen, "no " RSC_SECTION " section");
 		return -HIPC_ENOENT;
 	}
+	return 0;
+}
+
+static int elf_find_rsc(struct elf_file *f, struct hipc_fwimage *img)
+{
+	struct elf_shdr strtab, rsc = { 0 };
+	uint64_t shstrndx;
+	int ret;
+
+	ret = elf_header(f, img, &shstrndx);
+	if (ret)
+		return ret;
+	ret = elf_shstrtab(f, shstrndx, &strtab);
+	if (ret)
+		return ret;
+	ret = elf_find_section(f, &strtab, &rsc);
+	if (ret)
+		return ret;
 	if (rsc.type == SHT_NOBITS) {
 		fail_msg(f->err, f->errlen,
 			 RSC_SECTION " is SHT_NOBITS (no contents in the file)");
