@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hipc/byteorder.h"
 #include "hipc/error.h"
 #include "hipc/fwimage.h"
 #include "hipc/rsc.h"
@@ -34,22 +35,6 @@
 #define RSC_SECTION ".resource_table"
 /* Far beyond any MCU or DSP image; refuse before trying to malloc it. */
 #define FWIMAGE_MAX_SIZE (512u << 20)
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 static void fail_msg(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -100,19 +85,19 @@ static void read_shdr(const struct elf_file *f, uint64_t i,
 	const uint8_t *p = f->d + f->shoff + i * f->shentsize;
 
 	if (f->is64) {
-		sh->name = get32(p + offsetof(Elf64_Shdr, sh_name));
-		sh->type = get32(p + offsetof(Elf64_Shdr, sh_type));
-		sh->addr = get64(p + offsetof(Elf64_Shdr, sh_addr));
-		sh->offset = get64(p + offsetof(Elf64_Shdr, sh_offset));
-		sh->size = get64(p + offsetof(Elf64_Shdr, sh_size));
-		sh->link = get32(p + offsetof(Elf64_Shdr, sh_link));
+		sh->name = hipc_get_le32(p + offsetof(Elf64_Shdr, sh_name));
+		sh->type = hipc_get_le32(p + offsetof(Elf64_Shdr, sh_type));
+		sh->addr = hipc_get_le64(p + offsetof(Elf64_Shdr, sh_addr));
+		sh->offset = hipc_get_le64(p + offsetof(Elf64_Shdr, sh_offset));
+		sh->size = hipc_get_le64(p + offsetof(Elf64_Shdr, sh_size));
+		sh->link = hipc_get_le32(p + offsetof(Elf64_Shdr, sh_link));
 	} else {
-		sh->name = get32(p + offsetof(Elf32_Shdr, sh_name));
-		sh->type = get32(p + offsetof(Elf32_Shdr, sh_type));
-		sh->addr = get32(p + offsetof(Elf32_Shdr, sh_addr));
-		sh->offset = get32(p + offsetof(Elf32_Shdr, sh_offset));
-		sh->size = get32(p + offsetof(Elf32_Shdr, sh_size));
-		sh->link = get32(p + offsetof(Elf32_Shdr, sh_link));
+		sh->name = hipc_get_le32(p + offsetof(Elf32_Shdr, sh_name));
+		sh->type = hipc_get_le32(p + offsetof(Elf32_Shdr, sh_type));
+		sh->addr = hipc_get_le32(p + offsetof(Elf32_Shdr, sh_addr));
+		sh->offset = hipc_get_le32(p + offsetof(Elf32_Shdr, sh_offset));
+		sh->size = hipc_get_le32(p + offsetof(Elf32_Shdr, sh_size));
+		sh->link = hipc_get_le32(p + offsetof(Elf32_Shdr, sh_link));
 	}
 }
 
@@ -189,19 +174,19 @@ static void elf_read_ehdr(struct elf_file *f, struct hipc_fwimage *img,
 
 	img->elf_class = f->is64 ? 64 : 32;
 	if (f->is64) {
-		img->machine = get16(d + offsetof(Elf64_Ehdr, e_machine));
-		img->entry = get64(d + offsetof(Elf64_Ehdr, e_entry));
-		f->shoff = get64(d + offsetof(Elf64_Ehdr, e_shoff));
-		f->shentsize = get16(d + offsetof(Elf64_Ehdr, e_shentsize));
-		*shnum16 = get16(d + offsetof(Elf64_Ehdr, e_shnum));
-		*strndx16 = get16(d + offsetof(Elf64_Ehdr, e_shstrndx));
+		img->machine = hipc_get_le16(d + offsetof(Elf64_Ehdr, e_machine));
+		img->entry = hipc_get_le64(d + offsetof(Elf64_Ehdr, e_entry));
+		f->shoff = hipc_get_le64(d + offsetof(Elf64_Ehdr, e_shoff));
+		f->shentsize = hipc_get_le16(d + offsetof(Elf64_Ehdr, e_shentsize));
+		*shnum16 = hipc_get_le16(d + offsetof(Elf64_Ehdr, e_shnum));
+		*strndx16 = hipc_get_le16(d + offsetof(Elf64_Ehdr, e_shstrndx));
 	} else {
-		img->machine = get16(d + offsetof(Elf32_Ehdr, e_machine));
-		img->entry = get32(d + offsetof(Elf32_Ehdr, e_entry));
-		f->shoff = get32(d + offsetof(Elf32_Ehdr, e_shoff));
-		f->shentsize = get16(d + offsetof(Elf32_Ehdr, e_shentsize));
-		*shnum16 = get16(d + offsetof(Elf32_Ehdr, e_shnum));
-		*strndx16 = get16(d + offsetof(Elf32_Ehdr, e_shstrndx));
+		img->machine = hipc_get_le16(d + offsetof(Elf32_Ehdr, e_machine));
+		img->entry = hipc_get_le32(d + offsetof(Elf32_Ehdr, e_entry));
+		f->shoff = hipc_get_le32(d + offsetof(Elf32_Ehdr, e_shoff));
+		f->shentsize = hipc_get_le16(d + offsetof(Elf32_Ehdr, e_shentsize));
+		*shnum16 = hipc_get_le16(d + offsetof(Elf32_Ehdr, e_shnum));
+		*strndx16 = hipc_get_le16(d + offsetof(Elf32_Ehdr, e_shstrndx));
 	}
 }
 
@@ -665,13 +650,13 @@ static void print_status(FILE *out, uint8_t s)
 static void print_mem(FILE *out, const char *kind, const uint8_t *e)
 {
 	fprintf(out, "%s\n      da          ", kind);
-	print_addr(out, get32(e + offsetof(struct hipc_rsc_carveout, da)));
+	print_addr(out, hipc_get_le32(e + offsetof(struct hipc_rsc_carveout, da)));
 	fprintf(out, "\n      pa          ");
-	print_addr(out, get32(e + offsetof(struct hipc_rsc_carveout, pa)));
+	print_addr(out, hipc_get_le32(e + offsetof(struct hipc_rsc_carveout, pa)));
 	fprintf(out, "\n      len         %" PRIu32 "\n",
-		get32(e + offsetof(struct hipc_rsc_carveout, len)));
+		hipc_get_le32(e + offsetof(struct hipc_rsc_carveout, len)));
 	fprintf(out, "      flags       0x%08" PRIx32 "\n",
-		get32(e + offsetof(struct hipc_rsc_carveout, flags)));
+		hipc_get_le32(e + offsetof(struct hipc_rsc_carveout, flags)));
 	fprintf(out, "      name        ");
 	print_name(out, e + offsetof(struct hipc_rsc_carveout, name));
 	fprintf(out, "\n");
@@ -680,9 +665,9 @@ static void print_mem(FILE *out, const char *kind, const uint8_t *e)
 static void print_trace(FILE *out, const uint8_t *e)
 {
 	fprintf(out, "trace\n      da          ");
-	print_addr(out, get32(e + offsetof(struct hipc_rsc_trace, da)));
+	print_addr(out, hipc_get_le32(e + offsetof(struct hipc_rsc_trace, da)));
 	fprintf(out, "\n      len         %" PRIu32 "\n",
-		get32(e + offsetof(struct hipc_rsc_trace, len)));
+		hipc_get_le32(e + offsetof(struct hipc_rsc_trace, len)));
 	fprintf(out, "      name        ");
 	print_name(out, e + offsetof(struct hipc_rsc_trace, name));
 	fprintf(out, "\n");
@@ -690,21 +675,21 @@ static void print_trace(FILE *out, const uint8_t *e)
 
 static void print_vdev(FILE *out, const uint8_t *e)
 {
-	uint32_t id = get32(e + offsetof(struct hipc_rsc_vdev, id));
+	uint32_t id = hipc_get_le32(e + offsetof(struct hipc_rsc_vdev, id));
 	unsigned nvr = e[offsetof(struct hipc_rsc_vdev, num_of_vrings)];
 
 	fprintf(out, "vdev\n      id          %" PRIu32 "%s\n", id,
 		id == HIPC_VIRTIO_ID_RPMSG ? " (rpmsg)" : "");
 	fprintf(out, "      notifyid    ");
-	print_addr(out, get32(e + offsetof(struct hipc_rsc_vdev, notifyid)));
+	print_addr(out, hipc_get_le32(e + offsetof(struct hipc_rsc_vdev, notifyid)));
 	fprintf(out, "\n      dfeatures   ");
 	print_features(out, id,
-		       get32(e + offsetof(struct hipc_rsc_vdev, dfeatures)));
+		       hipc_get_le32(e + offsetof(struct hipc_rsc_vdev, dfeatures)));
 	fprintf(out, "\n      gfeatures   ");
 	print_features(out, id,
-		       get32(e + offsetof(struct hipc_rsc_vdev, gfeatures)));
+		       hipc_get_le32(e + offsetof(struct hipc_rsc_vdev, gfeatures)));
 	fprintf(out, "\n      config_len  %" PRIu32 "\n",
-		get32(e + offsetof(struct hipc_rsc_vdev, config_len)));
+		hipc_get_le32(e + offsetof(struct hipc_rsc_vdev, config_len)));
 	fprintf(out, "      status      ");
 	print_status(out, e[offsetof(struct hipc_rsc_vdev, status)]);
 	fprintf(out, "\n      vrings      %u\n", nvr);
@@ -713,14 +698,14 @@ static void print_vdev(FILE *out, const uint8_t *e)
 				    j * sizeof(struct hipc_rsc_vring);
 
 		fprintf(out, "      vring[%u]    da ", j);
-		print_addr(out, get32(vr + offsetof(struct hipc_rsc_vring, da)));
+		print_addr(out, hipc_get_le32(vr + offsetof(struct hipc_rsc_vring, da)));
 		fprintf(out, ", align %" PRIu32 ", num %" PRIu32 ", notifyid ",
-			get32(vr + offsetof(struct hipc_rsc_vring, align)),
-			get32(vr + offsetof(struct hipc_rsc_vring, num)));
+			hipc_get_le32(vr + offsetof(struct hipc_rsc_vring, align)),
+			hipc_get_le32(vr + offsetof(struct hipc_rsc_vring, num)));
 		print_addr(out,
-			   get32(vr + offsetof(struct hipc_rsc_vring, notifyid)));
+			   hipc_get_le32(vr + offsetof(struct hipc_rsc_vring, notifyid)));
 		fprintf(out, ", pa 0x%08" PRIx32 "\n",
-			get32(vr + offsetof(struct hipc_rsc_vring, pa)));
+			hipc_get_le32(vr + offsetof(struct hipc_rsc_vring, pa)));
 	}
 }
 
@@ -737,10 +722,10 @@ int hipc_rsc_print(FILE *out, const void *table, size_t size)
 		fprintf(out, "invalid resource table: %s\n", why);
 		return -HIPC_EBADMSG;
 	}
-	num = get32(t + offsetof(struct hipc_rsc_hdr, num));
+	num = hipc_get_le32(t + offsetof(struct hipc_rsc_hdr, num));
 	fprintf(out, "resource table: version %" PRIu32 ", %" PRIu32
 		" entr%s, %zu bytes\n",
-		get32(t), num, num == 1 ? "y" : "ies", size);
+		hipc_get_le32(t), num, num == 1 ? "y" : "ies", size);
 	for (uint32_t i = 0; i < num; i++) {
 		if (hipc_rsc_entry(table, size, i, &type, &off))
 			break; /* cannot happen after validation */
@@ -761,7 +746,7 @@ int hipc_rsc_print(FILE *out, const void *table, size_t size)
 		case HIPC_RSC_HIPC_RPMSG:
 			fprintf(out, "vendor %" PRIu32 " (hipc rpmsg)\n", type);
 			fprintf(out, "      buf_size    %" PRIu32 "\n",
-				get32(t + off + offsetof(struct hipc_rsc_hipc_rpmsg,
+				hipc_get_le32(t + off + offsetof(struct hipc_rsc_hipc_rpmsg,
 							 buf_size)));
 			break;
 		default:
