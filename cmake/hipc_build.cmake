@@ -83,5 +83,7 @@ function(hipc_layer name)
     list(APPEND deps hipc_${d})
   endforeach()
   target_link_libraries(${t} PUBLIC ${deps} PRIVATE $<BUILD_INTERFACE:hipc_flags>)
+  # check-layers reads the declared dependencies back (cmake/check_layers.cmake).
+  set_property(TARGET ${t} PROPERTY HIPC_LAYER_DEPS ${L_DEPS})
   set_property(GLOBAL APPEND PROPERTY HIPC_LAYERS ${t})
 endfunction()

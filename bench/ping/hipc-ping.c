@@ -14,15 +14,23 @@
  * Each figure is the median of --runs runs; every run boots a fresh remote.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hipc/error.h"
 #include "hipc/rproc.h"
 
+#ifndef HIPC_FW_NAME
+#define HIPC_FW_NAME "hipc-fw-echo-evt"
+#endif
+#ifndef HIPC_FW_RELDIR
+#define HIPC_FW_RELDIR "../libexec/hipc"
+#endif
 #ifndef HIPC_FW_ECHO
-#define HIPC_FW_ECHO "hipc-fw-echo-evt"
+#define HIPC_FW_ECHO HIPC_FW_NAME
 #endif
 
 struct svc {
@@ -80,6 +88,30 @@ static double median(double *v, int n)
 }
 
 static unsigned spin_us = 50;
+
+/* The echo firmware when -f does not name one: installed, it sits in
+ * HIPC_FW_RELDIR from the directory this program runs from (wherever the
+ * installation was moved); otherwise where the build tree put it. */
+static const char *default_firmware(char *buf, size_t size)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+	int len;
+
+	if (n <= 0)
+		return HIPC_FW_ECHO;
+	self[n] = 0;
+	slash = strrchr(self, '/');
+	if (!slash)
+		return HIPC_FW_ECHO;
+	*slash = 0;
+	len = snprintf(buf, size, "%s/%s/%s", self, HIPC_FW_RELDIR,
+		       HIPC_FW_NAME);
+	if (len < 0 || (size_t)len >= size || access(buf, X_OK) < 0)
+		return HIPC_FW_ECHO;
+	return buf;
+}
 
 static struct hipc_rproc *boot(const char *fw, enum hipc_link_mode mode)
 {
@@ -207,7 +239,8 @@ int main(int argc, char **argv)
 		{ "adaptive", HIPC_LINK_ADAPTIVE },
 		{ "irq", HIPC_LINK_IRQ },
 	};
-	const char *fw = HIPC_FW_ECHO, *only = NULL;
+	static char fw_path[PATH_MAX];
+	const char *fw = NULL, *only = NULL;
 	int runs = 3, count = 20000, rcount = 200000, opt;
 
 	while ((opt = getopt(argc, argv, "f:r:n:m:M:s:h")) != -1) {
@@ -225,6 +258,8 @@ int main(int argc, char **argv)
 			return opt == 'h' ? 0 : 2;
 		}
 	}
+	if (!fw)
+		fw = default_firmware(fw_path, sizeof(fw_path));
 	if (runs < 1 || runs > 50 || count < 100 || rcount < 1000) {
 		fprintf(stderr, "hipc-ping: runs 1..50, round trips >= 100, "
 			"rate messages >= 1000\n");

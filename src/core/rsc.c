@@ -4,8 +4,8 @@
  *
  * The table comes from a firmware image or from memory the remote can write,
  * so every multi-byte field is read through the unaligned-safe little-endian
- * accessors, never through the packed structs in rsc.h (those only document
- * the layout and size the firmware-side macro).  Offsets in the table are
+ * accessors, at the offsets of the packed structs in rsc.h (never by
+ * dereferencing them: an entry may sit at any alignment).  Offsets in the table are
  * accepted unaligned, as Linux accepts them.
  */
 #include <stdbool.h>
@@ -17,13 +17,15 @@
 #include "hipc/rsc.h"
 #include "hipc_internal.h"
 
-#define RSC_HDR_SIZE 16u
+/* Sizes and field offsets: the packed structs of hipc/rsc.h are the one
+ * description of the wire format; the code reads it through them. */
+#define RSC_HDR_SIZE sizeof(struct hipc_rsc_hdr)
 #define RSC_TYPE_SIZE 4u
-#define RSC_MEM_SIZE 56u	/* carveout and devmem */
-#define RSC_TRACE_SIZE 48u
-#define RSC_VDEV_SIZE 28u
-#define RSC_VRING_SIZE 20u
-#define RSC_HIPC_SIZE 16u
+#define RSC_MEM_SIZE sizeof(struct hipc_rsc_carveout) /* and devmem */
+#define RSC_TRACE_SIZE sizeof(struct hipc_rsc_trace)
+#define RSC_VDEV_SIZE sizeof(struct hipc_rsc_vdev)
+#define RSC_VRING_SIZE sizeof(struct hipc_rsc_vring)
+#define RSC_HIPC_SIZE sizeof(struct hipc_rsc_hipc_rpmsg)
 /* virtio's largest queue; Linux's remoteproc allocates at most 2 vrings. */
 #define RSC_VRING_NUM_MAX 32768u
 #define RSC_VDEV_VRINGS_MAX 2u
@@ -31,31 +33,35 @@
 #define RSC_BUF_SIZE_MAX 65536u
 
 /* Field offsets inside the entries (from the type word). */
-#define RSC_MEM_DA 4
-#define RSC_MEM_PA 8
-#define RSC_MEM_LEN 12
-#define RSC_MEM_FLAGS 16
-#define RSC_MEM_RESERVED 20
-#define RSC_MEM_NAME 24
-#define RSC_TRACE_DA 4
-#define RSC_TRACE_LEN 8
-#define RSC_TRACE_RESERVED 12
-#define RSC_TRACE_NAME 16
-#define RSC_VDEV_ID 4
-#define RSC_VDEV_NOTIFYID 8
-#define RSC_VDEV_DFEATURES 12
-#define RSC_VDEV_GFEATURES 16
-#define RSC_VDEV_CONFIG_LEN 20
-#define RSC_VDEV_STATUS 24
-#define RSC_VDEV_NUM_VRINGS 25
-#define RSC_VDEV_RESERVED 26
-#define RSC_VRING_DA 0
-#define RSC_VRING_ALIGN 4
-#define RSC_VRING_NUM 8
-#define RSC_VRING_NOTIFYID 12
-#define RSC_VRING_PA 16
-#define RSC_HIPC_BUF_SIZE 4
-#define RSC_HIPC_RESERVED 8
+#define MEM(f) offsetof(struct hipc_rsc_carveout, f)
+#define RSC_MEM_DA MEM(da)
+#define RSC_MEM_PA MEM(pa)
+#define RSC_MEM_LEN MEM(len)
+#define RSC_MEM_FLAGS MEM(flags)
+#define RSC_MEM_RESERVED MEM(reserved)
+#define RSC_MEM_NAME MEM(name)
+#define TRACE(f) offsetof(struct hipc_rsc_trace, f)
+#define RSC_TRACE_DA TRACE(da)
+#define RSC_TRACE_LEN TRACE(len)
+#define RSC_TRACE_RESERVED TRACE(reserved)
+#define RSC_TRACE_NAME TRACE(name)
+#define VDEV(f) offsetof(struct hipc_rsc_vdev, f)
+#define RSC_VDEV_ID VDEV(id)
+#define RSC_VDEV_NOTIFYID VDEV(notifyid)
+#define RSC_VDEV_DFEATURES VDEV(dfeatures)
+#define RSC_VDEV_GFEATURES VDEV(gfeatures)
+#define RSC_VDEV_CONFIG_LEN VDEV(config_len)
+#define RSC_VDEV_STATUS VDEV(status)
+#define RSC_VDEV_NUM_VRINGS VDEV(num_of_vrings)
+#define RSC_VDEV_RESERVED VDEV(reserved)
+#define VRING(f) offsetof(struct hipc_rsc_vring, f)
+#define RSC_VRING_DA VRING(da)
+#define RSC_VRING_ALIGN VRING(align)
+#define RSC_VRING_NUM VRING(num)
+#define RSC_VRING_NOTIFYID VRING(notifyid)
+#define RSC_VRING_PA VRING(pa)
+#define RSC_HIPC_BUF_SIZE offsetof(struct hipc_rsc_hipc_rpmsg, buf_size)
+#define RSC_HIPC_RESERVED offsetof(struct hipc_rsc_hipc_rpmsg, reserved)
 
 _Static_assert(offsetof(struct hipc_rsc_carveout, reserved) == RSC_MEM_RESERVED,
 	       "carveout reserved");
@@ -345,13 +351,14 @@ int hipc_rsc_validate(const void *table, size_t size,
 	if (v != 1)
 		return rsc_bad(err, "ver", -1, -1, NULL, v, -1, "must be 1");
 	for (unsigned r = 0; r < 2; r++) {
-		v = hipc__get32(t + 8 + 4 * r);
+		v = hipc__get32(t + offsetof(struct hipc_rsc_hdr, reserved) +
+				4 * r);
 		if (v)
 			return rsc_bad(err, "reserved", r, -1, NULL, v, -1,
 				       "must be 0");
 	}
 	/* Divide rather than multiply: num * 4 can wrap on a 32-bit host. */
-	num = hipc__get32(t + 4);
+	num = hipc__get32(t + offsetof(struct hipc_rsc_hdr, num));
 	if (num > (size - RSC_HDR_SIZE) / 4)
 		return rsc_bad(err, "num", -1, -1, NULL, num, -1,
 			       "offset array runs past the end of the table");
@@ -398,7 +405,7 @@ static int rsc_count(const uint8_t *t, size_t size, uint32_t *num)
 {
 	if (!t || size < RSC_HDR_SIZE)
 		return -HIPC_EBADMSG;
-	*num = hipc__get32(t + 4);
+	*num = hipc__get32(t + offsetof(struct hipc_rsc_hdr, num));
 	/* Cheap re-check so a caller that skipped validation cannot overrun. */
 	if (*num > (size - RSC_HDR_SIZE) / 4)
 		return -HIPC_EBADMSG;
@@ -510,7 +517,7 @@ static int builder_reserve(struct hipc_rsc_builder *b, uint32_t type,
 	hipc__put32(b->buf + off, type);
 	hipc__put32(b->buf + RSC_HDR_SIZE + 4 * (size_t)b->num, (uint32_t)off);
 	b->num++;
-	hipc__put32(b->buf + 4, b->num);
+	hipc__put32(b->buf + offsetof(struct hipc_rsc_hdr, num), b->num);
 	b->used = off + len;
 	*entry = b->buf + off;
 	*entry_off = off;

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hipc/byteorder.h"
 #include "hipc/error.h"
 #include "hipc/fwimage.h"
 #include "hipc/rsc.h"
@@ -35,22 +36,6 @@
 #define RSC_SECTION ".resource_table"
 /* Far beyond any MCU or DSP image; refuse before trying to malloc it. */
 #define FWIMAGE_MAX_SIZE (512u << 20)
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 static void fail_msg(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -101,28 +86,30 @@ static void read_shdr(const struct elf_file *f, uint64_t i,
 	const uint8_t *p = f->d + f->shoff + i * f->shentsize;
 
 	if (f->is64) {
-		sh->name = get32(p + offsetof(Elf64_Shdr, sh_name));
-		sh->type = get32(p + offsetof(Elf64_Shdr, sh_type));
-		sh->addr = get64(p + offsetof(Elf64_Shdr, sh_addr));
-		sh->offset = get64(p + offsetof(Elf64_Shdr, sh_offset));
-		sh->size = get64(p + offsetof(Elf64_Shdr, sh_size));
-		sh->link = get32(p + offsetof(Elf64_Shdr, sh_link));
+		sh->name = hipc_get_le32(p + offsetof(Elf64_Shdr, sh_name));
+		sh->type = hipc_get_le32(p + offsetof(Elf64_Shdr, sh_type));
+		sh->addr = hipc_get_le64(p + offsetof(Elf64_Shdr, sh_addr));
+		sh->offset = hipc_get_le64(p + offsetof(Elf64_Shdr, sh_offset));
+		sh->size = hipc_get_le64(p + offsetof(Elf64_Shdr, sh_size));
+		sh->link = hipc_get_le32(p + offsetof(Elf64_Shdr, sh_link));
 	} else {
-		sh->name = get32(p + offsetof(Elf32_Shdr, sh_name));
-		sh->type = get32(p + offsetof(Elf32_Shdr, sh_type));
-		sh->addr = get32(p + offsetof(Elf32_Shdr, sh_addr));
-		sh->offset = get32(p + offsetof(Elf32_Shdr, sh_offset));
-		sh->size = get32(p + offsetof(Elf32_Shdr, sh_size));
-		sh->link = get32(p + offsetof(Elf32_Shdr, sh_link));
+		sh->name = hipc_get_le32(p + offsetof(Elf32_Shdr, sh_name));
+		sh->type = hipc_get_le32(p + offsetof(Elf32_Shdr, sh_type));
+		sh->addr = hipc_get_le32(p + offsetof(Elf32_Shdr, sh_addr));
+		sh->offset = hipc_get_le32(p + offsetof(Elf32_Shdr, sh_offset));
+		sh->size = hipc_get_le32(p + offsetof(Elf32_Shdr, sh_size));
+		sh->link = hipc_get_le32(p + offsetof(Elf32_Shdr, sh_link));
 	}
 }
 
-static int elf_header(struct elf_file *f, struct hipc_fwimage *img,
-		      uint64_t *shstrndx)
+/*
+ * e_ident and the header's size: an ELF file of a class and byte order we
+ * read, long enough for its header.  @min_shentsize: per its class.
+ */
+static int elf_ident(struct elf_file *f, size_t *min_shentsize)
 {
 	const uint8_t *d = f->d;
-	size_t ehsize, min_shentsize;
-	uint16_t shnum16, strndx16;
+	size_t ehsize;
 
 	if (f->size < SELFMAG) {
 		fail_msg(f->err, f->errlen,
@@ -143,12 +130,12 @@ static int elf_header(struct elf_file *f, struct hipc_fwimage *img,
 	case ELFCLASS32:
 		f->is64 = false;
 		ehsize = sizeof(Elf32_Ehdr);
-		min_shentsize = sizeof(Elf32_Shdr);
+		*min_shentsize = sizeof(Elf32_Shdr);
 		break;
 	case ELFCLASS64:
 		f->is64 = true;
 		ehsize = sizeof(Elf64_Ehdr);
-		min_shentsize = sizeof(Elf64_Shdr);
+		*min_shentsize = sizeof(Elf64_Shdr);
 		break;
 	default:
 		fail_msg(f->err, f->errlen,
@@ -177,23 +164,67 @@ static int elf_header(struct elf_file *f, struct hipc_fwimage *img,
 			 f->size, f->is64 ? 64u : 32u, ehsize);
 		return -HIPC_ENOEXEC;
 	}
+	return 0;
+}
+
+/* The header fields we use; elf_ident() has checked the header is there. */
+static void elf_read_ehdr(struct elf_file *f, struct hipc_fwimage *img,
+			  uint16_t *shnum16, uint16_t *strndx16)
+{
+	const uint8_t *d = f->d;
 
 	img->elf_class = f->is64 ? 64 : 32;
 	if (f->is64) {
-		img->machine = get16(d + offsetof(Elf64_Ehdr, e_machine));
-		img->entry = get64(d + offsetof(Elf64_Ehdr, e_entry));
-		f->shoff = get64(d + offsetof(Elf64_Ehdr, e_shoff));
-		f->shentsize = get16(d + offsetof(Elf64_Ehdr, e_shentsize));
-		shnum16 = get16(d + offsetof(Elf64_Ehdr, e_shnum));
-		strndx16 = get16(d + offsetof(Elf64_Ehdr, e_shstrndx));
+		img->machine = hipc_get_le16(d + offsetof(Elf64_Ehdr, e_machine));
+		img->entry = hipc_get_le64(d + offsetof(Elf64_Ehdr, e_entry));
+		f->shoff = hipc_get_le64(d + offsetof(Elf64_Ehdr, e_shoff));
+		f->shentsize = hipc_get_le16(d + offsetof(Elf64_Ehdr, e_shentsize));
+		*shnum16 = hipc_get_le16(d + offsetof(Elf64_Ehdr, e_shnum));
+		*strndx16 = hipc_get_le16(d + offsetof(Elf64_Ehdr, e_shstrndx));
 	} else {
-		img->machine = get16(d + offsetof(Elf32_Ehdr, e_machine));
-		img->entry = get32(d + offsetof(Elf32_Ehdr, e_entry));
-		f->shoff = get32(d + offsetof(Elf32_Ehdr, e_shoff));
-		f->shentsize = get16(d + offsetof(Elf32_Ehdr, e_shentsize));
-		shnum16 = get16(d + offsetof(Elf32_Ehdr, e_shnum));
-		strndx16 = get16(d + offsetof(Elf32_Ehdr, e_shstrndx));
+		img->machine = hipc_get_le16(d + offsetof(Elf32_Ehdr, e_machine));
+		img->entry = hipc_get_le32(d + offsetof(Elf32_Ehdr, e_entry));
+		f->shoff = hipc_get_le32(d + offsetof(Elf32_Ehdr, e_shoff));
+		f->shentsize = hipc_get_le16(d + offsetof(Elf32_Ehdr, e_shentsize));
+		*shnum16 = hipc_get_le16(d + offsetof(Elf32_Ehdr, e_shnum));
+		*strndx16 = hipc_get_le16(d + offsetof(Elf32_Ehdr, e_shstrndx));
 	}
+}
+
+/*
+ * More than 0xff00 sections: e_shnum is 0 and the count is in section
+ * 0's sh_size; likewise e_shstrndx = SHN_XINDEX defers to its sh_link.
+ */
+static int elf_extended_numbering(struct elf_file *f, uint16_t shnum16,
+				  uint16_t strndx16, uint64_t *shstrndx)
+{
+	struct elf_shdr sh0;
+
+	if (!in_file(f, f->shoff, f->shentsize)) {
+		fail_msg(f->err, f->errlen,
+			 "section header table extends past end of file (offset %" PRIu64 ", file has %zu bytes)",
+			 f->shoff, f->size);
+		return -HIPC_ENOEXEC;
+	}
+	read_shdr(f, 0, &sh0);
+	if (shnum16 == 0)
+		f->shnum = sh0.size;
+	if (strndx16 == SHN_XINDEX)
+		*shstrndx = sh0.link;
+	return 0;
+}
+
+static int elf_header(struct elf_file *f, struct hipc_fwimage *img,
+		      uint64_t *shstrndx)
+{
+	size_t min_shentsize;
+	uint16_t shnum16, strndx16;
+	int ret;
+
+	ret = elf_ident(f, &min_shentsize);
+	if (ret)
+		return ret;
+	elf_read_ehdr(f, img, &shnum16, &strndx16);
 
 	if (f->shoff == 0) {
 		fail_msg(f->err, f->errlen,
@@ -208,25 +239,10 @@ static int elf_header(struct elf_file *f, struct hipc_fwimage *img,
 	}
 	f->shnum = shnum16;
 	*shstrndx = strndx16;
-
-	/*
-	 * More than 0xff00 sections: e_shnum is 0 and the count is in section
-	 * 0's sh_size; likewise e_shstrndx = SHN_XINDEX defers to its sh_link.
-	 */
 	if (shnum16 == 0 || strndx16 == SHN_XINDEX) {
-		struct elf_shdr sh0;
-
-		if (!in_file(f, f->shoff, f->shentsize)) {
-			fail_msg(f->err, f->errlen,
-				 "section header table extends past end of file (offset %" PRIu64 ", file has %zu bytes)",
-				 f->shoff, f->size);
-			return -HIPC_ENOEXEC;
-		}
-		read_shdr(f, 0, &sh0);
-		if (shnum16 == 0)
-			f->shnum = sh0.size;
-		if (strndx16 == SHN_XINDEX)
-			*shstrndx = sh0.link;
+		ret = elf_extended_numbering(f, shnum16, strndx16, shstrndx);
+		if (ret)
+			return ret;
 	}
 	if (f->shnum == 0) {
 		fail_msg(f->err, f->errlen,
@@ -243,17 +259,10 @@ static int elf_header(struct elf_file *f, struct hipc_fwimage *img,
 	return 0;
 }
 
-static int elf_find_rsc(struct elf_file *f, struct hipc_fwimage *img)
+/* The section name string table: section @shstrndx, inside the file. */
+static int elf_shstrtab(const struct elf_file *f, uint64_t shstrndx,
+			struct elf_shdr *strtab)
 {
-	struct elf_shdr strtab, sh, rsc = { 0 };
-	uint64_t shstrndx, found = 0;
-	const char *names;
-	int ret;
-
-	ret = elf_header(f, img, &shstrndx);
-	if (ret)
-		return ret;
-
 	if (shstrndx == SHN_UNDEF) {
 		fail_msg(f->err, f->errlen,
 			 "no section name string table (e_shstrndx is 0)");
@@ -265,34 +274,46 @@ static int elf_find_rsc(struct elf_file *f, struct hipc_fwimage *img)
 			 shstrndx, f->shnum);
 		return -HIPC_ENOEXEC;
 	}
-	read_shdr(f, shstrndx, &strtab);
-	if (strtab.type != SHT_STRTAB) {
+	read_shdr(f, shstrndx, strtab);
+	if (strtab->type != SHT_STRTAB) {
 		fail_msg(f->err, f->errlen,
 			 "section name string table (section %" PRIu64 ") has type %u, not SHT_STRTAB",
-			 shstrndx, strtab.type);
+			 shstrndx, strtab->type);
 		return -HIPC_ENOEXEC;
 	}
-	if (!in_file(f, strtab.offset, strtab.size)) {
+	if (!in_file(f, strtab->offset, strtab->size)) {
 		fail_msg(f->err, f->errlen,
 			 "section name string table extends past end of file (offset %" PRIu64 ", size %" PRIu64 ", file has %zu bytes)",
-			 strtab.offset, strtab.size, f->size);
+			 strtab->offset, strtab->size, f->size);
 		return -HIPC_ENOEXEC;
 	}
-	names = (const char *)f->d + strtab.offset;
+	return 0;
+}
+
+/*
+ * The one section named RSC_SECTION; every section's name is checked, not
+ * only those up to the first match.
+ */
+static int elf_find_section(const struct elf_file *f,
+			    const struct elf_shdr *strtab, struct elf_shdr *rsc)
+{
+	const char *names = (const char *)f->d + strtab->offset;
+	struct elf_shdr sh;
+	uint64_t found = 0;
 
 	/* Section 0 is the reserved null entry (or extended-count holder). */
 	for (uint64_t i = 1; i < f->shnum; i++) {
 		const char *name;
 
 		read_shdr(f, i, &sh);
-		if (sh.name >= strtab.size) {
+		if (sh.name >= strtab->size) {
 			fail_msg(f->err, f->errlen,
 				 "section %" PRIu64 ": name offset %u is outside the section name string table (%" PRIu64 " bytes)",
-				 i, sh.name, strtab.size);
+				 i, sh.name, strtab->size);
 			return -HIPC_ENOEXEC;
 		}
 		name = names + sh.name;
-		if (!memchr(name, '\0', strtab.size - sh.name)) {
+		if (!memchr(name, '\0', strtab->size - sh.name)) {
 			fail_msg(f->err, f->errlen,
 				 "section %" PRIu64 ": name at offset %u is not NUL-terminated inside the section name string table",
 				 i, sh.name);
@@ -308,12 +329,30 @@ static int elf_find_rsc(struct elf_file *f, struct hipc_fwimage *img)
 			return -HIPC_ENOEXEC;
 		}
 		found = i;
-		rsc = sh;
+		*rsc = sh;
 	}
 	if (!found) {
 		fail_msg(f->err, f->errlen, "no " RSC_SECTION " section");
 		return -HIPC_ENOENT;
 	}
+	return 0;
+}
+
+static int elf_find_rsc(struct elf_file *f, struct hipc_fwimage *img)
+{
+	struct elf_shdr strtab, rsc = { 0 };
+	uint64_t shstrndx;
+	int ret;
+
+	ret = elf_header(f, img, &shstrndx);
+	if (ret)
+		return ret;
+	ret = elf_shstrtab(f, shstrndx, &strtab);
+	if (ret)
+		return ret;
+	ret = elf_find_section(f, &strtab, &rsc);
+	if (ret)
+		return ret;
 	if (rsc.type == SHT_NOBITS) {
 		fail_msg(f->err, f->errlen,
 			 RSC_SECTION " is SHT_NOBITS (no contents in the file)");
@@ -596,13 +635,13 @@ static void print_status(FILE *out, uint8_t s)
 static void print_mem(FILE *out, const char *kind, const uint8_t *e)
 {
 	fprintf(out, "%s\n      da          ", kind);
-	print_addr(out, get32(e + offsetof(struct hipc_rsc_carveout, da)));
+	print_addr(out, hipc_get_le32(e + offsetof(struct hipc_rsc_carveout, da)));
 	fprintf(out, "\n      pa          ");
-	print_addr(out, get32(e + offsetof(struct hipc_rsc_carveout, pa)));
+	print_addr(out, hipc_get_le32(e + offsetof(struct hipc_rsc_carveout, pa)));
 	fprintf(out, "\n      len         %" PRIu32 "\n",
-		get32(e + offsetof(struct hipc_rsc_carveout, len)));
+		hipc_get_le32(e + offsetof(struct hipc_rsc_carveout, len)));
 	fprintf(out, "      flags       0x%08" PRIx32 "\n",
-		get32(e + offsetof(struct hipc_rsc_carveout, flags)));
+		hipc_get_le32(e + offsetof(struct hipc_rsc_carveout, flags)));
 	fprintf(out, "      name        ");
 	print_name(out, e + offsetof(struct hipc_rsc_carveout, name));
 	fprintf(out, "\n");
@@ -611,9 +650,9 @@ static void print_mem(FILE *out, const char *kind, const uint8_t *e)
 static void print_trace(FILE *out, const uint8_t *e)
 {
 	fprintf(out, "trace\n      da          ");
-	print_addr(out, get32(e + offsetof(struct hipc_rsc_trace, da)));
+	print_addr(out, hipc_get_le32(e + offsetof(struct hipc_rsc_trace, da)));
 	fprintf(out, "\n      len         %" PRIu32 "\n",
-		get32(e + offsetof(struct hipc_rsc_trace, len)));
+		hipc_get_le32(e + offsetof(struct hipc_rsc_trace, len)));
 	fprintf(out, "      name        ");
 	print_name(out, e + offsetof(struct hipc_rsc_trace, name));
 	fprintf(out, "\n");
@@ -621,21 +660,21 @@ static void print_trace(FILE *out, const uint8_t *e)
 
 static void print_vdev(FILE *out, const uint8_t *e)
 {
-	uint32_t id = get32(e + offsetof(struct hipc_rsc_vdev, id));
+	uint32_t id = hipc_get_le32(e + offsetof(struct hipc_rsc_vdev, id));
 	unsigned nvr = e[offsetof(struct hipc_rsc_vdev, num_of_vrings)];
 
 	fprintf(out, "vdev\n      id          %" PRIu32 "%s\n", id,
 		id == HIPC_VIRTIO_ID_RPMSG ? " (rpmsg)" : "");
 	fprintf(out, "      notifyid    ");
-	print_addr(out, get32(e + offsetof(struct hipc_rsc_vdev, notifyid)));
+	print_addr(out, hipc_get_le32(e + offsetof(struct hipc_rsc_vdev, notifyid)));
 	fprintf(out, "\n      dfeatures   ");
 	print_features(out, id,
-		       get32(e + offsetof(struct hipc_rsc_vdev, dfeatures)));
+		       hipc_get_le32(e + offsetof(struct hipc_rsc_vdev, dfeatures)));
 	fprintf(out, "\n      gfeatures   ");
 	print_features(out, id,
-		       get32(e + offsetof(struct hipc_rsc_vdev, gfeatures)));
+		       hipc_get_le32(e + offsetof(struct hipc_rsc_vdev, gfeatures)));
 	fprintf(out, "\n      config_len  %" PRIu32 "\n",
-		get32(e + offsetof(struct hipc_rsc_vdev, config_len)));
+		hipc_get_le32(e + offsetof(struct hipc_rsc_vdev, config_len)));
 	fprintf(out, "      status      ");
 	print_status(out, e[offsetof(struct hipc_rsc_vdev, status)]);
 	fprintf(out, "\n      vrings      %u\n", nvr);
@@ -644,14 +683,14 @@ static void print_vdev(FILE *out, const uint8_t *e)
 				    j * sizeof(struct hipc_rsc_vring);
 
 		fprintf(out, "      vring[%u]    da ", j);
-		print_addr(out, get32(vr + offsetof(struct hipc_rsc_vring, da)));
+		print_addr(out, hipc_get_le32(vr + offsetof(struct hipc_rsc_vring, da)));
 		fprintf(out, ", align %" PRIu32 ", num %" PRIu32 ", notifyid ",
-			get32(vr + offsetof(struct hipc_rsc_vring, align)),
-			get32(vr + offsetof(struct hipc_rsc_vring, num)));
+			hipc_get_le32(vr + offsetof(struct hipc_rsc_vring, align)),
+			hipc_get_le32(vr + offsetof(struct hipc_rsc_vring, num)));
 		print_addr(out,
-			   get32(vr + offsetof(struct hipc_rsc_vring, notifyid)));
+			   hipc_get_le32(vr + offsetof(struct hipc_rsc_vring, notifyid)));
 		fprintf(out, ", pa 0x%08" PRIx32 "\n",
-			get32(vr + offsetof(struct hipc_rsc_vring, pa)));
+			hipc_get_le32(vr + offsetof(struct hipc_rsc_vring, pa)));
 	}
 }
 
@@ -668,10 +707,10 @@ int hipc_rsc_print(FILE *out, const void *table, size_t size)
 		fprintf(out, "invalid resource table: %s\n", why);
 		return -HIPC_EBADMSG;
 	}
-	num = get32(t + offsetof(struct hipc_rsc_hdr, num));
+	num = hipc_get_le32(t + offsetof(struct hipc_rsc_hdr, num));
 	fprintf(out, "resource table: version %" PRIu32 ", %" PRIu32
 		" entr%s, %zu bytes\n",
-		get32(t), num, num == 1 ? "y" : "ies", size);
+		hipc_get_le32(t), num, num == 1 ? "y" : "ies", size);
 	for (uint32_t i = 0; i < num; i++) {
 		if (hipc_rsc_entry(table, size, i, &type, &off))
 			break; /* cannot happen after validation */
@@ -692,7 +731,7 @@ int hipc_rsc_print(FILE *out, const void *table, size_t size)
 		case HIPC_RSC_HIPC_RPMSG:
 			fprintf(out, "vendor %" PRIu32 " (hipc rpmsg)\n", type);
 			fprintf(out, "      buf_size    %" PRIu32 "\n",
-				get32(t + off + offsetof(struct hipc_rsc_hipc_rpmsg,
+				hipc_get_le32(t + off + offsetof(struct hipc_rsc_hipc_rpmsg,
 							 buf_size)));
 			break;
 		default:

@@ -521,33 +521,12 @@ static bool add_overflows(uint64_t a, uint64_t b)
 	return a + b < a;
 }
 
-/*
- * Residual trust: a master that shrinks a region's file after we mapped it
- * makes our accesses fault (SIGBUS).  We check the size at map time; a
- * master that wants us dead that way also owns the whole VM we serve.
- */
-static int set_mem_table(struct vu *vu, struct vu_msg *m)
+/* Each of the @n regions: no wrap-around, and inside the file of its fd. */
+static int check_regions(const struct vu_msg *m, unsigned n)
 {
 	const struct hipc_vu_mem *mem = &m->p.mem;
-	struct vu_map nmaps[HIPC_VU_MAX_REGIONS];
-	long page = sysconf(_SC_PAGESIZE);
-	unsigned n, i;
-	int ret = 0;
 
-	if (vu->dev_init || vu->q[0].enabled || vu->q[1].enabled)
-		return -HIPC_EBUSY;
-	if (m->hdr.size < offsetof(struct hipc_vu_mem, regions))
-		return -HIPC_EBADMSG;
-	n = mem->num;
-	if (n == 0 || n > HIPC_VU_MAX_REGIONS)
-		return -HIPC_EINVAL;
-	if (m->hdr.size < offsetof(struct hipc_vu_mem, regions) +
-				  n * sizeof(struct hipc_vu_region) ||
-	    m->hdr.size > sizeof(*mem))
-		return -HIPC_EBADMSG;
-	if (m->nfds != n || m->fds_overflow)
-		return -HIPC_EBADMSG;
-	for (i = 0; i < n; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		const struct hipc_vu_region *r = &mem->regions[i];
 		struct stat sb;
 
@@ -561,6 +540,18 @@ static int set_mem_table(struct vu *vu, struct vu_msg *m)
 		    (uint64_t)sb.st_size < r->mmap_offset + r->size)
 			return -HIPC_EINVAL;
 	}
+	return 0;
+}
+
+/* Map the @n regions into @nmaps: all of them, or none. */
+static int map_regions(const struct vu_msg *m, unsigned n,
+		       struct vu_map *nmaps)
+{
+	const struct hipc_vu_mem *mem = &m->p.mem;
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned i;
+	int ret = 0;
+
 	for (i = 0; i < n; i++) {
 		const struct hipc_vu_region *r = &mem->regions[i];
 		uint64_t off = r->mmap_offset & ~((uint64_t)page - 1);
@@ -579,8 +570,41 @@ static int set_mem_table(struct vu *vu, struct vu_msg *m)
 	if (ret) {
 		while (i-- > 0)
 			munmap(nmaps[i].base, nmaps[i].len);
-		return ret;
 	}
+	return ret;
+}
+
+/*
+ * Residual trust: a master that shrinks a region's file after we mapped it
+ * makes our accesses fault (SIGBUS).  We check the size at map time; a
+ * master that wants us dead that way also owns the whole VM we serve.
+ */
+static int set_mem_table(struct vu *vu, struct vu_msg *m)
+{
+	const struct hipc_vu_mem *mem = &m->p.mem;
+	struct vu_map nmaps[HIPC_VU_MAX_REGIONS];
+	unsigned n, i;
+	int ret;
+
+	if (vu->dev_init || vu->q[0].enabled || vu->q[1].enabled)
+		return -HIPC_EBUSY;
+	if (m->hdr.size < offsetof(struct hipc_vu_mem, regions))
+		return -HIPC_EBADMSG;
+	n = mem->num;
+	if (n == 0 || n > HIPC_VU_MAX_REGIONS)
+		return -HIPC_EINVAL;
+	if (m->hdr.size < offsetof(struct hipc_vu_mem, regions) +
+				  n * sizeof(struct hipc_vu_region) ||
+	    m->hdr.size > sizeof(*mem))
+		return -HIPC_EBADMSG;
+	if (m->nfds != n || m->fds_overflow)
+		return -HIPC_EBADMSG;
+	ret = check_regions(m, n);
+	if (ret)
+		return ret;
+	ret = map_regions(m, n, nmaps);
+	if (ret)
+		return ret;
 	unmap_regions(vu);
 	for (i = 0; i < n; i++) {
 		const struct hipc_vu_region *r = &mem->regions[i];
@@ -837,62 +861,49 @@ static int set_vring_enable(struct vu *vu, unsigned q, uint32_t on)
 	return 0;
 }
 
-/* Handle one message.  Return 0 (accepted), a negative hipc code (refused:
- * the master gets a NACK if it asked), or *@fatal set. */
-static int handle(struct vu *vu, struct vu_msg *m, bool *replied)
+/* GET_FEATURES, GET_PROTOCOL_FEATURES, GET_QUEUE_NUM: one u64 back. */
+static int get_u64(struct vu *vu, struct vu_msg *m)
+{
+	uint64_t v = m->hdr.request == HIPC_VU_GET_FEATURES
+			     ? vu->offered
+		     : m->hdr.request == HIPC_VU_GET_QUEUE_NUM
+			     ? VU_NQ
+			     : vu->proto_offered;
+	int ret;
+
+	/* answered even when malformed: the master waits for it */
+	ret = reply_u64(vu, m->hdr.request, v);
+	return ret ? ret : want_size(m, 0);
+}
+
+static int get_vring_base(struct vu *vu, struct vu_msg *m)
+{
+	struct hipc_vu_vring_state st = { 0, 0 };
+	unsigned q;
+	int ret, r;
+
+	ret = want_size(m, sizeof(st));
+	if (!ret)
+		ret = vring_index(m, &q);
+	if (!ret) {
+		st.index = q;
+		/* the ring stops (and the device with it): report
+		 * how far we consumed it */
+		dev_stop(vu);
+		st.num = vu->q[q].base;
+		vu->q[q].enabled = false;
+	}
+	r = send_reply(vu, m->hdr.request, &st, sizeof(st));
+	return r ? r : ret;
+}
+
+/* RESET_OWNER, SET_FEATURES, SET_PROTOCOL_FEATURES. */
+static int set_owner_features(struct vu *vu, struct vu_msg *m)
 {
 	unsigned q;
 	int ret;
 
-	*replied = false;
 	switch (m->hdr.request) {
-	case HIPC_VU_GET_FEATURES:
-	case HIPC_VU_GET_PROTOCOL_FEATURES:
-	case HIPC_VU_GET_QUEUE_NUM: {
-		uint64_t v = m->hdr.request == HIPC_VU_GET_FEATURES
-				     ? vu->offered
-			     : m->hdr.request == HIPC_VU_GET_QUEUE_NUM
-				     ? VU_NQ
-				     : vu->proto_offered;
-
-		/* answered even when malformed: the master waits for it */
-		*replied = true;
-		ret = reply_u64(vu, m->hdr.request, v);
-		return ret ? ret : want_size(m, 0);
-	}
-	case HIPC_VU_GET_VRING_BASE: {
-		struct hipc_vu_vring_state st = { 0, 0 };
-		int r;
-
-		*replied = true;
-		ret = want_size(m, sizeof(st));
-		if (!ret)
-			ret = vring_index(m, &q);
-		if (!ret) {
-			st.index = q;
-			/* the ring stops (and the device with it): report
-			 * how far we consumed it */
-			dev_stop(vu);
-			st.num = vu->q[q].base;
-			vu->q[q].enabled = false;
-		}
-		r = send_reply(vu, m->hdr.request, &st, sizeof(st));
-		return r ? r : ret;
-	}
-	default:
-		break;
-	}
-
-	/* requests without an inherent reply */
-	if ((ret = want_nofds(m)) && m->hdr.request != HIPC_VU_SET_MEM_TABLE &&
-	    m->hdr.request != HIPC_VU_SET_VRING_KICK &&
-	    m->hdr.request != HIPC_VU_SET_VRING_CALL &&
-	    m->hdr.request != HIPC_VU_SET_VRING_ERR &&
-	    m->hdr.request != HIPC_VU_SET_BACKEND_REQ_FD)
-		return ret;
-	switch (m->hdr.request) {
-	case HIPC_VU_SET_OWNER:
-		return want_size(m, 0);
 	case HIPC_VU_RESET_OWNER:
 		if ((ret = want_size(m, 0)))
 			return ret;
@@ -911,15 +922,52 @@ static int handle(struct vu *vu, struct vu_msg *m, bool *replied)
 		vu->features = m->p.u64;
 		vu->features_set = true;
 		return 0;
-	case HIPC_VU_SET_PROTOCOL_FEATURES:
+	default: /* HIPC_VU_SET_PROTOCOL_FEATURES */
 		if ((ret = want_size(m, 8)))
 			return ret;
 		if (m->p.u64 & ~vu->proto_offered)
 			return -HIPC_EINVAL;
 		vu->proto = m->p.u64;
 		return 0;
-	case HIPC_VU_SET_MEM_TABLE:
-		return set_mem_table(vu, m);
+	}
+}
+
+static int set_vring_addr(struct vu *vu, struct vu_msg *m)
+{
+	struct vu_queue *vq;
+	int ret;
+
+	if ((ret = want_size(m, sizeof(m->p.addr))))
+		return ret;
+	if (m->p.addr.index >= VU_NQ)
+		return -HIPC_EINVAL;
+	vq = &vu->q[m->p.addr.index];
+	if (vq->enabled)
+		return -HIPC_EBUSY;
+	vq->addr = m->p.addr;
+	vq->addr_set = true;
+	/* refuse what cannot work now; dev_setup() checks again with
+	 * the final ring size and features */
+	if (vu->nregions) {
+		void *d, *a, *u;
+
+		ret = ring_parts(vu, m->p.addr.index,
+				 vq->num ? vq->num : 1u, &d, &a, &u);
+		if (ret) {
+			vq->addr_set = false;
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* SET_VRING_NUM, SET_VRING_BASE, SET_VRING_ENABLE: a vring_state each. */
+static int set_vring_state(struct vu *vu, struct vu_msg *m)
+{
+	unsigned q;
+	int ret;
+
+	switch (m->hdr.request) {
 	case HIPC_VU_SET_VRING_NUM:
 		if ((ret = want_size(m, 8)) || (ret = vring_index(m, &q)))
 			return ret;
@@ -937,52 +985,79 @@ static int handle(struct vu *vu, struct vu_msg *m, bool *replied)
 			return -HIPC_EBUSY;
 		/* the core starts a ring at index 0, as after a reset */
 		return m->p.state.num == 0 ? 0 : -HIPC_ENOTSUP;
-	case HIPC_VU_SET_VRING_ADDR: {
-		struct vu_queue *vq;
-
-		if ((ret = want_size(m, sizeof(m->p.addr))))
+	default: /* HIPC_VU_SET_VRING_ENABLE */
+		if ((ret = want_size(m, 8)) || (ret = vring_index(m, &q)))
 			return ret;
-		if (m->p.addr.index >= VU_NQ)
-			return -HIPC_EINVAL;
-		vq = &vu->q[m->p.addr.index];
-		if (vq->enabled)
-			return -HIPC_EBUSY;
-		vq->addr = m->p.addr;
-		vq->addr_set = true;
-		/* refuse what cannot work now; dev_setup() checks again with
-		 * the final ring size and features */
-		if (vu->nregions) {
-			void *d, *a, *u;
-
-			ret = ring_parts(vu, m->p.addr.index,
-					 vq->num ? vq->num : 1u, &d, &a, &u);
-			if (ret) {
-				vq->addr_set = false;
-				return ret;
-			}
-		}
-		return 0;
+		return set_vring_enable(vu, q, m->p.state.num);
 	}
+}
+
+static int set_backend_req_fd(struct vu *vu, struct vu_msg *m)
+{
+	int ret;
+
+	if ((ret = want_size(m, 0)))
+		return ret;
+	if (m->nfds != 1 || m->fds_overflow)
+		return -HIPC_EBADMSG;
+	/* kept open for the connection's life: virtio_uml takes a
+	 * closed backend channel for a dead device */
+	close_fd(&vu->backend_fd);
+	vu->backend_fd = msg_take_fd(m, 0);
+	return 0;
+}
+
+/* Handle one message.  Return 0 (accepted) or a negative hipc code (refused:
+ * the master gets a NACK if it asked); *@replied if the request has a reply
+ * of its own, which was sent. */
+static int handle(struct vu *vu, struct vu_msg *m, bool *replied)
+{
+	int ret;
+
+	*replied = false;
+	switch (m->hdr.request) {
+	case HIPC_VU_GET_FEATURES:
+	case HIPC_VU_GET_PROTOCOL_FEATURES:
+	case HIPC_VU_GET_QUEUE_NUM:
+		*replied = true;
+		return get_u64(vu, m);
+	case HIPC_VU_GET_VRING_BASE:
+		*replied = true;
+		return get_vring_base(vu, m);
+	default:
+		break;
+	}
+
+	/* requests without an inherent reply */
+	if ((ret = want_nofds(m)) && m->hdr.request != HIPC_VU_SET_MEM_TABLE &&
+	    m->hdr.request != HIPC_VU_SET_VRING_KICK &&
+	    m->hdr.request != HIPC_VU_SET_VRING_CALL &&
+	    m->hdr.request != HIPC_VU_SET_VRING_ERR &&
+	    m->hdr.request != HIPC_VU_SET_BACKEND_REQ_FD)
+		return ret;
+	switch (m->hdr.request) {
+	case HIPC_VU_SET_OWNER:
+		return want_size(m, 0);
+	case HIPC_VU_RESET_OWNER:
+	case HIPC_VU_SET_FEATURES:
+	case HIPC_VU_SET_PROTOCOL_FEATURES:
+		return set_owner_features(vu, m);
+	case HIPC_VU_SET_MEM_TABLE:
+		return set_mem_table(vu, m);
+	case HIPC_VU_SET_VRING_NUM:
+	case HIPC_VU_SET_VRING_BASE:
+	case HIPC_VU_SET_VRING_ENABLE:
+		return set_vring_state(vu, m);
+	case HIPC_VU_SET_VRING_ADDR:
+		return set_vring_addr(vu, m);
 	case HIPC_VU_SET_VRING_KICK:
 	case HIPC_VU_SET_VRING_CALL:
 	case HIPC_VU_SET_VRING_ERR:
 		if ((ret = want_size(m, 8)))
 			return ret;
 		return set_vring_fd(vu, m);
-	case HIPC_VU_SET_VRING_ENABLE:
-		if ((ret = want_size(m, 8)) || (ret = vring_index(m, &q)))
-			return ret;
-		return set_vring_enable(vu, q, m->p.state.num);
 	case HIPC_VU_SET_BACKEND_REQ_FD:
-		if ((ret = want_size(m, 0)))
-			return ret;
-		if (m->nfds != 1 || m->fds_overflow)
-			return -HIPC_EBADMSG;
-		/* kept open for the connection's life: virtio_uml takes a
-		 * closed backend channel for a dead device */
-		close_fd(&vu->backend_fd);
-		vu->backend_fd = msg_take_fd(m, 0);
-		return 0;
+		return set_backend_req_fd(vu, m);
 	default:
 		return -HIPC_ENOTSUP;
 	}
@@ -1214,29 +1289,15 @@ static int loop(struct vu *vu, struct vu_msg *m)
 	}
 }
 
-int hipc_vhost_user_serve_ex(const struct hipc_firmware *fw,
-			     const struct hipc_vhost_user_opts *opts)
-{
-	struct sigaction sa, old_term, old_int, old_pipe;
-	sigset_t pipeset, oldmask;
-	struct epoll_event ev;
-	struct vu_msg *m = NULL;
-	struct vu *vu;
-	uint32_t dfeatures;
-	int lfd = -1;
-	int ret;
+/* What catch_signals() and the SIGPIPE block replace, to put back. */
+struct vu_saved_signals {
+	sigset_t mask;
+	struct sigaction term, intr, pipe;
+};
 
-	if (!fw || !opts || (!opts->socket_path && opts->listen_fd < 0))
-		return -HIPC_EINVAL;
-	ret = fw_features(fw, &dfeatures);
-	if (ret)
-		return ret;
-	vu = calloc(1, sizeof(*vu));
-	m = malloc(sizeof(*m));
-	if (!vu || !m) {
-		ret = -HIPC_ENOMEM;
-		goto free_mem;
-	}
+static void vu_init(struct vu *vu, const struct hipc_firmware *fw,
+		    const struct hipc_vhost_user_opts *opts, uint32_t dfeatures)
+{
 	vu->fw = fw;
 	vu->opts = opts;
 	vu->sock = -1;
@@ -1261,33 +1322,44 @@ int hipc_vhost_user_serve_ex(const struct hipc_firmware *fw,
 	vu->port_ops.now_ns = port_now;
 	vu->port.ops = &vu->port_ops;
 	vu->port.ctx = vu;
+}
 
-	/* a driver that closes its call pipe must not kill us: SIGPIPE is
-	 * blocked in this thread and consumed where a write hits EPIPE */
-	sigemptyset(&pipeset);
-	sigaddset(&pipeset, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipeset, &oldmask);
+/* SIGTERM and SIGINT become a byte on vu->sig_fd, which stops the loop. */
+static int catch_signals(struct vu *vu, struct vu_saved_signals *old)
+{
+	struct sigaction sa;
 
-	if (opts->handle_signals) {
-		if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
-			ret = hipc__from_errno(errno);
-			goto restore_mask;
-		}
-		vu->sig_fd = sig_pipe[0];
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_signal;
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGTERM, &sa, &old_term);
-		sigaction(SIGINT, &sa, &old_int);
-		sa.sa_handler = SIG_IGN;
-		sigaction(SIGPIPE, &sa, &old_pipe);
+	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		return hipc__from_errno(errno);
+	vu->sig_fd = sig_pipe[0];
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, &old->term);
+	sigaction(SIGINT, &sa, &old->intr);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, &old->pipe);
+	return 0;
+}
+
+static void release_signals(struct vu *vu, const struct vu_saved_signals *old)
+{
+	if (vu->opts->handle_signals && vu->sig_fd >= 0) {
+		sigaction(SIGTERM, &old->term, NULL);
+		sigaction(SIGINT, &old->intr, NULL);
+		sigaction(SIGPIPE, &old->pipe, NULL);
+		close_fd(&sig_pipe[1]);
+		close_fd(&sig_pipe[0]);
 	}
+}
 
-	vu->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (vu->epfd < 0) {
-		ret = hipc__from_errno(errno);
-		goto restore_signals;
-	}
+/* Wait for the master's connection: its fd, or -HIPC_ESHUTDOWN if asked to
+ * stop first. */
+static int wait_master(struct vu *vu)
+{
+	const struct hipc_vhost_user_opts *opts = vu->opts;
+	int lfd, ret;
+
 	if (opts->listen_fd >= 0) {
 		lfd = opts->listen_fd;
 	} else {
@@ -1296,7 +1368,7 @@ int hipc_vhost_user_serve_ex(const struct hipc_firmware *fw,
 			ret = lfd;
 			vu_log("cannot listen on %s: %s", opts->socket_path,
 			       hipc_strerror(ret));
-			goto close_ep;
+			return ret;
 		}
 	}
 	ret = accept_one(vu, lfd);
@@ -1305,13 +1377,15 @@ int hipc_vhost_user_serve_ex(const struct hipc_firmware *fw,
 		close(lfd);
 		unlink(opts->socket_path);
 	}
-	if (ret == -HIPC_ESHUTDOWN) {
-		ret = 0;
-		goto close_ep;
-	}
-	if (ret < 0)
-		goto close_ep;
-	vu->sock = ret;
+	return ret;
+}
+
+/* Put the socket, the stop fd and the signal pipe into the epoll set. */
+static int watch_fds(struct vu *vu)
+{
+	const struct hipc_vhost_user_opts *opts = vu->opts;
+	struct epoll_event ev;
+	int ret;
 
 	ev.events = EPOLLIN;
 	ev.data.u64 = 0;
@@ -1325,34 +1399,26 @@ int hipc_vhost_user_serve_ex(const struct hipc_firmware *fw,
 		ev.data.u32 = VU_TAG_SIG;
 		ret = epoll_ctl(vu->epfd, EPOLL_CTL_ADD, vu->sig_fd, &ev);
 	}
-	if (ret) {
-		ret = hipc__from_errno(errno);
-		goto close_sock;
-	}
+	if (ret)
+		return hipc__from_errno(errno);
+	return 0;
+}
 
-	ret = loop(vu, m);
-	if (!ret && vu->was_broken)
-		ret = -HIPC_EIO;
-
-close_sock:
+/* The connection is over: drop the device and all the master gave us. */
+static void close_connection(struct vu *vu)
+{
 	dev_stop(vu);
 	close_fd(&vu->sock);
 	for (unsigned q = 0; q < VU_NQ; q++)
 		queue_reset(vu, q);
 	close_fd(&vu->backend_fd);
 	unmap_regions(vu);
-close_ep:
-	close(vu->epfd);
-restore_signals:
-	if (opts->handle_signals && vu->sig_fd >= 0) {
-		sigaction(SIGTERM, &old_term, NULL);
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGPIPE, &old_pipe, NULL);
-		close_fd(&sig_pipe[1]);
-		close_fd(&sig_pipe[0]);
-	}
-restore_mask:
-	pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
+}
+
+static void report_done(struct vu *vu, int ret)
+{
+	const struct hipc_vhost_user_opts *opts = vu->opts;
+
 	if (opts->stats)
 		*opts->stats = vu->st;
 	if (opts->verbose || ret)
@@ -1362,6 +1428,73 @@ restore_mask:
 		       (unsigned long long)vu->st.kicks,
 		       (unsigned long long)vu->st.calls, vu->st.sessions,
 		       ret ? hipc_strerror(ret) : "ok");
+}
+
+int hipc_vhost_user_serve_ex(const struct hipc_firmware *fw,
+			     const struct hipc_vhost_user_opts *opts)
+{
+	struct vu_saved_signals old;
+	sigset_t pipeset;
+	struct vu_msg *m = NULL;
+	struct vu *vu;
+	uint32_t dfeatures;
+	int ret;
+
+	if (!fw || !opts || (!opts->socket_path && opts->listen_fd < 0))
+		return -HIPC_EINVAL;
+	ret = fw_features(fw, &dfeatures);
+	if (ret)
+		return ret;
+	vu = calloc(1, sizeof(*vu));
+	m = malloc(sizeof(*m));
+	if (!vu || !m) {
+		ret = -HIPC_ENOMEM;
+		goto free_mem;
+	}
+	vu_init(vu, fw, opts, dfeatures);
+
+	/* a driver that closes its call pipe must not kill us: SIGPIPE is
+	 * blocked in this thread and consumed where a write hits EPIPE */
+	sigemptyset(&pipeset);
+	sigaddset(&pipeset, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipeset, &old.mask);
+
+	if (opts->handle_signals) {
+		ret = catch_signals(vu, &old);
+		if (ret)
+			goto restore_mask;
+	}
+
+	vu->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (vu->epfd < 0) {
+		ret = hipc__from_errno(errno);
+		goto restore_signals;
+	}
+	ret = wait_master(vu);
+	if (ret == -HIPC_ESHUTDOWN) {
+		ret = 0;
+		goto close_ep;
+	}
+	if (ret < 0)
+		goto close_ep;
+	vu->sock = ret;
+	ret = watch_fds(vu);
+	if (ret)
+		goto close_sock;
+
+	ret = loop(vu, m);
+	if (!ret && vu->was_broken)
+		ret = -HIPC_EIO;
+
+close_sock:
+	close_connection(vu);
+close_ep:
+	close(vu->epfd);
+restore_signals:
+	release_signals(vu, &old);
+restore_mask:
+	pthread_sigmask(SIG_SETMASK, &old.mask, NULL);
+	report_done(vu, ret);
 	pthread_mutex_destroy(&vu->lock);
 free_mem:
 	free(m);

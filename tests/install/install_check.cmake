@@ -13,7 +13,53 @@ function(run)
     message(FATAL_ERROR "${ARGN}\n${out}\n${err}")
   endif()
 endfunction()
+# expect(TEXT NEEDLE WHAT): NEEDLE (taken literally: paths) is in TEXT.
+function(expect text needle what)
+  string(FIND "${text}" "${needle}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "${what}: no \"${needle}\" in:\n${text}")
+  endif()
+endfunction()
 run(${CMAKE_COMMAND} --install ${BUILD} --prefix ${work}/prefix)
+set(p ${work}/prefix)
+
+# What a target system needs: the tools and the benchmark in bin, the
+# simulated firmwares in libexec/hipc, an example configuration, the unit.
+foreach(f ${BINDIR}/hipcd ${BINDIR}/hipcctl ${BINDIR}/hipc-ping
+    ${LIBEXECDIR}/hipc/hipc-fw-echo ${LIBEXECDIR}/hipc/hipc-fw-echo-evt
+    ${LIBEXECDIR}/hipc/hipc-fw-lifecycle ${LIBEXECDIR}/hipc/hipc-fw-uml-peer)
+  if(NOT EXISTS ${p}/${f} OR IS_DIRECTORY ${p}/${f})
+    message(FATAL_ERROR "not installed: ${f}")
+  endif()
+endforeach()
+if(UNITDIR)
+  file(READ ${p}/${UNITDIR}/hipcd.service unit)
+  expect("${unit}" "\nExecStart=${FULL_BINDIR}/hipcd -c ${FULL_SYSCONFDIR}/hipc/hipcd.conf -r %t/hipc\n"
+    "${UNITDIR}/hipcd.service")
+  expect("${unit}" "\nExecReload=/bin/kill -HUP $MAINPID\n" "${UNITDIR}/hipcd.service")
+endif()
+# The example names the firmwares where the configured prefix puts them;
+# here they are under the scratch prefix instead.
+file(READ ${p}/${DOCDIR}/hipcd.conf example)
+expect("${example}" "\nfirmware = ${FULL_FWDIR}/hipc-fw-echo\n" "${DOCDIR}/hipcd.conf")
+string(REPLACE "${FULL_FWDIR}/" "${p}/${LIBEXECDIR}/hipc/" conf "${example}")
+file(WRITE ${work}/hipcd.conf "${conf}")
+execute_process(COMMAND ${p}/${BINDIR}/hipcd --check ${work}/hipcd.conf
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "installed hipcd --check on the example: ${rc}\n${out}${err}")
+endif()
+expect("${out}" "${p}/${LIBEXECDIR}/hipc/hipc-fw-echo\n" "hipcd --check")
+run(${p}/${BINDIR}/hipcctl inspect ${p}/${LIBEXECDIR}/hipc/hipc-fw-echo)
+# hipc-ping finds the installed firmware from where it is installed, and
+# runs (briefly: this is a check, not a measurement).
+execute_process(COMMAND ${p}/${BINDIR}/hipc-ping -r 1 -n 100 -m 1000 -M irq
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 60)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "installed hipc-ping: ${rc}\n${out}${err}")
+endif()
+expect("${out}" "<-> ${p}/${BINDIR}/../${LIBEXECDIR}/hipc/hipc-fw-echo-evt " "hipc-ping")
+
 # hipc::hipc: the static layers; hipc::shared: libhipc.so; a firmware links
 # the firmware runtime only.
 file(WRITE ${work}/src/CMakeLists.txt

@@ -13,7 +13,7 @@
  * Configuration, one section per remote (docs/rproc.md):
  *
  *   [m4]
- *   firmware = /usr/lib/hipc/hipc-fw-echo   # boot mode: the ELF to run
+ *   firmware = /usr/libexec/hipc/hipc-fw-echo # boot mode: the ELF to run
  *   args = --verbose                         # its extra arguments
  *   mode = boot | attach                     # attach: --standalone NAME
  *   policy = restart | stay                  # after a crash
