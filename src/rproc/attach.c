@@ -472,7 +472,7 @@ int hipc_rproc_begin_detach(struct hipc_rproc *rp, char *err, size_t errlen)
 	if (rp->op != HIPC_RPROC_OP_NONE)
 		return hipc__rp_busy(rp, err, errlen);
 	if (rp->state == HIPC_RPROC_DETACHED)
-		return 1;
+		return 0; /* nothing pending: no on_done */
 	if (rp->state != HIPC_RPROC_ATTACHED || !rp->link) {
 		hipc__rp_errf(err, errlen, "%s: not attached (%s)%s", rp->name,
 		     hipc_rproc_state_name(rp->state),

@@ -610,8 +610,9 @@ static void finish_stop(struct hipc_rproc *rp, bool kill_it)
 	hipc__rp_release(rp);
 	rp->restart_at = 0;
 	rp->info.next_restart_ns = 0;
+	rp->info.killed = kill_it;
 	hipc__rp_set_state(rp, HIPC_RPROC_OFFLINE);
-	hipc__rp_finish_op(rp, kill_it ? 1 : 0, NULL);
+	hipc__rp_finish_op(rp, 0, NULL);
 }
 
 static void ops_step(struct hipc_rproc *rp, uint64_t now)
@@ -948,11 +949,11 @@ int hipc_rproc_begin_stop(struct hipc_rproc *rp, unsigned timeout_ms)
 	if (rp->state == HIPC_RPROC_DETACHED) {
 		/* Not ours any more: nothing to stop from here. */
 		hipc__rp_set_state(rp, HIPC_RPROC_OFFLINE);
-		return 1;
+		return 0; /* nothing pending: no on_done */
 	}
 	if (rp->pid <= 0 || hipc__rp_process_exited(rp)) {
 		finish_stop(rp, false);
-		return 1;
+		return 0;
 	}
 	rp->op = HIPC_RPROC_OP_STOP;
 	rp->stopping = true;
@@ -987,9 +988,9 @@ int hipc_rproc_detach(struct hipc_rproc *rp)
 {
 	int ret = hipc_rproc_begin_detach(rp, NULL, 0);
 
-	if (ret == 1)
-		return 0;
-	return ret ? ret : wait_op(rp, NULL, 0);
+	if (ret || rp->op == HIPC_RPROC_OP_NONE)
+		return ret;
+	return wait_op(rp, NULL, 0);
 }
 
 int hipc_rproc_stop(struct hipc_rproc *rp, unsigned timeout_ms)
@@ -1001,9 +1002,9 @@ int hipc_rproc_stop(struct hipc_rproc *rp, unsigned timeout_ms)
 		wait_op(rp, NULL, 0);
 		ret = hipc_rproc_begin_stop(rp, timeout_ms);
 	}
-	if (ret == 1)
-		return 0;
-	return ret ? ret : wait_op(rp, NULL, 0);
+	if (ret || rp->op == HIPC_RPROC_OP_NONE)
+		return ret;
+	return wait_op(rp, NULL, 0);
 }
 
 void hipc_rproc_free(struct hipc_rproc *rp)

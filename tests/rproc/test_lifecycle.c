@@ -114,6 +114,8 @@ HIPC_TEST(kill_mid_stream)
 	CHECK_EQ(info.restarts, 1);
 	CHECK(strstr(info.crash_reason, "signal 9") != NULL);
 	CHECK_EQ(hipc_rproc_stop(c.rp, 2000), 0);
+	hipc_rproc_get_info(c.rp, &info);
+	CHECK(!info.killed); /* it shut down when asked */
 	hipc_rproc_free(c.rp);
 	CHECK(lc_no_children());
 }
@@ -226,6 +228,7 @@ HIPC_TEST(restart_backoff)
 /* A remote that ignores SHUTDOWN is killed after the timeout. */
 HIPC_TEST(stop_forces_after_timeout)
 {
+	struct hipc_rproc_info info;
 	struct hipc_rproc_config cfg;
 	struct lc_client c;
 	uint64_t t0;
@@ -236,8 +239,10 @@ HIPC_TEST(stop_forces_after_timeout)
 	CHECK_EQ(hipc_rpmsg_send_timeout(&c.ctl, "hang", 4, 1000), 4);
 	hipc_rproc_run(c.rp, 10);
 	t0 = hipc_now_ns();
-	CHECK_EQ(hipc_rproc_stop(c.rp, 50), 1);
+	CHECK_EQ(hipc_rproc_stop(c.rp, 50), 0);
 	CHECK(hipc_now_ns() - t0 < 1000 * LC_MS);
+	hipc_rproc_get_info(c.rp, &info);
+	CHECK(info.killed);
 	CHECK_EQ(hipc_rproc_state(c.rp), HIPC_RPROC_OFFLINE);
 	CHECK_EQ(c.last_err, -HIPC_ECONNRESET);
 	CHECK(lc_no_children());

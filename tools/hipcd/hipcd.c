@@ -531,9 +531,13 @@ static void on_done(struct hipc_rproc *rp, enum hipc_rproc_op op, int result,
 		logf_("%s: up, pid %d", r->rc.name, (int)hipc_rproc_pid(rp));
 		snprintf(text, sizeof(text), "ok\n");
 	} else if (op == HIPC_RPROC_OP_STOP) {
-		logf_("%s: stopped%s", r->rc.name, result ? " (killed)" : "");
+		struct hipc_rproc_info info;
+
+		hipc_rproc_get_info(rp, &info);
+		logf_("%s: stopped%s", r->rc.name,
+		      info.killed ? " (killed)" : "");
 		snprintf(text, sizeof(text), "ok\n%s\n",
-			 result ? "killed after the timeout" : "stopped");
+			 info.killed ? "killed after the timeout" : "stopped");
 	} else {
 		logf_("%s: detached, left running", r->rc.name);
 		snprintf(text, sizeof(text), "ok\n");
@@ -640,7 +644,8 @@ static bool retire(struct remote *r)
 		ret = hipc_rproc_begin_stop(r->rp, STOP_TIMEOUT_MS);
 	if (ret == -HIPC_EBUSY)
 		return false; /* a stop or detach is under way already */
-	if (ret != 0)
+	/* refused, or done already with nothing to wait for */
+	if (ret != 0 || hipc_rproc_pending(r->rp) == HIPC_RPROC_OP_NONE)
 		r->gone = true;
 	return r->gone;
 }
@@ -870,7 +875,8 @@ static enum hipc_rproc_op handle(char *req, struct reply *o,
 		if (ret == -HIPC_EBUSY) {
 			put(o, "error: %s: busy: a %s is under way\n", name,
 			    op_name(hipc_rproc_pending(r->rp)));
-		} else if (ret == 1) {
+		} else if (ret == 0 &&
+			   hipc_rproc_pending(r->rp) == HIPC_RPROC_OP_NONE) {
 			logf_("%s: stopped", name);
 			put(o, "ok\nstopped\n");
 		} else {
@@ -878,7 +884,8 @@ static enum hipc_rproc_op handle(char *req, struct reply *o,
 		}
 	} else if (!strcmp(cmd, "detach")) {
 		ret = hipc_rproc_begin_detach(r->rp, err, sizeof(err));
-		if (ret == 1) {
+		if (ret == 0 &&
+		    hipc_rproc_pending(r->rp) == HIPC_RPROC_OP_NONE) {
 			put(o, "error: %s: not attached (already detached)\n",
 			    name);
 		} else if (ret < 0) {

@@ -108,6 +108,9 @@ struct hipc_rproc_info {
 	unsigned nmem;
 	struct hipc_sim_mem mem[12]; /* hipc/sim.h */
 	char crash_reason[64];
+	/* the last stop had to kill the process (it did not shut down
+	 * within the timeout) */
+	bool killed;
 };
 
 /**
@@ -129,8 +132,9 @@ HIPC_API int hipc_rproc_new(struct hipc_rproc **out,
  * hipc_rproc_process() as the remote answers or the deadline passes, and
  * config.on_done reports the outcome with the result the blocking call
  * would have returned.
- * @retval 0 under way: on_done follows, exactly once
- * @retval 1 (stop, detach) done already, nothing to wait for: no on_done
+ * @retval 0 accepted: on_done follows, exactly once, unless
+ *         hipc_rproc_pending() says HIPC_RPROC_OP_NONE right after the
+ *         call (a stop or detach with nothing to wait for, done already)
  * @retval <0 refused at once (@err filled), as the blocking call: no on_done
  * @retval -HIPC_EBUSY another operation is under way (a stop may be begun
  *         during a start or attach: that one then reports -HIPC_ESHUTDOWN,
@@ -171,7 +175,8 @@ HIPC_API int hipc_rproc_start(struct hipc_rproc *rp, char *err, size_t errlen);
  * hipc_rproc_stop() - ask the remote to shut down (mailbox SHUTDOWN), wait
  * up to @timeout_ms for it to exit, then kill it.  Endpoints are unbound,
  * the region and doorbells released; OFFLINE afterwards, no restart.
- * @retval 0 (clean, or nothing was running) or 1 (killed).
+ * @retval 0 stopped (cleanly, by killing it at the timeout: see
+ *         hipc_rproc_get_info()'s killed, or nothing was running)
  * Context: blocks up to @timeout_ms.
  */
 HIPC_API int hipc_rproc_stop(struct hipc_rproc *rp, unsigned timeout_ms);
