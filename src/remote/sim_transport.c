@@ -222,7 +222,7 @@ static void ack_gen(struct remote *r)
 	r->reset_asked = false;
 }
 
-/* --- static vrings to a peer remote ---------------------------------------- */
+/* --- static vrings to a peer remote --------------------------------------- */
 
 static int p2p_setup(struct remote *r)
 {
@@ -535,7 +535,7 @@ static void standalone_accept(struct remote *r)
 	}
 }
 
-/* --- sleeping on everything at once ----------------------------------------- */
+/* --- sleeping on everything at once --------------------------------------- */
 
 static bool may_sleep(void *arg)
 {
@@ -604,7 +604,7 @@ static int side_work(struct remote *r)
 	return n;
 }
 
-/* --- the device towards the host ----------------------------------------------- */
+/* --- the device towards the host ------------------------------------------ */
 
 static int wait_driver_ok(struct remote *r, uint8_t *copy, size_t cap,
 			  size_t *size, struct hipc_sim_vdev *v)

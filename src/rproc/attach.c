@@ -78,11 +78,13 @@ static int recv_region(struct hipc_rproc *rp, int sock, int fds[3], char *err,
 	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return -HIPC_EAGAIN;
 	if (r < 0) {
-		hipc__rp_errf(err, errlen, "%s: attach: %s", rp->name, strerror(errno));
+		hipc__rp_errf(err, errlen, "%s: attach: %s", rp->name,
+			      strerror(errno));
 		return -HIPC_ECONNRESET;
 	}
 	if (r == 0) {
-		hipc__rp_errf(err, errlen, "%s: attached to another host", rp->name);
+		hipc__rp_errf(err, errlen, "%s: attached to another host",
+			      rp->name);
 		return -HIPC_EBUSY;
 	}
 	/* Whatever fds came are ours to close from here on. */
@@ -102,20 +104,23 @@ static int recv_region(struct hipc_rproc *rp, int sock, int fds[3], char *err,
 		}
 	}
 	if (r != sizeof(hello) || hello[0] != HIPC__ATTACH_MAGIC) {
-		hipc__rp_errf(err, errlen, "%s: not an attach hello (%zd bytes, magic "
-		     "0x%08x, expected 0x%08x)", rp->name, r,
-		     r >= 4 ? hello[0] : 0u, HIPC__ATTACH_MAGIC);
+		hipc__rp_errf(err, errlen,
+			      "%s: not an attach hello (%zd bytes, magic "
+			      "0x%08x, expected 0x%08x)", rp->name, r,
+			      r >= 4 ? hello[0] : 0u, HIPC__ATTACH_MAGIC);
 		goto refuse;
 	}
 	if (hello[1] != HIPC__ATTACH_VERSION) {
-		hipc__rp_errf(err, errlen, "%s: the remote speaks attach protocol "
-		     "version %u, this host speaks %u", rp->name, hello[1],
-		     HIPC__ATTACH_VERSION);
+		hipc__rp_errf(err, errlen,
+			      "%s: the remote speaks attach protocol "
+			      "version %u, this host speaks %u", rp->name,
+			      hello[1], HIPC__ATTACH_VERSION);
 		goto refuse;
 	}
 	if (k != 3 || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
-		hipc__rp_errf(err, errlen, "%s: the attach hello carried %zu fds, "
-		     "expected 3", rp->name, k);
+		hipc__rp_errf(err, errlen,
+			      "%s: the attach hello carried %zu fds, "
+			      "expected 3", rp->name, k);
 		goto refuse;
 	}
 	memcpy(fds, got, sizeof(got));
@@ -145,42 +150,48 @@ static int map_received(struct hipc_rproc *rp, int fd, char *err,
 	 * read after it is one the region keeps. */
 	seals = fcntl(fd, F_GET_SEALS);
 	if (seals < 0 || !(seals & F_SEAL_SHRINK)) {
-		hipc__rp_errf(err, errlen, "%s: the received region is not sealed "
-		     "against shrinking (%s): the remote could cut it short "
-		     "under us", rp->name,
-		     seals < 0 ? "not a memfd" : "F_SEAL_SHRINK missing");
+		hipc__rp_errf(err, errlen,
+			      "%s: the received region is not sealed "
+			      "against shrinking (%s): the remote could cut it short "
+			      "under us", rp->name, seals < 0 ? "not a memfd" :
+			      "F_SEAL_SHRINK missing");
 		goto refuse;
 	}
 	if (fstat(fd, &st) < 0) {
 		hipc__rp_errf(err, errlen, "%s: received region: %s", rp->name,
-		     strerror(errno));
+			      strerror(errno));
 		goto refuse;
 	}
 	if (st.st_size <= 0) {
-		hipc__rp_errf(err, errlen, "%s: the received region is empty", rp->name);
+		hipc__rp_errf(err, errlen, "%s: the received region is empty",
+			      rp->name);
 		goto refuse;
 	}
 	if ((size_t)st.st_size < HIPC_SIM_CTRL_SIZE) {
-		hipc__rp_errf(err, errlen, "%s: the received region (%lld bytes) is "
-		     "smaller than a control page", rp->name,
-		     (long long)st.st_size);
+		hipc__rp_errf(err, errlen,
+			      "%s: the received region (%lld bytes) is "
+			      "smaller than a control page", rp->name, (long
+			      long)st.st_size);
 		goto refuse;
 	}
 	ret = hipc_shm_map(&rp->shm, fd);
 	if (ret) {
-		hipc__rp_errf(err, errlen, "%s: map: %s", rp->name, strerror(-ret));
+		hipc__rp_errf(err, errlen, "%s: map: %s", rp->name,
+			      hipc_strerror(ret));
 		goto refuse;
 	}
 	c = (struct hipc_sim_ctrl *)rp->shm.base;
 	if (c->magic != HIPC_SIM_MAGIC || c->version != HIPC_SIM_VERSION) {
-		hipc__rp_errf(err, errlen, "%s: not a hipc region (magic 0x%08x "
-		     "version %u)", rp->name, c->magic, c->version);
+		hipc__rp_errf(err, errlen,
+			      "%s: not a hipc region (magic 0x%08x "
+			      "version %u)", rp->name, c->magic, c->version);
 		goto unmap;
 	}
 	if (c->size != (uint64_t)st.st_size) {
-		hipc__rp_errf(err, errlen, "%s: the received region is %lld bytes but "
-		     "claims %llu", rp->name, (long long)st.st_size,
-		     (unsigned long long)c->size);
+		hipc__rp_errf(err, errlen,
+			      "%s: the received region is %lld bytes but "
+			      "claims %llu", rp->name, (long long)st.st_size,
+			      (unsigned long long)c->size);
 		goto unmap;
 	}
 	return 0;
@@ -243,14 +254,15 @@ int hipc__rp_attach_begin(struct hipc_rproc *rp, char *err, size_t errlen)
 	ret = hipc_sim_run_dir(dir, sizeof(dir), 0);
 	if (ret) {
 		/* -HIPC_ENOENT when it does not exist: nothing published */
-		hipc__rp_errf(err, errlen, "%s: run directory %s: %s", rp->name, dir,
-		     hipc_strerror(ret));
+		hipc__rp_errf(err, errlen, "%s: run directory %s: %s", rp->name,
+			      dir, hipc_strerror(ret));
 		return ret;
 	}
 	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s.sock",
 			     dir, rp->attach_name) >= sizeof(sa.sun_path)) {
-		hipc__rp_errf(err, errlen, "%s: socket path %s/%s.sock too long",
-		     rp->name, dir, rp->attach_name);
+		hipc__rp_errf(err, errlen,
+			      "%s: socket path %s/%s.sock too long", rp->name,
+			      dir, rp->attach_name);
 		return -HIPC_EINVAL;
 	}
 	sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
@@ -264,9 +276,11 @@ int hipc__rp_attach_begin(struct hipc_rproc *rp, char *err, size_t errlen)
 	if (connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int e = errno;
 
-		hipc__rp_errf(err, errlen, "%s: nothing to attach to at %s (%s); a "
-		     "remote publishes itself there with --standalone %s",
-		     rp->name, sa.sun_path, strerror(e), rp->attach_name);
+		hipc__rp_errf(err, errlen,
+			      "%s: nothing to attach to at %s (%s); a "
+			      "remote publishes itself there with --standalone %s",
+			      rp->name, sa.sun_path, strerror(e),
+			      rp->attach_name);
 		close(sock);
 		/* No socket, or the stale one of a remote that died: that
 		 * remote is not running, which callers see as "no such
@@ -280,8 +294,8 @@ int hipc__rp_attach_begin(struct hipc_rproc *rp, char *err, size_t errlen)
 	/* Who is at the other end, from the kernel, not from the peer. */
 	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 ||
 	    cred.uid != getuid() || cred.pid <= 0) {
-		hipc__rp_errf(err, errlen, "%s: %s: peer is not one of ours", rp->name,
-		     sa.sun_path);
+		hipc__rp_errf(err, errlen, "%s: %s: peer is not one of ours",
+			      rp->name, sa.sun_path);
 		close(sock);
 		return -HIPC_EPERM;
 	}
@@ -349,8 +363,8 @@ static int attach_hello(struct hipc_rproc *rp, char *err, size_t errlen)
 	rp->is_child = false;
 	rp->pidfd = (int)syscall(SYS_pidfd_open, rp->pid, 0);
 	if (rp->pidfd < 0 || hipc__rp_ep_add(rp, rp->pidfd, EV_PID)) {
-		hipc__rp_errf(err, errlen, "%s: remote pid %d is gone", rp->name,
-		     (int)rp->pid);
+		hipc__rp_errf(err, errlen, "%s: remote pid %d is gone",
+			      rp->name, (int)rp->pid);
 		return -HIPC_ECONNRESET;
 	}
 
@@ -391,8 +405,9 @@ static int attach_hello(struct hipc_rproc *rp, char *err, size_t errlen)
 
 bad_table:
 	free(copy);
-	hipc__rp_errf(err, errlen, "%s: its resource table or layout is not acceptable",
-	     rp->name);
+	hipc__rp_errf(err, errlen,
+		      "%s: its resource table or layout is not acceptable",
+		      rp->name);
 	return -HIPC_EBADMSG;
 }
 
@@ -405,8 +420,10 @@ void hipc__rp_attach_step(struct hipc_rproc *rp, uint64_t now)
 	if (rp->attach_phase == AT_HELLO) {
 		ret = attach_hello(rp, msg, sizeof(msg));
 		if (ret == -HIPC_EAGAIN && now >= rp->phase_deadline) {
-			hipc__rp_errf(msg, sizeof(msg), "%s: no hello from the remote "
-			     "within %u ms", rp->name, rp->cfg.boot_timeout_ms);
+			hipc__rp_errf(msg, sizeof(msg),
+				      "%s: no hello from the remote "
+				      "within %u ms", rp->name,
+				      rp->cfg.boot_timeout_ms);
 			ret = -HIPC_ETIMEDOUT;
 		}
 		if (ret && ret != -HIPC_EAGAIN)
@@ -425,12 +442,15 @@ void hipc__rp_attach_step(struct hipc_rproc *rp, uint64_t now)
 		}
 		rp->attach_mode = true;
 	} else if (hipc__rp_process_exited(rp)) {
-		hipc__rp_errf(msg, sizeof(msg), "%s: the remote exited while letting "
-		     "go of its rings", rp->name);
+		hipc__rp_errf(msg, sizeof(msg),
+			      "%s: the remote exited while letting "
+			      "go of its rings", rp->name);
 		attach_failed(rp, -HIPC_ECONNRESET, msg);
 	} else if (now >= rp->phase_deadline) {
-		hipc__rp_errf(msg, sizeof(msg), "%s: remote did not let go of its "
-		     "rings within %u ms", rp->name, rp->cfg.boot_timeout_ms);
+		hipc__rp_errf(msg, sizeof(msg),
+			      "%s: remote did not let go of its "
+			      "rings within %u ms", rp->name,
+			      rp->cfg.boot_timeout_ms);
 		attach_failed(rp, -HIPC_ETIMEDOUT, msg);
 	}
 }
@@ -475,10 +495,11 @@ int hipc_rproc_begin_detach(struct hipc_rproc *rp, char *err, size_t errlen)
 		return 0; /* nothing pending: no on_done */
 	if (rp->state != HIPC_RPROC_ATTACHED || !rp->link) {
 		hipc__rp_errf(err, errlen, "%s: not attached (%s)%s", rp->name,
-		     hipc_rproc_state_name(rp->state),
-		     rp->state == HIPC_RPROC_RUNNING
-			     ? ": a remote we booted is stopped, not detached"
-			     : "");
+			      hipc_rproc_state_name(rp->state),
+			      rp->state == HIPC_RPROC_RUNNING
+				      ? ": a remote we booted is stopped, "
+					"not detached"
+				      : "");
 		return -HIPC_ENOTSUP;
 	}
 	/* Our endpoints go first (clients told), then the remote lets go

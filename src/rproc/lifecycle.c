@@ -643,8 +643,9 @@ static void ops_step(struct hipc_rproc *rp, uint64_t now)
 					  ? -HIPC_ETIMEDOUT
 					  : -HIPC_ECONNRESET;
 
-			hipc__rp_errf(msg, sizeof(msg), "%s: firmware failed to boot: "
-			     "%s", rp->name, rp->info.crash_reason);
+			hipc__rp_errf(msg, sizeof(msg),
+				      "%s: firmware failed to boot: " "%s",
+				      rp->name, rp->info.crash_reason);
 			rp->restart_at = 0;
 			rp->info.next_restart_ns = 0;
 			hipc__rp_set_state(rp, HIPC_RPROC_OFFLINE);
@@ -888,19 +889,17 @@ int hipc__rp_busy(struct hipc_rproc *rp, char *err, size_t errlen)
 	};
 
 	if (rp->op != HIPC_RPROC_OP_NONE) {
-		hipc__rp_errf(err, errlen, "%s: busy: %s is under way", rp->name,
-		     what[rp->op]);
+		hipc__rp_errf(err, errlen, "%s: busy: %s is under way",
+			      rp->name, what[rp->op]);
 		return -HIPC_EBUSY;
 	}
 	if (rp->state == HIPC_RPROC_RUNNING || rp->state == HIPC_RPROC_ATTACHED ||
 	    rp->booting || rp->attach_phase != AT_NONE) {
 		/* (booting or attaching here: an automatic restart) */
 		hipc__rp_errf(err, errlen, "%s: already %s (pid %d)", rp->name,
-		     rp->booting ? "booting"
-		     : rp->attach_phase != AT_NONE
-			     ? "attaching"
-			     : hipc_rproc_state_name(rp->state),
-		     (int)rp->pid);
+			      rp->booting ? "booting" : rp->attach_phase !=
+			      AT_NONE ? "attaching" :
+			      hipc_rproc_state_name(rp->state), (int)rp->pid);
 		return -HIPC_EBUSY;
 	}
 	return 0;
@@ -935,7 +934,7 @@ int hipc_rproc_begin_stop(struct hipc_rproc *rp, unsigned timeout_ms)
 		char msg[128];
 
 		hipc__rp_errf(msg, sizeof(msg), "%s: stopped before it came up",
-		     rp->name);
+			      rp->name);
 		hipc__rp_finish_op(rp, -HIPC_ESHUTDOWN, msg);
 	}
 	if (rp->attach_phase == AT_HELLO) {

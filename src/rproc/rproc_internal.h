@@ -126,7 +126,7 @@ struct hipc_rproc {
 	uint32_t last_trace_len;
 };
 
-/* --- shared between the files (hidden in the library) ---------------------- */
+/* --- shared between the files (hidden in the library) --------------------- */
 
 int hipc__rp_attach_begin(struct hipc_rproc *rp, char *err, size_t errlen);
 void hipc__rp_attach_step(struct hipc_rproc *rp, uint64_t now);

@@ -32,7 +32,7 @@
 #define HIPC__PAGE 4096u
 #define HIPC__MAX_MEM 12u
 
-/* --- the control page ------------------------------------------------------- */
+/* --- the control page ----------------------------------------------------- */
 
 #define HIPC_SIM_MAGIC 0x4d495348u /* "HSIM" */
 #define HIPC_SIM_VERSION 1u
@@ -81,7 +81,7 @@ struct hipc_sim_ctrl {
 };
 _Static_assert(sizeof(struct hipc_sim_ctrl) <= HIPC_SIM_CTRL_SIZE, "ctrl page");
 
-/* --- private mailbox codes ---------------------------------------------------- */
+/* --- private mailbox codes ------------------------------------------------ */
 
 /* Host to remote: "let go of the rings, a new generation follows". */
 #define HIPC__MBOX_RESET 0xFFFFFF40u
@@ -104,7 +104,7 @@ _Static_assert(sizeof(struct hipc_sim_ctrl) <= HIPC_SIM_CTRL_SIZE, "ctrl page");
 #define HIPC__MBOX_P2P_RESET_ACK 0xFFFFFF42u
 #define HIPC__MBOX_P2P_UP 0xFFFFFF43u
 
-/* --- the attach hello --------------------------------------------------------- */
+/* --- the attach hello ----------------------------------------------------- */
 
 /*
  * What a standalone remote sends with its three fds (region, its doorbell
@@ -119,7 +119,7 @@ struct hipc__attach_hello {
 	uint32_t version;
 };
 
-/* --- the rpmsg vdev of a resource table -------------------------------------- */
+/* --- the rpmsg vdev of a resource table ----------------------------------- */
 
 /* What the rpmsg device of a (validated) resource table says. */
 struct hipc_sim_vdev {
@@ -156,7 +156,7 @@ static inline uint8_t *hipc__vdev_status(uint8_t *tbl,
 /* Features the host accepts: name service and event index. */
 #define HIPC__HOST_FEATURES ((1u << HIPC_RPMSG_F_NS) | (1u << 29))
 
-/* --- the region planner ------------------------------------------------------- */
+/* --- the region planner --------------------------------------------------- */
 
 /* Where everything goes; offsets are also the device addresses. */
 struct hipc__layout {
@@ -191,7 +191,7 @@ void hipc__layout_apply(uint8_t *base, const struct hipc__layout *l,
 			const struct hipc_sim_vdev *v, const char *name,
 			uint32_t gfeatures);
 
-/* --- peer-to-peer static vrings ----------------------------------------------- */
+/* --- peer-to-peer static vrings ------------------------------------------- */
 
 /*
  * A region shared by two remotes only: the control page (mailbox FIFOs for
@@ -207,7 +207,7 @@ struct hipc__p2p_layout {
 
 int hipc__p2p_plan(unsigned num, unsigned buf_size, struct hipc__p2p_layout *l);
 
-/* --- the trace buffer ----------------------------------------------------------- */
+/* --- the trace buffer ----------------------------------------------------- */
 
 /* Trace ring header at the start of the trace buffer (ours; Linux shows the
  * buffer raw).  head counts bytes ever written; text follows. */

@@ -129,7 +129,7 @@ static int cmd_daemon(const struct hipcctl_cmd *cmd, int argc, char **argv)
 	ret = hipc_sim_run_dir(dir, sizeof(dir), 0);
 	if (ret) {
 		fprintf(stderr, "%s: run directory %s: %s (is hipcd "
-			"running?)\n", progname, dir, strerror(-ret));
+			"running?)\n", progname, dir, hipc_strerror(ret));
 		return EXIT_FAILURE;
 	}
 	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/hipcd.sock",

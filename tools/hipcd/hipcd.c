@@ -1081,7 +1081,7 @@ int main(int argc, char **argv)
 #endif
 	ret = hipc_sim_run_dir(dir, sizeof(dir), 1);
 	if (ret) {
-		logf_("run directory %s: %s", dir, strerror(-ret));
+		logf_("run directory %s: %s", dir, hipc_strerror(ret));
 		return 1;
 	}
 	lockfd = lock_run_dir(dir);
