@@ -438,11 +438,15 @@ int hipc__rp_driver_up(struct hipc_rproc *rp, char *err, size_t errlen)
 
 /* Everything of a boot that does not wait: the remote then reports READY
  * through the loop.  On failure everything is undone. */
-static int boot(struct hipc_rproc *rp, char *err, size_t errlen)
+/*
+ * The firmware's image read, its table checked and laid out in a fresh
+ * region (a fresh memfd every boot: nothing a dead remote could still have
+ * mapped is ever reused).
+ */
+static int lay_out(struct hipc_rproc *rp, char *err, size_t errlen)
 {
 	struct hipc_fwimage img;
 	char msg[256];
-	int efd_to_remote = -1, efd_to_host = -1;
 	int ret;
 
 	if (!rp->firmware) {
@@ -475,8 +479,6 @@ static int boot(struct hipc_rproc *rp, char *err, size_t errlen)
 			"carveout, or more memory than fits)");
 		goto free_img;
 	}
-	/* A fresh memfd every boot: nothing a dead remote could still have
-	 * mapped is ever reused. */
 	ret = hipc_shm_create(&rp->shm, rp->name, rp->lay.size);
 	if (ret) {
 		set_err(err, errlen, "%s: memfd: %s", rp->name,
@@ -491,8 +493,20 @@ static int boot(struct hipc_rproc *rp, char *err, size_t errlen)
 	rp->ctrl->boot_count = rp->info.crashes + 1;
 	/* A fresh remote acknowledges generation 1 the first time it looks. */
 	rp->ctrl->host_gen = 1;
+	ret = 0;
+free_img:
 	hipc_fwimage_release(&img);
+	return ret;
+}
 
+static int boot(struct hipc_rproc *rp, char *err, size_t errlen)
+{
+	int efd_to_remote = -1, efd_to_host = -1;
+	int ret;
+
+	ret = lay_out(rp, err, errlen);
+	if (ret)
+		return ret;
 	efd_to_remote = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	efd_to_host = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (efd_to_remote < 0 || efd_to_host < 0) {
@@ -558,9 +572,6 @@ close_efd:
 	if (efd_to_host >= 0)
 		close(efd_to_host);
 	hipc__rp_release(rp);
-	return ret;
-free_img:
-	hipc_fwimage_release(&img);
 	return ret;
 }
 
