@@ -591,10 +591,38 @@ HIPC_TEST(features_it_lacks_are_refused)
 		 -HIPC_ENOTSUP);
 }
 
+static uint32_t shm_hash(void)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < sizeof(shm); i++)
+		h = (h ^ shm[i]) * 16777619u;
+	return h;
+}
+
+/* A host that points a ring outside the shared window, wholly or in part:
+ * refused before the remote writes anything there. */
+HIPC_TEST(ring_outside_window_refused)
+{
+	static const uint32_t bad[] = { SHM_DA - 0x1000u, SHM_DA + sizeof(shm),
+					SHM_DA + sizeof(shm) - 16u,
+					SHM_DA - 16u, 0xFFFFFFF0u };
+	uint32_t before;
+
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		host_boot(HIPC_RSC_F_NS);
+		min_rsc.vring[i & 1u].da = bad[i];
+		before = shm_hash();
+		CHECK_EQ(hipc_echo_start(&echo), -HIPC_ERANGE);
+		CHECK_EQ(shm_hash(), before);
+	}
+}
+
 HIPC_TEST_MAIN(HIPC_CASE(announces_and_echoes),
 	       HIPC_CASE(doorbell_waits_while_fifo_full),
 	       HIPC_CASE(idle_loop_wakes_on_doorbell),
 	       HIPC_CASE(doorbell_leaves_without_interrupt),
 	       HIPC_CASE(hostile_descriptor_breaks_device),
 	       HIPC_CASE(hostile_header_breaks_device),
-	       HIPC_CASE(features_it_lacks_are_refused))
+	       HIPC_CASE(features_it_lacks_are_refused),
+	       HIPC_CASE(ring_outside_window_refused))

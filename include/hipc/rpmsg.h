@@ -121,12 +121,6 @@ struct hipc_rpmsg_stats {
 
 struct hipc_rpmsg_dev_config {
 	enum hipc_rpmsg_role role;
-	void *vring_mem[2];      /* vring 0 (remote->Linux), vring 1 (Linux->remote) */
-	/* alternatively the three parts of each ring (vhost-user); used when
-	 * vring_desc[i] is non-NULL */
-	void *vring_desc[2];
-	void *vring_avail[2];
-	void *vring_used[2];
 	uint32_t notifyid[2];    /* what to ring the doorbell with, per vring */
 	unsigned num;            /* entries per vring = buffers per direction */
 	unsigned align;          /* used-ring alignment */
@@ -145,6 +139,28 @@ struct hipc_rpmsg_dev_config {
 	hipc_rpmsg_ns_cb ns_cb;
 	void *ns_priv;
 	uint32_t send_timeout_ms; /* hipc_rpmsg_send(); 0: 15000 as Linux */
+	/*
+	 * Where the rings are (last: only hipc_rpmsg_dev_init() reads them).
+	 * Both roles give each ring's address as the resource table has it,
+	 * the driver's address for it, and the core translates it through
+	 * @map as it does a buffer's: vring 0 (remote->Linux) at vring_da[0],
+	 * vring 1 (Linux->remote) at vring_da[1].  Each whole ring,
+	 * hipc_vring_size(num, align) bytes, must lie inside one region of
+	 * @map, 16-aligned.
+	 */
+	uint64_t vring_da[2];
+	/*
+	 * Alternatively each ring's three parts (vhost-user), used when
+	 * @parts_map is set, which translates them: vhost-user's
+	 * SET_VRING_ADDR gives the parts as the master's virtual addresses,
+	 * not in the guest physical space of @map.  Each part must lie
+	 * inside one region of @parts_map for the bytes the ring uses (desc
+	 * 16 * num, avail 4 + 2 * num, used 4 + 8 * num; avail and used 2
+	 * more with EVENT_IDX) and be naturally aligned (desc 16, avail 2,
+	 * used 4).
+	 */
+	struct hipc_vring_addr vring_parts[2];
+	const struct hipc_memmap *parts_map;
 };
 
 /* Local storage the driver role needs per device (the device role: none). */
@@ -207,7 +223,11 @@ struct hipc_rpmsg_dev {
  * notifying: set DRIVER_OK, then call hipc_rpmsg_dev_start().
  * Device role: call only after the driver set DRIVER_OK; touches nothing in
  * shared memory until hipc_rpmsg_dev_start().
- * @retval 0, -HIPC_EINVAL (a field of @cfg is wrong; storage too small)
+ * Every check comes first: a refused @cfg leaves shared memory untouched.
+ * @retval 0, -HIPC_EINVAL (a field of @cfg is wrong, a ring misaligned;
+ *         storage too small)
+ * @retval -HIPC_ERANGE a ring (or a part of one) not wholly inside one
+ *         region of its map
  * @retval -HIPC_ENOTSUP the role, EVENT_IDX, split rings, or the port's lock
  *         or cache ops are not in this build (hipc/config.h)
  * Context: not thread-safe; never blocks.

@@ -40,6 +40,16 @@ enum hipc_vring_role {
 	HIPC_VRING_DEVICE = 1,
 };
 
+/*
+ * A ring given as three parts, each at the driver's address (vhost-user's
+ * SET_VRING_ADDR); struct hipc_rpmsg_dev_config translates them.
+ */
+struct hipc_vring_addr {
+	uint64_t desc;
+	uint64_t avail;
+	uint64_t used;
+};
+
 /* Driver-role bookkeeping per descriptor, in local (caller) memory. */
 struct hipc_vring_slot {
 	void *token;      /* what hipc_vring_get_used() gives back */
@@ -112,6 +122,24 @@ HIPC_API int hipc_vring_init_parts(struct hipc_vring *vr,
 				   struct hipc_vring_slot *slots,
 				   const struct hipc_memmap *map,
 				   const struct hipc_port *port, bool event_idx);
+
+/**
+ * hipc_vring_parts_check() - would a ring of @num entries given in parts at
+ * @a (struct hipc_rpmsg_dev_config's vring_parts) be accepted: each part
+ * inside one region of @map for the bytes a ring uses (the event-index
+ * words with @event_idx), and naturally aligned?  The test
+ * hipc_rpmsg_dev_init() makes, for a transport that refuses addresses as
+ * soon as they are given (vhost-user's SET_VRING_ADDR).
+ * @retval 0 it would
+ * @retval -HIPC_ERANGE a part not wholly inside one region
+ * @retval -HIPC_EINVAL @num not a power of two up to HIPC_VRING_NUM_MAX, a
+ *         part misaligned, NULL @map or @a
+ * @retval -HIPC_ENOTSUP built without HIPC_CFG_SPLIT_INIT
+ * Context: any; pure.
+ */
+HIPC_API int hipc_vring_parts_check(const struct hipc_memmap *map,
+				    const struct hipc_vring_addr *a,
+				    unsigned num, bool event_idx);
 
 /* --- driver role -------------------------------------------------------- */
 

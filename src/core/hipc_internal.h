@@ -180,7 +180,16 @@ static inline int hipc__port_check(const struct hipc_port *p)
 	return 0;
 }
 
-static inline bool hipc__is_pow2(uint32_t v)
+/*
+ * hipc_memmap_to_va() with the length first, for the core's own calls: on
+ * a 32-bit target the 64-bit address then fills a register pair instead of
+ * pushing the length onto the stack at every call.
+ */
+struct hipc_memmap;
+void *hipc__memmap_va(const struct hipc_memmap *map, size_t len,
+		      uint64_t addr);
+
+static inline __attribute__((always_inline)) bool hipc__is_pow2(uint32_t v)
 {
 	return v != 0 && (v & (v - 1)) == 0;
 }

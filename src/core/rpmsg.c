@@ -373,11 +373,10 @@ int hipc_rpmsg_dev_init(struct hipc_rpmsg_dev *dev,
 	evt = c->features & (1u << HIPC_VIRTIO_F_EVENT_IDX);
 	/* What the rings could not do either, checked once for both. */
 	if ((drv && !HIPC_CFG_DRIVER) || (!drv && !HIPC_CFG_DEVICE) ||
-	    (!HIPC_CFG_SPLIT_INIT && ((uintptr_t)c->vring_desc[0] |
-				      (uintptr_t)c->vring_desc[1])) ||
+	    (!HIPC_CFG_SPLIT_INIT && c->parts_map) ||
 	    (evt && !HIPC_CFG_EVENT_IDX) || hipc__port_check(c->port))
 		return -HIPC_ENOTSUP;
-	/* num and align: hipc_vring_init() checks them before any use. */
+	/* num and align: the rings' placement checks them before any use. */
 	if (c->buf_size < 2u * HIPC_RPMSG_HDR_SIZE ||
 	    c->buf_size > 65535u + HIPC_RPMSG_HDR_SIZE)
 		return -HIPC_EINVAL;
@@ -407,10 +406,10 @@ int hipc_rpmsg_dev_init(struct hipc_rpmsg_dev *dev,
 		memset(dev->buf_state, BUF_IDLE, 2u * c->num);
 		dev->tx_fresh = (uint16_t)c->num;
 	}
-	/* Each ring is described in place (dev was zeroed above) and set up
-	 * from that description: no nine-argument call per ring. */
-	/* Both rings are described alike (ring 1's slots follow ring 0's):
-	 * one description, copied. */
+	/* Each ring is described in place (dev was zeroed above) and placed
+	 * from that description: no nine-argument call per ring.  Both are
+	 * described alike (ring 1's slots follow ring 0's): one description,
+	 * copied. */
 	dev->vr[0].role = drv ? HIPC_VRING_DRIVER : HIPC_VRING_DEVICE;
 	dev->vr[0].num = (uint16_t)c->num;
 	dev->vr[0].slots = slots;
@@ -420,19 +419,16 @@ int hipc_rpmsg_dev_init(struct hipc_rpmsg_dev *dev,
 	dev->vr[1] = dev->vr[0];
 	if (slots)
 		dev->vr[1].slots = slots + c->num;
+	/* Both rings placed (every check) before the driver writes to
+	 * either. */
 	for (unsigned q = 0; q < 2; q++) {
 		struct hipc_vring *vr = &dev->vr[q];
 
-		if (HIPC_CFG_SPLIT_INIT && c->vring_desc[q])
-			ret = hipc_vring_init_parts(vr, vr->role,
-						    c->vring_desc[q],
-						    c->vring_avail[q],
-						    c->vring_used[q], c->num,
-						    vr->slots, c->map, c->port,
-						    evt);
+		if (HIPC_CFG_SPLIT_INIT && c->parts_map)
+			ret = hipc__vring_place_parts(vr, c->parts_map,
+						      &c->vring_parts[q]);
 		else
-			ret = hipc__vring_init_from(vr, c->vring_mem[q],
-						    c->align);
+			ret = hipc__vring_place(vr, c->align, c->vring_da[q]);
 		if (ret)
 			return ret;
 	}
@@ -447,6 +443,8 @@ int hipc_rpmsg_dev_init(struct hipc_rpmsg_dev *dev,
 #endif
 
 	if (HIPC_CFG_DRIVER && drv) {
+		hipc__vring_clear(&dev->vr[0]);
+		hipc__vring_clear(&dev->vr[1]);
 		/* Every rx buffer is posted before DRIVER_OK, as Linux does:
 		 * the remote may send as soon as it sees the status. */
 		for (unsigned i = 0; i < c->num; i++) {

@@ -74,8 +74,8 @@ static inline void pair_config(struct pair *p, struct hipc_rpmsg_dev_config *c,
 
 	memset(c, 0, sizeof(*c));
 	c->role = role;
-	c->vring_mem[0] = p->region;
-	c->vring_mem[1] = p->region + PAIR_RING_BYTES;
+	c->vring_da[0] = p->reg.da;
+	c->vring_da[1] = p->reg.da + PAIR_RING_BYTES;
 	c->notifyid[0] = 0;
 	c->notifyid[1] = 1;
 	c->num = PAIR_NUM;

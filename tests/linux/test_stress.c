@@ -198,8 +198,8 @@ static void setup(uint32_t features, enum hipc_link_mode mode, unsigned nsend)
 	W.map.count = 1;
 
 	memset(&c, 0, sizeof(c));
-	c.vring_mem[0] = W.shm.base + HIPC_SIM_CTRL_SIZE;
-	c.vring_mem[1] = W.shm.base + HIPC_SIM_CTRL_SIZE + RING;
+	c.vring_da[0] = W.reg.da + HIPC_SIM_CTRL_SIZE;
+	c.vring_da[1] = W.reg.da + HIPC_SIM_CTRL_SIZE + RING;
 	c.notifyid[1] = 1;
 	c.num = NUM;
 	c.align = 16;
