@@ -107,7 +107,9 @@ struct hipc_rpmsg_ept {
 	uint32_t flags;    /* private */
 };
 
+/* A device's counters (hipc_rpmsg_get_stats()). */
 struct hipc_rpmsg_stats {
+	/* public: all of it */
 	uint64_t tx_msgs;
 	uint64_t rx_msgs;
 	uint64_t tx_bytes;
@@ -119,7 +121,9 @@ struct hipc_rpmsg_stats {
 	uint32_t ns_rx;
 };
 
+/* What hipc_rpmsg_dev_init() sets a device up from (copied). */
 struct hipc_rpmsg_dev_config {
+	/* public: all of it */
 	enum hipc_rpmsg_role role;
 	uint32_t notifyid[2];    /* what to ring the doorbell with, per vring */
 	unsigned num;            /* entries per vring = buffers per direction */
@@ -176,13 +180,20 @@ struct hipc_rpmsg_dev_config {
  * (messages wait on the ring) while all are held, and resumes on release. */
 #define HIPC_RPMSG_HOLD_SLOTS 8u
 struct hipc_rpmsg_zc {
+	/* private */
 	void *buf;
 	uint32_t len;
 	uint16_t head;
 	uint8_t state;
 };
 
+/*
+ * A device, in caller storage.  Every field is private: read it through
+ * hipc_rpmsg_role(), hipc_rpmsg_get_stats(), hipc_rpmsg_ring_info(),
+ * hipc_rpmsg_broken() and hipc_rpmsg_max_payload().
+ */
 struct hipc_rpmsg_dev {
+	/* private */
 	/* Small, often used fields first: short load/store encodings on
 	 * Thumb-2 reach only the first bytes of a struct. */
 	bool ready;
@@ -200,21 +211,21 @@ struct hipc_rpmsg_dev {
 	struct hipc_vring vr[2]; /* index as on the wire: 0 remote->Linux */
 	struct hipc_rpmsg_ept ns_ept;
 	uint16_t *tx_free;  /* driver: stack of free tx buffer indices */
-	uint8_t *buf_state; /* driver: per buffer, rx then tx (private) */
+	uint8_t *buf_state; /* driver: per buffer, rx then tx */
 	struct hipc_rpmsg_zc zc[HIPC_RPMSG_ZC_SLOTS];
 	struct hipc_rpmsg_stats stats;
 	/* Device role: rx buffers held by callbacks (HIPC_RPMSG_HOLD), kept
 	 * here and never in shared memory, where the peer could rewrite which
-	 * ring slot we hand back (private). */
+	 * ring slot we hand back. */
 	struct hipc_rpmsg_zc held[HIPC_CFG_ZEROCOPY ? HIPC_RPMSG_HOLD_SLOTS : 1u];
-	bool rx_starved; /* every held slot in use: receive paused (private) */
+	bool rx_starved; /* every held slot in use: receive paused */
 	/* Whose callback runs now, in which thread, and how many destroyers
-	 * wait for it to return (private; HIPC_CFG_LOCK builds). */
+	 * wait for it to return (HIPC_CFG_LOCK builds). */
 	struct hipc_rpmsg_ept *cb_ept;
 	uintptr_t rx_thread;
 	uint32_t cb_waiters;
-	bool tx_wanted; /* a loop asked to be woken for tx space (private,
-			 * under the lock) */
+	bool tx_wanted; /* a loop asked to be woken for tx space (under the
+			 * lock) */
 };
 
 /**
@@ -280,11 +291,43 @@ HIPC_API bool hipc_rpmsg_prepare_sleep(struct hipc_rpmsg_dev *dev);
  */
 HIPC_API bool hipc_rpmsg_prepare_sleep_tx(struct hipc_rpmsg_dev *dev);
 
-/** hipc_rpmsg_broken() - has the peer broken the protocol (sticky)? */
+/*
+ * Looking at a device.  Freestanding and cheap; an image links only those
+ * it calls.
+ */
+
+/** hipc_rpmsg_broken() - has the peer broken the protocol (sticky)?
+ * Context: any thread, callbacks included. */
 HIPC_API bool hipc_rpmsg_broken(const struct hipc_rpmsg_dev *dev);
 
 /** hipc_rpmsg_max_payload() - largest payload one message can carry. */
 HIPC_API uint32_t hipc_rpmsg_max_payload(const struct hipc_rpmsg_dev *dev);
+
+/** hipc_rpmsg_role() - the role @dev was set up in. */
+HIPC_API enum hipc_rpmsg_role hipc_rpmsg_role(const struct hipc_rpmsg_dev *dev);
+
+/**
+ * hipc_rpmsg_get_stats() - copy @dev's counters to @out.  The traffic
+ * counters are copied under the device's lock (HIPC_CFG_LOCK), so they
+ * agree with each other (a message counted in tx_msgs is in tx_bytes);
+ * proto_errors and ns_rx, counted outside the lock, are read atomically.
+ * Counters HIPC_CFG_STATS leaves out read 0.
+ * @retval 0, -HIPC_EINVAL (NULL @dev or @out)
+ * Context: any thread, callbacks included; takes the device's lock.
+ */
+HIPC_API int hipc_rpmsg_get_stats(const struct hipc_rpmsg_dev *dev,
+				  struct hipc_rpmsg_stats *out);
+
+/**
+ * hipc_rpmsg_ring_info() - where vring @q of @dev stands (0: remote->Linux,
+ * 1: Linux->remote, as on the wire): see struct hipc_vring_info.  The
+ * ring's own errors are counted there, apart from the device's
+ * proto_errors.
+ * @retval 0, -HIPC_EINVAL (NULL @dev or @out, @q above 1)
+ * Context: any thread, callbacks included; takes the device's lock.
+ */
+HIPC_API int hipc_rpmsg_ring_info(const struct hipc_rpmsg_dev *dev,
+				  unsigned q, struct hipc_vring_info *out);
 
 /**
  * hipc_rpmsg_ept_create() - register @ept at address @src

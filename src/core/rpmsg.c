@@ -506,14 +506,59 @@ void hipc_rpmsg_dev_deinit(struct hipc_rpmsg_dev *dev)
 	}
 }
 
+/* --- looking at a device ------------------------------------------------ */
+
 bool hipc_rpmsg_broken(const struct hipc_rpmsg_dev *dev)
 {
-	return dev->broken || dev->vr[0].broken || dev->vr[1].broken;
+	return ld_flag(&dev->broken) || hipc_vring_broken(&dev->vr[0]) ||
+	       hipc_vring_broken(&dev->vr[1]);
 }
 
 uint32_t hipc_rpmsg_max_payload(const struct hipc_rpmsg_dev *dev)
 {
 	return dev->cfg.buf_size - HIPC_RPMSG_HDR_SIZE;
+}
+
+enum hipc_rpmsg_role hipc_rpmsg_role(const struct hipc_rpmsg_dev *dev)
+{
+	return dev->cfg.role;
+}
+
+int hipc_rpmsg_get_stats(const struct hipc_rpmsg_dev *dev,
+			 struct hipc_rpmsg_stats *out)
+{
+	const struct hipc_rpmsg_stats *s;
+
+	if (!dev || !out)
+		return -HIPC_EINVAL;
+	s = &dev->stats;
+	/* Field by field: two of them change outside the lock, atomically,
+	 * and a plain copy of the whole struct would race with that. */
+	dev_lock(dev);
+	out->tx_msgs = s->tx_msgs;
+	out->rx_msgs = s->rx_msgs;
+	out->tx_bytes = s->tx_bytes;
+	out->rx_bytes = s->rx_bytes;
+	out->notifies = s->notifies;
+	out->rx_dropped = s->rx_dropped;
+	out->tx_waits = s->tx_waits;
+	dev_unlock(dev);
+	out->proto_errors = __atomic_load_n(&s->proto_errors, __ATOMIC_RELAXED);
+	out->ns_rx = __atomic_load_n(&s->ns_rx, __ATOMIC_RELAXED);
+	return 0;
+}
+
+int hipc_rpmsg_ring_info(const struct hipc_rpmsg_dev *dev, unsigned q,
+			 struct hipc_vring_info *out)
+{
+	int ret;
+
+	if (!dev || !out || q > 1)
+		return -HIPC_EINVAL;
+	dev_lock(dev);
+	ret = hipc_vring_info(&dev->vr[q], out);
+	dev_unlock(dev);
+	return ret;
 }
 
 /* --- sending ------------------------------------------------------------- */

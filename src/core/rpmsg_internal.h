@@ -39,12 +39,12 @@ static inline bool dev_has_ns(const struct hipc_rpmsg_dev *dev)
 	return dev->cfg.features & (1u << HIPC_RPMSG_F_NS);
 }
 
-static inline void dev_lock(struct hipc_rpmsg_dev *dev)
+static inline void dev_lock(const struct hipc_rpmsg_dev *dev)
 {
 	hipc__lock(dev->cfg.port);
 }
 
-static inline void dev_unlock(struct hipc_rpmsg_dev *dev)
+static inline void dev_unlock(const struct hipc_rpmsg_dev *dev)
 {
 	hipc__unlock(dev->cfg.port);
 }

@@ -507,6 +507,34 @@ bool hipc_vring_need_notify(struct hipc_vring *vr)
 	return !(hipc__ld16(p) & 1u);
 }
 
+int hipc_vring_info(const struct hipc_vring *vr, struct hipc_vring_info *out)
+{
+	const uint8_t *idxp;
+
+	if (!vr || !out)
+		return -HIPC_EINVAL;
+	memset(out, 0, sizeof(*out));
+	out->num = vr->num;
+	out->role = (enum hipc_vring_role)vr->role;
+	out->produced = vr->next_idx;
+	out->consumed = vr->last_idx;
+	out->notified = vr->kicked_idx;
+	out->cb_enabled = vr->cb_enabled;
+	out->event_idx = vr->event_idx;
+	out->broken = hipc_vring_broken(vr);
+	out->errors = vr->errors;
+	out->desc = vr->desc;
+	out->avail = vr->avail;
+	out->used = vr->used;
+	if (vr->avail && vr->used) {
+		idxp = drv_role(vr) ? IDX(vr->used) : IDX(vr->avail);
+		hipc__cache_inval(vr->port, idxp, 2);
+		out->peer_idx = hipc__ld16_acq(idxp);
+		out->pending = (uint16_t)(out->peer_idx - out->consumed);
+	}
+	return 0;
+}
+
 bool hipc_vring_pending(struct hipc_vring *vr)
 {
 	uint16_t pending;

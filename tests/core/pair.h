@@ -98,6 +98,24 @@ static inline void pair_config(struct pair *p, struct hipc_rpmsg_dev_config *c,
 	c->ns_priv = p;
 }
 
+/* A device's counters and ring positions, through the public accessors. */
+static inline struct hipc_rpmsg_stats pair_stats(const struct hipc_rpmsg_dev *d)
+{
+	struct hipc_rpmsg_stats s;
+
+	CHECK_EQ(hipc_rpmsg_get_stats(d, &s), 0);
+	return s;
+}
+
+static inline struct hipc_vring_info pair_ring(const struct hipc_rpmsg_dev *d,
+					       unsigned q)
+{
+	struct hipc_vring_info i;
+
+	CHECK_EQ(hipc_rpmsg_ring_info(d, q, &i), 0);
+	return i;
+}
+
 #define F_NS (1u << HIPC_RPMSG_F_NS)
 #define F_EVT (1u << HIPC_VIRTIO_F_EVENT_IDX)
 

@@ -117,8 +117,8 @@ HIPC_TEST(oversize_refused_both_roles)
 	CHECK_EQ(hipc_rpmsg_send(&chan, big, PAIR_BUF - 15), -HIPC_EMSGSIZE);
 	CHECK_EQ(hipc_rpmsg_sendto(&svc, big, PAIR_BUF - 15, chan.addr),
 		 -HIPC_EMSGSIZE);
-	CHECK_EQ(P.drv.dev.stats.tx_msgs, 0);
-	CHECK_EQ(P.devc.dev.stats.tx_msgs, 1); /* the announcement only */
+	CHECK_EQ(pair_stats(&P.drv.dev).tx_msgs, 0);
+	CHECK_EQ(pair_stats(&P.devc.dev).tx_msgs, 1); /* the announcement only */
 }
 
 HIPC_TEST(bad_addresses_refused)
@@ -294,7 +294,7 @@ HIPC_TEST(thousands_of_endpoints)
 	/* a message to a destroyed endpoint is dropped and counted */
 	CHECK_EQ(hipc_rpmsg_sendto(&chan, b, 4, many[0].addr), 4);
 	pair_pump(&P);
-	CHECK_EQ(P.devc.dev.stats.rx_dropped, 1);
+	CHECK_EQ(pair_stats(&P.devc.dev).rx_dropped, 1);
 }
 
 HIPC_TEST(destroy_announces_and_unbinds)

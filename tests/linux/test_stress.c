@@ -158,9 +158,9 @@ static void dump(void)
 		struct hipc_link_stats st;
 
 		hipc_link_get_stats(me->link, &st);
-		printf("%s: tx_waiters %u, awake %u, doorbells in FIFO %u, "
-		       "sleeps %llu, eventfd writes %llu\n",
-		       who[i], me->dev.tx_waiters, W.ctrl->awake[i],
+		printf("%s: awake %u, doorbells in FIFO %u, sleeps %llu, "
+		       "eventfd writes %llu\n",
+		       who[i], W.ctrl->awake[i],
 		       W.ctrl->fifo[i].head - W.ctrl->fifo[i].tail,
 		       (unsigned long long)st.sleeps,
 		       (unsigned long long)st.eventfd_writes);

@@ -643,13 +643,33 @@ static struct hipc_vring_addr ring_parts(const struct vu *vu, unsigned q)
 	return p;
 }
 
+/* Every protocol violation seen: the device's and its rings'. */
+static unsigned proto_errors(const struct vu *vu)
+{
+	struct hipc_rpmsg_stats st;
+	struct hipc_vring_info i;
+	unsigned n = 0;
+
+	if (hipc_rpmsg_get_stats(&vu->dev, &st) == 0)
+		n += st.proto_errors;
+	for (unsigned q = 0; q < VU_NQ; q++)
+		if (hipc_rpmsg_ring_info(&vu->dev, q, &i) == 0)
+			n += i.errors;
+	return n;
+}
+
 static void dev_stop(struct vu *vu)
 {
 	if (vu->started && vu->fw->stop)
 		vu->fw->stop(&vu->dev, vu->fw->ctx);
 	if (vu->dev_init) {
-		for (unsigned q = 0; q < VU_NQ; q++)
-			vu->q[q].base = vu->dev.vr[q].last_idx;
+		/* GET_VRING_BASE: the next avail entry we would consume. */
+		for (unsigned q = 0; q < VU_NQ; q++) {
+			struct hipc_vring_info i;
+
+			if (hipc_rpmsg_ring_info(&vu->dev, q, &i) == 0)
+				vu->q[q].base = i.consumed;
+		}
 		hipc_rpmsg_dev_deinit(&vu->dev);
 	}
 	vu->started = false;
@@ -1165,9 +1185,7 @@ static int loop(struct vu *vu, struct vu_msg *m)
 			if (n < 0 || hipc_rpmsg_broken(&vu->dev)) {
 				vu_log("the driver broke the virtio protocol "
 				       "(%u errors): device stopped",
-				       vu->dev.stats.proto_errors +
-					       vu->dev.vr[0].errors +
-					       vu->dev.vr[1].errors);
+				       proto_errors(vu));
 				vu->dev_dead = true;
 				vu->was_broken = true;
 			} else {
