@@ -205,6 +205,10 @@ struct hipc_rpmsg_dev {
 	uint32_t next_addr; /* next address for "any", less the reserved ones */
 	uint32_t nepts;
 	uint32_t tx_waiters;
+	/* Peer protocol violations: counted outside the lock, on the error
+	 * path every image links, so kept here (short stores) rather than in
+	 * @stats, whose own proto_errors stays 0. */
+	uint32_t proto_errors;
 	/* The configuration before the rings: its fields are what the hot
 	 * paths load, and word loads have short encodings up to offset 124. */
 	struct hipc_rpmsg_dev_config cfg;
@@ -213,7 +217,7 @@ struct hipc_rpmsg_dev {
 	uint16_t *tx_free;  /* driver: stack of free tx buffer indices */
 	uint8_t *buf_state; /* driver: per buffer, rx then tx */
 	struct hipc_rpmsg_zc zc[HIPC_RPMSG_ZC_SLOTS];
-	struct hipc_rpmsg_stats stats;
+	struct hipc_rpmsg_stats stats; /* traffic counters, under the lock */
 	/* Device role: rx buffers held by callbacks (HIPC_RPMSG_HOLD), kept
 	 * here and never in shared memory, where the peer could rewrite which
 	 * ring slot we hand back. */

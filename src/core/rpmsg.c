@@ -371,10 +371,13 @@ int hipc_rpmsg_dev_init(struct hipc_rpmsg_dev *dev,
 		return -HIPC_EINVAL;
 	drv = c->role == HIPC_RPMSG_DRIVER;
 	evt = c->features & (1u << HIPC_VIRTIO_F_EVENT_IDX);
-	/* What the rings could not do either, checked once for both. */
+	/* What the rings could not do either, checked once for both.  Rings
+	 * in parts and the event index tested in one compare (OR-ed): a
+	 * remote image leaves out both. */
 	if ((drv && !HIPC_CFG_DRIVER) || (!drv && !HIPC_CFG_DEVICE) ||
-	    (!HIPC_CFG_SPLIT_INIT && c->parts_map) ||
-	    (evt && !HIPC_CFG_EVENT_IDX) || hipc__port_check(c->port))
+	    ((HIPC_CFG_SPLIT_INIT ? 0 : (uintptr_t)c->parts_map) |
+	     (HIPC_CFG_EVENT_IDX ? 0 : (uintptr_t)evt)) ||
+	    hipc__port_check(c->port))
 		return -HIPC_ENOTSUP;
 	/* num and align: the rings' placement checks them before any use. */
 	if (c->buf_size < 2u * HIPC_RPMSG_HDR_SIZE ||
@@ -543,7 +546,7 @@ int hipc_rpmsg_get_stats(const struct hipc_rpmsg_dev *dev,
 	out->rx_dropped = s->rx_dropped;
 	out->tx_waits = s->tx_waits;
 	dev_unlock(dev);
-	out->proto_errors = __atomic_load_n(&s->proto_errors, __ATOMIC_RELAXED);
+	out->proto_errors = __atomic_load_n(&dev->proto_errors, __ATOMIC_RELAXED);
 	out->ns_rx = __atomic_load_n(&s->ns_rx, __ATOMIC_RELAXED);
 	return 0;
 }

@@ -73,10 +73,10 @@ static inline void st_flag(bool *f, bool v)
 static inline void count_proto_error(struct hipc_rpmsg_dev *dev)
 {
 	if (HIPC_CFG_LOCK)
-		__atomic_fetch_add(&dev->stats.proto_errors, 1u,
+		__atomic_fetch_add(&dev->proto_errors, 1u,
 				   __ATOMIC_RELAXED);
 	else
-		dev->stats.proto_errors++;
+		dev->proto_errors++;
 }
 
 /*

@@ -50,20 +50,21 @@ static size_t used_off(unsigned num, unsigned align)
 	return (avail_end + align - 1u) & ~((size_t)align - 1u);
 }
 
-/* hipc_vring_size(), inlined into the rpmsg layer's placement (a remote
- * image's one caller), where a call costs more than the arithmetic. */
-static inline __attribute__((always_inline)) size_t ring_size(unsigned num,
-							      unsigned align)
+/* hipc_vring_size() of a geometry already checked.  Inlined into the
+ * rpmsg layer's placement (a remote image's one caller), where a call
+ * costs more than the arithmetic. */
+static inline __attribute__((always_inline)) size_t ring_bytes(unsigned num,
+							       unsigned align)
 {
-	if (!hipc__is_pow2(num) || num > HIPC_VRING_NUM_MAX ||
-	    !hipc__is_pow2(align))
-		return 0;
 	return used_off(num, align) + 2u * 3u + 8u * num;
 }
 
 size_t hipc_vring_size(unsigned num, unsigned align)
 {
-	return ring_size(num, align);
+	if (!hipc__is_pow2(num) || num > HIPC_VRING_NUM_MAX ||
+	    !hipc__is_pow2(align))
+		return 0;
+	return ring_bytes(num, align);
 }
 
 /* Every violation ends here: the ring is broken for good. */
@@ -245,17 +246,19 @@ int hipc_vring_parts_check(const struct hipc_memmap *map,
 	return hipc__vring_place_parts(&p, map, a);
 }
 
-/* The whole ring at @mem, @size = hipc_vring_size(num, align) bytes.
- * Inlined: a remote image links only the rpmsg layer's caller. */
-static inline __attribute__((always_inline)) int place_whole(struct hipc_vring *vr, uint8_t *mem, unsigned align,
-		       size_t size)
+/*
+ * The whole ring at @mem, @size = hipc_vring_size(num, align) bytes, its
+ * geometry checked (align at least 4).  A 16-aligned base and such an
+ * align align all three parts.  The used ring is the ring's last part: its
+ * offset follows from the size without aligning a second time.  Inlined:
+ * a remote image links only the rpmsg layer's caller.
+ */
+static inline __attribute__((always_inline)) int
+place_whole(struct hipc_vring *vr, uint8_t *mem, size_t size)
 {
 	unsigned num = vr->num;
 
-	/* A 16-aligned base and align >= 4 align all three parts.  The used
-	 * ring is the ring's last part: its offset follows from the size
-	 * without aligning a second time. */
-	if (!mem || ((uintptr_t)mem & 15u) || align < 4u || size == 0)
+	if ((uintptr_t)mem & 15u)
 		return -HIPC_EINVAL;
 	return vring_place(vr, mem, mem + DESC_SIZE * num,
 			   mem + size - (2u * 3u + 8u * num));
@@ -263,16 +266,19 @@ static inline __attribute__((always_inline)) int place_whole(struct hipc_vring *
 
 int hipc__vring_place(struct hipc_vring *vr, unsigned align, uint64_t da)
 {
-	size_t size = ring_size(vr->num, align);
+	unsigned num = vr->num;
 	uint8_t *mem;
+	size_t size;
 
-	/* The geometry first: its size is what must fit. */
-	if (align < 4u || size == 0)
+	/* The geometry first (num was bounded by the description), then
+	 * whether its size fits.  align >= 4 makes it non-zero. */
+	if (!hipc__is_pow2(num) || align < 4u || (align & (align - 1u)))
 		return -HIPC_EINVAL;
+	size = ring_bytes(num, align);
 	mem = hipc__memmap_va(vr->map, size, da);
 	if (!mem)
 		return -HIPC_ERANGE;
-	return place_whole(vr, mem, align, size);
+	return place_whole(vr, mem, size);
 }
 
 int hipc_vring_init(struct hipc_vring *vr, enum hipc_vring_role role,
@@ -288,8 +294,13 @@ int hipc_vring_init(struct hipc_vring *vr, enum hipc_vring_role role,
 	    vring_describe(&p, role, num, slots, map, port, event_idx))
 		return -HIPC_EINVAL;
 	ret = vring_supported(&p);
-	if (ret == 0)
-		ret = place_whole(&p, mem, align, hipc_vring_size(num, align));
+	if (ret == 0) {
+		size_t size = hipc_vring_size(num, align);
+
+		ret = !mem || align < 4u || size == 0
+			      ? -HIPC_EINVAL
+			      : place_whole(&p, mem, size);
+	}
 	return vring_commit(vr, &p, ret);
 }
 
@@ -464,18 +475,22 @@ int hipc_vring_put_used(struct hipc_vring *vr, uint16_t head, uint32_t len)
 
 int hipc__vring_return(struct hipc_vring *vr, uint16_t head, uint32_t len)
 {
+	/* Read into locals first: the compiler cannot tell that the stores
+	 * to shared memory below leave @vr alone, and would load again. */
+	uint16_t idx = vr->next_idx;
+	uint8_t *used = vr->used;
 	uint8_t *e;
 
 	if (vr->broken)
 		return -HIPC_EIO;
-	e = USED_ELEM(vr, vr->next_idx & (vr->num - 1u));
+	e = used + 4u + 8u * (idx & (vr->num - 1u));
 	hipc__put32(e, head);
 	hipc__put32(e + 4, len);
 	hipc__cache_clean(vr->port, e, 8);
-	vr->next_idx++;
+	vr->next_idx = ++idx;
 	/* Release: the element is visible before the index that publishes it. */
-	hipc__st16_rel(IDX(vr->used), vr->next_idx);
-	hipc__cache_clean(vr->port, IDX(vr->used), 2);
+	hipc__st16_rel(IDX(used), idx);
+	hipc__cache_clean(vr->port, IDX(used), 2);
 	return 0;
 }
 
