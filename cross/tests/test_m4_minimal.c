@@ -283,8 +283,9 @@ static uint32_t proto_errors(void)
 	return st.proto_errors;
 }
 
-/* The announcement: one message from the service's address to 53. */
-static uint32_t host_read_announcement(void)
+/* One name-service message, from the service's address to 53: @name at
+ * the address it returns, with @flags. */
+static uint32_t host_read_ns(const char *name, uint32_t flags)
 {
 	uint32_t id, len, addr;
 	uint8_t *b;
@@ -298,12 +299,20 @@ static uint32_t host_read_announcement(void)
 	addr = get32(b);
 	CHECK_EQ(get32(b + 4), HIPC_RPMSG_NS_ADDR);
 	CHECK_EQ(get16(b + 12), 40u);
-	CHECK(strcmp((const char *)b + 16, HIPC_ECHO_NS_NAME) == 0);
+	CHECK(strcmp((const char *)b + 16, name) == 0);
+	for (size_t i = strlen(name); i < 32; i++)
+		CHECK_EQ(b[16 + i], 0); /* NUL-padded */
 	CHECK_EQ(get32(b + 16 + 32), addr);
-	CHECK_EQ(get32(b + 16 + 36), HIPC_RPMSG_NS_CREATE);
+	CHECK_EQ(get32(b + 16 + 36), flags);
 	CHECK(addr >= HIPC_RPMSG_RESERVED_ADDRESSES);
 	post(&r0, id, SHM_DA + BUFS + id * BUFSZ, BUFSZ, true);
 	return addr;
+}
+
+/* The echo service's announcement. */
+static uint32_t host_read_announcement(void)
+{
+	return host_read_ns(HIPC_ECHO_NS_NAME, HIPC_RPMSG_NS_CREATE);
 }
 
 HIPC_TEST(announces_and_echoes)
@@ -627,6 +636,56 @@ HIPC_TEST(ring_outside_window_refused)
 	}
 }
 
+static int extra_rx(struct hipc_rpmsg_ept *ept, void *data, size_t len,
+		    uint32_t src, void *priv)
+{
+	(void)ept;
+	(void)data;
+	(void)len;
+	(void)src;
+	(void)priv;
+	return 0;
+}
+
+/*
+ * A second service comes and goes: announced, then withdrawn.  This
+ * configuration has no lock, so both messages go out through the ordinary
+ * send, built in the tx buffer from the endpoint's fields.
+ */
+HIPC_TEST(second_service_announced_and_withdrawn)
+{
+	static struct hipc_rpmsg_ept extra;
+	uint32_t which, id, len;
+	uint8_t *b;
+
+	host_boot(HIPC_RSC_F_NS);
+	CHECK_EQ(hipc_echo_start(&echo), 0);
+	(void)host_read_announcement();
+	CHECK_EQ(hipc_rpmsg_ept_create(&extra, &echo.dev, "extra-service",
+				       HIPC_RPMSG_ADDR_ANY, HIPC_RPMSG_ADDR_ANY,
+				       extra_rx, NULL),
+		 0);
+	CHECK(remote_kicked(&which));
+	CHECK_EQ(host_read_ns("extra-service", HIPC_RPMSG_NS_CREATE),
+		 extra.addr);
+	hipc_rpmsg_ept_destroy(&extra);
+	CHECK(remote_kicked(&which));
+	CHECK_EQ(host_read_ns("extra-service", HIPC_RPMSG_NS_DESTROY),
+		 extra.addr);
+	CHECK(extra.dev == NULL);
+	/* An endpoint's own name sent as data (its 32 bytes) is plain data. */
+	CHECK_EQ(hipc_rpmsg_trysendto(&echo.ept, echo.ept.name,
+				      HIPC_RPMSG_NAME_SIZE, HOST_ADDR),
+		 (int)HIPC_RPMSG_NAME_SIZE);
+	(void)remote_kicked(&which);
+	CHECK(take_used(&r0, &id, &len));
+	b = rx_buf(id);
+	CHECK_EQ(get32(b + 4), HOST_ADDR);
+	CHECK_EQ(get16(b + 12), HIPC_RPMSG_NAME_SIZE);
+	CHECK(memcmp(b + 16, echo.ept.name, HIPC_RPMSG_NAME_SIZE) == 0);
+	CHECK_EQ(proto_errors(), 0);
+}
+
 HIPC_TEST_MAIN(HIPC_CASE(announces_and_echoes),
 	       HIPC_CASE(doorbell_waits_while_fifo_full),
 	       HIPC_CASE(idle_loop_wakes_on_doorbell),
@@ -634,4 +693,5 @@ HIPC_TEST_MAIN(HIPC_CASE(announces_and_echoes),
 	       HIPC_CASE(hostile_descriptor_breaks_device),
 	       HIPC_CASE(hostile_header_breaks_device),
 	       HIPC_CASE(features_it_lacks_are_refused),
-	       HIPC_CASE(ring_outside_window_refused))
+	       HIPC_CASE(ring_outside_window_refused),
+	       HIPC_CASE(second_service_announced_and_withdrawn))

@@ -92,19 +92,26 @@ typedef void (*hipc_rpmsg_unbind_cb)(struct hipc_rpmsg_ept *ept);
 typedef void (*hipc_rpmsg_ns_cb)(struct hipc_rpmsg_dev *dev, const char *name,
 				 uint32_t addr, bool destroyed, void *priv);
 
+/*
+ * An endpoint, in caller storage.  hipc_rpmsg_ept_create() fills it in.
+ */
 struct hipc_rpmsg_ept {
-	struct hipc_rpmsg_ept *hnext; /* hash chain (private) */
-	struct hipc_rpmsg_dev *dev;
+	/* public: read freely; the owner may also set @priv and @unbind, and
+	 * @dst (the default destination).  The name first: the address of
+	 * the struct is the name's, which a Cortex-M reaches with shorter
+	 * instructions. */
+	char name[HIPC_RPMSG_NAME_SIZE]; /* NUL-padded; "" for none */
+	struct hipc_rpmsg_dev *dev; /* NULL once destroyed, or unbound by
+				     * hipc_rpmsg_dev_deinit() */
 	hipc_rpmsg_rx_cb cb;
 	hipc_rpmsg_unbind_cb unbind;
 	void *priv;
-	uint32_t dst;
-	/* name, addr and ns_flags in this order are the name service's
-	 * message (little-endian CPUs send it from here) */
-	char name[HIPC_RPMSG_NAME_SIZE];
-	uint32_t addr;
-	uint32_t ns_flags; /* private */
-	uint32_t flags;    /* private */
+	uint32_t addr;              /* our address */
+	uint32_t dst;               /* default destination */
+	/* private */
+	struct hipc_rpmsg_ept *hnext; /* hash chain */
+	uint32_t flags;
+	uint32_t ns_flags; /* its next name-service message's flags */
 };
 
 /* A device's counters (hipc_rpmsg_get_stats()). */

@@ -731,6 +731,8 @@ int hipc_rpmsg_send_ex(struct hipc_rpmsg_ept *ept, uint32_t src, uint32_t dst,
 {
 	struct hipc_rpmsg_dev *dev;
 	struct hipc__avail t;
+	uint8_t *payload;
+	size_t copy;
 	int ret;
 
 	ret = check_send(ept, &src, &dst, len);
@@ -742,8 +744,15 @@ int hipc_rpmsg_send_ex(struct hipc_rpmsg_ept *ept, uint32_t src, uint32_t dst,
 	ret = get_tx(dev, HIPC_RPMSG_HDR_SIZE + (uint32_t)len, &t, timeout_ms);
 	if (ret)
 		return ret;
-	if (len)
-		memcpy((uint8_t *)t.buf + HIPC_RPMSG_HDR_SIZE, data, len);
+	payload = (uint8_t *)t.buf + HIPC_RPMSG_HDR_SIZE;
+	copy = len;
+	if (ns_msg_send(ept, data, len)) {
+		/* Built here, after the name: the address and the flags. */
+		ns_fill_tail(payload, ept);
+		copy = HIPC_RPMSG_NAME_SIZE;
+	}
+	if (copy)
+		memcpy(payload, data, copy);
 	write_hdr(t.buf, src, dst, len);
 	return finish_send(dev, &t, len);
 }
@@ -950,15 +959,17 @@ void hipc_rpmsg_ept_destroy(struct hipc_rpmsg_ept *ept)
 	dev_lock(dev);
 	/* Out of the table first: no receive finds it from here on. */
 	unlink_locked(dev, ept);
-	if ((ept->flags & EPT_ANNOUNCED) && !dev_check_broken(dev))
-		sent = ns_send(ept, HIPC_RPMSG_NS_DESTROY) == 0;
+	if ((ept->flags & EPT_ANNOUNCED) && !dev_check_broken(dev)) {
+		ept->ns_flags = HIPC_RPMSG_NS_DESTROY;
+		sent = ns_send(ept) == 0;
+	}
 	wait_callback_locked(dev, ept);
 	ept->dev = NULL;
 	dev_unlock(dev);
 	ns_sent(dev, sent);
 }
 
-int hipc__ns_send_locked(struct hipc_rpmsg_ept *ept, uint32_t flags)
+int hipc__ns_send_locked(struct hipc_rpmsg_ept *ept)
 {
 	struct hipc_rpmsg_dev *dev = ept->dev;
 	const uint32_t total = HIPC_RPMSG_HDR_SIZE + NS_MSG_SIZE;
@@ -973,23 +984,9 @@ int hipc__ns_send_locked(struct hipc_rpmsg_ept *ept, uint32_t flags)
 		return ret;
 	buf = t.buf;
 	write_hdr(buf, ept->addr, HIPC_RPMSG_NS_ADDR, NS_MSG_SIZE);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	/* {name[32], addr, flags}, all little-endian: the endpoint holds the
-	 * message as is (hipc/rpmsg.h), so it is copied out in one piece. */
-	_Static_assert(offsetof(struct hipc_rpmsg_ept, addr) ==
-			       offsetof(struct hipc_rpmsg_ept, name) +
-				       HIPC_RPMSG_NAME_SIZE &&
-		       offsetof(struct hipc_rpmsg_ept, ns_flags) ==
-			       offsetof(struct hipc_rpmsg_ept, addr) + 4,
-		       "the endpoint's name service message");
-	ept->ns_flags = flags;
-	memcpy(buf + HIPC_RPMSG_HDR_SIZE, ept->name, NS_MSG_SIZE);
-#else
-	/* ept->name is NUL-padded to its full 32 bytes (ept_create). */
-	memcpy(buf + HIPC_RPMSG_HDR_SIZE, ept->name, HIPC_RPMSG_NAME_SIZE);
-	hipc__put32(buf + HIPC_RPMSG_HDR_SIZE + 32, ept->addr);
-	hipc__put32(buf + HIPC_RPMSG_HDR_SIZE + 36, flags);
-#endif
+	buf += HIPC_RPMSG_HDR_SIZE;
+	memcpy(buf, ept->name, HIPC_RPMSG_NAME_SIZE);
+	ns_fill_tail(buf, ept);
 	ret = publish_tx_locked(dev, &t, total);
 	if (ret == 0) {
 		STAT_ADD(dev, tx_msgs, 1);
