@@ -196,8 +196,8 @@ struct hipc_rpmsg_zc {
 
 /*
  * A device, in caller storage.  Every field is private: read it through
- * hipc_rpmsg_role(), hipc_rpmsg_get_stats(), hipc_rpmsg_ring_info(),
- * hipc_rpmsg_broken() and hipc_rpmsg_max_payload().
+ * hipc_rpmsg_role(), hipc_rpmsg_features(), hipc_rpmsg_get_stats(),
+ * hipc_rpmsg_ring_info(), hipc_rpmsg_broken() and hipc_rpmsg_max_payload().
  */
 struct hipc_rpmsg_dev {
 	/* private */
@@ -316,6 +316,11 @@ HIPC_API uint32_t hipc_rpmsg_max_payload(const struct hipc_rpmsg_dev *dev);
 
 /** hipc_rpmsg_role() - the role @dev was set up in. */
 HIPC_API enum hipc_rpmsg_role hipc_rpmsg_role(const struct hipc_rpmsg_dev *dev);
+
+/** hipc_rpmsg_features() - the features @dev was set up with (the
+ * negotiated cfg.features: bit HIPC_RPMSG_F_NS, bit
+ * HIPC_VIRTIO_F_EVENT_IDX). */
+HIPC_API uint32_t hipc_rpmsg_features(const struct hipc_rpmsg_dev *dev);
 
 /**
  * hipc_rpmsg_get_stats() - copy @dev's counters to @out.  The traffic

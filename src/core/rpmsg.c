@@ -527,6 +527,11 @@ enum hipc_rpmsg_role hipc_rpmsg_role(const struct hipc_rpmsg_dev *dev)
 	return dev->cfg.role;
 }
 
+uint32_t hipc_rpmsg_features(const struct hipc_rpmsg_dev *dev)
+{
+	return dev->cfg.features;
+}
+
 int hipc_rpmsg_get_stats(const struct hipc_rpmsg_dev *dev,
 			 struct hipc_rpmsg_stats *out)
 {

@@ -81,7 +81,7 @@ static void stream_fw(bool event_idx, enum hipc_link_mode mode, uint64_t count,
 		 "rpmsg-client-sample", mode, on_echo, &st);
 	if (event_idx)
 		want |= 1u << HIPC_VIRTIO_F_EVENT_IDX;
-	CHECK_EQ(hipc_rproc_rpmsg(c.rp)->cfg.features, want);
+	CHECK_EQ(hipc_rpmsg_features(hipc_rproc_rpmsg(c.rp)), want);
 	while (st.received < count) {
 		/* Keep up to @window messages in flight. */
 		while (sent < count && sent - st.received < window) {
