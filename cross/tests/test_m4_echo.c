@@ -167,8 +167,8 @@ static void host_boot(void)
 	unsigned i;
 
 	c.role = HIPC_RPMSG_DRIVER;
-	c.vring_mem[0] = shm;
-	c.vring_mem[1] = shm + 1024;
+	c.vring_da[0] = SHM_DA;
+	c.vring_da[1] = SHM_DA + 1024u;
 	c.notifyid[0] = 0;
 	c.notifyid[1] = 1;
 	c.num = NUM;
@@ -322,8 +322,13 @@ HIPC_TEST(bad_table_refused)
 {
 	setup();
 	host_boot();
-	/* A host that points a vring outside the shared window. */
+	/* A host that points a vring outside the shared window: the core
+	 * refuses it. */
 	test_rsc.vring[1].da = SHM_DA + sizeof(shm) - 16u;
+	CHECK_EQ(hipc_echo_start(&echo), -HIPC_ERANGE);
+	/* Rings of different sizes: the firmware's own check. */
+	test_rsc.vring[1].da = SHM_DA + 1024u;
+	test_rsc.vring[1].num = NUM / 2u;
 	CHECK_EQ(hipc_echo_start(&echo), -HIPC_EINVAL);
 }
 

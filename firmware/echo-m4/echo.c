@@ -8,7 +8,6 @@
 #include <stdint.h>
 
 #include "hipc/error.h"
-#include "hipc/vring.h"
 
 #include "echo.h"
 
@@ -41,22 +40,17 @@ bool hipc_echo_ready(struct hipc_echo *e)
 int hipc_echo_start(struct hipc_echo *e)
 {
 	const struct hipc_rsc_table_rpmsg *t = e->rsc;
-	const struct hipc_memmap *map = hipc_bm_memmap(e->bm);
 	struct hipc_rpmsg_dev_config cfg = { 0 };
 	unsigned i;
 	int ret;
 
 	for (i = 0; i < 2; i++) {
-		size_t size = hipc_vring_size(t->vring[i].num, t->vring[i].align);
-
-		/* The host chose these: both rings alike and wholly inside
-		 * the shared window. */
-		if (!size || t->vring[i].num != t->vring[0].num ||
+		/* The host chose these; the core checks each ring lies in the
+		 * shared window, and that one num and align suit a ring. */
+		if (t->vring[i].num != t->vring[0].num ||
 		    t->vring[i].align != t->vring[0].align)
 			return -HIPC_EINVAL;
-		cfg.vring_mem[i] = hipc_memmap_to_va(map, t->vring[i].da, size);
-		if (!cfg.vring_mem[i])
-			return -HIPC_EINVAL;
+		cfg.vring_da[i] = t->vring[i].da;
 		cfg.notifyid[i] = t->vring[i].notifyid;
 	}
 	cfg.role = HIPC_RPMSG_DEVICE;
@@ -64,7 +58,7 @@ int hipc_echo_start(struct hipc_echo *e)
 	cfg.align = t->vring[0].align;
 	cfg.features = t->vdev.gfeatures & t->vdev.dfeatures;
 	cfg.buf_size = t->cfg.buf_size;
-	cfg.map = map;
+	cfg.map = hipc_bm_memmap(e->bm);
 	cfg.buckets = e->buckets;
 	cfg.nbuckets = 2;
 	cfg.port = hipc_bm_port(e->bm);

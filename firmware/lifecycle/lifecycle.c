@@ -198,7 +198,7 @@ static int p2p_start(struct hipc_rpmsg_dev *dev, void *ctx)
 
 	(void)ctx;
 	p2p_dev = dev;
-	p2p_driver = dev->cfg.role == HIPC_RPMSG_DRIVER;
+	p2p_driver = hipc_rpmsg_role(dev) == HIPC_RPMSG_DRIVER;
 	hipc_remote_trace("lifecycle: peer link up (%s end)\n",
 			  p2p_driver ? "driver" : "device");
 	ret = hipc_rpmsg_ept_create(&p2p_ept, dev, NULL, P2P_ADDR, P2P_ADDR,

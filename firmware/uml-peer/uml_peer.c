@@ -40,6 +40,14 @@ static struct {
 	bool active;
 } burst;
 
+/* Sends that had to wait for a buffer, so far. */
+static uint64_t tx_waits(const struct hipc_rpmsg_dev *dev)
+{
+	struct hipc_rpmsg_stats st;
+
+	return hipc_rpmsg_get_stats(dev, &st) == 0 ? st.tx_waits : 0;
+}
+
 static int tty_rx(struct hipc_rpmsg_ept *e, void *data, size_t len,
 		  uint32_t src, void *priv)
 {
@@ -85,7 +93,7 @@ static int burst_rx(struct hipc_rpmsg_ept *e, void *data, size_t len,
 	burst.total = (uint32_t)n;
 	burst.sent = 0;
 	burst.dst = src;
-	burst.waits0 = the_dev->stats.tx_waits;
+	burst.waits0 = tx_waits(the_dev);
 	burst.active = true;
 	return 0;
 }
@@ -124,7 +132,7 @@ static int peer_poll(struct hipc_rpmsg_dev *dev, void *ctx)
 	if (burst.sent < burst.total)
 		return 1;
 	n = snprintf(line, sizeof(line), "done %u waits %llu", burst.sent,
-		     (unsigned long long)(dev->stats.tx_waits - burst.waits0));
+		     (unsigned long long)(tx_waits(dev) - burst.waits0));
 	ret = hipc_rpmsg_send_ex(&burst_ept, HIPC_RPMSG_ADDR_ANY, burst.dst,
 				 line, (size_t)n, SEND_TIMEOUT_MS);
 	if (ret < 0)

@@ -124,9 +124,9 @@
 #endif
 
 /*
- * Rings given as three separate parts (vhost-user): hipc_vring_init_parts()
- * and cfg.vring_desc[].  0: both fail with -HIPC_ENOTSUP; hipc_vring_init()
- * still works.
+ * Rings given as three separate parts (vhost-user): hipc_vring_init_parts(),
+ * hipc_vring_parts_check() and cfg.parts_map.  0: they fail with
+ * -HIPC_ENOTSUP; hipc_vring_init() and cfg.vring_da[] still work.
  */
 #ifndef HIPC_CFG_SPLIT_INIT
 #define HIPC_CFG_SPLIT_INIT 1

@@ -92,22 +92,31 @@ typedef void (*hipc_rpmsg_unbind_cb)(struct hipc_rpmsg_ept *ept);
 typedef void (*hipc_rpmsg_ns_cb)(struct hipc_rpmsg_dev *dev, const char *name,
 				 uint32_t addr, bool destroyed, void *priv);
 
+/*
+ * An endpoint, in caller storage.  hipc_rpmsg_ept_create() fills it in.
+ */
 struct hipc_rpmsg_ept {
-	struct hipc_rpmsg_ept *hnext; /* hash chain (private) */
-	struct hipc_rpmsg_dev *dev;
+	/* public: read freely; the owner may also set @priv and @unbind, and
+	 * @dst (the default destination).  The name first: the address of
+	 * the struct is the name's, which a Cortex-M reaches with shorter
+	 * instructions. */
+	char name[HIPC_RPMSG_NAME_SIZE]; /* NUL-padded; "" for none */
+	struct hipc_rpmsg_dev *dev; /* NULL once destroyed, or unbound by
+				     * hipc_rpmsg_dev_deinit() */
 	hipc_rpmsg_rx_cb cb;
 	hipc_rpmsg_unbind_cb unbind;
 	void *priv;
-	uint32_t dst;
-	/* name, addr and ns_flags in this order are the name service's
-	 * message (little-endian CPUs send it from here) */
-	char name[HIPC_RPMSG_NAME_SIZE];
-	uint32_t addr;
-	uint32_t ns_flags; /* private */
-	uint32_t flags;    /* private */
+	uint32_t addr;              /* our address */
+	uint32_t dst;               /* default destination */
+	/* private */
+	struct hipc_rpmsg_ept *hnext; /* hash chain */
+	uint32_t flags;
+	uint32_t ns_flags; /* its next name-service message's flags */
 };
 
+/* A device's counters (hipc_rpmsg_get_stats()). */
 struct hipc_rpmsg_stats {
+	/* public: all of it */
 	uint64_t tx_msgs;
 	uint64_t rx_msgs;
 	uint64_t tx_bytes;
@@ -119,14 +128,10 @@ struct hipc_rpmsg_stats {
 	uint32_t ns_rx;
 };
 
+/* What hipc_rpmsg_dev_init() sets a device up from (copied). */
 struct hipc_rpmsg_dev_config {
+	/* public: all of it */
 	enum hipc_rpmsg_role role;
-	void *vring_mem[2];      /* vring 0 (remote->Linux), vring 1 (Linux->remote) */
-	/* alternatively the three parts of each ring (vhost-user); used when
-	 * vring_desc[i] is non-NULL */
-	void *vring_desc[2];
-	void *vring_avail[2];
-	void *vring_used[2];
 	uint32_t notifyid[2];    /* what to ring the doorbell with, per vring */
 	unsigned num;            /* entries per vring = buffers per direction */
 	unsigned align;          /* used-ring alignment */
@@ -145,6 +150,28 @@ struct hipc_rpmsg_dev_config {
 	hipc_rpmsg_ns_cb ns_cb;
 	void *ns_priv;
 	uint32_t send_timeout_ms; /* hipc_rpmsg_send(); 0: 15000 as Linux */
+	/*
+	 * Where the rings are (last: only hipc_rpmsg_dev_init() reads them).
+	 * Both roles give each ring's address as the resource table has it,
+	 * the driver's address for it, and the core translates it through
+	 * @map as it does a buffer's: vring 0 (remote->Linux) at vring_da[0],
+	 * vring 1 (Linux->remote) at vring_da[1].  Each whole ring,
+	 * hipc_vring_size(num, align) bytes, must lie inside one region of
+	 * @map, 16-aligned.
+	 */
+	uint64_t vring_da[2];
+	/*
+	 * Alternatively each ring's three parts (vhost-user), used when
+	 * @parts_map is set, which translates them: vhost-user's
+	 * SET_VRING_ADDR gives the parts as the master's virtual addresses,
+	 * not in the guest physical space of @map.  Each part must lie
+	 * inside one region of @parts_map for the bytes the ring uses (desc
+	 * 16 * num, avail 4 + 2 * num, used 4 + 8 * num; avail and used 2
+	 * more with EVENT_IDX) and be naturally aligned (desc 16, avail 2,
+	 * used 4).
+	 */
+	struct hipc_vring_addr vring_parts[2];
+	const struct hipc_memmap *parts_map;
 };
 
 /* Local storage the driver role needs per device (the device role: none). */
@@ -160,13 +187,20 @@ struct hipc_rpmsg_dev_config {
  * (messages wait on the ring) while all are held, and resumes on release. */
 #define HIPC_RPMSG_HOLD_SLOTS 8u
 struct hipc_rpmsg_zc {
+	/* private */
 	void *buf;
 	uint32_t len;
 	uint16_t head;
 	uint8_t state;
 };
 
+/*
+ * A device, in caller storage.  Every field is private: read it through
+ * hipc_rpmsg_role(), hipc_rpmsg_features(), hipc_rpmsg_get_stats(),
+ * hipc_rpmsg_ring_info(), hipc_rpmsg_broken() and hipc_rpmsg_max_payload().
+ */
 struct hipc_rpmsg_dev {
+	/* private */
 	/* Small, often used fields first: short load/store encodings on
 	 * Thumb-2 reach only the first bytes of a struct. */
 	bool ready;
@@ -178,27 +212,31 @@ struct hipc_rpmsg_dev {
 	uint32_t next_addr; /* next address for "any", less the reserved ones */
 	uint32_t nepts;
 	uint32_t tx_waiters;
+	/* Peer protocol violations: counted outside the lock, on the error
+	 * path every image links, so kept here (short stores) rather than in
+	 * @stats, whose own proto_errors stays 0. */
+	uint32_t proto_errors;
 	/* The configuration before the rings: its fields are what the hot
 	 * paths load, and word loads have short encodings up to offset 124. */
 	struct hipc_rpmsg_dev_config cfg;
 	struct hipc_vring vr[2]; /* index as on the wire: 0 remote->Linux */
 	struct hipc_rpmsg_ept ns_ept;
 	uint16_t *tx_free;  /* driver: stack of free tx buffer indices */
-	uint8_t *buf_state; /* driver: per buffer, rx then tx (private) */
+	uint8_t *buf_state; /* driver: per buffer, rx then tx */
 	struct hipc_rpmsg_zc zc[HIPC_RPMSG_ZC_SLOTS];
-	struct hipc_rpmsg_stats stats;
+	struct hipc_rpmsg_stats stats; /* traffic counters, under the lock */
 	/* Device role: rx buffers held by callbacks (HIPC_RPMSG_HOLD), kept
 	 * here and never in shared memory, where the peer could rewrite which
-	 * ring slot we hand back (private). */
+	 * ring slot we hand back. */
 	struct hipc_rpmsg_zc held[HIPC_CFG_ZEROCOPY ? HIPC_RPMSG_HOLD_SLOTS : 1u];
-	bool rx_starved; /* every held slot in use: receive paused (private) */
+	bool rx_starved; /* every held slot in use: receive paused */
 	/* Whose callback runs now, in which thread, and how many destroyers
-	 * wait for it to return (private; HIPC_CFG_LOCK builds). */
+	 * wait for it to return (HIPC_CFG_LOCK builds). */
 	struct hipc_rpmsg_ept *cb_ept;
 	uintptr_t rx_thread;
 	uint32_t cb_waiters;
-	bool tx_wanted; /* a loop asked to be woken for tx space (private,
-			 * under the lock) */
+	bool tx_wanted; /* a loop asked to be woken for tx space (under the
+			 * lock) */
 };
 
 /**
@@ -207,7 +245,11 @@ struct hipc_rpmsg_dev {
  * notifying: set DRIVER_OK, then call hipc_rpmsg_dev_start().
  * Device role: call only after the driver set DRIVER_OK; touches nothing in
  * shared memory until hipc_rpmsg_dev_start().
- * @retval 0, -HIPC_EINVAL (a field of @cfg is wrong; storage too small)
+ * Every check comes first: a refused @cfg leaves shared memory untouched.
+ * @retval 0, -HIPC_EINVAL (a field of @cfg is wrong, a ring misaligned;
+ *         storage too small)
+ * @retval -HIPC_ERANGE a ring (or a part of one) not wholly inside one
+ *         region of its map
  * @retval -HIPC_ENOTSUP the role, EVENT_IDX, split rings, or the port's lock
  *         or cache ops are not in this build (hipc/config.h)
  * Context: not thread-safe; never blocks.
@@ -260,11 +302,48 @@ HIPC_API bool hipc_rpmsg_prepare_sleep(struct hipc_rpmsg_dev *dev);
  */
 HIPC_API bool hipc_rpmsg_prepare_sleep_tx(struct hipc_rpmsg_dev *dev);
 
-/** hipc_rpmsg_broken() - has the peer broken the protocol (sticky)? */
+/*
+ * Looking at a device.  Freestanding and cheap; an image links only those
+ * it calls.
+ */
+
+/** hipc_rpmsg_broken() - has the peer broken the protocol (sticky)?
+ * Context: any thread, callbacks included. */
 HIPC_API bool hipc_rpmsg_broken(const struct hipc_rpmsg_dev *dev);
 
 /** hipc_rpmsg_max_payload() - largest payload one message can carry. */
 HIPC_API uint32_t hipc_rpmsg_max_payload(const struct hipc_rpmsg_dev *dev);
+
+/** hipc_rpmsg_role() - the role @dev was set up in. */
+HIPC_API enum hipc_rpmsg_role hipc_rpmsg_role(const struct hipc_rpmsg_dev *dev);
+
+/** hipc_rpmsg_features() - the features @dev was set up with (the
+ * negotiated cfg.features: bit HIPC_RPMSG_F_NS, bit
+ * HIPC_VIRTIO_F_EVENT_IDX). */
+HIPC_API uint32_t hipc_rpmsg_features(const struct hipc_rpmsg_dev *dev);
+
+/**
+ * hipc_rpmsg_get_stats() - copy @dev's counters to @out.  The traffic
+ * counters are copied under the device's lock (HIPC_CFG_LOCK), so they
+ * agree with each other (a message counted in tx_msgs is in tx_bytes);
+ * proto_errors and ns_rx, counted outside the lock, are read atomically.
+ * Counters HIPC_CFG_STATS leaves out read 0.
+ * @retval 0, -HIPC_EINVAL (NULL @dev or @out)
+ * Context: any thread, callbacks included; takes the device's lock.
+ */
+HIPC_API int hipc_rpmsg_get_stats(const struct hipc_rpmsg_dev *dev,
+				  struct hipc_rpmsg_stats *out);
+
+/**
+ * hipc_rpmsg_ring_info() - where vring @q of @dev stands (0: remote->Linux,
+ * 1: Linux->remote, as on the wire): see struct hipc_vring_info.  The
+ * ring's own errors are counted there, apart from the device's
+ * proto_errors.
+ * @retval 0, -HIPC_EINVAL (NULL @dev or @out, @q above 1)
+ * Context: any thread, callbacks included; takes the device's lock.
+ */
+HIPC_API int hipc_rpmsg_ring_info(const struct hipc_rpmsg_dev *dev,
+				  unsigned q, struct hipc_vring_info *out);
 
 /**
  * hipc_rpmsg_ept_create() - register @ept at address @src

@@ -40,15 +40,35 @@ enum hipc_vring_role {
 	HIPC_VRING_DEVICE = 1,
 };
 
-/* Driver-role bookkeeping per descriptor, in local (caller) memory. */
+/*
+ * A ring given as three parts, each at the driver's address (vhost-user's
+ * SET_VRING_ADDR); struct hipc_rpmsg_dev_config translates them.
+ */
+struct hipc_vring_addr {
+	uint64_t desc;
+	uint64_t avail;
+	uint64_t used;
+};
+
+/*
+ * Driver-role bookkeeping per descriptor, in local memory: the caller
+ * provides the storage (num slots per ring), the ring owns it.
+ */
 struct hipc_vring_slot {
+	/* private */
 	void *token;      /* what hipc_vring_get_used() gives back */
 	uint32_t len;     /* posted length: the most a used entry may claim */
 	uint16_t next;    /* free-list link */
-	uint16_t state;   /* free / in flight (private) */
+	uint16_t state;   /* free / in flight */
 };
 
+/*
+ * One side's view of a ring, in caller storage.  Every field is private:
+ * the ring is used through the functions below, and looked at through
+ * hipc_vring_info() and hipc_vring_broken().
+ */
 struct hipc_vring {
+	/* private */
 	uint8_t *desc;  /* shared: num * 16 bytes */
 	uint8_t *avail; /* shared: flags, idx, ring[num], used_event */
 	uint8_t *used;  /* shared: flags, idx, ring[num], avail_event */
@@ -66,6 +86,32 @@ struct hipc_vring {
 	uint16_t num_free;  /* driver: free descriptors */
 	uint16_t free_head; /* driver: free-list head */
 	uint32_t errors;    /* protocol violations seen */
+};
+
+/*
+ * Where a ring stands (hipc_vring_info()): for reports, tests and tools,
+ * never for protocol decisions.  Indices run free modulo 2^16.
+ */
+struct hipc_vring_info {
+	/* public: all of it */
+	unsigned num;          /* entries */
+	enum hipc_vring_role role;
+	uint16_t produced;     /* entries we published (driver: avail idx;
+				* device: used idx) */
+	uint16_t consumed;     /* the peer's entries we took (driver: used;
+				* device: avail) */
+	uint16_t notified;     /* @produced when we last decided on a doorbell */
+	uint16_t peer_idx;     /* the peer's index, as read now (not validated) */
+	uint16_t pending;      /* peer_idx - consumed; above num: the peer is
+				* lying, and the ring breaks when next used */
+	bool cb_enabled;       /* we asked the peer for notifications */
+	bool event_idx;        /* VIRTIO_RING_F_EVENT_IDX in use */
+	bool broken;
+	uint32_t errors;       /* protocol violations seen */
+	/* the ring's parts in shared memory (NULL before it is placed) */
+	const void *desc;
+	const void *avail;
+	const void *used;
 };
 
 /**
@@ -112,6 +158,24 @@ HIPC_API int hipc_vring_init_parts(struct hipc_vring *vr,
 				   struct hipc_vring_slot *slots,
 				   const struct hipc_memmap *map,
 				   const struct hipc_port *port, bool event_idx);
+
+/**
+ * hipc_vring_parts_check() - would a ring of @num entries given in parts at
+ * @a (struct hipc_rpmsg_dev_config's vring_parts) be accepted: each part
+ * inside one region of @map for the bytes a ring uses (the event-index
+ * words with @event_idx), and naturally aligned?  The test
+ * hipc_rpmsg_dev_init() makes, for a transport that refuses addresses as
+ * soon as they are given (vhost-user's SET_VRING_ADDR).
+ * @retval 0 it would
+ * @retval -HIPC_ERANGE a part not wholly inside one region
+ * @retval -HIPC_EINVAL @num not a power of two up to HIPC_VRING_NUM_MAX, a
+ *         part misaligned, NULL @map or @a
+ * @retval -HIPC_ENOTSUP built without HIPC_CFG_SPLIT_INIT
+ * Context: any; pure.
+ */
+HIPC_API int hipc_vring_parts_check(const struct hipc_memmap *map,
+				    const struct hipc_vring_addr *a,
+				    unsigned num, bool event_idx);
 
 /* --- driver role -------------------------------------------------------- */
 
@@ -196,6 +260,17 @@ HIPC_API bool hipc_vring_enable_cb(struct hipc_vring *vr);
 
 /** hipc_vring_disable_cb() - tell the peer not to bother notifying (a hint). */
 HIPC_API void hipc_vring_disable_cb(struct hipc_vring *vr);
+
+/**
+ * hipc_vring_info() - where @vr stands: its own indices, the peer's index
+ * read once now, its error count and where its parts are.  Reads the
+ * peer's index like any other operation (after a cache invalidate), but
+ * never marks the ring broken.
+ * @retval 0, -HIPC_EINVAL (NULL @vr or @out)
+ * Context: as hipc_vring_add(); pure otherwise.
+ */
+HIPC_API int hipc_vring_info(const struct hipc_vring *vr,
+			     struct hipc_vring_info *out);
 
 /* Read without the lock by other threads: hence the atomic load. */
 static inline bool hipc_vring_broken(const struct hipc_vring *vr)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Core-private helpers: little-endian shared-memory accessors, barriers,
+ * Core-private helpers: the little-endian shared-memory accessors, barriers,
  * lock and cache wrappers.  Freestanding: compiler builtins only.
  */
 #ifndef HIPC_INTERNAL_H
@@ -26,11 +26,14 @@
 #endif
 
 /*
- * Ring indices and flags the peer writes concurrently are accessed with
- * atomics: acquire on the index that publishes entries (so the entries are
- * read after it), release when we publish ours (so our entries are visible
- * before the index).  Plain fields (descriptors, ring entries, payload) are
- * ordered by those.
+ * The one family of shared-memory accessors: every word the peer can see
+ * is read or written through these, so the code says what the wire is
+ * (little-endian) and, for the atomic forms, what each access orders.
+ *
+ * Atomic forms, for indices and flags the peer writes concurrently:
+ * acquire on the index that publishes entries (so the entries are read
+ * after it), release when we publish ours (so our entries are visible
+ * before the index), relaxed otherwise.  Naturally aligned words only.
  */
 static inline uint16_t hipc__ld16_acq(const void *p)
 {
@@ -52,10 +55,31 @@ static inline void hipc__st16(void *p, uint16_t v)
 	__atomic_store_n((uint16_t *)p, hipc__le16(v), __ATOMIC_RELAXED);
 }
 
+static inline uint32_t hipc__ld32_acq(const void *p)
+{
+	return hipc__le32(__atomic_load_n((const uint32_t *)p, __ATOMIC_ACQUIRE));
+}
+
+static inline uint32_t hipc__ld32(const void *p)
+{
+	return hipc__le32(__atomic_load_n((const uint32_t *)p, __ATOMIC_RELAXED));
+}
+
+static inline void hipc__st32_rel(void *p, uint32_t v)
+{
+	__atomic_store_n((uint32_t *)p, hipc__le32(v), __ATOMIC_RELEASE);
+}
+
+static inline void hipc__st32(void *p, uint32_t v)
+{
+	__atomic_store_n((uint32_t *)p, hipc__le32(v), __ATOMIC_RELAXED);
+}
+
 /*
- * Unaligned-safe plain accessors for entries, headers and tables.  The
- * builtin, because -ffreestanding turns a plain memcpy() into a library
- * call: a word load becomes a call with a stack round trip.
+ * Plain forms, unaligned-safe, for what the atomic forms order: ring
+ * entries, descriptors, headers, messages, tables.  The builtin, because
+ * -ffreestanding turns a plain memcpy() into a library call: a word load
+ * becomes a call with a stack round trip.
  */
 static inline uint16_t hipc__get16(const void *p)
 {
@@ -156,7 +180,16 @@ static inline int hipc__port_check(const struct hipc_port *p)
 	return 0;
 }
 
-static inline bool hipc__is_pow2(uint32_t v)
+/*
+ * hipc_memmap_to_va() with the length first, for the core's own calls: on
+ * a 32-bit target the 64-bit address then fills a register pair instead of
+ * pushing the length onto the stack at every call.
+ */
+struct hipc_memmap;
+void *hipc__memmap_va(const struct hipc_memmap *map, size_t len,
+		      uint64_t addr);
+
+static inline __attribute__((always_inline)) bool hipc__is_pow2(uint32_t v)
 {
 	return v != 0 && (v & (v - 1)) == 0;
 }

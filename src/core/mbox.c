@@ -92,9 +92,9 @@ int hipc_mbox_recv(struct hipc_mbox *mb, uint32_t *msg)
  */
 void hipc_shm_fifo_reset(struct hipc_shm_fifo *f)
 {
-	__atomic_store_n(&f->head, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&f->tail, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&f->want_not_full, 0, __ATOMIC_RELAXED);
+	hipc__st32(&f->head, 0);
+	hipc__st32(&f->tail, 0);
+	hipc__st32(&f->want_not_full, 0);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
@@ -102,26 +102,24 @@ void hipc_shm_fifo_open(struct hipc_shm_fifo_end *e, struct hipc_shm_fifo *f,
 			bool producer)
 {
 	e->f = f;
-	e->own = hipc__le32(__atomic_load_n(producer ? &f->head : &f->tail,
-					    __ATOMIC_ACQUIRE));
+	e->own = hipc__ld32_acq(producer ? &f->head : &f->tail);
 }
 
 int hipc_shm_fifo_put(struct hipc_shm_fifo_end *e, uint32_t msg)
 {
 	struct hipc_shm_fifo *f = e->f;
 	uint32_t head = __atomic_load_n(&e->own, __ATOMIC_RELAXED);
-	uint32_t tail = hipc__le32(__atomic_load_n(&f->tail, __ATOMIC_ACQUIRE));
+	uint32_t tail = hipc__ld32_acq(&f->tail);
 	uint32_t used = head - tail;
 
 	if (used > HIPC_MBOX_HW_DEPTH)
 		return -HIPC_EIO;
 	if (used == HIPC_MBOX_HW_DEPTH)
 		return -HIPC_EBUSY;
-	__atomic_store_n(&f->slot[head % HIPC_MBOX_HW_DEPTH], hipc__le32(msg),
-			 __ATOMIC_RELAXED);
+	hipc__st32(&f->slot[head % HIPC_MBOX_HW_DEPTH], msg);
 	__atomic_store_n(&e->own, head + 1u, __ATOMIC_RELAXED);
 	/* Release: the slot is written before the index that publishes it. */
-	__atomic_store_n(&f->head, hipc__le32(head + 1u), __ATOMIC_RELEASE);
+	hipc__st32_rel(&f->head, head + 1u);
 	return 0;
 }
 
@@ -129,26 +127,24 @@ int hipc_shm_fifo_get(struct hipc_shm_fifo_end *e, uint32_t *msg)
 {
 	struct hipc_shm_fifo *f = e->f;
 	uint32_t tail = __atomic_load_n(&e->own, __ATOMIC_RELAXED);
-	uint32_t head = hipc__le32(__atomic_load_n(&f->head, __ATOMIC_ACQUIRE));
+	uint32_t head = hipc__ld32_acq(&f->head);
 	uint32_t used = head - tail;
 
 	if (used > HIPC_MBOX_HW_DEPTH)
 		return -HIPC_EIO;
 	if (used == 0)
 		return -HIPC_EAGAIN;
-	*msg = hipc__le32(__atomic_load_n(&f->slot[tail % HIPC_MBOX_HW_DEPTH],
-					  __ATOMIC_RELAXED));
+	*msg = hipc__ld32(&f->slot[tail % HIPC_MBOX_HW_DEPTH]);
 	__atomic_store_n(&e->own, tail + 1u, __ATOMIC_RELAXED);
 	/* Release: we are done reading the slot before the producer may
 	 * overwrite it. */
-	__atomic_store_n(&f->tail, hipc__le32(tail + 1u), __ATOMIC_RELEASE);
+	hipc__st32_rel(&f->tail, tail + 1u);
 	return 0;
 }
 
 unsigned hipc_shm_fifo_count(const struct hipc_shm_fifo_end *e)
 {
-	uint32_t head =
-		hipc__le32(__atomic_load_n(&e->f->head, __ATOMIC_ACQUIRE));
+	uint32_t head = hipc__ld32_acq(&e->f->head);
 	/* Relaxed: the end's owner serialises put/get, but a waiter may ask
 	 * "anything there?" from another thread; a stale answer costs it one
 	 * more look. */

@@ -3,8 +3,8 @@
 
 #include "hipc_internal.h"
 
-void *hipc_memmap_to_va(const struct hipc_memmap *map, uint64_t addr,
-			size_t len)
+void *hipc__memmap_va(const struct hipc_memmap *map, size_t len,
+		      uint64_t addr)
 {
 	for (unsigned i = 0; map && i < map->count; i++) {
 		const struct hipc_region *r = &map->regions[i];
@@ -18,6 +18,12 @@ void *hipc_memmap_to_va(const struct hipc_memmap *map, uint64_t addr,
 			return r->va + (size_t)off;
 	}
 	return NULL;
+}
+
+void *hipc_memmap_to_va(const struct hipc_memmap *map, uint64_t addr,
+			size_t len)
+{
+	return hipc__memmap_va(map, len, addr);
 }
 
 int hipc_memmap_to_da(const struct hipc_memmap *map, const void *va,

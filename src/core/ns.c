@@ -49,7 +49,7 @@ void hipc__ns_announce_pending(struct hipc_rpmsg_dev *dev)
 	st_flag(&dev->announce_pending, false);
 	dev_lock(dev);
 	while ((e = next_to_announce(dev))) {
-		if (ns_send(e, HIPC_RPMSG_NS_CREATE)) {
+		if (ns_send(e)) {
 			/* No buffer now: the next poll tries again. */
 			st_flag(&dev->announce_pending, true);
 			break;
@@ -72,7 +72,7 @@ int hipc_rpmsg_ept_announce(struct hipc_rpmsg_ept *ept)
 	if (!dev_has_ns(dev))
 		return -HIPC_ENOTSUP;
 	dev_lock(dev);
-	ret = ns_send(ept, HIPC_RPMSG_NS_CREATE);
+	ret = ns_send(ept);
 	if (ret == 0)
 		ept->flags |= EPT_ANNOUNCE | EPT_ANNOUNCED;
 	dev_unlock(dev);

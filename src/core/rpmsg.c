@@ -371,13 +371,15 @@ int hipc_rpmsg_dev_init(struct hipc_rpmsg_dev *dev,
 		return -HIPC_EINVAL;
 	drv = c->role == HIPC_RPMSG_DRIVER;
 	evt = c->features & (1u << HIPC_VIRTIO_F_EVENT_IDX);
-	/* What the rings could not do either, checked once for both. */
+	/* What the rings could not do either, checked once for both.  Rings
+	 * in parts and the event index tested in one compare (OR-ed): a
+	 * remote image leaves out both. */
 	if ((drv && !HIPC_CFG_DRIVER) || (!drv && !HIPC_CFG_DEVICE) ||
-	    (!HIPC_CFG_SPLIT_INIT && ((uintptr_t)c->vring_desc[0] |
-				      (uintptr_t)c->vring_desc[1])) ||
-	    (evt && !HIPC_CFG_EVENT_IDX) || hipc__port_check(c->port))
+	    ((HIPC_CFG_SPLIT_INIT ? 0 : (uintptr_t)c->parts_map) |
+	     (HIPC_CFG_EVENT_IDX ? 0 : (uintptr_t)evt)) ||
+	    hipc__port_check(c->port))
 		return -HIPC_ENOTSUP;
-	/* num and align: hipc_vring_init() checks them before any use. */
+	/* num and align: the rings' placement checks them before any use. */
 	if (c->buf_size < 2u * HIPC_RPMSG_HDR_SIZE ||
 	    c->buf_size > 65535u + HIPC_RPMSG_HDR_SIZE)
 		return -HIPC_EINVAL;
@@ -407,10 +409,10 @@ int hipc_rpmsg_dev_init(struct hipc_rpmsg_dev *dev,
 		memset(dev->buf_state, BUF_IDLE, 2u * c->num);
 		dev->tx_fresh = (uint16_t)c->num;
 	}
-	/* Each ring is described in place (dev was zeroed above) and set up
-	 * from that description: no nine-argument call per ring. */
-	/* Both rings are described alike (ring 1's slots follow ring 0's):
-	 * one description, copied. */
+	/* Each ring is described in place (dev was zeroed above) and placed
+	 * from that description: no nine-argument call per ring.  Both are
+	 * described alike (ring 1's slots follow ring 0's): one description,
+	 * copied. */
 	dev->vr[0].role = drv ? HIPC_VRING_DRIVER : HIPC_VRING_DEVICE;
 	dev->vr[0].num = (uint16_t)c->num;
 	dev->vr[0].slots = slots;
@@ -420,19 +422,16 @@ int hipc_rpmsg_dev_init(struct hipc_rpmsg_dev *dev,
 	dev->vr[1] = dev->vr[0];
 	if (slots)
 		dev->vr[1].slots = slots + c->num;
+	/* Both rings placed (every check) before the driver writes to
+	 * either. */
 	for (unsigned q = 0; q < 2; q++) {
 		struct hipc_vring *vr = &dev->vr[q];
 
-		if (HIPC_CFG_SPLIT_INIT && c->vring_desc[q])
-			ret = hipc_vring_init_parts(vr, vr->role,
-						    c->vring_desc[q],
-						    c->vring_avail[q],
-						    c->vring_used[q], c->num,
-						    vr->slots, c->map, c->port,
-						    evt);
+		if (HIPC_CFG_SPLIT_INIT && c->parts_map)
+			ret = hipc__vring_place_parts(vr, c->parts_map,
+						      &c->vring_parts[q]);
 		else
-			ret = hipc__vring_init_from(vr, c->vring_mem[q],
-						    c->align);
+			ret = hipc__vring_place(vr, c->align, c->vring_da[q]);
 		if (ret)
 			return ret;
 	}
@@ -447,6 +446,8 @@ int hipc_rpmsg_dev_init(struct hipc_rpmsg_dev *dev,
 #endif
 
 	if (HIPC_CFG_DRIVER && drv) {
+		hipc__vring_clear(&dev->vr[0]);
+		hipc__vring_clear(&dev->vr[1]);
 		/* Every rx buffer is posted before DRIVER_OK, as Linux does:
 		 * the remote may send as soon as it sees the status. */
 		for (unsigned i = 0; i < c->num; i++) {
@@ -508,14 +509,64 @@ void hipc_rpmsg_dev_deinit(struct hipc_rpmsg_dev *dev)
 	}
 }
 
+/* --- looking at a device ------------------------------------------------ */
+
 bool hipc_rpmsg_broken(const struct hipc_rpmsg_dev *dev)
 {
-	return dev->broken || dev->vr[0].broken || dev->vr[1].broken;
+	return ld_flag(&dev->broken) || hipc_vring_broken(&dev->vr[0]) ||
+	       hipc_vring_broken(&dev->vr[1]);
 }
 
 uint32_t hipc_rpmsg_max_payload(const struct hipc_rpmsg_dev *dev)
 {
 	return dev->cfg.buf_size - HIPC_RPMSG_HDR_SIZE;
+}
+
+enum hipc_rpmsg_role hipc_rpmsg_role(const struct hipc_rpmsg_dev *dev)
+{
+	return dev->cfg.role;
+}
+
+uint32_t hipc_rpmsg_features(const struct hipc_rpmsg_dev *dev)
+{
+	return dev->cfg.features;
+}
+
+int hipc_rpmsg_get_stats(const struct hipc_rpmsg_dev *dev,
+			 struct hipc_rpmsg_stats *out)
+{
+	const struct hipc_rpmsg_stats *s;
+
+	if (!dev || !out)
+		return -HIPC_EINVAL;
+	s = &dev->stats;
+	/* Field by field: two of them change outside the lock, atomically,
+	 * and a plain copy of the whole struct would race with that. */
+	dev_lock(dev);
+	out->tx_msgs = s->tx_msgs;
+	out->rx_msgs = s->rx_msgs;
+	out->tx_bytes = s->tx_bytes;
+	out->rx_bytes = s->rx_bytes;
+	out->notifies = s->notifies;
+	out->rx_dropped = s->rx_dropped;
+	out->tx_waits = s->tx_waits;
+	dev_unlock(dev);
+	out->proto_errors = __atomic_load_n(&dev->proto_errors, __ATOMIC_RELAXED);
+	out->ns_rx = __atomic_load_n(&s->ns_rx, __ATOMIC_RELAXED);
+	return 0;
+}
+
+int hipc_rpmsg_ring_info(const struct hipc_rpmsg_dev *dev, unsigned q,
+			 struct hipc_vring_info *out)
+{
+	int ret;
+
+	if (!dev || !out || q > 1)
+		return -HIPC_EINVAL;
+	dev_lock(dev);
+	ret = hipc_vring_info(&dev->vr[q], out);
+	dev_unlock(dev);
+	return ret;
 }
 
 /* --- sending ------------------------------------------------------------- */
@@ -685,6 +736,8 @@ int hipc_rpmsg_send_ex(struct hipc_rpmsg_ept *ept, uint32_t src, uint32_t dst,
 {
 	struct hipc_rpmsg_dev *dev;
 	struct hipc__avail t;
+	uint8_t *payload;
+	size_t copy;
 	int ret;
 
 	ret = check_send(ept, &src, &dst, len);
@@ -696,8 +749,15 @@ int hipc_rpmsg_send_ex(struct hipc_rpmsg_ept *ept, uint32_t src, uint32_t dst,
 	ret = get_tx(dev, HIPC_RPMSG_HDR_SIZE + (uint32_t)len, &t, timeout_ms);
 	if (ret)
 		return ret;
-	if (len)
-		memcpy((uint8_t *)t.buf + HIPC_RPMSG_HDR_SIZE, data, len);
+	payload = (uint8_t *)t.buf + HIPC_RPMSG_HDR_SIZE;
+	copy = len;
+	if (ns_msg_send(ept, data, len)) {
+		/* Built here, after the name: the address and the flags. */
+		ns_fill_tail(payload, ept);
+		copy = HIPC_RPMSG_NAME_SIZE;
+	}
+	if (copy)
+		memcpy(payload, data, copy);
 	write_hdr(t.buf, src, dst, len);
 	return finish_send(dev, &t, len);
 }
@@ -904,15 +964,17 @@ void hipc_rpmsg_ept_destroy(struct hipc_rpmsg_ept *ept)
 	dev_lock(dev);
 	/* Out of the table first: no receive finds it from here on. */
 	unlink_locked(dev, ept);
-	if ((ept->flags & EPT_ANNOUNCED) && !dev_check_broken(dev))
-		sent = ns_send(ept, HIPC_RPMSG_NS_DESTROY) == 0;
+	if ((ept->flags & EPT_ANNOUNCED) && !dev_check_broken(dev)) {
+		ept->ns_flags = HIPC_RPMSG_NS_DESTROY;
+		sent = ns_send(ept) == 0;
+	}
 	wait_callback_locked(dev, ept);
 	ept->dev = NULL;
 	dev_unlock(dev);
 	ns_sent(dev, sent);
 }
 
-int hipc__ns_send_locked(struct hipc_rpmsg_ept *ept, uint32_t flags)
+int hipc__ns_send_locked(struct hipc_rpmsg_ept *ept)
 {
 	struct hipc_rpmsg_dev *dev = ept->dev;
 	const uint32_t total = HIPC_RPMSG_HDR_SIZE + NS_MSG_SIZE;
@@ -927,23 +989,9 @@ int hipc__ns_send_locked(struct hipc_rpmsg_ept *ept, uint32_t flags)
 		return ret;
 	buf = t.buf;
 	write_hdr(buf, ept->addr, HIPC_RPMSG_NS_ADDR, NS_MSG_SIZE);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	/* {name[32], addr, flags}, all little-endian: the endpoint holds the
-	 * message as is (hipc/rpmsg.h), so it is copied out in one piece. */
-	_Static_assert(offsetof(struct hipc_rpmsg_ept, addr) ==
-			       offsetof(struct hipc_rpmsg_ept, name) +
-				       HIPC_RPMSG_NAME_SIZE &&
-		       offsetof(struct hipc_rpmsg_ept, ns_flags) ==
-			       offsetof(struct hipc_rpmsg_ept, addr) + 4,
-		       "the endpoint's name service message");
-	ept->ns_flags = flags;
-	memcpy(buf + HIPC_RPMSG_HDR_SIZE, ept->name, NS_MSG_SIZE);
-#else
-	/* ept->name is NUL-padded to its full 32 bytes (ept_create). */
-	memcpy(buf + HIPC_RPMSG_HDR_SIZE, ept->name, HIPC_RPMSG_NAME_SIZE);
-	hipc__put32(buf + HIPC_RPMSG_HDR_SIZE + 32, ept->addr);
-	hipc__put32(buf + HIPC_RPMSG_HDR_SIZE + 36, flags);
-#endif
+	buf += HIPC_RPMSG_HDR_SIZE;
+	memcpy(buf, ept->name, HIPC_RPMSG_NAME_SIZE);
+	ns_fill_tail(buf, ept);
 	ret = publish_tx_locked(dev, &t, total);
 	if (ret == 0) {
 		STAT_ADD(dev, tx_msgs, 1);

@@ -39,12 +39,12 @@ static inline bool dev_has_ns(const struct hipc_rpmsg_dev *dev)
 	return dev->cfg.features & (1u << HIPC_RPMSG_F_NS);
 }
 
-static inline void dev_lock(struct hipc_rpmsg_dev *dev)
+static inline void dev_lock(const struct hipc_rpmsg_dev *dev)
 {
 	hipc__lock(dev->cfg.port);
 }
 
-static inline void dev_unlock(struct hipc_rpmsg_dev *dev)
+static inline void dev_unlock(const struct hipc_rpmsg_dev *dev)
 {
 	hipc__unlock(dev->cfg.port);
 }
@@ -73,10 +73,10 @@ static inline void st_flag(bool *f, bool v)
 static inline void count_proto_error(struct hipc_rpmsg_dev *dev)
 {
 	if (HIPC_CFG_LOCK)
-		__atomic_fetch_add(&dev->stats.proto_errors, 1u,
+		__atomic_fetch_add(&dev->proto_errors, 1u,
 				   __ATOMIC_RELAXED);
 	else
-		dev->stats.proto_errors++;
+		dev->proto_errors++;
 }
 
 /*
@@ -91,7 +91,35 @@ struct hipc_rpmsg_ept *hipc__rpmsg_find_locked(struct hipc_rpmsg_dev *dev,
 					       const void *arg);
 
 /*
- * Send @ept's name-service message (HIPC_RPMSG_NS_CREATE or _DESTROY) from
+ * The name-service message (struct hipc_rpmsg_ns_msg, little-endian) for
+ * @ept, built where it goes: @msg is a tx buffer's payload, whose first
+ * HIPC_RPMSG_NAME_SIZE bytes the caller has already filled with ept->name
+ * (NUL-padded to its full size by ept_create).  The address and flags
+ * follow: ept->ns_flags, HIPC_RPMSG_NS_CREATE until a destroy sets it.
+ */
+static inline __attribute__((always_inline)) void
+ns_fill_tail(uint8_t *msg, const struct hipc_rpmsg_ept *ept)
+{
+	hipc__put32(msg + offsetof(struct hipc_rpmsg_ns_msg, addr), ept->addr);
+	hipc__put32(msg + offsetof(struct hipc_rpmsg_ns_msg, flags),
+		    ept->ns_flags);
+}
+
+/*
+ * Is this hipc_rpmsg_send_ex() ns_send()'s, in a build without the lock?
+ * There the endpoint's own name as the data of a 40-byte message stands
+ * for its NS message, which the send completes in the tx buffer
+ * (ns_fill_tail()).  No other caller can mean it: it would be reading 40
+ * bytes from a 32-byte array.
+ */
+static inline bool ns_msg_send(const struct hipc_rpmsg_ept *ept,
+			       const void *data, size_t len)
+{
+	return !HIPC_CFG_LOCK && data == ept->name && len == NS_MSG_SIZE;
+}
+
+/*
+ * Send @ept's name-service message, built in the tx buffer, from
  * @ept->addr to 53, never waiting, built and published entirely under the
  * device lock, which the caller holds: nothing of @ept is read once the lock
  * is dropped, so a concurrent destroy cannot pull it away mid-send, and the
@@ -101,7 +129,7 @@ struct hipc_rpmsg_ept *hipc__rpmsg_find_locked(struct hipc_rpmsg_dev *dev,
  * Return: 0, -HIPC_ENOTCONN (device not started), -HIPC_EAGAIN (no tx
  * buffer now, or a broken ring), or a publishing error.
  */
-int hipc__ns_send_locked(struct hipc_rpmsg_ept *ept, uint32_t flags);
+int hipc__ns_send_locked(struct hipc_rpmsg_ept *ept);
 
 /* Ring the tx doorbell if the peer asked for one.  Lock not held. */
 void hipc__notify_tx(struct hipc_rpmsg_dev *dev);
@@ -111,28 +139,19 @@ void hipc__notify_tx(struct hipc_rpmsg_dev *dev);
  * once the caller unlocks: ns_send() sends, ns_sent() rings.  A build
  * without the lock is one context, where nothing runs between our steps:
  * there the ordinary send (which rings by itself) gives the same
- * guarantees, and a minimal image carries one send path instead of two.
+ * guarantees, and a minimal image carries one send path instead of two:
+ * given the endpoint's name as data, it builds the rest of the message
+ * (ns_msg_send()).  Forced inline: the minimal image's one caller.
  */
-static inline int ns_send(struct hipc_rpmsg_ept *ept, uint32_t flags)
+static inline __attribute__((always_inline)) int
+ns_send(struct hipc_rpmsg_ept *ept)
 {
 	int ret;
 
 	if (HIPC_CFG_LOCK)
-		return hipc__ns_send_locked(ept, flags);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	/* The endpoint holds {name, addr, flags} in wire order. */
-	ept->ns_flags = flags;
+		return hipc__ns_send_locked(ept);
 	ret = hipc_rpmsg_send_ex(ept, ept->addr, HIPC_RPMSG_NS_ADDR, ept->name,
 				 NS_MSG_SIZE, HIPC_RPMSG_NO_WAIT);
-#else
-	uint8_t msg[NS_MSG_SIZE];
-
-	memcpy(msg, ept->name, HIPC_RPMSG_NAME_SIZE);
-	hipc__put32(msg + 32, ept->addr);
-	hipc__put32(msg + 36, flags);
-	ret = hipc_rpmsg_send_ex(ept, ept->addr, HIPC_RPMSG_NS_ADDR, msg,
-				 NS_MSG_SIZE, HIPC_RPMSG_NO_WAIT);
-#endif
 	return ret < 0 ? ret : 0;
 }
 

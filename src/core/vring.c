@@ -50,12 +50,21 @@ static size_t used_off(unsigned num, unsigned align)
 	return (avail_end + align - 1u) & ~((size_t)align - 1u);
 }
 
+/* hipc_vring_size() of a geometry already checked.  Inlined into the
+ * rpmsg layer's placement (a remote image's one caller), where a call
+ * costs more than the arithmetic. */
+static inline __attribute__((always_inline)) size_t ring_bytes(unsigned num,
+							       unsigned align)
+{
+	return used_off(num, align) + 2u * 3u + 8u * num;
+}
+
 size_t hipc_vring_size(unsigned num, unsigned align)
 {
 	if (!hipc__is_pow2(num) || num > HIPC_VRING_NUM_MAX ||
 	    !hipc__is_pow2(align))
 		return 0;
-	return used_off(num, align) + 2u * 3u + 8u * num;
+	return ring_bytes(num, align);
 }
 
 /* Every violation ends here: the ring is broken for good. */
@@ -66,44 +75,62 @@ void hipc_vring_mark_broken(struct hipc_vring *vr)
 }
 
 /*
- * The body of every constructor.  @vr already describes the ring (role,
- * num, slots, map, port, event_idx; every other field zero) and that
- * description is consistent (vring_describe() or, for the rpmsg layer,
- * its config checks) and supported (vring_supported(), or the rpmsg
- * layer's own check); this places the ring's three parts.  The callers
- * checked num (a power of two up to NUM_MAX) and the parts' alignment.
+ * Bytes of the avail and used rings the ring ever touches: the event-index
+ * words only with the feature.  A ring given in parts (vhost-user) need not
+ * have them, so a part is checked, and a driver zeroes it, to this size.
  */
-static int vring_setup(struct hipc_vring *vr, uint8_t *desc, uint8_t *avail,
+static size_t avail_size(const struct hipc_vring *vr)
+{
+	return 4u + 2u * vr->num + (evt(vr) ? 2u : 0u);
+}
+
+static size_t used_size(const struct hipc_vring *vr)
+{
+	return 4u + 8u * vr->num + (evt(vr) ? 2u : 0u);
+}
+
+/*
+ * Every constructor ends here.  @vr already describes the ring (role, num,
+ * slots, map, port, event_idx; every other field zero) and that
+ * description is consistent (vring_describe() or, for the rpmsg layer, its
+ * config checks) and supported (vring_supported(), or the rpmsg layer's
+ * own check); the caller checked num (a power of two up to NUM_MAX) and
+ * the parts' alignment.  This only records where the parts are: shared
+ * memory is written by hipc__vring_clear() (driver role), once every check
+ * has passed.
+ */
+static int vring_place(struct hipc_vring *vr, uint8_t *desc, uint8_t *avail,
 		       uint8_t *used)
 {
-	bool drv = vr->role == HIPC_VRING_DRIVER;
-	unsigned num = vr->num;
-
 	vr->desc = desc;
 	vr->avail = avail;
 	vr->used = used;
 	vr->cb_enabled = true;
-
-	if (HIPC_CFG_DRIVER && drv) {
-		struct hipc_vring_slot *slots = vr->slots;
-
-		/* The driver owns the ring: start from a clean slate. */
-		memset(desc, 0, DESC_SIZE * num);
-		memset(avail, 0, 6u + 2u * num);
-		memset(used, 0, 6u + 8u * num);
-		for (unsigned i = 0; i < num; i++) {
-			slots[i].token = NULL;
-			slots[i].len = 0;
-			slots[i].state = SLOT_FREE;
-			slots[i].next = (uint16_t)(i + 1u);
-		}
-		vr->num_free = (uint16_t)num;
-		vr->free_head = 0;
-		hipc__cache_clean(vr->port, desc, DESC_SIZE * num);
-		hipc__cache_clean(vr->port, avail, 6u + 2u * num);
-		hipc__cache_clean(vr->port, used, 6u + 8u * num);
-	}
 	return 0;
+}
+
+void hipc__vring_clear(struct hipc_vring *vr)
+{
+	struct hipc_vring_slot *slots = vr->slots;
+	unsigned num = vr->num;
+
+	if (!HIPC_CFG_DRIVER)
+		return;
+	/* The driver owns the ring: start from a clean slate. */
+	memset(vr->desc, 0, DESC_SIZE * num);
+	memset(vr->avail, 0, avail_size(vr));
+	memset(vr->used, 0, used_size(vr));
+	for (unsigned i = 0; i < num; i++) {
+		slots[i].token = NULL;
+		slots[i].len = 0;
+		slots[i].state = SLOT_FREE;
+		slots[i].next = (uint16_t)(i + 1u);
+	}
+	vr->num_free = (uint16_t)num;
+	vr->free_head = 0;
+	hipc__cache_clean(vr->port, vr->desc, DESC_SIZE * num);
+	hipc__cache_clean(vr->port, vr->avail, avail_size(vr));
+	hipc__cache_clean(vr->port, vr->used, used_size(vr));
 }
 
 /* What the build or the port cannot do: -HIPC_ENOTSUP, checked by every
@@ -145,6 +172,28 @@ static int vring_describe(struct hipc_vring *p, enum hipc_vring_role role,
 	return 0;
 }
 
+/* A described, supported ring accepted: its shared memory set up, and the
+ * description copied out. */
+static int vring_commit(struct hipc_vring *vr, struct hipc_vring *p, int ret)
+{
+	if (ret == 0) {
+		if (drv_role(p))
+			hipc__vring_clear(p);
+		*vr = *p;
+	}
+	return ret;
+}
+
+/* Parts at @desc, @avail, @used: each naturally aligned. */
+static int place_parts(struct hipc_vring *vr, uint8_t *desc, uint8_t *avail,
+		       uint8_t *used)
+{
+	if (!desc || !avail || !used || ((uintptr_t)desc & 15u) ||
+	    ((uintptr_t)avail & 1u) || ((uintptr_t)used & 3u))
+		return -HIPC_EINVAL;
+	return vring_place(vr, desc, avail, used);
+}
+
 int hipc_vring_init_parts(struct hipc_vring *vr, enum hipc_vring_role role,
 			  void *desc, void *avail, void *used, unsigned num,
 			  struct hipc_vring_slot *slots,
@@ -156,32 +205,80 @@ int hipc_vring_init_parts(struct hipc_vring *vr, enum hipc_vring_role role,
 
 	if (!HIPC_CFG_SPLIT_INIT)
 		return -HIPC_ENOTSUP;
-	if (!vr || !desc || !avail || !used || !hipc__is_pow2(num) ||
-	    num > HIPC_VRING_NUM_MAX || ((uintptr_t)desc & 15u) ||
-	    ((uintptr_t)avail & 1u) || ((uintptr_t)used & 3u) ||
+	if (!vr || !hipc__is_pow2(num) || num > HIPC_VRING_NUM_MAX ||
 	    vring_describe(&p, role, num, slots, map, port, event_idx))
 		return -HIPC_EINVAL;
 	ret = vring_supported(&p);
 	if (ret == 0)
-		ret = vring_setup(&p, desc, avail, used);
-	if (ret == 0)
-		*vr = p;
-	return ret;
+		ret = place_parts(&p, desc, avail, used);
+	return vring_commit(vr, &p, ret);
 }
 
-int hipc__vring_init_from(struct hipc_vring *vr, void *mem, unsigned align)
+int hipc__vring_place_parts(struct hipc_vring *vr,
+			    const struct hipc_memmap *map,
+			    const struct hipc_vring_addr *a)
 {
-	uint8_t *base = mem;
-	unsigned num = vr->num;
-	size_t size = hipc_vring_size(num, align);
+	uint8_t *desc, *avail, *used;
 
-	/* A 16-aligned base and align >= 4 align all three parts.  The used
-	 * ring is the ring's last part: its offset follows from the size
-	 * without aligning a second time. */
-	if (!mem || ((uintptr_t)mem & 15u) || align < 4u || size == 0)
+	if (!HIPC_CFG_SPLIT_INIT)
+		return -HIPC_ENOTSUP;
+	if (!hipc__is_pow2(vr->num))
 		return -HIPC_EINVAL;
-	return vring_setup(vr, base, base + DESC_SIZE * num,
-			   base + size - (2u * 3u + 8u * num));
+	desc = hipc__memmap_va(map, DESC_SIZE * vr->num, a->desc);
+	avail = hipc__memmap_va(map, avail_size(vr), a->avail);
+	used = hipc__memmap_va(map, used_size(vr), a->used);
+	if (!desc || !avail || !used)
+		return -HIPC_ERANGE;
+	return place_parts(vr, desc, avail, used);
+}
+
+int hipc_vring_parts_check(const struct hipc_memmap *map,
+			   const struct hipc_vring_addr *a, unsigned num,
+			   bool event_idx)
+{
+	struct hipc_vring p;
+
+	if (!map || !a || num > HIPC_VRING_NUM_MAX)
+		return -HIPC_EINVAL;
+	memset(&p, 0, sizeof(p));
+	p.num = (uint16_t)num;
+	p.event_idx = event_idx;
+	return hipc__vring_place_parts(&p, map, a);
+}
+
+/*
+ * The whole ring at @mem, @size = hipc_vring_size(num, align) bytes, its
+ * geometry checked (align at least 4).  A 16-aligned base and such an
+ * align align all three parts.  The used ring is the ring's last part: its
+ * offset follows from the size without aligning a second time.  Inlined:
+ * a remote image links only the rpmsg layer's caller.
+ */
+static inline __attribute__((always_inline)) int
+place_whole(struct hipc_vring *vr, uint8_t *mem, size_t size)
+{
+	unsigned num = vr->num;
+
+	if ((uintptr_t)mem & 15u)
+		return -HIPC_EINVAL;
+	return vring_place(vr, mem, mem + DESC_SIZE * num,
+			   mem + size - (2u * 3u + 8u * num));
+}
+
+int hipc__vring_place(struct hipc_vring *vr, unsigned align, uint64_t da)
+{
+	unsigned num = vr->num;
+	uint8_t *mem;
+	size_t size;
+
+	/* The geometry first (num was bounded by the description), then
+	 * whether its size fits.  align >= 4 makes it non-zero. */
+	if (!hipc__is_pow2(num) || align < 4u || (align & (align - 1u)))
+		return -HIPC_EINVAL;
+	size = ring_bytes(num, align);
+	mem = hipc__memmap_va(vr->map, size, da);
+	if (!mem)
+		return -HIPC_ERANGE;
+	return place_whole(vr, mem, size);
 }
 
 int hipc_vring_init(struct hipc_vring *vr, enum hipc_vring_role role,
@@ -197,11 +294,14 @@ int hipc_vring_init(struct hipc_vring *vr, enum hipc_vring_role role,
 	    vring_describe(&p, role, num, slots, map, port, event_idx))
 		return -HIPC_EINVAL;
 	ret = vring_supported(&p);
-	if (ret == 0)
-		ret = hipc__vring_init_from(&p, mem, align);
-	if (ret == 0)
-		*vr = p;
-	return ret;
+	if (ret == 0) {
+		size_t size = hipc_vring_size(num, align);
+
+		ret = !mem || align < 4u || size == 0
+			      ? -HIPC_EINVAL
+			      : place_whole(&p, mem, size);
+	}
+	return vring_commit(vr, &p, ret);
 }
 
 /* The peer's index, read once; "pending" is how far it is ahead of ours. */
@@ -333,7 +433,7 @@ int hipc__vring_take_avail(struct hipc_vring *vr, bool device_writes,
 		      HIPC_VRING_DESC_F_WRITE)) !=
 	    (device_writes ? HIPC_VRING_DESC_F_WRITE : 0u) || dlen < min_len)
 		goto bad;
-	va = hipc_memmap_to_va(vr->map, addr, dlen);
+	va = hipc__memmap_va(vr->map, dlen, addr);
 	if (!va)
 		goto bad;
 	vr->last_idx++;
@@ -375,18 +475,22 @@ int hipc_vring_put_used(struct hipc_vring *vr, uint16_t head, uint32_t len)
 
 int hipc__vring_return(struct hipc_vring *vr, uint16_t head, uint32_t len)
 {
+	/* Read into locals first: the compiler cannot tell that the stores
+	 * to shared memory below leave @vr alone, and would load again. */
+	uint16_t idx = vr->next_idx;
+	uint8_t *used = vr->used;
 	uint8_t *e;
 
 	if (vr->broken)
 		return -HIPC_EIO;
-	e = USED_ELEM(vr, vr->next_idx & (vr->num - 1u));
+	e = used + 4u + 8u * (idx & (vr->num - 1u));
 	hipc__put32(e, head);
 	hipc__put32(e + 4, len);
 	hipc__cache_clean(vr->port, e, 8);
-	vr->next_idx++;
+	vr->next_idx = ++idx;
 	/* Release: the element is visible before the index that publishes it. */
-	hipc__st16_rel(IDX(vr->used), vr->next_idx);
-	hipc__cache_clean(vr->port, IDX(vr->used), 2);
+	hipc__st16_rel(IDX(used), idx);
+	hipc__cache_clean(vr->port, IDX(used), 2);
 	return 0;
 }
 
@@ -416,6 +520,34 @@ bool hipc_vring_need_notify(struct hipc_vring *vr)
 	p = drv_role(vr) ? vr->used : vr->avail;
 	hipc__cache_inval(vr->port, p, 2);
 	return !(hipc__ld16(p) & 1u);
+}
+
+int hipc_vring_info(const struct hipc_vring *vr, struct hipc_vring_info *out)
+{
+	const uint8_t *idxp;
+
+	if (!vr || !out)
+		return -HIPC_EINVAL;
+	memset(out, 0, sizeof(*out));
+	out->num = vr->num;
+	out->role = (enum hipc_vring_role)vr->role;
+	out->produced = vr->next_idx;
+	out->consumed = vr->last_idx;
+	out->notified = vr->kicked_idx;
+	out->cb_enabled = vr->cb_enabled;
+	out->event_idx = vr->event_idx;
+	out->broken = hipc_vring_broken(vr);
+	out->errors = vr->errors;
+	out->desc = vr->desc;
+	out->avail = vr->avail;
+	out->used = vr->used;
+	if (vr->avail && vr->used) {
+		idxp = drv_role(vr) ? IDX(vr->used) : IDX(vr->avail);
+		hipc__cache_inval(vr->port, idxp, 2);
+		out->peer_idx = hipc__ld16_acq(idxp);
+		out->pending = (uint16_t)(out->peer_idx - out->consumed);
+	}
+	return 0;
 }
 
 bool hipc_vring_pending(struct hipc_vring *vr)

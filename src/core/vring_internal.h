@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Ring set-up for the rpmsg layer, which builds both of a device's rings
- * from one description instead of passing nine arguments per ring.
+ * from one description instead of passing nine arguments per ring, and
+ * the device role's shortcuts into the ring.
  */
 #ifndef HIPC_VRING_INTERNAL_H
 #define HIPC_VRING_INTERNAL_H
@@ -9,17 +10,43 @@
 #include "hipc/vring.h"
 
 /*
- * hipc__vring_init_from() - hipc_vring_init() for a ring that @vr already
- * describes: role, num (at most HIPC_VRING_NUM_MAX), slots, map, port and
- * event_idx set, every other field zero.  The description must be one the
- * public constructors would accept: a role of the enum, slots for the
- * driver, a map for the device (hipc_rpmsg_dev_init() has checked its
- * config for exactly that), and one this build and its port support (the
- * role, event_idx, the port's ops: hipc_rpmsg_dev_init() checks them once
- * for both rings).  Checks the memory and the geometry as hipc_vring_init()
- * does; a refused ring is left half described (the caller discards it).
+ * hipc_vring_init() in steps, for the rpmsg layer, which checks both of a
+ * device's rings before it writes to either.
+ *
+ * hipc__vring_place() - place a ring that @vr already describes (role, num
+ * at most HIPC_VRING_NUM_MAX, slots, map, port and event_idx set, every
+ * other field zero) at the driver's address @da, translated through
+ * vr->map: the whole ring, hipc_vring_size(num, align) bytes, must lie in
+ * one region, 16-aligned.  The description must be one the public
+ * constructors would accept: a role of the enum, slots for the driver, a
+ * map (hipc_rpmsg_dev_init() has checked its config for exactly that), and
+ * one this build and its port support (the role, event_idx, the port's
+ * ops: hipc_rpmsg_dev_init() checks them once for both rings).  Writes
+ * nothing to shared memory.  A refused ring is left half described (the
+ * caller discards it).
+ * @retval 0
+ * @retval -HIPC_EINVAL bad num or align, a misaligned ring
+ * @retval -HIPC_ERANGE the ring not wholly inside one region of the map
  */
-int hipc__vring_init_from(struct hipc_vring *vr, void *mem, unsigned align);
+int hipc__vring_place(struct hipc_vring *vr, unsigned align, uint64_t da);
+
+/*
+ * hipc__vring_place_parts() - hipc__vring_place() for a ring given as three
+ * parts at addresses @map translates (vhost-user: the master's virtual
+ * addresses).  Each part must lie in one region, for the bytes the ring
+ * touches (the event-index words only with the feature), and be naturally
+ * aligned (desc 16, avail 2, used 4).  Same returns; -HIPC_ENOTSUP without
+ * HIPC_CFG_SPLIT_INIT.
+ */
+int hipc__vring_place_parts(struct hipc_vring *vr,
+			    const struct hipc_memmap *map,
+			    const struct hipc_vring_addr *a);
+
+/*
+ * hipc__vring_clear() - driver role, once the ring is placed: zero the
+ * shared ring (the driver owns it) and free every slot.
+ */
+void hipc__vring_clear(struct hipc_vring *vr);
 
 /*
  * hipc__vring_take_avail() - hipc_vring_get_avail() with its three results

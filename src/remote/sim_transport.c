@@ -289,8 +289,9 @@ static int p2p_up(struct remote *r)
 	memset(p->buckets, 0, sizeof(p->buckets));
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.role = p->driver ? HIPC_RPMSG_DRIVER : HIPC_RPMSG_DEVICE;
-	cfg.vring_mem[0] = p->shm.base + p->lay.vring_off[0];
-	cfg.vring_mem[1] = p->shm.base + p->lay.vring_off[1];
+	/* The region's addresses are offsets into it. */
+	cfg.vring_da[0] = p->lay.vring_off[0];
+	cfg.vring_da[1] = p->lay.vring_off[1];
 	cfg.notifyid[0] = 0;
 	cfg.notifyid[1] = 1;
 	cfg.num = p->num;
@@ -666,14 +667,7 @@ static int bring_up(struct remote *r)
 	cfg.num = v.num;
 	cfg.align = v.align;
 	for (unsigned i = 0; i < 2; i++) {
-		size_t rs = hipc_vring_size(v.num, v.align);
-
-		cfg.vring_mem[i] = rs ? region_ptr(r, v.vring_da[i], rs) : NULL;
-		if (!cfg.vring_mem[i]) {
-			fprintf(stderr, "%s: vring%u at 0x%x is outside the "
-				"shared region\n", r->fw->name, i, v.vring_da[i]);
-			return -HIPC_EBADMSG;
-		}
+		cfg.vring_da[i] = v.vring_da[i];
 		cfg.notifyid[i] = v.notifyid[i];
 	}
 	cfg.features = v.gfeatures & offered;
@@ -688,6 +682,10 @@ static int bring_up(struct remote *r)
 	}
 	memset(r->buckets, 0, sizeof(r->buckets));
 	ret = hipc_rpmsg_dev_init(&r->dev, &cfg);
+	if (ret == -HIPC_ERANGE)
+		fprintf(stderr, "%s: vrings at 0x%x and 0x%x: not both inside "
+			"the shared region\n", r->fw->name, v.vring_da[0],
+			v.vring_da[1]);
 	if (ret)
 		return ret;
 	r->dev_up = true;

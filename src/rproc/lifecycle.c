@@ -386,8 +386,9 @@ int hipc__rp_driver_up(struct hipc_rproc *rp, char *err, size_t errlen)
 	}
 	memset(&dc, 0, sizeof(dc));
 	dc.role = HIPC_RPMSG_DRIVER;
-	dc.vring_mem[0] = rp->shm.base + rp->lay.vring_off[0];
-	dc.vring_mem[1] = rp->shm.base + rp->lay.vring_off[1];
+	/* As the table says (the region's addresses are offsets into it). */
+	dc.vring_da[0] = rp->lay.vring_off[0];
+	dc.vring_da[1] = rp->lay.vring_off[1];
 	dc.notifyid[0] = 0;
 	dc.notifyid[1] = 1;
 	dc.num = rp->v.num;

@@ -635,35 +635,29 @@ static int set_mem_table(struct vu *vu, struct vu_msg *m)
 
 /* --- the rings ------------------------------------------------------------- */
 
-static size_t avail_bytes(const struct vu *vu, uint32_t num)
-{
-	/* flags, idx, ring[num], then used_event with EVENT_IDX */
-	return 4u + 2u * num +
-	       ((vu->features >> HIPC_VU_F_EVENT_IDX) & 1u ? 2u : 0u);
-}
-
-static size_t used_bytes(const struct vu *vu, uint32_t num)
-{
-	return 4u + 8u * num +
-	       ((vu->features >> HIPC_VU_F_EVENT_IDX) & 1u ? 2u : 0u);
-}
-
-/* Translate a vring's three parts; NULL pointers if any lies outside. */
-static int ring_parts(struct vu *vu, unsigned q, uint32_t num, void **desc,
-		      void **avail, void **used)
+/* A vring's three parts as the master gave them (its virtual addresses,
+ * which the core translates through uva_map). */
+static struct hipc_vring_addr ring_parts(const struct vu *vu, unsigned q)
 {
 	const struct hipc_vu_vring_addr *a = &vu->q[q].addr;
+	struct hipc_vring_addr p = { a->desc, a->avail, a->used };
 
-	*desc = hipc_memmap_to_va(&vu->uva_map, a->desc, 16u * num);
-	*avail = hipc_memmap_to_va(&vu->uva_map, a->avail,
-				   avail_bytes(vu, num));
-	*used = hipc_memmap_to_va(&vu->uva_map, a->used, used_bytes(vu, num));
-	if (!*desc || !*avail || !*used)
-		return -HIPC_ERANGE;
-	if (((uintptr_t)*desc & 15u) || ((uintptr_t)*avail & 1u) ||
-	    ((uintptr_t)*used & 3u))
-		return -HIPC_EINVAL;
-	return 0;
+	return p;
+}
+
+/* Every protocol violation seen: the device's and its rings'. */
+static unsigned proto_errors(const struct vu *vu)
+{
+	struct hipc_rpmsg_stats st;
+	struct hipc_vring_info i;
+	unsigned n = 0;
+
+	if (hipc_rpmsg_get_stats(&vu->dev, &st) == 0)
+		n += st.proto_errors;
+	for (unsigned q = 0; q < VU_NQ; q++)
+		if (hipc_rpmsg_ring_info(&vu->dev, q, &i) == 0)
+			n += i.errors;
+	return n;
 }
 
 static void dev_stop(struct vu *vu)
@@ -671,8 +665,13 @@ static void dev_stop(struct vu *vu)
 	if (vu->started && vu->fw->stop)
 		vu->fw->stop(&vu->dev, vu->fw->ctx);
 	if (vu->dev_init) {
-		for (unsigned q = 0; q < VU_NQ; q++)
-			vu->q[q].base = vu->dev.vr[q].last_idx;
+		/* GET_VRING_BASE: the next avail entry we would consume. */
+		for (unsigned q = 0; q < VU_NQ; q++) {
+			struct hipc_vring_info i;
+
+			if (hipc_rpmsg_ring_info(&vu->dev, q, &i) == 0)
+				vu->q[q].base = i.consumed;
+		}
 		hipc_rpmsg_dev_deinit(&vu->dev);
 	}
 	vu->started = false;
@@ -694,14 +693,10 @@ static int dev_setup(struct vu *vu)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.role = HIPC_RPMSG_DEVICE;
 	for (unsigned q = 0; q < VU_NQ; q++) {
-		ret = ring_parts(vu, q, vu->q[q].num, &cfg.vring_desc[q],
-				 &cfg.vring_avail[q], &cfg.vring_used[q]);
-		if (ret) {
-			vu_log("vring %u: addresses outside the memory table", q);
-			return ret;
-		}
+		cfg.vring_parts[q] = ring_parts(vu, q);
 		cfg.notifyid[q] = q;
 	}
+	cfg.parts_map = &vu->uva_map;
 	cfg.num = vu->q[0].num;
 	cfg.align = 4096;
 	cfg.features = (uint32_t)(vu->features &
@@ -713,6 +708,8 @@ static int dev_setup(struct vu *vu)
 	cfg.nbuckets = VU_NBUCKETS;
 	cfg.port = &vu->port;
 	ret = hipc_rpmsg_dev_init(&vu->dev, &cfg);
+	if (ret == -HIPC_ERANGE)
+		vu_log("vrings: addresses outside the memory table");
 	if (ret) {
 		vu_log("device init failed: %s", hipc_strerror(ret));
 		return ret;
@@ -946,13 +943,15 @@ static int set_vring_addr(struct vu *vu, struct vu_msg *m)
 		return -HIPC_EBUSY;
 	vq->addr = m->p.addr;
 	vq->addr_set = true;
-	/* refuse what cannot work now; dev_setup() checks again with
-	 * the final ring size and features */
+	/* refuse what cannot work now, by the core's own test; the
+	 * device's init makes it again with the final ring size and
+	 * features */
 	if (vu->nregions) {
-		void *d, *a, *u;
+		struct hipc_vring_addr parts = ring_parts(vu, m->p.addr.index);
 
-		ret = ring_parts(vu, m->p.addr.index,
-				 vq->num ? vq->num : 1u, &d, &a, &u);
+		ret = hipc_vring_parts_check(
+			&vu->uva_map, &parts, vq->num ? vq->num : 1u,
+			(vu->features >> HIPC_VU_F_EVENT_IDX) & 1u);
 		if (ret) {
 			vq->addr_set = false;
 			return ret;
@@ -1238,9 +1237,7 @@ static int loop(struct vu *vu, struct vu_msg *m)
 			if (n < 0 || hipc_rpmsg_broken(&vu->dev)) {
 				vu_log("the driver broke the virtio protocol "
 				       "(%u errors): device stopped",
-				       vu->dev.stats.proto_errors +
-					       vu->dev.vr[0].errors +
-					       vu->dev.vr[1].errors);
+				       proto_errors(vu));
 				vu->dev_dead = true;
 				vu->was_broken = true;
 			} else {

@@ -74,8 +74,8 @@ static inline void pair_config(struct pair *p, struct hipc_rpmsg_dev_config *c,
 
 	memset(c, 0, sizeof(*c));
 	c->role = role;
-	c->vring_mem[0] = p->region;
-	c->vring_mem[1] = p->region + PAIR_RING_BYTES;
+	c->vring_da[0] = p->reg.da;
+	c->vring_da[1] = p->reg.da + PAIR_RING_BYTES;
 	c->notifyid[0] = 0;
 	c->notifyid[1] = 1;
 	c->num = PAIR_NUM;
@@ -96,6 +96,24 @@ static inline void pair_config(struct pair *p, struct hipc_rpmsg_dev_config *c,
 	c->port = &s->port;
 	c->ns_cb = pair_ns;
 	c->ns_priv = p;
+}
+
+/* A device's counters and ring positions, through the public accessors. */
+static inline struct hipc_rpmsg_stats pair_stats(const struct hipc_rpmsg_dev *d)
+{
+	struct hipc_rpmsg_stats s;
+
+	CHECK_EQ(hipc_rpmsg_get_stats(d, &s), 0);
+	return s;
+}
+
+static inline struct hipc_vring_info pair_ring(const struct hipc_rpmsg_dev *d,
+					       unsigned q)
+{
+	struct hipc_vring_info i;
+
+	CHECK_EQ(hipc_rpmsg_ring_info(d, q, &i), 0);
+	return i;
 }
 
 #define F_NS (1u << HIPC_RPMSG_F_NS)

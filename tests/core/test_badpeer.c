@@ -122,7 +122,7 @@ static void expect_a_driver_broken(void)
 {
 	CHECK_EQ(hipc_rpmsg_poll(&A.drv.dev, 0), -HIPC_EIO);
 	CHECK(hipc_rpmsg_broken(&A.drv.dev));
-	CHECK(A.drv.dev.stats.proto_errors >= 1);
+	CHECK(pair_stats(&A.drv.dev).proto_errors >= 1);
 	CHECK_EQ(hipc_rpmsg_trysend(&a_chan, "x", 1), -HIPC_EIO);
 	check_b_alive();
 }
@@ -238,7 +238,7 @@ static void expect_a_device_broken_rx(void)
 
 	CHECK_EQ(hipc_rpmsg_poll(&A.devc.dev, 0), -HIPC_EIO);
 	CHECK(hipc_rpmsg_broken(&A.devc.dev));
-	CHECK(A.devc.dev.stats.proto_errors >= 1);
+	CHECK(pair_stats(&A.devc.dev).proto_errors >= 1);
 	CHECK_EQ(a_rx, 0);
 	CHECK_EQ(r16(region_a, USED(RING1) + 2), used_before);
 	CHECK_EQ(hipc_rpmsg_trysendto(&a_svc, "x", 1, a_chan.addr), -HIPC_EIO);
@@ -269,7 +269,7 @@ HIPC_TEST(device_side_header_len_past_descriptor)
 /* Length of the descriptor the device will take next to send on. */
 static size_t next_tx_desc_len(void)
 {
-	unsigned slot = A.devc.dev.vr[0].last_idx & (PAIR_NUM - 1u);
+	unsigned slot = pair_ring(&A.devc.dev, 0).consumed & (PAIR_NUM - 1u);
 	uint16_t head = r16(region_a, AVAIL(RING0) + 4u + 2u * slot);
 
 	return RING0 + 16u * head + 8u;
@@ -281,7 +281,7 @@ HIPC_TEST(device_side_tx_buffer_too_small_breaks)
 	w32(region_a, next_tx_desc_len(), 31);
 	CHECK_EQ(hipc_rpmsg_trysendto(&a_svc, "x", 1, a_chan.addr), -HIPC_EIO);
 	CHECK(hipc_rpmsg_broken(&A.devc.dev));
-	CHECK(A.devc.dev.stats.proto_errors >= 1);
+	CHECK(pair_stats(&A.devc.dev).proto_errors >= 1);
 	check_b_alive();
 }
 
@@ -330,7 +330,7 @@ HIPC_TEST(ns_name_without_nul_is_terminated)
 		 39);
 	pair_pump(&A);
 	CHECK_EQ(A.ns_created[0], 2);
-	CHECK(A.drv.dev.stats.proto_errors >= 1);
+	CHECK(pair_stats(&A.drv.dev).proto_errors >= 1);
 	CHECK(!hipc_rpmsg_broken(&A.drv.dev));
 }
 

@@ -117,8 +117,8 @@ HIPC_TEST(oversize_refused_both_roles)
 	CHECK_EQ(hipc_rpmsg_send(&chan, big, PAIR_BUF - 15), -HIPC_EMSGSIZE);
 	CHECK_EQ(hipc_rpmsg_sendto(&svc, big, PAIR_BUF - 15, chan.addr),
 		 -HIPC_EMSGSIZE);
-	CHECK_EQ(P.drv.dev.stats.tx_msgs, 0);
-	CHECK_EQ(P.devc.dev.stats.tx_msgs, 1); /* the announcement only */
+	CHECK_EQ(pair_stats(&P.drv.dev).tx_msgs, 0);
+	CHECK_EQ(pair_stats(&P.devc.dev).tx_msgs, 1); /* the announcement only */
 }
 
 HIPC_TEST(bad_addresses_refused)
@@ -294,7 +294,7 @@ HIPC_TEST(thousands_of_endpoints)
 	/* a message to a destroyed endpoint is dropped and counted */
 	CHECK_EQ(hipc_rpmsg_sendto(&chan, b, 4, many[0].addr), 4);
 	pair_pump(&P);
-	CHECK_EQ(P.devc.dev.stats.rx_dropped, 1);
+	CHECK_EQ(pair_stats(&P.devc.dev).rx_dropped, 1);
 }
 
 HIPC_TEST(destroy_announces_and_unbinds)
@@ -351,6 +351,146 @@ HIPC_TEST(ns_announce_from_driver_role)
 	CHECK(!strcmp(P.ns_name[1], "from-linux"));
 }
 
+/* --- where the rings are ------------------------------------------------ */
+
+#define MARGIN 64u /* bytes either side of the mapped part of region[] */
+#define UNTOUCHED 0x5Au
+
+static void map_middle(void)
+{
+	memset(&P, 0, sizeof(P));
+	memset(region, UNTOUCHED, sizeof(region));
+	P.region = region + MARGIN;
+	P.reg.da = 0x10000000u;
+	P.reg.va = region + MARGIN;
+	P.reg.size = sizeof(region) - 2u * MARGIN;
+	P.map.regions = &P.reg;
+	P.map.count = 1;
+}
+
+/* Not one byte of the region, nor of the margins around it, written. */
+static void expect_untouched(void)
+{
+	for (size_t i = 0; i < sizeof(region); i++)
+		CHECK_EQ(region[i], UNTOUCHED);
+}
+
+/* Ring @q at @da, the other where it belongs; dev_init's result. */
+static int init_with_ring_at(enum hipc_rpmsg_role role, unsigned q,
+			     uint64_t da, const struct hipc_memmap *map)
+{
+	struct hipc_rpmsg_dev_config c;
+	struct hipc_rpmsg_dev *dev =
+		role == HIPC_RPMSG_DRIVER ? &P.drv.dev : &P.devc.dev;
+
+	pair_config(&P, &c, role, F_NS);
+	c.vring_da[q] = da;
+	c.map = map;
+	return hipc_rpmsg_dev_init(dev, &c);
+}
+
+/*
+ * Rings come as the driver's addresses, as in the resource table: one not
+ * wholly inside one region of the map is refused, in either role and for
+ * either ring, before anything in shared memory is written (a driver zeroes
+ * its rings only once both are placed).
+ */
+HIPC_TEST(ring_outside_map_refused)
+{
+	const size_t size = hipc_vring_size(PAIR_NUM, PAIR_ALIGN);
+	const uint64_t base = 0x10000000u;
+	const uint64_t end = base + sizeof(region) - 2u * MARGIN;
+	/* Two regions, adjacent in both spaces, split inside ring 0: every
+	 * byte of it is mapped, but not by one region. */
+	struct hipc_region halves[2] = {
+		{ base, region + MARGIN, 64 },
+		{ base + 64, region + MARGIN + 64, sizeof(region) - 2 * MARGIN - 64 },
+	};
+	const struct hipc_memmap split = { halves, 2 };
+	const uint64_t outside[] = {
+		base - 0x10000u,                  /* wholly below */
+		end,                              /* wholly above */
+		base - 16u,                       /* starts below, ends inside */
+		((end - size) | 15u) + 1u,        /* starts inside, runs past the end */
+		UINT64_MAX & ~(uint64_t)15u,      /* da + size wraps */
+		UINT64_MAX - 0xFFFFu,             /* wraps from further down */
+	};
+
+	for (unsigned r = 0; r < 2; r++) {
+		enum hipc_rpmsg_role role = r ? HIPC_RPMSG_DEVICE
+					      : HIPC_RPMSG_DRIVER;
+
+		for (unsigned q = 0; q < 2; q++) {
+			for (size_t i = 0; i < sizeof(outside) / sizeof(outside[0]);
+			     i++) {
+				map_middle();
+				CHECK_EQ(init_with_ring_at(role, q, outside[i],
+							   &P.map),
+					 -HIPC_ERANGE);
+				expect_untouched();
+			}
+			map_middle();
+			CHECK_EQ(init_with_ring_at(role, q, base, &split),
+				 -HIPC_ERANGE);
+			expect_untouched();
+			/* inside, but not 16-aligned */
+			map_middle();
+			CHECK_EQ(init_with_ring_at(role, q, base + 8u, &P.map),
+				 -HIPC_EINVAL);
+			expect_untouched();
+		}
+	}
+	/* The last byte of a region is inside: a ring that ends there is
+	 * accepted, one byte more is not. */
+	map_middle();
+	P.reg.size = PAIR_RING_BYTES + size;
+	CHECK_EQ(init_with_ring_at(HIPC_RPMSG_DEVICE, 1, base + PAIR_RING_BYTES,
+				   &P.map),
+		 0);
+	P.reg.size--;
+	CHECK_EQ(init_with_ring_at(HIPC_RPMSG_DEVICE, 1, base + PAIR_RING_BYTES,
+				   &P.map),
+		 -HIPC_ERANGE);
+	expect_untouched();
+}
+
+/* Rings in parts (vhost-user) are translated through their own map, each
+ * part for the bytes a ring uses: the event index's two more included. */
+HIPC_TEST(ring_parts_outside_map_refused)
+{
+	const uint64_t base = 0x10000000u;
+	const uint64_t end = base + sizeof(region) - 2u * MARGIN;
+	const size_t used = 4u + 8u * PAIR_NUM;
+	struct hipc_rpmsg_dev_config c;
+	struct hipc_vring_addr a;
+
+	map_middle();
+	pair_config(&P, &c, HIPC_RPMSG_DEVICE, F_NS);
+	c.parts_map = &P.map;
+	for (unsigned q = 0; q < 2; q++) {
+		c.vring_parts[q].desc = base + q * PAIR_RING_BYTES;
+		c.vring_parts[q].avail = c.vring_parts[q].desc + 16u * PAIR_NUM;
+		c.vring_parts[q].used = c.vring_parts[q].desc + 2048u;
+	}
+	/* ring 1's used ring ends at the region's last byte */
+	c.vring_parts[1].used = end - used;
+	a = c.vring_parts[1];
+	CHECK_EQ(hipc_vring_parts_check(&P.map, &a, PAIR_NUM, false), 0);
+	CHECK_EQ(hipc_vring_parts_check(&P.map, &a, PAIR_NUM, true),
+		 -HIPC_ERANGE);
+	CHECK_EQ(hipc_rpmsg_dev_init(&P.devc.dev, &c), 0);
+	c.features |= F_EVT;
+	CHECK_EQ(hipc_rpmsg_dev_init(&P.devc.dev, &c), -HIPC_ERANGE);
+	c.features &= ~F_EVT;
+	c.vring_parts[0].avail = base - 2u;
+	CHECK_EQ(hipc_rpmsg_dev_init(&P.devc.dev, &c), -HIPC_ERANGE);
+	c.vring_parts[0].avail = UINT64_MAX - 1u;
+	CHECK_EQ(hipc_rpmsg_dev_init(&P.devc.dev, &c), -HIPC_ERANGE);
+	c.vring_parts[0].avail = base + 16u * PAIR_NUM + 1u; /* misaligned */
+	CHECK_EQ(hipc_rpmsg_dev_init(&P.devc.dev, &c), -HIPC_EINVAL);
+	expect_untouched();
+}
+
 HIPC_TEST_MAIN(HIPC_CASE(every_size_both_ways), HIPC_CASE(every_size_event_idx),
 	       HIPC_CASE(oversize_refused_both_roles),
 	       HIPC_CASE(bad_addresses_refused),
@@ -363,4 +503,6 @@ HIPC_TEST_MAIN(HIPC_CASE(every_size_both_ways), HIPC_CASE(every_size_event_idx),
 	       HIPC_CASE(destroy_announces_and_unbinds),
 	       HIPC_CASE(deinit_unbinds_every_endpoint),
 	       HIPC_CASE(no_name_service_without_feature),
-	       HIPC_CASE(ns_announce_from_driver_role))
+	       HIPC_CASE(ns_announce_from_driver_role),
+	       HIPC_CASE(ring_outside_map_refused),
+	       HIPC_CASE(ring_parts_outside_map_refused))

@@ -47,6 +47,14 @@ static uint8_t *used(void)
 	return ring_mem + ((a + ALIGN - 1) & ~(size_t)(ALIGN - 1));
 }
 static void w16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
+
+static struct hipc_vring_info info(const struct hipc_vring *vr)
+{
+	struct hipc_vring_info i;
+
+	CHECK_EQ(hipc_vring_info(vr, &i), 0);
+	return i;
+}
 static void w32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 static void w64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 
@@ -184,6 +192,53 @@ HIPC_TEST(event_idx_one_doorbell_per_burst)
 	CHECK(hipc_vring_need_notify(&drv));
 }
 
+/* Both sides' positions as hipc_vring_info() reports them; a lying index
+ * is reported as it is, and breaks the ring only when the ring is used. */
+HIPC_TEST(info_reports_positions)
+{
+	struct hipc_vring_info d, v;
+	uint16_t head;
+	uint32_t len;
+	void *buf;
+
+	setup(false);
+	CHECK_EQ(hipc_vring_info(NULL, &d), -HIPC_EINVAL);
+	CHECK_EQ(hipc_vring_info(&drv, NULL), -HIPC_EINVAL);
+	CHECK_EQ(hipc_vring_add(&drv, da_of(bufs[0]), BUFSZ, true, bufs[0]), 0);
+	CHECK_EQ(hipc_vring_add(&drv, da_of(bufs[1]), BUFSZ, true, bufs[1]), 0);
+	d = info(&drv);
+	v = info(&dev);
+	CHECK_EQ(d.num, NUM);
+	CHECK_EQ(d.role, HIPC_VRING_DRIVER);
+	CHECK_EQ(v.role, HIPC_VRING_DEVICE);
+	CHECK_EQ(d.produced, 2);
+	CHECK_EQ(d.consumed, 0);
+	CHECK_EQ(d.pending, 0);
+	CHECK_EQ(v.peer_idx, 2);
+	CHECK_EQ(v.pending, 2);
+	CHECK(d.desc == ring_mem && d.avail == avail() && d.used == used());
+	CHECK(v.desc == d.desc && v.avail == d.avail && v.used == d.used);
+	CHECK_EQ(hipc_vring_get_avail(&dev, true, &head, &buf, &len), 0);
+	CHECK_EQ(hipc_vring_put_used(&dev, head, 8), 0);
+	v = info(&dev);
+	CHECK_EQ(v.consumed, 1);
+	CHECK_EQ(v.pending, 1);
+	CHECK_EQ(v.produced, 1);
+	d = info(&drv);
+	CHECK_EQ(d.peer_idx, 1);
+	CHECK_EQ(d.pending, 1);
+	CHECK(!d.broken && !v.broken && d.errors == 0 && v.errors == 0);
+	/* The driver claims 16 more entries than the ring has. */
+	w16(avail() + 2, 2 + NUM + 16);
+	v = info(&dev);
+	CHECK_EQ(v.pending, 1 + NUM + 16);
+	CHECK(!v.broken);
+	CHECK(!hipc_vring_pending(&dev));
+	v = info(&dev);
+	CHECK(v.broken);
+	CHECK_EQ(v.errors, 1);
+}
+
 HIPC_TEST(unget_avail_returns_same_buffer)
 {
 	uint16_t h1, h2;
@@ -205,11 +260,11 @@ static void expect_device_broken(void)
 	uint16_t h;
 	void *b;
 	uint32_t l;
-	uint32_t before = dev.errors;
+	uint32_t before = info(&dev).errors;
 
 	CHECK_EQ(hipc_vring_get_avail(&dev, true, &h, &b, &l), -HIPC_EIO);
 	CHECK(hipc_vring_broken(&dev));
-	CHECK_EQ(dev.errors, before + 1);
+	CHECK_EQ(info(&dev).errors, before + 1);
 	/* sticky */
 	CHECK_EQ(hipc_vring_get_avail(&dev, true, &h, &b, &l), -HIPC_EIO);
 	CHECK_EQ(hipc_vring_put_used(&dev, 0, 0), -HIPC_EIO);
@@ -273,11 +328,11 @@ HIPC_TEST(device_rejects_chains_indirect_and_direction)
 
 static void expect_driver_broken(void)
 {
-	uint32_t before = drv.errors;
+	uint32_t before = info(&drv).errors;
 
 	CHECK(hipc_vring_get_used(&drv, NULL) == NULL);
 	CHECK(hipc_vring_broken(&drv));
-	CHECK_EQ(drv.errors, before + 1);
+	CHECK_EQ(info(&drv).errors, before + 1);
 	CHECK_EQ(hipc_vring_add(&drv, da_of(bufs[1]), BUFSZ, true, bufs[1]),
 		 -HIPC_EIO);
 }
@@ -380,6 +435,7 @@ HIPC_TEST_MAIN(HIPC_CASE(size_formula), HIPC_CASE(memmap_edges), HIPC_CASE(init_
 	       HIPC_CASE(flags_suppress_notifications),
 	       HIPC_CASE(event_idx_one_doorbell_per_burst),
 	       HIPC_CASE(unget_avail_returns_same_buffer),
+	       HIPC_CASE(info_reports_positions),
 	       HIPC_CASE(device_rejects_avail_idx_past_num),
 	       HIPC_CASE(device_rejects_head_out_of_range),
 	       HIPC_CASE(device_rejects_address_outside_region),

@@ -71,8 +71,8 @@ static void setup(uint32_t features)
 	reg.size = REGION;
 	memset(&c, 0, sizeof(c));
 	c.role = HIPC_RPMSG_DRIVER;
-	c.vring_mem[0] = region;
-	c.vring_mem[1] = region + RING;
+	c.vring_da[0] = reg.da;
+	c.vring_da[1] = reg.da + RING;
 	c.notifyid[1] = 1;
 	c.num = NUM;
 	c.align = 16;

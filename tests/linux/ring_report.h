@@ -11,7 +11,7 @@
 
 #include "hipc/rpmsg.h"
 
-static inline unsigned ring_rd16(const uint8_t *p)
+static inline unsigned ring_rd16(const void *p)
 {
 	return __atomic_load_n((const uint16_t *)p, __ATOMIC_ACQUIRE);
 }
@@ -19,18 +19,24 @@ static inline unsigned ring_rd16(const uint8_t *p)
 static inline void ring_report(const struct hipc_rpmsg_dev *dev)
 {
 	for (unsigned q = 0; q < 2; q++) {
-		const struct hipc_vring *vr = &dev->vr[q];
-		unsigned num = vr->num;
+		struct hipc_vring_info i;
+		const uint8_t *avail, *used;
 
-		printf("  vring %u: next %u last %u kicked %u cb %d | avail "
-		       "flags %u idx %u used_event %u | used flags %u idx %u "
-		       "avail_event %u\n",
-		       q, vr->next_idx, vr->last_idx, vr->kicked_idx,
-		       vr->cb_enabled, ring_rd16(vr->avail),
-		       ring_rd16(vr->avail + 2),
-		       ring_rd16(vr->avail + 4 + 2 * num), ring_rd16(vr->used),
-		       ring_rd16(vr->used + 2),
-		       ring_rd16(vr->used + 4 + 8 * num));
+		if (hipc_rpmsg_ring_info(dev, q, &i) || !i.avail || !i.used) {
+			printf("  vring %u: not set up\n", q);
+			continue;
+		}
+		avail = i.avail;
+		used = i.used;
+		/* Legacy layout: the event words follow the rings. */
+		printf("  vring %u: produced %u consumed %u notified %u cb %d "
+		       "pending %u errors %u | avail flags %u idx %u "
+		       "used_event %u | used flags %u idx %u avail_event %u\n",
+		       q, i.produced, i.consumed, i.notified, i.cb_enabled,
+		       i.pending, i.errors, ring_rd16(avail),
+		       ring_rd16(avail + 2), ring_rd16(avail + 4 + 2 * i.num),
+		       ring_rd16(used), ring_rd16(used + 2),
+		       ring_rd16(used + 4 + 8 * i.num));
 	}
 }
 

@@ -81,7 +81,7 @@ static void stream_fw(bool event_idx, enum hipc_link_mode mode, uint64_t count,
 		 "rpmsg-client-sample", mode, on_echo, &st);
 	if (event_idx)
 		want |= 1u << HIPC_VIRTIO_F_EVENT_IDX;
-	CHECK_EQ(hipc_rproc_rpmsg(c.rp)->cfg.features, want);
+	CHECK_EQ(hipc_rpmsg_features(hipc_rproc_rpmsg(c.rp)), want);
 	while (st.received < count) {
 		/* Keep up to @window messages in flight. */
 		while (sent < count && sent - st.received < window) {
@@ -189,6 +189,7 @@ HIPC_TEST(library_rx_thread)
 HIPC_TEST(oversize_is_refused)
 {
 	struct rx_state st = { 0 };
+	struct hipc_rpmsg_stats stats;
 	struct sim_chan c;
 	static uint8_t big[497];
 
@@ -197,7 +198,8 @@ HIPC_TEST(oversize_is_refused)
 	CHECK_EQ(hipc_rpmsg_max_payload(hipc_rproc_rpmsg(c.rp)), 496);
 	CHECK_EQ(hipc_rpmsg_send(&c.ept, big, sizeof(big)), -HIPC_EMSGSIZE);
 	/* nothing went out: the ring still gives every buffer */
-	CHECK_EQ(hipc_rproc_rpmsg(c.rp)->stats.tx_msgs, 0);
+	CHECK_EQ(hipc_rpmsg_get_stats(hipc_rproc_rpmsg(c.rp), &stats), 0);
+	CHECK_EQ(stats.tx_msgs, 0);
 	sim_shutdown(&c);
 }
 

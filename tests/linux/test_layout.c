@@ -40,6 +40,7 @@ HIPC_TEST(field_offsets_match_vring_init)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		unsigned num = cases[i].num, align = cases[i].align;
 		struct hipc_vring drv, dev;
+		struct hipc_vring_info where;
 		struct vring k;
 		uint32_t len;
 		uint16_t head;
@@ -57,8 +58,10 @@ HIPC_TEST(field_offsets_match_vring_init)
 		CHECK_EQ(hipc_vring_init(&dev, HIPC_VRING_DEVICE, mem, num, align,
 					 NULL, &map, NULL, true),
 			 0);
-		CHECK((uint8_t *)k.avail == drv.avail);
-		CHECK((uint8_t *)k.used == drv.used);
+		CHECK_EQ(hipc_vring_info(&drv, &where), 0);
+		CHECK((void *)k.desc == where.desc);
+		CHECK((void *)k.avail == where.avail);
+		CHECK((void *)k.used == where.used);
 		CHECK_EQ(hipc_vring_add(&drv, 0x1000 + 64, 48, true, mem), 0);
 		CHECK_EQ(k.avail->idx, 1);
 		CHECK_EQ(k.avail->ring[0], 0);

@@ -161,9 +161,9 @@ static void dump(void)
 		struct hipc_link_stats st;
 
 		hipc_link_get_stats(me->link, &st);
-		printf("%s: tx_waiters %u, awake %u, doorbells in FIFO %u, "
-		       "sleeps %llu, eventfd writes %llu\n",
-		       who[i], me->dev.tx_waiters, W.ctrl->awake[i],
+		printf("%s: awake %u, doorbells in FIFO %u, sleeps %llu, "
+		       "eventfd writes %llu\n",
+		       who[i], W.ctrl->awake[i],
 		       W.ctrl->fifo[i].head - W.ctrl->fifo[i].tail,
 		       (unsigned long long)st.sleeps,
 		       (unsigned long long)st.eventfd_writes);
@@ -203,8 +203,8 @@ static void setup(uint32_t features, enum hipc_link_mode mode, unsigned nsend)
 	W.map.count = 1;
 
 	memset(&c, 0, sizeof(c));
-	c.vring_mem[0] = W.shm.base + CTRL_PAGE;
-	c.vring_mem[1] = W.shm.base + CTRL_PAGE + RING;
+	c.vring_da[0] = W.reg.da + CTRL_PAGE;
+	c.vring_da[1] = W.reg.da + CTRL_PAGE + RING;
 	c.notifyid[1] = 1;
 	c.num = NUM;
 	c.align = 16;

@@ -215,8 +215,8 @@ static void setup(uint32_t features, enum hipc_link_mode mode)
 
 	memset(&c, 0, sizeof(c));
 	c.role = HIPC_RPMSG_DRIVER;
-	c.vring_mem[0] = W.shm.base + CTRL_PAGE;
-	c.vring_mem[1] = W.shm.base + CTRL_PAGE + RING;
+	c.vring_da[0] = W.reg.da + CTRL_PAGE;
+	c.vring_da[1] = W.reg.da + CTRL_PAGE + RING;
 	c.notifyid[0] = 0;
 	c.notifyid[1] = 1;
 	c.num = NUM;
@@ -258,21 +258,26 @@ static void dump(void)
 	struct hipc_link *l[2] = { W.hl, W.rl };
 
 	for (int i = 0; i < 2; i++) {
+		struct hipc_rpmsg_stats hs, rs;
+		struct hipc_vring_info hrx, rtx;
+
+		hipc_rpmsg_get_stats(&W.drv, &hs);
+		hipc_rpmsg_get_stats(&W.dev, &rs);
+		hipc_rpmsg_ring_info(&W.drv, 0, &hrx);
+		hipc_rpmsg_ring_info(&W.dev, 0, &rtx);
 		printf("loops: host %u (delivered %u), remote %u; pending: "
-		       "host rx %d, remote tx %d\n",
+		       "host rx %u, remote tx %u\n",
 		       atomic_load(&W.host_loops), atomic_load(&W.host_polled),
-		       atomic_load(&W.loops), hipc_vring_pending(&W.drv.vr[0]),
-		       hipc_vring_pending(&W.dev.vr[0]));
+		       atomic_load(&W.loops), hrx.pending, rtx.pending);
 		printf("  host rx_msgs %llu dropped %llu ns %u proto %u | remote "
 		       "tx_msgs %llu rx_msgs %llu notifies %llu | remote vr0 "
-		       "last %u avail idx %u\n",
-		       (unsigned long long)W.drv.stats.rx_msgs,
-		       (unsigned long long)W.drv.stats.rx_dropped,
-		       W.drv.stats.ns_rx, W.drv.stats.proto_errors,
-		       (unsigned long long)W.dev.stats.tx_msgs,
-		       (unsigned long long)W.dev.stats.rx_msgs,
-		       (unsigned long long)W.dev.stats.notifies,
-		       W.dev.vr[0].last_idx, ring_rd16(W.dev.vr[0].avail + 2));
+		       "consumed %u avail idx %u\n",
+		       (unsigned long long)hs.rx_msgs,
+		       (unsigned long long)hs.rx_dropped, hs.ns_rx,
+		       hs.proto_errors, (unsigned long long)rs.tx_msgs,
+		       (unsigned long long)rs.rx_msgs,
+		       (unsigned long long)rs.notifies, rtx.consumed,
+		       rtx.peer_idx);
 		usleep(200000);
 	}
 	printf("remote stream sent %u; remote loop: %u passes, %u failed "
@@ -288,10 +293,8 @@ static void dump(void)
 		struct hipc_link_stats st;
 
 		hipc_link_get_stats(l[i], &st);
-		printf("%s: tx_waiters %u rx_busy %d awake %u fifo %u sleeps "
-		       "%llu eventfd writes %llu\n",
-		       i ? "remote" : "host", d[i]->tx_waiters, d[i]->rx_busy,
-		       W.ctrl->awake[i],
+		printf("%s: awake %u fifo %u sleeps %llu eventfd writes %llu\n",
+		       i ? "remote" : "host", W.ctrl->awake[i],
 		       W.ctrl->fifo[i].head - W.ctrl->fifo[i].tail,
 		       (unsigned long long)st.sleeps,
 		       (unsigned long long)st.eventfd_writes);
@@ -304,6 +307,7 @@ static void run(uint32_t features, enum hipc_link_mode mode)
 {
 	pthread_t rx, rt, tx[NSEND];
 	uint64_t t0 = hipc_now_ns();
+	struct hipc_rpmsg_stats hs, rs;
 
 	setup(features, mode);
 	CHECK_EQ(pthread_create(&rt, NULL, remote_thread, NULL), 0);
@@ -343,10 +347,12 @@ static void run(uint32_t features, enum hipc_link_mode mode)
 		CHECK_EQ(atomic_load(&W.next[k]), PER_THREAD);
 	CHECK(!hipc_rpmsg_broken(&W.drv) && !hipc_rpmsg_broken(&W.dev));
 	/* small rings, heavy traffic: senders did block and recover */
-	CHECK(W.drv.stats.tx_waits > 0);
+	CHECK_EQ(hipc_rpmsg_get_stats(&W.drv, &hs), 0);
+	CHECK_EQ(hipc_rpmsg_get_stats(&W.dev, &rs), 0);
+	CHECK(hs.tx_waits > 0);
 	printf("tx_waits host %llu remote %llu\n",
-	       (unsigned long long)W.drv.stats.tx_waits,
-	       (unsigned long long)W.dev.stats.tx_waits);
+	       (unsigned long long)hs.tx_waits,
+	       (unsigned long long)rs.tx_waits);
 	hipc_link_free(W.hl);
 	hipc_link_free(W.rl);
 	hipc_shm_close(&W.shm);

@@ -541,14 +541,16 @@ static void hs_rings(struct master *m)
 	m->port.ctx = m;
 	memset(&c, 0, sizeof(c));
 	c.role = HIPC_RPMSG_DRIVER;
+	/* The driver's own rings, in parts at its guest addresses. */
 	for (unsigned q = 0; q < 2; q++) {
-		uint8_t *base = m->mem + q * RING_STRIDE;
+		uint64_t base = R0_GPA + q * RING_STRIDE;
 
-		c.vring_desc[q] = base + DESC_OFF;
-		c.vring_avail[q] = base + AVAIL_OFF;
-		c.vring_used[q] = base + USED_OFF;
+		c.vring_parts[q].desc = base + DESC_OFF;
+		c.vring_parts[q].avail = base + AVAIL_OFF;
+		c.vring_parts[q].used = base + USED_OFF;
 		c.notifyid[q] = q;
 	}
+	c.parts_map = &m->map;
 	c.num = NUM;
 	c.align = 4096;
 	c.features = (uint32_t)m->features &
