@@ -11,22 +11,14 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "hipc/byteorder.h"
 #include "hipc/config.h"
 #include "hipc/error.h"
 #include "hipc/port.h"
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-#define hipc__le16(x) __builtin_bswap16(x)
-#define hipc__le32(x) __builtin_bswap32(x)
-#define hipc__le64(x) __builtin_bswap64(x)
-#else
-#define hipc__le16(x) (x)
-#define hipc__le32(x) (x)
-#define hipc__le64(x) (x)
-#endif
 
 /*
- * The one family of shared-memory accessors: every word the peer can see
+ * The shared-memory accessors: every word the peer can see
  * is read or written through these, so the code says what the wire is
  * (little-endian) and, for the atomic forms, what each access orders.
  *
@@ -37,88 +29,50 @@
  */
 static inline uint16_t hipc__ld16_acq(const void *p)
 {
-	return hipc__le16(__atomic_load_n((const uint16_t *)p, __ATOMIC_ACQUIRE));
+	return hipc_le16(__atomic_load_n((const uint16_t *)p, __ATOMIC_ACQUIRE));
 }
 
 static inline uint16_t hipc__ld16(const void *p)
 {
-	return hipc__le16(__atomic_load_n((const uint16_t *)p, __ATOMIC_RELAXED));
+	return hipc_le16(__atomic_load_n((const uint16_t *)p, __ATOMIC_RELAXED));
 }
 
 static inline void hipc__st16_rel(void *p, uint16_t v)
 {
-	__atomic_store_n((uint16_t *)p, hipc__le16(v), __ATOMIC_RELEASE);
+	__atomic_store_n((uint16_t *)p, hipc_le16(v), __ATOMIC_RELEASE);
 }
 
 static inline void hipc__st16(void *p, uint16_t v)
 {
-	__atomic_store_n((uint16_t *)p, hipc__le16(v), __ATOMIC_RELAXED);
+	__atomic_store_n((uint16_t *)p, hipc_le16(v), __ATOMIC_RELAXED);
 }
 
 static inline uint32_t hipc__ld32_acq(const void *p)
 {
-	return hipc__le32(__atomic_load_n((const uint32_t *)p, __ATOMIC_ACQUIRE));
+	return hipc_le32(__atomic_load_n((const uint32_t *)p, __ATOMIC_ACQUIRE));
 }
 
 static inline uint32_t hipc__ld32(const void *p)
 {
-	return hipc__le32(__atomic_load_n((const uint32_t *)p, __ATOMIC_RELAXED));
+	return hipc_le32(__atomic_load_n((const uint32_t *)p, __ATOMIC_RELAXED));
 }
 
 static inline void hipc__st32_rel(void *p, uint32_t v)
 {
-	__atomic_store_n((uint32_t *)p, hipc__le32(v), __ATOMIC_RELEASE);
+	__atomic_store_n((uint32_t *)p, hipc_le32(v), __ATOMIC_RELEASE);
 }
 
 static inline void hipc__st32(void *p, uint32_t v)
 {
-	__atomic_store_n((uint32_t *)p, hipc__le32(v), __ATOMIC_RELAXED);
+	__atomic_store_n((uint32_t *)p, hipc_le32(v), __ATOMIC_RELAXED);
 }
 
 /*
- * Plain forms, unaligned-safe, for what the atomic forms order: ring
- * entries, descriptors, headers, messages, tables.  The builtin, because
- * -ffreestanding turns a plain memcpy() into a library call: a word load
- * becomes a call with a stack round trip.
+ * Plain forms, unaligned-safe, for what the atomic forms order (ring
+ * entries, descriptors, headers, messages, tables): hipc_get_le16/32/64()
+ * and hipc_put_le16/32/64() of hipc/byteorder.h, the same family the
+ * Linux side uses.
  */
-static inline uint16_t hipc__get16(const void *p)
-{
-	uint16_t v;
-	__builtin_memcpy(&v, p, sizeof(v));
-	return hipc__le16(v);
-}
-
-static inline uint32_t hipc__get32(const void *p)
-{
-	uint32_t v;
-	__builtin_memcpy(&v, p, sizeof(v));
-	return hipc__le32(v);
-}
-
-static inline uint64_t hipc__get64(const void *p)
-{
-	uint64_t v;
-	__builtin_memcpy(&v, p, sizeof(v));
-	return hipc__le64(v);
-}
-
-static inline void hipc__put16(void *p, uint16_t v)
-{
-	v = hipc__le16(v);
-	__builtin_memcpy(p, &v, sizeof(v));
-}
-
-static inline void hipc__put32(void *p, uint32_t v)
-{
-	v = hipc__le32(v);
-	__builtin_memcpy(p, &v, sizeof(v));
-}
-
-static inline void hipc__put64(void *p, uint64_t v)
-{
-	v = hipc__le64(v);
-	__builtin_memcpy(p, &v, sizeof(v));
-}
 
 /* Full barrier: our store (an event index, a flag) must be visible before we
  * re-read the peer's index, or both sides can decide not to notify. */

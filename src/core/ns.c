@@ -123,8 +123,8 @@ int hipc__ns_rx(struct hipc_rpmsg_ept *ns, void *data, size_t len,
 	memcpy(name, data, sizeof(name));
 	/* The peer need not terminate the name: we do. */
 	name[HIPC_RPMSG_NAME_SIZE - 1] = '\0';
-	svc.addr = hipc__get32((uint8_t *)data + 32);
-	flags = hipc__get32((uint8_t *)data + 36);
+	svc.addr = hipc_get_le32((uint8_t *)data + 32);
+	flags = hipc_get_le32((uint8_t *)data + 36);
 	if (flags > HIPC_RPMSG_NS_DESTROY || svc.addr == HIPC_RPMSG_ADDR_ANY)
 		goto bad;
 	__atomic_fetch_add(&dev->stats.ns_rx, 1u, __ATOMIC_RELAXED);

@@ -676,11 +676,11 @@ static int get_tx(struct hipc_rpmsg_dev *dev, uint32_t need,
 
 static void write_hdr(uint8_t *buf, uint32_t src, uint32_t dst, size_t len)
 {
-	hipc__put32(buf + HDR_SRC, src);
-	hipc__put32(buf + HDR_DST, dst);
-	hipc__put32(buf + HDR_RESERVED, 0);
+	hipc_put_le32(buf + HDR_SRC, src);
+	hipc_put_le32(buf + HDR_DST, dst);
+	hipc_put_le32(buf + HDR_RESERVED, 0);
 	/* len and flags (0) as one word: little-endian, len first. */
-	hipc__put32(buf + HDR_LEN, (uint32_t)len & 0xFFFFu);
+	hipc_put_le32(buf + HDR_LEN, (uint32_t)len & 0xFFFFu);
 }
 
 static int check_send(struct hipc_rpmsg_ept *ept, uint32_t *src,
@@ -1083,9 +1083,9 @@ static int rx_one(struct hipc_rpmsg_dev *dev)
 	if ((is_driver(dev) && len < HIPC_RPMSG_HDR_SIZE) ||
 	    len > dev->cfg.buf_size)
 		goto bad;
-	src = hipc__get32(buf + HDR_SRC);
-	dst = hipc__get32(buf + HDR_DST);
-	plen = hipc__get16(buf + HDR_LEN);
+	src = hipc_get_le32(buf + HDR_SRC);
+	dst = hipc_get_le32(buf + HDR_DST);
+	plen = hipc_get_le16(buf + HDR_LEN);
 	if (plen > len - HIPC_RPMSG_HDR_SIZE)
 		goto bad;
 

@@ -100,8 +100,8 @@ struct hipc_rpmsg_ept *hipc__rpmsg_find_locked(struct hipc_rpmsg_dev *dev,
 static inline __attribute__((always_inline)) void
 ns_fill_tail(uint8_t *msg, const struct hipc_rpmsg_ept *ept)
 {
-	hipc__put32(msg + offsetof(struct hipc_rpmsg_ns_msg, addr), ept->addr);
-	hipc__put32(msg + offsetof(struct hipc_rpmsg_ns_msg, flags),
+	hipc_put_le32(msg + offsetof(struct hipc_rpmsg_ns_msg, addr), ept->addr);
+	hipc_put_le32(msg + offsetof(struct hipc_rpmsg_ns_msg, flags),
 		    ept->ns_flags);
 }
 

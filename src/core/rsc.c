@@ -5,8 +5,8 @@
  * The table comes from a firmware image or from memory the remote can write,
  * so every multi-byte field is read through the unaligned-safe little-endian
  * accessors, at the offsets of the packed structs in rsc.h (never by
- * dereferencing them: an entry may sit at any alignment).  Offsets in the table are
- * accepted unaligned, as Linux accepts them.
+ * dereferencing them: an entry may sit at any alignment).  Offsets in the
+ * table are accepted unaligned, as Linux accepts them.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -63,20 +63,14 @@
 #define RSC_HIPC_BUF_SIZE offsetof(struct hipc_rsc_hipc_rpmsg, buf_size)
 #define RSC_HIPC_RESERVED offsetof(struct hipc_rsc_hipc_rpmsg, reserved)
 
-_Static_assert(offsetof(struct hipc_rsc_carveout, reserved) == RSC_MEM_RESERVED,
-	       "carveout reserved");
-_Static_assert(offsetof(struct hipc_rsc_devmem, name) == RSC_MEM_NAME,
-	       "devmem name");
-_Static_assert(offsetof(struct hipc_rsc_trace, name) == RSC_TRACE_NAME,
-	       "trace name");
-_Static_assert(offsetof(struct hipc_rsc_vdev, config_len) == RSC_VDEV_CONFIG_LEN,
-	       "vdev config_len");
-_Static_assert(offsetof(struct hipc_rsc_vdev, num_of_vrings) ==
-		       RSC_VDEV_NUM_VRINGS, "vdev num_of_vrings");
-_Static_assert(offsetof(struct hipc_rsc_vring, pa) == RSC_VRING_PA, "vring pa");
-_Static_assert(offsetof(struct hipc_rsc_hipc_rpmsg, reserved) ==
-		       RSC_HIPC_RESERVED, "hipc rpmsg reserved");
-_Static_assert(sizeof(struct hipc_rsc_trace) == RSC_TRACE_SIZE, "trace size");
+/* A devmem entry is read at a carveout's offsets. */
+_Static_assert(offsetof(struct hipc_rsc_devmem, da) == RSC_MEM_DA &&
+		       offsetof(struct hipc_rsc_devmem, len) == RSC_MEM_LEN &&
+		       offsetof(struct hipc_rsc_devmem, reserved) ==
+			       RSC_MEM_RESERVED &&
+		       offsetof(struct hipc_rsc_devmem, name) == RSC_MEM_NAME &&
+		       sizeof(struct hipc_rsc_devmem) == RSC_MEM_SIZE,
+	       "devmem as carveout");
 
 /*
  * Fixed sizes of the entries with one, and the two ways an entry can be cut
@@ -212,8 +206,8 @@ static bool name_terminated(const uint8_t *name)
 static int check_vring(const uint8_t *vr, size_t i, unsigned j,
 		       struct hipc_rsc_error *err)
 {
-	uint32_t num = hipc__get32(vr + RSC_VRING_NUM);
-	uint32_t align = hipc__get32(vr + RSC_VRING_ALIGN);
+	uint32_t num = hipc_get_le32(vr + RSC_VRING_NUM);
+	uint32_t align = hipc_get_le32(vr + RSC_VRING_ALIGN);
 
 	if (num == 0)
 		return rsc_bad(err, "entry", (long)i, j, ".num", num, (long)i,
@@ -242,7 +236,7 @@ static int check_vdev(const uint8_t *e, size_t avail, bool into, size_t i,
 		      struct hipc_rsc_error *err)
 {
 	unsigned nvr = e[RSC_VDEV_NUM_VRINGS];
-	uint32_t config_len = hipc__get32(e + RSC_VDEV_CONFIG_LEN);
+	uint32_t config_len = hipc_get_le32(e + RSC_VDEV_CONFIG_LEN);
 	size_t need;
 	int ret;
 
@@ -277,7 +271,7 @@ static int check_entry(const uint8_t *t, size_t off, size_t limit, size_t size,
 		       size_t i, struct hipc_rsc_error *err)
 {
 	const uint8_t *e = t + off;
-	uint32_t type = hipc__get32(e);
+	uint32_t type = hipc_get_le32(e);
 	const struct rsc_kind *k;
 	bool into = limit < size;
 	size_t avail = limit - off;
@@ -295,7 +289,7 @@ static int check_entry(const uint8_t *t, size_t off, size_t limit, size_t size,
 	switch (type) {
 	case HIPC_RSC_CARVEOUT:
 	case HIPC_RSC_DEVMEM:
-		v = hipc__get32(e + RSC_MEM_RESERVED);
+		v = hipc_get_le32(e + RSC_MEM_RESERVED);
 		if (v)
 			return entry_bad(err, i, ".reserved", v, "must be 0");
 		if (!name_terminated(e + RSC_MEM_NAME))
@@ -303,7 +297,7 @@ static int check_entry(const uint8_t *t, size_t off, size_t limit, size_t size,
 					 "must be NUL-terminated within 32 bytes");
 		return 0;
 	case HIPC_RSC_TRACE:
-		v = hipc__get32(e + RSC_TRACE_RESERVED);
+		v = hipc_get_le32(e + RSC_TRACE_RESERVED);
 		if (v)
 			return entry_bad(err, i, ".reserved", v, "must be 0");
 		if (!name_terminated(e + RSC_TRACE_NAME))
@@ -313,12 +307,12 @@ static int check_entry(const uint8_t *t, size_t off, size_t limit, size_t size,
 	case HIPC_RSC_VDEV:
 		return check_vdev(e, avail, into, i, err);
 	case HIPC_RSC_HIPC_RPMSG:
-		v = hipc__get32(e + RSC_HIPC_BUF_SIZE);
+		v = hipc_get_le32(e + RSC_HIPC_BUF_SIZE);
 		if (v < RSC_BUF_SIZE_MIN || v > RSC_BUF_SIZE_MAX)
 			return entry_bad(err, i, ".buf_size", v,
 					 "must be between 32 and 65536");
 		for (unsigned r = 0; r < 2; r++) {
-			v = hipc__get32(e + RSC_HIPC_RESERVED + 4 * r);
+			v = hipc_get_le32(e + RSC_HIPC_RESERVED + 4 * r);
 			if (v)
 				return rsc_bad(err, "entry", (long)i, -1,
 					       r ? ".reserved[1]" : ".reserved[0]",
@@ -347,25 +341,25 @@ int hipc_rsc_validate(const void *table, size_t size,
 	if (!t || size < RSC_HDR_SIZE)
 		return rsc_bad(err, "size", -1, -1, NULL, clamp32(t ? size : 0),
 			       -1, "must hold the 16-byte header");
-	v = hipc__get32(t);
+	v = hipc_get_le32(t);
 	if (v != 1)
 		return rsc_bad(err, "ver", -1, -1, NULL, v, -1, "must be 1");
 	for (unsigned r = 0; r < 2; r++) {
-		v = hipc__get32(t + offsetof(struct hipc_rsc_hdr, reserved) +
+		v = hipc_get_le32(t + offsetof(struct hipc_rsc_hdr, reserved) +
 				4 * r);
 		if (v)
 			return rsc_bad(err, "reserved", r, -1, NULL, v, -1,
 				       "must be 0");
 	}
 	/* Divide rather than multiply: num * 4 can wrap on a 32-bit host. */
-	num = hipc__get32(t + offsetof(struct hipc_rsc_hdr, num));
+	num = hipc_get_le32(t + offsetof(struct hipc_rsc_hdr, num));
 	if (num > (size - RSC_HDR_SIZE) / 4)
 		return rsc_bad(err, "num", -1, -1, NULL, num, -1,
 			       "offset array runs past the end of the table");
 	hdr_end = RSC_HDR_SIZE + (size_t)num * 4;
 
 	for (size_t i = 0; i < num; i++) {
-		size_t off = hipc__get32(t + RSC_HDR_SIZE + 4 * i);
+		size_t off = hipc_get_le32(t + RSC_HDR_SIZE + 4 * i);
 		size_t limit = size;
 
 		/*
@@ -387,7 +381,7 @@ int hipc_rsc_validate(const void *table, size_t size,
 		 * addresses over its neighbour.
 		 */
 		if (i + 1 < num) {
-			size_t next = hipc__get32(t + RSC_HDR_SIZE + 4 * (i + 1));
+			size_t next = hipc_get_le32(t + RSC_HDR_SIZE + 4 * (i + 1));
 
 			if (next > off && next < size)
 				limit = next;
@@ -405,7 +399,7 @@ static int rsc_count(const uint8_t *t, size_t size, uint32_t *num)
 {
 	if (!t || size < RSC_HDR_SIZE)
 		return -HIPC_EBADMSG;
-	*num = hipc__get32(t + offsetof(struct hipc_rsc_hdr, num));
+	*num = hipc_get_le32(t + offsetof(struct hipc_rsc_hdr, num));
 	/* Cheap re-check so a caller that skipped validation cannot overrun. */
 	if (*num > (size - RSC_HDR_SIZE) / 4)
 		return -HIPC_EBADMSG;
@@ -425,11 +419,11 @@ int hipc_rsc_entry(const void *table, size_t size, unsigned i, uint32_t *type,
 		return ret;
 	if (i >= num)
 		return -HIPC_ERANGE;
-	o = hipc__get32(t + RSC_HDR_SIZE + 4 * (size_t)i);
+	o = hipc_get_le32(t + RSC_HDR_SIZE + 4 * (size_t)i);
 	if (o > size || size - o < RSC_TYPE_SIZE)
 		return -HIPC_EBADMSG;
 	if (type)
-		*type = hipc__get32(t + o);
+		*type = hipc_get_le32(t + o);
 	if (off)
 		*off = o;
 	return 0;
@@ -473,7 +467,7 @@ size_t hipc_rsc_entry_size(uint32_t type, const void *entry)
 	case HIPC_RSC_VDEV:
 		fixed = RSC_VDEV_SIZE +
 			(size_t)e[RSC_VDEV_NUM_VRINGS] * RSC_VRING_SIZE;
-		config_len = hipc__get32(e + RSC_VDEV_CONFIG_LEN);
+		config_len = hipc_get_le32(e + RSC_VDEV_CONFIG_LEN);
 		/* Saturate: config_len near 4 GiB wraps a 32-bit size_t. */
 		if (config_len > SIZE_MAX - fixed)
 			return SIZE_MAX;
@@ -514,10 +508,10 @@ static int builder_reserve(struct hipc_rsc_builder *b, uint32_t type,
 		return builder_fail(b, -HIPC_ENOSPC);
 
 	memset(b->buf + b->used, 0, off + len - b->used);
-	hipc__put32(b->buf + off, type);
-	hipc__put32(b->buf + RSC_HDR_SIZE + 4 * (size_t)b->num, (uint32_t)off);
+	hipc_put_le32(b->buf + off, type);
+	hipc_put_le32(b->buf + RSC_HDR_SIZE + 4 * (size_t)b->num, (uint32_t)off);
 	b->num++;
-	hipc__put32(b->buf + offsetof(struct hipc_rsc_hdr, num), b->num);
+	hipc_put_le32(b->buf + offsetof(struct hipc_rsc_hdr, num), b->num);
 	b->used = off + len;
 	*entry = b->buf + off;
 	*entry_off = off;
@@ -563,7 +557,7 @@ int hipc_rsc_builder_init(struct hipc_rsc_builder *b, void *buf, size_t cap,
 	}
 	hdr = RSC_HDR_SIZE + (size_t)max_entries * 4;
 	memset(b->buf, 0, hdr);
-	hipc__put32(b->buf, 1);
+	hipc_put_le32(b->buf, 1);
 	b->used = hdr;
 	return 0;
 }
@@ -601,10 +595,10 @@ int hipc_rsc_add_carveout(struct hipc_rsc_builder *b, uint32_t da,
 			&e, &o);
 	if (ret)
 		return ret;
-	hipc__put32(e + RSC_MEM_DA, da);
+	hipc_put_le32(e + RSC_MEM_DA, da);
 	/* The host picks the physical address and writes it back. */
-	hipc__put32(e + RSC_MEM_PA, HIPC_FW_RSC_ADDR_ANY);
-	hipc__put32(e + RSC_MEM_LEN, len);
+	hipc_put_le32(e + RSC_MEM_PA, HIPC_FW_RSC_ADDR_ANY);
+	hipc_put_le32(e + RSC_MEM_LEN, len);
 	if (off)
 		*off = o;
 	return 0;
@@ -621,8 +615,8 @@ int hipc_rsc_add_trace(struct hipc_rsc_builder *b, uint32_t da, uint32_t len,
 			&e, &o);
 	if (ret)
 		return ret;
-	hipc__put32(e + RSC_TRACE_DA, da);
-	hipc__put32(e + RSC_TRACE_LEN, len);
+	hipc_put_le32(e + RSC_TRACE_DA, da);
+	hipc_put_le32(e + RSC_TRACE_LEN, len);
 	if (off)
 		*off = o;
 	return 0;
@@ -655,18 +649,18 @@ int hipc_rsc_add_vdev(struct hipc_rsc_builder *b, uint32_t id,
 	ret = builder_reserve(b, HIPC_RSC_VDEV, size, &e, &o);
 	if (ret)
 		return ret;
-	hipc__put32(e + RSC_VDEV_ID, id);
-	hipc__put32(e + RSC_VDEV_DFEATURES, dfeatures);
-	hipc__put32(e + RSC_VDEV_CONFIG_LEN, config_len);
+	hipc_put_le32(e + RSC_VDEV_ID, id);
+	hipc_put_le32(e + RSC_VDEV_DFEATURES, dfeatures);
+	hipc_put_le32(e + RSC_VDEV_CONFIG_LEN, config_len);
 	e[RSC_VDEV_NUM_VRINGS] = (uint8_t)num_vrings;
 	for (unsigned j = 0; j < num_vrings; j++) {
 		vr = e + RSC_VDEV_SIZE + j * RSC_VRING_SIZE;
 		/* The host lays out the vrings and assigns notifyids. */
-		hipc__put32(vr + RSC_VRING_DA, HIPC_FW_RSC_ADDR_ANY);
-		hipc__put32(vr + RSC_VRING_ALIGN, vring_align);
-		hipc__put32(vr + RSC_VRING_NUM, vring_num);
-		hipc__put32(vr + RSC_VRING_NOTIFYID, HIPC_FW_RSC_ADDR_ANY);
-		hipc__put32(vr + RSC_VRING_PA, 0);
+		hipc_put_le32(vr + RSC_VRING_DA, HIPC_FW_RSC_ADDR_ANY);
+		hipc_put_le32(vr + RSC_VRING_ALIGN, vring_align);
+		hipc_put_le32(vr + RSC_VRING_NUM, vring_num);
+		hipc_put_le32(vr + RSC_VRING_NOTIFYID, HIPC_FW_RSC_ADDR_ANY);
+		hipc_put_le32(vr + RSC_VRING_PA, 0);
 	}
 	if (off)
 		*off = o;
@@ -689,7 +683,7 @@ int hipc_rsc_add_hipc_rpmsg(struct hipc_rsc_builder *b, uint32_t buf_size,
 	ret = builder_reserve(b, HIPC_RSC_HIPC_RPMSG, RSC_HIPC_SIZE, &e, &o);
 	if (ret)
 		return ret;
-	hipc__put32(e + RSC_HIPC_BUF_SIZE, buf_size);
+	hipc_put_le32(e + RSC_HIPC_BUF_SIZE, buf_size);
 	if (off)
 		*off = o;
 	return 0;

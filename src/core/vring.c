@@ -345,12 +345,12 @@ int hipc_vring_add(struct hipc_vring *vr, uint64_t da, uint32_t len,
 	slot->state = SLOT_INFLIGHT;
 
 	d = vr->desc + DESC_SIZE * head;
-	hipc__put64(d, da);
-	hipc__put32(d + 8, len);
-	hipc__put16(d + 12, device_writes ? HIPC_VRING_DESC_F_WRITE : 0);
-	hipc__put16(d + 14, 0);
+	hipc_put_le64(d, da);
+	hipc_put_le32(d + 8, len);
+	hipc_put_le16(d + 12, device_writes ? HIPC_VRING_DESC_F_WRITE : 0);
+	hipc_put_le16(d + 14, 0);
 	ring = AVAIL_RING(vr, vr->next_idx & (vr->num - 1u));
-	hipc__put16(ring, head);
+	hipc_put_le16(ring, head);
 	hipc__cache_clean(vr->port, d, DESC_SIZE);
 	hipc__cache_clean(vr->port, ring, 2);
 	vr->next_idx++;
@@ -376,8 +376,8 @@ void *hipc_vring_get_used(struct hipc_vring *vr, uint32_t *len)
 
 	e = USED_ELEM(vr, vr->last_idx & (vr->num - 1u));
 	hipc__cache_inval(vr->port, e, 8);
-	id = hipc__get32(e);
-	ulen = hipc__get32(e + 4);
+	id = hipc_get_le32(e);
+	ulen = hipc_get_le32(e + 4);
 	if (id >= vr->num || vr->slots[id].state != SLOT_INFLIGHT ||
 	    ulen > vr->slots[id].len) {
 		/* A buffer we never posted, one returned twice, or a length
@@ -418,14 +418,14 @@ int hipc__vring_take_avail(struct hipc_vring *vr, bool device_writes,
 
 	ring = AVAIL_RING(vr, vr->last_idx & (vr->num - 1u));
 	hipc__cache_inval(vr->port, ring, 2);
-	h = hipc__get16(ring);
+	h = hipc_get_le16(ring);
 	if (h >= vr->num)
 		goto bad;
 	d = vr->desc + DESC_SIZE * h;
 	hipc__cache_inval(vr->port, d, DESC_SIZE);
-	addr = hipc__get64(d);
-	dlen = hipc__get32(d + 8);
-	flags = hipc__get16(d + 12);
+	addr = hipc_get_le64(d);
+	dlen = hipc_get_le32(d + 8);
+	flags = hipc_get_le16(d + 12);
 	/* rpmsg posts one descriptor per buffer; chains and indirect tables
 	 * are not followed at all, so no hop limit is needed.  One compare:
 	 * neither NEXT nor INDIRECT, WRITE as this ring's direction. */
@@ -484,8 +484,8 @@ int hipc__vring_return(struct hipc_vring *vr, uint16_t head, uint32_t len)
 	if (vr->broken)
 		return -HIPC_EIO;
 	e = used + 4u + 8u * (idx & (vr->num - 1u));
-	hipc__put32(e, head);
-	hipc__put32(e + 4, len);
+	hipc_put_le32(e, head);
+	hipc_put_le32(e + 4, len);
 	hipc__cache_clean(vr->port, e, 8);
 	vr->next_idx = ++idx;
 	/* Release: the element is visible before the index that publishes it. */
