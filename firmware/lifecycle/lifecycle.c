@@ -44,6 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hipc/linux.h"
 #include "hipc/remote.h"
 #include "hipc/rsc.h"
 
@@ -222,10 +223,7 @@ static void p2p_stop(struct hipc_rpmsg_dev *dev, void *ctx)
 
 static uint64_t now_us(void)
 {
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+	return hipc_now_ns() / 1000u;
 }
 
 /* Called on every pass of the runtime's loop, i.e. after every wake-up:
@@ -256,7 +254,6 @@ static int poll_cb(struct hipc_rpmsg_dev *dev, void *ctx)
 
 	(void)dev;
 	(void)ctx;
-	struct timespec now;
 	static uint64_t last_ms;
 	uint64_t ms;
 
@@ -265,8 +262,7 @@ static int poll_cb(struct hipc_rpmsg_dev *dev, void *ctx)
 	if (p2p_driver != 1 || !p2p_ept.dev)
 		return 0;
 	/* A batch every 2 ms: a steady trickle, not two cores spinning. */
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
+	ms = hipc_now_ns() / 1000000u;
 	if (ms - last_ms < 2)
 		return 0;
 	last_ms = ms;
