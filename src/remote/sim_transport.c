@@ -257,11 +257,7 @@ static int p2p_setup(struct remote *r)
 			    HIPC_LINK_IRQ, 0);
 	if (ret)
 		return ret;
-	p->region.da = 0;
-	p->region.va = p->shm.base;
-	p->region.size = p->shm.size;
-	p->map.regions = &p->region;
-	p->map.count = 1;
+	hipc__sim_map(&p->shm, &p->region, &p->map);
 	p->present = true;
 	p->held = true;
 	return 0;
@@ -812,11 +808,7 @@ static int open_region(struct remote *r, const char *standalone)
 			name);
 		return 2;
 	}
-	r->region.da = 0;
-	r->region.va = r->shm.base;
-	r->region.size = r->shm.size;
-	r->map.regions = &r->region;
-	r->map.count = 1;
+	hipc__sim_map(&r->shm, &r->region, &r->map);
 	ret = p2p_setup(r);
 	if (ret) {
 		fprintf(stderr, "%s: peer link: %s\n", name, hipc_strerror(ret));

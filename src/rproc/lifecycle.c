@@ -373,11 +373,7 @@ int hipc__rp_driver_up(struct hipc_rproc *rp, char *err, size_t errlen)
 	size_t ssize = HIPC_RPMSG_STORAGE_SIZE(HIPC_RPMSG_DRIVER, rp->v.num);
 	int ret;
 
-	rp->region.da = 0;
-	rp->region.va = rp->shm.base;
-	rp->region.size = rp->shm.size;
-	rp->map.regions = &rp->region;
-	rp->map.count = 1;
+	hipc__sim_map(&rp->shm, &rp->region, &rp->map);
 	rp->storage = aligned_alloc(8, (ssize + 7u) & ~(size_t)7u);
 	rp->buckets = calloc(rp->cfg.nbuckets, sizeof(*rp->buckets));
 	if (!rp->storage || !rp->buckets) {

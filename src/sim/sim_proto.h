@@ -25,6 +25,7 @@
 
 #include "hipc/byteorder.h"
 #include "hipc/linux.h"
+#include "hipc/memmap.h"
 #include "hipc/rpmsg.h"
 #include "hipc/rsc.h"
 #include "hipc/sim.h"
@@ -80,6 +81,21 @@ struct hipc_sim_ctrl {
 	char name[32];        /* remote's name (attach finds it by this) */
 };
 _Static_assert(sizeof(struct hipc_sim_ctrl) <= HIPC_SIM_CTRL_SIZE, "ctrl page");
+
+/*
+ * @shm as a memory map of one region: in the simulation a device address
+ * is an offset into the region.
+ */
+static inline void hipc__sim_map(const struct hipc_shm *shm,
+				 struct hipc_region *region,
+				 struct hipc_memmap *map)
+{
+	region->da = 0;
+	region->va = shm->base;
+	region->size = shm->size;
+	map->regions = region;
+	map->count = 1;
+}
 
 /* --- private mailbox codes ------------------------------------------------ */
 
