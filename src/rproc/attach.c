@@ -38,17 +38,6 @@ void hipc__rp_wait_readable(int fd, uint64_t deadline)
 		(void)hipc__poll_until(&p, 1, deadline, NULL);
 }
 
-void hipc__rp_errf(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
-
 /*
  * The remote's hello and its three fds (region, doorbell to us, doorbell to
  * it), from a peer we do not trust: any fd that came is closed on refusal.

@@ -27,6 +27,7 @@
 #include "hipc/error.h"
 #include "hipc/fwimage.h"
 #include "hipc/rsc.h"
+#include "rproc_internal.h"
 #include "port_linux_internal.h"
 
 #ifndef EM_RISCV
@@ -36,20 +37,6 @@
 #define RSC_SECTION ".resource_table"
 /* Far beyond any MCU or DSP image; refuse before trying to malloc it. */
 #define FWIMAGE_MAX_SIZE (512u << 20)
-
-static void fail_msg(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void fail_msg(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* --- ELF ---------------------------------------------------------------- */
 
@@ -112,18 +99,19 @@ static int elf_ident(struct elf_file *f, size_t *min_shentsize)
 	size_t ehsize;
 
 	if (f->size < SELFMAG) {
-		fail_msg(f->err, f->errlen,
-			 "not an ELF file (%zu bytes, too short for the ELF magic)",
-			 f->size);
+		hipc__rp_errf(f->err, f->errlen,
+			      "not an ELF file (%zu bytes, too short for the ELF magic)",
+			      f->size);
 		return -HIPC_ENOEXEC;
 	}
 	if (memcmp(d, ELFMAG, SELFMAG) != 0) {
-		fail_msg(f->err, f->errlen, "not an ELF file (bad magic)");
+		hipc__rp_errf(f->err, f->errlen, "not an ELF file (bad magic)");
 		return -HIPC_ENOEXEC;
 	}
 	if (f->size < EI_NIDENT) {
-		fail_msg(f->err, f->errlen,
-			 "truncated ELF header (file has %zu bytes)", f->size);
+		hipc__rp_errf(f->err, f->errlen,
+			      "truncated ELF header (file has %zu bytes)",
+			      f->size);
 		return -HIPC_ENOEXEC;
 	}
 	switch (d[EI_CLASS]) {
@@ -138,30 +126,32 @@ static int elf_ident(struct elf_file *f, size_t *min_shentsize)
 		*min_shentsize = sizeof(Elf64_Shdr);
 		break;
 	default:
-		fail_msg(f->err, f->errlen,
-			 "unsupported ELF class %u (expected 1 = ELF32 or 2 = ELF64)",
-			 d[EI_CLASS]);
+		hipc__rp_errf(f->err, f->errlen,
+			      "unsupported ELF class %u (expected 1 = ELF32 or 2 = ELF64)",
+			      d[EI_CLASS]);
 		return -HIPC_ENOEXEC;
 	}
 	if (d[EI_DATA] == ELFDATA2MSB) {
-		fail_msg(f->err, f->errlen, "big-endian ELF is not supported");
+		hipc__rp_errf(f->err, f->errlen,
+			      "big-endian ELF is not supported");
 		return -HIPC_ENOEXEC;
 	}
 	if (d[EI_DATA] != ELFDATA2LSB) {
-		fail_msg(f->err, f->errlen,
-			 "bad ELF data encoding %u (expected 1 = little-endian)",
-			 d[EI_DATA]);
+		hipc__rp_errf(f->err, f->errlen,
+			      "bad ELF data encoding %u (expected 1 = little-endian)",
+			      d[EI_DATA]);
 		return -HIPC_ENOEXEC;
 	}
 	if (d[EI_VERSION] != EV_CURRENT) {
-		fail_msg(f->err, f->errlen,
-			 "unsupported ELF version %u (expected 1)", d[EI_VERSION]);
+		hipc__rp_errf(f->err, f->errlen,
+			      "unsupported ELF version %u (expected 1)",
+			      d[EI_VERSION]);
 		return -HIPC_ENOEXEC;
 	}
 	if (f->size < ehsize) {
-		fail_msg(f->err, f->errlen,
-			 "truncated ELF header (file has %zu bytes, the ELF%u header needs %zu)",
-			 f->size, f->is64 ? 64u : 32u, ehsize);
+		hipc__rp_errf(f->err, f->errlen,
+			      "truncated ELF header (file has %zu bytes, the ELF%u header needs %zu)",
+			      f->size, f->is64 ? 64u : 32u, ehsize);
 		return -HIPC_ENOEXEC;
 	}
 	return 0;
@@ -201,9 +191,10 @@ static int elf_extended_numbering(struct elf_file *f, uint16_t shnum16,
 	struct elf_shdr sh0;
 
 	if (!in_file(f, f->shoff, f->shentsize)) {
-		fail_msg(f->err, f->errlen,
-			 "section header table extends past end of file (offset %" PRIu64 ", file has %zu bytes)",
-			 f->shoff, f->size);
+		hipc__rp_errf(f->err, f->errlen,
+			      "section header table extends past end of file (offset %"
+			      PRIu64 ", file has %zu bytes)", f->shoff,
+			      f->size);
 		return -HIPC_ENOEXEC;
 	}
 	read_shdr(f, 0, &sh0);
@@ -227,14 +218,14 @@ static int elf_header(struct elf_file *f, struct hipc_fwimage *img,
 	elf_read_ehdr(f, img, &shnum16, &strndx16);
 
 	if (f->shoff == 0) {
-		fail_msg(f->err, f->errlen,
-			 "no " RSC_SECTION " section (the file has no section headers)");
+		hipc__rp_errf(f->err, f->errlen, "no " RSC_SECTION
+			      " section (the file has no section headers)");
 		return -HIPC_ENOENT;
 	}
 	if (f->shentsize < min_shentsize) {
-		fail_msg(f->err, f->errlen,
-			 "bad section header size e_shentsize = %u (ELF%u needs at least %zu)",
-			 f->shentsize, f->is64 ? 64u : 32u, min_shentsize);
+		hipc__rp_errf(f->err, f->errlen,
+			      "bad section header size e_shentsize = %u (ELF%u needs at least %zu)",
+			      f->shentsize, f->is64 ? 64u : 32u, min_shentsize);
 		return -HIPC_ENOEXEC;
 	}
 	f->shnum = shnum16;
@@ -245,15 +236,17 @@ static int elf_header(struct elf_file *f, struct hipc_fwimage *img,
 			return ret;
 	}
 	if (f->shnum == 0) {
-		fail_msg(f->err, f->errlen,
-			 "no " RSC_SECTION " section (the file has no sections)");
+		hipc__rp_errf(f->err, f->errlen, "no " RSC_SECTION
+			      " section (the file has no sections)");
 		return -HIPC_ENOENT;
 	}
 	if (f->shoff > f->size ||
 	    f->shnum > (f->size - f->shoff) / f->shentsize) {
-		fail_msg(f->err, f->errlen,
-			 "section header table extends past end of file (%" PRIu64 " headers of %u bytes at offset %" PRIu64 ", file has %zu bytes)",
-			 f->shnum, f->shentsize, f->shoff, f->size);
+		hipc__rp_errf(f->err, f->errlen,
+			      "section header table extends past end of file (%"
+			      PRIu64 " headers of %u bytes at offset %" PRIu64
+			      ", file has %zu bytes)", f->shnum, f->shentsize,
+			      f->shoff, f->size);
 		return -HIPC_ENOEXEC;
 	}
 	return 0;
@@ -264,27 +257,30 @@ static int elf_shstrtab(const struct elf_file *f, uint64_t shstrndx,
 			struct elf_shdr *strtab)
 {
 	if (shstrndx == SHN_UNDEF) {
-		fail_msg(f->err, f->errlen,
-			 "no section name string table (e_shstrndx is 0)");
+		hipc__rp_errf(f->err, f->errlen,
+			      "no section name string table (e_shstrndx is 0)");
 		return -HIPC_ENOEXEC;
 	}
 	if (shstrndx >= f->shnum) {
-		fail_msg(f->err, f->errlen,
-			 "section name string table index %" PRIu64 " out of range (%" PRIu64 " sections)",
-			 shstrndx, f->shnum);
+		hipc__rp_errf(f->err, f->errlen,
+			      "section name string table index %" PRIu64
+			      " out of range (%" PRIu64 " sections)", shstrndx,
+			      f->shnum);
 		return -HIPC_ENOEXEC;
 	}
 	read_shdr(f, shstrndx, strtab);
 	if (strtab->type != SHT_STRTAB) {
-		fail_msg(f->err, f->errlen,
-			 "section name string table (section %" PRIu64 ") has type %u, not SHT_STRTAB",
-			 shstrndx, strtab->type);
+		hipc__rp_errf(f->err, f->errlen,
+			      "section name string table (section %" PRIu64
+			      ") has type %u, not SHT_STRTAB", shstrndx,
+			      strtab->type);
 		return -HIPC_ENOEXEC;
 	}
 	if (!in_file(f, strtab->offset, strtab->size)) {
-		fail_msg(f->err, f->errlen,
-			 "section name string table extends past end of file (offset %" PRIu64 ", size %" PRIu64 ", file has %zu bytes)",
-			 strtab->offset, strtab->size, f->size);
+		hipc__rp_errf(f->err, f->errlen,
+			      "section name string table extends past end of file (offset %"
+			      PRIu64 ", size %" PRIu64 ", file has %zu bytes)",
+			      strtab->offset, strtab->size, f->size);
 		return -HIPC_ENOEXEC;
 	}
 	return 0;
@@ -307,32 +303,33 @@ static int elf_find_section(const struct elf_file *f,
 
 		read_shdr(f, i, &sh);
 		if (sh.name >= strtab->size) {
-			fail_msg(f->err, f->errlen,
-				 "section %" PRIu64 ": name offset %u is outside the section name string table (%" PRIu64 " bytes)",
-				 i, sh.name, strtab->size);
+			hipc__rp_errf(f->err, f->errlen, "section %" PRIu64
+				      ": name offset %u is outside the section name string table (%"
+				      PRIu64 " bytes)", i, sh.name,
+				      strtab->size);
 			return -HIPC_ENOEXEC;
 		}
 		name = names + sh.name;
 		if (!memchr(name, '\0', strtab->size - sh.name)) {
-			fail_msg(f->err, f->errlen,
-				 "section %" PRIu64 ": name at offset %u is not NUL-terminated inside the section name string table",
-				 i, sh.name);
+			hipc__rp_errf(f->err, f->errlen, "section %" PRIu64
+				      ": name at offset %u is not NUL-terminated inside the section name string table",
+				      i, sh.name);
 			return -HIPC_ENOEXEC;
 		}
 		if (strcmp(name, RSC_SECTION) != 0)
 			continue;
 		/* Two tables: whichever one we chose, the other would be a surprise. */
 		if (found) {
-			fail_msg(f->err, f->errlen,
-				 "two " RSC_SECTION " sections (%" PRIu64 " and %" PRIu64 ")",
-				 found, i);
+			hipc__rp_errf(f->err, f->errlen, "two " RSC_SECTION
+				      " sections (%" PRIu64 " and %" PRIu64 ")",
+				      found, i);
 			return -HIPC_ENOEXEC;
 		}
 		found = i;
 		*rsc = sh;
 	}
 	if (!found) {
-		fail_msg(f->err, f->errlen, "no " RSC_SECTION " section");
+		hipc__rp_errf(f->err, f->errlen, "no " RSC_SECTION " section");
 		return -HIPC_ENOENT;
 	}
 	return 0;
@@ -354,14 +351,15 @@ static int elf_find_rsc(struct elf_file *f, struct hipc_fwimage *img)
 	if (ret)
 		return ret;
 	if (rsc.type == SHT_NOBITS) {
-		fail_msg(f->err, f->errlen,
-			 RSC_SECTION " is SHT_NOBITS (no contents in the file)");
+		hipc__rp_errf(f->err, f->errlen, RSC_SECTION
+			      " is SHT_NOBITS (no contents in the file)");
 		return -HIPC_ENOEXEC;
 	}
 	if (!in_file(f, rsc.offset, rsc.size)) {
-		fail_msg(f->err, f->errlen,
-			 RSC_SECTION " section extends past end of file (offset %" PRIu64 ", size %" PRIu64 ", file has %zu bytes)",
-			 rsc.offset, rsc.size, f->size);
+		hipc__rp_errf(f->err, f->errlen, RSC_SECTION
+			      " section extends past end of file (offset %"
+			      PRIu64 ", size %" PRIu64 ", file has %zu bytes)",
+			      rsc.offset, rsc.size, f->size);
 		return -HIPC_ENOEXEC;
 	}
 	img->rsc_off = (size_t)rsc.offset;
@@ -400,7 +398,7 @@ static int fwimage_parse_owned(struct hipc_fwimage *img, uint8_t *data,
 	ret = hipc_rsc_validate(data + img->rsc_off, img->rsc_size, &rerr);
 	if (ret) {
 		hipc_rsc_error_format(why, sizeof(why), &rerr);
-		fail_msg(err, errlen, "resource table: %s", why);
+		hipc__rp_errf(err, errlen, "resource table: %s", why);
 		goto free_data;
 	}
 	img->data = data;
@@ -419,7 +417,7 @@ int hipc_fwimage_parse(struct hipc_fwimage *img, const void *data, size_t size,
 	uint8_t *copy;
 
 	if (!img || (!data && size)) {
-		fail_msg(err, errlen, "invalid argument");
+		hipc__rp_errf(err, errlen, "invalid argument");
 		return -HIPC_EINVAL;
 	}
 	/*
@@ -429,7 +427,8 @@ int hipc_fwimage_parse(struct hipc_fwimage *img, const void *data, size_t size,
 	copy = malloc(size ? size : 1);
 	if (!copy) {
 		memset(img, 0, sizeof(*img));
-		fail_msg(err, errlen, "out of memory for a %zu-byte image", size);
+		hipc__rp_errf(err, errlen, "out of memory for a %zu-byte image",
+			      size);
 		return -HIPC_ENOMEM;
 	}
 	if (size)
@@ -447,7 +446,7 @@ int hipc_fwimage_load(struct hipc_fwimage *img, const char *path, char *err,
 	int fd, ret;
 
 	if (!img || !path) {
-		fail_msg(err, errlen, "invalid argument");
+		hipc__rp_errf(err, errlen, "invalid argument");
 		return -HIPC_EINVAL;
 	}
 	memset(img, 0, sizeof(*img));
@@ -457,32 +456,34 @@ int hipc_fwimage_load(struct hipc_fwimage *img, const char *path, char *err,
 	while (fd < 0 && errno == EINTR);
 	if (fd < 0) {
 		ret = hipc__from_errno(errno);
-		fail_msg(err, errlen, "cannot open %s: %s", path,
-			 strerror(errno));
+		hipc__rp_errf(err, errlen, "cannot open %s: %s", path,
+			      strerror(errno));
 		return ret;
 	}
 	if (fstat(fd, &st) < 0) {
 		ret = hipc__from_errno(errno);
-		fail_msg(err, errlen, "cannot stat %s: %s", path,
-			 strerror(errno));
+		hipc__rp_errf(err, errlen, "cannot stat %s: %s", path,
+			      strerror(errno));
 		goto close_fd;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		fail_msg(err, errlen, "%s is not a regular file", path);
+		hipc__rp_errf(err, errlen, "%s is not a regular file", path);
 		ret = -HIPC_EINVAL;
 		goto close_fd;
 	}
 	if (st.st_size < 0 || (uint64_t)st.st_size > FWIMAGE_MAX_SIZE) {
-		fail_msg(err, errlen, "%s is too large for a firmware image (%lld bytes)",
-			 path, (long long)st.st_size);
+		hipc__rp_errf(err, errlen,
+			      "%s is too large for a firmware image (%lld bytes)",
+			      path, (long long)st.st_size);
 		ret = -HIPC_ENOMEM;
 		goto close_fd;
 	}
 	size = (size_t)st.st_size;
 	data = malloc(size ? size : 1);
 	if (!data) {
-		fail_msg(err, errlen, "out of memory reading %s (%zu bytes)",
-			 path, size);
+		hipc__rp_errf(err, errlen,
+			      "out of memory reading %s (%zu bytes)", path,
+			      size);
 		ret = -HIPC_ENOMEM;
 		goto close_fd;
 	}
@@ -493,8 +494,8 @@ int hipc_fwimage_load(struct hipc_fwimage *img, const char *path, char *err,
 			continue;
 		if (n < 0) {
 			ret = hipc__from_errno(errno);
-			fail_msg(err, errlen, "cannot read %s: %s", path,
-				 strerror(errno));
+			hipc__rp_errf(err, errlen, "cannot read %s: %s", path,
+				      strerror(errno));
 			goto free_data;
 		}
 		if (n == 0)

@@ -35,11 +35,15 @@
 
 #include "rproc_internal.h"
 
-static void set_err(char *err, size_t len, const char *fmt, const char *a,
-		    const char *b)
+void hipc__rp_errf(char *err, size_t len, const char *fmt, ...)
 {
-	if (err && len)
-		snprintf(err, len, fmt, a, b);
+	va_list ap;
+
+	if (!err || !len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
 }
 
 static void close_fd(int *fd)
@@ -377,7 +381,7 @@ int hipc__rp_driver_up(struct hipc_rproc *rp, char *err, size_t errlen)
 	rp->storage = aligned_alloc(8, (ssize + 7u) & ~(size_t)7u);
 	rp->buckets = calloc(rp->cfg.nbuckets, sizeof(*rp->buckets));
 	if (!rp->storage || !rp->buckets) {
-		set_err(err, errlen, "%s: %s", rp->name, "out of memory");
+		hipc__rp_errf(err, errlen, "%s: %s", rp->name, "out of memory");
 		return -HIPC_ENOMEM;
 	}
 	memset(&dc, 0, sizeof(dc));
@@ -402,8 +406,8 @@ int hipc__rp_driver_up(struct hipc_rproc *rp, char *err, size_t errlen)
 	dc.ns_priv = rp->cfg.ns_priv;
 	ret = hipc_rpmsg_dev_init(&rp->dev, &dc);
 	if (ret) {
-		set_err(err, errlen, "%s: rpmsg: %s", rp->name,
-			hipc_strerror(ret));
+		hipc__rp_errf(err, errlen, "%s: rpmsg: %s", rp->name,
+			      hipc_strerror(ret));
 		return ret;
 	}
 	rp->dev_up = true;
@@ -417,8 +421,8 @@ int hipc__rp_driver_up(struct hipc_rproc *rp, char *err, size_t errlen)
 			 __ATOMIC_RELEASE);
 	ret = hipc_rpmsg_dev_start(&rp->dev);
 	if (ret) {
-		set_err(err, errlen, "%s: rpmsg start: %s", rp->name,
-			hipc_strerror(ret));
+		hipc__rp_errf(err, errlen, "%s: rpmsg start: %s", rp->name,
+			      hipc_strerror(ret));
 		return ret;
 	}
 	memcpy(rp->info.mem, rp->lay.mem, sizeof(rp->info.mem));
@@ -433,8 +437,6 @@ int hipc__rp_driver_up(struct hipc_rproc *rp, char *err, size_t errlen)
 	return 0;
 }
 
-/* Everything of a boot that does not wait: the remote then reports READY
- * through the loop.  On failure everything is undone. */
 /*
  * The firmware's image read, its table checked and laid out in a fresh
  * region (a fresh memfd every boot: nothing a dead remote could still have
@@ -447,39 +449,40 @@ static int lay_out(struct hipc_rproc *rp, char *err, size_t errlen)
 	int ret;
 
 	if (!rp->firmware) {
-		set_err(err, errlen, "%s: %s", rp->name, "no firmware to boot");
+		hipc__rp_errf(err, errlen, "%s: %s", rp->name,
+			      "no firmware to boot");
 		return -HIPC_ENOENT;
 	}
 	if (hipc__rp_p2p_busy(rp)) {
-		set_err(err, errlen, "%s: %s", rp->name,
-			"the peer has not let go of the static-vring link yet");
+		hipc__rp_errf(err, errlen, "%s: %s", rp->name,
+			      "the peer has not let go of the static-vring link yet");
 		return -HIPC_EAGAIN;
 	}
 	ret = hipc_fwimage_load(&img, rp->firmware, msg, sizeof(msg));
 	if (ret) {
-		set_err(err, errlen, "%s: %s", rp->firmware, msg);
+		hipc__rp_errf(err, errlen, "%s: %s", rp->firmware, msg);
 		return ret;
 	}
 	ret = hipc__sim_vdev_read(hipc_fwimage_rsc(&img), img.rsc_size, &rp->v);
 	if (ret) {
-		set_err(err, errlen, "%s: %s", rp->firmware,
-			ret == -HIPC_ENOENT ? "resource table has no rpmsg vdev"
-					    : "rpmsg vdev needs two vrings of "
-					      "one size and a sane buffer size");
+		hipc__rp_errf(err, errlen, "%s: %s", rp->firmware, ret ==
+			      -HIPC_ENOENT ? "resource table has no rpmsg vdev"
+			      : "rpmsg vdev needs two vrings of "
+			      "one size and a sane buffer size");
 		goto free_img;
 	}
 	ret = hipc__layout_plan(hipc_fwimage_rsc(&img), img.rsc_size, &rp->v,
 				&rp->lay);
 	if (ret) {
-		set_err(err, errlen, "%s: %s", rp->firmware,
-			"resource table cannot be laid out (fixed-address "
-			"carveout, or more memory than fits)");
+		hipc__rp_errf(err, errlen, "%s: %s", rp->firmware,
+			      "resource table cannot be laid out (fixed-address "
+			      "carveout, or more memory than fits)");
 		goto free_img;
 	}
 	ret = hipc_shm_create(&rp->shm, rp->name, rp->lay.size);
 	if (ret) {
-		set_err(err, errlen, "%s: memfd: %s", rp->name,
-			hipc_strerror(ret));
+		hipc__rp_errf(err, errlen, "%s: memfd: %s", rp->name,
+			      hipc_strerror(ret));
 		goto free_img;
 	}
 	rp->ctrl = (struct hipc_sim_ctrl *)rp->shm.base;
@@ -496,6 +499,8 @@ free_img:
 	return ret;
 }
 
+/* Everything of a boot that does not wait: the remote then reports READY
+ * through the loop.  On failure everything is undone. */
 static int boot(struct hipc_rproc *rp, char *err, size_t errlen)
 {
 	int efd_to_remote = -1, efd_to_host = -1;
@@ -508,36 +513,36 @@ static int boot(struct hipc_rproc *rp, char *err, size_t errlen)
 	efd_to_host = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (efd_to_remote < 0 || efd_to_host < 0) {
 		ret = hipc__from_errno(errno);
-		set_err(err, errlen, "%s: eventfd: %s", rp->name,
-			hipc_strerror(ret));
+		hipc__rp_errf(err, errlen, "%s: eventfd: %s", rp->name,
+			      hipc_strerror(ret));
 		goto close_efd;
 	}
 	ret = hipc_link_new(&rp->link, &rp->ctrl->mbox, HIPC_SIDE_HOST,
 			    efd_to_host, efd_to_remote, rp->cfg.mode,
 			    rp->cfg.spin_us);
 	if (ret) {
-		set_err(err, errlen, "%s: link: %s", rp->name,
-			hipc_strerror(ret));
+		hipc__rp_errf(err, errlen, "%s: link: %s", rp->name,
+			      hipc_strerror(ret));
 		goto close_efd;
 	}
 	/* The link owns them now; the child gets its own copies. */
 	ret = hipc__rp_ep_add(rp, efd_to_host, EV_LINK);
 	if (ret) {
-		set_err(err, errlen, "%s: epoll: %s", rp->name,
-			hipc_strerror(ret));
+		hipc__rp_errf(err, errlen, "%s: epoll: %s", rp->name,
+			      hipc_strerror(ret));
 		goto undo;
 	}
 	ret = hipc__rp_p2p_claim(rp);
 	if (ret) {
-		set_err(err, errlen, "%s: %s", rp->name,
-			"the peer has not let go of the static-vring link yet");
+		hipc__rp_errf(err, errlen, "%s: %s", rp->name,
+			      "the peer has not let go of the static-vring link yet");
 		goto undo;
 	}
 	ret = spawn(rp, efd_to_remote, efd_to_host);
 	efd_to_host = efd_to_remote = -1;
 	if (ret) {
-		set_err(err, errlen, "%s: fork: %s", rp->name,
-			hipc_strerror(ret));
+		hipc__rp_errf(err, errlen, "%s: fork: %s", rp->name,
+			      hipc_strerror(ret));
 		hipc__rp_p2p_lost(rp);
 		goto undo;
 	}
@@ -548,8 +553,8 @@ static int boot(struct hipc_rproc *rp, char *err, size_t errlen)
 	ret = rp->pidfd < 0 ? hipc__from_errno(errno)
 			    : hipc__rp_ep_add(rp, rp->pidfd, EV_PID);
 	if (ret) {
-		set_err(err, errlen, "%s: pidfd: %s", rp->name,
-			hipc_strerror(ret));
+		hipc__rp_errf(err, errlen, "%s: pidfd: %s", rp->name,
+			      hipc_strerror(ret));
 		goto kill_child;
 	}
 	ret = hipc__rp_driver_up(rp, err, errlen);
