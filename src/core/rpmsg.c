@@ -357,20 +357,13 @@ static int publish_tx_locked(struct hipc_rpmsg_dev *dev,
 
 /* --- device life --------------------------------------------------------- */
 
-int hipc_rpmsg_dev_init(struct hipc_rpmsg_dev *dev,
-			const struct hipc_rpmsg_dev_config *cfg)
+/*
+ * hipc_rpmsg_dev_init()'s checks of a configuration (@drv, @evt: its role
+ * and event index), before anything is written.
+ */
+static inline __attribute__((always_inline)) int
+config_check(const struct hipc_rpmsg_dev_config *c, bool drv, bool evt)
 {
-	const struct hipc_rpmsg_dev_config *c = cfg;
-	struct hipc_vring_slot *slots = NULL;
-	bool drv, evt;
-	size_t need;
-	int ret;
-
-	if (!dev || !c || !c->port || !c->port->ops || !c->map || !c->buckets ||
-	    !hipc__is_pow2(c->nbuckets) || (unsigned)c->role > HIPC_RPMSG_DEVICE)
-		return -HIPC_EINVAL;
-	drv = c->role == HIPC_RPMSG_DRIVER;
-	evt = c->features & (1u << HIPC_VIRTIO_F_EVENT_IDX);
 	/* What the rings could not do either, checked once for both.  Rings
 	 * in parts and the event index tested in one compare (OR-ed): a
 	 * remote image leaves out both. */
@@ -387,13 +380,87 @@ int hipc_rpmsg_dev_init(struct hipc_rpmsg_dev *dev,
 	 * the rings' 16-bit num; the rings check the rest of it. */
 	if (c->num > HIPC_VRING_NUM_MAX)
 		return -HIPC_EINVAL;
-	if (HIPC_CFG_DRIVER && drv) {
-		need = HIPC_RPMSG_STORAGE_SIZE(HIPC_RPMSG_DRIVER, c->num);
-		if (!c->storage || c->storage_size < need ||
-		    ((uintptr_t)c->storage & 7u) || !c->bufs ||
-		    !c->port->ops->notify)
-			return -HIPC_EINVAL;
+	if (HIPC_CFG_DRIVER && drv &&
+	    (!c->storage ||
+	     c->storage_size < HIPC_RPMSG_STORAGE_SIZE(HIPC_RPMSG_DRIVER, c->num) ||
+	     ((uintptr_t)c->storage & 7u) || !c->bufs || !c->port->ops->notify))
+		return -HIPC_EINVAL;
+	return 0;
+}
+
+/*
+ * Each ring described in place (dev is zeroed) and placed from that
+ * description: no nine-argument call per ring.  Both are described alike
+ * (ring 1's slots follow ring 0's): one description, copied.  Both rings
+ * placed (every check) before the driver writes to either.
+ */
+static inline __attribute__((always_inline)) int
+rings_place(struct hipc_rpmsg_dev *dev, const struct hipc_rpmsg_dev_config *c,
+	    struct hipc_vring_slot *slots, bool drv, bool evt)
+{
+	int ret;
+
+	dev->vr[0].role = drv ? HIPC_VRING_DRIVER : HIPC_VRING_DEVICE;
+	dev->vr[0].num = (uint16_t)c->num;
+	dev->vr[0].slots = slots;
+	dev->vr[0].map = c->map;
+	dev->vr[0].port = c->port;
+	dev->vr[0].event_idx = evt;
+	dev->vr[1] = dev->vr[0];
+	if (slots)
+		dev->vr[1].slots = slots + c->num;
+	for (unsigned q = 0; q < 2; q++) {
+		struct hipc_vring *vr = &dev->vr[q];
+
+		if (HIPC_CFG_SPLIT_INIT && c->parts_map)
+			ret = hipc__vring_place_parts(vr, c->parts_map,
+						      &c->vring_parts[q]);
+		else
+			ret = hipc__vring_place(vr, c->align, c->vring_da[q]);
+		if (ret)
+			return ret;
 	}
+	return 0;
+}
+
+/*
+ * The driver's rings cleared and every rx buffer posted before DRIVER_OK,
+ * as Linux does: the remote may send as soon as it sees the status.
+ */
+static inline __attribute__((always_inline)) int
+drv_rings_start(struct hipc_rpmsg_dev *dev)
+{
+	int ret;
+
+	hipc__vring_clear(&dev->vr[0]);
+	hipc__vring_clear(&dev->vr[1]);
+	for (unsigned i = 0; i < dev->cfg.num; i++) {
+		ret = drv_post_rx_locked(dev, i);
+		if (ret)
+			return ret;
+	}
+	/* tx-complete notifications only while a sender waits */
+	hipc_vring_disable_cb(txq(dev));
+	hipc_vring_enable_cb(rxq(dev));
+	return 0;
+}
+
+int hipc_rpmsg_dev_init(struct hipc_rpmsg_dev *dev,
+			const struct hipc_rpmsg_dev_config *cfg)
+{
+	const struct hipc_rpmsg_dev_config *c = cfg;
+	struct hipc_vring_slot *slots = NULL;
+	bool drv, evt;
+	int ret;
+
+	if (!dev || !c || !c->port || !c->port->ops || !c->map || !c->buckets ||
+	    !hipc__is_pow2(c->nbuckets) || (unsigned)c->role > HIPC_RPMSG_DEVICE)
+		return -HIPC_EINVAL;
+	drv = c->role == HIPC_RPMSG_DRIVER;
+	evt = c->features & (1u << HIPC_VIRTIO_F_EVENT_IDX);
+	ret = config_check(c, drv, evt);
+	if (ret)
+		return ret;
 
 	memset(dev, 0, sizeof(*dev));
 	dev->cfg = *c;
@@ -409,32 +476,9 @@ int hipc_rpmsg_dev_init(struct hipc_rpmsg_dev *dev,
 		memset(dev->buf_state, BUF_IDLE, 2u * c->num);
 		dev->tx_fresh = (uint16_t)c->num;
 	}
-	/* Each ring is described in place (dev was zeroed above) and placed
-	 * from that description: no nine-argument call per ring.  Both are
-	 * described alike (ring 1's slots follow ring 0's): one description,
-	 * copied. */
-	dev->vr[0].role = drv ? HIPC_VRING_DRIVER : HIPC_VRING_DEVICE;
-	dev->vr[0].num = (uint16_t)c->num;
-	dev->vr[0].slots = slots;
-	dev->vr[0].map = c->map;
-	dev->vr[0].port = c->port;
-	dev->vr[0].event_idx = evt;
-	dev->vr[1] = dev->vr[0];
-	if (slots)
-		dev->vr[1].slots = slots + c->num;
-	/* Both rings placed (every check) before the driver writes to
-	 * either. */
-	for (unsigned q = 0; q < 2; q++) {
-		struct hipc_vring *vr = &dev->vr[q];
-
-		if (HIPC_CFG_SPLIT_INIT && c->parts_map)
-			ret = hipc__vring_place_parts(vr, c->parts_map,
-						      &c->vring_parts[q]);
-		else
-			ret = hipc__vring_place(vr, c->align, c->vring_da[q]);
-		if (ret)
-			return ret;
-	}
+	ret = rings_place(dev, c, slots, drv, evt);
+	if (ret)
+		return ret;
 
 #if HIPC_CFG_NS_RX
 	if (dev_has_ns(dev)) {
@@ -444,21 +488,8 @@ int hipc_rpmsg_dev_init(struct hipc_rpmsg_dev *dev,
 		insert_locked(dev, &dev->ns_ept, HIPC_RPMSG_NS_ADDR);
 	}
 #endif
-
-	if (HIPC_CFG_DRIVER && drv) {
-		hipc__vring_clear(&dev->vr[0]);
-		hipc__vring_clear(&dev->vr[1]);
-		/* Every rx buffer is posted before DRIVER_OK, as Linux does:
-		 * the remote may send as soon as it sees the status. */
-		for (unsigned i = 0; i < c->num; i++) {
-			ret = drv_post_rx_locked(dev, i);
-			if (ret)
-				return ret;
-		}
-		/* tx-complete notifications only while a sender waits */
-		hipc_vring_disable_cb(txq(dev));
-		hipc_vring_enable_cb(rxq(dev));
-	}
+	if (HIPC_CFG_DRIVER && drv)
+		return drv_rings_start(dev);
 	return 0;
 }
 
@@ -1023,6 +1054,77 @@ static int recycle_rx_locked(struct hipc_rpmsg_dev *dev, uint8_t *buf,
 }
 
 /*
+ * rx_one()'s first step, under the lock: the next received buffer (@t),
+ * and in the device role first a slot for a callback to hold it in (*@hold).
+ * Returns 1 with a buffer, 0 nothing there, -HIPC_EBUSY every hold slot in
+ * use (receiving pauses until hipc_rpmsg_release_rx() frees one).
+ */
+static inline __attribute__((always_inline)) int
+rx_take(struct hipc_rpmsg_dev *dev, struct hipc__avail *t,
+	struct hipc_rpmsg_zc **hold)
+{
+	int ret = 1;
+
+	dev_lock(dev);
+	if (is_driver(dev)) {
+		t->head = 0; /* a driver's buffers have no ring slot of ours */
+		t->buf = hipc_vring_get_used(rxq(dev), &t->len);
+		if (!t->buf)
+			ret = 0;
+		else
+			dev->buf_state[drv_buf_index(dev, t->buf)] = BUF_IDLE;
+	} else {
+		if (HIPC_CFG_ZEROCOPY) {
+			*hold = zc_find_in(dev->held, HIPC_RPMSG_HOLD_SLOTS,
+					   NULL, ZC_FREE);
+			if (!*hold) {
+				dev->rx_starved = true;
+				dev_unlock(dev);
+				return -HIPC_EBUSY;
+			}
+		}
+		/* Shorter than a header: the ring breaks (a bad message). */
+		if (hipc__vring_take_avail(rxq(dev), false,
+					   HIPC_RPMSG_HDR_SIZE, t)) {
+			ret = 0;
+		} else if (*hold) {
+			(*hold)->state = ZC_CLAIMED;
+			(*hold)->buf = t->buf;
+			(*hold)->len = t->len;
+			(*hold)->head = t->head;
+		}
+	}
+	dev_unlock(dev);
+	return ret;
+}
+
+/*
+ * rx_one()'s last step, after the callback: keep the buffer if the
+ * callback held it, else hand it back to the peer.
+ */
+static inline __attribute__((always_inline)) void
+rx_done(struct hipc_rpmsg_dev *dev, bool held, struct hipc_rpmsg_zc *hold,
+	const struct hipc__avail *t)
+{
+	bool wake;
+
+	dev_lock(dev);
+	wake = cb_leave_locked(dev);
+	if (held && is_driver(dev)) {
+		dev->buf_state[drv_buf_index(dev, t->buf)] = BUF_HELD;
+	} else if (held) {
+		hold->state = ZC_RESERVED;
+	} else {
+		if (hold)
+			hold->state = ZC_FREE;
+		recycle_rx_locked(dev, t->buf, t->head, t->len);
+	}
+	dev_unlock(dev);
+	if (wake)
+		hipc__wake(dev->cfg.port);
+}
+
+/*
  * Deliver one message.  Returns 1 delivered (or dropped: no endpoint), 0
  * nothing there (a broken ring gives nothing; the caller's final check
  * reports it), -HIPC_EIO for a message that broke the protocol.  A
@@ -1033,50 +1135,18 @@ static int rx_one(struct hipc_rpmsg_dev *dev)
 {
 	struct hipc_rpmsg_zc *hold = NULL;
 	struct hipc_rpmsg_ept *ept;
+	struct hipc__avail t;
 	uint32_t len, src, dst;
-	bool held, wake;
-	uint16_t head = 0, plen;
-	struct hipc__avail a;
+	uint16_t plen;
 	uint8_t *buf;
+	bool held;
+	int ret;
 
-	dev_lock(dev);
-	if (is_driver(dev)) {
-		buf = hipc_vring_get_used(rxq(dev), &len);
-		if (!buf) {
-			dev_unlock(dev);
-			return 0;
-		}
-		dev->buf_state[drv_buf_index(dev, buf)] = BUF_IDLE;
-	} else {
-		if (HIPC_CFG_ZEROCOPY) {
-			/* A slot for the callback to hold the buffer in,
-			 * taken before the buffer: none free, and receiving
-			 * pauses until hipc_rpmsg_release_rx() frees one. */
-			hold = zc_find_in(dev->held, HIPC_RPMSG_HOLD_SLOTS,
-					  NULL, ZC_FREE);
-			if (!hold) {
-				dev->rx_starved = true;
-				dev_unlock(dev);
-				return -HIPC_EBUSY;
-			}
-		}
-		/* Shorter than a header: the ring breaks (a bad message). */
-		if (hipc__vring_take_avail(rxq(dev), false,
-					   HIPC_RPMSG_HDR_SIZE, &a)) {
-			dev_unlock(dev);
-			return 0;
-		}
-		buf = a.buf;
-		len = a.len;
-		head = a.head;
-		if (hold) {
-			hold->state = ZC_CLAIMED;
-			hold->buf = buf;
-			hold->len = len;
-			hold->head = head;
-		}
-	}
-	dev_unlock(dev);
+	ret = rx_take(dev, &t, &hold);
+	if (ret <= 0)
+		return ret;
+	buf = t.buf;
+	len = t.len;
 
 	hipc__cache_inval(dev->cfg.port, buf, len);
 	/* One read of each header field, then validation. */
@@ -1104,20 +1174,7 @@ static int rx_one(struct hipc_rpmsg_dev *dev)
 	held = ept && ept->cb(ept, buf + HIPC_RPMSG_HDR_SIZE, plen, src,
 			      ept->priv) == HIPC_RPMSG_HOLD &&
 	       HIPC_CFG_ZEROCOPY;
-	dev_lock(dev);
-	wake = cb_leave_locked(dev);
-	if (held && is_driver(dev)) {
-		dev->buf_state[drv_buf_index(dev, buf)] = BUF_HELD;
-	} else if (held) {
-		hold->state = ZC_RESERVED;
-	} else {
-		if (hold)
-			hold->state = ZC_FREE;
-		recycle_rx_locked(dev, buf, head, len);
-	}
-	dev_unlock(dev);
-	if (wake)
-		hipc__wake(dev->cfg.port);
+	rx_done(dev, held, hold, &t);
 	return 1;
 bad:
 	/* Stop trusting this peer: the broken ring is the one record of it,
