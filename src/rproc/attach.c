@@ -309,13 +309,57 @@ int hipc__rp_attach_begin(struct hipc_rproc *rp, char *err, size_t errlen)
  * @retval 0 (now waiting for the acknowledgement), -HIPC_EAGAIN (no hello
  *         yet), <0 failed (@err filled, nothing undone yet)
  */
-static int attach_hello(struct hipc_rproc *rp, char *err, size_t errlen)
+/*
+ * The shared table as it stands, from a peer we do not trust: copied out,
+ * validated, and its layout must be the one we would have made.  Then our
+ * features are written into it.
+ */
+static int check_table(struct hipc_rproc *rp, char *err, size_t errlen)
 {
 	struct hipc_rsc_error rerr;
 	struct hipc__layout lay;
 	uint8_t *copy = NULL;
-	int fds[3] = { -1, -1, -1 };
 	uint32_t off, len;
+
+	rp->ctrl = (struct hipc_sim_ctrl *)rp->shm.base;
+	off = __atomic_load_n(&rp->ctrl->rsc_off, __ATOMIC_ACQUIRE);
+	len = __atomic_load_n(&rp->ctrl->rsc_size, __ATOMIC_ACQUIRE);
+	if (off < HIPC_SIM_CTRL_SIZE || len == 0 || len > 65536 ||
+	    off > rp->shm.size || len > rp->shm.size - off)
+		goto bad_table;
+	copy = malloc(len);
+	if (!copy) {
+		hipc__rp_errf(err, errlen, "%s: out of memory", rp->name);
+		return -HIPC_ENOMEM;
+	}
+	memcpy(copy, rp->shm.base + off, len);
+	if (hipc_rsc_validate(copy, len, &rerr) ||
+	    hipc__sim_vdev_read(copy, len, &rp->v) ||
+	    hipc__layout_plan(copy, len, &rp->v, &lay) ||
+	    lay.rsc_off != off || lay.size > rp->shm.size ||
+	    rp->v.vring_da[0] != lay.vring_off[0] ||
+	    rp->v.vring_da[1] != lay.vring_off[1] ||
+	    (lay.trace_off && rp->v.trace_da != lay.trace_off))
+		goto bad_table;
+	free(copy);
+	rp->lay = lay;
+	rp->tbl = rp->shm.base + off;
+	rp->v.gfeatures = rp->v.dfeatures & HIPC__HOST_FEATURES;
+	hipc_put_le32(HIPC_FIELD(rp->tbl + rp->v.vdev_off, struct hipc_rsc_vdev,
+				 gfeatures), rp->v.gfeatures);
+	return 0;
+
+bad_table:
+	free(copy);
+	hipc__rp_errf(err, errlen,
+		      "%s: its resource table or layout is not acceptable",
+		      rp->name);
+	return -HIPC_EBADMSG;
+}
+
+static int attach_hello(struct hipc_rproc *rp, char *err, size_t errlen)
+{
+	int fds[3] = { -1, -1, -1 };
 	int ret;
 
 	ret = recv_region(rp, rp->conn, fds, err, errlen);
@@ -356,48 +400,14 @@ static int attach_hello(struct hipc_rproc *rp, char *err, size_t errlen)
 			      rp->name, (int)rp->pid);
 		return -HIPC_ECONNRESET;
 	}
-
-	/* The table as it stands, from a peer we do not trust: copied out,
-	 * validated, and its layout must be the one we would have made. */
-	rp->ctrl = (struct hipc_sim_ctrl *)rp->shm.base;
-	off = __atomic_load_n(&rp->ctrl->rsc_off, __ATOMIC_ACQUIRE);
-	len = __atomic_load_n(&rp->ctrl->rsc_size, __ATOMIC_ACQUIRE);
-	if (off < HIPC_SIM_CTRL_SIZE || len == 0 || len > 65536 ||
-	    off > rp->shm.size || len > rp->shm.size - off)
-		goto bad_table;
-	copy = malloc(len);
-	if (!copy) {
-		hipc__rp_errf(err, errlen, "%s: out of memory", rp->name);
-		return -HIPC_ENOMEM;
-	}
-	memcpy(copy, rp->shm.base + off, len);
-	if (hipc_rsc_validate(copy, len, &rerr) ||
-	    hipc__sim_vdev_read(copy, len, &rp->v) ||
-	    hipc__layout_plan(copy, len, &rp->v, &lay) ||
-	    lay.rsc_off != off || lay.size > rp->shm.size ||
-	    rp->v.vring_da[0] != lay.vring_off[0] ||
-	    rp->v.vring_da[1] != lay.vring_off[1] ||
-	    (lay.trace_off && rp->v.trace_da != lay.trace_off))
-		goto bad_table;
-	free(copy);
-	rp->lay = lay;
-	rp->tbl = rp->shm.base + off;
-	rp->v.gfeatures = rp->v.dfeatures & HIPC__HOST_FEATURES;
-	hipc_put_le32(HIPC_FIELD(rp->tbl + rp->v.vdev_off, struct hipc_rsc_vdev,
-				 gfeatures), rp->v.gfeatures);
-
+	ret = check_table(rp, err, errlen);
+	if (ret)
+		return ret;
 	rp->phase_gen = new_generation(rp);
 	rp->attach_phase = AT_ACK;
 	rp->phase_deadline =
 		hipc_now_ns() + (uint64_t)rp->cfg.boot_timeout_ms * MS;
 	return 0;
-
-bad_table:
-	free(copy);
-	hipc__rp_errf(err, errlen,
-		      "%s: its resource table or layout is not acceptable",
-		      rp->name);
-	return -HIPC_EBADMSG;
 }
 
 /* The attach steps due now (from the loop). */
