@@ -47,8 +47,9 @@
  * sides use (copied at init), so that anything else found in a word is
  * known to be garbage.
  *
- * @port: lock/unlock (the local record of who holds what), now_ns (the
- * timeout's clock) and self (per-thread ownership) are used; NULL, or an
+ * @port (copied; its ops and ctx must outlive the set): lock/unlock (the
+ * local record of who holds what), now_ns (the timeout's clock) and self
+ * (per-thread ownership) are used; NULL, or an
  * op left NULL, as port.h says: one context only, no clock, one owner per
  * side.  The port's wait is not used: nothing signals a release (TI's
  * module raises no interrupt either), and on some ports wait consumes the
