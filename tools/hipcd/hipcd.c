@@ -196,29 +196,98 @@ static void list_words(const char *const *w, char *buf, size_t len)
 				      w[i]);
 }
 
+/* Index of @key in keys[], NKEYS if there is none. */
+static unsigned find_key(const char *key)
+{
+	unsigned ki;
+
+	for (ki = 0; ki < NKEYS; ki++)
+		if (!strcmp(keys[ki].name, key))
+			break;
+	return ki;
+}
+
+static void unknown_key(struct conf *c, const struct rconf *r, unsigned line,
+			const char *key)
+{
+	char allowed[256];
+	size_t o = 0;
+
+	for (unsigned i = 0; i < NKEYS; i++)
+		o += (size_t)snprintf(allowed + o, sizeof(allowed) - o, "%s%s",
+				      i ? ", " : "", keys[i].name);
+	cerr(c, line, "unknown setting '%s' in [%s] (known: %s)", key, r->name,
+	     allowed);
+}
+
+/* A relative path is taken from the configuration file's directory. */
+static void set_path(struct conf *c, struct rconf *r, const struct key *k,
+		     unsigned line, const char *val)
+{
+	char *dst = (char *)r + k->off;
+	int n = val[0] == '/' ? snprintf(dst, PATH_MAX, "%s", val)
+			      : snprintf(dst, PATH_MAX, "%s/%s", c->dir, val);
+
+	if (n < 0 || n >= PATH_MAX)
+		cerr(c, line, "'%s' path too long", k->name);
+}
+
+static void set_text(struct conf *c, struct rconf *r, const struct key *k,
+		     unsigned line, const char *val)
+{
+	if ((size_t)snprintf((char *)r + k->off, sizeof(r->args), "%s", val) >=
+	    sizeof(r->args))
+		cerr(c, line, "'%s' longer than %zu bytes", k->name,
+		     sizeof(r->args) - 1);
+}
+
+/* One of k->words; what is stored is its index in the list. */
+static void set_word(struct conf *c, struct rconf *r, const struct key *k,
+		     unsigned line, const char *val)
+{
+	unsigned *dst = (unsigned *)((char *)r + k->off);
+	char allowed[256];
+
+	for (unsigned i = 0; k->words[i]; i++)
+		if (!strcmp(k->words[i], val)) {
+			/* the bool list pairs no/yes: parity */
+			*dst = k->words == w_bool ? i & 1u : i;
+			return;
+		}
+	list_words(k->words, allowed, sizeof(allowed));
+	cerr(c, line, "bad value '%s' for %s (allowed: %s)", val, k->name,
+	     allowed);
+}
+
+static void set_ms(struct conf *c, struct rconf *r, const struct key *k,
+		   unsigned line, const char *val)
+{
+	unsigned *dst = (unsigned *)((char *)r + k->off);
+	unsigned long x;
+	char *end;
+
+	errno = 0;
+	x = strtoul(val, &end, 10);
+	if (errno || *end || end == val || !isdigit((unsigned char)*val) ||
+	    x > MAX_MS) {
+		cerr(c, line, "bad value '%s' for %s (allowed: a whole number "
+		     "of milliseconds, 0 to %u)", val, k->name, MAX_MS);
+		return;
+	}
+	*dst = (unsigned)x;
+}
+
 static void set_key(struct conf *c, struct rconf *r, unsigned line,
 		    const char *key, const char *val)
 {
-	const struct key *k = NULL;
-	unsigned ki;
-	char allowed[256];
+	unsigned ki = find_key(key);
+	const struct key *k;
 
-	for (ki = 0; ki < NKEYS; ki++)
-		if (!strcmp(keys[ki].name, key)) {
-			k = &keys[ki];
-			break;
-		}
-	if (!k) {
-		size_t o = 0;
-
-		for (unsigned i = 0; i < NKEYS; i++)
-			o += (size_t)snprintf(allowed + o, sizeof(allowed) - o,
-					      "%s%s", i ? ", " : "",
-					      keys[i].name);
-		cerr(c, line, "unknown setting '%s' in [%s] (known: %s)", key,
-		     r->name, allowed);
+	if (ki == NKEYS) {
+		unknown_key(c, r, line, key);
 		return;
 	}
+	k = &keys[ki];
 	if (r->set_at[ki]) {
 		cerr(c, line, "'%s' set again in [%s] (first at line %u)", key,
 		     r->name, r->set_at[ki]);
@@ -229,52 +298,94 @@ static void set_key(struct conf *c, struct rconf *r, unsigned line,
 		cerr(c, line, "'%s' has no value", key);
 		return;
 	}
-	if (k->type == K_PATH) {
-		char *dst = (char *)r + k->off;
-		int n = val[0] == '/'
-				? snprintf(dst, PATH_MAX, "%s", val)
-				: snprintf(dst, PATH_MAX, "%s/%s", c->dir, val);
-
-		if (n < 0 || n >= PATH_MAX)
-			cerr(c, line, "'%s' path too long", key);
-		return;
+	switch (k->type) {
+	case K_PATH:
+		set_path(c, r, k, line, val);
+		break;
+	case K_TEXT:
+		set_text(c, r, k, line, val);
+		break;
+	case K_WORD:
+		set_word(c, r, k, line, val);
+		break;
+	case K_MS:
+		set_ms(c, r, k, line, val);
+		break;
 	}
-	if (k->type == K_TEXT) {
-		if ((size_t)snprintf((char *)r + k->off, sizeof(r->args), "%s",
-				     val) >= sizeof(r->args))
-			cerr(c, line, "'%s' longer than %zu bytes", key,
-			     sizeof(r->args) - 1);
-		return;
-	}
-	if (k->type == K_WORD) {
-		unsigned *dst = (unsigned *)((char *)r + k->off);
+}
 
-		for (unsigned i = 0; k->words[i]; i++)
-			if (!strcmp(k->words[i], val)) {
-				/* the bool list pairs no/yes: parity */
-				*dst = k->words == w_bool ? i & 1u : i;
-				return;
-			}
-		list_words(k->words, allowed, sizeof(allowed));
-		cerr(c, line, "bad value '%s' for %s (allowed: %s)", val, key,
-		     allowed);
-		return;
-	}
-	{
-		unsigned *dst = (unsigned *)((char *)r + k->off);
-		unsigned long x;
-		char *end;
+/* A "[name]" line: the remote it opens, NULL if it is refused (logged). */
+static struct rconf *begin_section(struct conf *c, char *s, unsigned lineno)
+{
+	char *end = strchr(s, ']');
+	struct rconf *r;
+	char *name;
 
-		errno = 0;
-		x = strtoul(val, &end, 10);
-		if (errno || *end || end == val || !isdigit((unsigned char)*val) ||
-		    x > MAX_MS) {
-			cerr(c, line, "bad value '%s' for %s (allowed: a whole "
-			     "number of milliseconds, 0 to %u)", val, key,
-			     MAX_MS);
-			return;
+	if (!end || end[1]) {
+		cerr(c, lineno, "bad section header '%s' (expected [name])", s);
+		return NULL;
+	}
+	*end = 0;
+	name = s + 1;
+	if (!good_name(name)) {
+		cerr(c, lineno, "bad remote name '%s' (allowed: 1 to 31 of "
+		     "A-Z a-z 0-9 _ - ., not starting with '.' or '-')", name);
+		return NULL;
+	}
+	for (unsigned i = 0; i < c->n; i++)
+		if (!strcmp(c->r[i].name, name)) {
+			cerr(c, lineno, "[%s] defined again (first at line %u)",
+			     name, c->r[i].line);
+			return NULL;
 		}
-		*dst = (unsigned)x;
+	if (c->n == MAX_REMOTES) {
+		cerr(c, lineno, "more than %u remotes", MAX_REMOTES);
+		return NULL;
+	}
+	r = &c->r[c->n++];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->line = lineno;
+	r->autostart = 1;
+	return r;
+}
+
+/* A "key = value" line for @cur (NULL: no section yet, or @skipping one
+ * refused above). */
+static void parse_setting(struct conf *c, struct rconf *cur, bool skipping,
+			  char *s, unsigned lineno)
+{
+	char *eq = strchr(s, '=');
+
+	if (!eq) {
+		cerr(c, lineno, "expected [name] or key = value, got '%s'", s);
+		return;
+	}
+	*eq = 0;
+	if (!cur) {
+		/* In a section refused above: reported there. */
+		if (!skipping)
+			cerr(c, lineno, "'%s' outside a [remote] section",
+			     trim(s));
+		return;
+	}
+	set_key(c, cur, lineno, trim(s), trim(eq + 1));
+}
+
+/* What only the whole section can tell: a firmware to boot, and one that
+ * can be run. */
+static void check_firmware(struct conf *c)
+{
+	for (unsigned i = 0; i < c->n; i++) {
+		struct rconf *r = &c->r[i];
+
+		if (!r->mode && !r->firmware[0]) {
+			cerr(c, r->line, "[%s] boots (mode = boot) but names "
+			     "no firmware", r->name);
+		} else if (r->firmware[0] && access(r->firmware, X_OK) < 0) {
+			cerr(c, r->set_at[0], "[%s] firmware %s: %s", r->name,
+			     r->firmware, strerror(errno));
+		}
 	}
 }
 
@@ -299,7 +410,7 @@ static unsigned parse_config(const char *path, struct conf *c)
 	snprintf(tmp, sizeof(tmp), "%s", c->path);
 	snprintf(c->dir, sizeof(c->dir), "%s", dirname(tmp));
 	while (fgets(line, sizeof(line), f)) {
-		char *s = line, *eq, *hash;
+		char *s = line, *hash;
 
 		lineno++;
 		if (!strchr(line, '\n') && !feof(f)) {
@@ -318,75 +429,14 @@ static unsigned parse_config(const char *path, struct conf *c)
 		if (!*s)
 			continue;
 		if (*s == '[') {
-			char *end = strchr(s, ']');
-			char *name;
-
-			cur = NULL;
-			skipping = true;
-			if (!end || end[1]) {
-				cerr(c, lineno, "bad section header '%s' "
-				     "(expected [name])", s);
-				continue;
-			}
-			*end = 0;
-			name = s + 1;
-			if (!good_name(name)) {
-				cerr(c, lineno, "bad remote name '%s' "
-				     "(allowed: 1 to 31 of A-Z a-z 0-9 _ - ., "
-				     "not starting with '.' or '-')", name);
-				continue;
-			}
-			for (unsigned i = 0; i < c->n; i++)
-				if (!strcmp(c->r[i].name, name)) {
-					cerr(c, lineno, "[%s] defined again "
-					     "(first at line %u)", name,
-					     c->r[i].line);
-					name = NULL;
-					break;
-				}
-			if (!name)
-				continue;
-			if (c->n == MAX_REMOTES) {
-				cerr(c, lineno, "more than %u remotes",
-				     MAX_REMOTES);
-				continue;
-			}
-			skipping = false;
-			cur = &c->r[c->n++];
-			memset(cur, 0, sizeof(*cur));
-			snprintf(cur->name, sizeof(cur->name), "%s", name);
-			cur->line = lineno;
-			cur->autostart = 1;
-			continue;
+			cur = begin_section(c, s, lineno);
+			skipping = !cur;
+		} else {
+			parse_setting(c, cur, skipping, s, lineno);
 		}
-		eq = strchr(s, '=');
-		if (!eq) {
-			cerr(c, lineno, "expected [name] or key = value, got "
-			     "'%s'", s);
-			continue;
-		}
-		*eq = 0;
-		if (!cur) {
-			/* In a section refused above: reported there. */
-			if (!skipping)
-				cerr(c, lineno, "'%s' outside a [remote] "
-				     "section", trim(s));
-			continue;
-		}
-		set_key(c, cur, lineno, trim(s), trim(eq + 1));
 	}
 	fclose(f);
-	for (unsigned i = 0; i < c->n; i++) {
-		struct rconf *r = &c->r[i];
-
-		if (!r->mode && !r->firmware[0]) {
-			cerr(c, r->line, "[%s] boots (mode = boot) but names no "
-			     "firmware", r->name);
-		} else if (r->firmware[0] && access(r->firmware, X_OK) < 0) {
-			cerr(c, r->set_at[0], "[%s] firmware %s: %s", r->name,
-			     r->firmware, strerror(errno));
-		}
-	}
+	check_firmware(c);
 	return c->errors;
 }
 
@@ -793,6 +843,102 @@ static void cmd_status(struct remote *r, struct reply *o)
 	}
 }
 
+static enum hipc_rproc_op cmd_list(const char *arg, struct reply *o)
+{
+	if (arg) {
+		put(o, "error: 'list' takes no argument\n");
+		return HIPC_RPROC_OP_NONE;
+	}
+	put(o, "ok\n");
+	for (unsigned i = 0; i < MAX_REMOTES; i++) {
+		struct hipc_rproc_info info;
+
+		if (!remotes[i].used || remotes[i].retiring)
+			continue;
+		hipc_rproc_get_info(remotes[i].rp, &info);
+		put(o, "%-16s %-9s pid %-7d crashes %u restarts %u\n",
+		    remotes[i].rc.name, hipc_rproc_state_name(info.state),
+		    (int)info.pid, info.crashes, info.restarts);
+	}
+	return HIPC_RPROC_OP_NONE;
+}
+
+/* "start" or "attach"; an attach-mode remote is attached to either way. */
+static enum hipc_rproc_op cmd_bring_up(struct remote *r, bool attach,
+				       struct reply *o)
+{
+	char err[256] = "";
+
+	attach |= r->rc.mode == 1;
+	if (bring_up(r, attach, err, sizeof(err)) < 0) {
+		put(o, "error: %s\n", err);
+		return HIPC_RPROC_OP_NONE;
+	}
+	return attach ? HIPC_RPROC_OP_ATTACH : HIPC_RPROC_OP_START;
+}
+
+static enum hipc_rproc_op cmd_stop(struct remote *r, struct reply *o)
+{
+	enum hipc_rproc_state s = hipc_rproc_state(r->rp);
+	int ret;
+
+	if ((s == HIPC_RPROC_OFFLINE || s == HIPC_RPROC_DETACHED) &&
+	    hipc_rproc_pending(r->rp) == HIPC_RPROC_OP_NONE) {
+		put(o, "error: %s: not running (%s)\n", r->rc.name,
+		    hipc_rproc_state_name(s));
+		return HIPC_RPROC_OP_NONE;
+	}
+	ret = hipc_rproc_begin_stop(r->rp, STOP_TIMEOUT_MS);
+	if (ret == -HIPC_EBUSY) {
+		put(o, "error: %s: busy: a %s is under way\n", r->rc.name,
+		    op_name(hipc_rproc_pending(r->rp)));
+	} else if (ret == 0 &&
+		   hipc_rproc_pending(r->rp) == HIPC_RPROC_OP_NONE) {
+		logf_("%s: stopped", r->rc.name);
+		put(o, "ok\nstopped\n");
+	} else {
+		return HIPC_RPROC_OP_STOP;
+	}
+	return HIPC_RPROC_OP_NONE;
+}
+
+static enum hipc_rproc_op cmd_detach(struct remote *r, struct reply *o)
+{
+	char err[256] = "";
+	int ret = hipc_rproc_begin_detach(r->rp, err, sizeof(err));
+
+	if (ret == 0 && hipc_rproc_pending(r->rp) == HIPC_RPROC_OP_NONE) {
+		put(o, "error: %s: not attached (already detached)\n",
+		    r->rc.name);
+	} else if (ret < 0) {
+		put(o, "error: %s\n", err);
+	} else {
+		return HIPC_RPROC_OP_DETACH;
+	}
+	return HIPC_RPROC_OP_NONE;
+}
+
+/* The trace buffer, read straight into the reply after its "ok". */
+static enum hipc_rproc_op cmd_trace(struct remote *r, struct reply *o)
+{
+	uint64_t pos = 0;
+	int n;
+
+	put(o, "ok\n");
+	n = hipc_rproc_trace_read(r->rp, &pos, o->buf + o->len,
+				  sizeof(o->buf) - o->len);
+	if (n < 0) {
+		o->len = 0;
+		put(o, "error: %s: %s\n", r->rc.name,
+		    n == -HIPC_ENOENT ? "its firmware has no trace buffer"
+				      : "not running, and no trace kept from "
+					"a crash");
+	} else {
+		o->len += (size_t)n;
+	}
+	return HIPC_RPROC_OP_NONE;
+}
+
 static const char *const commands[] = { "list", "status", "start", "stop",
 					"attach", "detach", "trace", NULL };
 
@@ -806,10 +952,8 @@ static enum hipc_rproc_op handle(char *req, struct reply *o,
 	char *cmd = strtok(req, " \t\n");
 	char *name = strtok(NULL, " \t\n");
 	char *extra = strtok(NULL, " \t\n");
-	struct remote *r = NULL;
-	char err[256] = "";
+	struct remote *r;
 	bool known = false;
-	int ret;
 
 	if (!cmd) {
 		put(o, "error: empty request\n");
@@ -821,25 +965,8 @@ static enum hipc_rproc_op handle(char *req, struct reply *o,
 		put(o, "error: unknown command '%s'\n", cmd);
 		return HIPC_RPROC_OP_NONE;
 	}
-	if (!strcmp(cmd, "list")) {
-		if (name) {
-			put(o, "error: 'list' takes no argument\n");
-			return HIPC_RPROC_OP_NONE;
-		}
-		put(o, "ok\n");
-		for (unsigned i = 0; i < MAX_REMOTES; i++) {
-			struct hipc_rproc_info info;
-
-			if (!remotes[i].used || remotes[i].retiring)
-				continue;
-			hipc_rproc_get_info(remotes[i].rp, &info);
-			put(o, "%-16s %-9s pid %-7d crashes %u restarts %u\n",
-			    remotes[i].rc.name,
-			    hipc_rproc_state_name(info.state), (int)info.pid,
-			    info.crashes, info.restarts);
-		}
-		return HIPC_RPROC_OP_NONE;
-	}
+	if (!strcmp(cmd, "list"))
+		return cmd_list(name, o);
 	if (!name || extra) {
 		put(o, "error: '%s' takes one remote name\n", cmd);
 		return HIPC_RPROC_OP_NONE;
@@ -853,65 +980,15 @@ static enum hipc_rproc_op handle(char *req, struct reply *o,
 	*rout = r;
 	if (!strcmp(cmd, "status")) {
 		cmd_status(r, o);
-	} else if (!strcmp(cmd, "start") || !strcmp(cmd, "attach")) {
-		bool attach = !strcmp(cmd, "attach") || r->rc.mode == 1;
-
-		ret = bring_up(r, attach, err, sizeof(err));
-		if (ret < 0) {
-			put(o, "error: %s\n", err);
-			return HIPC_RPROC_OP_NONE;
-		}
-		return attach ? HIPC_RPROC_OP_ATTACH : HIPC_RPROC_OP_START;
-	} else if (!strcmp(cmd, "stop")) {
-		enum hipc_rproc_state s = hipc_rproc_state(r->rp);
-
-		if ((s == HIPC_RPROC_OFFLINE || s == HIPC_RPROC_DETACHED) &&
-		    hipc_rproc_pending(r->rp) == HIPC_RPROC_OP_NONE) {
-			put(o, "error: %s: not running (%s)\n", name,
-			    hipc_rproc_state_name(s));
-			return HIPC_RPROC_OP_NONE;
-		}
-		ret = hipc_rproc_begin_stop(r->rp, STOP_TIMEOUT_MS);
-		if (ret == -HIPC_EBUSY) {
-			put(o, "error: %s: busy: a %s is under way\n", name,
-			    op_name(hipc_rproc_pending(r->rp)));
-		} else if (ret == 0 &&
-			   hipc_rproc_pending(r->rp) == HIPC_RPROC_OP_NONE) {
-			logf_("%s: stopped", name);
-			put(o, "ok\nstopped\n");
-		} else {
-			return HIPC_RPROC_OP_STOP;
-		}
-	} else if (!strcmp(cmd, "detach")) {
-		ret = hipc_rproc_begin_detach(r->rp, err, sizeof(err));
-		if (ret == 0 &&
-		    hipc_rproc_pending(r->rp) == HIPC_RPROC_OP_NONE) {
-			put(o, "error: %s: not attached (already detached)\n",
-			    name);
-		} else if (ret < 0) {
-			put(o, "error: %s\n", err);
-		} else {
-			return HIPC_RPROC_OP_DETACH;
-		}
-	} else if (!strcmp(cmd, "trace")) {
-		uint64_t pos = 0;
-		int n;
-
-		put(o, "ok\n");
-		n = hipc_rproc_trace_read(r->rp, &pos, o->buf + o->len,
-					  sizeof(o->buf) - o->len);
-		if (n < 0) {
-			o->len = 0;
-			put(o, "error: %s: %s\n", name,
-			    n == -HIPC_ENOENT ? "its firmware has no trace "
-						"buffer"
-					      : "not running, and no trace "
-						"kept from a crash");
-		} else {
-			o->len += (size_t)n;
-		}
+		return HIPC_RPROC_OP_NONE;
 	}
-	return HIPC_RPROC_OP_NONE;
+	if (!strcmp(cmd, "start") || !strcmp(cmd, "attach"))
+		return cmd_bring_up(r, !strcmp(cmd, "attach"), o);
+	if (!strcmp(cmd, "stop"))
+		return cmd_stop(r, o);
+	if (!strcmp(cmd, "detach"))
+		return cmd_detach(r, o);
+	return cmd_trace(r, o); /* the last of commands[] */
 }
 
 static void serve_client(int fd)
@@ -1021,7 +1098,9 @@ static void usage(FILE *f)
 		   "SIGHUP reads CONFIG again.\n");
 }
 
-int main(int argc, char **argv)
+/* Options into @config and @check.  Returns -1 to carry on, otherwise the
+ * exit status. */
+static int parse_args(int argc, char **argv, const char **config, bool *check)
 {
 	static const struct option longopts[] = {
 		{ "check", required_argument, NULL, 'C' },
@@ -1030,22 +1109,16 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static struct conf conf;
-	const char *config = NULL;
-	char dir[200], sock_path[256];
-	struct epoll_event ev;
-	sigset_t mask;
-	int sfd, lfd, lockfd, opt, ret;
-	bool quit = false, check = false;
+	int opt;
 
 	while ((opt = getopt_long(argc, argv, "c:r:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'C':
-			check = true;
-			config = optarg;
+			*check = true;
+			*config = optarg;
 			break;
 		case 'c':
-			config = optarg;
+			*config = optarg;
 			break;
 		case 'r':
 			setenv("HIPC_RUN_DIR", optarg, 1);
@@ -1058,10 +1131,176 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!config || optind != argc) {
+	if (!*config || optind != argc) {
 		usage(stderr);
 		return 2;
 	}
+	return -1;
+}
+
+/* What the loop serves besides the remotes. */
+struct loop {
+	int sfd;               /* signalfd: SIGTERM, SIGINT, SIGHUP */
+	int lfd;               /* the control socket, listening */
+	const char *conf_path; /* read again on SIGHUP */
+	bool quit;             /* shutting down: remotes being let go of */
+};
+
+/* @fd into the epoll set, its input reported as a @kind event. */
+static void watch(int fd, unsigned kind)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag(kind, 0) };
+
+	epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* The signalfd, the epoll set and the control socket at @sock_path.
+ * Returns -1 (logged) if one of them cannot be made. */
+static int open_loop(struct loop *l, const char *dir, char *sock_path,
+		     size_t len)
+{
+	sigset_t mask;
+
+	for (unsigned i = 0; i < MAX_CLIENTS; i++)
+		waiters[i].fd = -1;
+	/* Signals through the loop, not through handlers.  SIGCHLD stays
+	 * default: exits are seen on each remote's pidfd and reaped there. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	l->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	l->lfd = open_control(dir, sock_path, len);
+	if (l->sfd < 0 || epfd < 0 || l->lfd < 0) {
+		logf_("setup: %s", strerror(errno));
+		return -1;
+	}
+	watch(l->sfd, EV_SIGNAL);
+	watch(l->lfd, EV_LISTEN);
+	return 0;
+}
+
+/* SIGHUP reloads; the first SIGTERM or SIGINT lets every remote go, and
+ * from then on signals are only drained. */
+static void on_signals(struct loop *l)
+{
+	struct signalfd_siginfo si;
+
+	while (read(l->sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP && !l->quit) {
+			logf_("SIGHUP: reading %s again", l->conf_path);
+			reload(l->conf_path);
+			continue;
+		}
+		if (l->quit)
+			continue;
+		logf_("signal %u: shutting down", si.ssi_signo);
+		l->quit = quitting = true;
+		for (unsigned i = 0; i < MAX_REMOTES; i++)
+			if (remotes[i].used && !remotes[i].retiring)
+				retire(&remotes[i]);
+	}
+}
+
+static void on_accept(struct loop *l)
+{
+	int c = accept4(l->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	struct epoll_event cev = {
+		.events = EPOLLIN,
+		.data.u64 = tag(EV_CLIENT, (unsigned)c),
+	};
+
+	if (c < 0)
+		return;
+	/* The request is read when it arrives, so a silent client never
+	 * holds up the loop. */
+	if (l->quit || nclients >= MAX_CLIENTS ||
+	    epoll_ctl(epfd, EPOLL_CTL_ADD, c, &cev) < 0) {
+		close(c);
+		return;
+	}
+	nclients++;
+}
+
+static void on_event(struct loop *l, const struct epoll_event *ev)
+{
+	unsigned kind = (unsigned)(ev->data.u64 & 0xffffffffu);
+	unsigned idx = (unsigned)(ev->data.u64 >> 32);
+
+	if (kind == EV_SIGNAL)
+		on_signals(l);
+	else if (kind == EV_LISTEN)
+		on_accept(l);
+	else if (kind == EV_CLIENT)
+		serve_client((int)idx);
+	else if (kind == EV_REMOTE && idx < MAX_REMOTES && remotes[idx].used)
+		hipc_rproc_process(remotes[idx].rp);
+}
+
+/* Runs what each remote has pending.  Returns true while an operation
+ * (start, attach, stop, detach) is under way on one of them. */
+static bool process_remotes(void)
+{
+	bool busy = false;
+
+	for (unsigned i = 0; i < MAX_REMOTES; i++) {
+		if (!remotes[i].used)
+			continue;
+		/* Work already pending: no sleeping past it. */
+		if (!hipc_rproc_prepare_sleep(remotes[i].rp))
+			hipc_rproc_process(remotes[i].rp);
+		busy |= hipc_rproc_pending(remotes[i].rp) != HIPC_RPROC_OP_NONE;
+	}
+	return busy;
+}
+
+static bool any_remote(void)
+{
+	bool left = false;
+
+	for (unsigned i = 0; i < MAX_REMOTES; i++)
+		left |= remotes[i].used;
+	return left;
+}
+
+/* Until shut down and every remote let go of, or epoll fails. */
+static void run(struct loop *l)
+{
+	for (;;) {
+		struct epoll_event evs[MAX_REMOTES + 2];
+		bool busy = process_remotes();
+		int n;
+
+		reap();
+		/* Stopping: every remote let go of, and nothing under way. */
+		if (l->quit && !busy && !any_remote())
+			break;
+		n = epoll_wait(epfd, evs, MAX_REMOTES + 2, -1);
+		if (n < 0 && errno != EINTR) {
+			logf_("epoll: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++)
+			on_event(l, &evs[i]);
+		reap();
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct conf conf;
+	const char *config = NULL;
+	char dir[200], sock_path[256];
+	struct loop l = { .conf_path = conf.path };
+	int lockfd, ret;
+	bool check = false;
+
+	ret = parse_args(argc, argv, &config, &check);
+	if (ret >= 0)
+		return ret;
 	plain_log = check;
 	if (parse_config(config, &conf)) {
 		logf_("%s: %u error(s)", conf.path, conf.errors);
@@ -1087,118 +1326,17 @@ int main(int argc, char **argv)
 	lockfd = lock_run_dir(dir);
 	if (lockfd < 0)
 		return 1;
-	for (unsigned i = 0; i < MAX_CLIENTS; i++)
-		waiters[i].fd = -1;
-	/* Signals through the loop, not through handlers.  SIGCHLD stays
-	 * default: exits are seen on each remote's pidfd and reaped there. */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	epfd = epoll_create1(EPOLL_CLOEXEC);
-	lfd = open_control(dir, sock_path, sizeof(sock_path));
-	if (sfd < 0 || epfd < 0 || lfd < 0) {
-		logf_("setup: %s", strerror(errno));
+	if (open_loop(&l, dir, sock_path, sizeof(sock_path)) < 0)
 		return 1;
-	}
-	ev = (struct epoll_event){ .events = EPOLLIN,
-				   .data.u64 = tag(EV_SIGNAL, 0) };
-	epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev);
-	ev = (struct epoll_event){ .events = EPOLLIN,
-				   .data.u64 = tag(EV_LISTEN, 0) };
-	epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev);
 	logf_("control socket %s, %u remote(s), pid %d", sock_path, conf.n,
 	      (int)getpid());
 	for (unsigned i = 0; i < conf.n; i++)
 		add_remote(&conf.r[i]);
+	run(&l);
 
-	for (;;) {
-		struct epoll_event evs[MAX_REMOTES + 2];
-		bool busy = false;
-		int n;
-
-		for (unsigned i = 0; i < MAX_REMOTES; i++) {
-			if (!remotes[i].used)
-				continue;
-			/* Work already pending: no sleeping past it. */
-			if (!hipc_rproc_prepare_sleep(remotes[i].rp))
-				hipc_rproc_process(remotes[i].rp);
-			busy |= hipc_rproc_pending(remotes[i].rp) !=
-				HIPC_RPROC_OP_NONE;
-		}
-		reap();
-		/* Stopping: every remote let go of, and nothing under way. */
-		if (quit && !busy) {
-			bool left = false;
-
-			for (unsigned i = 0; i < MAX_REMOTES; i++)
-				left |= remotes[i].used;
-			if (!left)
-				break;
-		}
-		n = epoll_wait(epfd, evs, MAX_REMOTES + 2, -1);
-		if (n < 0 && errno != EINTR) {
-			logf_("epoll: %s", strerror(errno));
-			break;
-		}
-		for (int i = 0; i < n; i++) {
-			unsigned kind = (unsigned)(evs[i].data.u64 & 0xffffffffu);
-			unsigned idx = (unsigned)(evs[i].data.u64 >> 32);
-
-			if (kind == EV_SIGNAL) {
-				struct signalfd_siginfo si;
-
-				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-					if (si.ssi_signo == SIGHUP && !quit) {
-						logf_("SIGHUP: reading %s again",
-						      conf.path);
-						reload(conf.path);
-						continue;
-					}
-					if (quit)
-						continue;
-					logf_("signal %u: shutting down",
-					      si.ssi_signo);
-					quit = quitting = true;
-					for (unsigned j = 0; j < MAX_REMOTES; j++)
-						if (remotes[j].used &&
-						    !remotes[j].retiring)
-							retire(&remotes[j]);
-				}
-			} else if (kind == EV_LISTEN) {
-				int c = accept4(lfd, NULL, NULL,
-						SOCK_CLOEXEC | SOCK_NONBLOCK);
-				struct epoll_event cev = {
-					.events = EPOLLIN,
-					.data.u64 = tag(EV_CLIENT, (unsigned)c),
-				};
-
-				if (c < 0)
-					continue;
-				/* The request is read when it arrives, so a
-				 * silent client never holds up the loop. */
-				if (quit || nclients >= MAX_CLIENTS ||
-				    epoll_ctl(epfd, EPOLL_CTL_ADD, c, &cev) < 0) {
-					close(c);
-					continue;
-				}
-				nclients++;
-			} else if (kind == EV_CLIENT) {
-				serve_client((int)idx);
-			} else if (kind == EV_REMOTE && idx < MAX_REMOTES &&
-				   remotes[idx].used) {
-				hipc_rproc_process(remotes[idx].rp);
-			}
-		}
-		reap();
-	}
-
-	close(lfd);
+	close(l.lfd);
 	unlink(sock_path);
-	close(sfd);
+	close(l.sfd);
 	close(epfd);
 	close(lockfd);
 	logf_("bye");
