@@ -8,6 +8,7 @@ function(hipc_core_variant target)
   cmake_parse_arguments(V "" "" "DEFS;LINK" ${ARGN})
   get_filename_component(core ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/../src/core ABSOLUTE)
   add_library(${target} STATIC ${core}/error.c ${core}/memmap.c ${core}/vring.c
+    ${core}/bufpool.c
     ${core}/mbox.c ${core}/rpmsg.c ${core}/ns.c ${core}/rsc.c)
   target_include_directories(${target}
     PUBLIC $<BUILD_INTERFACE:${core}/../../include>
