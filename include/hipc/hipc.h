@@ -3,6 +3,7 @@
 #ifndef HIPC_HIPC_H
 #define HIPC_HIPC_H
 
+#include "hipc/bufpool.h"
 #include "hipc/byteorder.h"
 #include "hipc/error.h"
 #include "hipc/firmware.h"
