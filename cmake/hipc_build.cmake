@@ -9,7 +9,7 @@ function(hipc_core_variant target)
   get_filename_component(core ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/../src/core ABSOLUTE)
   add_library(${target} STATIC ${core}/error.c ${core}/memmap.c ${core}/vring.c
     ${core}/mbox.c ${core}/rpmsg.c ${core}/ns.c ${core}/rsc.c
-    ${core}/spinlock.c)
+    ${core}/spinlock.c ${core}/bufpool.c)
   target_include_directories(${target}
     PUBLIC $<BUILD_INTERFACE:${core}/../../include>
            $<BUILD_INTERFACE:${HIPC_GENERATED_INCLUDE_DIR}>

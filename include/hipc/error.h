@@ -67,6 +67,7 @@
 	X(ECONNREFUSED, 111, "connection refused (nobody listening)")         \
 	X(EALREADY, 114, "operation already in progress")                     \
 	X(EINPROGRESS, 115, "operation now in progress")                      \
+	X(ESTALE, 116, "stale reference (an older generation of a buffer)")  \
 	X(EDQUOT, 122, "disk quota exceeded")
 
 enum hipc_error {

@@ -3,6 +3,7 @@
 #ifndef HIPC_HIPC_H
 #define HIPC_HIPC_H
 
+#include "hipc/bufpool.h"
 #include "hipc/byteorder.h"
 #include "hipc/error.h"
 #include "hipc/firmware.h"
@@ -11,6 +12,7 @@
 #include "hipc/port.h"
 #include "hipc/rpmsg.h"
 #include "hipc/rsc.h"
+#include "hipc/spinlock.h"
 #include "hipc/version.h"
 #include "hipc/vring.h"
 
