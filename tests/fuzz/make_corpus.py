@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Write the seed corpora of the fuzz targets into tests/fuzz/corpus/.
+
+The seeds are committed; run this again only to change them.  Resource
+tables follow include/hipc/rsc.h (HIPC_RSC_TABLE_RPMSG's layout), firmware
+images are minimal ELF files written field by field (ELF header, a
+.resource_table section, the section name table, the section headers),
+big-buffer and rpmsg scripts follow the operation encodings in
+fuzz_bufpool.c and fuzz_rpmsg.c.  The "rpmsg" table is byte for byte what
+HIPC_RSC_TABLE_RPMSG(t, 16, 512, 4096, HIPC_RSC_F_NS) declares.
+"""
+import os
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ANY = 0xFFFFFFFF
+
+
+def name32(s):
+    return s.encode().ljust(32, b"\0")
+
+
+def vdev(nvr=2, num=16, align=16, config=b"", feat=1):
+    e = struct.pack("<6I4B", 3, 7, 0, feat, 0, len(config), 0, nvr, 0, 0)
+    for _ in range(nvr):
+        e += struct.pack("<5I", ANY, align, num, ANY, 0)
+    return e + config
+
+
+def carveout(name, length, da=ANY):
+    return struct.pack("<6I", 0, da, ANY, length, 0, 0) + name32(name)
+
+
+def trace(length, da=ANY):
+    return struct.pack("<4I", 2, da, length, 0) + name32("trace0")
+
+
+def hipc_rpmsg(buf_size=512):
+    return struct.pack("<4I", 200, buf_size, 0, 0)
+
+
+def vendor(t, body):
+    return struct.pack("<I", t) + body
+
+
+def table(entries, ver=1):
+    off = 16 + 4 * len(entries)
+    offs, body = [], b""
+    for e in entries:
+        offs.append(off + len(body))
+        body += e
+    return struct.pack("<4I", ver, len(entries), 0, 0) + \
+        struct.pack("<%dI" % len(offs), *offs) + body
+
+
+RPMSG = table([vdev(), hipc_rpmsg(512), trace(4096)])
+
+
+def rsc_seeds():
+    return {
+        "rpmsg": RPMSG,
+        "carveouts": table([carveout("vdev0vring0", 0x2000, 0x10000000),
+                            carveout("vdev0vring1", 0x2000, 0x10002000),
+                            carveout("vdev0buffer", 0x40000), vdev(),
+                            trace(0x1000, 0x20000000)]),
+        "vendor-config": table([vdev(1, 256, 64, b"\1\2\3\4\5\6\7\x08"),
+                                vendor(300, b"opaque"), hipc_rpmsg(65536)]),
+        "empty": table([]),
+        "bad-version": table([vdev()], ver=2),
+    }
+
+
+def elf(rsc, is64, machine, rsc_addr=0x1000):
+    """ELF header, .resource_table, .shstrtab, then three section headers
+    (null, .resource_table, .shstrtab)."""
+    shstr = b"\0.resource_table\0.shstrtab\0"
+    ehsize, shentsize = (64, 64) if is64 else (52, 40)
+    rsc_off = ehsize
+    str_off = rsc_off + len(rsc)
+    shoff = (str_off + len(shstr) + 7) & ~7
+    ident = b"\x7fELF" + bytes([2 if is64 else 1, 1, 1]) + bytes(9)
+    if is64:
+        eh = ident + struct.pack("<HHIQQQIHHHHHH", 2, machine, 1, 0x1000, 0,
+                                 shoff, 0, ehsize, 0, 0, shentsize, 3, 2)
+
+        def sh(name, typ, flags, addr, off, size):
+            return struct.pack("<IIQQQQIIQQ", name, typ, flags, addr, off,
+                               size, 0, 0, 1, 0)
+    else:
+        eh = ident + struct.pack("<HHIIIIIHHHHHH", 2, machine, 1, 0x1000, 0,
+                                 shoff, 0, ehsize, 0, 0, shentsize, 3, 2)
+
+        def sh(name, typ, flags, addr, off, size):
+            return struct.pack("<10I", name, typ, flags, addr, off, size,
+                               0, 0, 1, 0)
+    out = eh + rsc + shstr
+    out += bytes(shoff - len(out))
+    out += bytes(shentsize)
+    out += sh(1, 1, 3, rsc_addr, rsc_off, len(rsc))   # PROGBITS, WA
+    out += sh(17, 3, 0, 0, str_off, len(shstr))       # STRTAB
+    return out
+
+
+def fwimage_seeds():
+    return {
+        "elf64-x86_64": elf(RPMSG, True, 62),
+        "elf32-arm": elf(RPMSG, False, 40, 0x20000000),
+        "elf32-bad-table": elf(table([vdev(3)]), False, 40),
+        "elf64-empty-table": elf(table([]), True, 183),
+    }
+
+
+# fuzz_bufpool: geometry (2 bytes), then operations; an operation byte is
+# (kind << 1) | side, side 0 = host, 1 = remote.
+ALLOC, SEND, RECV, RELEASE, FREE, FILL, RECLAIM, ADV = 0, 2, 4, 6, 7, 8, 9, 10
+H, R = 0, 1
+
+
+def op(kind, side=H):
+    return bytes([(kind << 1) | side])
+
+
+def bufpool_seeds():
+    geo = bytes([3 | 3 << 3 | 1 << 5, 2])  # 4 buffers, align 64, 128 B; 2 host
+    send_crc = bytes([0x05, 0, 0, 0, 64, 0])  # a held buffer, CRC, [0, 64)
+    recv_last = bytes([0x01])
+    release_held = bytes([0x01, 0])
+    to_remote = (op(ALLOC) + op(FILL) + bytes([0, 0x5A]) + op(SEND) + send_crc +
+                 op(RECV, R) + recv_last + op(RELEASE, R) + release_held +
+                 op(ALLOC) + op(ALLOC))
+    to_host = (op(ALLOC, R) + op(FILL, R) + bytes([0, 0x33]) + op(SEND, R) +
+               bytes([0x01, 0, 8, 0, 32, 0]) + op(RECV) + recv_last +
+               op(RELEASE) + release_held + op(ALLOC, R))
+    reclaim = (op(ALLOC) + op(SEND) + send_crc + op(ALLOC, R) +
+               op(SEND, R) + send_crc + op(RECV) + recv_last + op(RECLAIM) +
+               op(RELEASE) + release_held + op(ALLOC) + op(ALLOC, R))
+    # A forged state entry (0x2C: adversary, entry form), then a receive.
+    forged = (op(ALLOC) + op(SEND) + send_crc + bytes([0x2C, 0, 3, 1]) +
+              op(RECV, R) + recv_last + bytes([0x14, 0x48, 0, 0xFF]) +
+              op(ALLOC) + op(FREE) + bytes([0x01, 0]))
+    return {
+        "to-remote": geo + to_remote,
+        "to-host": geo + to_host,
+        "reclaim": geo + reclaim,
+        "forged": geo + forged,
+        "tiny": bytes([0, 1]) + to_remote,
+    }
+
+
+# fuzz_rpmsg: feature bits (1 byte), then operations, op % 8: 0/1 send from
+# the driver/device (length op), 2/3 poll the driver/device, 4 zero-copy
+# send from the device, 5-7 the adversary (16-bit offset, then bytes).
+def rpmsg_seeds():
+    return {
+        "both-ways": bytes([3, 0x08, 0x03, 0x11, 0x02, 0x04, 0x02, 0x03]),
+        "no-features": bytes([0, 0x28, 0x0B, 0x03, 0x31, 0x0A, 0x02]),
+        "adversary": bytes([1, 0x08, 0x05, 0x10, 0x04, 0xFF, 0x03, 0x0A,
+                            0x02]),
+    }
+
+
+def main():
+    root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "corpus")
+    for target, seeds in (("rsc", rsc_seeds()), ("fwimage", fwimage_seeds()),
+                          ("bufpool", bufpool_seeds()),
+                          ("rpmsg", rpmsg_seeds())):
+        d = os.path.join(root, target)
+        os.makedirs(d, exist_ok=True)
+        for name, data in seeds.items():
+            with open(os.path.join(d, name), "wb") as f:
+                f.write(data)
+
+
+if __name__ == "__main__":
+    main()
