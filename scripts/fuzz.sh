@@ -1,24 +1,110 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing of the code that reads shared memory (libFuzzer,
-# with ASan and UBSan).  Prints a closing "N passed, M failed" line.
-#   scripts/fuzz.sh [SECONDS per target]   (default 30)
+# Coverage-guided fuzzing of the code that reads untrusted bytes: shared
+# memory (rpmsg, big-buffer pools), resource tables and firmware images
+# (libFuzzer, with ASan and UBSan).  Every target is built, run once over
+# its committed seed corpus (tests/fuzz/corpus/TARGET, a regression), then
+# fuzzed for SECONDS starting from a copy of that corpus in build/fuzz, so
+# a run never changes the repository.  One line per target, then a closing
+# "N passed, M failed" line (one per target).
+#   scripts/fuzz.sh [SECONDS per target] [TARGET...]   (default 30; all)
+#   scripts/fuzz.sh --soak HOURS [TARGET...]
+#       HOURS in all, shared among the targets; what a target finds that
+#       adds coverage is then merged into tests/fuzz/corpus/TARGET (-merge=1)
+#       for review and commit.
+# Targets: rpmsg bufpool rsc fwimage.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-secs=${1:-30}
+all_targets="rpmsg bufpool rsc fwimage"
+soak=0
+if [ "${1:-}" = "--soak" ]; then
+  soak=1
+  shift
+  hours=${1:?usage: scripts/fuzz.sh --soak HOURS [TARGET...]}
+  shift
+fi
+if [ $soak -eq 0 ]; then
+  secs=${1:-30}
+  [ $# -gt 0 ] && shift
+fi
+targets=${*:-$all_targets}
+if [ $soak -eq 1 ]; then
+  n=$(wc -w <<<"$targets")
+  secs=$(awk -v h="$hours" -v n="$n" 'BEGIN { printf "%d", h * 3600 / n }')
+fi
 out=build/fuzz
-mkdir -p "$out/corpus-rpmsg"
+mkdir -p "$out"
 if ! command -v clang >/dev/null; then
   ./scripts/deps.sh fuzz || true
 fi
-flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iinclude -Isrc/core"
-if ! clang $flags src/core/*.c tests/fuzz/fuzz_rpmsg.c -o "$out/fuzz_rpmsg"; then
-  echo "fuzz: build failed"; echo "0 passed, 1 failed"; exit 1
-fi
-if "$out/fuzz_rpmsg" -max_total_time="$secs" -max_len=4096 -print_final_stats=1 \
-     "$out/corpus-rpmsg" >"$out/fuzz_rpmsg.log" 2>&1; then
-  grep -E "stat::number_of_executed_units|cov:" "$out/fuzz_rpmsg.log" | tail -2
-  echo "1 passed, 0 failed"
-else
-  tail -40 "$out/fuzz_rpmsg.log"
-  echo "0 passed, 1 failed"; exit 1
-fi
+
+flags="-g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
+core_inc="-Iinclude -Isrc/core"
+# fwimage.c and hipc_rsc_print() live in the host lifecycle layer: build it
+# with the layers under it, as its CMake target does.
+linux_inc="$core_inc -Isrc/rproc/include -Isrc/rproc -Isrc/sim/include -Isrc/sim
+  -Isrc/port/linux/include -Isrc/port/linux -D_GNU_SOURCE -DHIPC_BUILDING_LIBRARY"
+linux_src="src/rproc/*.c src/sim/*.c src/port/linux/*.c"
+
+build() { # target
+  case $1 in
+  rpmsg|bufpool)
+    clang $flags $core_inc src/core/*.c "tests/fuzz/fuzz_$1.c" -o "$out/fuzz_$1" ;;
+  rsc|fwimage)
+    # shellcheck disable=SC2086 # the lists are word lists
+    clang $flags $linux_inc src/core/*.c $linux_src "tests/fuzz/fuzz_$1.c" \
+      -o "$out/fuzz_$1" -lpthread ;;
+  *) echo "fuzz: unknown target $1"; return 1 ;;
+  esac
+}
+
+max_len() {
+  case $1 in
+  fwimage) echo 8192 ;;
+  *) echo 4096 ;;
+  esac
+}
+
+pass=0
+fail=0
+for t in $targets; do
+  bin=$out/fuzz_$t
+  log=$out/fuzz_$t.log
+  seeds=tests/fuzz/corpus/$t
+  work=$out/corpus-$t
+  if ! build "$t" >"$out/build-$t.log" 2>&1; then
+    cat "$out/build-$t.log"
+    echo "fuzz_$t: build failed"
+    fail=$((fail + 1)); continue
+  fi
+  mkdir -p "$seeds"
+  # The committed seeds, each run once: what once passed still passes.
+  if ! "$bin" -runs=0 "$seeds" >"$out/fuzz_$t.regress.log" 2>&1; then
+    tail -40 "$out/fuzz_$t.regress.log"
+    echo "fuzz_$t: FAILED on the committed corpus"
+    fail=$((fail + 1)); continue
+  fi
+  rm -rf "$work"
+  mkdir -p "$work"
+  cp -R "$seeds"/. "$work"/
+  if "$bin" -max_total_time="$secs" -max_len="$(max_len "$t")" -timeout=10 \
+       -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$out/$t-" \
+       "$work" >"$log" 2>&1; then
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+    cov=$(grep -oE "cov: [0-9]+ ft: [0-9]+ corp: [0-9]+" "$log" | tail -1)
+    echo "fuzz_$t: $(ls "$seeds" | wc -l) seeds replayed; ${execs:-?} executions in ${secs} s (${rate:-?}/s), $cov"
+    pass=$((pass + 1))
+    if [ $soak -eq 1 ]; then
+      # Keep only what adds coverage to the committed seeds.
+      "$bin" -merge=1 -max_len="$(max_len "$t")" "$seeds" "$work" \
+        >"$out/fuzz_$t.merge.log" 2>&1 &&
+        echo "fuzz_$t: corpus merged into $seeds ($(ls "$seeds" | wc -l) files)"
+    fi
+  else
+    tail -40 "$log"
+    echo "fuzz_$t: FAILED (the input: $out/$t-crash-*, -timeout-*, -leak-*; run $bin on it)"
+    fail=$((fail + 1))
+  fi
+done
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
