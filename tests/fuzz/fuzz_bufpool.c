@@ -66,6 +66,7 @@ static uint8_t *page;              /* the page the area ends in */
 static uint8_t *shm;
 static uint32_t shm_size;
 static uint8_t snap[PG];
+static uint8_t pattern[PG];        /* all GUARD */
 static struct storage st_h, st_r;
 static struct storage snap_slots;
 static struct side H, R;
@@ -152,13 +153,11 @@ static uint8_t *entry_of(uint32_t i)
 
 static void check_storage(const struct storage *st)
 {
-	const uint8_t *tail = (const uint8_t *)&st->s[cfg.count];
-	size_t k, n = (size_t)(MAXC - cfg.count) * sizeof(st->s[0]);
+	size_t n = (size_t)(MAXC - cfg.count) * sizeof(st->s[0]);
 
-	for (k = 0; k < sizeof(st->pre); k++)
-		CHECK(st->pre[k] == GUARD && st->post[k] == GUARD);
-	for (k = 0; k < n; k++)
-		CHECK(tail[k] == GUARD);
+	CHECK(memcmp(st->pre, pattern, sizeof(st->pre)) == 0);
+	CHECK(memcmp(st->post, pattern, sizeof(st->post)) == 0);
+	CHECK(memcmp(&st->s[cfg.count], pattern, n) == 0);
 }
 
 /* What must hold between any two calls. */
@@ -166,8 +165,7 @@ static void check_all(void)
 {
 	uint32_t i;
 
-	for (i = 0; i < PG - shm_size; i++)
-		CHECK(page[i] == GUARD);
+	CHECK(memcmp(page, pattern, PG - shm_size) == 0);
 	check_storage(&st_h);
 	check_storage(&st_r);
 	CHECK(H.depth == 0 && R.depth == 0);
@@ -447,6 +445,7 @@ static void setup(struct in *in)
 		CHECK(mprotect(p, PG, PROT_NONE) == 0);
 		CHECK(mprotect(p + 2 * PG, PG, PROT_NONE) == 0);
 		page = p + PG;
+		memset(pattern, GUARD, sizeof(pattern));
 	}
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.count = 1 + (g & 7);
