@@ -60,6 +60,7 @@ build() { # target
 max_len() {
   case $1 in
   fwimage) echo 8192 ;;
+  bufpool) echo 1024 ;; # a script of a few hundred operations is plenty
   *) echo 4096 ;;
   esac
 }
