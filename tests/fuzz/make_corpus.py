@@ -6,8 +6,9 @@ The seeds are committed; run this again only to change them.  Resource
 tables follow include/hipc/rsc.h (HIPC_RSC_TABLE_RPMSG's layout), firmware
 images are minimal ELF files written field by field (ELF header, a
 .resource_table section, the section name table, the section headers),
-big-buffer and rpmsg scripts follow the operation encodings in
-fuzz_bufpool.c and fuzz_rpmsg.c.  The "rpmsg" table is byte for byte what
+big-buffer, rpmsg, mailbox and spinlock scripts follow the operation
+encodings in fuzz_bufpool.c, fuzz_rpmsg.c, fuzz_mbox.c and
+fuzz_spinlock.c.  The "rpmsg" table is byte for byte what
 HIPC_RSC_TABLE_RPMSG(t, 16, 512, 4096, HIPC_RSC_F_NS) declares.
 """
 import os
@@ -161,11 +162,82 @@ def rpmsg_seeds():
     }
 
 
+# fuzz_mbox: profile (3 bytes: kind in k % 3, with the fake FIFO's depth
+# 1 + (k >> 2) % 8; FIFO depth and width in a, software queue in b; IPCC,
+# MHU: 1 + a % max channels, b & 1: MHU refuses a bit still set), then
+# operations, (op >> 2) % 8: 0/1 send (op & 1: notify), 2 tx_ready,
+# 3 recv, 4/5 arrived, 6/7 the adversary (form op & 3).
+M_SEND, M_TX, M_RECV, M_ARR, M_ADV = 0, 2, 3, 4, 6
+
+
+def mop(kind, low=0):
+    return bytes([kind << 2 | low])
+
+
+def mbox_seeds():
+    fifo = bytes([1 << 2, 0x08, 0x40])   # 2-deep fake FIFO, width 32, swq 4
+    narrow = bytes([3 << 2, 0x02, 0x27])  # 4 deep, depth 2, width 8, swq 2
+    ipcc = bytes([1, 5, 0])                # 6 channels
+    mhu = bytes([2, 2, 1])                 # 3 channels, one transfer per bit
+    burst = (mop(M_SEND, 1) + b"\x00" + mop(M_SEND, 1) + b"\x01" +
+             mop(M_SEND, 1) + b"\x02" + mop(M_SEND, 1) + b"\x01" +
+             mop(M_SEND) + b"\x05" + mop(M_ARR) + mop(M_TX) + mop(M_ARR) +
+             mop(M_RECV) + mop(M_TX) + mop(M_ARR))
+    return {
+        "fifo-burst": fifo + burst,
+        "fifo-narrow": narrow + burst + mop(M_SEND) + b"\x02\x00\x01\x00\x00" +
+        mop(M_ARR),
+        "fifo-adversary": fifo + burst + mop(M_ADV, 3) + b"\x01" +
+        mop(M_SEND, 1) + b"\x07" + mop(M_ADV) + b"\x00\x03\xff\xff\xff" +
+        mop(M_ARR) + mop(M_ADV, 3) + b"\x00" + mop(M_TX) + mop(M_ARR),
+        "ipcc": ipcc + burst + mop(M_ADV) + b"\x03\x07\x00\x00\x00" + mop(M_ARR),
+        "mhu": mhu + burst + mop(M_SEND) + b"\x02\x41\x00\x00\x00" +
+        mop(M_ADV) + b"\x02\xff\xff\xff\xff" + mop(M_ARR) + mop(M_ARR) +
+        mop(M_ARR),
+    }
+
+
+# fuzz_spinlock: set (3 bytes: a, count 1 + a % 16 and our id
+# 1 + (a >> 4 & 3); b, peers b % 4, b & 2 words not reset, b & 8 a port,
+# spins per µs b >> 4; c, c & 1 a fake clock advancing 1 + (c >> 1) * 16
+# ns per read), then operations, op % 8: 0 trylock, 1 lock, 2 unlock,
+# 3 release_owner, 4 owner, 5-7 the adversary (slot, then an id: 0, ours,
+# a peer's, or any 32-bit word).
+S_TRY, S_LOCK, S_UNLOCK, S_RELOWN, S_OWNER, S_ADV = range(6)
+
+
+def spinlock_seeds():
+    clock = bytes([0x07, 0x12, 0x0D])    # 8 locks, id 1, 2 peers, clock
+    spins = bytes([0x13, 0x23, 0x00])    # 4 locks, id 2, 3 peers, no port
+    takes = (bytes([S_TRY, 0, 0]) + bytes([S_LOCK, 1, 0x02]) +
+             bytes([S_OWNER, 0]) + bytes([S_UNLOCK, 0]) +
+             bytes([S_UNLOCK, 1]) + bytes([S_UNLOCK, 2]) +
+             bytes([S_TRY, 0x80, 0]) + bytes([S_LOCK, 0xC0, 3]))
+    hostile = (bytes([S_ADV, 2, 3, 0xEF, 0xBE, 0xAD, 0xDE]) +
+               bytes([S_TRY, 2, 0]) + bytes([S_LOCK, 2, 3]) +
+               bytes([S_OWNER, 2]) + bytes([S_ADV, 3, 2]) +
+               bytes([S_RELOWN, 2]) + bytes([S_TRY, 3, 0]) +
+               bytes([S_TRY, 0, 0]) + bytes([S_ADV, 0, 2]) +
+               bytes([S_UNLOCK, 0]) + bytes([S_RELOWN, 1]))
+    # A lock() whose word the adversary frees while it waits.
+    mid = (bytes([S_ADV, 1, 2]) + bytes([S_LOCK, 1, 0x0F, 0]) +
+           bytes([S_UNLOCK, 1]))
+    return {
+        "clock": clock + takes + hostile,
+        "spins": spins + takes + hostile,
+        "mid-wait": clock + mid,
+        "not-reset": bytes([0x05, 0x02, 0x01]) + bytes([S_RELOWN, 1]) +
+        takes,
+    }
+
+
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "corpus")
     for target, seeds in (("rsc", rsc_seeds()), ("fwimage", fwimage_seeds()),
                           ("bufpool", bufpool_seeds()),
-                          ("rpmsg", rpmsg_seeds())):
+                          ("rpmsg", rpmsg_seeds()),
+                          ("mbox", mbox_seeds()),
+                          ("spinlock", spinlock_seeds())):
         d = os.path.join(root, target)
         os.makedirs(d, exist_ok=True)
         for name, data in seeds.items():
