@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of the code that reads untrusted bytes: shared
-# memory (rpmsg, big-buffer pools), resource tables and firmware images
-# (libFuzzer, with ASan and UBSan).  Every target is built, run once over
+# memory (rpmsg, big-buffer pools, spinlock words), mailbox hardware the
+# peer also writes, resource tables and firmware images (libFuzzer, with
+# ASan and UBSan).  Every target is built, run once over
 # its committed seed corpus (tests/fuzz/corpus/TARGET, a regression), then
 # fuzzed for SECONDS starting from a copy of that corpus in build/fuzz, so
 # a run never changes the repository.  One line per target, then a closing
@@ -11,10 +12,10 @@
 #       HOURS in all, shared among the targets; what a target finds that
 #       adds coverage is then merged into tests/fuzz/corpus/TARGET (-merge=1)
 #       for review and commit.
-# Targets: rpmsg bufpool rsc fwimage.
+# Targets: rpmsg bufpool mbox spinlock rsc fwimage.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-all_targets="rpmsg bufpool rsc fwimage"
+all_targets="rpmsg bufpool mbox spinlock rsc fwimage"
 soak=0
 if [ "${1:-}" = "--soak" ]; then
   soak=1
@@ -47,7 +48,7 @@ linux_src="src/rproc/*.c src/sim/*.c src/port/linux/*.c"
 
 build() { # target
   case $1 in
-  rpmsg|bufpool)
+  rpmsg|bufpool|mbox|spinlock)
     clang $flags $core_inc src/core/*.c "tests/fuzz/fuzz_$1.c" -o "$out/fuzz_$1" ;;
   rsc|fwimage)
     # shellcheck disable=SC2086 # the lists are word lists
@@ -60,7 +61,8 @@ build() { # target
 max_len() {
   case $1 in
   fwimage) echo 8192 ;;
-  bufpool) echo 1024 ;; # a script of a few hundred operations is plenty
+  # a script of a few hundred operations is plenty
+  bufpool|mbox|spinlock) echo 1024 ;;
   *) echo 4096 ;;
   esac
 }
