@@ -29,6 +29,7 @@
 
 #include "hipc/bufpool.h"
 #include "hipc/error.h"
+#include "fuzz_input.h"
 
 #define MAXC 8u
 #define PG 4096u
@@ -72,30 +73,6 @@ static struct storage snap_slots;
 static struct side H, R;
 static struct hipc_bufpool_config cfg;
 static bool tampered;
-
-struct in {
-	const uint8_t *d;
-	size_t n, i;
-};
-
-static uint32_t get8(struct in *in)
-{
-	return in->i < in->n ? in->d[in->i++] : 0;
-}
-
-static uint32_t get16(struct in *in)
-{
-	uint32_t v = get8(in);
-
-	return v | get8(in) << 8;
-}
-
-static uint32_t get32(struct in *in)
-{
-	uint32_t v = get16(in);
-
-	return v | get16(in) << 16;
-}
 
 static void lock(void *ctx)
 {

@@ -30,6 +30,7 @@
 
 #include "hipc/error.h"
 #include "hipc/mbox.h"
+#include "fuzz_input.h"
 
 #define GUARD 0xA5u
 #define HW_MAX 8u       /* deepest fake FIFO */
@@ -77,25 +78,6 @@ static uint32_t e_head, e_count;
 /* FIFO: what went into the hardware, in order, not yet read back. */
 static uint32_t inhw[LOG_MAX];
 static uint32_t i_head, i_count;
-
-struct in {
-	const uint8_t *d;
-	size_t n, i;
-};
-
-static uint32_t get8(struct in *in)
-{
-	return in->i < in->n ? in->d[in->i++] : 0;
-}
-
-static uint32_t get32(struct in *in)
-{
-	uint32_t v = get8(in);
-
-	v |= get8(in) << 8;
-	v |= get8(in) << 16;
-	return v | get8(in) << 24;
-}
 
 static int f_put(void *ctx, uint32_t msg)
 {

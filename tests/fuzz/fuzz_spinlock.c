@@ -30,6 +30,7 @@
 #include "hipc/error.h"
 #include "hipc/port.h"
 #include "hipc/spinlock.h"
+#include "fuzz_input.h"
 
 #define MAXL 16u
 #define GUARD 0xA5A5A5A5u
@@ -60,25 +61,6 @@ static uint32_t clock_reads;
  * into slot mid_slot (0: not armed). */
 static uint32_t mid_at, mid_val, mid_slot;
 static bool mid_done;
-
-struct in {
-	const uint8_t *d;
-	size_t n, i;
-};
-
-static uint32_t get8(struct in *in)
-{
-	return in->i < in->n ? in->d[in->i++] : 0;
-}
-
-static uint32_t get32(struct in *in)
-{
-	uint32_t v = get8(in);
-
-	v |= get8(in) << 8;
-	v |= get8(in) << 16;
-	return v | get8(in) << 24;
-}
 
 static uint64_t now_ns(void *ctx)
 {
