@@ -57,6 +57,10 @@ static const struct hipcctl_cmd commands[] = {
 	  cmd_daemon },
 	{ "detach", "NAME", "let go of an attached remote (it keeps running)",
 	  cmd_daemon },
+	{ "services", "[NAME] [--json]",
+	  "announced services, their addresses and interfaces", cmd_daemon },
+	{ "stats", "[NAME] [--json]",
+	  "counters per remote and per interface", cmd_daemon },
 };
 
 #define NUM_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -65,7 +69,7 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: %s COMMAND [ARGS...]\n\ncommands:\n", progname);
 	for (size_t i = 0; i < NUM_COMMANDS; i++)
-		fprintf(out, "  %-8s %-14s %s\n", commands[i].name,
+		fprintf(out, "  %-8s %-16s %s\n", commands[i].name,
 			commands[i].args, commands[i].help);
 }
 
@@ -118,13 +122,14 @@ static int cmd_inspect(const struct hipcctl_cmd *cmd, int argc, char **argv)
 static int cmd_daemon(const struct hipcctl_cmd *cmd, int argc, char **argv)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	static char reply[16384 + 1];
+	static char reply[65536 + 1];
 	char req[256], dir[200];
 	const char *body;
 	ssize_t n;
 	int fd, ret;
 
-	if (argc != (cmd->args[0] ? 2 : 1))
+	/* "NAME": exactly one; "[...]": up to two, optional; "": none. */
+	if (cmd->args[0] == '[' ? argc > 3 : argc != (cmd->args[0] ? 2 : 1))
 		return cmd_usage(cmd);
 	ret = hipc_sim_run_dir(dir, sizeof(dir), 0);
 	if (ret) {
@@ -137,8 +142,9 @@ static int cmd_daemon(const struct hipcctl_cmd *cmd, int argc, char **argv)
 		fprintf(stderr, "%s: run directory path too long\n", progname);
 		return EXIT_FAILURE;
 	}
-	snprintf(req, sizeof(req), "%s%s%s", argv[0], argc > 1 ? " " : "",
-		 argc > 1 ? argv[1] : "");
+	snprintf(req, sizeof(req), "%s%s%s%s%s", argv[0], argc > 1 ? " " : "",
+		 argc > 1 ? argv[1] : "", argc > 2 ? " " : "",
+		 argc > 2 ? argv[2] : "");
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		fprintf(stderr, "%s: %s: %s (is hipcd running?)\n", progname,

@@ -54,28 +54,14 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "hipc/error.h"
-#include "hipc/rproc.h"
+#include "hipcd.h"
 
-#define MAX_REMOTES 16
-#define REPLY_MAX 16384
 #define STOP_TIMEOUT_MS 1000
 #define MAX_CLIENTS 32
-#define MAX_MS 3600000u
 
-/* epoll data: what kind of fd (low word) and which one (high word). */
-enum { EV_REMOTE, EV_SIGNAL, EV_LISTEN, EV_CLIENT };
+bool plain_log; /* --check: messages without the time stamp */
 
-static uint64_t tag(unsigned kind, unsigned idx)
-{
-	return (uint64_t)idx << 32 | kind;
-}
-
-static bool plain_log; /* --check: messages without the time stamp */
-
-static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void logf_(const char *fmt, ...)
+void logf_(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -89,398 +75,68 @@ static void logf_(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* --- configuration ---------------------------------------------------------- */
+/* --- the loop's watches ------------------------------------------------------ */
 
-/* One remote as the configuration describes it. */
-struct rconf {
-	char name[32];
-	char firmware[PATH_MAX]; /* absolute (resolved against the file) */
-	char args[512];          /* extra firmware arguments, space-separated */
-	unsigned mode;           /* 0 boot, 1 attach */
-	unsigned policy;         /* 0 restart, 1 stay */
-	unsigned autostart;      /* 0 no, 1 yes */
-	unsigned watchdog_ms, watchdog_timeout_ms, backoff_ms, backoff_max_ms,
-		boot_timeout_ms;
-	unsigned line;           /* of its [section] */
-	unsigned set_at[16];     /* line each key was set on, 0: not set */
-};
+static int epfd = -1;
+static void **deferred;
+static size_t ndeferred, deferred_cap;
 
-struct conf {
-	char path[PATH_MAX];
-	char dir[PATH_MAX]; /* relative firmware paths start here */
-	struct rconf r[MAX_REMOTES];
-	unsigned n;
-	unsigned errors;
-};
-
-enum ktype { K_PATH, K_WORD, K_MS, K_TEXT };
-
-static const char *const w_mode[] = { "boot", "attach", NULL };
-static const char *const w_policy[] = { "restart", "stay", NULL };
-static const char *const w_bool[] = { "no", "yes", "false", "true",
-				      "off", "on", "0", "1", NULL };
-
-static const struct key {
-	const char *name;
-	enum ktype type;
-	const char *const *words;
-	size_t off;
-} keys[] = {
-	{ "firmware", K_PATH, NULL, offsetof(struct rconf, firmware) },
-	{ "args", K_TEXT, NULL, offsetof(struct rconf, args) },
-	{ "mode", K_WORD, w_mode, offsetof(struct rconf, mode) },
-	{ "policy", K_WORD, w_policy, offsetof(struct rconf, policy) },
-	{ "autostart", K_WORD, w_bool, offsetof(struct rconf, autostart) },
-	{ "watchdog_ms", K_MS, NULL, offsetof(struct rconf, watchdog_ms) },
-	{ "watchdog_timeout_ms", K_MS, NULL,
-	  offsetof(struct rconf, watchdog_timeout_ms) },
-	{ "backoff_ms", K_MS, NULL, offsetof(struct rconf, backoff_ms) },
-	{ "backoff_max_ms", K_MS, NULL, offsetof(struct rconf, backoff_max_ms) },
-	{ "boot_timeout_ms", K_MS, NULL,
-	  offsetof(struct rconf, boot_timeout_ms) },
-};
-
-#define NKEYS (sizeof(keys) / sizeof(keys[0]))
-_Static_assert(NKEYS <= 16, "rconf.set_at");
-
-static void cerr(struct conf *c, unsigned line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void cerr(struct conf *c, unsigned line, const char *fmt, ...)
+int hipcd_watch_add(struct hipcd_watch *w, int fd, uint32_t events,
+		    hipcd_watch_fn fn)
 {
-	char msg[1024];
-	va_list ap;
+	struct epoll_event ev = { .events = events, .data.ptr = w };
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (line)
-		logf_("%s:%u: %s", c->path, line, msg);
-	else
-		logf_("%s: %s", c->path, msg);
-	c->errors++;
+	w->fd = fd;
+	w->fn = fn;
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		w->fd = -1;
+		return -errno;
+	}
+	return 0;
 }
 
-static char *trim(char *s)
+int hipcd_watch_mod(struct hipcd_watch *w, uint32_t events)
 {
-	char *e;
+	struct epoll_event ev = { .events = events, .data.ptr = w };
 
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = 0;
-	return s;
+	if (w->fd < 0)
+		return -EBADF;
+	return epoll_ctl(epfd, EPOLL_CTL_MOD, w->fd, &ev) < 0 ? -errno : 0;
 }
 
-/* A name hipcctl can pass and a socket can carry: no spaces, no '/'. */
-static bool good_name(const char *s)
+void hipcd_watch_del(struct hipcd_watch *w)
 {
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 31 || s[0] == '.' || s[0] == '-')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && !strchr("_-.", s[i]))
-			return false;
-	return true;
+	if (w->fd < 0)
+		return;
+	epoll_ctl(epfd, EPOLL_CTL_DEL, w->fd, NULL);
+	w->fd = -1; /* an event fetched already is skipped by run() */
 }
 
-static void list_words(const char *const *w, char *buf, size_t len)
+static void run_deferred(void)
 {
-	size_t o = 0;
-
-	buf[0] = 0;
-	for (unsigned i = 0; w[i] && o < len; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "",
-				      w[i]);
+	while (ndeferred)
+		free(deferred[--ndeferred]);
 }
 
-/* Index of @key in keys[], NKEYS if there is none. */
-static unsigned find_key(const char *key)
+void hipcd_defer_free(void *p)
 {
-	unsigned ki;
+	if (ndeferred == deferred_cap) {
+		size_t cap = deferred_cap ? 2 * deferred_cap : 64;
+		void **d = realloc(deferred, cap * sizeof(*d));
 
-	for (ki = 0; ki < NKEYS; ki++)
-		if (!strcmp(keys[ki].name, key))
-			break;
-	return ki;
-}
-
-static void unknown_key(struct conf *c, const struct rconf *r, unsigned line,
-			const char *key)
-{
-	char allowed[256];
-	size_t o = 0;
-
-	for (unsigned i = 0; i < NKEYS; i++)
-		o += (size_t)snprintf(allowed + o, sizeof(allowed) - o, "%s%s",
-				      i ? ", " : "", keys[i].name);
-	cerr(c, line, "unknown setting '%s' in [%s] (known: %s)", key, r->name,
-	     allowed);
-}
-
-/* A relative path is taken from the configuration file's directory. */
-static void set_path(struct conf *c, struct rconf *r, const struct key *k,
-		     unsigned line, const char *val)
-{
-	char *dst = (char *)r + k->off;
-	int n = val[0] == '/' ? snprintf(dst, PATH_MAX, "%s", val)
-			      : snprintf(dst, PATH_MAX, "%s/%s", c->dir, val);
-
-	if (n < 0 || n >= PATH_MAX)
-		cerr(c, line, "'%s' path too long", k->name);
-}
-
-static void set_text(struct conf *c, struct rconf *r, const struct key *k,
-		     unsigned line, const char *val)
-{
-	if ((size_t)snprintf((char *)r + k->off, sizeof(r->args), "%s", val) >=
-	    sizeof(r->args))
-		cerr(c, line, "'%s' longer than %zu bytes", k->name,
-		     sizeof(r->args) - 1);
-}
-
-/* One of k->words; what is stored is its index in the list. */
-static void set_word(struct conf *c, struct rconf *r, const struct key *k,
-		     unsigned line, const char *val)
-{
-	unsigned *dst = (unsigned *)((char *)r + k->off);
-	char allowed[256];
-
-	for (unsigned i = 0; k->words[i]; i++)
-		if (!strcmp(k->words[i], val)) {
-			/* the bool list pairs no/yes: parity */
-			*dst = k->words == w_bool ? i & 1u : i;
+		if (!d) {
+			/* Kept rather than freed under a pending event. */
+			logf_("out of memory: %zu bytes not freed", sizeof(p));
 			return;
 		}
-	list_words(k->words, allowed, sizeof(allowed));
-	cerr(c, line, "bad value '%s' for %s (allowed: %s)", val, k->name,
-	     allowed);
-}
-
-static void set_ms(struct conf *c, struct rconf *r, const struct key *k,
-		   unsigned line, const char *val)
-{
-	unsigned *dst = (unsigned *)((char *)r + k->off);
-	unsigned long x;
-	char *end;
-
-	errno = 0;
-	x = strtoul(val, &end, 10);
-	if (errno || *end || end == val || !isdigit((unsigned char)*val) ||
-	    x > MAX_MS) {
-		cerr(c, line, "bad value '%s' for %s (allowed: a whole number "
-		     "of milliseconds, 0 to %u)", val, k->name, MAX_MS);
-		return;
+		deferred = d;
+		deferred_cap = cap;
 	}
-	*dst = (unsigned)x;
-}
-
-static void set_key(struct conf *c, struct rconf *r, unsigned line,
-		    const char *key, const char *val)
-{
-	unsigned ki = find_key(key);
-	const struct key *k;
-
-	if (ki == NKEYS) {
-		unknown_key(c, r, line, key);
-		return;
-	}
-	k = &keys[ki];
-	if (r->set_at[ki]) {
-		cerr(c, line, "'%s' set again in [%s] (first at line %u)", key,
-		     r->name, r->set_at[ki]);
-		return;
-	}
-	r->set_at[ki] = line;
-	if (!*val) {
-		cerr(c, line, "'%s' has no value", key);
-		return;
-	}
-	switch (k->type) {
-	case K_PATH:
-		set_path(c, r, k, line, val);
-		break;
-	case K_TEXT:
-		set_text(c, r, k, line, val);
-		break;
-	case K_WORD:
-		set_word(c, r, k, line, val);
-		break;
-	case K_MS:
-		set_ms(c, r, k, line, val);
-		break;
-	}
-}
-
-/* A "[name]" line: the remote it opens, NULL if it is refused (logged). */
-static struct rconf *begin_section(struct conf *c, char *s, unsigned lineno)
-{
-	char *end = strchr(s, ']');
-	struct rconf *r;
-	char *name;
-
-	if (!end || end[1]) {
-		cerr(c, lineno, "bad section header '%s' (expected [name])", s);
-		return NULL;
-	}
-	*end = 0;
-	name = s + 1;
-	if (!good_name(name)) {
-		cerr(c, lineno, "bad remote name '%s' (allowed: 1 to 31 of "
-		     "A-Z a-z 0-9 _ - ., not starting with '.' or '-')", name);
-		return NULL;
-	}
-	for (unsigned i = 0; i < c->n; i++)
-		if (!strcmp(c->r[i].name, name)) {
-			cerr(c, lineno, "[%s] defined again (first at line %u)",
-			     name, c->r[i].line);
-			return NULL;
-		}
-	if (c->n == MAX_REMOTES) {
-		cerr(c, lineno, "more than %u remotes", MAX_REMOTES);
-		return NULL;
-	}
-	r = &c->r[c->n++];
-	memset(r, 0, sizeof(*r));
-	snprintf(r->name, sizeof(r->name), "%s", name);
-	r->line = lineno;
-	r->autostart = 1;
-	return r;
-}
-
-/* A "key = value" line for @cur (NULL: no section yet, or @skipping one
- * refused above). */
-static void parse_setting(struct conf *c, struct rconf *cur, bool skipping,
-			  char *s, unsigned lineno)
-{
-	char *eq = strchr(s, '=');
-
-	if (!eq) {
-		cerr(c, lineno, "expected [name] or key = value, got '%s'", s);
-		return;
-	}
-	*eq = 0;
-	if (!cur) {
-		/* In a section refused above: reported there. */
-		if (!skipping)
-			cerr(c, lineno, "'%s' outside a [remote] section",
-			     trim(s));
-		return;
-	}
-	set_key(c, cur, lineno, trim(s), trim(eq + 1));
-}
-
-/* What only the whole section can tell: a firmware to boot, and one that
- * can be run. */
-static void check_firmware(struct conf *c)
-{
-	for (unsigned i = 0; i < c->n; i++) {
-		struct rconf *r = &c->r[i];
-
-		if (!r->mode && !r->firmware[0]) {
-			cerr(c, r->line, "[%s] boots (mode = boot) but names "
-			     "no firmware", r->name);
-		} else if (r->firmware[0] && access(r->firmware, X_OK) < 0) {
-			cerr(c, r->set_at[0], "[%s] firmware %s: %s", r->name,
-			     r->firmware, strerror(errno));
-		}
-	}
-}
-
-/* Read and check @path into @c; every error is logged with file:line.
- * Returns the number of errors (0: usable). */
-static unsigned parse_config(const char *path, struct conf *c)
-{
-	char line[1024], tmp[PATH_MAX];
-	struct rconf *cur = NULL;
-	bool skipping = false; /* in a section refused above */
-	unsigned lineno = 0;
-	FILE *f;
-
-	memset(c, 0, sizeof(*c));
-	if (!realpath(path, c->path))
-		snprintf(c->path, sizeof(c->path), "%s", path);
-	f = fopen(c->path, "re");
-	if (!f) {
-		cerr(c, 0, "%s", strerror(errno));
-		return c->errors;
-	}
-	snprintf(tmp, sizeof(tmp), "%s", c->path);
-	snprintf(c->dir, sizeof(c->dir), "%s", dirname(tmp));
-	while (fgets(line, sizeof(line), f)) {
-		char *s = line, *hash;
-
-		lineno++;
-		if (!strchr(line, '\n') && !feof(f)) {
-			int ch;
-
-			cerr(c, lineno, "line longer than %zu bytes",
-			     sizeof(line) - 2);
-			while ((ch = fgetc(f)) != EOF && ch != '\n')
-				;
-			continue;
-		}
-		hash = strchr(s, '#');
-		if (hash)
-			*hash = 0;
-		s = trim(s);
-		if (!*s)
-			continue;
-		if (*s == '[') {
-			cur = begin_section(c, s, lineno);
-			skipping = !cur;
-		} else {
-			parse_setting(c, cur, skipping, s, lineno);
-		}
-	}
-	fclose(f);
-	check_firmware(c);
-	return c->errors;
-}
-
-/* The settings a running remote was made with: any change restarts it. */
-static bool same_remote(const struct rconf *a, const struct rconf *b)
-{
-	return !strcmp(a->firmware, b->firmware) && !strcmp(a->args, b->args) &&
-	       a->mode == b->mode &&
-	       a->policy == b->policy && a->watchdog_ms == b->watchdog_ms &&
-	       a->watchdog_timeout_ms == b->watchdog_timeout_ms &&
-	       a->backoff_ms == b->backoff_ms &&
-	       a->backoff_max_ms == b->backoff_max_ms &&
-	       a->boot_timeout_ms == b->boot_timeout_ms;
-}
-
-static void summary(const struct conf *c, FILE *out)
-{
-	fprintf(out, "%s: ok, %u remote(s)\n", c->path, c->n);
-	for (unsigned i = 0; i < c->n; i++) {
-		const struct rconf *r = &c->r[i];
-
-		fprintf(out, "  %-16s %-6s %-7s %s%s%s\n", r->name,
-			w_mode[r->mode], w_policy[r->policy],
-			r->autostart ? "autostart" : "manual",
-			r->firmware[0] ? "  " : "", r->firmware);
-	}
+	deferred[ndeferred++] = p;
 }
 
 /* --- remotes ------------------------------------------------------------------ */
 
-struct remote {
-	bool used;
-	struct rconf rc;
-	char argbuf[512];
-	char *argv[17];
-	struct hipc_rproc_config cfg;
-	struct hipc_rproc *rp;
-	/* reconfigured: let go of, then freed (and made again from
-	 * @next if @replace) once its stop or detach is over */
-	bool retiring;
-	bool replace;
-	bool gone; /* stopped, to be freed from the loop */
-	struct rconf next;
-};
 
 /* A client whose command is under way: answered when it is over. */
 struct waiter {
@@ -489,9 +145,9 @@ struct waiter {
 	enum hipc_rproc_op op;
 };
 
-static struct remote remotes[MAX_REMOTES];
+struct remote remotes[MAX_REMOTES];
+char run_dir[200];
 static struct waiter waiters[MAX_CLIENTS];
-static int epfd = -1;
 static unsigned nclients;
 static bool quitting;
 
@@ -504,11 +160,21 @@ static void reply_fd(int fd, const char *buf, size_t len)
 	while (n < 0 && errno == EINTR);
 }
 
+/* A control connection whose request is still to be read. */
+struct client {
+	struct hipcd_watch w;
+};
+
 static void client_done(int fd)
 {
-	epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
 	close(fd);
 	nclients--;
+}
+
+static void client_free(struct client *c)
+{
+	hipcd_watch_del(&c->w);
+	hipcd_defer_free(c);
 }
 
 static void answer_waiters(struct remote *r, enum hipc_rproc_op op,
@@ -545,9 +211,12 @@ static const char *op_name(enum hipc_rproc_op op)
 static void on_state(struct hipc_rproc *rp, enum hipc_rproc_state s, void *priv)
 {
 	struct hipc_rproc_info info;
+	struct remote *r = priv;
 
-	(void)priv;
 	hipc_rproc_get_info(rp, &info);
+	if (s == HIPC_RPROC_CRASHED || s == HIPC_RPROC_OFFLINE ||
+	    s == HIPC_RPROC_DETACHED)
+		iface_remote_down(r, s == HIPC_RPROC_CRASHED);
 	if (s == HIPC_RPROC_CRASHED)
 		logf_("%s: crashed (%s)%s", hipc_rproc_name(rp),
 		      info.crash_reason,
@@ -566,6 +235,7 @@ static void on_ns(struct hipc_rpmsg_dev *dev, const char *name, uint32_t addr,
 	(void)dev;
 	logf_("%s: service '%s' %s at 0x%x", r->rc.name, name,
 	      destroyed ? "withdrawn" : "announced", (unsigned)addr);
+	iface_ns(r, name, addr, destroyed);
 }
 
 static void on_done(struct hipc_rproc *rp, enum hipc_rproc_op op, int result,
@@ -618,10 +288,19 @@ static int bring_up(struct remote *r, bool attach, char *err, size_t len)
 	return ret;
 }
 
+static void on_remote(struct hipcd_watch *w, uint32_t events)
+{
+	struct remote *r = (struct remote *)((char *)w -
+					     offsetof(struct remote, watch));
+
+	(void)events;
+	hipc_rproc_process(r->rp);
+}
+
 static int add_remote(const struct rconf *rc)
 {
+	int ret;
 	struct remote *r = NULL;
-	struct epoll_event ev = { .events = EPOLLIN };
 	unsigned i, nargs = 0;
 
 	for (i = 0; i < MAX_REMOTES; i++)
@@ -655,6 +334,7 @@ static int add_remote(const struct rconf *rc)
 	r->cfg.backoff_max_ms = rc->backoff_max_ms;
 	r->cfg.boot_timeout_ms = rc->boot_timeout_ms;
 	r->cfg.on_state = on_state;
+	r->cfg.state_priv = r;
 	r->cfg.ns_cb = on_ns;
 	r->cfg.ns_priv = r;
 	r->cfg.on_done = on_done;
@@ -663,9 +343,16 @@ static int add_remote(const struct rconf *rc)
 		logf_("%s: out of memory", r->rc.name);
 		return -1;
 	}
-	ev.data.u64 = tag(EV_REMOTE, i);
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, hipc_rproc_fd(r->rp), &ev) < 0) {
-		logf_("%s: epoll: %s", r->rc.name, strerror(errno));
+	{
+		char dir[sizeof(r->dir)];
+
+		snprintf(dir, sizeof(dir), "%s/%s", run_dir, rc->name);
+		memcpy(r->dir, dir, sizeof(dir));
+	}
+	ret = hipcd_watch_add(&r->watch, hipc_rproc_fd(r->rp), EPOLLIN,
+			      on_remote);
+	if (ret < 0) {
+		logf_("%s: epoll: %s", r->rc.name, strerror(-ret));
 		hipc_rproc_free(r->rp);
 		return -1;
 	}
@@ -714,7 +401,9 @@ static void reap(void)
 			continue;
 		next = r->next;
 		replace = r->replace && !quitting;
-		hipc_rproc_free(r->rp); /* closes its fd: out of epoll */
+		hipcd_watch_del(&r->watch);
+		iface_remote_free(r);
+		hipc_rproc_free(r->rp);
 		if (!quitting)
 			logf_("%s: %s", r->rc.name,
 			      replace ? "restarted with its new settings"
@@ -792,15 +481,8 @@ static void reload(const char *path)
 
 /* --- control socket -------------------------------------------------------------- */
 
-struct reply {
-	char buf[REPLY_MAX];
-	size_t len;
-};
 
-static void put(struct reply *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void put(struct reply *o, const char *fmt, ...)
+void put(struct reply *o, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -940,7 +622,42 @@ static enum hipc_rproc_op cmd_trace(struct remote *r, struct reply *o)
 }
 
 static const char *const commands[] = { "list", "status", "start", "stop",
-					"attach", "detach", "trace", NULL };
+					"attach", "detach", "trace", "services",
+					"stats", NULL };
+
+/* "services [NAME] [--json]", "stats [NAME] [--json]": @a, @b and
+ * whatever strtok() still holds. */
+static enum hipc_rproc_op cmd_iface(bool stats, char *a, char *b,
+				    struct reply *o)
+{
+	char *args[3] = { a, b, b ? strtok(NULL, " \t\n") : NULL };
+	struct remote *r = NULL;
+	bool json = false, named = false;
+
+	for (unsigned i = 0; i < 3 && args[i]; i++) {
+		if (!strcmp(args[i], "--json") && !json) {
+			json = true;
+			continue;
+		}
+		if (named || i == 2) {
+			put(o, "error: '%s' takes [NAME] [--json]\n",
+			    stats ? "stats" : "services");
+			return HIPC_RPROC_OP_NONE;
+		}
+		named = true;
+		r = find(args[i]);
+		if (!r) {
+			put(o, "error: %s: no such remote (hipcctl list shows "
+			    "them)\n", args[i]);
+			return HIPC_RPROC_OP_NONE;
+		}
+	}
+	if (stats)
+		iface_stats(r, o, json);
+	else
+		iface_services(r, o, json);
+	return HIPC_RPROC_OP_NONE;
+}
 
 /*
  * One request.  Returns the operation a reply waits for (the client is then
@@ -967,6 +684,8 @@ static enum hipc_rproc_op handle(char *req, struct reply *o,
 	}
 	if (!strcmp(cmd, "list"))
 		return cmd_list(name, o);
+	if (!strcmp(cmd, "services") || !strcmp(cmd, "stats"))
+		return cmd_iface(!strcmp(cmd, "stats"), name, extra, o);
 	if (!name || extra) {
 		put(o, "error: '%s' takes one remote name\n", cmd);
 		return HIPC_RPROC_OP_NONE;
@@ -991,8 +710,10 @@ static enum hipc_rproc_op handle(char *req, struct reply *o,
 	return cmd_trace(r, o); /* the last of commands[] */
 }
 
-static void serve_client(int fd)
+static void serve_client(struct hipcd_watch *w, uint32_t events)
 {
+	struct client *c = (struct client *)w;
+	int fd = w->fd;
 	static struct reply o;
 	struct remote *r = NULL;
 	enum hipc_rproc_op op;
@@ -1002,8 +723,10 @@ static void serve_client(int fd)
 	do
 		n = recv(fd, req, sizeof(req) - 1, MSG_DONTWAIT);
 	while (n < 0 && errno == EINTR);
+	(void)events;
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return;
+	client_free(c);
 	if (n <= 0) {
 		client_done(fd);
 		return;
@@ -1016,7 +739,6 @@ static void serve_client(int fd)
 		 * goes away just misses its answer. */
 		for (unsigned i = 0; i < MAX_CLIENTS; i++)
 			if (waiters[i].fd < 0) {
-				epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
 				waiters[i] = (struct waiter){ fd, r, op };
 				return;
 			}
@@ -1140,56 +862,23 @@ static int parse_args(int argc, char **argv, const char **config, bool *check)
 
 /* What the loop serves besides the remotes. */
 struct loop {
-	int sfd;               /* signalfd: SIGTERM, SIGINT, SIGHUP */
-	int lfd;               /* the control socket, listening */
-	const char *conf_path; /* read again on SIGHUP */
-	bool quit;             /* shutting down: remotes being let go of */
+	struct hipcd_watch sig;    /* signalfd: SIGTERM, SIGINT, SIGHUP */
+	struct hipcd_watch listen; /* the control socket, listening */
+	const char *conf_path;     /* read again on SIGHUP */
+	bool quit;                 /* shutting down: remotes being let go of */
 };
 
-/* @fd into the epoll set, its input reported as a @kind event. */
-static void watch(int fd, unsigned kind)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag(kind, 0) };
-
-	epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
-}
-
-/* The signalfd, the epoll set and the control socket at @sock_path.
- * Returns -1 (logged) if one of them cannot be made. */
-static int open_loop(struct loop *l, const char *dir, char *sock_path,
-		     size_t len)
-{
-	sigset_t mask;
-
-	for (unsigned i = 0; i < MAX_CLIENTS; i++)
-		waiters[i].fd = -1;
-	/* Signals through the loop, not through handlers.  SIGCHLD stays
-	 * default: exits are seen on each remote's pidfd and reaped there. */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	l->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	epfd = epoll_create1(EPOLL_CLOEXEC);
-	l->lfd = open_control(dir, sock_path, len);
-	if (l->sfd < 0 || epfd < 0 || l->lfd < 0) {
-		logf_("setup: %s", strerror(errno));
-		return -1;
-	}
-	watch(l->sfd, EV_SIGNAL);
-	watch(l->lfd, EV_LISTEN);
-	return 0;
-}
+static struct loop the_loop;
 
 /* SIGHUP reloads; the first SIGTERM or SIGINT lets every remote go, and
  * from then on signals are only drained. */
-static void on_signals(struct loop *l)
+static void on_signals(struct hipcd_watch *w, uint32_t events)
 {
+	struct loop *l = &the_loop;
 	struct signalfd_siginfo si;
 
-	while (read(l->sfd, &si, sizeof(si)) == sizeof(si)) {
+	(void)events;
+	while (read(w->fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP && !l->quit) {
 			logf_("SIGHUP: reading %s again", l->conf_path);
 			reload(l->conf_path);
@@ -1205,39 +894,54 @@ static void on_signals(struct loop *l)
 	}
 }
 
-static void on_accept(struct loop *l)
+static void on_accept(struct hipcd_watch *w, uint32_t events)
 {
-	int c = accept4(l->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	struct epoll_event cev = {
-		.events = EPOLLIN,
-		.data.u64 = tag(EV_CLIENT, (unsigned)c),
-	};
+	int fd = accept4(w->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	struct client *c;
 
-	if (c < 0)
+	(void)events;
+	if (fd < 0)
 		return;
 	/* The request is read when it arrives, so a silent client never
 	 * holds up the loop. */
-	if (l->quit || nclients >= MAX_CLIENTS ||
-	    epoll_ctl(epfd, EPOLL_CTL_ADD, c, &cev) < 0) {
-		close(c);
+	c = the_loop.quit || nclients >= MAX_CLIENTS ? NULL
+						      : malloc(sizeof(*c));
+	if (!c || hipcd_watch_add(&c->w, fd, EPOLLIN, serve_client) < 0) {
+		free(c);
+		close(fd);
 		return;
 	}
 	nclients++;
 }
 
-static void on_event(struct loop *l, const struct epoll_event *ev)
+/* The signalfd, the epoll set and the control socket at @sock_path.
+ * Returns -1 (logged) if one of them cannot be made. */
+static int open_loop(struct loop *l, const char *dir, char *sock_path,
+		     size_t len)
 {
-	unsigned kind = (unsigned)(ev->data.u64 & 0xffffffffu);
-	unsigned idx = (unsigned)(ev->data.u64 >> 32);
+	sigset_t mask;
+	int sfd, lfd;
 
-	if (kind == EV_SIGNAL)
-		on_signals(l);
-	else if (kind == EV_LISTEN)
-		on_accept(l);
-	else if (kind == EV_CLIENT)
-		serve_client((int)idx);
-	else if (kind == EV_REMOTE && idx < MAX_REMOTES && remotes[idx].used)
-		hipc_rproc_process(remotes[idx].rp);
+	for (unsigned i = 0; i < MAX_CLIENTS; i++)
+		waiters[i].fd = -1;
+	/* Signals through the loop, not through handlers.  SIGCHLD stays
+	 * default: exits are seen on each remote's pidfd and reaped there. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	lfd = open_control(dir, sock_path, len);
+	if (sfd < 0 || epfd < 0 || lfd < 0 ||
+	    hipcd_watch_add(&l->sig, sfd, EPOLLIN, on_signals) < 0 ||
+	    hipcd_watch_add(&l->listen, lfd, EPOLLIN, on_accept) < 0) {
+		logf_("setup: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* Runs what each remote has pending.  Returns true while an operation
@@ -1270,7 +974,7 @@ static bool any_remote(void)
 static void run(struct loop *l)
 {
 	for (;;) {
-		struct epoll_event evs[MAX_REMOTES + 2];
+		struct epoll_event evs[64];
 		bool busy = process_remotes();
 		int n;
 
@@ -1278,13 +982,18 @@ static void run(struct loop *l)
 		/* Stopping: every remote let go of, and nothing under way. */
 		if (l->quit && !busy && !any_remote())
 			break;
-		n = epoll_wait(epfd, evs, MAX_REMOTES + 2, -1);
+		n = epoll_wait(epfd, evs, 64, -1);
 		if (n < 0 && errno != EINTR) {
 			logf_("epoll: %s", strerror(errno));
 			break;
 		}
-		for (int i = 0; i < n; i++)
-			on_event(l, &evs[i]);
+		for (int i = 0; i < n; i++) {
+			struct hipcd_watch *w = evs[i].data.ptr;
+
+			if (w->fd >= 0) /* not let go of earlier this round */
+				w->fn(w, evs[i].events);
+		}
+		run_deferred();
 		reap();
 	}
 }
@@ -1293,8 +1002,8 @@ int main(int argc, char **argv)
 {
 	static struct conf conf;
 	const char *config = NULL;
-	char dir[200], sock_path[256];
-	struct loop l = { .conf_path = conf.path };
+	char *dir = run_dir, sock_path[256];
+	struct loop *l = &the_loop;
 	int lockfd, ret;
 	bool check = false;
 
@@ -1318,7 +1027,8 @@ int main(int argc, char **argv)
 	 * leak checker ptraces the process. */
 	prctl(PR_SET_DUMPABLE, 0);
 #endif
-	ret = hipc_sim_run_dir(dir, sizeof(dir), 1);
+	l->conf_path = conf.path;
+	ret = hipc_sim_run_dir(run_dir, sizeof(run_dir), 1);
 	if (ret) {
 		logf_("run directory %s: %s", dir, hipc_strerror(ret));
 		return 1;
@@ -1326,17 +1036,17 @@ int main(int argc, char **argv)
 	lockfd = lock_run_dir(dir);
 	if (lockfd < 0)
 		return 1;
-	if (open_loop(&l, dir, sock_path, sizeof(sock_path)) < 0)
+	if (open_loop(l, dir, sock_path, sizeof(sock_path)) < 0)
 		return 1;
 	logf_("control socket %s, %u remote(s), pid %d", sock_path, conf.n,
 	      (int)getpid());
 	for (unsigned i = 0; i < conf.n; i++)
 		add_remote(&conf.r[i]);
-	run(&l);
+	run(l);
 
-	close(l.lfd);
+	close(l->listen.fd);
 	unlink(sock_path);
-	close(l.sfd);
+	close(l->sig.fd);
 	close(epfd);
 	close(lockfd);
 	logf_("bye");

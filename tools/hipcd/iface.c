@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The interfaces hipcd makes for the services a remote announces
+ * (docs/interfaces.md).  This file keeps the list of services per remote,
+ * picks the kind of interface by the service's name, numbers the
+ * interfaces of each kind per remote (rpmsg0, rpmsg1, ... under
+ * RUN_DIR/REMOTE/), and answers "hipcctl services" and "hipcctl stats".
+ * Each kind lives in a file of its own and is listed in kinds[].
+ *
+ * A service's name comes from the remote, which is not trusted: it is
+ * NUL-terminated here, never used in a path, and escaped in every reply.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hipcd.h"
+
+static const struct hipcd_iface *const kinds[] = {
+	NULL,
+};
+
+static const struct hipcd_iface *kind_for(const char *service)
+{
+	for (unsigned i = 0; kinds[i]; i++)
+		for (unsigned j = 0; kinds[i]->services[j]; j++)
+			if (!strcmp(kinds[i]->services[j], service))
+				return kinds[i];
+	return NULL;
+}
+
+static struct hipcd_svc *find_svc(struct remote *r, const char *name)
+{
+	for (struct hipcd_svc *s = r->svcs; s; s = s->next)
+		if (!strcmp(s->name, name))
+			return s;
+	return NULL;
+}
+
+/* RUN_DIR/NAME, where the remote's interfaces live. */
+static int make_dir(struct remote *r)
+{
+	if (mkdir(r->dir, 0750) < 0 && errno != EEXIST) {
+		logf_("%s: %s: %s", r->rc.name, r->dir, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static struct hipcd_svc *new_svc(struct remote *r, const char *name)
+{
+	const struct hipcd_iface *kind = kind_for(name);
+	struct hipcd_svc *s = calloc(1, sizeof(*s)), **tail;
+	unsigned index = 0;
+
+	if (!s) {
+		logf_("%s: service '%s': out of memory", r->rc.name, name);
+		return NULL;
+	}
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->r = r;
+	s->kind = kind;
+	for (tail = &r->svcs; *tail; tail = &(*tail)->next)
+		if ((*tail)->kind == kind)
+			index++;
+	s->index = index;
+	*tail = s;
+	return s;
+}
+
+void iface_ns(struct remote *r, const char *name, uint32_t addr,
+	      bool destroyed)
+{
+	struct hipcd_svc *s = find_svc(r, name);
+	int ret;
+
+	if (destroyed) {
+		if (s && s->up) {
+			s->up = false;
+			if (s->kind)
+				s->kind->down(s, false);
+		}
+		return;
+	}
+	if (!s) {
+		s = new_svc(r, name);
+		if (!s)
+			return;
+	} else if (s->up) {
+		/* Announced twice: the new address wins. */
+		s->up = false;
+		if (s->kind)
+			s->kind->down(s, false);
+	}
+	s->addr = addr;
+	s->up = true;
+	if (!s->kind)
+		return;
+	if (make_dir(r) < 0)
+		return;
+	ret = s->kind->up(s);
+	if (ret < 0) {
+		s->up = false;
+		logf_("%s: service '%s': no %s interface: %s", r->rc.name,
+		      s->name, s->kind->kind, hipc_strerror(ret));
+	}
+}
+
+void iface_remote_down(struct remote *r, bool crashed)
+{
+	for (struct hipcd_svc *s = r->svcs; s; s = s->next) {
+		if (!s->up)
+			continue;
+		s->up = false;
+		if (s->kind)
+			s->kind->down(s, crashed);
+	}
+}
+
+void iface_remote_free(struct remote *r)
+{
+	iface_remote_down(r, false);
+	while (r->svcs) {
+		struct hipcd_svc *s = r->svcs;
+
+		r->svcs = s->next;
+		if (s->kind)
+			s->kind->destroy(s);
+		free(s);
+	}
+	rmdir(r->dir); /* only if empty: a user's file stays */
+}
+
+/* --- replies ------------------------------------------------------------------ */
+
+/* @s as a JSON string body, or with anything unprintable as \xNN. */
+static void put_str(struct reply *o, const char *s, bool json)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			put(o, json ? "\\%c" : "%c", *p);
+		else if (*p < 0x20 || *p >= 0x7f)
+			put(o, json ? "\\u%04x" : "\\x%02x", *p);
+		else
+			put(o, "%c", *p);
+	}
+}
+
+static void svc_line(struct hipcd_svc *s, struct reply *o, bool json,
+		     bool first)
+{
+	if (json) {
+		put(o, "%s{\"remote\":\"%s\",\"service\":\"", first ? "" : ",",
+		    s->r->rc.name);
+		put_str(o, s->name, true);
+		put(o, "\",\"addr\":%u,\"up\":%s,\"kind\":%s%s%s,\"path\":",
+		    (unsigned)s->addr, s->up ? "true" : "false",
+		    s->kind ? "\"" : "", s->kind ? s->kind->kind : "null",
+		    s->kind ? "\"" : "");
+		if (s->path[0]) {
+			put(o, "\"");
+			put_str(o, s->path, true);
+			put(o, "\"}");
+		} else {
+			put(o, "null}");
+		}
+		return;
+	}
+	put(o, "%-12s ", s->r->rc.name);
+	put_str(o, s->name, false);
+	put(o, "%*s 0x%-5x %-5s %-9s %s\n",
+	    (int)(32 - (strlen(s->name) < 32 ? strlen(s->name) : 32)), "",
+	    (unsigned)s->addr, s->up ? "up" : "down",
+	    s->kind ? s->kind->kind : "-", s->path[0] ? s->path : "-");
+}
+
+void iface_services(struct remote *r, struct reply *o, bool json)
+{
+	bool first = true;
+
+	put(o, json ? "ok\n[" : "ok\n%-12s %-32s %-7s %-5s %-9s %s\n",
+	    "REMOTE", "SERVICE", "ADDR", "STATE", "INTERFACE", "PATH");
+	for (unsigned i = 0; i < MAX_REMOTES; i++) {
+		struct remote *x = &remotes[i];
+
+		if (!x->used || x->retiring || (r && x != r))
+			continue;
+		for (struct hipcd_svc *s = x->svcs; s; s = s->next) {
+			svc_line(s, o, json, first);
+			first = false;
+		}
+	}
+	if (json)
+		put(o, "]\n");
+}
+
+struct stats_ctx {
+	struct reply *o;
+	bool json;
+	bool first;
+};
+
+static void emit(void *ctx, const char *key, uint64_t v)
+{
+	struct stats_ctx *c = ctx;
+
+	if (c->json)
+		put(c->o, "%s\"%s\":%llu", c->first ? "" : ",", key,
+		    (unsigned long long)v);
+	else
+		put(c->o, " %s %llu", key, (unsigned long long)v);
+	c->first = false;
+}
+
+static void remote_stats(struct remote *x, struct reply *o, bool json,
+			 bool *first)
+{
+	struct hipc_rpmsg_dev *dev = hipc_rproc_rpmsg(x->rp);
+	struct hipc_rpmsg_stats st;
+	struct hipc_link_stats ls;
+	struct stats_ctx c = { o, json, true };
+	struct hipc_link *link = hipc_rproc_link(x->rp);
+
+	memset(&st, 0, sizeof(st));
+	memset(&ls, 0, sizeof(ls));
+	if (dev)
+		hipc_rpmsg_get_stats(dev, &st);
+	if (link)
+		hipc_link_get_stats(link, &ls);
+	if (json)
+		put(o, "%s{\"remote\":\"%s\",\"device\":{", *first ? "" : ",",
+		    x->rc.name);
+	else
+		put(o, "%s device", x->rc.name);
+	emit(&c, "tx_msgs", st.tx_msgs);
+	emit(&c, "rx_msgs", st.rx_msgs);
+	emit(&c, "tx_bytes", st.tx_bytes);
+	emit(&c, "rx_bytes", st.rx_bytes);
+	emit(&c, "doorbells_out", ls.doorbells_tx);
+	emit(&c, "doorbells_in", ls.doorbells_rx);
+	emit(&c, "eventfd_writes", ls.eventfd_writes);
+	emit(&c, "rx_dropped", st.rx_dropped);
+	emit(&c, "tx_waits", st.tx_waits);
+	emit(&c, "proto_errors", st.proto_errors);
+	put(o, json ? "},\"interfaces\":[" : "\n");
+	*first = false;
+	c.first = true;
+	for (struct hipcd_svc *s = x->svcs; s; s = s->next) {
+		if (!s->kind)
+			continue;
+		if (json) {
+			put(o, "%s{\"service\":\"", c.first ? "" : ",");
+			put_str(o, s->name, true);
+			put(o, "\",\"kind\":\"%s\",\"counters\":{",
+			    s->kind->kind);
+		} else {
+			put(o, "%s ", x->rc.name);
+			put_str(o, s->name, false);
+			put(o, " %s", s->kind->kind);
+		}
+		{
+			struct stats_ctx sc = { o, json, true };
+
+			if (s->kind->stats)
+				s->kind->stats(s, emit, &sc);
+		}
+		put(o, json ? "}}" : "\n");
+		c.first = false;
+	}
+	if (json)
+		put(o, "]}");
+}
+
+void iface_stats(struct remote *r, struct reply *o, bool json)
+{
+	bool first = true;
+
+	put(o, json ? "ok\n[" : "ok\n");
+	for (unsigned i = 0; i < MAX_REMOTES; i++) {
+		struct remote *x = &remotes[i];
+
+		if (!x->used || x->retiring || (r && x != r))
+			continue;
+		remote_stats(x, o, json, &first);
+	}
+	if (json)
+		put(o, "]\n");
+}
