@@ -14,8 +14,9 @@
 #include "hipcd.h"
 
 #define MAX_MS 3600000u
+#define MAX_KB 1048576u /* 1 GiB */
 
-enum ktype { K_PATH, K_WORD, K_MS, K_TEXT };
+enum ktype { K_PATH, K_WORD, K_MS, K_TEXT, K_KB };
 
 const char *const w_mode[] = { "boot", "attach", NULL };
 const char *const w_policy[] = { "restart", "stay", NULL };
@@ -40,10 +41,13 @@ static const struct key {
 	{ "backoff_max_ms", K_MS, NULL, offsetof(struct rconf, backoff_max_ms) },
 	{ "boot_timeout_ms", K_MS, NULL,
 	  offsetof(struct rconf, boot_timeout_ms) },
+	{ "queue_kb", K_KB, NULL, offsetof(struct rconf, queue_kb) },
+	{ "stall_ms", K_MS, NULL, offsetof(struct rconf, stall_ms) },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
-_Static_assert(NKEYS <= 16, "rconf.set_at");
+_Static_assert(NKEYS <= sizeof(((struct rconf *)0)->set_at) /
+			       sizeof(unsigned), "rconf.set_at");
 
 static void cerr(struct conf *c, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -161,8 +165,10 @@ static void set_word(struct conf *c, struct rconf *r, const struct key *k,
 	     allowed);
 }
 
-static void set_ms(struct conf *c, struct rconf *r, const struct key *k,
-		   unsigned line, const char *val)
+/* A whole number up to @max, of @unit. */
+static void set_num(struct conf *c, struct rconf *r, const struct key *k,
+		    unsigned line, const char *val, unsigned max,
+		    const char *unit)
 {
 	unsigned *dst = (unsigned *)((char *)r + k->off);
 	unsigned long x;
@@ -171,9 +177,9 @@ static void set_ms(struct conf *c, struct rconf *r, const struct key *k,
 	errno = 0;
 	x = strtoul(val, &end, 10);
 	if (errno || *end || end == val || !isdigit((unsigned char)*val) ||
-	    x > MAX_MS) {
+	    x > max) {
 		cerr(c, line, "bad value '%s' for %s (allowed: a whole number "
-		     "of milliseconds, 0 to %u)", val, k->name, MAX_MS);
+		     "of %s, 0 to %u)", val, k->name, unit, max);
 		return;
 	}
 	*dst = (unsigned)x;
@@ -211,7 +217,10 @@ static void set_key(struct conf *c, struct rconf *r, unsigned line,
 		set_word(c, r, k, line, val);
 		break;
 	case K_MS:
-		set_ms(c, r, k, line, val);
+		set_num(c, r, k, line, val, MAX_MS, "milliseconds");
+		break;
+	case K_KB:
+		set_num(c, r, k, line, val, MAX_KB, "KiB");
 		break;
 	}
 }
@@ -249,6 +258,8 @@ static struct rconf *begin_section(struct conf *c, char *s, unsigned lineno)
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	r->line = lineno;
 	r->autostart = 1;
+	r->queue_kb = 256;
+	r->stall_ms = 2000;
 	return r;
 }
 
@@ -351,7 +362,8 @@ bool same_remote(const struct rconf *a, const struct rconf *b)
 	       a->watchdog_timeout_ms == b->watchdog_timeout_ms &&
 	       a->backoff_ms == b->backoff_ms &&
 	       a->backoff_max_ms == b->backoff_max_ms &&
-	       a->boot_timeout_ms == b->boot_timeout_ms;
+	       a->boot_timeout_ms == b->boot_timeout_ms &&
+	       a->queue_kb == b->queue_kb && a->stall_ms == b->stall_ms;
 }
 
 void summary(const struct conf *c, FILE *out)

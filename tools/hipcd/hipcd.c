@@ -946,17 +946,28 @@ static int open_loop(struct loop *l, const char *dir, char *sock_path,
 
 /* Runs what each remote has pending.  Returns true while an operation
  * (start, attach, stop, detach) is under way on one of them. */
-static bool process_remotes(void)
+static bool process_remotes(bool *again)
 {
 	bool busy = false;
 
 	for (unsigned i = 0; i < MAX_REMOTES; i++) {
-		if (!remotes[i].used)
+		struct remote *r = &remotes[i];
+
+		if (!r->used)
 			continue;
-		/* Work already pending: no sleeping past it. */
-		if (!hipc_rproc_prepare_sleep(remotes[i].rp))
-			hipc_rproc_process(remotes[i].rp);
-		busy |= hipc_rproc_pending(remotes[i].rp) != HIPC_RPROC_OP_NONE;
+		/* Work already pending (or, for an interface that waits for
+		 * a tx buffer, one free): no sleeping past it.  Bounded, so
+		 * one busy remote cannot keep the others from the loop. */
+		for (unsigned n = 0; n < 64; n++) {
+			bool tx = iface_tx_ready(r);
+
+			if (tx ? hipc_rproc_prepare_sleep_tx(r->rp)
+			       : hipc_rproc_prepare_sleep(r->rp))
+				break;
+			hipc_rproc_process(r->rp);
+			*again = n == 63;
+		}
+		busy |= hipc_rproc_pending(r->rp) != HIPC_RPROC_OP_NONE;
 	}
 	return busy;
 }
@@ -975,14 +986,21 @@ static void run(struct loop *l)
 {
 	for (;;) {
 		struct epoll_event evs[64];
-		bool busy = process_remotes();
-		int n;
+		bool again = false;
+		bool busy = process_remotes(&again);
+		uint64_t now = hipc_now_ns(), next = iface_tick(now);
+		int n, timeout = -1;
 
 		reap();
 		/* Stopping: every remote let go of, and nothing under way. */
 		if (l->quit && !busy && !any_remote())
 			break;
-		n = epoll_wait(epfd, evs, 64, -1);
+		if (again)
+			timeout = 0;
+		else if (next)
+			timeout = next <= now ? 0
+					      : (int)((next - now + 999999) / 1000000);
+		n = epoll_wait(epfd, evs, 64, timeout);
 		if (n < 0 && errno != EINTR) {
 			logf_("epoll: %s", strerror(errno));
 			break;

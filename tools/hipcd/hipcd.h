@@ -39,8 +39,11 @@ struct rconf {
 	unsigned autostart;      /* 0 no, 1 yes */
 	unsigned watchdog_ms, watchdog_timeout_ms, backoff_ms, backoff_max_ms,
 		boot_timeout_ms;
+	unsigned queue_kb;       /* per client, copied before holding (256) */
+	unsigned stall_ms;       /* a reader stalling the remote this long
+				  * is disconnected (2000; 0: never) */
 	unsigned line;           /* of its [section] */
-	unsigned set_at[16];     /* line each key was set on, 0: not set */
+	unsigned set_at[32];     /* line each key was set on, 0: not set */
 };
 
 struct conf {
@@ -100,6 +103,8 @@ struct remote {
 	char dir[PATH_MAX];      /* RUN_DIR/NAME: its interfaces live here */
 	struct hipcd_svc *svcs;  /* the services seen, announced or not */
 	struct hipcd_watch watch; /* hipc_rproc_fd() */
+	struct hipcd_rxq *rxqs;  /* its clients' receive queues (rxq.c) */
+	uint64_t stalled_since;  /* held buffers left it stalled (ns), 0 */
 	/* reconfigured: let go of, then freed (and made again from
 	 * @next if @replace) once its stop or detach is over */
 	bool retiring;
@@ -138,6 +143,8 @@ struct hipcd_svc {
 	bool up;              /* announced and not withdrawn since */
 	unsigned index;       /* N in the interface's name (rpmsgN, ...) */
 	char path[PATH_MAX];  /* what a client opens ("" for none) */
+	bool want_tx;         /* waiting for a tx buffer: tx_ready() is
+			       * called once one may be free */
 	void *priv;           /* the kind's */
 };
 
@@ -153,12 +160,23 @@ struct hipcd_iface {
 	void (*down)(struct hipcd_svc *s, bool crashed);
 	/* The remote is let go of: remove the interface, free priv. */
 	void (*destroy)(struct hipcd_svc *s);
+	/* @s->want_tx was set and a tx buffer may be free now.  want_tx is
+	 * cleared before the call; set it again to wait on.  May be NULL
+	 * for a kind that never sets want_tx. */
+	void (*tx_ready)(struct hipcd_svc *s);
 	/* Counters for "hipcctl stats": "key value" pairs, one per call of
 	 * @emit.  May be NULL. */
 	void (*stats)(struct hipcd_svc *s,
 		      void (*emit)(void *ctx, const char *key, uint64_t v),
 		      void *ctx);
 };
+
+/* Runs the tx_ready() hooks of @r's services that wait; returns true if
+ * one still waits (the loop then sleeps with prepare_sleep_tx). */
+bool iface_tx_ready(struct remote *r);
+/* Once per loop round: slow-reader deadlines.  Returns the next deadline
+ * (CLOCK_MONOTONIC ns) or 0 for none. */
+uint64_t iface_tick(uint64_t now);
 
 /* The remote announced (@destroyed false) or withdrew @name at @addr. */
 void iface_ns(struct remote *r, const char *name, uint32_t addr,
@@ -170,5 +188,58 @@ void iface_remote_free(struct remote *r);
 /* "hipcctl services [NAME]" and "hipcctl stats [NAME]", @r NULL: all. */
 void iface_services(struct remote *r, struct reply *o, bool json);
 void iface_stats(struct remote *r, struct reply *o, bool json);
+
+/* --- receive queues (rxq.c) -------------------------------------------------- */
+
+/*
+ * What a remote sent to one client, waiting for that client to read it:
+ * hipcd never drops it.  Up to the remote's queue_kb it is copied out of
+ * the rx buffer (the buffer goes back to the remote at once); beyond that
+ * the message stays in its rx buffer (HIPC_RPMSG_HOLD), so the remote has
+ * fewer buffers and slows down: back-pressure, shared by every endpoint of
+ * that remote.  If held buffers leave the remote stalled (almost none
+ * free) for stall_ms, the queue holding the most is evicted: its owner's
+ * evict() disconnects the client, and the queue is emptied.
+ */
+struct hipcd_rxq_item;
+
+struct hipcd_rxq {
+	/* private: rxq.c's */
+	struct hipcd_rxq *next_q;     /* the remote's queues */
+	struct remote *r;
+	struct hipcd_rxq_item *head, **tail;
+	size_t bytes;                 /* queued, copied or held */
+	unsigned held;                /* rx buffers kept */
+	/* public */
+	void (*evict)(struct hipcd_rxq *q); /* set by the owner */
+	void *owner;
+	uint64_t msgs_in, msgs_out, bytes_in, bytes_out, holds, evictions;
+};
+
+/* Links @q into @r's queues. */
+void hipcd_rxq_init(struct hipcd_rxq *q, struct remote *r,
+		    void (*evict)(struct hipcd_rxq *q), void *owner);
+/* Empties @q and unlinks it. */
+void hipcd_rxq_fini(struct hipcd_rxq *q);
+/* From a receive callback: queue @len bytes from @src.  Returns what the
+ * callback returns (0, or HIPC_RPMSG_HOLD); never drops. */
+int hipcd_rxq_push(struct hipcd_rxq *q, void *data, size_t len,
+		   uint32_t src);
+/* The oldest message, or false when empty. */
+bool hipcd_rxq_peek(struct hipcd_rxq *q, const void **data, size_t *len,
+		    uint32_t *src);
+/* Drops the oldest message (delivered): a held rx buffer goes back. */
+void hipcd_rxq_pop(struct hipcd_rxq *q);
+/* Empties @q (messages discarded, buffers back to the remote). */
+void hipcd_rxq_clear(struct hipcd_rxq *q);
+/* From an unbind callback (the device is going away; its memory is still
+ * mapped): every held message is copied out, so @q stays readable after
+ * the region is gone.  Returns -HIPC_ENOMEM if a copy failed (that message
+ * is dropped and counted). */
+int hipcd_rxq_unhold(struct hipcd_rxq *q);
+static inline bool hipcd_rxq_empty(const struct hipcd_rxq *q)
+{
+	return !q->head;
+}
 
 #endif

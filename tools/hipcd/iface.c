@@ -108,9 +108,25 @@ void iface_ns(struct remote *r, const char *name, uint32_t addr,
 	}
 }
 
+bool iface_tx_ready(struct remote *r)
+{
+	bool waiting = false;
+
+	for (struct hipcd_svc *s = r->svcs; s; s = s->next) {
+		if (!s->want_tx)
+			continue;
+		s->want_tx = false;
+		if (s->up && s->kind && s->kind->tx_ready)
+			s->kind->tx_ready(s);
+		waiting |= s->want_tx;
+	}
+	return waiting;
+}
+
 void iface_remote_down(struct remote *r, bool crashed)
 {
 	for (struct hipcd_svc *s = r->svcs; s; s = s->next) {
+		s->want_tx = false;
 		if (!s->up)
 			continue;
 		s->up = false;
