@@ -254,7 +254,7 @@ def _kernel_open(dev, rproc, service, local, remote, ept_name, nonblock):
             if src is None or (local != ADDR_ANY and src != str(local)):
                 continue
             if int(n[5:]) > best:
-                best, dev.local_addr = int(n[5:]), int(src)
+                best, dev.local_addr = int(n[5:]), int(src) & ADDR_ANY
         if best >= 0:
             found = best
         else:

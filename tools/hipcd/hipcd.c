@@ -51,6 +51,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -1054,6 +1055,10 @@ int main(int argc, char **argv)
 	lockfd = lock_run_dir(dir);
 	if (lockfd < 0)
 		return 1;
+	/* Group members pass through to RUN_DIR/REMOTE/ (their remote's
+	 * group only); nobody else may list or create anything here. */
+	if (chmod(dir, 0711) < 0)
+		logf_("%s: %s", dir, strerror(errno));
 	if (open_loop(l, dir, sock_path, sizeof(sock_path)) < 0)
 		return 1;
 	logf_("control socket %s, %u remote(s), pid %d", sock_path, conf.n,

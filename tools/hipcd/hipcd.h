@@ -42,6 +42,9 @@ struct rconf {
 	unsigned queue_kb;       /* per client, copied before holding (256) */
 	unsigned stall_ms;       /* a reader stalling the remote this long
 				  * is disconnected (2000; 0: never) */
+	unsigned group;          /* gid its interfaces belong to (the
+				  * daemon's own by default) */
+	unsigned socket_mode;    /* of its sockets and ttys (0660) */
 	unsigned line;           /* of its [section] */
 	unsigned set_at[32];     /* line each key was set on, 0: not set */
 };
@@ -115,6 +118,10 @@ struct remote {
 
 extern struct remote remotes[MAX_REMOTES];
 extern char run_dir[200];
+
+/* Gives @path (a socket, a tty) the remote's group and socket_mode, so
+ * the configured group may use it.  Returns 0 or -errno (logged). */
+int hipcd_publish(struct remote *r, const char *path);
 
 /* --- replies to hipcctl ----------------------------------------------------- */
 

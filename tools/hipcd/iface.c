@@ -39,12 +39,37 @@ static struct hipcd_svc *find_svc(struct remote *r, const char *name)
 	return NULL;
 }
 
-/* RUN_DIR/NAME, where the remote's interfaces live. */
+/* RUN_DIR/NAME, where the remote's interfaces live: its group may enter
+ * and list it, nobody else. */
 static int make_dir(struct remote *r)
 {
+	struct stat st;
+
 	if (mkdir(r->dir, 0750) < 0 && errno != EEXIST) {
 		logf_("%s: %s: %s", r->rc.name, r->dir, strerror(errno));
 		return -errno;
+	}
+	if (lstat(r->dir, &st) < 0 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != getuid()) {
+		logf_("%s: %s: not a directory of ours", r->rc.name, r->dir);
+		return -ENOTDIR;
+	}
+	if (chown(r->dir, (uid_t)-1, (gid_t)r->rc.group) < 0 ||
+	    chmod(r->dir, 0750) < 0) {
+		logf_("%s: %s: %s", r->rc.name, r->dir, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int hipcd_publish(struct remote *r, const char *path)
+{
+	if (chown(path, (uid_t)-1, (gid_t)r->rc.group) < 0 ||
+	    chmod(path, r->rc.socket_mode) < 0) {
+		int err = errno;
+
+		logf_("%s: %s: %s", r->rc.name, path, strerror(err));
+		return -err;
 	}
 	return 0;
 }
