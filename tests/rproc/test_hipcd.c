@@ -675,6 +675,9 @@ HIPC_TEST(services_and_stats)
 	/* the run directory: others may pass through, never list or write */
 	CHECK_EQ(stat(run, &st), 0);
 	CHECK_EQ(st.st_mode & 0777, 0711);
+	snprintf(cmd, sizeof(cmd), "%s/hipcd.sock", run);
+	CHECK_EQ(stat(cmd, &st), 0);
+	CHECK_EQ(st.st_mode & 0777, 0600);
 
 	/* killed: down, then up again after the restart */
 	pid = remote_pid("m4");

@@ -763,8 +763,9 @@ static int open_control(const char *dir, char *path, size_t len)
 	/* Ours to replace: we hold the run directory's lock, so a socket
 	 * here is left over from a daemon that died. */
 	unlink(sa.sun_path);
+	/* start, stop, ...: the daemon's user only, whatever the umask */
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(fd, 8) < 0) {
+	    chmod(sa.sun_path, 0600) < 0 || listen(fd, 8) < 0) {
 		close(fd);
 		return -1;
 	}
