@@ -69,6 +69,14 @@ struct bench_path {
 double bench_cpu_pid(int pid);
 
 extern struct bench_path bench_path_pipe, bench_path_unix,
-	bench_path_inproc;
+	bench_path_inproc, bench_path_epdev, bench_path_tty,
+	bench_path_msgsock;
+
+/* The bench firmware: next to us when installed, else where it was built;
+ * NULL if neither. */
+const char *bench_firmware_path(char *buf, size_t size);
+/* Use the hipcd serving @run_dir (its remote @remote) instead of starting
+ * one; either may be NULL (keep the default). */
+void bench_daemon_use(const char *run_dir, const char *remote);
 
 #endif

@@ -53,8 +53,7 @@ static int on_answer(struct hipc_rpmsg_ept *e, void *data, size_t len,
 	return 0;
 }
 
-/* The bench firmware: next to us when installed, else where it was built. */
-static const char *firmware(char *buf, size_t size)
+const char *bench_firmware_path(char *buf, size_t size)
 {
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -82,7 +81,7 @@ static int inproc_open(struct bench_path *p)
 {
 	static char fw_buf[PATH_MAX];
 	struct hipc_rproc_config cfg;
-	const char *fw = firmware(fw_buf, sizeof(fw_buf));
+	const char *fw = bench_firmware_path(fw_buf, sizeof(fw_buf));
 	char err[256];
 	int ret;
 

@@ -7,6 +7,7 @@
  *   hipc-bench [--suite seeds|latency|rate|all] [--paths LIST]
  *              [--sizes LIST] [--blocks LIST] [--count N] [--runs N]
  *              [--no-limits] [--json] [--csv] [--plot FILE.png]
+ *              [--run-dir DIR --remote NAME]
  *
  * stdout: results only (a table, or JSON, or CSV); stderr: a progress
  * line when it is a terminal, and errors.  docs/benchmarks.md explains
@@ -36,7 +37,8 @@ static const struct seed netlink_seeds[] = {
 };
 
 static struct bench_path *const all_paths[] = {
-	&bench_path_inproc, &bench_path_unix, &bench_path_pipe, NULL,
+	&bench_path_inproc, &bench_path_epdev, &bench_path_msgsock,
+	&bench_path_tty, &bench_path_unix, &bench_path_pipe, NULL,
 };
 
 struct opts {
@@ -60,6 +62,8 @@ static void usage(FILE *f)
 		"[--runs N]\n"
 		"                  [--no-limits] [--json] [--csv] "
 		"[--plot FILE.png]\n"
+		"                  [--run-dir DIR --remote NAME]  (a hipcd "
+		"already running)\n"
 		"paths:");
 	for (unsigned i = 0; all_paths[i]; i++)
 		fprintf(f, " %s", all_paths[i]->name);
@@ -110,6 +114,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "json", no_argument, NULL, 'j' },
 		{ "csv", no_argument, NULL, 'c' },
 		{ "plot", required_argument, NULL, 'P' },
+		{ "run-dir", required_argument, NULL, 'R' },
+		{ "remote", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -183,6 +189,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'P':
 			o->plot = optarg;
+			break;
+		case 'R':
+			bench_daemon_use(optarg, NULL);
+			break;
+		case 'm':
+			bench_daemon_use(NULL, optarg);
 			break;
 		case 'h':
 			usage(stdout);
