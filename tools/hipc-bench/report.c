@@ -437,18 +437,26 @@ int report_plot(const struct bench_report *rep, const char *png)
 			paths[npaths++] = rep->r[i].path;
 	}
 	np = npaths;
+	/* per path two blocks: the single-block sizes (a line; the netlink
+	 * matrix, or custom sizes), then the multi-block cells (points) */
 	for (unsigned j = 0; j < np; j++) {
-		fprintf(f, "# %s\n", paths[j]);
-		for (unsigned i = 0; i < rep->n; i++) {
-			const struct result *r = &rep->r[i];
+		for (int part = 0; part < 2; part++) {
+			fprintf(f, "# %s %s\n", paths[j],
+				part ? "blocks" : "sizes");
+			for (unsigned i = 0; i < rep->n; i++) {
+				const struct result *r = &rep->r[i];
+				bool line = !strcmp(r->suite, "netlink") ||
+					    !strcmp(r->suite, "custom");
 
-			if (strcmp(r->path, paths[j]) ||
-			    (strcmp(r->suite, "tty") && strcmp(r->suite, "netlink") &&
-			     strcmp(r->suite, "custom")))
-				continue;
-			fprintf(f, "%zu %.3f\n", r->block * r->nblocks, r->kb_s);
+				if (strcmp(r->path, paths[j]) ||
+				    (!line && strcmp(r->suite, "tty")) ||
+				    line == (part == 1))
+					continue;
+				fprintf(f, "%zu %.3f\n", r->block * r->nblocks,
+					r->kb_s);
+			}
+			fprintf(f, "\n\n");
 		}
-		fprintf(f, "\n\n");
 	}
 	fprintf(f, "# published, ttyRPMSG\n");
 	for (unsigned i = 0; i < rep->n; i++) {
@@ -477,20 +485,22 @@ int report_plot(const struct bench_report *rep, const char *png)
 		   "set logscale xy\n"
 		   "set grid\n"
 		   "set key outside right\n"
-		   "set xlabel 'bytes per transaction (header + data, answer "
-		   "counted)'\n"
+		   "set xlabel 'data bytes per transaction (line: one block; "
+		   "open points: n blocks)'\n"
 		   "set ylabel 'KB/s (1000 bytes of data per second)'\n"
 		   "set title 'hipc-bench: the seeds protocol per path, against "
 		   "the published STM32MP157 figures'\n"
 		   "plot ", png);
 	for (unsigned j = 0; j < np; j++)
-		fprintf(f, "'%s' index %u using 1:2 with linespoints lw 2 "
-			   "title '%s', ", data, j, paths[j]);
-	fprintf(f, "'%s' index %u using 1:2 with points pt 7 ps 1.5 "
-		   "title 'published, ttyRPMSG', "
-		   "'%s' index %u using 1:2 with points pt 5 ps 1.5 "
-		   "title 'published, netlink'\n",
-		data, np, data, np + 1);
+		fprintf(f, "'%s' index %u using 1:2 with linespoints lw 2 lc %u "
+			   "pt 7 title '%s', '%s' index %u using 1:2 with points "
+			   "lc %u pt 6 ps 1.3 notitle, ",
+			data, 2 * j, j + 1, paths[j], data, 2 * j + 1, j + 1);
+	fprintf(f, "'%s' index %u using 1:2 with points pt 9 ps 1.8 lc "
+		   "rgb 'black' title 'published, ttyRPMSG (n blocks)', "
+		   "'%s' index %u using 1:2 with linespoints pt 5 ps 1.5 dt 2 "
+		   "lc rgb 'black' title 'published, netlink (one block)'\n",
+		data, 2 * np, data, 2 * np + 1);
 	fclose(f);
 	pid = fork();
 	if (pid == 0) {
