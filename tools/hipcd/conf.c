@@ -360,10 +360,7 @@ static void check_firmware(struct conf *c)
  * Returns the number of errors (0: usable). */
 unsigned parse_config(const char *path, struct conf *c)
 {
-	char line[1024], tmp[PATH_MAX];
-	struct rconf *cur = NULL;
-	bool skipping = false; /* in a section refused above */
-	unsigned lineno = 0;
+	char tmp[PATH_MAX];
 	FILE *f;
 
 	memset(c, 0, sizeof(*c));
@@ -376,6 +373,18 @@ unsigned parse_config(const char *path, struct conf *c)
 	}
 	snprintf(tmp, sizeof(tmp), "%s", c->path);
 	snprintf(c->dir, sizeof(c->dir), "%s", dirname(tmp));
+	parse_config_stream(f, c);
+	fclose(f);
+	return c->errors;
+}
+
+unsigned parse_config_stream(FILE *f, struct conf *c)
+{
+	char line[1024];
+	struct rconf *cur = NULL;
+	bool skipping = false; /* in a section refused above */
+	unsigned lineno = 0;
+
 	while (fgets(line, sizeof(line), f)) {
 		char *s = line, *hash;
 
@@ -402,7 +411,6 @@ unsigned parse_config(const char *path, struct conf *c)
 			parse_setting(c, cur, skipping, s, lineno);
 		}
 	}
-	fclose(f);
 	check_firmware(c);
 	return c->errors;
 }

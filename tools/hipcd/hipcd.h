@@ -63,6 +63,9 @@ extern bool plain_log; /* --check: messages without the time stamp */
 
 /* Reads @path into @c.  Returns the number of errors (each logged). */
 unsigned parse_config(const char *path, struct conf *c);
+/* The same from @f, @c filled in by the caller's memset and path/dir
+ * (relative firmware paths start at @c->dir). */
+unsigned parse_config_stream(FILE *f, struct conf *c);
 /* The settings a running remote was made with: any change restarts it. */
 bool same_remote(const struct rconf *a, const struct rconf *b);
 /* --check's output. */
