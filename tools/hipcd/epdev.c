@@ -71,6 +71,7 @@ struct epdev {
 	struct hipcd_watch cw;    /* the client; -1 for none */
 	uint32_t cw_events;
 	bool reading;             /* EPOLLIN wanted: not waiting for tx */
+	bool tx_waiting;          /* counted in tx_waits, not yet over */
 	bool rd_eof;              /* the client shut its sending side */
 	bool hanging_up;          /* deliver what is queued, then close */
 	struct hipcd_rxq q;
@@ -320,7 +321,8 @@ static void pump(struct epdev *d)
 			/* Not read again until tx_ready(). */
 			d->reading = false;
 			d->s->want_tx = true;
-			d->tx_waits++;
+			d->tx_waits += !d->tx_waiting;
+			d->tx_waiting = true;
 			break;
 		}
 		if (ret < 0) {
@@ -328,6 +330,7 @@ static void pump(struct epdev *d)
 			      hipc_strerror(ret));
 			break;
 		}
+		d->tx_waiting = false;
 		if (room > d->max_payload)
 			room = d->max_payload;
 		do
