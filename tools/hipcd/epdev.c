@@ -313,8 +313,10 @@ static void pump(struct epdev *d)
 		ssize_t n;
 		int ret;
 
-		if (!d->bound || !dev || d->hanging_up || d->rd_eof)
+		if (!d->bound || !dev || d->hanging_up || d->rd_eof) {
+			d->reading = false; /* nothing to read for */
 			break;
+		}
 		ret = hipc_rpmsg_get_tx_buffer(dev, &p, &room,
 					       HIPC_RPMSG_NO_WAIT);
 		if (ret == -HIPC_EAGAIN) {
@@ -326,8 +328,11 @@ static void pump(struct epdev *d)
 			break;
 		}
 		if (ret < 0) {
+			/* The device is broken or going: the remote's crash
+			 * or stop follows, and with it the hang-up. */
 			logf_("%s: %s: no tx buffer: %s", rname(d), d->path,
 			      hipc_strerror(ret));
+			d->reading = false;
 			break;
 		}
 		d->tx_waiting = false;
@@ -581,7 +586,9 @@ static int ep_new(struct epctl *c, struct hipcd_svc *s, struct epdev **out)
 	return 0;
 }
 
-static void ep_free(struct epdev *d)
+/* Removed: path, sockets, queue.  @now: freed at once (outside the loop's
+ * round of events), else after it. */
+static void ep_free(struct epdev *d, bool now)
 {
 	if (d->cw.fd >= 0)
 		client_close(d);
@@ -594,7 +601,10 @@ static void ep_free(struct epdev *d)
 	free(d->heldp);
 	d->ctl->used[d->s->index] = 0;
 	d->s->path[0] = 0;
-	hipcd_defer_free(d);
+	if (now)
+		free(d);
+	else
+		hipcd_defer_free(d);
 }
 
 /* --- the kind: services announced as rpmsg-raw / rpmsg_chrdev ------------------ */
@@ -625,8 +635,9 @@ static void svc_down(struct hipcd_svc *s, bool crashed)
 
 static void svc_destroy(struct hipcd_svc *s)
 {
+	/* Normally gone already, with the remote's rpmsg_ctrl. */
 	if (s->priv)
-		ep_free(s->priv);
+		ep_free(s->priv, true);
 	s->priv = NULL;
 }
 
@@ -745,7 +756,7 @@ static void ctl_create(struct epctl *c, const struct hipc_ctrl_req *q,
 		 q->name[0] ? q->name : "-");
 	ret = ep_up(d, q->src, dst);
 	if (ret < 0) {
-		ep_free(d);
+		ep_free(d, false);
 		a->status = errno_of(ret);
 		return;
 	}
@@ -782,7 +793,7 @@ static void ctl_destroy(struct epctl *c, const struct hipc_ctrl_req *q,
 	a->src = d->src;
 	a->dst = d->dst;
 	logf_("%s: %s destroyed", c->r->rc.name, d->path);
-	ep_free(d);
+	ep_free(d, false);
 }
 
 static void ctl_lookup(struct epctl *c, const struct hipc_ctrl_req *q,
@@ -841,7 +852,7 @@ static void ctl_request(struct epctl *c, const void *buf, ssize_t n,
 	}
 }
 
-static void conn_close(struct ctlconn *k)
+static void conn_close(struct ctlconn *k, bool now)
 {
 	struct epctl *c = k->ctl;
 
@@ -852,7 +863,10 @@ static void conn_close(struct ctlconn *k)
 		}
 	c->nconns--;
 	close_watch(&k->w);
-	hipcd_defer_free(k);
+	if (now)
+		free(k);
+	else
+		hipcd_defer_free(k);
 }
 
 static void on_ctl_conn(struct hipcd_watch *w, uint32_t events)
@@ -873,14 +887,14 @@ static void on_ctl_conn(struct hipcd_watch *w, uint32_t events)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
 		if (n < 0 || (n == 0 && at_eof(w->fd))) {
-			conn_close(k);
+			conn_close(k, false);
 			return;
 		}
 		ctl_request(k->ctl, buf, n, &a);
 		/* A client that does not read its answers loses its
 		 * connection rather than our loop's time. */
 		if (send_nb(w->fd, &a, sizeof(a)) != (ssize_t)sizeof(a)) {
-			conn_close(k);
+			conn_close(k, false);
 			return;
 		}
 	}
@@ -1026,16 +1040,23 @@ void epdev_remote_free(struct remote *r)
 
 	if (!c)
 		return;
+	/* From reap(), between the loop's rounds: no event is pending for
+	 * anything freed here. */
 	while (c->created) {
 		struct epdev *d = c->created->priv;
 
 		c->created = d->own.next;
-		ep_free(d);
+		ep_free(d, true);
 	}
+	for (struct hipcd_svc *s = r->svcs; s; s = s->next)
+		if (s->kind == &epdev_iface && s->priv) {
+			ep_free(s->priv, true);
+			s->priv = NULL;
+		}
 	while (c->conns)
-		conn_close(c->conns);
+		conn_close(c->conns, true);
 	close_watch(&c->lw);
 	unlink(c->path);
 	ctls[r - remotes] = NULL;
-	hipcd_defer_free(c); /* an event for its watch may be pending */
+	free(c);
 }
