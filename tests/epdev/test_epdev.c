@@ -45,6 +45,38 @@ static bool stats_say(const char *needle)
 	return false;
 }
 
+/* The "hipcctl stats" line of endpoint @index of m4 into @line ("" if
+ * none). */
+static void stats_line(unsigned index, char *line, size_t len)
+{
+	char out[16384], key[32];
+	const char *p, *e;
+
+	CHECK_EQ(ep_ctl("stats m4", out, sizeof(out)), 0);
+	snprintf(key, sizeof(key), " endpoint index %u ", index);
+	p = strstr(out, key);
+	e = p ? strchr(p, '\n') : NULL;
+	if (!p || !e || (size_t)(e - p) >= len) {
+		line[0] = 0;
+		return;
+	}
+	memcpy(line, p, (size_t)(e - p));
+	line[e - p] = 0;
+	strcat(line, " ");
+}
+
+/* That line has @needle. */
+static bool ep_stat_is(unsigned index, const char *needle)
+{
+	char line[1024];
+
+	stats_line(index, line, sizeof(line));
+	if (strstr(line, needle))
+		return true;
+	printf("endpoint %u: no '%s' in '%s'\n", index, needle, line);
+	return false;
+}
+
 /* --- rpmsg_ctrl ---------------------------------------------------------------- */
 
 HIPC_TEST(ctrl_create_destroy)
@@ -206,9 +238,10 @@ HIPC_TEST(auto_busy_msgsize)
 
 /* --- EAGAIN: no tx buffer, no waiting ---------------------------------------- */
 
-HIPC_TEST(eagain_when_ring_full)
+/* Fill the ring with the remote stopped: EAGAIN soon, not a wait; then
+ * every message comes back in order.  On @name (endpoint @index) of m4. */
+static void eagain_on(const char *name, unsigned index)
 {
-	char conf[512];
 	unsigned char buf[496], in[600];
 	int fd, sndbuf = 1;
 	socklen_t sl = sizeof(sndbuf);
@@ -217,8 +250,7 @@ HIPC_TEST(eagain_when_ring_full)
 	struct pollfd p;
 	pid_t fw;
 
-	ep_start(conf_one(conf, sizeof(conf), ""), "m4");
-	fd = ep_open_echo("m4", "rpmsg0", 5000);
+	fd = ep_open_echo("m4", name, 5000);
 	CHECK(fd >= 0);
 	/* As small as the kernel allows: few messages wait in the socket. */
 	CHECK_EQ(setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
@@ -250,12 +282,12 @@ HIPC_TEST(eagain_when_ring_full)
 		CHECK(sent < 100000);
 	}
 	t = ep_now_ns() - t0;
-	printf("EAGAIN after %u messages of 496 B in %.1f ms (SO_SNDBUF %d; "
-	       "the ring has 256 tx buffers)\n", sent, (t - 50000000) / 1e6,
-	       sndbuf);
+	printf("%s: EAGAIN after %u messages of 496 B in %.1f ms (SO_SNDBUF "
+	       "%d; the ring has 256 tx buffers)\n", name, sent,
+	       (t - 50000000) / 1e6, sndbuf);
 	CHECK(t < 1000000000u);
 	CHECK(sent >= 256);
-	CHECK(stats_say("tx_waits 1"));
+	CHECK(ep_stat_is(index, " tx_waits 1 "));
 
 	/* Going again: every message comes back, in order. */
 	CHECK_EQ(kill(fw, SIGCONT), 0);
@@ -273,6 +305,68 @@ HIPC_TEST(eagain_when_ring_full)
 	p.fd = fd;
 	p.events = POLLOUT;
 	CHECK_EQ(poll(&p, 1, 1000), 1);
+	close(fd);
+}
+
+HIPC_TEST(eagain_when_ring_full)
+{
+	char conf[512], name[16];
+	struct hipc_ctrl_rsp a;
+	int c;
+
+	ep_start(conf_one(conf, sizeof(conf), ""), "m4");
+	eagain_on("rpmsg0", 0);
+	/* The same on an endpoint created through rpmsg_ctrl. */
+	c = ep_connect("m4", "rpmsg_ctrl", false);
+	CHECK(c >= 0);
+	ep_req(c, HIPC_CTRL_CREATE, "rpmsg-client-sample", ANY, ANY, 0, &a);
+	CHECK_EQ(a.status, 0);
+	snprintf(name, sizeof(name), "rpmsg%u", a.index);
+	eagain_on(name, a.index);
+	close(c);
+}
+
+/* The remote crashes while a client has messages queued (in its socket,
+ * copied, and held in the remote's rx buffers): it gets every one of them,
+ * in order, then the hang-up. */
+HIPC_TEST(crash_delivers_queued)
+{
+	char conf[512], line[1024];
+	unsigned char b[496], in[600];
+	unsigned got = 0;
+	uint64_t end;
+	int fd;
+
+	ep_start(conf_one(conf, sizeof(conf), "queue_kb = 8\n"), "m4");
+	fd = ep_open_echo("m4", "rpmsg0", 5000);
+	CHECK(fd >= 0);
+	for (unsigned i = 0; i < 400; i++) {
+		memcpy(b, &i, sizeof(i));
+		CHECK_EQ(send(fd, b, sizeof(b), MSG_NOSIGNAL), sizeof(b));
+	}
+	/* All echoed, some held. */
+	end = ep_now_ms() + 5000;
+	do {
+		stats_line(0, line, sizeof(line));
+		if (strstr(line, " rx_msgs 401 ") && !strstr(line, " held 0 "))
+			break;
+		usleep(2000);
+	} while (ep_now_ms() < end);
+	printf("before the crash: %s\n", line);
+	CHECK(strstr(line, " rx_msgs 401 ") != NULL);
+	CHECK(strstr(line, " held 0 ") == NULL);
+	CHECK_EQ(kill(ep_remote_pid("m4"), SIGKILL), 0);
+	for (;;) {
+		ssize_t n = ep_recv(fd, in, sizeof(in), 5000);
+
+		CHECK(n >= 0);
+		if (n == 0)
+			break;
+		CHECK_EQ(n, 496);
+		CHECK(memcmp(in, &got, sizeof(got)) == 0);
+		got++;
+	}
+	CHECK_EQ(got, 400);
 	close(fd);
 }
 
@@ -575,5 +669,6 @@ HIPC_TEST(slow_readers)
 
 HIPC_TEST_MAIN(HIPC_CASE(ctrl_create_destroy), HIPC_CASE(auto_busy_msgsize),
 	       HIPC_CASE(eagain_when_ring_full),
+	       HIPC_CASE(crash_delivers_queued),
 	       HIPC_CASE(hangup_on_crash_and_back), HIPC_CASE(socat_echo),
 	       HIPC_CASE(two_remotes_select_100k), HIPC_CASE(slow_readers))
