@@ -400,11 +400,21 @@ static void on_client(struct hipcd_watch *w, uint32_t events)
 static void on_listen(struct hipcd_watch *w, uint32_t events)
 {
 	struct epdev *d = container_of(w, struct epdev, lw);
+	bool stopped = false;
 	int fd;
 
 	(void)events;
 	for (;;) {
 		fd = accept4(w->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0 && d->cw.fd >= 0 && !stopped) {
+			/* Taken: no more connections from now on (a shut
+			 * listener refuses them, ECONNREFUSED, where a
+			 * closed one would reset those already queued);
+			 * what raced in before is taken and closed. */
+			shutdown(w->fd, SHUT_RD);
+			stopped = true;
+			continue;
+		}
 		if (fd < 0)
 			break;
 		if (d->cw.fd >= 0 || !d->bound) {
@@ -423,8 +433,9 @@ static void on_listen(struct hipcd_watch *w, uint32_t events)
 		d->rd_eof = d->hanging_up = false;
 		d->clients++;
 	}
-	/* Taken: no more listening, so a second client is refused at
-	 * connect() (ECONNREFUSED), before it can think it got in. */
+	/* Taken: a second client is refused at connect() (ECONNREFUSED),
+	 * before it can think it got in.  Opened again (a new socket at the
+	 * same path) once the client leaves. */
 	if (d->cw.fd >= 0)
 		close_watch(&d->lw);
 }
@@ -869,9 +880,45 @@ static void conn_close(struct ctlconn *k, bool now)
 		hipcd_defer_free(k);
 }
 
+/*
+ * Every endpoint of @c's remote whose client has closed is made free now,
+ * not when the loop gets to that client's hang-up.  Run before each batch
+ * of rpmsg_ctrl requests, so that a round trip there orders after a close:
+ * a client that closed an endpoint and whose connect() to it at once was
+ * refused (ECONNREFUSED) can tell, after one request, a stale refusal from
+ * another client holding it.
+ */
+static void sweep(struct epctl *c)
+{
+	struct pollfd p[MAX_ENDPOINTS];
+	struct epdev *d[MAX_ENDPOINTS];
+	unsigned n = 0;
+
+	for (struct hipcd_svc *s = c->r->svcs; s && n < MAX_ENDPOINTS;
+	     s = s->next)
+		if (s->kind == &epdev_iface && s->priv &&
+		    ((struct epdev *)s->priv)->cw.fd >= 0)
+			d[n++] = s->priv;
+	for (struct hipcd_svc *s = c->created; s && n < MAX_ENDPOINTS;
+	     s = s->next)
+		if (((struct epdev *)s->priv)->cw.fd >= 0)
+			d[n++] = s->priv;
+	for (unsigned i = 0; i < n; i++)
+		p[i] = (struct pollfd){ .fd = d[i]->cw.fd, .events = POLLIN };
+	if (!n || poll(p, n, 0) <= 0)
+		return;
+	for (unsigned i = 0; i < n; i++)
+		if (p[i].revents & (POLLHUP | POLLERR))
+			on_client(&d[i]->cw,
+				  (p[i].revents & POLLERR ? EPOLLERR : 0) |
+					  EPOLLIN | EPOLLHUP);
+}
+
 static void on_ctl_conn(struct hipcd_watch *w, uint32_t events)
 {
 	struct ctlconn *k = container_of(w, struct ctlconn, w);
+
+	sweep(k->ctl);
 
 	for (unsigned i = 0; i < READ_BURST; i++) {
 		/* One byte more than a request: a long one is seen as long
