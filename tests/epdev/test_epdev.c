@@ -175,6 +175,28 @@ HIPC_TEST(ctrl_create_destroy)
 	ep_req(c, HIPC_CTRL_DESTROY, "", ANY, ANY, 0xFFFFFFF0u, &a);
 	CHECK_EQ(a.status, -ENOENT);
 
+	/* Every number taken: ENOSPC; all destroyed again. */
+	{
+		static uint32_t made[256];
+		unsigned n = 0;
+
+		for (;;) {
+			ep_req(c, HIPC_CTRL_CREATE, "rpmsg-client-sample", ANY,
+			       ANY, 0, &a);
+			if (a.status)
+				break;
+			CHECK(n < 256);
+			made[n++] = a.index;
+		}
+		CHECK_EQ(a.status, -ENOSPC);
+		/* 256 numbers: rpmsg0, rpmsg1 and "mine" had three. */
+		CHECK_EQ(n, 256 - 3);
+		while (n--) {
+			ep_req(c, HIPC_CTRL_DESTROY, "", ANY, ANY, made[n], &a);
+			CHECK_EQ(a.status, 0);
+		}
+	}
+
 	/* The remote down: not connected; up again: answered again. */
 	CHECK_EQ(ep_ctl("stop m4", out, sizeof(out)), 0);
 	ep_req(c, HIPC_CTRL_LOOKUP, "rpmsg-raw", ANY, ANY, 0, &a);
