@@ -266,6 +266,7 @@ static void client_close(struct epdev *d)
 	d->hanging_up = false;
 	d->rd_eof = false;
 	d->reading = false;
+	d->tx_waiting = false;
 	d->s->want_tx = false;
 	if (d->lw.fd < 0)
 		open_listener(d);
@@ -364,9 +365,13 @@ static void pump(struct epdev *d)
 		}
 		ret = hipc_rpmsg_send_nocopy(&d->ept, HIPC_RPMSG_ADDR_ANY, p,
 					     (size_t)n);
-		if (ret == -HIPC_EINVAL || ret == -HIPC_EMSGSIZE)
-			hipc_rpmsg_release_tx(dev, p);
 		if (ret < 0) {
+			/* rpmsg.h says the buffer is still ours only after
+			 * EINVAL or EMSGSIZE, but a send refused before it
+			 * touched the buffer (an unbound endpoint) leaves it
+			 * reserved too; giving back one that went is refused
+			 * harmlessly. */
+			hipc_rpmsg_release_tx(dev, p);
 			logf_("%s: %s: send: %s", rname(d), d->path,
 			      hipc_strerror(ret));
 			continue;
