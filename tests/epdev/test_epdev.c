@@ -212,6 +212,58 @@ HIPC_TEST(ctrl_create_destroy)
 	close(c);
 }
 
+/* A client as hostile as a remote: random requests of random lengths,
+ * each answered, the daemon unharmed; random CREATEs destroyed again. */
+HIPC_TEST(ctrl_hostile_requests)
+{
+	char conf[512];
+	unsigned char buf[128];
+	struct hipc_ctrl_rsp a;
+	unsigned made = 0, refused = 0;
+	uint32_t rnd = 0x12345678;
+	int c, fd;
+
+	ep_start(conf_one(conf, sizeof(conf), ""), "m4");
+	c = ep_connect("m4", "rpmsg_ctrl", false);
+	CHECK(c >= 0);
+	for (unsigned i = 0; i < 5000; i++) {
+		struct hipc_ctrl_req *q = (struct hipc_ctrl_req *)buf;
+		size_t len;
+
+		for (size_t j = 0; j < sizeof(buf); j++) {
+			rnd = rnd * 1103515245u + 12345u;
+			buf[j] = (unsigned char)(rnd >> 16);
+		}
+		/* Mostly well-sized, with plausible fields now and then. */
+		len = i % 4 ? sizeof(*q) : buf[0] % sizeof(buf);
+		q->op = 1 + buf[1] % 4;
+		if (buf[2] & 1)
+			snprintf(q->name, sizeof(q->name), "%s",
+				 buf[3] & 1 ? "rpmsg-client-sample" : "x");
+		if (buf[4] & 1)
+			q->src = HIPC_CTRL_ADDR_ANY;
+		if (buf[5] & 1)
+			q->dst = HIPC_CTRL_ADDR_ANY;
+		q->index %= 300;
+		CHECK_EQ(send(c, buf, len, 0), (ssize_t)len);
+		CHECK_EQ(recv(c, &a, sizeof(a), 0), sizeof(a));
+		CHECK(a.status <= 0);
+		if (len == sizeof(*q) && q->op == HIPC_CTRL_CREATE)
+			made += a.status == 0;
+		refused += a.status < 0;
+	}
+	printf("5000 random requests: %u endpoints made, %u refused\n", made,
+	       refused);
+	for (uint32_t i = 0; i < 256; i++)
+		ep_req(c, HIPC_CTRL_DESTROY, "", ANY, ANY, i, &a);
+	ep_req(c, HIPC_CTRL_LOOKUP, "rpmsg-raw", ANY, ANY, 0, &a);
+	CHECK_EQ(a.status, 0);
+	fd = ep_open_echo("m4", "rpmsg0", 2000);
+	CHECK(fd >= 0);
+	close(fd);
+	close(c);
+}
+
 /* --- automatic endpoints, one client, sizes ---------------------------------- */
 
 HIPC_TEST(auto_busy_msgsize)
@@ -708,7 +760,8 @@ HIPC_TEST(slow_readers)
 	close(y);
 }
 
-HIPC_TEST_MAIN(HIPC_CASE(ctrl_create_destroy), HIPC_CASE(auto_busy_msgsize),
+HIPC_TEST_MAIN(HIPC_CASE(ctrl_create_destroy),
+	       HIPC_CASE(ctrl_hostile_requests), HIPC_CASE(auto_busy_msgsize),
 	       HIPC_CASE(eagain_when_ring_full),
 	       HIPC_CASE(crash_delivers_queued),
 	       HIPC_CASE(hangup_on_crash_and_back), HIPC_CASE(socat_echo),
