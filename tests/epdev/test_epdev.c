@@ -547,6 +547,98 @@ HIPC_TEST(hangup_on_crash_and_back)
 	close(c);
 }
 
+/* Send @n 496-byte numbered messages on @fd without reading, and wait
+ * until endpoint 0 has every echo, some of them held in the remote's rx
+ * buffers. */
+static void fill_unread(int fd, unsigned n)
+{
+	char line[1024], want[32];
+	unsigned char b[496];
+	uint64_t end;
+
+	stats_line(0, line, sizeof(line));
+	CHECK(strstr(line, " rx_msgs ") != NULL);
+	snprintf(want, sizeof(want), " rx_msgs %u ",
+		 (unsigned)strtoul(strstr(line, " rx_msgs ") + 9, NULL, 10) +
+			 n);
+	for (unsigned i = 0; i < n; i++) {
+		memcpy(b, &i, sizeof(i));
+		CHECK_EQ(send(fd, b, sizeof(b), MSG_NOSIGNAL), sizeof(b));
+	}
+	end = ep_now_ms() + 5000;
+	do {
+		stats_line(0, line, sizeof(line));
+		if (strstr(line, want) && !strstr(line, " held 0 "))
+			break;
+		usleep(2000);
+	} while (ep_now_ms() < end);
+	if (!strstr(line, want) || strstr(line, " held 0 "))
+		printf("wanted%sand some held: %s\n", want, line);
+	CHECK(strstr(line, want) != NULL);
+	CHECK(strstr(line, " held 0 ") == NULL);
+}
+
+/* Read @n numbered messages, then the hang-up. */
+static void read_all_then_eof(int fd, unsigned n)
+{
+	unsigned char in[600];
+	unsigned got = 0;
+
+	for (;;) {
+		ssize_t r = ep_recv(fd, in, sizeof(in), 5000);
+
+		CHECK(r >= 0);
+		if (r == 0)
+			break;
+		CHECK_EQ(r, 496);
+		CHECK(memcmp(in, &got, sizeof(got)) == 0);
+		got++;
+	}
+	CHECK_EQ(got, n);
+}
+
+/* The remote withdraws "rpmsg-raw" and announces it again while a client
+ * has messages queued and held: the client gets them all, then EOF; the
+ * held rx buffers go back to the remote (which, short of them, could not
+ * send 400 more); the endpoint works again at the same path. */
+HIPC_TEST(withdraw_and_back)
+{
+	char conf[512];
+	struct hipc_ctrl_rsp a;
+	char name[16], reply[16];
+	int c, k, fd;
+
+	ep_start(conf_one(conf, sizeof(conf), "queue_kb = 8\n"), "m4");
+	c = ep_connect("m4", "rpmsg_ctrl", false);
+	CHECK(c >= 0);
+	ep_req(c, HIPC_CTRL_CREATE, "hipc-raw-ctl", ANY, ANY, 0, &a);
+	CHECK_EQ(a.status, 0);
+	snprintf(name, sizeof(name), "rpmsg%u", a.index);
+	k = ep_connect("m4", name, false);
+	CHECK(k >= 0);
+
+	fd = ep_open_echo("m4", "rpmsg0", 5000);
+	CHECK(fd >= 0);
+	fill_unread(fd, 400);
+	CHECK_EQ(send(k, "cycle", 5, 0), 5);
+	CHECK_EQ(ep_recv(k, reply, sizeof(reply), 5000), 2);
+	read_all_then_eof(fd, 400);
+	close(fd);
+	CHECK(ep_stat_is(0, " held 0 "));
+
+	/* Back at the same path, with every rx buffer: the same again. */
+	fd = ep_open_echo("m4", "rpmsg0", 5000);
+	CHECK(fd >= 0);
+	fill_unread(fd, 400);
+	CHECK(ep_stat_is(0, " evictions 0 "));
+	CHECK_EQ(send(k, "cycle", 5, 0), 5);
+	CHECK_EQ(ep_recv(k, reply, sizeof(reply), 5000), 2);
+	read_all_then_eof(fd, 400);
+	close(fd);
+	close(k);
+	close(c);
+}
+
 /* --- socat ------------------------------------------------------------------- */
 
 HIPC_TEST(socat_echo)
@@ -763,6 +855,6 @@ HIPC_TEST(slow_readers)
 HIPC_TEST_MAIN(HIPC_CASE(ctrl_create_destroy),
 	       HIPC_CASE(ctrl_hostile_requests), HIPC_CASE(auto_busy_msgsize),
 	       HIPC_CASE(eagain_when_ring_full),
-	       HIPC_CASE(crash_delivers_queued),
+	       HIPC_CASE(crash_delivers_queued), HIPC_CASE(withdraw_and_back),
 	       HIPC_CASE(hangup_on_crash_and_back), HIPC_CASE(socat_echo),
 	       HIPC_CASE(two_remotes_select_100k), HIPC_CASE(slow_readers))

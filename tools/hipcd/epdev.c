@@ -518,10 +518,10 @@ static int ep_up(struct epdev *d, uint32_t src, uint32_t dst)
 
 	if (!dev)
 		return -HIPC_ENOTCONN;
-	/* A client still collecting what the last device sent: the new
-	 * device's messages must not follow those, it was told EOF. */
-	if (d->cw.fd >= 0)
-		client_close(d);
+	/* A client still collecting what the last device sent keeps it to
+	 * the end and its EOF (nothing is dropped); until it has, the new
+	 * device's messages find nobody (rx_no_client) and the endpoint
+	 * stays taken. */
 	memset(&d->ept, 0, sizeof(d->ept));
 	/* Automatic endpoints carry the service's name, so the service's
 	 * withdrawal unbinds them; created ones none (they outlive
