@@ -99,12 +99,17 @@ static inline bool ep_wait_path(const char *path, bool exists, unsigned ms)
  * rpmsg_ctrl and rpmsg0 there. */
 static inline void ep_start(const char *conf, const char *first_remote)
 {
+	static bool registered;
 	char path[256], log[160];
 	FILE *f;
 
+	/* Several cases in one process (no argument): one daemon each. */
+	ep_cleanup();
+	if (!registered)
+		atexit(ep_cleanup);
+	registered = true;
 	snprintf(ep_dir, sizeof(ep_dir), "/tmp/hipc-epdev-XXXXXX");
 	CHECK(mkdtemp(ep_dir) != NULL);
-	atexit(ep_cleanup);
 	snprintf(ep_run, sizeof(ep_run), "%s/run", ep_dir);
 	CHECK_EQ(mkdir(ep_run, 0700), 0);
 	CHECK_EQ(setenv("HIPC_RUN_DIR", ep_run, 1), 0);
