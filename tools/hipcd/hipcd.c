@@ -218,6 +218,8 @@ static void on_state(struct hipc_rproc *rp, enum hipc_rproc_state s, void *priv)
 	if (s == HIPC_RPROC_CRASHED || s == HIPC_RPROC_OFFLINE ||
 	    s == HIPC_RPROC_DETACHED)
 		iface_remote_down(r, s == HIPC_RPROC_CRASHED);
+	else if (s == HIPC_RPROC_RUNNING || s == HIPC_RPROC_ATTACHED)
+		iface_remote_up(r);
 	if (s == HIPC_RPROC_CRASHED)
 		logf_("%s: crashed (%s)%s", hipc_rproc_name(rp),
 		      info.crash_reason,

@@ -191,6 +191,8 @@ uint64_t iface_tick(uint64_t now);
 /* The remote announced (@destroyed false) or withdrew @name at @addr. */
 void iface_ns(struct remote *r, const char *name, uint32_t addr,
 	      bool destroyed);
+/* The remote is RUNNING or ATTACHED (its services are announced next). */
+void iface_remote_up(struct remote *r);
 /* The remote left RUNNING/ATTACHED (crash, stop, detach). */
 void iface_remote_down(struct remote *r, bool crashed);
 /* The remote is freed. */
@@ -198,6 +200,23 @@ void iface_remote_free(struct remote *r);
 /* "hipcctl services [NAME]" and "hipcctl stats [NAME]", @r NULL: all. */
 void iface_services(struct remote *r, struct reply *o, bool json);
 void iface_stats(struct remote *r, struct reply *o, bool json);
+
+/* --- endpoint devices (epdev.c) ---------------------------------------------- */
+
+/* Kind "endpoint": "rpmsg-raw" and "rpmsg_chrdev" services. */
+extern const struct hipcd_iface epdev_iface;
+/* RUN_DIR/REMOTE/rpmsg_ctrl made (first time), endpoints created through
+ * it made again on the new device. */
+void epdev_remote_up(struct remote *r);
+/* Created endpoints' clients get what is queued, then a hang-up. */
+void epdev_remote_down(struct remote *r);
+/* tx_ready for created endpoints; true if one still waits. */
+bool epdev_tx_ready(struct remote *r);
+/* The endpoints created through rpmsg_ctrl, as services (linked by ->next,
+ * kind epdev_iface): for "hipcctl services" and "stats". */
+struct hipcd_svc *epdev_created(struct remote *r);
+/* rpmsg_ctrl and the created endpoints removed. */
+void epdev_remote_free(struct remote *r);
 
 /* --- receive queues (rxq.c) -------------------------------------------------- */
 

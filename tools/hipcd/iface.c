@@ -19,6 +19,7 @@
 #include "hipcd.h"
 
 static const struct hipcd_iface *const kinds[] = {
+	&epdev_iface,
 	NULL,
 };
 
@@ -145,7 +146,13 @@ bool iface_tx_ready(struct remote *r)
 			s->kind->tx_ready(s);
 		waiting |= s->want_tx;
 	}
+	waiting |= epdev_tx_ready(r);
 	return waiting;
+}
+
+void iface_remote_up(struct remote *r)
+{
+	epdev_remote_up(r);
 }
 
 void iface_remote_down(struct remote *r, bool crashed)
@@ -158,11 +165,13 @@ void iface_remote_down(struct remote *r, bool crashed)
 		if (s->kind)
 			s->kind->down(s, crashed);
 	}
+	epdev_remote_down(r);
 }
 
 void iface_remote_free(struct remote *r)
 {
 	iface_remote_down(r, false);
+	epdev_remote_free(r);
 	while (r->svcs) {
 		struct hipcd_svc *s = r->svcs;
 
@@ -232,6 +241,10 @@ void iface_services(struct remote *r, struct reply *o, bool json)
 			svc_line(s, o, json, first);
 			first = false;
 		}
+		for (struct hipcd_svc *s = epdev_created(x); s; s = s->next) {
+			svc_line(s, o, json, first);
+			first = false;
+		}
 	}
 	if (json)
 		put(o, "]\n");
@@ -288,7 +301,13 @@ static void remote_stats(struct remote *x, struct reply *o, bool json,
 	put(o, json ? "},\"interfaces\":[" : "\n");
 	*first = false;
 	c.first = true;
-	for (struct hipcd_svc *s = x->svcs; s; s = s->next) {
+	/* The services', then those made through rpmsg_ctrl. */
+	for (struct hipcd_svc *s = x->svcs, *cr = epdev_created(x); s || cr;
+	     s = s ? s->next : NULL) {
+		if (!s) {
+			s = cr;
+			cr = NULL;
+		}
 		if (!s->kind)
 			continue;
 		if (json) {
