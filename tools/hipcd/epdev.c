@@ -78,8 +78,6 @@ struct epdev {
 	/* The rx buffers @q holds, oldest first (rxq.c keeps them private):
 	 * given back by us if the queue must let go of them while the device
 	 * lives on (a withdrawn service). */
-	void **heldp;
-	unsigned nheld, heldcap;
 	/* counters */
 	uint64_t tx_msgs, tx_bytes;     /* client -> remote */
 	uint64_t rx_msgs, rx_bytes;     /* remote -> client */
@@ -231,27 +229,17 @@ static void client_events(struct epdev *d)
 		d->cw_events = ev;
 }
 
-/* The oldest message is delivered: off the queue, and off our list if it
- * was held (rxq.c gave its buffer back). */
+/* The oldest message is delivered (a held rx buffer goes back). */
 static void pop(struct epdev *d)
 {
-	unsigned held = d->q.held;
-
 	hipcd_rxq_pop(&d->q);
-	if (d->q.held < held && d->nheld) {
-		d->nheld--;
-		memmove(d->heldp, d->heldp + 1, d->nheld * sizeof(*d->heldp));
-	}
 }
 
 /* Every held message copied out of its rx buffer.  @dev: the device lives
  * on, so the buffers go back to it; NULL: it is going, and takes them. */
 static void unhold(struct epdev *d, struct hipc_rpmsg_dev *dev)
 {
-	hipcd_rxq_unhold(&d->q);
-	for (unsigned i = 0; dev && i < d->nheld; i++)
-		hipc_rpmsg_release_rx(dev, d->heldp[i]);
-	d->nheld = 0;
+	hipcd_rxq_unhold(&d->q, dev);
 }
 
 /* The client goes: whatever was queued for it is dropped, and the endpoint
@@ -262,7 +250,6 @@ static void client_close(struct epdev *d)
 		return;
 	close_watch(&d->cw);
 	hipcd_rxq_clear(&d->q);
-	d->nheld = 0; /* given back by the clear */
 	d->hanging_up = false;
 	d->rd_eof = false;
 	d->reading = false;
@@ -470,21 +457,7 @@ static int on_rx(struct hipc_rpmsg_ept *ept, void *data, size_t len,
 		/* EAGAIN: queued.  Anything else: the client is going; its
 		 * hang-up arrives as an event and empties the queue. */
 	}
-	if (d->nheld == d->heldcap) {
-		unsigned cap = d->heldcap ? 2 * d->heldcap : 64;
-		void **p = realloc(d->heldp, cap * sizeof(*p));
-
-		if (!p) {
-			/* Cannot track a hold: copied or nothing. */
-			d->rx_no_client++;
-			return 0;
-		}
-		d->heldp = p;
-		d->heldcap = cap;
-	}
 	ret = hipcd_rxq_push(&d->q, data, len, src);
-	if (ret == HIPC_RPMSG_HOLD)
-		d->heldp[d->nheld++] = data;
 	client_events(d);
 	return ret;
 }
@@ -504,7 +477,6 @@ static void on_evict(struct hipcd_rxq *q)
 {
 	struct epdev *d = q->owner;
 
-	d->nheld = 0; /* rxq.c emptied the queue: buffers given back */
 	logf_("%s: %s: client evicted (stalled the remote)", rname(d),
 	      d->path);
 	client_close(d);
@@ -614,7 +586,6 @@ static void ep_free(struct epdev *d, bool now)
 	close_watch(&d->lw);
 	unlink(d->path);
 	hipcd_rxq_fini(&d->q);
-	free(d->heldp);
 	d->ctl->used[d->s->index] = 0;
 	d->s->path[0] = 0;
 	if (now)

@@ -243,6 +243,7 @@ struct hipcd_rxq {
 	void (*evict)(struct hipcd_rxq *q); /* set by the owner */
 	void *owner;
 	uint64_t msgs_in, msgs_out, bytes_in, bytes_out, holds, evictions;
+	uint64_t nomem_drops;         /* out of memory: lost, and logged */
 };
 
 /* Links @q into @r's queues. */
@@ -251,7 +252,8 @@ void hipcd_rxq_init(struct hipcd_rxq *q, struct remote *r,
 /* Empties @q and unlinks it. */
 void hipcd_rxq_fini(struct hipcd_rxq *q);
 /* From a receive callback: queue @len bytes from @src.  Returns what the
- * callback returns (0, or HIPC_RPMSG_HOLD); never drops. */
+ * callback returns (0, or HIPC_RPMSG_HOLD).  Drops only when even the
+ * bookkeeping cannot be allocated (counted in nomem_drops, logged). */
 int hipcd_rxq_push(struct hipcd_rxq *q, void *data, size_t len,
 		   uint32_t src);
 /* The oldest message, or false when empty. */
@@ -261,11 +263,13 @@ bool hipcd_rxq_peek(struct hipcd_rxq *q, const void **data, size_t *len,
 void hipcd_rxq_pop(struct hipcd_rxq *q);
 /* Empties @q (messages discarded, buffers back to the remote). */
 void hipcd_rxq_clear(struct hipcd_rxq *q);
-/* From an unbind callback (the device is going away; its memory is still
- * mapped): every held message is copied out, so @q stays readable after
- * the region is gone.  Returns -HIPC_ENOMEM if a copy failed (that message
- * is dropped and counted). */
-int hipcd_rxq_unhold(struct hipcd_rxq *q);
+/* From an unbind callback (its memory still mapped): every held message
+ * is copied out, so @q stays readable after the region is gone.
+ * @give_back: the device lives on (only the service was withdrawn): its
+ * buffers go back to it; NULL: the device is going and takes them.
+ * Returns -HIPC_ENOMEM if a copy failed (that message is dropped and
+ * counted). */
+int hipcd_rxq_unhold(struct hipcd_rxq *q, struct hipc_rpmsg_dev *give_back);
 static inline bool hipcd_rxq_empty(const struct hipcd_rxq *q)
 {
 	return !q->head;
