@@ -122,6 +122,8 @@ struct remote {
 extern struct remote remotes[MAX_REMOTES];
 extern char run_dir[200];
 
+/* RUN_DIR/REMOTE, mode 0750 in the remote's group.  0 or -errno (logged). */
+int hipcd_make_dir(struct remote *r);
 /* Gives @path (a socket, a tty) the remote's group and socket_mode, so
  * the configured group may use it.  Returns 0 or -errno (logged). */
 int hipcd_publish(struct remote *r, const char *path);

@@ -42,7 +42,7 @@ static struct hipcd_svc *find_svc(struct remote *r, const char *name)
 
 /* RUN_DIR/NAME, where the remote's interfaces live: its group may enter
  * and list it, nobody else. */
-static int make_dir(struct remote *r)
+int hipcd_make_dir(struct remote *r)
 {
 	struct stat st;
 
@@ -124,7 +124,7 @@ void iface_ns(struct remote *r, const char *name, uint32_t addr,
 	s->up = true;
 	if (!s->kind)
 		return;
-	if (make_dir(r) < 0)
+	if (hipcd_make_dir(r) < 0)
 		return;
 	ret = s->kind->up(s);
 	if (ret < 0) {
