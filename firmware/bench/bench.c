@@ -25,6 +25,8 @@
  *                  device on the host)
  *   --tty          also serve it as "rpmsg-tty" (a TTY on the host)
  *   --max-len N    refuse transfers longer than N bytes (64 MiB)
+ *   --echo-as NAME also serve the echo as NAME (any name the remote may
+ *                  announce, for testing how hosts treat names)
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -61,6 +63,8 @@ struct stream {
 };
 
 static struct hipc_rpmsg_ept bench_ept, raw_ept, tty_ept, echo_ept, sink_ept;
+static struct hipc_rpmsg_ept echo_as_ept;
+static const char *echo_as;
 static struct stream streams[MAX_STREAMS];
 static uint64_t clock_msgs;
 static uint64_t sink_msgs, sink_bytes;
@@ -255,6 +259,8 @@ static int start(struct hipc_rpmsg_dev *dev, void *ctx)
 		ret = make(&raw_ept, dev, "rpmsg-raw", on_bench);
 	if (!ret && also_tty)
 		ret = make(&tty_ept, dev, "rpmsg-tty", on_bench);
+	if (!ret && echo_as)
+		ret = make(&echo_as_ept, dev, echo_as, on_echo);
 	return ret;
 }
 
@@ -284,6 +290,8 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			max_len = (uint32_t)v;
+		} else if (!strcmp(argv[n], "--echo-as") && n + 1 < argc) {
+			echo_as = argv[++n];
 		} else {
 			break;
 		}

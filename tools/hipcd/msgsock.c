@@ -42,10 +42,12 @@
  * only a client that forced a larger one can exceed this, and its
  * connection is then closed rather than the message cut short. */
 #define MS_MAX_MSG (1u << 20)
-/* Asked for on the daemon's side of each connection: the queue of
- * replies the kernel holds for a client before we hold them ourselves.
- * Capped by net.core.wmem_max/rmem_max. */
-#define MS_SOCKBUF (1 << 20)
+/* Asked for on the daemon's side of each connection (the kernel doubles
+ * it, capped by net.core.wmem_max/rmem_max): what the kernel holds for a
+ * client that has not read yet before hipcd_rxq takes over, a 64 KiB
+ * message's echo (132 replies, about 1 KiB of socket memory each) with
+ * room to spare. */
+#define MS_SOCKBUF (256 << 10)
 /* Client messages read per wake-up, so one busy client cannot keep the
  * loop from the others. */
 #define MS_READ_BUDGET 16u
