@@ -36,8 +36,22 @@
 #include "hipc/remote.h"
 #include "hipc/rsc.h"
 
-/* The seeds' geometry: 512-byte buffers, 496 bytes of payload each. */
-HIPC_RSC_TABLE_RPMSG(rsc_table, 256, 512, 4096, HIPC_RSC_F_NS);
+#ifndef HIPC_BENCH_EVENT_IDX
+#define HIPC_BENCH_EVENT_IDX 1
+#endif
+
+/*
+ * The seeds' geometry: 512-byte buffers, 496 bytes of payload each.
+ * VIRTIO_RING_F_EVENT_IDX is offered (hipc-fw-bench): hipc's host and
+ * Linux maintain used_event, and a transfer of many messages then costs a
+ * doorbell per burst instead of one per message (32 KiB through a message
+ * socket: 0.11 ms against 0.32 ms without).  hipc-fw-bench-ns offers the
+ * name service only, for hosts such as OpenAMP's that acknowledge the
+ * feature without maintaining used_event (docs/rproc.md).
+ */
+HIPC_RSC_TABLE_RPMSG(rsc_table, 256, 512, 4096,
+		     HIPC_RSC_F_NS |
+			     (HIPC_BENCH_EVENT_IDX ? HIPC_RSC_F_EVENT_IDX : 0));
 
 #define HDR_SIZE 8u
 #define ANSWER_SIZE 8u
@@ -265,7 +279,7 @@ static int start(struct hipc_rpmsg_dev *dev, void *ctx)
 }
 
 static const struct hipc_firmware fw = {
-	.name = "bench",
+	.name = HIPC_BENCH_EVENT_IDX ? "bench" : "bench-ns",
 	.rsc = &rsc_table,
 	.rsc_size = sizeof(rsc_table),
 	.start = start,

@@ -7,7 +7,9 @@
       The benchmark protocol (docs/bench-protocol.md) against the
       firmware's "hipc-bench": N transfers of each size, each either one
       message (header and data, --blocks 0) or the header then the data in
-      B-byte messages; every answer must be (size, status 0).
+      B-byte messages (--blocks -1: the whole stream, header included, cut
+      at random points into messages of 1 to 1500 bytes); every answer must
+      be (size, status 0).
       --until-hangup: keep going until the connection ends, which must
       show as end of file or ECONNRESET/EPIPE (exit status 3).
       --ready FILE: create FILE once the first transfer is answered.
@@ -24,6 +26,7 @@ Exit status: 0 all checked, 1 a check failed, 3 hung up (--until-hangup).
 """
 import argparse
 import os
+import random
 import socket
 import struct
 import sys
@@ -57,6 +60,13 @@ def transfer(s, size, blocks):
     data = os.urandom(size)
     if blocks == 0:
         s.send(hdr + data)
+    elif blocks < 0:
+        stream = hdr + data
+        off = 0
+        while off < len(stream):
+            n = random.randint(1, 1500)
+            s.send(stream[off:off + n])
+            off += n
     else:
         s.send(hdr)
         for off in range(0, size, blocks):
