@@ -14,7 +14,7 @@
       show as end of file or ECONNRESET/EPIPE (exit status 3).
       --ready FILE: create FILE once the first transfer is answered.
   msgsock_client.py echo PATH [--sizes 16,700] [--count N] [--tag T]
-        [--until-hangup]
+        [--until-hangup] [--ready FILE]
       Sequence-stamped messages to "hipc-echo"; the echo comes back in
       pieces of at most one rpmsg payload each, which must add up to
       exactly what was sent (so nothing of another client's is mixed in).
@@ -144,6 +144,8 @@ def echo_loop(a):
             fail("echo %d of %d bytes differs (another client's?): %r" %
                  (seq, size, got[:40]))
         seq += 1
+        if a.ready and seq == 1:
+            open(a.ready, "w").close()
     print("ok %d echoes in %d pieces" % (a.count, pieces), flush=True)
 
 

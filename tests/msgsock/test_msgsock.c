@@ -326,20 +326,31 @@ HIPC_TEST(remote_killed_mid_transfer)
 	pid_t fw;
 	int fd;
 
-	start("", "backoff_ms = 1500\nbackoff_max_ms = 1500\n");
-	snprintf(ready, sizeof(ready), "%s/ready", dir);
-	snprintf(cmd, sizeof(cmd),
-		 "--sizes 32768,65536 --until-hangup --ready %s", ready);
-	p[0] = client("bench", "hipc-bench", cmd);
-	p[1] = client("bench", "hipc-bench",
-		      "--sizes 32768 --blocks 512 --until-hangup");
-	p[2] = client("echo", "hipc-echo", "--sizes 100000 --until-hangup");
-	p[3] = client("echo", "hipc-echo", "--sizes 16 --until-hangup");
-	for (uint64_t end = now_ms() + 10000; access(ready, F_OK) < 0;) {
-		CHECK(now_ms() < end);
-		usleep(5000);
+	start("", "backoff_ms = 3000\nbackoff_max_ms = 3000\n");
+	for (int i = 0; i < 4; i++) {
+		static const char *const what[4][2] = {
+			{ "bench", "--sizes 32768,65536" },
+			{ "bench", "--sizes 32768 --blocks 512" },
+			{ "echo", "--sizes 100000" },
+			{ "echo", "--sizes 16" },
+		};
+
+		snprintf(ready, sizeof(ready), "%s/ready%d", dir, i);
+		snprintf(cmd, sizeof(cmd), "%s --until-hangup --ready %s",
+			 what[i][1], ready);
+		p[i] = client(what[i][0],
+			      !strcmp(what[i][0], "bench") ? "hipc-bench"
+							   : "hipc-echo",
+			      cmd);
 	}
-	usleep(100000); /* all four under way */
+	/* All four under way (each has had an answer). */
+	for (int i = 0; i < 4; i++) {
+		snprintf(ready, sizeof(ready), "%s/ready%d", dir, i);
+		for (uint64_t end = now_ms() + 20000; access(ready, F_OK) < 0;) {
+			CHECK(now_ms() < end);
+			usleep(5000);
+		}
+	}
 	snprintf(cmd, sizeof(cmd), "%s status m4", HIPCCTL);
 	CHECK_EQ(sh(cmd, out, sizeof(out)), 0);
 	fw = (pid_t)atoi(strstr(out, "\npid ") + 5);
@@ -481,7 +492,21 @@ HIPC_TEST(slow_reader_evicted)
 	close(fd);
 }
 
-HIPC_TEST_MAIN(HIPC_CASE(bench_three_clients),
+/* socat, a program that knows nothing of hipc, as a client: it shuts
+ * down writing after its input, and still gets the echo. */
+HIPC_TEST(socat_client)
+{
+	char cmd[512], out[256];
+
+	start("", NULL);
+	snprintf(cmd, sizeof(cmd),
+		 "echo 'hello from socat' | timeout 10 socat -t 2 - "
+		 "UNIX-CONNECT:%s/hipc-echo,type=5", sock);
+	CHECK_EQ(sh(cmd, out, sizeof(out)), 0);
+	CHECK(!strcmp(out, "hello from socat\n"));
+}
+
+HIPC_TEST_MAIN(HIPC_CASE(socat_client), HIPC_CASE(bench_three_clients),
 	       HIPC_CASE(echo_replies_reach_their_client),
 	       HIPC_CASE(client_gone_mid_message),
 	       HIPC_CASE(remote_killed_mid_transfer),

@@ -57,7 +57,8 @@ struct ms_svc;
 struct ms_conn {
 	struct hipcd_watch w;  /* first: the watch callback casts */
 	int fd;
-	uint32_t events;       /* watched now, 0: not in the epoll set */
+	bool watched;          /* in the epoll set */
+	uint32_t events;       /* watched for, if so */
 	struct ms_svc *ms;
 	struct ms_conn *next;  /* the service's connections */
 	struct ms_conn *wnext; /* the service's line for tx buffers */
@@ -69,6 +70,11 @@ struct ms_conn {
 	bool paused;           /* not read while others wait in line */
 	bool hup;              /* remote gone: closed once q is empty */
 	bool dead;             /* the client's socket failed: close */
+	bool rd_eof;           /* the client will send no more (it shut
+				* down writing, or closed): answers still
+				* go to it until it closes */
+	bool gone;             /* it closed while its last message waits
+				* in line: closed once that is sent */
 	bool closed;           /* freed at the end of the loop's round */
 };
 
@@ -184,17 +190,22 @@ static void ms_unlisten(struct ms_svc *ms)
 
 static bool can_read(const struct ms_conn *c)
 {
-	return !c->closed && !c->hup && !c->dead && !c->waiting && !c->paused;
+	return !c->closed && !c->hup && !c->dead && !c->rd_eof &&
+	       !c->waiting && !c->paused;
 }
 
 /*
- * Watch what the connection can act on now.  Nothing to act on: out of
- * the epoll set altogether, since a hung-up client's EPOLLHUP cannot be
- * masked and would wake the loop for nothing until we read again.
+ * Watch what the connection can act on now.  A connection that is not
+ * read and has nothing to write leaves the epoll set altogether: a
+ * hung-up client's EPOLLHUP cannot be masked and would wake the loop for
+ * nothing until we read again.  One that reads no more because its client
+ * shut down writing stays in the set with no events, to hear (EPOLLHUP)
+ * when the client closes for good.
  */
 static void conn_events(struct ms_conn *c)
 {
 	uint32_t ev = 0;
+	bool watch;
 	int ret = 0;
 
 	if (c->closed)
@@ -203,11 +214,12 @@ static void conn_events(struct ms_conn *c)
 		ev |= EPOLLIN;
 	if (!hipcd_rxq_empty(&c->q) || c->dead)
 		ev |= EPOLLOUT;
-	if (ev == c->events)
+	watch = ev || (c->rd_eof && !c->gone);
+	if (watch == c->watched && ev == c->events)
 		return;
-	if (!ev)
+	if (!watch)
 		hipcd_watch_del(&c->w);
-	else if (!c->events)
+	else if (!c->watched)
 		ret = hipcd_watch_add(&c->w, c->fd, ev, c->w.fn);
 	else
 		ret = hipcd_watch_mod(&c->w, ev);
@@ -216,10 +228,11 @@ static void conn_events(struct ms_conn *c)
 		 * cannot watch is one we cannot serve. */
 		logf_("%s: service '%s': epoll: %s", c->ms->s->r->rc.name,
 		      c->ms->s->name, strerror(-ret));
-		c->events = 0;
+		c->watched = false;
 		conn_close(c);
 		return;
 	}
+	c->watched = watch;
 	c->events = ev;
 }
 
@@ -390,9 +403,15 @@ static bool conn_read(struct ms_conn *c)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
-		if (n < 0 || (n == 0 && !mh.msg_controllen)) {
-			conn_close(c); /* the client went away */
+		if (n < 0) {
+			conn_close(c);
 			return false;
+		}
+		if (n == 0 && !mh.msg_controllen) {
+			/* The end: the client shut down writing or closed.
+			 * Its answers may still be on their way. */
+			c->rd_eof = true;
+			break;
 		}
 		drop_rights(&mh);
 		if (mh.msg_flags & MSG_TRUNC) {
@@ -434,7 +453,7 @@ static void on_tx_ready(struct hipcd_svc *s)
 			return;
 		}
 		line_remove(c);
-		if (ret < 0) {
+		if (ret < 0 || c->gone) {
 			conn_close(c);
 			continue;
 		}
@@ -537,8 +556,20 @@ static void on_conn(struct hipcd_watch *w, uint32_t events)
 	if ((events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) &&
 	    !hipcd_rxq_empty(&c->q) && !conn_drain(c))
 		return;
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-		conn_read(c);
+	if (can_read(c)) {
+		if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+			conn_read(c);
+		return;
+	}
+	if (c->rd_eof && (events & (EPOLLHUP | EPOLLERR))) {
+		/* Closed for good, nothing left for it. */
+		if (c->waiting) {
+			c->gone = true; /* its message is finished first */
+			conn_events(c);
+			return;
+		}
+		conn_close(c);
+	}
 }
 
 /* --- accepting ------------------------------------------------------------------- */
