@@ -47,10 +47,11 @@ static uint64_t now_ms(void)
 static void cleanup(void)
 {
 	char cmd[128];
+	int st = 0;
 
 	if (daemon_pid > 0) {
 		kill(daemon_pid, SIGTERM);
-		waitpid(daemon_pid, NULL, 0);
+		waitpid(daemon_pid, &st, 0);
 		daemon_pid = -1;
 	}
 	if (dir[0]) {
@@ -58,6 +59,13 @@ static void cleanup(void)
 		if (system(cmd) != 0)
 			printf("could not remove %s\n", dir);
 		dir[0] = 0;
+	}
+	/* A daemon that did not exit cleanly (a sanitizer's report, a
+	 * crash) fails the case, whatever the clients saw. */
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		printf("hipcd did not exit cleanly (status 0x%x)\n", st);
+		fflush(stdout);
+		_exit(1);
 	}
 }
 
