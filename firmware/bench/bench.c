@@ -13,6 +13,10 @@
  *   "hipc-sink"   counts messages and bytes; an empty message asks for the
  *                 totals (16 bytes: both counts as u64 LE) and restarts
  *                 them.
+ *   "hipc-bench-ctl"  text commands, answered "ok" or "error":
+ *                 "withdraw-echo" withdraws "hipc-echo" (a name-service
+ *                 destroy), "announce-echo" announces it again: how hosts
+ *                 treat a service that goes and comes back.
  *
  * The transfer protocol is parsed as a byte stream per sender, so any
  * split of it into messages works: message sockets (one user message in
@@ -77,7 +81,7 @@ struct stream {
 };
 
 static struct hipc_rpmsg_ept bench_ept, raw_ept, tty_ept, echo_ept, sink_ept;
-static struct hipc_rpmsg_ept echo_as_ept;
+static struct hipc_rpmsg_ept echo_as_ept, ctl_ept;
 static const char *echo_as;
 static struct stream streams[MAX_STREAMS];
 static uint64_t clock_msgs;
@@ -253,6 +257,27 @@ static int make(struct hipc_rpmsg_ept *e, struct hipc_rpmsg_dev *dev,
 	return ret;
 }
 
+static int on_ctl(struct hipc_rpmsg_ept *e, void *data, size_t len,
+		  uint32_t src, void *priv)
+{
+	const char *reply = "error";
+
+	(void)priv;
+	if (len == 13 && !memcmp(data, "withdraw-echo", 13) && echo_ept.dev) {
+		hipc_rpmsg_ept_destroy(&echo_ept);
+		reply = "ok";
+	} else if (len == 13 && !memcmp(data, "announce-echo", 13) &&
+		   !echo_ept.dev) {
+		if (!make(&echo_ept, e->dev, "hipc-echo", on_echo))
+			reply = "ok";
+	}
+	if (hipc_rpmsg_send_ex(e, HIPC_RPMSG_ADDR_ANY, src, reply,
+			       strlen(reply), 5000) < 0)
+		hipc_remote_trace("bench: ctl answer to 0x%x lost\n",
+				  (unsigned)src);
+	return 0;
+}
+
 static int start(struct hipc_rpmsg_dev *dev, void *ctx)
 {
 	int ret;
@@ -269,6 +294,8 @@ static int start(struct hipc_rpmsg_dev *dev, void *ctx)
 		ret = make(&echo_ept, dev, "hipc-echo", on_echo);
 	if (!ret)
 		ret = make(&sink_ept, dev, "hipc-sink", on_sink);
+	if (!ret)
+		ret = make(&ctl_ept, dev, "hipc-bench-ctl", on_ctl);
 	if (!ret && also_raw)
 		ret = make(&raw_ept, dev, "rpmsg-raw", on_bench);
 	if (!ret && also_tty)

@@ -145,7 +145,7 @@ static void start(const char *fwargs, const char *extra)
 		execl(HIPCD, HIPCD, "-c", conf, "-r", run, (char *)NULL);
 		_exit(127);
 	}
-	CHECK(wait_ctl("services m4", "hipc-sink", 10000));
+	CHECK(wait_ctl("services m4", "hipc-bench-ctl", 10000));
 	CHECK_EQ(waitpid(daemon_pid, NULL, WNOHANG), 0);
 }
 
@@ -354,7 +354,7 @@ HIPC_TEST(remote_killed_mid_transfer)
 	/* All four under way (each has had an answer). */
 	for (int i = 0; i < 4; i++) {
 		snprintf(ready, sizeof(ready), "%s/ready%d", dir, i);
-		for (uint64_t end = now_ms() + 20000; access(ready, F_OK) < 0;) {
+		for (uint64_t end = now_ms() + 60000; access(ready, F_OK) < 0;) {
 			CHECK(now_ms() < end);
 			usleep(5000);
 		}
@@ -500,6 +500,46 @@ HIPC_TEST(slow_reader_evicted)
 	close(fd);
 }
 
+/* The service withdrawn (a name-service destroy, the remote still up):
+ * its connection hangs up, connecting is refused; announced again, the
+ * same path serves.  Other services are not touched. */
+HIPC_TEST(service_withdrawn_and_back)
+{
+	char r[64];
+	int ctl, e, b;
+
+	start("", NULL);
+	ctl = conn("hipc-bench-ctl");
+	e = conn("hipc-echo");
+	b = conn("hipc-bench");
+	CHECK(ctl >= 0 && e >= 0 && b >= 0);
+	CHECK_EQ(send(e, "before", 6, 0), 6);
+	CHECK_EQ(recv(e, r, sizeof(r), 0), 6);
+	CHECK_EQ(send(ctl, "withdraw-echo", 13, 0), 13);
+	CHECK_EQ(recv(ctl, r, sizeof(r), 0), 2);
+	CHECK_EQ(recv(e, r, sizeof(r), 0), 0); /* hung up */
+	close(e);
+	CHECK(wait_ctl("services m4", "down", 5000));
+	CHECK_EQ(conn("hipc-echo"), -ECONNREFUSED);
+	bench_once(b, 32768);
+	CHECK_EQ(send(ctl, "announce-echo", 13, 0), 13);
+	CHECK_EQ(recv(ctl, r, sizeof(r), 0), 2);
+	for (uint64_t end = now_ms() + 5000;;) {
+		e = conn("hipc-echo");
+		if (e >= 0)
+			break;
+		CHECK_EQ(e, -ECONNREFUSED);
+		CHECK(now_ms() < end);
+		usleep(5000);
+	}
+	CHECK_EQ(send(e, "after", 5, 0), 5);
+	CHECK_EQ(recv(e, r, sizeof(r), 0), 5);
+	bench_once(b, 32768);
+	close(e);
+	close(b);
+	close(ctl);
+}
+
 /* socat, a program that knows nothing of hipc, as a client: it shuts
  * down writing after its input, and still gets the echo. */
 HIPC_TEST(socat_client)
@@ -514,7 +554,8 @@ HIPC_TEST(socat_client)
 	CHECK(!strcmp(out, "hello from socat\n"));
 }
 
-HIPC_TEST_MAIN(HIPC_CASE(socat_client), HIPC_CASE(bench_three_clients),
+HIPC_TEST_MAIN(HIPC_CASE(socat_client),
+	       HIPC_CASE(service_withdrawn_and_back), HIPC_CASE(bench_three_clients),
 	       HIPC_CASE(echo_replies_reach_their_client),
 	       HIPC_CASE(client_gone_mid_message),
 	       HIPC_CASE(remote_killed_mid_transfer),
