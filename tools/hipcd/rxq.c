@@ -128,6 +128,7 @@ void hipcd_rxq_clear(struct hipcd_rxq *q)
 
 int hipcd_rxq_unhold(struct hipcd_rxq *q)
 {
+	struct hipc_rpmsg_dev *dev;
 	int ret = 0;
 
 	for (struct hipcd_rxq_item **p = &q->head; *p;) {
@@ -139,6 +140,17 @@ int hipcd_rxq_unhold(struct hipcd_rxq *q)
 		}
 		copy = malloc(sizeof(*copy) + it->len);
 		q->held--;
+		if (copy) {
+			*copy = *it;
+			copy->held = NULL;
+			memcpy(copy->data, it->held, it->len);
+		}
+		/* A withdrawn service's endpoints are unbound with the device
+		 * still up: the buffer goes back to it, or the remote would be
+		 * short of it for good. */
+		dev = hipc_rproc_rpmsg(q->r->rp);
+		if (dev)
+			hipc_rpmsg_release_rx(dev, (void *)it->held);
 		if (!copy) {
 			*p = it->next;
 			q->bytes -= it->len;
@@ -148,9 +160,6 @@ int hipcd_rxq_unhold(struct hipcd_rxq *q)
 			      "is lost", q->r->rc.name);
 			continue;
 		}
-		*copy = *it;
-		copy->held = NULL;
-		memcpy(copy->data, it->held, it->len);
 		*p = copy;
 		free(it);
 		p = &copy->next;
