@@ -540,6 +540,49 @@ HIPC_TEST(service_withdrawn_and_back)
 	close(ctl);
 }
 
+/* Withdrawn while a client has not read its echoes, some of them still in
+ * the remote's rx buffers: the client reads every byte, then end of file;
+ * the buffers go back to the remote (transfers run as before). */
+HIPC_TEST(withdrawn_with_held_replies)
+{
+	static unsigned char m[20000];
+	long long sent = 0, got = 0;
+	char r[1000];
+	int ctl, e, b;
+
+	start("", "queue_kb = 16\n");
+	ctl = conn("hipc-bench-ctl");
+	e = conn("hipc-echo");
+	b = conn("hipc-bench");
+	CHECK(ctl >= 0 && e >= 0 && b >= 0);
+	memset(m, 'x', sizeof(m));
+	for (uint64_t end = now_ms() + 20000;
+	     counter("hipc-echo", "rxq_holds") == 0;) {
+		CHECK(now_ms() < end);
+		CHECK_EQ(send(e, m, sizeof(m), 0), (ssize_t)sizeof(m));
+		sent += (long long)sizeof(m);
+		usleep(100000);
+	}
+	CHECK_EQ(send(ctl, "withdraw-echo", 13, 0), 13);
+	CHECK_EQ(recv(ctl, r, sizeof(r), 0), 2);
+	for (;;) {
+		ssize_t n = recv(e, r, sizeof(r), 0);
+
+		CHECK(n >= 0);
+		if (!n)
+			break;
+		for (ssize_t i = 0; i < n; i++)
+			CHECK_EQ(r[i], 'x');
+		got += n;
+	}
+	CHECK_EQ(got, sent);
+	close(e);
+	for (int i = 0; i < 100; i++)
+		bench_once(b, 65536);
+	close(b);
+	close(ctl);
+}
+
 /* socat, a program that knows nothing of hipc, as a client: it shuts
  * down writing after its input, and still gets the echo. */
 HIPC_TEST(socat_client)
@@ -555,7 +598,8 @@ HIPC_TEST(socat_client)
 }
 
 HIPC_TEST_MAIN(HIPC_CASE(socat_client),
-	       HIPC_CASE(service_withdrawn_and_back), HIPC_CASE(bench_three_clients),
+	       HIPC_CASE(service_withdrawn_and_back),
+	       HIPC_CASE(withdrawn_with_held_replies), HIPC_CASE(bench_three_clients),
 	       HIPC_CASE(echo_replies_reach_their_client),
 	       HIPC_CASE(client_gone_mid_message),
 	       HIPC_CASE(remote_killed_mid_transfer),
