@@ -163,7 +163,8 @@ struct hipcd_svc {
 /* A kind of interface.  Every hook runs on the loop; none may block. */
 struct hipcd_iface {
 	const char *kind;               /* "endpoint", "tty", ... */
-	const char *const *services;    /* the names it serves, NULL-ended */
+	const char *const *services;    /* the names it serves, NULL-ended;
+					 * NULL: every name no kind serves */
 	/* Announced (the first time, or again): make or revive the
 	 * interface.  Returns 0, or -HIPC_E* (logged by the caller). */
 	int (*up)(struct hipcd_svc *s);
@@ -182,6 +183,9 @@ struct hipcd_iface {
 		      void (*emit)(void *ctx, const char *key, uint64_t v),
 		      void *ctx);
 };
+
+/* The kinds (one file each). */
+extern const struct hipcd_iface hipcd_iface_socket; /* msgsock.c */
 
 /* Runs the tx_ready() hooks of @r's services that wait; returns true if
  * one still waits (the loop then sleeps with prepare_sleep_tx). */

@@ -20,16 +20,27 @@
 
 static const struct hipcd_iface *const kinds[] = {
 	&epdev_iface,
+	&hipcd_iface_socket, /* the fallback: last */
 	NULL,
 };
 
+/* The kind that names @service, else the first whose services is NULL
+ * (the fallback: message sockets), else none. */
 static const struct hipcd_iface *kind_for(const char *service)
 {
-	for (unsigned i = 0; kinds[i]; i++)
+	const struct hipcd_iface *fallback = NULL;
+
+	for (unsigned i = 0; kinds[i]; i++) {
+		if (!kinds[i]->services) {
+			if (!fallback)
+				fallback = kinds[i];
+			continue;
+		}
 		for (unsigned j = 0; kinds[i]->services[j]; j++)
 			if (!strcmp(kinds[i]->services[j], service))
 				return kinds[i];
-	return NULL;
+	}
+	return fallback;
 }
 
 static struct hipcd_svc *find_svc(struct remote *r, const char *name)
