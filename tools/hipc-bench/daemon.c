@@ -33,6 +33,7 @@
 
 static struct {
 	bool up;             /* a daemon to talk to */
+	bool failed;         /* it would not start: not tried again */
 	bool ours;           /* started here: stopped at exit */
 	pid_t pid;
 	char run[200];       /* its run directory */
@@ -93,18 +94,16 @@ void bench_daemon_use(const char *run_dir, const char *remote)
 		dmn.remote = remote;
 }
 
-static int daemon_get(void)
+static void daemon_put(void);
+
+/* Starts hipcd with the bench firmware in a private run directory.
+ * Returns 0, or -1 (reported) and the run directory removed. */
+static int daemon_start(void)
 {
 	char hipcd_buf[PATH_MAX], fw_buf[PATH_MAX], conf[200];
 	const char *hipcd, *fw;
 	FILE *f;
 
-	if (dmn.users++)
-		return dmn.up ? 0 : -1;
-	if (dmn.run[0]) {
-		dmn.up = true;
-		return 0;
-	}
 	hipcd = sibling("hipcd",
 #ifdef HIPC_HIPCD
 			HIPC_HIPCD,
@@ -121,15 +120,18 @@ static int daemon_get(void)
 		return -1;
 	}
 	snprintf(dmn.tmp, sizeof(dmn.tmp), "/tmp/hipc-bench-XXXXXX");
-	if (!mkdtemp(dmn.tmp))
+	if (!mkdtemp(dmn.tmp)) {
+		perror("hipc-bench: mkdtemp");
 		return -1;
+	}
+	dmn.ours = true; /* from here on, daemon_put() removes it */
 	snprintf(dmn.run, sizeof(dmn.run), "%s/run", dmn.tmp);
 	snprintf(conf, sizeof(conf), "%s/hipcd.conf", dmn.tmp);
-	if (mkdir(dmn.run, 0700) < 0)
+	f = mkdir(dmn.run, 0700) < 0 ? NULL : fopen(conf, "w");
+	if (!f) {
+		perror("hipc-bench: the daemon's run directory");
 		return -1;
-	f = fopen(conf, "w");
-	if (!f)
-		return -1;
+	}
 	fprintf(f, "[%s]\nfirmware = %s\nargs = --raw --tty\n", dmn.remote,
 		fw);
 	fclose(f);
@@ -143,12 +145,33 @@ static int daemon_get(void)
 		execl(hipcd, hipcd, "-c", conf, "-r", dmn.run, (char *)NULL);
 		_exit(127);
 	}
-	if (dmn.pid < 0)
+	if (dmn.pid < 0) {
+		perror("hipc-bench: fork");
 		return -1;
-	dmn.ours = true;
-	dmn.up = wait_path("sock/hipc-bench", 10000) &&
-		 wait_path("ttyRPMSG0", 10000) && wait_path("rpmsg_ctrl", 10000);
-	return dmn.up ? 0 : -1;
+	}
+	/* the remote is up once its rpmsg_ctrl is; each path then waits
+	 * for its own interface */
+	return wait_path("rpmsg_ctrl", 10000) ? 0 : -1;
+}
+
+/* A daemon to talk to, started on first use; daemon_put() when done. */
+static int daemon_get(void)
+{
+	if (dmn.users++ && dmn.up)
+		return 0;
+	if (dmn.run[0] && !dmn.ours) {
+		dmn.up = true; /* --run-dir: the user's */
+		return 0;
+	}
+	if (!dmn.failed && daemon_start() == 0) {
+		dmn.up = true;
+		return 0;
+	}
+	/* never tried again in this run */
+	dmn.failed = true;
+	dmn.users = 1;
+	daemon_put();
+	return -1;
 }
 
 static void daemon_put(void)
@@ -157,12 +180,15 @@ static void daemon_put(void)
 
 	if (--dmn.users || !dmn.ours)
 		return;
-	kill(dmn.pid, SIGTERM);
-	waitpid(dmn.pid, NULL, 0);
+	if (dmn.pid > 0) {
+		kill(dmn.pid, SIGTERM);
+		waitpid(dmn.pid, NULL, 0);
+	}
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dmn.tmp);
 	if (system(cmd) != 0)
 		fprintf(stderr, "hipc-bench: could not remove %s\n", dmn.tmp);
 	dmn.ours = dmn.up = false;
+	dmn.pid = 0;
 	dmn.run[0] = 0;
 }
 
@@ -298,6 +324,10 @@ static int tty_open(struct bench_path *p)
 	(void)p;
 	if (daemon_get() < 0)
 		return -1;
+	if (!wait_path("ttyRPMSG0", 5000)) {
+		daemon_put();
+		return -1;
+	}
 	snprintf(path, sizeof(path), "%s/%s/ttyRPMSG0", dmn.run, dmn.remote);
 	tty_p.fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (tty_p.fd < 0 || tcgetattr(tty_p.fd, &t) < 0) {
@@ -345,6 +375,10 @@ static int sock_open(struct bench_path *p)
 	(void)p;
 	if (daemon_get() < 0)
 		return -1;
+	if (!wait_path("sock/hipc-bench", 5000)) {
+		daemon_put();
+		return -1;
+	}
 	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path),
 			     "%s/%s/sock/hipc-bench", dmn.run, dmn.remote) >=
 	    sizeof(sa.sun_path)) {
