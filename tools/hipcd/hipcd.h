@@ -24,6 +24,7 @@
 
 #define MAX_REMOTES 16
 #define REPLY_MAX 65536
+#define HIPCD_MAX_VLANS 8
 
 void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -41,6 +42,14 @@ struct rconf {
 		boot_timeout_ms;
 	unsigned line;           /* of its [section] */
 	unsigned set_at[16];     /* line each key was set on, 0: not set */
+	/* network device (net.c): TAP name ("": hipc-NAME), VLAN ids */
+	char net_name[16];
+	uint16_t net_vlans[HIPCD_MAX_VLANS];
+	unsigned net_nvlans;
+	/* static-vring pair: the other remote ("": none); the remote whose
+	 * section names it is the driver end, which owns the buffers */
+	char p2p[32];
+	bool p2p_driver;
 };
 
 struct conf {
@@ -159,6 +168,9 @@ struct hipcd_iface {
 		      void (*emit)(void *ctx, const char *key, uint64_t v),
 		      void *ctx);
 };
+
+/* The kinds (one file each). */
+extern const struct hipcd_iface hipcd_iface_net; /* net.c: rpmsg-net */
 
 /* The remote announced (@destroyed false) or withdrew @name at @addr. */
 void iface_ns(struct remote *r, const char *name, uint32_t addr,
