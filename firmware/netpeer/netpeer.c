@@ -7,7 +7,7 @@
  * announces as "rpmsg-net" (docs/interfaces.md, "Network").
  *
  *   hipc-fw-netpeer [--vlans 100,200] [--ip ADDR/LEN]... [--p2p-ip ADDR/LEN]
- *                   [--netns NAME] [--ifname NAME]
+ *                   [--netns NAME] [--ifname NAME] [--mac ADDR]
  *
  *   --vlans    frames on the link carry 802.1Q tags: one untagged TAP per
  *              VLAN here (NAME.VID), tagged on the way out, checked and
@@ -20,6 +20,10 @@
  *   --netns    also publish the namespace as /run/netns/NAME (ip netns
  *              exec NAME ...), replacing one a previous run left
  *   --ifname   the link TAP's name (default eth0)
+ *   --mac      the first TAP's MAC address, the others' counting up from
+ *              it (as an SoC's ports have theirs fixed): a restarted island
+ *              keeps its addresses, so its neighbours' ARP caches stay
+ *              right.  Default: random, new on every start.
  *
  * The host learns nothing from us until it speaks: it sends an empty
  * message first (its hello), whose source is where our frames go.
@@ -74,6 +78,8 @@ struct port {
 	uint16_t vid;      /* 0: untagged on the link */
 	bool p2p;          /* on the static-vring link, not the host's */
 	struct in_addr ip;
+	uint8_t mac[6];
+	bool has_mac;
 	unsigned prefix;
 	bool has_ip;
 	uint64_t rx_packets, rx_bytes, rx_dropped, rx_tagged;
@@ -174,6 +180,14 @@ static int open_tap(struct port *p)
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", p->ifname);
 	if (ioctl(p->fd, TUNSETIFF, &ifr) < 0)
 		return -errno;
+	if (p->has_mac) {
+		memset(&ifr, 0, sizeof(ifr));
+		ifr.ifr_hwaddr.sa_family = 1; /* ARPHRD_ETHER */
+		memcpy(ifr.ifr_hwaddr.sa_data, p->mac, 6);
+		ret = if_ioctl(p->ifname, SIOCSIFHWADDR, &ifr);
+		if (ret)
+			return ret;
+	}
 	/* No carrier until the link is there: our stack holds its frames. */
 	set_carrier(p, false);
 	ret = if_up(p->ifname);
@@ -570,11 +584,28 @@ static int publish_netns(const char *name)
 	return 0;
 }
 
+static int parse_mac(const char *s, uint8_t *mac)
+{
+	unsigned v[6];
+	char end;
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &v[0], &v[1], &v[2], &v[3],
+		   &v[4], &v[5], &end) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++) {
+		if (v[i] > 0xff)
+			return -1;
+		mac[i] = (uint8_t)v[i];
+	}
+	/* A unicast address: the multicast bit clear. */
+	return mac[0] & 1 ? -1 : 0;
+}
+
 static void usage(void)
 {
 	printf("netpeer options: [--vlans ID,ID...] [--ip ADDR/LEN]... "
 	       "[--p2p-ip ADDR/LEN]\n"
-	       "                 [--netns NAME] [--ifname NAME]\n"
+	       "                 [--netns NAME] [--ifname NAME] [--mac ADDR]\n"
 	       "  Runs in a network namespace of its own, with a TAP per "
 	       "link (one per VLAN).\n");
 }
@@ -584,11 +615,14 @@ int main(int argc, char **argv)
 	const char *ifname = "eth0", *netns = NULL;
 	struct port ips[MAX_VLANS], p2pip;
 	uint16_t vids[MAX_VLANS];
+	uint8_t mac[6] = { 0 }; /* all zero: not given */
+	bool mac_set;
 	unsigned nvids = 0, nips = 0;
 	struct sigaction sa;
 	int ret, status;
 
 	memset(&p2pip, 0, sizeof(p2pip));
+	memset(ips, 0, sizeof(ips));
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		bool bad = false;
@@ -608,6 +642,8 @@ int main(int argc, char **argv)
 			netns = v;
 		else if (!strcmp(a, "--ifname"))
 			ifname = v;
+		else if (!strcmp(a, "--mac"))
+			bad = !v || parse_mac(v, mac);
 		else
 			continue; /* the runtime's (--standalone, ...) */
 		if (bad || !v) {
@@ -616,6 +652,7 @@ int main(int argc, char **argv)
 		}
 		i++;
 	}
+	mac_set = mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5];
 	if (strlen(ifname) > IFNAMSIZ - 1 - (nvids ? 5 : 0)) {
 		fprintf(stderr, "netpeer: interface name %s too long\n", ifname);
 		return 2;
@@ -658,10 +695,17 @@ int main(int argc, char **argv)
 		snprintf(np.p2p->ifname, sizeof(np.p2p->ifname), "eth1");
 	}
 	for (unsigned i = 0; i < np.nlink + (np.p2p ? 1u : 0u); i++) {
-		ret = open_tap(&np.port[i]);
+		struct port *p = &np.port[i];
+
+		if (mac_set) {
+			memcpy(p->mac, mac, 6);
+			p->mac[5] = (uint8_t)(mac[5] + i);
+			p->has_mac = true;
+		}
+		ret = open_tap(p);
 		if (ret) {
-			fprintf(stderr, "netpeer: TAP %s: %s\n",
-				np.port[i].ifname, strerror(-ret));
+			fprintf(stderr, "netpeer: TAP %s: %s\n", p->ifname,
+				strerror(-ret));
 			return 2;
 		}
 	}
