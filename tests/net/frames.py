@@ -5,12 +5,16 @@
   frames.py send IFNAME COUNT MAGIC      COUNT broadcast frames, EtherType
                                          0x88b5 (local experimental), the
                                          payload starting with MAGIC
-  frames.py count IFNAME MAGIC SECONDS   frames seen on IFNAME carrying MAGIC
-                                         within SECONDS; prints the count
+  frames.py count IFNAME MAGIC EXPECT STOPFILE SECONDS
+                                         counts frames arriving on IFNAME
+                                         carrying MAGIC until EXPECT (> 0)
+                                         are seen, STOPFILE exists or
+                                         SECONDS pass; prints the count
                                          ("ready" on stderr once listening)
   frames.py udp ADDR PORT COUNT          COUNT datagrams of 1000 bytes, as
                                          fast as the socket takes them
 """
+import os
 import socket
 import sys
 import time
@@ -30,7 +34,7 @@ def send(ifname, count, magic):
         time.sleep(0.001)
 
 
-def count(ifname, magic, seconds):
+def count(ifname, magic, expect, stopfile, seconds):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
                       socket.htons(ETH_P_ALL))
     s.bind((ifname, 0))
@@ -40,7 +44,9 @@ def count(ifname, magic, seconds):
     needle = magic.encode()
     seen = 0
     end = time.monotonic() + seconds
-    while time.monotonic() < end:
+    while time.monotonic() < end and not os.path.exists(stopfile):
+        if expect and seen >= expect:
+            break
         try:
             data, addr = s.recvfrom(65536)
         except socket.timeout:
@@ -69,7 +75,7 @@ def main():
     if a[:1] == ["send"]:
         send(a[1], int(a[2]), a[3])
     elif a[:1] == ["count"]:
-        count(a[1], a[2], float(a[3]))
+        count(a[1], a[2], int(a[3]), a[4], float(a[5]))
     elif a[:1] == ["udp"]:
         udp(a[1], int(a[2]), int(a[3]))
     else:
