@@ -450,6 +450,7 @@ static void stop(struct hipc_rpmsg_dev *dev, void *ctx)
 	for (unsigned i = 0; i < np.nlink; i++)
 		set_carrier(&np.port[i], false);
 	hipc_remote_trace("netpeer: host link down\n");
+	trace_stats();
 }
 
 static int p2p_start(struct hipc_rpmsg_dev *dev, void *ctx)
@@ -717,8 +718,9 @@ int main(int argc, char **argv)
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGUSR1, &sa, NULL);
 
+	/* Nothing may be traced from here on: the trace buffer was in the
+	 * region, unmapped by now (the last counters went out in stop()). */
 	status = hipc_remote_main(&fw, argc, argv);
-	trace_stats();
 	if (np.netns[0]) {
 		umount2(np.netns, MNT_DETACH);
 		unlink(np.netns);

@@ -500,5 +500,19 @@ EOF
 	"$HIPCD" --check "$D/good.conf" || fail "good configuration refused"
 }
 
+# hipcd stopped as a service manager stops it; then anything a sanitizer
+# (the ASan build) or the daemon found wrong on the way is a failure.
+finish() {
+	[ -n "$HIPCD_PID" ] || return 0
+	kill -TERM "$HIPCD_PID"
+	wait_for 10 sh -c "! kill -0 $HIPCD_PID 2>/dev/null" || fail "hipcd did not stop on SIGTERM"
+	wait "$HIPCD_PID" || fail "hipcd exited with status $?"
+	HIPCD_PID=
+	! grep -E "Sanitizer|runtime error:" "$D/hipcd.log" || fail "sanitizer report"
+	# The remotes let go of: their TAPs are gone with them.
+	! ls /sys/class/net | grep "^$TAP" || fail "TAPs left behind"
+}
+
 "case_$CASE" || fail "$CASE"
+finish
 echo "PASS: $CASE"
