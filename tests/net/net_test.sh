@@ -16,7 +16,7 @@ set -u
 # and whatever it started (a socat under sh, under ip netns exec).
 set -m
 
-B=$1
+B=$(cd "$1" && pwd)
 CASE=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
 HIPCD=$B/tools/hipcd/hipcd
@@ -437,17 +437,16 @@ case_crash() {
 # gPTP over the link: host grandmaster, island client running free.  The
 # client never adjusts the clock (both share it), so its servo prints
 # nothing: offset and peer path delay come from its management interface.
-case_ptp() {
-	local net=10.201.8 cfg=/usr/share/doc/linuxptp/configs/gPTP.cfg out off dly end
+# case_ptp_on: both started; returns once the client reports figures.
+case_ptp_on() {
+	local cfg=/usr/share/doc/linuxptp/configs/gPTP.cfg out off dly end
 	command -v ptp4l > /dev/null || fail "ptp4l missing: scripts/deps.sh installs linuxptp"
 	[ -f $cfg ] || fail "$cfg missing"
-	one_island "$NETPEER" "--ip $net.2/24"
-	wait_for 5 island_up $NS1 eth0 || fail "island link never up"
 	# gPTP's 800 ns neighbour delay limit is for hardware time stamps;
 	# software ones over this link take about 100 us.
 	sed 's/^neighborPropDelayThresh.*/neighborPropDelayThresh 10000000/' $cfg > "$D/gm.cfg"
 	echo "uds_address $D/ptp-gm" >> "$D/gm.cfg"
-	{ cat "$D/gm.cfg" | grep -v uds_address; echo "uds_address $D/ptp-client"
+	{ grep -v uds_address "$D/gm.cfg"; echo "uds_address $D/ptp-client"
 	  echo "free_running 1"; echo "slaveOnly 1"; } > "$D/client.cfg"
 	ptp4l -i "$TAP" -S -f "$D/gm.cfg" -m > "$D/gm.log" 2>&1 &
 	HELPERS+=($!)
@@ -468,6 +467,57 @@ case_ptp() {
 	done
 	echo "--- client"; tail -20 "$D/client.log"; echo "--- grandmaster"; tail -20 "$D/gm.log"
 	fail "no offset and path delay within 60 s"
+}
+
+case_ptp() {
+	one_island "$NETPEER" "--ip 10.201.8.2/24"
+	wait_for 5 island_up $NS1 eth0 || fail "island link never up"
+	case_ptp_on
+}
+
+# Not a test (no CTest entry): the figures of docs/interfaces.md.  Ping
+# RTT (3 runs of 100 at 0.2 s), TCP over the TAP (3 x 100 MB each way,
+# through socat), gPTP offset and peer delay (20 samples, 0.5 s apart).
+case_measure() {
+	local net=10.201.9 i t0 t1 out off dly
+	one_island "$NETPEER" "--ip $net.2/24"
+	ip addr add $net.1/24 dev "$TAP"
+	wait_for 5 island_up $NS1 eth0 || fail "island link never up"
+	for i in 1 2 3; do
+		ping -q -c 100 -i 0.2 $net.2 | tail -1
+	done
+	head -c 100000000 /dev/urandom > "$D/tx"
+	for i in 1 2 3; do
+		rm -f "$D/rx.sum"
+		in_ns $NS1 sh -c "socat -u TCP-LISTEN:5009,reuseaddr - | sha256sum > $D/rx.sum" &
+		HELPERS+=($!)
+		wait_for 5 in_ns $NS1 sh -c "ss -ltn | grep -q :5009" || fail "listener"
+		t0=$(date +%s%N)
+		socat -u "$D/tx" TCP:$net.2:5009 || fail "send"
+		wait_for 30 test -s "$D/rx.sum" || fail "receive"
+		t1=$(date +%s%N)
+		echo "host -> island: $((800000 * 1000 / ((t1 - t0) / 1000))) Mbit/s"
+	done
+	for i in 1 2 3; do
+		rm -f "$D/rx.sum"
+		sh -c "socat -u TCP-LISTEN:5009,reuseaddr,bind=$net.1 - | sha256sum > $D/rx.sum" &
+		HELPERS+=($!)
+		wait_for 5 sh -c "ss -ltn | grep -q $net.1:5009" || fail "listener"
+		t0=$(date +%s%N)
+		in_ns $NS1 socat -u "$D/tx" TCP:$net.1:5009 || fail "send"
+		wait_for 30 test -s "$D/rx.sum" || fail "receive"
+		t1=$(date +%s%N)
+		echo "island -> host: $((800000 * 1000 / ((t1 - t0) / 1000))) Mbit/s"
+	done
+	net_line isl
+	case_ptp_on
+	for i in $(seq 20); do
+		out=$(pmc -u -t 1 -b 0 -s "$D/ptp-client" 'GET CURRENT_DATA_SET' 'GET PORT_DATA_SET' 2>/dev/null)
+		off=$(echo "$out" | awk '$1 == "offsetFromMaster" { print $2 }')
+		dly=$(echo "$out" | awk '$1 == "peerMeanPathDelay" { print $2 }')
+		echo "ptp sample: offsetFromMaster $off peerMeanPathDelay $dly"
+		sleep 0.5
+	done
 }
 
 # What hipcd --check says about the new keys.
