@@ -38,6 +38,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <net/if_arp.h>
+#include <linux/if_ether.h>
 #include <linux/if_tun.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -63,10 +65,9 @@
 
 HIPC_RSC_TABLE_RPMSG(rsc_table, 256, NETPEER_BUF_SIZE, 16384, HIPC_RSC_F_NS);
 
-#define ETH_HLEN_ 14u
-#define VLAN_HLEN_ 4u
-#define ETH_P_8021Q_ 0x8100u
+#define VLAN_TAG_LEN 4u   /* 802.1Q: TPID 0x8100, then PCP/DEI/VID */
 #define MAX_VLANS 8u
+#define MIN_MTU 68u        /* IPv4's minimum */
 #define TAP_BUDGET 64      /* frames per TAP per loop pass */
 #define FRAME_MAX 65536u
 #define P2P_ADDR 1024u     /* both ends of the static-vring link */
@@ -100,7 +101,7 @@ static struct {
 	char netns[128];
 } np = { .stats_fd = -1 };
 
-static uint8_t frame[VLAN_HLEN_ + FRAME_MAX];
+static uint8_t frame[VLAN_TAG_LEN + FRAME_MAX];
 
 static int ctl_sock(void)
 {
@@ -182,7 +183,7 @@ static int open_tap(struct port *p)
 		return -errno;
 	if (p->has_mac) {
 		memset(&ifr, 0, sizeof(ifr));
-		ifr.ifr_hwaddr.sa_family = 1; /* ARPHRD_ETHER */
+		ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
 		memcpy(ifr.ifr_hwaddr.sa_data, p->mac, 6);
 		ret = if_ioctl(p->ifname, SIOCSIFHWADDR, &ifr);
 		if (ret)
@@ -229,8 +230,8 @@ static struct port *port_of_vid(uint16_t vid)
 static int on_link(struct hipc_rpmsg_ept *e, void *data, size_t len,
 		   uint32_t src, void *priv)
 {
-	size_t hdr = np.vlans ? ETH_HLEN_ + VLAN_HLEN_ : ETH_HLEN_;
-	uint8_t head[ETH_HLEN_ + VLAN_HLEN_];
+	size_t hdr = np.vlans ? ETH_HLEN + VLAN_TAG_LEN : ETH_HLEN;
+	uint8_t head[ETH_HLEN + VLAN_TAG_LEN];
 	struct port *p = &np.port[0];
 	struct iovec iov[2];
 
@@ -255,7 +256,7 @@ static int on_link(struct hipc_rpmsg_ept *e, void *data, size_t len,
 		uint16_t tpid = (uint16_t)(head[12] << 8 | head[13]);
 		uint16_t vid = (uint16_t)((head[14] & 0x0f) << 8 | head[15]);
 
-		p = tpid == ETH_P_8021Q_ ? port_of_vid(vid) : NULL;
+		p = tpid == ETH_P_8021Q ? port_of_vid(vid) : NULL;
 		if (!p) {
 			np.rx_bad_tag++;
 			return 0;
@@ -275,7 +276,7 @@ static int on_link(struct hipc_rpmsg_ept *e, void *data, size_t len,
 static int on_p2p(struct hipc_rpmsg_ept *e, void *data, size_t len,
 		  uint32_t src, void *priv)
 {
-	uint8_t head[ETH_HLEN_];
+	uint8_t head[ETH_HLEN];
 	struct iovec iov[2];
 
 	(void)e;
@@ -283,28 +284,28 @@ static int on_p2p(struct hipc_rpmsg_ept *e, void *data, size_t len,
 	(void)priv;
 	if (!np.p2p)
 		return 0;
-	if (len < ETH_HLEN_ || len > ETH_HLEN_ + np.p2p_mtu) {
+	if (len < ETH_HLEN || len > ETH_HLEN + np.p2p_mtu) {
 		np.p2p_rx_errors++;
 		return 0;
 	}
-	memcpy(head, data, ETH_HLEN_);
-	iov[0] = (struct iovec){ head, ETH_HLEN_ };
-	iov[1] = (struct iovec){ (uint8_t *)data + ETH_HLEN_, len - ETH_HLEN_ };
+	memcpy(head, data, ETH_HLEN);
+	iov[0] = (struct iovec){ head, ETH_HLEN };
+	iov[1] = (struct iovec){ (uint8_t *)data + ETH_HLEN, len - ETH_HLEN };
 	to_tap(np.p2p, iov);
 	return 0;
 }
 
 /* --- frames from our stack ------------------------------------------------ */
 
-/* One frame read into frame + VLAN_HLEN_, @len bytes, from @p. */
+/* One frame read into frame + VLAN_TAG_LEN, @len bytes, from @p. */
 static void to_link(struct port *p, size_t len)
 {
 	struct hipc_rpmsg_ept *e = p->p2p ? &np.p2p_ept : &np.ept;
 	unsigned mtu = p->p2p ? np.p2p_mtu : np.mtu;
-	uint8_t *f = frame + VLAN_HLEN_;
+	uint8_t *f = frame + VLAN_TAG_LEN;
 	int ret;
 
-	if (len < ETH_HLEN_ || len > ETH_HLEN_ + mtu) {
+	if (len < ETH_HLEN || len > ETH_HLEN + mtu) {
 		p->tx_errors++;
 		return;
 	}
@@ -315,11 +316,11 @@ static void to_link(struct port *p, size_t len)
 	if (p->vid) {
 		memmove(frame, f, 12);
 		f = frame;
-		f[12] = (uint8_t)(ETH_P_8021Q_ >> 8);
-		f[13] = (uint8_t)ETH_P_8021Q_;
+		f[12] = (uint8_t)(ETH_P_8021Q >> 8);
+		f[13] = (uint8_t)ETH_P_8021Q;
 		f[14] = (uint8_t)(p->vid >> 8);
 		f[15] = (uint8_t)p->vid;
-		len += VLAN_HLEN_;
+		len += VLAN_TAG_LEN;
 	}
 	ret = hipc_rpmsg_send_ex(e, HIPC_RPMSG_ADDR_ANY, HIPC_RPMSG_ADDR_ANY,
 				 f, len, HIPC_RPMSG_NO_WAIT);
@@ -343,7 +344,7 @@ static int drain_tap(struct port *p)
 		ssize_t len;
 
 		do
-			len = read(p->fd, frame + VLAN_HLEN_, FRAME_MAX);
+			len = read(p->fd, frame + VLAN_TAG_LEN, FRAME_MAX);
 		while (len < 0 && errno == EINTR);
 		if (len < 0)
 			break;
@@ -417,11 +418,11 @@ static unsigned wait_fds(void *ctx, int *fds, unsigned max)
 static int start(struct hipc_rpmsg_dev *dev, void *ctx)
 {
 	uint32_t payload = hipc_rpmsg_max_payload(dev);
-	size_t hdr = np.vlans ? ETH_HLEN_ + VLAN_HLEN_ : ETH_HLEN_;
+	size_t hdr = np.vlans ? ETH_HLEN + VLAN_TAG_LEN : ETH_HLEN;
 	int ret;
 
 	(void)ctx;
-	if (payload < hdr + 68) {
+	if (payload < hdr + MIN_MTU) {
 		hipc_remote_trace("netpeer: %u-byte payloads: too small for "
 				  "Ethernet\n", (unsigned)payload);
 		return -HIPC_EMSGSIZE;
@@ -461,13 +462,13 @@ static int p2p_start(struct hipc_rpmsg_dev *dev, void *ctx)
 	(void)ctx;
 	if (!np.p2p)
 		return 0;
-	if (payload < ETH_HLEN_ + 68) {
+	if (payload < ETH_HLEN + MIN_MTU) {
 		hipc_remote_trace("netpeer: peer link payloads of %u bytes: "
 				  "too small for Ethernet\n",
 				  (unsigned)payload);
 		return 0;
 	}
-	np.p2p_mtu = payload - ETH_HLEN_;
+	np.p2p_mtu = payload - ETH_HLEN;
 	ret = set_mtu(np.p2p, np.p2p_mtu);
 	if (ret)
 		hipc_remote_trace("netpeer: %s: MTU %u: %s\n", np.p2p->ifname,

@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <linux/if_ether.h>
 #include <linux/if_tun.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +40,7 @@
 
 #include "hipcd.h"
 
-#define ETH_HLEN_ 14u
-#define VLAN_HLEN_ 4u
-#define ETH_P_8021Q_ 0x8100u
+#define VLAN_TAG_LEN 4u   /* 802.1Q: TPID 0x8100, then PCP/DEI/VID */
 #define MIN_MTU 68u       /* IPv4's minimum: below it the link is useless */
 #define TAP_BUDGET 64     /* frames read from one TAP per wake-up */
 #define FRAME_MAX 65536u  /* a read this large never truncates a frame */
@@ -72,8 +71,8 @@ struct net {
 };
 
 /* The TAP and everything on it: one buffer, the loop has one thread.
- * VLAN_HLEN_ bytes of room in front for the tag. */
-static uint8_t frame[VLAN_HLEN_ + FRAME_MAX];
+ * VLAN_TAG_LEN bytes of room in front for the tag. */
+static uint8_t frame[VLAN_TAG_LEN + FRAME_MAX];
 
 static int ctl_sock(void)
 {
@@ -239,9 +238,9 @@ static int on_frame(struct hipc_rpmsg_ept *ept, void *data, size_t len,
 		    uint32_t src, void *priv)
 {
 	struct net *n = priv;
-	size_t hdr = n->vlans ? ETH_HLEN_ + VLAN_HLEN_ : ETH_HLEN_;
+	size_t hdr = n->vlans ? ETH_HLEN + VLAN_TAG_LEN : ETH_HLEN;
 	struct net_port *p = &n->port[0];
-	uint8_t head[ETH_HLEN_ + VLAN_HLEN_];
+	uint8_t head[ETH_HLEN + VLAN_TAG_LEN];
 	struct iovec iov[2];
 	ssize_t w;
 
@@ -258,7 +257,7 @@ static int on_frame(struct hipc_rpmsg_ept *ept, void *data, size_t len,
 		uint16_t tpid = (uint16_t)(head[12] << 8 | head[13]);
 		uint16_t vid = (uint16_t)((head[14] & 0x0f) << 8 | head[15]);
 
-		p = tpid == ETH_P_8021Q_ ? port_of_vid(n, vid) : NULL;
+		p = tpid == ETH_P_8021Q ? port_of_vid(n, vid) : NULL;
 		if (!p) {
 			n->rx_bad_tag++;
 			return 0;
@@ -294,14 +293,14 @@ static void send_hello(struct net *n)
 					   HIPC_RPMSG_NO_WAIT) == 0;
 }
 
-/* One frame read from @p's TAP into frame + VLAN_HLEN_, @len bytes. */
+/* One frame read from @p's TAP into frame + VLAN_TAG_LEN, @len bytes. */
 static void to_remote(struct net_port *p, size_t len)
 {
 	struct net *n = p->n;
-	uint8_t *f = frame + VLAN_HLEN_;
+	uint8_t *f = frame + VLAN_TAG_LEN;
 	int ret;
 
-	if (len < ETH_HLEN_ || len > ETH_HLEN_ + n->mtu) {
+	if (len < ETH_HLEN || len > ETH_HLEN + n->mtu) {
 		p->tx_errors++;
 		return;
 	}
@@ -315,11 +314,11 @@ static void to_remote(struct net_port *p, size_t len)
 		 * into the room left in front.  PCP and DEI 0. */
 		memmove(frame, f, 12);
 		f = frame;
-		f[12] = (uint8_t)(ETH_P_8021Q_ >> 8);
-		f[13] = (uint8_t)ETH_P_8021Q_;
+		f[12] = (uint8_t)(ETH_P_8021Q >> 8);
+		f[13] = (uint8_t)ETH_P_8021Q;
 		f[14] = (uint8_t)(p->vid >> 8);
 		f[15] = (uint8_t)p->vid;
-		len += VLAN_HLEN_;
+		len += VLAN_TAG_LEN;
 	}
 	ret = hipc_rpmsg_send_ex(&n->ept, HIPC_RPMSG_ADDR_ANY,
 				 HIPC_RPMSG_ADDR_ANY, f, len,
@@ -345,7 +344,7 @@ static void on_tap(struct hipcd_watch *w, uint32_t events)
 		ssize_t len;
 
 		do
-			len = read(w->fd, frame + VLAN_HLEN_, FRAME_MAX);
+			len = read(w->fd, frame + VLAN_TAG_LEN, FRAME_MAX);
 		while (len < 0 && errno == EINTR);
 		if (len < 0) {
 			if (errno != EAGAIN)
@@ -374,13 +373,13 @@ static int net_up(struct hipcd_svc *s)
 			return -HIPC_EIO;
 		s->priv = n;
 	}
-	if (payload < ETH_HLEN_ + (n->vlans ? VLAN_HLEN_ : 0) + MIN_MTU) {
+	if (payload < ETH_HLEN + (n->vlans ? VLAN_TAG_LEN : 0) + MIN_MTU) {
 		logf_("%s: buffers of %u payload bytes cannot carry an "
 		      "Ethernet frame of %u", s->r->rc.name, (unsigned)payload,
 		      MIN_MTU);
 		return -HIPC_EMSGSIZE;
 	}
-	mtu = payload - ETH_HLEN_ - (n->vlans ? VLAN_HLEN_ : 0);
+	mtu = payload - ETH_HLEN - (n->vlans ? VLAN_TAG_LEN : 0);
 	for (unsigned i = 0; i < n->nports; i++) {
 		ret = set_mtu(n->port[i].ifname, mtu);
 		if (ret < 0) {
