@@ -7,7 +7,7 @@
  * announces as "rpmsg-net" (docs/interfaces.md, "Network").
  *
  *   hipc-fw-netpeer [--vlans 100,200] [--ip ADDR/LEN]... [--p2p-ip ADDR/LEN]
- *                   [--netns NAME] [--ifname NAME] [--mac ADDR]
+ *                   [--netns NAME] [--ifname NAME] [--mac ADDR] [--hostile]
  *
  *   --vlans    frames on the link carry 802.1Q tags: one untagged TAP per
  *              VLAN here (NAME.VID), tagged on the way out, checked and
@@ -20,6 +20,7 @@
  *   --netns    also publish the namespace as /run/netns/NAME (ip netns
  *              exec NAME ...), replacing one a previous run left
  *   --ifname   the link TAP's name (default eth0)
+ *   --hostile  SIGUSR2 sends the host malformed messages (for its tests)
  *   --mac      the first TAP's MAC address, the others' counting up from
  *              it (as an SoC's ports have theirs fixed): a restarted island
  *              keeps its addresses, so its neighbours' ARP caches stay
@@ -97,9 +98,11 @@ static struct {
 	unsigned mtu, p2p_mtu;
 	uint64_t rx_errors, rx_bad_tag, p2p_rx_errors;
 	int stats_fd;     /* eventfd: SIGUSR1 asks for the counters */
+	int hostile_fd;   /* eventfd: SIGUSR2 asks for bad frames (--hostile) */
+	uint64_t hostile_sent;
 	unsigned stats_seq;
 	char netns[128];
-} np = { .stats_fd = -1 };
+} np = { .stats_fd = -1, .hostile_fd = -1 };
 
 static uint8_t frame[VLAN_TAG_LEN + FRAME_MAX];
 
@@ -383,6 +386,37 @@ static void trace_stats(void)
 	}
 }
 
+/*
+ * --hostile, on SIGUSR2: what a broken or malicious island could send the
+ * host, for the tests of the host's checks.  Ten messages too short to be
+ * a frame (1 to 10 bytes), then ten whole frames without the VLAN tag the
+ * host expects when VLANs are on (with none, the host delivers those).
+ */
+static void send_hostile(void)
+{
+	uint8_t f[64];
+
+	if (!np.ept.dev || !np.host_known)
+		return;
+	memset(f, 0xff, 12);        /* broadcast, from ff:..: nonsense */
+	f[12] = 0x88;               /* local experimental EtherType */
+	f[13] = 0xb5;
+	memcpy(f + 14, "HOSTILE", 7);
+	memset(f + 21, 0, sizeof(f) - 21);
+	for (size_t len = 1; len <= 10; len++)
+		if (hipc_rpmsg_send_ex(&np.ept, HIPC_RPMSG_ADDR_ANY,
+				       HIPC_RPMSG_ADDR_ANY, f, len,
+				       HIPC_RPMSG_NO_WAIT) >= 0)
+			np.hostile_sent++;
+	for (int i = 0; i < 10; i++)
+		if (hipc_rpmsg_send_ex(&np.ept, HIPC_RPMSG_ADDR_ANY,
+				       HIPC_RPMSG_ADDR_ANY, f, sizeof(f),
+				       HIPC_RPMSG_NO_WAIT) >= 0)
+			np.hostile_sent++;
+	hipc_remote_trace("netpeer: hostile: %llu sent\n",
+			  (unsigned long long)np.hostile_sent);
+}
+
 static int poll_cb(struct hipc_rpmsg_dev *dev, void *ctx)
 {
 	uint64_t v;
@@ -392,6 +426,8 @@ static int poll_cb(struct hipc_rpmsg_dev *dev, void *ctx)
 	(void)ctx;
 	if (read(np.stats_fd, &v, sizeof(v)) == sizeof(v))
 		trace_stats();
+	if (np.hostile_fd >= 0 && read(np.hostile_fd, &v, sizeof(v)) == sizeof(v))
+		send_hostile();
 	for (unsigned i = 0; i < np.nlink; i++)
 		n += drain_tap(&np.port[i]);
 	if (np.p2p)
@@ -406,6 +442,8 @@ static unsigned wait_fds(void *ctx, int *fds, unsigned max)
 	(void)ctx;
 	if (n < max)
 		fds[n++] = np.stats_fd;
+	if (np.hostile_fd >= 0 && n < max)
+		fds[n++] = np.hostile_fd;
 	for (unsigned i = 0; i < np.nlink && n < max; i++)
 		fds[n++] = np.port[i].fd;
 	if (np.p2p && n < max)
@@ -508,12 +546,12 @@ static const struct hipc_firmware fw = {
 
 /* --- the process: arguments, namespace, TAPs ------------------------------ */
 
-static void on_usr1(int sig)
+static void on_usr(int sig)
 {
 	uint64_t one = 1;
 
-	(void)sig;
-	if (write(np.stats_fd, &one, sizeof(one)) < 0)
+	if (write(sig == SIGUSR1 ? np.stats_fd : np.hostile_fd, &one,
+		  sizeof(one)) < 0)
 		return; /* a counter at its limit is still readable */
 }
 
@@ -607,7 +645,8 @@ static void usage(void)
 {
 	printf("netpeer options: [--vlans ID,ID...] [--ip ADDR/LEN]... "
 	       "[--p2p-ip ADDR/LEN]\n"
-	       "                 [--netns NAME] [--ifname NAME] [--mac ADDR]\n"
+	       "                 [--netns NAME] [--ifname NAME] [--mac ADDR] "
+	       "[--hostile]\n"
 	       "  Runs in a network namespace of its own, with a TAP per "
 	       "link (one per VLAN).\n");
 }
@@ -618,7 +657,7 @@ int main(int argc, char **argv)
 	struct port ips[MAX_VLANS], p2pip;
 	uint16_t vids[MAX_VLANS];
 	uint8_t mac[6] = { 0 }; /* all zero: not given */
-	bool mac_set;
+	bool mac_set, hostile = false;
 	unsigned nvids = 0, nips = 0;
 	struct sigaction sa;
 	int ret, status;
@@ -640,7 +679,10 @@ int main(int argc, char **argv)
 			      parse_ip(v, &ips[nips++]);
 		else if (!strcmp(a, "--p2p-ip"))
 			bad = !v || parse_ip(v, &p2pip);
-		else if (!strcmp(a, "--netns"))
+		else if (!strcmp(a, "--hostile")) {
+			hostile = true;
+			continue;
+		} else if (!strcmp(a, "--netns"))
 			netns = v;
 		else if (!strcmp(a, "--ifname"))
 			ifname = v;
@@ -715,9 +757,15 @@ int main(int argc, char **argv)
 	if (np.stats_fd < 0)
 		return 2;
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_usr1;
+	sa.sa_handler = on_usr;
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGUSR1, &sa, NULL);
+	if (hostile) {
+		np.hostile_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (np.hostile_fd < 0)
+			return 2;
+		sigaction(SIGUSR2, &sa, NULL);
+	}
 
 	/* Nothing may be traced from here on: the trace buffer was in the
 	 * region, unmapped by now (the last counters went out in stop()). */

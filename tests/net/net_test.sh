@@ -310,6 +310,29 @@ case_vlan() {
 	net_line isl
 }
 
+# An island that sends the host what no frame is: dropped, counted, the
+# link carries on.
+case_hostile() {
+	local e0 t0 want
+	WAIT_IF=$TAP.100 one_island "$NETPEER" "--vlans 100 --ip 10.201.10.2/24 --hostile" "net_vlans = 100"
+	ip addr add 10.201.10.1/24 dev "$TAP.100"
+	wait_for 5 island_up $NS1 eth0.100 || fail "island link never up"
+	ping_ok ping -c 5 -w 30 -i 0.01 10.201.10.2 || fail "first ping"
+	e0=$(net_stat isl rx_errors)
+	t0=$(net_stat isl rx_bad_tag)
+	capture "" "$TAP.100" HOSTILE 0 h
+	captures_ready h
+	kill -USR2 "$(fw_pid isl)"
+	# Ten messages of 1 to 10 bytes, ten frames without a tag.
+	want="[ \$(HIPC_RUN_DIR=$D/run $HIPCCTL stats isl | tr ' ' '\n' | grep -A1 -x"
+	wait_for 10 sh -c "$want rx_errors | tail -1) -ge $((e0 + 10)) ]" || fail "short messages not counted"
+	wait_for 10 sh -c "$want rx_bad_tag | tail -1) -ge $((t0 + 10)) ]" || fail "untagged frames not counted"
+	captures_done -- h
+	[ "$(cat $D/h)" = 0 ] || fail "a malformed frame reached the TAP"
+	ping_ok ping -c 20 -w 30 -i 0.01 10.201.10.2 || fail "ping afterwards"
+	net_line isl
+}
+
 # Two islands over static vrings, the host out of the data path.
 case_p2p() {
 	local net=10.201.5 before_a before_b after_a after_b
