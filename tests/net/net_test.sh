@@ -199,6 +199,11 @@ case_ping() {
 	[ "$(net_stat isl rx_errors)" = 0 ] || fail "rx_errors"
 	[ "$(net_stat isl tx_packets)" -ge 210 ] || fail "tx_packets below 210"
 	ctl services isl | grep -q " net  *$TAP\$" || fail "hipcctl services does not name $TAP"
+	# The same counters as JSON.
+	ctl stats isl --json | $PY -c '
+import json, sys
+net = [i for r in json.load(sys.stdin) for i in r["interfaces"] if i["kind"] == "net"]
+assert net and net[0]["counters"]["rx_packets"] >= 200, net' || fail "hipcctl stats --json"
 }
 
 # The 512-byte build: MTU 482, and a frame of exactly that fits.
