@@ -162,8 +162,10 @@ captures_done() {
 	done
 }
 
-# ping_ok [in_ns NS] ping ...: 0 % loss (with -w: a reply that comes late
-# on a loaded machine still counts)
+# ping_ok [in_ns NS] ping ...: 0 % loss.  The pings use -A -w: one probe
+# in flight at a time and a deadline instead of ping's usual "two round
+# trips" after the last one, so a reply that comes late on a loaded machine
+# counts, and every lost one still shows as transmitted but not received.
 ping_ok() {
 	local out
 	out=$("$@" 2>&1)
@@ -191,10 +193,10 @@ case_ping() {
 	[ "$(cat /sys/class/net/$TAP/mtu)" = 2018 ] || fail "host MTU $(cat /sys/class/net/$TAP/mtu), not 2018"
 	[ "$(in_ns $NS1 cat /sys/class/net/eth0/mtu)" = 2018 ] || fail "island MTU not 2018"
 	wait_for 5 island_up $NS1 eth0 || fail "island link never up"
-	ping_ok ping -c 100 -w 30 -i 0.01 -W 2 $net.2 || fail "host -> island ping lost packets"
-	ping_ok in_ns $NS1 ping -c 100 -w 30 -i 0.01 -W 2 $net.1 || fail "island -> host ping lost packets"
+	ping_ok ping -c 100 -w 30 -A -W 2 $net.2 || fail "host -> island ping lost packets"
+	ping_ok in_ns $NS1 ping -c 100 -w 30 -A -W 2 $net.1 || fail "island -> host ping lost packets"
 	# A full-sized frame each way.
-	ping_ok ping -c 10 -w 30 -i 0.01 -M do -s $((2018 - 28)) $net.2 || fail "MTU-sized ping"
+	ping_ok ping -c 10 -w 30 -A -M do -s $((2018 - 28)) $net.2 || fail "MTU-sized ping"
 	net_line isl
 	[ "$(net_stat isl rx_errors)" = 0 ] || fail "rx_errors"
 	[ "$(net_stat isl tx_packets)" -ge 210 ] || fail "tx_packets below 210"
@@ -214,7 +216,7 @@ case_small_mtu() {
 	[ "$(cat /sys/class/net/$TAP/mtu)" = 482 ] || fail "host MTU $(cat /sys/class/net/$TAP/mtu), not 482"
 	[ "$(in_ns $NS1 cat /sys/class/net/eth0/mtu)" = 482 ] || fail "island MTU not 482"
 	wait_for 5 island_up $NS1 eth0 || fail "island link never up"
-	ping_ok ping -c 50 -w 30 -i 0.01 -M do -s $((482 - 28)) $net.2 || fail "482-byte ping"
+	ping_ok ping -c 50 -w 30 -A -M do -s $((482 - 28)) $net.2 || fail "482-byte ping"
 	ping -c 1 -M do -s $((483 - 28)) $net.2 > /dev/null 2>&1 && fail "a 483-byte packet went out unfragmented"
 	# TCP segments itself to the small MTU.
 	in_ns $NS1 socat -u TCP-LISTEN:5002,reuseaddr - > "$D/rx" &
@@ -272,8 +274,8 @@ case_vlan() {
 	ip addr add 10.210.2.1/24 dev "$TAP.200"
 	[ "$(cat /sys/class/net/$TAP.100/mtu)" = 2014 ] || fail "VLAN MTU not 2014"
 	wait_for 5 island_up $NS1 eth0.100 || fail "island link never up"
-	ping_ok ping -c 20 -w 30 -i 0.01 10.210.1.2 || fail "VLAN 100 ping"
-	ping_ok ping -c 20 -w 30 -i 0.01 10.210.2.2 || fail "VLAN 200 ping"
+	ping_ok ping -c 20 -w 30 -A 10.210.1.2 || fail "VLAN 100 ping"
+	ping_ok ping -c 20 -w 30 -A 10.210.2.2 || fail "VLAN 200 ping"
 
 	# 100 frames into the host's VLAN 100: all reach the island's VLAN
 	# 100, none its VLAN 200, none the host's VLAN 200.  The captures
@@ -322,7 +324,7 @@ case_hostile() {
 	WAIT_IF=$TAP.100 one_island "$NETPEER" "--vlans 100 --ip 10.201.10.2/24 --hostile" "net_vlans = 100"
 	ip addr add 10.201.10.1/24 dev "$TAP.100"
 	wait_for 5 island_up $NS1 eth0.100 || fail "island link never up"
-	ping_ok ping -c 5 -w 30 -i 0.01 10.201.10.2 || fail "first ping"
+	ping_ok ping -c 5 -w 30 -A 10.201.10.2 || fail "first ping"
 	e0=$(net_stat isl rx_errors)
 	t0=$(net_stat isl rx_bad_tag)
 	capture "" "$TAP.100" HOSTILE 0 h
@@ -334,7 +336,7 @@ case_hostile() {
 	wait_for 10 sh -c "$want rx_bad_tag | tail -1) -ge $((t0 + 10)) ]" || fail "untagged frames not counted"
 	captures_done -- h
 	[ "$(cat $D/h)" = 0 ] || fail "a malformed frame reached the TAP"
-	ping_ok ping -c 20 -w 30 -i 0.01 10.201.10.2 || fail "ping afterwards"
+	ping_ok ping -c 20 -w 30 -A 10.201.10.2 || fail "ping afterwards"
 	net_line isl
 }
 
@@ -363,7 +365,7 @@ EOF
 	wait_for 5 in_ns $NS1 ping -c 1 -W 1 $net.2 || fail "first ping"
 	before_a=$(ctl stats isla | awk '/ device /{print $4 + $6}')
 	before_b=$(ctl stats islb | awk '/ device /{print $4 + $6}')
-	ping_ok in_ns $NS1 ping -c 100 -w 30 -i 0.01 -W 2 $net.2 || fail "island to island ping"
+	ping_ok in_ns $NS1 ping -c 100 -w 30 -A -W 2 $net.2 || fail "island to island ping"
 	after_a=$(ctl stats isla | awk '/ device /{print $4 + $6}')
 	after_b=$(ctl stats islb | awk '/ device /{print $4 + $6}')
 	# The ping is 200 frames; what the host's devices carried meanwhile is
@@ -377,7 +379,7 @@ EOF
 	wait_for 10 sh -c "HIPC_RUN_DIR=$D/run $HIPCCTL status islb | grep -q 'restarts    1'" || fail "islb not restarted"
 	wait_for 10 island_up $NS2 eth1 || fail "islb's peer link never came back"
 	wait_for 10 in_ns $NS1 ping -c 1 -W 1 $net.2 || fail "no ping after islb restarted"
-	ping_ok in_ns $NS1 ping -c 20 -w 30 -i 0.01 -W 2 $net.2 || fail "ping after restart lost packets"
+	ping_ok in_ns $NS1 ping -c 20 -w 30 -A -W 2 $net.2 || fail "ping after restart lost packets"
 }
 
 # The island stops servicing its ring: the host drops and counts, never
@@ -387,7 +389,7 @@ case_overload() {
 	one_island "$NETPEER" "--ip $net.2/24"
 	ip addr add $net.1/24 dev "$TAP"
 	wait_for 5 island_up $NS1 eth0 || fail "island link never up"
-	ping_ok ping -c 5 -w 30 -i 0.01 $net.2 || fail "first ping"
+	ping_ok ping -c 5 -w 30 -A $net.2 || fail "first ping"
 	# No ARP while the island sleeps: the flood is all data.
 	mac=$(in_ns $NS1 cat /sys/class/net/eth0/address)
 	ip neigh replace $net.2 lladdr "$mac" dev "$TAP"
@@ -406,7 +408,7 @@ case_overload() {
 	[ "$drops" -gt 0 ] && [ $((drops + k1 - k0)) -ge $((sent - 300)) ] ||
 		fail "host dropped $drops (+$((k1 - k0))) of $sent with a 256-buffer ring"
 	wait_for 10 ping -c 1 -W 1 $net.2 || fail "traffic did not resume"
-	ping_ok ping -c 20 -w 30 -i 0.01 $net.2 || fail "ping after resuming"
+	ping_ok ping -c 20 -w 30 -A $net.2 || fail "ping after resuming"
 	net_line isl
 
 	# The host stops: the island drops and counts.
@@ -422,7 +424,7 @@ case_overload() {
 	[ "$drops" -gt 0 ] && [ $((drops + k1 - k0)) -ge $((sent - 300)) ] ||
 		fail "island dropped $drops (+$((k1 - k0))) of $sent"
 	wait_for 10 in_ns $NS1 ping -c 1 -W 1 $net.1 || fail "traffic did not resume"
-	ping_ok in_ns $NS1 ping -c 20 -w 30 -i 0.01 $net.1 || fail "ping after resuming"
+	ping_ok in_ns $NS1 ping -c 20 -w 30 -A $net.1 || fail "ping after resuming"
 	fw_dump isl | grep "netpeer: eth0"
 }
 
@@ -457,7 +459,7 @@ case_crash() {
 	[ "$st" -ne 0 ] && [ "$st" -ne 124 ] || fail "sender did not see an error (exit $st)"
 	[ "$(cat /sys/class/net/$TAP/ifindex)" = "$idx" ] || fail "a new TAP, not the same one"
 	wait_for 10 ping -c 1 -W 1 $net.2 || fail "no ping after the restart"
-	ping_ok ping -c 20 -w 30 -i 0.01 $net.2 || fail "ping after restart lost packets"
+	ping_ok ping -c 20 -w 30 -A $net.2 || fail "ping after restart lost packets"
 	[ "$(net_stat isl tx_packets)" -ge "$tx_before" ] || fail "counters reset"
 	net_line isl
 }
