@@ -846,6 +846,11 @@ bool hipc_rproc_prepare_sleep(struct hipc_rproc *rp)
 	return !rp->dev_up || rp->booting || hipc_rpmsg_prepare_sleep(&rp->dev);
 }
 
+bool hipc_rproc_prepare_sleep_tx(struct hipc_rproc *rp)
+{
+	return !rp->dev_up || rp->booting || hipc_rpmsg_prepare_sleep_tx(&rp->dev);
+}
+
 static bool may_sleep(void *arg)
 {
 	return hipc_rproc_prepare_sleep(arg);

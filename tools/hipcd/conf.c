@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -14,8 +15,12 @@
 #include "hipcd.h"
 
 #define MAX_MS 3600000u
+#define MAX_KB 1048576u /* 1 GiB */
 
-enum ktype { K_PATH, K_WORD, K_MS, K_TEXT, K_IFNAME, K_VLANS, K_REMOTE };
+enum ktype {
+	K_PATH, K_WORD, K_MS, K_TEXT, K_KB, K_GROUP, K_MODE,
+	K_IFNAME, K_VLANS, K_REMOTE,
+};
 
 const char *const w_mode[] = { "boot", "attach", NULL };
 const char *const w_policy[] = { "restart", "stay", NULL };
@@ -40,13 +45,18 @@ static const struct key {
 	{ "backoff_max_ms", K_MS, NULL, offsetof(struct rconf, backoff_max_ms) },
 	{ "boot_timeout_ms", K_MS, NULL,
 	  offsetof(struct rconf, boot_timeout_ms) },
+	{ "queue_kb", K_KB, NULL, offsetof(struct rconf, queue_kb) },
+	{ "stall_ms", K_MS, NULL, offsetof(struct rconf, stall_ms) },
+	{ "group", K_GROUP, NULL, offsetof(struct rconf, group) },
+	{ "socket_mode", K_MODE, NULL, offsetof(struct rconf, socket_mode) },
 	{ "net_name", K_IFNAME, NULL, offsetof(struct rconf, net_name) },
 	{ "net_vlans", K_VLANS, NULL, offsetof(struct rconf, net_vlans) },
 	{ "p2p", K_REMOTE, NULL, offsetof(struct rconf, p2p) },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
-_Static_assert(NKEYS <= 16, "rconf.set_at");
+_Static_assert(NKEYS <= sizeof(((struct rconf *)0)->set_at) /
+			       sizeof(unsigned), "rconf.set_at");
 
 static void cerr(struct conf *c, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -146,6 +156,49 @@ static void set_text(struct conf *c, struct rconf *r, const struct key *k,
 		     sizeof(r->args) - 1);
 }
 
+/* A group name (or number) that exists. */
+static void set_group(struct conf *c, struct rconf *r, const struct key *k,
+		      unsigned line, const char *val)
+{
+	unsigned *dst = (unsigned *)((char *)r + k->off);
+	struct group *g = getgrnam(val);
+	char *end;
+	unsigned long x;
+
+	if (g) {
+		*dst = (unsigned)g->gr_gid;
+		return;
+	}
+	errno = 0;
+	x = strtoul(val, &end, 10);
+	if (!errno && !*end && isdigit((unsigned char)*val) &&
+	    x < 0xffffffffUL) {
+		*dst = (unsigned)x;
+		return;
+	}
+	cerr(c, line, "no group '%s' on this system (%s)", val,
+	     "getent group lists them");
+}
+
+/* An octal mode for sockets and ttys: read/write bits only. */
+static void set_mode(struct conf *c, struct rconf *r, const struct key *k,
+		     unsigned line, const char *val)
+{
+	unsigned *dst = (unsigned *)((char *)r + k->off);
+	unsigned long x;
+	char *end;
+
+	errno = 0;
+	x = strtoul(val, &end, 8);
+	if (errno || *end || end == val || (x & ~0666ul) || !(x & 0600)) {
+		cerr(c, line, "bad value '%s' for %s (allowed: an octal mode "
+		     "of read and write bits with the owner's set, like 0660)",
+		     val, k->name);
+		return;
+	}
+	*dst = (unsigned)x;
+}
+
 /* One of k->words; what is stored is its index in the list. */
 static void set_word(struct conf *c, struct rconf *r, const struct key *k,
 		     unsigned line, const char *val)
@@ -164,8 +217,10 @@ static void set_word(struct conf *c, struct rconf *r, const struct key *k,
 	     allowed);
 }
 
-static void set_ms(struct conf *c, struct rconf *r, const struct key *k,
-		   unsigned line, const char *val)
+/* A whole number up to @max, of @unit. */
+static void set_num(struct conf *c, struct rconf *r, const struct key *k,
+		    unsigned line, const char *val, unsigned max,
+		    const char *unit)
 {
 	unsigned *dst = (unsigned *)((char *)r + k->off);
 	unsigned long x;
@@ -174,9 +229,9 @@ static void set_ms(struct conf *c, struct rconf *r, const struct key *k,
 	errno = 0;
 	x = strtoul(val, &end, 10);
 	if (errno || *end || end == val || !isdigit((unsigned char)*val) ||
-	    x > MAX_MS) {
+	    x > max) {
 		cerr(c, line, "bad value '%s' for %s (allowed: a whole number "
-		     "of milliseconds, 0 to %u)", val, k->name, MAX_MS);
+		     "of %s, 0 to %u)", val, k->name, unit, max);
 		return;
 	}
 	*dst = (unsigned)x;
@@ -298,7 +353,16 @@ static void set_key(struct conf *c, struct rconf *r, unsigned line,
 		set_word(c, r, k, line, val);
 		break;
 	case K_MS:
-		set_ms(c, r, k, line, val);
+		set_num(c, r, k, line, val, MAX_MS, "milliseconds");
+		break;
+	case K_KB:
+		set_num(c, r, k, line, val, MAX_KB, "KiB");
+		break;
+	case K_GROUP:
+		set_group(c, r, k, line, val);
+		break;
+	case K_MODE:
+		set_mode(c, r, k, line, val);
 		break;
 	case K_IFNAME:
 		set_ifname(c, r, k, line, val);
@@ -345,6 +409,10 @@ static struct rconf *begin_section(struct conf *c, char *s, unsigned lineno)
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	r->line = lineno;
 	r->autostart = 1;
+	r->queue_kb = 256;
+	r->stall_ms = 2000;
+	r->group = (unsigned)getgid();
+	r->socket_mode = 0660;
 	return r;
 }
 
@@ -464,10 +532,7 @@ static void check_net_names(struct conf *c)
  * Returns the number of errors (0: usable). */
 unsigned parse_config(const char *path, struct conf *c)
 {
-	char line[1024], tmp[PATH_MAX];
-	struct rconf *cur = NULL;
-	bool skipping = false; /* in a section refused above */
-	unsigned lineno = 0;
+	char tmp[PATH_MAX];
 	FILE *f;
 
 	memset(c, 0, sizeof(*c));
@@ -480,6 +545,18 @@ unsigned parse_config(const char *path, struct conf *c)
 	}
 	snprintf(tmp, sizeof(tmp), "%s", c->path);
 	snprintf(c->dir, sizeof(c->dir), "%s", dirname(tmp));
+	parse_config_stream(f, c);
+	fclose(f);
+	return c->errors;
+}
+
+unsigned parse_config_stream(FILE *f, struct conf *c)
+{
+	char line[1024];
+	struct rconf *cur = NULL;
+	bool skipping = false; /* in a section refused above */
+	unsigned lineno = 0;
+
 	while (fgets(line, sizeof(line), f)) {
 		char *s = line, *hash;
 
@@ -506,7 +583,6 @@ unsigned parse_config(const char *path, struct conf *c)
 			parse_setting(c, cur, skipping, s, lineno);
 		}
 	}
-	fclose(f);
 	check_firmware(c);
 	check_pairs(c);
 	check_net_names(c);
@@ -523,6 +599,8 @@ bool same_remote(const struct rconf *a, const struct rconf *b)
 	       a->backoff_ms == b->backoff_ms &&
 	       a->backoff_max_ms == b->backoff_max_ms &&
 	       a->boot_timeout_ms == b->boot_timeout_ms &&
+	       a->queue_kb == b->queue_kb && a->stall_ms == b->stall_ms &&
+	       a->group == b->group && a->socket_mode == b->socket_mode &&
 	       !strcmp(a->net_name, b->net_name) &&
 	       a->net_nvlans == b->net_nvlans &&
 	       !memcmp(a->net_vlans, b->net_vlans, sizeof(a->net_vlans)) &&

@@ -54,6 +54,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -220,6 +221,8 @@ static void on_state(struct hipc_rproc *rp, enum hipc_rproc_state s, void *priv)
 	if (s == HIPC_RPROC_CRASHED || s == HIPC_RPROC_OFFLINE ||
 	    s == HIPC_RPROC_DETACHED)
 		iface_remote_down(r, s == HIPC_RPROC_CRASHED);
+	else if (s == HIPC_RPROC_RUNNING || s == HIPC_RPROC_ATTACHED)
+		iface_remote_up(r);
 	if (s == HIPC_RPROC_CRASHED)
 		logf_("%s: crashed (%s)%s", hipc_rproc_name(rp),
 		      info.crash_reason,
@@ -847,8 +850,9 @@ static int open_control(const char *dir, char *path, size_t len)
 	/* Ours to replace: we hold the run directory's lock, so a socket
 	 * here is left over from a daemon that died. */
 	unlink(sa.sun_path);
+	/* start, stop, ...: the daemon's user only, whatever the umask */
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(fd, 8) < 0) {
+	    chmod(sa.sun_path, 0600) < 0 || listen(fd, 8) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -1031,17 +1035,28 @@ static int open_loop(struct loop *l, const char *dir, char *sock_path,
 
 /* Runs what each remote has pending.  Returns true while an operation
  * (start, attach, stop, detach) is under way on one of them. */
-static bool process_remotes(void)
+static bool process_remotes(bool *again)
 {
 	bool busy = false;
 
 	for (unsigned i = 0; i < MAX_REMOTES; i++) {
-		if (!remotes[i].used)
+		struct remote *r = &remotes[i];
+
+		if (!r->used)
 			continue;
-		/* Work already pending: no sleeping past it. */
-		if (!hipc_rproc_prepare_sleep(remotes[i].rp))
-			hipc_rproc_process(remotes[i].rp);
-		busy |= hipc_rproc_pending(remotes[i].rp) != HIPC_RPROC_OP_NONE;
+		/* Work already pending (or, for an interface that waits for
+		 * a tx buffer, one free): no sleeping past it.  Bounded, so
+		 * one busy remote cannot keep the others from the loop. */
+		for (unsigned n = 0; n < 64; n++) {
+			bool tx = iface_tx_ready(r);
+
+			if (tx ? hipc_rproc_prepare_sleep_tx(r->rp)
+			       : hipc_rproc_prepare_sleep(r->rp))
+				break;
+			hipc_rproc_process(r->rp);
+			*again = n == 63;
+		}
+		busy |= hipc_rproc_pending(r->rp) != HIPC_RPROC_OP_NONE;
 	}
 	return busy;
 }
@@ -1060,14 +1075,21 @@ static void run(struct loop *l)
 {
 	for (;;) {
 		struct epoll_event evs[64];
-		bool busy = process_remotes();
-		int n;
+		bool again = false;
+		bool busy = process_remotes(&again);
+		uint64_t now = hipc_now_ns(), next = iface_tick(now);
+		int n, timeout = -1;
 
 		reap();
 		/* Stopping: every remote let go of, and nothing under way. */
 		if (l->quit && !busy && !any_remote())
 			break;
-		n = epoll_wait(epfd, evs, 64, -1);
+		if (again)
+			timeout = 0;
+		else if (next)
+			timeout = next <= now ? 0
+					      : (int)((next - now + 999999) / 1000000);
+		n = epoll_wait(epfd, evs, 64, timeout);
 		if (n < 0 && errno != EINTR) {
 			logf_("epoll: %s", strerror(errno));
 			break;
@@ -1121,6 +1143,10 @@ int main(int argc, char **argv)
 	lockfd = lock_run_dir(dir);
 	if (lockfd < 0)
 		return 1;
+	/* Group members pass through to RUN_DIR/REMOTE/ (their remote's
+	 * group only); nobody else may list or create anything here. */
+	if (chmod(dir, 0711) < 0)
+		logf_("%s: %s", dir, strerror(errno));
 	if (open_loop(l, dir, sock_path, sizeof(sock_path)) < 0)
 		return 1;
 	logf_("control socket %s, %u remote(s), pid %d", sock_path, conf.n,

@@ -19,17 +19,29 @@
 #include "hipcd.h"
 
 static const struct hipcd_iface *const kinds[] = {
+	&epdev_iface,
 	&hipcd_iface_net,
+	&hipcd_iface_socket, /* the fallback: last */
 	NULL,
 };
 
+/* The kind that names @service, else the first whose services is NULL
+ * (the fallback: message sockets), else none. */
 static const struct hipcd_iface *kind_for(const char *service)
 {
-	for (unsigned i = 0; kinds[i]; i++)
+	const struct hipcd_iface *fallback = NULL;
+
+	for (unsigned i = 0; kinds[i]; i++) {
+		if (!kinds[i]->services) {
+			if (!fallback)
+				fallback = kinds[i];
+			continue;
+		}
 		for (unsigned j = 0; kinds[i]->services[j]; j++)
 			if (!strcmp(kinds[i]->services[j], service))
 				return kinds[i];
-	return NULL;
+	}
+	return fallback;
 }
 
 static struct hipcd_svc *find_svc(struct remote *r, const char *name)
@@ -40,12 +52,37 @@ static struct hipcd_svc *find_svc(struct remote *r, const char *name)
 	return NULL;
 }
 
-/* RUN_DIR/NAME, where the remote's interfaces live. */
-static int make_dir(struct remote *r)
+/* RUN_DIR/NAME, where the remote's interfaces live: its group may enter
+ * and list it, nobody else. */
+int hipcd_make_dir(struct remote *r)
 {
+	struct stat st;
+
 	if (mkdir(r->dir, 0750) < 0 && errno != EEXIST) {
 		logf_("%s: %s: %s", r->rc.name, r->dir, strerror(errno));
 		return -errno;
+	}
+	if (lstat(r->dir, &st) < 0 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != getuid()) {
+		logf_("%s: %s: not a directory of ours", r->rc.name, r->dir);
+		return -ENOTDIR;
+	}
+	if (chown(r->dir, (uid_t)-1, (gid_t)r->rc.group) < 0 ||
+	    chmod(r->dir, 0750) < 0) {
+		logf_("%s: %s: %s", r->rc.name, r->dir, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int hipcd_publish(struct remote *r, const char *path)
+{
+	if (chown(path, (uid_t)-1, (gid_t)r->rc.group) < 0 ||
+	    chmod(path, r->rc.socket_mode) < 0) {
+		int err = errno;
+
+		logf_("%s: %s: %s", r->rc.name, path, strerror(err));
+		return -err;
 	}
 	return 0;
 }
@@ -99,7 +136,7 @@ void iface_ns(struct remote *r, const char *name, uint32_t addr,
 	s->up = true;
 	if (!s->kind)
 		return;
-	if (make_dir(r) < 0)
+	if (hipcd_make_dir(r) < 0)
 		return;
 	ret = s->kind->up(s);
 	if (ret < 0) {
@@ -109,20 +146,44 @@ void iface_ns(struct remote *r, const char *name, uint32_t addr,
 	}
 }
 
+bool iface_tx_ready(struct remote *r)
+{
+	bool waiting = false;
+
+	for (struct hipcd_svc *s = r->svcs; s; s = s->next) {
+		if (!s->want_tx)
+			continue;
+		s->want_tx = false;
+		if (s->up && s->kind && s->kind->tx_ready)
+			s->kind->tx_ready(s);
+		waiting |= s->want_tx;
+	}
+	waiting |= epdev_tx_ready(r);
+	return waiting;
+}
+
+void iface_remote_up(struct remote *r)
+{
+	epdev_remote_up(r);
+}
+
 void iface_remote_down(struct remote *r, bool crashed)
 {
 	for (struct hipcd_svc *s = r->svcs; s; s = s->next) {
+		s->want_tx = false;
 		if (!s->up)
 			continue;
 		s->up = false;
 		if (s->kind)
 			s->kind->down(s, crashed);
 	}
+	epdev_remote_down(r);
 }
 
 void iface_remote_free(struct remote *r)
 {
 	iface_remote_down(r, false);
+	epdev_remote_free(r);
 	while (r->svcs) {
 		struct hipcd_svc *s = r->svcs;
 
@@ -192,6 +253,10 @@ void iface_services(struct remote *r, struct reply *o, bool json)
 			svc_line(s, o, json, first);
 			first = false;
 		}
+		for (struct hipcd_svc *s = epdev_created(x); s; s = s->next) {
+			svc_line(s, o, json, first);
+			first = false;
+		}
 	}
 	if (json)
 		put(o, "]\n");
@@ -248,7 +313,13 @@ static void remote_stats(struct remote *x, struct reply *o, bool json,
 	put(o, json ? "},\"interfaces\":[" : "\n");
 	*first = false;
 	c.first = true;
-	for (struct hipcd_svc *s = x->svcs; s; s = s->next) {
+	/* The services', then those made through rpmsg_ctrl. */
+	for (struct hipcd_svc *s = x->svcs, *cr = epdev_created(x); s || cr;
+	     s = s ? s->next : NULL) {
+		if (!s) {
+			s = cr;
+			cr = NULL;
+		}
 		if (!s->kind)
 			continue;
 		if (json) {

@@ -235,6 +235,15 @@ HIPC_API int hipc_rproc_fd(const struct hipc_rproc *rp);
 HIPC_API bool hipc_rproc_prepare_sleep(struct hipc_rproc *rp);
 
 /**
+ * hipc_rproc_prepare_sleep_tx() - hipc_rproc_prepare_sleep() for a loop
+ * that also waits for a tx buffer (a trysend found none): the remote is
+ * also asked to ring when it gives one back.  The request lasts until the
+ * loop prepares to sleep with plain hipc_rproc_prepare_sleep() again.
+ * Return: false when work is pending or a tx buffer is free now.
+ */
+HIPC_API bool hipc_rproc_prepare_sleep_tx(struct hipc_rproc *rp);
+
+/**
  * hipc_rproc_process() - handle everything due: process exit (crash),
  * control messages, rpmsg traffic, watchdog, restart.  Never blocks for
  * long (a restart forks and maps; READY is awaited through later calls).
