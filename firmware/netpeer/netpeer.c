@@ -609,6 +609,8 @@ static int publish_netns(const char *name)
 
 	if (strchr(name, '/') || !*name || name[0] == '.')
 		return -EINVAL;
+	if (strlen(name) > 64)
+		return -ENAMETOOLONG;
 	snprintf(path, sizeof(path), "/run/netns/%s", name);
 	if (mkdir("/run/netns", 0755) < 0 && errno != EEXIST)
 		return -errno;
