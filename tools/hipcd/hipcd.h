@@ -24,6 +24,7 @@
 
 #define MAX_REMOTES 16
 #define REPLY_MAX 65536
+#define HIPCD_MAX_VLANS 8
 
 void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -47,6 +48,14 @@ struct rconf {
 	unsigned socket_mode;    /* of its sockets and ttys (0660) */
 	unsigned line;           /* of its [section] */
 	unsigned set_at[32];     /* line each key was set on, 0: not set */
+	/* network device (net.c): TAP name ("": hipc-NAME), VLAN ids */
+	char net_name[16];
+	uint16_t net_vlans[HIPCD_MAX_VLANS];
+	unsigned net_nvlans;
+	/* static-vring pair: the other remote ("": none); the remote whose
+	 * section names it is the driver end, which owns the buffers */
+	char p2p[32];
+	bool p2p_driver;
 };
 
 struct conf {
@@ -185,6 +194,7 @@ struct hipcd_iface {
 };
 
 /* The kinds (one file each). */
+extern const struct hipcd_iface hipcd_iface_net; /* net.c: rpmsg-net */
 extern const struct hipcd_iface hipcd_iface_socket; /* msgsock.c */
 
 /* Runs the tx_ready() hooks of @r's services that wait; returns true if

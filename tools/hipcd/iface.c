@@ -20,6 +20,7 @@
 
 static const struct hipcd_iface *const kinds[] = {
 	&epdev_iface,
+	&hipcd_iface_net,
 	&hipcd_iface_socket, /* the fallback: last */
 	NULL,
 };
