@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Endpoint devices (docs/iface-endpoint.md): what rpmsg_ctrl and rpmsg_char
+ * Endpoint devices (docs/interfaces.md, "Endpoint devices"): what rpmsg_ctrl and rpmsg_char
  * give a Linux user on a board, as UNIX sockets under RUN_DIR/REMOTE/.
  *
  *   rpmsg_ctrl  SOCK_SEQPACKET, the protocol of hipc/rpmsg_char.h: CREATE,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Message sockets (docs/iface-socket.md): the interface of every service
+ * Message sockets (docs/interfaces.md, "Message sockets"): the interface of every service
  * no other kind claims.  Per service a listening SOCK_SEQPACKET socket,
  * RUN_DIR/REMOTE/sock/SERVICE; each connection gets an rpmsg endpoint of
  * its own (a dynamic address, the service's announced address as its
