@@ -171,6 +171,9 @@ struct hipcd_iface {
 		      void *ctx);
 };
 
+/* The kinds (one file each). */
+extern const struct hipcd_iface hipcd_tty;
+
 /* Runs the tx_ready() hooks of @r's services that wait; returns true if
  * one still waits (the loop then sleeps with prepare_sleep_tx). */
 bool iface_tx_ready(struct remote *r);

@@ -19,6 +19,7 @@
 #include "hipcd.h"
 
 static const struct hipcd_iface *const kinds[] = {
+	&hipcd_tty,
 	NULL,
 };
 

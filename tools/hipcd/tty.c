@@ -1,0 +1,504 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * TTYs (docs/iface-tty.md): a pty for every "rpmsg-tty" (and the older
+ * "rpmsg-tty-channel") service, reached through the stable symlink
+ * RUN_DIR/REMOTE/ttyRPMSGN -> /dev/pts/M.
+ *
+ * Bytes written to the tty are read from the pty's master and sent in
+ * messages of up to one payload (what is readable is gathered first, so a
+ * stream costs as few buffers as it can); bytes from the remote are written
+ * to the master.  Nothing is dropped while the tty is up:
+ *   - no tx buffer: the master is not read until one is free (want_tx),
+ *     so the pty's buffer fills and the writer blocks in write(2);
+ *   - a reader slower than the remote: the master's write gives EAGAIN,
+ *     what does not fit waits in the receive queue (copied, then held in
+ *     its rx buffer so the remote slows down) and goes out on EPOLLOUT.
+ *
+ * hipcd keeps a descriptor of the slave open itself.  Without one the
+ * master reports EPOLLHUP (a level-triggered event that never clears)
+ * and read(2) gives EIO whenever no program has the tty open, and the
+ * line's settings would come and go with the programs that open it.  With
+ * it the tty behaves like a UART whose receiver is always on: what the
+ * remote sends while nobody reads is kept, up to the limits above, for
+ * the next reader.  If that leaves the remote stalled for stall_ms the
+ * receive queue's eviction hangs the tty up (the data is discarded, as a
+ * UART's FIFO overruns) and a fresh pty takes its place.
+ *
+ * The remote going away (crash, stop, service withdrawn) hangs the tty up:
+ * the master is closed, so every program that has the slave open sees EOF
+ * on read and EIO on write, as after a modem hang-up; bytes not read yet
+ * are gone with the line.  The symlink is removed while the service is
+ * down (a /dev/pts/M left behind could be reused by another pty, which a
+ * program opening the link must never reach) and comes back, to a new
+ * pty, with the next announcement.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "hipc/rpmsg.h"
+#include "hipcd.h"
+
+/* Messages sent per readiness event: a tty that always has data cannot
+ * keep the loop from the other remotes and interfaces. */
+#define TX_BUDGET 64
+
+struct tty {
+	struct hipcd_svc *s;
+	struct hipc_rpmsg_ept ept;
+	bool ept_live;         /* created and not destroyed yet */
+	bool tx_dead;          /* a send failed for good: not read until
+				* the service comes back */
+	int master;            /* -1: hung up */
+	int slave;             /* ours, keeps the line up */
+	struct hipcd_watch w;
+	uint32_t watching;     /* the events asked for */
+	struct hipcd_rxq q;    /* remote -> tty, waiting for the reader */
+	size_t head_off;       /* bytes of q's oldest message written */
+	unsigned char *tx;     /* tty -> remote, read but not sent yet */
+	size_t tx_len, tx_cap;
+	char pts[64];          /* the slave's name, for the log */
+	/* counters */
+	uint64_t tx_bytes, tx_msgs, tx_waits;
+	uint64_t rx_bytes, rx_msgs, rx_direct, rx_lost;
+	uint64_t hangups, ptys;
+};
+
+static void pump_tx(struct tty *t);
+static void pump_rx(struct tty *t);
+
+/* EPOLLIN unless waiting for a tx buffer; EPOLLOUT while a queue waits. */
+static void rewatch(struct tty *t)
+{
+	uint32_t ev = 0;
+
+	if (t->master < 0)
+		return;
+	if (!t->s->want_tx && !t->tx_dead)
+		ev |= EPOLLIN;
+	if (!hipcd_rxq_empty(&t->q))
+		ev |= EPOLLOUT;
+	if (ev == t->watching)
+		return;
+	if (hipcd_watch_mod(&t->w, ev) == 0)
+		t->watching = ev;
+}
+
+/* --- the pty -------------------------------------------------------------------- */
+
+/* Closes the line: every program on the slave sees the hang-up. */
+static void hang_up(struct tty *t)
+{
+	if (t->master < 0)
+		return;
+	hipcd_watch_del(&t->w);
+	close(t->master);
+	close(t->slave);
+	t->master = t->slave = -1;
+	t->watching = 0;
+	/* Typed, or sent by the remote, and not read before the hang-up:
+	 * gone with the line (the remote's part counted). */
+	t->tx_len = 0;
+	t->rx_lost += t->q.bytes - t->head_off;
+	hipcd_rxq_clear(&t->q);
+	t->head_off = 0;
+	t->hangups++;
+}
+
+static void on_pty(struct hipcd_watch *w, uint32_t events)
+{
+	struct tty *t = (struct tty *)((char *)w - offsetof(struct tty, w));
+
+	if (events & EPOLLOUT)
+		pump_rx(t);
+	if (t->master >= 0 && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		pump_tx(t);
+}
+
+/* The slave of @m opened without a path lookup where the kernel can. */
+static int open_slave(int m, const char *name)
+{
+	int fd = -1;
+
+#ifdef TIOCGPTPEER
+	fd = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+#endif
+	if (fd < 0)
+		fd = open(name, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	return fd;
+}
+
+/*
+ * A new pty in raw mode, watched, and the link pointed at it.  Raw from
+ * the start, unlike a serial port's cooked default: with echo on, and
+ * hipcd holding the line open, bytes from a remote that nobody reads would
+ * be echoed back to it forever (and any echoing firmware would bounce
+ * them back).  `stty sane` on the link gives the usual line discipline.
+ */
+static int open_pty(struct tty *t)
+{
+	struct hipcd_svc *s = t->s;
+	struct termios tio;
+	char tmp[PATH_MAX + 8];
+	int m, sl = -1, err;
+
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (m < 0)
+		return -errno;
+	if (grantpt(m) < 0 || unlockpt(m) < 0 ||
+	    ptsname_r(m, t->pts, sizeof(t->pts)) != 0)
+		goto fail;
+	sl = open_slave(m, t->pts);
+	if (sl < 0)
+		goto fail;
+	/* The daemon's user only: devpts gives the tty group write access
+	 * (for wall(1)), which here would mean writing to the remote. */
+	if (fchmod(sl, 0600) < 0 || tcgetattr(sl, &tio) < 0)
+		goto fail;
+	cfmakeraw(&tio);
+	if (tcsetattr(sl, TCSANOW, &tio) < 0)
+		goto fail;
+	/* Replaced in one step: a program opening the link sees the old
+	 * target or the new one, never none. */
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", s->path) >= sizeof(tmp))
+		goto toolong;
+	unlink(tmp);
+	if (symlink(t->pts, tmp) < 0)
+		goto fail;
+	if (rename(tmp, s->path) < 0) {
+		err = -errno;
+		unlink(tmp);
+		goto fail_err;
+	}
+	err = hipcd_watch_add(&t->w, m, EPOLLIN, on_pty);
+	if (err < 0) {
+		unlink(s->path);
+		goto fail_err;
+	}
+	t->master = m;
+	t->slave = sl;
+	t->watching = EPOLLIN;
+	t->head_off = 0;
+	t->ptys++;
+	return 0;
+toolong:
+	errno = ENAMETOOLONG;
+fail:
+	err = -errno;
+fail_err:
+	if (sl >= 0)
+		close(sl);
+	close(m);
+	return err;
+}
+
+/* Hung up, and a fresh line in its place if the service is still up. */
+static void reopen(struct tty *t, const char *why)
+{
+	int ret;
+
+	logf_("%s: %s: %s: hanging up", t->s->r->rc.name, t->s->path, why);
+	hang_up(t);
+	if (!t->s->up)
+		return;
+	ret = open_pty(t);
+	if (ret < 0) {
+		logf_("%s: %s: no new pty: %s", t->s->r->rc.name, t->s->path,
+		      strerror(-ret));
+		unlink(t->s->path);
+	}
+}
+
+/* --- tty -> remote ----------------------------------------------------------------- */
+
+/* Fills t->tx from the master, up to a payload.  Returns -errno of a
+ * failed read (not EAGAIN), else 0. */
+static int gather(struct tty *t)
+{
+	while (t->tx_len < t->tx_cap) {
+		ssize_t n = read(t->master, t->tx + t->tx_len,
+				 t->tx_cap - t->tx_len);
+
+		if (n > 0) {
+			t->tx_len += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EAGAIN)
+			return -errno;
+		break; /* nothing more now (0 cannot happen: the slave is
+			* ours too) */
+	}
+	return 0;
+}
+
+static void pump_tx(struct tty *t)
+{
+	struct hipcd_svc *s = t->s;
+
+	if (!t->ept_live || t->master < 0 || s->want_tx || t->tx_dead)
+		return;
+	for (unsigned n = 0; n < TX_BUDGET; n++) {
+		int ret = gather(t);
+
+		if (ret < 0) {
+			/* The line is gone under us (it cannot be: we hold
+			 * the slave), so make a new one rather than spin. */
+			reopen(t, strerror(-ret));
+			return;
+		}
+		if (!t->tx_len)
+			break;
+		ret = hipc_rpmsg_send_ex(&t->ept, HIPC_RPMSG_ADDR_ANY, s->addr,
+					 t->tx, t->tx_len, HIPC_RPMSG_NO_WAIT);
+		if (ret == -HIPC_EAGAIN) {
+			/* Stop reading: the pty fills up and the writer
+			 * blocks until the remote gives a buffer back. */
+			t->tx_waits++;
+			s->want_tx = true;
+			break;
+		}
+		if (ret < 0) {
+			/* Unbound or broken: the service is going down, and
+			 * down() hangs the line up. */
+			logf_("%s: %s: send: %s", s->r->rc.name, s->path,
+			      hipc_strerror(ret));
+			t->tx_dead = true;
+			break;
+		}
+		t->tx_bytes += t->tx_len;
+		t->tx_msgs++;
+		t->tx_len = 0;
+	}
+	rewatch(t);
+}
+
+/* --- remote -> tty ----------------------------------------------------------------- */
+
+/* Writes what the queue holds; on EAGAIN waits for EPOLLOUT. */
+static void pump_rx(struct tty *t)
+{
+	const void *data;
+	size_t len;
+
+	while (t->master >= 0 && hipcd_rxq_peek(&t->q, &data, &len, NULL)) {
+		ssize_t n = 0;
+
+		if (len > t->head_off)
+			n = write(t->master, (const char *)data + t->head_off,
+				  len - t->head_off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n < 0) {
+			reopen(t, strerror(errno));
+			return;
+		}
+		t->head_off += (size_t)n;
+		if (t->head_off >= len) {
+			t->head_off = 0;
+			hipcd_rxq_pop(&t->q);
+		}
+	}
+	rewatch(t);
+}
+
+static int on_rx(struct hipc_rpmsg_ept *ept, void *data, size_t len,
+		 uint32_t src, void *priv)
+{
+	struct tty *t = priv;
+	ssize_t n = 0;
+	int ret;
+
+	(void)ept;
+	t->rx_msgs++;
+	t->rx_bytes += len;
+	if (t->master < 0) {
+		/* Between a hang-up and a new line (none could be made):
+		 * nobody can have it open, like a UART with no reader. */
+		t->rx_lost += len;
+		return 0;
+	}
+	/* In order: behind what waits already. */
+	if (hipcd_rxq_empty(&t->q)) {
+		do
+			n = write(t->master, data, len);
+		while (n < 0 && errno == EINTR);
+		if (n == (ssize_t)len) {
+			t->rx_direct++;
+			return 0;
+		}
+		if (n < 0 && errno != EAGAIN) {
+			reopen(t, strerror(errno));
+			t->rx_lost += len;
+			return 0;
+		}
+		/* The rest waits; the written part is skipped when it
+		 * is the queue's oldest (it is: the queue was empty). */
+		t->head_off = n > 0 ? (size_t)n : 0;
+	}
+	ret = hipcd_rxq_push(&t->q, data, len, src);
+	rewatch(t);
+	return ret;
+}
+
+/* The remote went away: held buffers are copied out while the region is
+ * still mapped; down() then hangs up. */
+static void on_unbind(struct hipc_rpmsg_ept *ept)
+{
+	struct tty *t = ept->priv;
+
+	hipcd_rxq_unhold(&t->q);
+}
+
+/* The remote stalls on our held buffers and the reader does not read. */
+static void on_evict(struct hipcd_rxq *q)
+{
+	struct tty *t = q->owner;
+
+	t->head_off = 0;
+	reopen(t, "the reader stalled the remote for stall_ms");
+}
+
+/* --- the hooks ---------------------------------------------------------------------- */
+
+static int tty_up(struct hipcd_svc *s)
+{
+	struct hipc_rpmsg_dev *dev = hipc_rproc_rpmsg(s->r->rp);
+	struct tty *t = s->priv;
+	uint32_t payload;
+	int ret;
+
+	if (!dev)
+		return -HIPC_ENOTCONN;
+	if (!t) {
+		t = calloc(1, sizeof(*t));
+		if (!t)
+			return -HIPC_ENOMEM;
+		t->s = s;
+		t->master = t->slave = -1;
+		t->w.fd = -1;
+		hipcd_rxq_init(&t->q, s->r, on_evict, t);
+		s->priv = t;
+	}
+	if ((size_t)snprintf(s->path, sizeof(s->path), "%s/ttyRPMSG%u",
+			     s->r->dir, s->index) >= sizeof(s->path)) {
+		s->path[0] = '\0';
+		return -HIPC_ENAMETOOLONG;
+	}
+	payload = hipc_rpmsg_max_payload(dev);
+	if (payload != t->tx_cap) {
+		unsigned char *b = realloc(t->tx, payload ? payload : 1);
+
+		if (!b)
+			return -HIPC_ENOMEM;
+		t->tx = b;
+		t->tx_cap = payload;
+	}
+	t->tx_len = 0;
+	t->tx_dead = false;
+	ret = hipc_rpmsg_ept_create(&t->ept, dev, "", HIPC_RPMSG_ADDR_ANY,
+				    s->addr, on_rx, t);
+	if (ret < 0)
+		return ret;
+	t->ept.unbind = on_unbind;
+	t->ept_live = true;
+	ret = open_pty(t);
+	if (ret < 0) {
+		hipc_rpmsg_ept_destroy(&t->ept);
+		t->ept_live = false;
+		return ret;
+	}
+	logf_("%s: %s -> %s (service '%s' at 0x%x)", s->r->rc.name, s->path,
+	      t->pts, s->name, (unsigned)s->addr);
+	return 0;
+}
+
+static void tty_down(struct hipcd_svc *s, bool crashed)
+{
+	struct tty *t = s->priv;
+
+	(void)crashed;
+	if (!t)
+		return;
+	if (t->ept_live) {
+		hipc_rpmsg_ept_destroy(&t->ept);
+		t->ept_live = false;
+	}
+	if (t->master >= 0)
+		logf_("%s: %s: remote gone, hanging up", s->r->rc.name,
+		      s->path);
+	hang_up(t);
+	hipcd_rxq_clear(&t->q); /* a line that was down already */
+	t->head_off = 0;
+	if (s->path[0])
+		unlink(s->path);
+}
+
+static void tty_destroy(struct hipcd_svc *s)
+{
+	struct tty *t = s->priv;
+
+	if (!t)
+		return;
+	tty_down(s, false);
+	hipcd_rxq_fini(&t->q);
+	free(t->tx);
+	s->priv = NULL;
+	hipcd_defer_free(t); /* t->w may have an event in this round */
+}
+
+static void tty_tx_ready(struct hipcd_svc *s)
+{
+	struct tty *t = s->priv;
+
+	if (t)
+		pump_tx(t);
+}
+
+static void tty_stats(struct hipcd_svc *s,
+		      void (*emit)(void *ctx, const char *key, uint64_t v),
+		      void *ctx)
+{
+	struct tty *t = s->priv;
+
+	if (!t)
+		return;
+	emit(ctx, "tx_bytes", t->tx_bytes);
+	emit(ctx, "tx_msgs", t->tx_msgs);
+	emit(ctx, "tx_waits", t->tx_waits);
+	emit(ctx, "rx_bytes", t->rx_bytes);
+	emit(ctx, "rx_msgs", t->rx_msgs);
+	emit(ctx, "rx_direct", t->rx_direct);
+	emit(ctx, "rx_queued", t->q.msgs_in);
+	emit(ctx, "queue_bytes", t->q.bytes);
+	emit(ctx, "holds", t->q.holds);
+	emit(ctx, "evictions", t->q.evictions);
+	emit(ctx, "rx_lost", t->rx_lost);
+	emit(ctx, "hangups", t->hangups);
+	emit(ctx, "ptys", t->ptys);
+}
+
+static const char *const tty_services[] = {
+	"rpmsg-tty",
+	"rpmsg-tty-channel",
+	NULL,
+};
+
+const struct hipcd_iface hipcd_tty = {
+	.kind = "tty",
+	.services = tty_services,
+	.up = tty_up,
+	.down = tty_down,
+	.destroy = tty_destroy,
+	.tx_ready = tty_tx_ready,
+	.stats = tty_stats,
+};
