@@ -10,6 +10,9 @@ far end echoes every byte, as a serial-port program does.
                                      checked; prints "SIZE COUNT MEDIAN_MS"
   ttyio.py latency TTY N             N round trips of 16 bytes; prints the
                                      median in microseconds
+  ttyio.py ptyecho LINK               a plain pty pair echoing locally (no
+                                     rpmsg) behind the symlink LINK: the
+                                     baseline for the figures
   ttyio.py slowread TTY TOTAL STOP_AT MARK OUT
                                      reads TOTAL bytes into OUT; after STOP_AT
                                      bytes stops reading until the file MARK
@@ -172,11 +175,31 @@ def slowread(path, total, stop_at, mark, out):
     os.close(fd)
 
 
+def ptyecho(link):
+    """The baseline with no rpmsg: a plain pty pair whose master side sends
+    every byte back, behind a symlink like ttyRPMSGN; runs until killed.
+    It keeps the slave open, as hipcd does."""
+    master, slave = os.openpty()
+    tty.setraw(slave, termios.TCSANOW)
+    tmp = link + ".new"
+    if os.path.lexists(tmp):
+        os.unlink(tmp)
+    os.symlink(os.ttyname(slave), tmp)
+    os.rename(tmp, link)
+    while True:
+        b = os.read(master, 65536)
+        view = memoryview(b)
+        while view:
+            view = view[os.write(master, view):]
+
+
 def main(argv):
     if len(argv) >= 4 and argv[1] == "blocks":
         blocks(argv[2], int(argv[3]))
     elif len(argv) >= 4 and argv[1] == "latency":
         latency(argv[2], int(argv[3]))
+    elif len(argv) >= 3 and argv[1] == "ptyecho":
+        ptyecho(argv[2])
     elif len(argv) >= 7 and argv[1] == "slowread":
         slowread(argv[2], int(argv[3]), int(argv[4]), argv[5], argv[6])
     else:

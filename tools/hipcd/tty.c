@@ -48,6 +48,10 @@
 /* Messages sent per readiness event: a tty that always has data cannot
  * keep the loop from the other remotes and interfaces. */
 #define TX_BUDGET 64
+/* Payloads read from the master at once: one read(2) for several
+ * messages.  What is read and not sent yet waits here (never dropped)
+ * while the remote has no buffer for it. */
+#define TX_GATHER 16
 
 struct tty {
 	struct hipcd_svc *s;
@@ -61,8 +65,9 @@ struct tty {
 	uint32_t watching;     /* the events asked for */
 	struct hipcd_rxq q;    /* remote -> tty, waiting for the reader */
 	size_t head_off;       /* bytes of q's oldest message written */
-	unsigned char *tx;     /* tty -> remote, read but not sent yet */
-	size_t tx_len, tx_cap;
+	unsigned char *tx;     /* tty -> remote, read but not sent yet: */
+	size_t tx_off, tx_len; /* bytes [tx_off, tx_len) */
+	size_t tx_cap, payload;
 	char pts[64];          /* the slave's name, for the log */
 	/* counters */
 	uint64_t tx_bytes, tx_msgs, tx_waits;
@@ -104,7 +109,7 @@ static void hang_up(struct tty *t)
 	t->watching = 0;
 	/* Typed, or sent by the remote, and not read before the hang-up:
 	 * gone with the line (the remote's part counted). */
-	t->tx_len = 0;
+	t->tx_off = t->tx_len = 0;
 	t->rx_lost += t->q.bytes - t->head_off;
 	hipcd_rxq_clear(&t->q);
 	t->head_off = 0;
@@ -217,10 +222,15 @@ static void reopen(struct tty *t, const char *why)
 
 /* --- tty -> remote ----------------------------------------------------------------- */
 
-/* Fills t->tx from the master, up to a payload.  Returns -errno of a
- * failed read (not EAGAIN), else 0. */
+/* Tops t->tx up from the master.  Returns -errno of a failed read (not
+ * EAGAIN), else 0. */
 static int gather(struct tty *t)
 {
+	if (t->tx_off) {
+		memmove(t->tx, t->tx + t->tx_off, t->tx_len - t->tx_off);
+		t->tx_len -= t->tx_off;
+		t->tx_off = 0;
+	}
 	while (t->tx_len < t->tx_cap) {
 		ssize_t n = read(t->master, t->tx + t->tx_len,
 				 t->tx_cap - t->tx_len);
@@ -239,6 +249,8 @@ static int gather(struct tty *t)
 	return 0;
 }
 
+/* Sends what the tty has, a payload (or what is readable, if less) per
+ * message, until it has no more or the remote has no buffer. */
 static void pump_tx(struct tty *t)
 {
 	struct hipcd_svc *s = t->s;
@@ -246,18 +258,27 @@ static void pump_tx(struct tty *t)
 	if (!t->ept_live || t->master < 0 || s->want_tx || t->tx_dead)
 		return;
 	for (unsigned n = 0; n < TX_BUDGET; n++) {
-		int ret = gather(t);
+		size_t len;
+		int ret;
 
-		if (ret < 0) {
-			/* The line is gone under us (it cannot be: we hold
-			 * the slave), so make a new one rather than spin. */
-			reopen(t, strerror(-ret));
-			return;
+		/* Less than a payload left: gather more behind it first. */
+		if (t->tx_len - t->tx_off < t->payload) {
+			ret = gather(t);
+			if (ret < 0) {
+				/* The line is gone under us (it cannot be:
+				 * we hold the slave): a new one, not a spin. */
+				reopen(t, strerror(-ret));
+				return;
+			}
 		}
-		if (!t->tx_len)
+		len = t->tx_len - t->tx_off;
+		if (!len)
 			break;
+		if (len > t->payload)
+			len = t->payload;
 		ret = hipc_rpmsg_send_ex(&t->ept, HIPC_RPMSG_ADDR_ANY, s->addr,
-					 t->tx, t->tx_len, HIPC_RPMSG_NO_WAIT);
+					 t->tx + t->tx_off, len,
+					 HIPC_RPMSG_NO_WAIT);
 		if (ret == -HIPC_EAGAIN) {
 			/* Stop reading: the pty fills up and the writer
 			 * blocks until the remote gives a buffer back. */
@@ -273,9 +294,11 @@ static void pump_tx(struct tty *t)
 			t->tx_dead = true;
 			break;
 		}
-		t->tx_bytes += t->tx_len;
+		t->tx_bytes += len;
 		t->tx_msgs++;
-		t->tx_len = 0;
+		t->tx_off += len;
+		if (t->tx_off == t->tx_len)
+			t->tx_off = t->tx_len = 0;
 	}
 	rewatch(t);
 }
@@ -395,15 +418,18 @@ static int tty_up(struct hipcd_svc *s)
 		return -HIPC_ENAMETOOLONG;
 	}
 	payload = hipc_rpmsg_max_payload(dev);
-	if (payload != t->tx_cap) {
-		unsigned char *b = realloc(t->tx, payload ? payload : 1);
+	if (!payload)
+		return -HIPC_EINVAL;
+	if (payload != t->payload) {
+		unsigned char *b = realloc(t->tx, (size_t)payload * TX_GATHER);
 
 		if (!b)
 			return -HIPC_ENOMEM;
 		t->tx = b;
-		t->tx_cap = payload;
+		t->payload = payload;
+		t->tx_cap = (size_t)payload * TX_GATHER;
 	}
-	t->tx_len = 0;
+	t->tx_off = t->tx_len = 0;
 	t->tx_dead = false;
 	ret = hipc_rpmsg_ept_create(&t->ept, dev, "", HIPC_RPMSG_ADDR_ANY,
 				    s->addr, on_rx, t);
