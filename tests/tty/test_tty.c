@@ -270,6 +270,26 @@ static void start(const char *fw_args, const char *extra)
 	}
 }
 
+/* The case's end: hipcd stops cleanly on SIGTERM (a sanitizer's report
+ * would make its exit status non-zero) and takes the link with it. */
+static void finish(void)
+{
+	struct stat st;
+	int status;
+
+	CHECK(daemon_pid > 0);
+	CHECK_EQ(kill(daemon_pid, SIGTERM), 0);
+	status = wait_pid(daemon_pid, 10000);
+	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		printf("hipcd did not exit cleanly (status 0x%x):\n", status);
+		sh_wait(5000, "cat hipcd.log");
+		CHECK(!"hipcd's exit");
+	}
+	daemon_pid = -1;
+	CHECK(lstat(link_, &st) < 0 && errno == ENOENT);
+	cleanup();
+}
+
 /* @mib MiB of random bytes written with dd through the tty, read back with
  * head, SHA-256 equal; the rate printed (a figure, not a check). */
 static void sha_through(unsigned long long mib)
@@ -294,6 +314,7 @@ static void sha_through(unsigned long long mib)
 	printf("tty: %llu MiB echoed in %.2f s: %.1f MB/s each way\n", mib,
 	       (now_ms() - t0) / 1000.0,
 	       mib * 1048576.0 / 1e6 / ((now_ms() - t0) / 1000.0));
+	finish();
 }
 
 HIPC_TEST(sha_64mib)
@@ -314,6 +335,7 @@ HIPC_TEST(block_matrix)
 	CHECK_EQ(sh_wait(120000, "stty -F \"$L\" raw -echo\n"
 				 "python3 \"$TTYIO\" blocks \"$L\" 3\n"
 				 "python3 \"$TTYIO\" latency \"$L\" 200\n"), 0);
+	finish();
 }
 
 /*
@@ -366,6 +388,7 @@ HIPC_TEST(slow_reader_blocks_writer)
 	CHECK_EQ(tty_stat("rx_lost"), 0);
 	CHECK_EQ(tty_stat("tx_bytes"), 16 << 20);
 	CHECK_EQ(tty_stat("rx_bytes"), 16 << 20);
+	finish();
 }
 
 /* A remote slower than the writer: tx buffers run out, the writer blocks,
@@ -383,6 +406,7 @@ HIPC_TEST(slow_remote_blocks_writer)
 		"cmp data out\n"), 0);
 	CHECK(tty_stat("tx_waits") > 0);
 	CHECK_EQ(tty_stat("rx_lost"), 0);
+	finish();
 }
 
 /* A reader that stops for good, with the default stall limit (here
@@ -409,6 +433,7 @@ HIPC_TEST(stalled_reader_hung_up)
 	CHECK_EQ(sh_wait(20000,
 		"test \"$(printf 'again\\n' | timeout 10 socat -t 1 - "
 		"FILE:\"$L\",raw,echo=0)\" = again\n"), 0);
+	finish();
 }
 
 /* The older name, and socat as the terminal program. */
@@ -422,6 +447,7 @@ HIPC_TEST(old_name_and_socat)
 	CHECK_EQ(sh_wait(20000,
 		"test \"$(printf 'hello, remote\\n' | timeout 10 socat -t 1 - "
 		"FILE:\"$L\",raw,echo=0)\" = 'hello, remote'\n"), 0);
+	finish();
 }
 
 /*
@@ -476,6 +502,7 @@ HIPC_TEST(kill_mid_transfer)
 		"stty -F \"$L\" raw -echo\n"
 		"test \"$(printf 'back\\n' | timeout 10 socat -t 1 - "
 		"FILE:\"$L\",raw,echo=0)\" = back\n"), 0);
+	finish();
 }
 
 HIPC_TEST_MAIN(HIPC_CASE(sha_64mib), HIPC_CASE(sha_1gib),

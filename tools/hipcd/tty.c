@@ -151,54 +151,63 @@ static int open_pty(struct tty *t)
 	struct hipcd_svc *s = t->s;
 	struct termios tio;
 	char tmp[PATH_MAX + 8];
-	int m, sl = -1, err;
+	int m, sl, err;
 
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", s->path) >= sizeof(tmp))
+		return -HIPC_ENAMETOOLONG;
 	m = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (m < 0)
 		return -errno;
 	if (grantpt(m) < 0 || unlockpt(m) < 0 ||
-	    ptsname_r(m, t->pts, sizeof(t->pts)) != 0)
-		goto fail;
+	    ptsname_r(m, t->pts, sizeof(t->pts)) != 0) {
+		err = -errno;
+		goto close_master;
+	}
 	sl = open_slave(m, t->pts);
-	if (sl < 0)
-		goto fail;
+	if (sl < 0) {
+		err = -errno;
+		goto close_master;
+	}
 	/* The daemon's user only: devpts gives the tty group write access
 	 * (for wall(1)), which here would mean writing to the remote. */
-	if (fchmod(sl, 0600) < 0 || tcgetattr(sl, &tio) < 0)
-		goto fail;
+	if (fchmod(sl, 0600) < 0 || tcgetattr(sl, &tio) < 0) {
+		err = -errno;
+		goto close_slave;
+	}
 	cfmakeraw(&tio);
-	if (tcsetattr(sl, TCSANOW, &tio) < 0)
-		goto fail;
+	if (tcsetattr(sl, TCSANOW, &tio) < 0) {
+		err = -errno;
+		goto close_slave;
+	}
 	/* Replaced in one step: a program opening the link sees the old
 	 * target or the new one, never none. */
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", s->path) >= sizeof(tmp))
-		goto toolong;
 	unlink(tmp);
-	if (symlink(t->pts, tmp) < 0)
-		goto fail;
+	if (symlink(t->pts, tmp) < 0) {
+		err = -errno;
+		goto close_slave;
+	}
 	if (rename(tmp, s->path) < 0) {
 		err = -errno;
-		unlink(tmp);
-		goto fail_err;
+		goto remove_tmp;
 	}
 	err = hipcd_watch_add(&t->w, m, EPOLLIN, on_pty);
-	if (err < 0) {
-		unlink(s->path);
-		goto fail_err;
-	}
+	if (err < 0)
+		goto remove_link;
 	t->master = m;
 	t->slave = sl;
 	t->watching = EPOLLIN;
 	t->head_off = 0;
 	t->ptys++;
 	return 0;
-toolong:
-	errno = ENAMETOOLONG;
-fail:
-	err = -errno;
-fail_err:
-	if (sl >= 0)
-		close(sl);
+
+remove_link:
+	unlink(s->path);
+	goto close_slave;
+remove_tmp:
+	unlink(tmp);
+close_slave:
+	close(sl);
+close_master:
 	close(m);
 	return err;
 }
@@ -369,6 +378,9 @@ static int on_rx(struct hipc_rpmsg_ept *ept, void *data, size_t len,
 		t->head_off = n > 0 ? (size_t)n : 0;
 	}
 	ret = hipcd_rxq_push(&t->q, data, len, src);
+	if (hipcd_rxq_empty(&t->q))
+		t->head_off = 0; /* out of memory: left in its buffer, not
+				  * queued (rxq.c), so not ours to skip */
 	rewatch(t);
 	return ret;
 }
