@@ -5,7 +5,8 @@ far end echoes every byte, as a serial-port program does.
 
   ttyio.py blocks TTY REPEATS        the block matrix (512 B x 1..8,
                                      1024 B x 1..5, 2048 B x 1..2, 4096 B,
-                                     and 32 KiB x 1..8): each set written and
+                                     32 KiB x 1..8, and two odd sizes): each
+                                     set written and
                                      read back REPEATS times on one open tty,
                                      checked; prints "SIZE COUNT MEDIAN_MS"
   ttyio.py latency TTY N             N round trips of 16 bytes; prints the
@@ -36,7 +37,8 @@ DEADLINE_S = 20.0
 MATRIX = [(512, c) for c in (1, 2, 4, 8)] + \
          [(1024, c) for c in (1, 2, 4, 5)] + \
          [(2048, c) for c in (1, 2)] + [(4096, 1)] + \
-         [(32768, c) for c in (1, 2, 4, 8)]
+         [(32768, c) for c in (1, 2, 4, 8)] + \
+         [(33001, 3), (65537, 2)]  # not a multiple of any payload
 
 
 def open_raw(path):

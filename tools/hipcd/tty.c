@@ -266,10 +266,18 @@ static void pump_tx(struct tty *t)
 
 	if (!t->ept_live || t->master < 0 || s->want_tx || t->tx_dead)
 		return;
-	for (unsigned n = 0; n < TX_BUDGET; n++) {
+	for (unsigned n = 0;; n++) {
 		size_t len;
 		int ret;
 
+		if (n == TX_BUDGET) {
+			/* Our turn is over.  Bytes already read do not make
+			 * the master readable again: have the loop call
+			 * tx_ready() for them in its next round. */
+			if (t->tx_len > t->tx_off)
+				s->want_tx = true;
+			break;
+		}
 		/* Less than a payload left: gather more behind it first. */
 		if (t->tx_len - t->tx_off < t->payload) {
 			ret = gather(t);
