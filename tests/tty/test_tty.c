@@ -505,8 +505,38 @@ HIPC_TEST(kill_mid_transfer)
 	finish();
 }
 
+/* hipcctl stop: the line is hung up and the link goes; start: it is back,
+ * to a new pty, and works. */
+HIPC_TEST(stop_start)
+{
+	char out[4096];
+	struct stat st;
+	pid_t reader;
+	int status;
+
+	start("", "");
+	CHECK_EQ(sh_wait(5000, "stty -F \"$L\" raw -echo\n"), 0);
+	reader = spawn_sh("exec 3< \"$L\"; touch opened; set +e; "
+			  "cat <&3 > out; echo $? > cat.rc");
+	CHECK(wait_file("opened", 5000));
+	CHECK_EQ(ctl("stop m4", out, sizeof(out)), 0);
+	status = wait_pid(reader, 10000);
+	CHECK(status != -1); /* cat saw the hang-up */
+	job_done(reader);
+	CHECK(lstat(link_, &st) < 0 && errno == ENOENT);
+	CHECK_EQ(ctl("services m4", out, sizeof(out)), 0);
+	CHECK(strstr(out, "down") != NULL);
+	CHECK_EQ(ctl("start m4", out, sizeof(out)), 0);
+	CHECK(wait_link("ptys", 2, 10000));
+	CHECK_EQ(sh_wait(20000,
+		"test \"$(printf 'again\\n' | timeout 10 socat -t 1 - "
+		"FILE:\"$L\",raw,echo=0)\" = again\n"), 0);
+	finish();
+}
+
 HIPC_TEST_MAIN(HIPC_CASE(sha_64mib), HIPC_CASE(sha_1gib),
 	       HIPC_CASE(block_matrix), HIPC_CASE(slow_reader_blocks_writer),
 	       HIPC_CASE(slow_remote_blocks_writer),
 	       HIPC_CASE(stalled_reader_hung_up),
-	       HIPC_CASE(old_name_and_socat), HIPC_CASE(kill_mid_transfer))
+	       HIPC_CASE(old_name_and_socat), HIPC_CASE(kill_mid_transfer),
+	       HIPC_CASE(stop_start))
