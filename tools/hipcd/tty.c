@@ -52,6 +52,11 @@
  * messages.  What is read and not sent yet waits here (never dropped)
  * while the remote has no buffer for it. */
 #define TX_GATHER 16
+/* Bytes from the remote written to the master at once.  What the master
+ * does not take at once is copied here (the rx buffer goes back to the
+ * remote) until this is full, and only then queued; queued messages are
+ * gathered here again, so one write(2) carries many messages. */
+#define RX_GATHER 65536u
 
 struct tty {
 	struct hipcd_svc *s;
@@ -64,14 +69,15 @@ struct tty {
 	struct hipcd_watch w;
 	uint32_t watching;     /* the events asked for */
 	struct hipcd_rxq q;    /* remote -> tty, waiting for the reader */
-	size_t head_off;       /* bytes of q's oldest message written */
+	unsigned char *rx;     /* what goes to the master next, gathered */
+	size_t rx_off, rx_len; /* from several messages: bytes [off, len) */
 	unsigned char *tx;     /* tty -> remote, read but not sent yet: */
 	size_t tx_off, tx_len; /* bytes [tx_off, tx_len) */
 	size_t tx_cap, payload;
 	char pts[64];          /* the slave's name, for the log */
 	/* counters */
 	uint64_t tx_bytes, tx_msgs, tx_waits;
-	uint64_t rx_bytes, rx_msgs, rx_direct, rx_lost;
+	uint64_t rx_bytes, rx_msgs, rx_direct, rx_copied, rx_lost;
 	uint64_t hangups, ptys;
 };
 
@@ -87,7 +93,7 @@ static void rewatch(struct tty *t)
 		return;
 	if (!t->s->want_tx && !t->tx_dead)
 		ev |= EPOLLIN;
-	if (!hipcd_rxq_empty(&t->q))
+	if (t->rx_len || !hipcd_rxq_empty(&t->q))
 		ev |= EPOLLOUT;
 	if (ev == t->watching)
 		return;
@@ -110,9 +116,9 @@ static void hang_up(struct tty *t)
 	/* Typed, or sent by the remote, and not read before the hang-up:
 	 * gone with the line (the remote's part counted). */
 	t->tx_off = t->tx_len = 0;
-	t->rx_lost += t->q.bytes - t->head_off;
+	t->rx_lost += t->q.bytes + (t->rx_len - t->rx_off);
 	hipcd_rxq_clear(&t->q);
-	t->head_off = 0;
+	t->rx_off = t->rx_len = 0;
 	t->hangups++;
 }
 
@@ -196,7 +202,6 @@ static int open_pty(struct tty *t)
 	t->master = m;
 	t->slave = sl;
 	t->watching = EPOLLIN;
-	t->head_off = 0;
 	t->ptys++;
 	return 0;
 
@@ -322,18 +327,26 @@ static void pump_tx(struct tty *t)
 
 /* --- remote -> tty ----------------------------------------------------------------- */
 
-/* Writes what the queue holds; on EAGAIN waits for EPOLLOUT. */
+/* Writes what waits, oldest first, many messages per write(2); on EAGAIN
+ * waits for EPOLLOUT. */
 static void pump_rx(struct tty *t)
 {
-	const void *data;
-	size_t len;
+	while (t->master >= 0) {
+		const void *data;
+		size_t len;
+		ssize_t n;
 
-	while (t->master >= 0 && hipcd_rxq_peek(&t->q, &data, &len, NULL)) {
-		ssize_t n = 0;
-
-		if (len > t->head_off)
-			n = write(t->master, (const char *)data + t->head_off,
-				  len - t->head_off);
+		/* Whole messages only: what is gathered is ours, what is
+		 * queued stays the queue's (held buffers included). */
+		while (hipcd_rxq_peek(&t->q, &data, &len, NULL) &&
+		       len <= RX_GATHER - t->rx_len) {
+			memcpy(t->rx + t->rx_len, data, len);
+			t->rx_len += len;
+			hipcd_rxq_pop(&t->q);
+		}
+		if (t->rx_off == t->rx_len)
+			break;
+		n = write(t->master, t->rx + t->rx_off, t->rx_len - t->rx_off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
@@ -342,10 +355,14 @@ static void pump_rx(struct tty *t)
 			reopen(t, strerror(errno));
 			return;
 		}
-		t->head_off += (size_t)n;
-		if (t->head_off >= len) {
-			t->head_off = 0;
-			hipcd_rxq_pop(&t->q);
+		t->rx_off += (size_t)n;
+		if (t->rx_off == t->rx_len) {
+			t->rx_off = t->rx_len = 0;
+		} else if (t->rx_off >= RX_GATHER / 2) {
+			/* Room at the end for the next message. */
+			memmove(t->rx, t->rx + t->rx_off, t->rx_len - t->rx_off);
+			t->rx_len -= t->rx_off;
+			t->rx_off = 0;
 		}
 	}
 	rewatch(t);
@@ -368,7 +385,8 @@ static int on_rx(struct hipc_rpmsg_ept *ept, void *data, size_t len,
 		return 0;
 	}
 	/* In order: behind what waits already. */
-	if (hipcd_rxq_empty(&t->q)) {
+	if (t->rx_len == t->rx_off && hipcd_rxq_empty(&t->q)) {
+		t->rx_off = t->rx_len = 0;
 		do
 			n = write(t->master, data, len);
 		while (n < 0 && errno == EINTR);
@@ -381,14 +399,23 @@ static int on_rx(struct hipc_rpmsg_ept *ept, void *data, size_t len,
 			t->rx_lost += len;
 			return 0;
 		}
-		/* The rest waits; the written part is skipped when it
-		 * is the queue's oldest (it is: the queue was empty). */
-		t->head_off = n > 0 ? (size_t)n : 0;
+		if (n < 0)
+			n = 0;
+		/* The rest is gathered (a payload always fits when
+		 * nothing waits). */
+		memcpy(t->rx, (const char *)data + n, len - (size_t)n);
+		t->rx_len = len - (size_t)n;
+		t->rx_copied++;
+		rewatch(t);
+		return 0;
+	}
+	if (hipcd_rxq_empty(&t->q) && len <= RX_GATHER - t->rx_len) {
+		memcpy(t->rx + t->rx_len, data, len);
+		t->rx_len += len;
+		t->rx_copied++;
+		return 0; /* EPOLLOUT is on already: rx_len was not 0 */
 	}
 	ret = hipcd_rxq_push(&t->q, data, len, src);
-	if (hipcd_rxq_empty(&t->q))
-		t->head_off = 0; /* out of memory: left in its buffer, not
-				  * queued (rxq.c), so not ours to skip */
 	rewatch(t);
 	return ret;
 }
@@ -407,7 +434,6 @@ static void on_evict(struct hipcd_rxq *q)
 {
 	struct tty *t = q->owner;
 
-	t->head_off = 0;
 	reopen(t, "the reader stalled the remote for stall_ms");
 }
 
@@ -426,6 +452,11 @@ static int tty_up(struct hipcd_svc *s)
 		t = calloc(1, sizeof(*t));
 		if (!t)
 			return -HIPC_ENOMEM;
+		t->rx = malloc(RX_GATHER);
+		if (!t->rx) {
+			free(t);
+			return -HIPC_ENOMEM;
+		}
 		t->s = s;
 		t->master = t->slave = -1;
 		t->w.fd = -1;
@@ -484,7 +515,7 @@ static void tty_down(struct hipcd_svc *s, bool crashed)
 		      s->path);
 	hang_up(t);
 	hipcd_rxq_clear(&t->q); /* a line that was down already */
-	t->head_off = 0;
+	t->rx_off = t->rx_len = 0;
 	if (s->path[0])
 		unlink(s->path);
 }
@@ -498,6 +529,7 @@ static void tty_destroy(struct hipcd_svc *s)
 	tty_down(s, false);
 	hipcd_rxq_fini(&t->q);
 	free(t->tx);
+	free(t->rx);
 	s->priv = NULL;
 	hipcd_defer_free(t); /* t->w may have an event in this round */
 }
@@ -524,8 +556,9 @@ static void tty_stats(struct hipcd_svc *s,
 	emit(ctx, "rx_bytes", t->rx_bytes);
 	emit(ctx, "rx_msgs", t->rx_msgs);
 	emit(ctx, "rx_direct", t->rx_direct);
+	emit(ctx, "rx_copied", t->rx_copied);
 	emit(ctx, "rx_queued", t->q.msgs_in);
-	emit(ctx, "queue_bytes", t->q.bytes);
+	emit(ctx, "queue_bytes", t->q.bytes + (t->rx_len - t->rx_off));
 	emit(ctx, "holds", t->q.holds);
 	emit(ctx, "evictions", t->q.evictions);
 	emit(ctx, "rx_lost", t->rx_lost);
