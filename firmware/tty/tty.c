@@ -20,9 +20,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "hipc/config.h"
 #include "hipc/error.h"
 #include "hipc/remote.h"
 #include "hipc/rsc.h"
+
+#if !HIPC_CFG_ZEROCOPY
+#error "firmware/tty keeps messages it cannot echo yet in their buffers (HIPC_RPMSG_HOLD): it needs HIPC_CFG_ZEROCOPY"
+#endif
 
 HIPC_RSC_TABLE_RPMSG(rsc_table, 256, 512, 4096, HIPC_RSC_F_NS);
 
