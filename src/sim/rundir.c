@@ -30,9 +30,11 @@ int hipc_sim_run_dir(char *buf, size_t len, int create)
 	if (stat(buf, &st) < 0)
 		return hipc__from_errno(errno);
 	/* Sockets in here hand out shared memory: nobody else may even list
-	 * or create entries. */
+	 * or create entries.  Passing through (x, 0711) is allowed: hipcd
+	 * lets a configured group reach RUN_DIR/REMOTE/, which is that
+	 * group's and nobody else's. */
 	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
-	    (st.st_mode & 0077))
+	    (st.st_mode & 0066))
 		return -HIPC_EPERM;
 	return 0;
 }

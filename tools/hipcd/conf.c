@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -16,7 +17,7 @@
 #define MAX_MS 3600000u
 #define MAX_KB 1048576u /* 1 GiB */
 
-enum ktype { K_PATH, K_WORD, K_MS, K_TEXT, K_KB };
+enum ktype { K_PATH, K_WORD, K_MS, K_TEXT, K_KB, K_GROUP, K_MODE };
 
 const char *const w_mode[] = { "boot", "attach", NULL };
 const char *const w_policy[] = { "restart", "stay", NULL };
@@ -43,6 +44,8 @@ static const struct key {
 	  offsetof(struct rconf, boot_timeout_ms) },
 	{ "queue_kb", K_KB, NULL, offsetof(struct rconf, queue_kb) },
 	{ "stall_ms", K_MS, NULL, offsetof(struct rconf, stall_ms) },
+	{ "group", K_GROUP, NULL, offsetof(struct rconf, group) },
+	{ "socket_mode", K_MODE, NULL, offsetof(struct rconf, socket_mode) },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -147,6 +150,49 @@ static void set_text(struct conf *c, struct rconf *r, const struct key *k,
 		     sizeof(r->args) - 1);
 }
 
+/* A group name (or number) that exists. */
+static void set_group(struct conf *c, struct rconf *r, const struct key *k,
+		      unsigned line, const char *val)
+{
+	unsigned *dst = (unsigned *)((char *)r + k->off);
+	struct group *g = getgrnam(val);
+	char *end;
+	unsigned long x;
+
+	if (g) {
+		*dst = (unsigned)g->gr_gid;
+		return;
+	}
+	errno = 0;
+	x = strtoul(val, &end, 10);
+	if (!errno && !*end && isdigit((unsigned char)*val) &&
+	    x < 0xffffffffUL) {
+		*dst = (unsigned)x;
+		return;
+	}
+	cerr(c, line, "no group '%s' on this system (%s)", val,
+	     "getent group lists them");
+}
+
+/* An octal mode for sockets and ttys: read/write bits only. */
+static void set_mode(struct conf *c, struct rconf *r, const struct key *k,
+		     unsigned line, const char *val)
+{
+	unsigned *dst = (unsigned *)((char *)r + k->off);
+	unsigned long x;
+	char *end;
+
+	errno = 0;
+	x = strtoul(val, &end, 8);
+	if (errno || *end || end == val || (x & ~0666ul) || !(x & 0600)) {
+		cerr(c, line, "bad value '%s' for %s (allowed: an octal mode "
+		     "of read and write bits with the owner's set, like 0660)",
+		     val, k->name);
+		return;
+	}
+	*dst = (unsigned)x;
+}
+
 /* One of k->words; what is stored is its index in the list. */
 static void set_word(struct conf *c, struct rconf *r, const struct key *k,
 		     unsigned line, const char *val)
@@ -222,6 +268,12 @@ static void set_key(struct conf *c, struct rconf *r, unsigned line,
 	case K_KB:
 		set_num(c, r, k, line, val, MAX_KB, "KiB");
 		break;
+	case K_GROUP:
+		set_group(c, r, k, line, val);
+		break;
+	case K_MODE:
+		set_mode(c, r, k, line, val);
+		break;
 	}
 }
 
@@ -260,6 +312,8 @@ static struct rconf *begin_section(struct conf *c, char *s, unsigned lineno)
 	r->autostart = 1;
 	r->queue_kb = 256;
 	r->stall_ms = 2000;
+	r->group = (unsigned)getgid();
+	r->socket_mode = 0660;
 	return r;
 }
 
@@ -306,10 +360,7 @@ static void check_firmware(struct conf *c)
  * Returns the number of errors (0: usable). */
 unsigned parse_config(const char *path, struct conf *c)
 {
-	char line[1024], tmp[PATH_MAX];
-	struct rconf *cur = NULL;
-	bool skipping = false; /* in a section refused above */
-	unsigned lineno = 0;
+	char tmp[PATH_MAX];
 	FILE *f;
 
 	memset(c, 0, sizeof(*c));
@@ -322,6 +373,18 @@ unsigned parse_config(const char *path, struct conf *c)
 	}
 	snprintf(tmp, sizeof(tmp), "%s", c->path);
 	snprintf(c->dir, sizeof(c->dir), "%s", dirname(tmp));
+	parse_config_stream(f, c);
+	fclose(f);
+	return c->errors;
+}
+
+unsigned parse_config_stream(FILE *f, struct conf *c)
+{
+	char line[1024];
+	struct rconf *cur = NULL;
+	bool skipping = false; /* in a section refused above */
+	unsigned lineno = 0;
+
 	while (fgets(line, sizeof(line), f)) {
 		char *s = line, *hash;
 
@@ -348,7 +411,6 @@ unsigned parse_config(const char *path, struct conf *c)
 			parse_setting(c, cur, skipping, s, lineno);
 		}
 	}
-	fclose(f);
 	check_firmware(c);
 	return c->errors;
 }
@@ -363,7 +425,8 @@ bool same_remote(const struct rconf *a, const struct rconf *b)
 	       a->backoff_ms == b->backoff_ms &&
 	       a->backoff_max_ms == b->backoff_max_ms &&
 	       a->boot_timeout_ms == b->boot_timeout_ms &&
-	       a->queue_kb == b->queue_kb && a->stall_ms == b->stall_ms;
+	       a->queue_kb == b->queue_kb && a->stall_ms == b->stall_ms &&
+	       a->group == b->group && a->socket_mode == b->socket_mode;
 }
 
 void summary(const struct conf *c, FILE *out)

@@ -51,6 +51,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -217,6 +218,8 @@ static void on_state(struct hipc_rproc *rp, enum hipc_rproc_state s, void *priv)
 	if (s == HIPC_RPROC_CRASHED || s == HIPC_RPROC_OFFLINE ||
 	    s == HIPC_RPROC_DETACHED)
 		iface_remote_down(r, s == HIPC_RPROC_CRASHED);
+	else if (s == HIPC_RPROC_RUNNING || s == HIPC_RPROC_ATTACHED)
+		iface_remote_up(r);
 	if (s == HIPC_RPROC_CRASHED)
 		logf_("%s: crashed (%s)%s", hipc_rproc_name(rp),
 		      info.crash_reason,
@@ -762,8 +765,9 @@ static int open_control(const char *dir, char *path, size_t len)
 	/* Ours to replace: we hold the run directory's lock, so a socket
 	 * here is left over from a daemon that died. */
 	unlink(sa.sun_path);
+	/* start, stop, ...: the daemon's user only, whatever the umask */
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(fd, 8) < 0) {
+	    chmod(sa.sun_path, 0600) < 0 || listen(fd, 8) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -1054,6 +1058,10 @@ int main(int argc, char **argv)
 	lockfd = lock_run_dir(dir);
 	if (lockfd < 0)
 		return 1;
+	/* Group members pass through to RUN_DIR/REMOTE/ (their remote's
+	 * group only); nobody else may list or create anything here. */
+	if (chmod(dir, 0711) < 0)
+		logf_("%s: %s", dir, strerror(errno));
 	if (open_loop(l, dir, sock_path, sizeof(sock_path)) < 0)
 		return 1;
 	logf_("control socket %s, %u remote(s), pid %d", sock_path, conf.n,

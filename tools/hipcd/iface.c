@@ -19,6 +19,7 @@
 #include "hipcd.h"
 
 static const struct hipcd_iface *const kinds[] = {
+	&epdev_iface,
 	&hipcd_tty,
 	NULL,
 };
@@ -40,12 +41,37 @@ static struct hipcd_svc *find_svc(struct remote *r, const char *name)
 	return NULL;
 }
 
-/* RUN_DIR/NAME, where the remote's interfaces live. */
+/* RUN_DIR/NAME, where the remote's interfaces live: its group may enter
+ * and list it, nobody else. */
 static int make_dir(struct remote *r)
 {
+	struct stat st;
+
 	if (mkdir(r->dir, 0750) < 0 && errno != EEXIST) {
 		logf_("%s: %s: %s", r->rc.name, r->dir, strerror(errno));
 		return -errno;
+	}
+	if (lstat(r->dir, &st) < 0 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != getuid()) {
+		logf_("%s: %s: not a directory of ours", r->rc.name, r->dir);
+		return -ENOTDIR;
+	}
+	if (chown(r->dir, (uid_t)-1, (gid_t)r->rc.group) < 0 ||
+	    chmod(r->dir, 0750) < 0) {
+		logf_("%s: %s: %s", r->rc.name, r->dir, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int hipcd_publish(struct remote *r, const char *path)
+{
+	if (chown(path, (uid_t)-1, (gid_t)r->rc.group) < 0 ||
+	    chmod(path, r->rc.socket_mode) < 0) {
+		int err = errno;
+
+		logf_("%s: %s: %s", r->rc.name, path, strerror(err));
+		return -err;
 	}
 	return 0;
 }
@@ -121,7 +147,13 @@ bool iface_tx_ready(struct remote *r)
 			s->kind->tx_ready(s);
 		waiting |= s->want_tx;
 	}
+	waiting |= epdev_tx_ready(r);
 	return waiting;
+}
+
+void iface_remote_up(struct remote *r)
+{
+	epdev_remote_up(r);
 }
 
 void iface_remote_down(struct remote *r, bool crashed)
@@ -134,11 +166,13 @@ void iface_remote_down(struct remote *r, bool crashed)
 		if (s->kind)
 			s->kind->down(s, crashed);
 	}
+	epdev_remote_down(r);
 }
 
 void iface_remote_free(struct remote *r)
 {
 	iface_remote_down(r, false);
+	epdev_remote_free(r);
 	while (r->svcs) {
 		struct hipcd_svc *s = r->svcs;
 
@@ -208,6 +242,10 @@ void iface_services(struct remote *r, struct reply *o, bool json)
 			svc_line(s, o, json, first);
 			first = false;
 		}
+		for (struct hipcd_svc *s = epdev_created(x); s; s = s->next) {
+			svc_line(s, o, json, first);
+			first = false;
+		}
 	}
 	if (json)
 		put(o, "]\n");
@@ -264,7 +302,13 @@ static void remote_stats(struct remote *x, struct reply *o, bool json,
 	put(o, json ? "},\"interfaces\":[" : "\n");
 	*first = false;
 	c.first = true;
-	for (struct hipcd_svc *s = x->svcs; s; s = s->next) {
+	/* The services', then those made through rpmsg_ctrl. */
+	for (struct hipcd_svc *s = x->svcs, *cr = epdev_created(x); s || cr;
+	     s = s ? s->next : NULL) {
+		if (!s) {
+			s = cr;
+			cr = NULL;
+		}
 		if (!s->kind)
 			continue;
 		if (json) {

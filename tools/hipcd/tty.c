@@ -78,6 +78,7 @@ struct tty {
 	/* counters */
 	uint64_t tx_bytes, tx_msgs, tx_waits;
 	uint64_t rx_bytes, rx_msgs, rx_direct, rx_copied, rx_lost;
+	uint64_t q_dropped;    /* payload bytes the queue discarded */
 	uint64_t hangups, ptys;
 };
 
@@ -101,6 +102,13 @@ static void rewatch(struct tty *t)
 		t->watching = ev;
 }
 
+/* Payload bytes in the receive queue (its own count includes what each
+ * message costs it). */
+static uint64_t queued(const struct tty *t)
+{
+	return t->q.bytes_in - t->q.bytes_out - t->q_dropped;
+}
+
 /* --- the pty -------------------------------------------------------------------- */
 
 /* Closes the line: every program on the slave sees the hang-up. */
@@ -116,7 +124,8 @@ static void hang_up(struct tty *t)
 	/* Typed, or sent by the remote, and not read before the hang-up:
 	 * gone with the line (the remote's part counted). */
 	t->tx_off = t->tx_len = 0;
-	t->rx_lost += t->q.bytes + (t->rx_len - t->rx_off);
+	t->rx_lost += queued(t) + (t->rx_len - t->rx_off);
+	t->q_dropped += queued(t);
 	hipcd_rxq_clear(&t->q);
 	t->rx_off = t->rx_len = 0;
 	t->hangups++;
@@ -174,9 +183,13 @@ static int open_pty(struct tty *t)
 		err = -errno;
 		goto close_master;
 	}
-	/* The daemon's user only: devpts gives the tty group write access
-	 * (for wall(1)), which here would mean writing to the remote. */
-	if (fchmod(sl, 0600) < 0 || tcgetattr(sl, &tio) < 0) {
+	/* The remote's group and socket_mode, like its sockets: devpts's
+	 * default would let the tty group write (for wall(1)), which here
+	 * means writing to the remote. */
+	err = hipcd_publish(s->r, t->pts);
+	if (err < 0)
+		goto close_slave;
+	if (tcgetattr(sl, &tio) < 0) {
 		err = -errno;
 		goto close_slave;
 	}
@@ -426,7 +439,9 @@ static void on_unbind(struct hipc_rpmsg_ept *ept)
 {
 	struct tty *t = ept->priv;
 
-	hipcd_rxq_unhold(&t->q);
+	/* ept->dev: NULL when the whole device goes (it takes its buffers
+	 * back), still set when only the service was withdrawn. */
+	hipcd_rxq_unhold(&t->q, ept->dev);
 }
 
 /* The remote stalls on our held buffers and the reader does not read. */
@@ -434,6 +449,9 @@ static void on_evict(struct hipcd_rxq *q)
 {
 	struct tty *t = q->owner;
 
+	/* The queue is emptied already: its bytes are lost too. */
+	t->rx_lost += queued(t);
+	t->q_dropped += queued(t);
 	reopen(t, "the reader stalled the remote for stall_ms");
 }
 
@@ -514,7 +532,8 @@ static void tty_down(struct hipcd_svc *s, bool crashed)
 		logf_("%s: %s: remote gone, hanging up", s->r->rc.name,
 		      s->path);
 	hang_up(t);
-	hipcd_rxq_clear(&t->q); /* a line that was down already */
+	t->q_dropped += queued(t); /* a line that was down already */
+	hipcd_rxq_clear(&t->q);
 	t->rx_off = t->rx_len = 0;
 	if (s->path[0])
 		unlink(s->path);
@@ -558,10 +577,11 @@ static void tty_stats(struct hipcd_svc *s,
 	emit(ctx, "rx_direct", t->rx_direct);
 	emit(ctx, "rx_copied", t->rx_copied);
 	emit(ctx, "rx_queued", t->q.msgs_in);
-	emit(ctx, "queue_bytes", t->q.bytes + (t->rx_len - t->rx_off));
+	emit(ctx, "queue_bytes", queued(t) + (t->rx_len - t->rx_off));
 	emit(ctx, "holds", t->q.holds);
 	emit(ctx, "evictions", t->q.evictions);
 	emit(ctx, "rx_lost", t->rx_lost);
+	emit(ctx, "rx_nomem", t->q.nomem_drops);
 	emit(ctx, "hangups", t->hangups);
 	emit(ctx, "ptys", t->ptys);
 }

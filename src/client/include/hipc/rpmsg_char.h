@@ -12,6 +12,7 @@
 #ifndef HIPC_RPMSG_CHAR_H
 #define HIPC_RPMSG_CHAR_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hipc/export.h"
@@ -55,5 +56,73 @@ struct hipc_ctrl_rsp {
 
 _Static_assert(sizeof(struct hipc_ctrl_req) == 48, "ctrl request");
 _Static_assert(sizeof(struct hipc_ctrl_rsp) == 20, "ctrl response");
+
+/* --- the four calls ---------------------------------------------------------- */
+
+/* An open endpoint device. */
+struct hipc_rpmsg_char_dev {
+	/* public: read freely */
+	int fd;                /* poll()/select()/epoll it; one message per
+				* read()/write() (or the calls below) */
+	uint32_t local_addr;   /* our rpmsg address */
+	uint32_t remote_addr;  /* the remote's */
+	uint32_t max_payload;  /* largest message; 0: not known (kernel) */
+	char path[108];        /* the endpoint device opened */
+	/* private */
+	int ctrl;              /* the control socket or device it came from */
+	uint32_t index;        /* simulation: N in rpmsgN */
+	int kernel;            /* a real kernel's /dev/rpmsgN */
+};
+
+/**
+ * hipc_rpmsg_char_init() - choose where endpoint devices come from.
+ * @where: NULL: hipcd's run directory (HIPC_RUN_DIR, or the default one)
+ * if a daemon serves it, else the running kernel's rpmsg_ctrl devices;
+ * "kernel": the kernel's; anything else: that run directory.
+ * @retval 0, -HIPC_ENOENT (neither is there), -HIPC_EALREADY (initialised
+ * already: call hipc_rpmsg_char_exit() first)
+ */
+HIPC_API int hipc_rpmsg_char_init(const char *where);
+
+/**
+ * hipc_rpmsg_char_open() - a new endpoint talking to service @service of
+ * remote @rproc.
+ * @rproc: simulation: the remote's name in hipcd's configuration; kernel:
+ *         "remoteprocN", "virtioN", or NULL for the first rpmsg device.
+ * @service: the service the remote announced (its address is looked up),
+ *         or NULL with an explicit @remote.
+ * @local: our address, HIPC_CTRL_ADDR_ANY for any.
+ * @remote: the remote's address, HIPC_CTRL_ADDR_ANY for @service's.
+ * @ept_name: the new endpoint's name (NULL: @service's).
+ * @flags: O_NONBLOCK and/or O_CLOEXEC, as for open(2).
+ * @retval 0 and *@out, or -HIPC_EINVAL, -HIPC_ENOENT (no such remote or
+ *         service), -HIPC_ENOTCONN (the remote is down), -HIPC_EBUSY,
+ *         -HIPC_ENOMEM, or what the daemon or the kernel refused with.
+ */
+HIPC_API int hipc_rpmsg_char_open(struct hipc_rpmsg_char_dev **out,
+				  const char *rproc, const char *service,
+				  uint32_t local, uint32_t remote,
+				  const char *ept_name, int flags);
+
+/** hipc_rpmsg_char_close() - destroy the endpoint and free @dev.
+ * @retval 0, or the error destroying it (@dev is freed either way). */
+HIPC_API int hipc_rpmsg_char_close(struct hipc_rpmsg_char_dev *dev);
+
+/** hipc_rpmsg_char_exit() - forget the choice hipc_rpmsg_char_init() made. */
+HIPC_API void hipc_rpmsg_char_exit(void);
+
+/**
+ * hipc_rpmsg_char_send() / hipc_rpmsg_char_recv() - one message, with the
+ * same errors in the simulation and on a kernel: -HIPC_EMSGSIZE over
+ * max_payload (nothing sent), -HIPC_EAGAIN (non-blocking, no buffer free /
+ * nothing to read), -HIPC_ECONNRESET (the remote went away: reopen once it
+ * announces again).  Plain read()/write() on @dev->fd work too; then a
+ * hang-up of the simulation reads as 0 bytes.
+ * @retval bytes sent or received, or a negative error.
+ */
+HIPC_API int hipc_rpmsg_char_send(struct hipc_rpmsg_char_dev *dev,
+				  const void *buf, size_t len);
+HIPC_API int hipc_rpmsg_char_recv(struct hipc_rpmsg_char_dev *dev, void *buf,
+				  size_t len);
 
 #endif

@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""client_echo.py: the Python twin of hipc-client-echo (client_echo.c).
+
+    client_echo.py [-w WHERE] [-n COUNT] [-W WINDOW] [-t SECONDS] REMOTE:SERVICE...
+
+Same messages, same checks, select() over every endpoint at once.  The
+module is found next to the repository's python/ directory or installed.
+"""
+import argparse
+import errno
+import os
+import select
+import struct
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "python"))
+import hipc_rpmsg_char as rc  # noqa: E402
+
+
+def fill(seq):
+    n = 4 + seq % 61
+    return struct.pack("<I", seq) + bytes((seq * 31 + i) & 0xFF
+                                          for i in range(4, n))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-w", dest="where")
+    ap.add_argument("-n", dest="count", type=int, default=10000)
+    ap.add_argument("-W", dest="window", type=int, default=8)
+    ap.add_argument("-t", dest="wait", type=float, default=0)
+    ap.add_argument("specs", nargs="+")
+    a = ap.parse_args()
+    deadline = time.monotonic() + a.wait
+
+    def retry(fn, *args, **kw):
+        # a remote or service not there yet (a kernel still probing)
+        while True:
+            try:
+                return fn(*args, **kw)
+            except OSError as x:
+                if x.errno != errno.ENOENT or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.01)
+
+    retry(rc.init, a.where)
+    epts = []
+    for spec in a.specs:
+        remote, _, service = spec.partition(":")
+        dev = retry(rc.open, None if remote == "-" else remote, service,
+                    nonblock=True)
+        print("%s: %s, local 0x%x, remote 0x%x, max payload %d" %
+              (spec, dev.path, dev.local_addr, dev.remote_addr,
+               dev.max_payload))
+        epts.append({"dev": dev, "spec": spec, "sent": 0, "got": 0})
+    t0 = time.monotonic()
+    while True:
+        live = [e for e in epts if e["got"] < a.count]
+        if not live:
+            break
+        wr = []
+        for e in live:
+            # sent whenever the window allows, select() for writable only
+            # after EAGAIN: the kernel's rpmsg_char never reports POLLOUT
+            dev = e["dev"]
+            while e["sent"] < a.count and e["sent"] - e["got"] < a.window:
+                try:
+                    dev.send(fill(e["sent"]))
+                except BlockingIOError:
+                    wr.append(dev)
+                    break
+                e["sent"] += 1
+        r, w, _ = select.select([e["dev"] for e in live], wr, [], 10)
+        if not r and not w:
+            sys.exit("client_echo.py: nothing for 10 s")
+        for e in live:
+            dev = e["dev"]
+            while dev in r and e["got"] < e["sent"]:
+                try:
+                    msg = dev.recv(512)
+                except BlockingIOError:
+                    break
+                if msg != fill(e["got"]):
+                    sys.exit("client_echo.py: %s: reply %d wrong" %
+                             (e["spec"], e["got"]))
+                e["got"] += 1
+    dt = time.monotonic() - t0
+    for e in epts:
+        print("%s: %d messages echoed" % (e["spec"], a.count))
+    print("%d messages over %d endpoint(s) in %.3f s: %.0f messages/s" %
+          (a.count * len(epts), len(epts), dt, a.count * len(epts) / dt))
+    for e in epts:
+        dev = e["dev"]
+        if dev.max_payload:
+            try:
+                dev.send(bytes(dev.max_payload + 1))
+                sys.exit("client_echo.py: oversize message accepted")
+            except OSError as x:
+                if x.errno != errno.EMSGSIZE:
+                    raise
+    for e in epts:
+        rc.close(e["dev"])
+    rc.exit()
+
+
+if __name__ == "__main__":
+    main()
