@@ -436,7 +436,8 @@ HIPC_TEST(stalled_reader_hung_up)
 	finish();
 }
 
-/* The older name, and socat as the terminal program. */
+/* The older name, socat as the terminal program, and the pty's mode (the
+ * remote's socket_mode, 0660 by default, not devpts's 0620). */
 HIPC_TEST(old_name_and_socat)
 {
 	char out[4096];
@@ -444,6 +445,7 @@ HIPC_TEST(old_name_and_socat)
 	start("--old-name", "");
 	CHECK_EQ(ctl("services m4", out, sizeof(out)), 0);
 	CHECK(strstr(out, "rpmsg-tty-channel") && strstr(out, "ttyRPMSG0"));
+	CHECK_EQ(sh_wait(5000, "test \"$(stat -L -c %%a \"$L\")\" = 660"), 0);
 	CHECK_EQ(sh_wait(20000,
 		"test \"$(printf 'hello, remote\\n' | timeout 10 socat -t 1 - "
 		"FILE:\"$L\",raw,echo=0)\" = 'hello, remote'\n"), 0);
