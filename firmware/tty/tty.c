@@ -12,6 +12,7 @@
  *
  * Options (before the runtime's own):
  *   --old-name      announce "rpmsg-tty-channel" (the older name) instead
+ *   --both          announce both names, two ttys echoing independently
  *   --slow-us N     spend N us on every message before echoing it: a
  *                   consumer slower than the host's writer
  */
@@ -36,13 +37,15 @@ HIPC_RSC_TABLE_RPMSG(rsc_table, 256, 512, 4096, HIPC_RSC_F_NS);
 #define LOOP_SEND_MS 50u
 
 struct held {
+	struct hipc_rpmsg_ept *ept; /* the one it came to, and goes back from */
 	void *data;
 	size_t len;
 	uint32_t src;
 };
 
-static struct hipc_rpmsg_ept ept;
+static struct hipc_rpmsg_ept ept, ept2;
 static const char *service = "rpmsg-tty";
+static int both;
 static unsigned long slow_us;
 /* Echoes waiting for a buffer, oldest at @head: at most one per hold
  * slot, since the core delivers nothing more while all are in use. */
@@ -94,6 +97,7 @@ static int on_msg(struct hipc_rpmsg_ept *e, void *data, size_t len,
 	}
 	waited++;
 	h = &fifo[(head + count) % HIPC_RPMSG_HOLD_SLOTS];
+	h->ept = e;
 	h->data = data;
 	h->len = len;
 	h->src = src;
@@ -108,8 +112,9 @@ static int poll_cb(struct hipc_rpmsg_dev *dev, void *ctx)
 	(void)ctx;
 	while (count) {
 		struct held *h = &fifo[head];
-		int ret = hipc_rpmsg_send_ex(&ept, HIPC_RPMSG_ADDR_ANY, h->src,
-					     h->data, h->len, LOOP_SEND_MS);
+		int ret = hipc_rpmsg_send_ex(h->ept, HIPC_RPMSG_ADDR_ANY,
+					     h->src, h->data, h->len,
+					     LOOP_SEND_MS);
 
 		if (ret == -HIPC_ETIMEDOUT || ret == -HIPC_EAGAIN)
 			return 1;
@@ -127,12 +132,20 @@ static int poll_cb(struct hipc_rpmsg_dev *dev, void *ctx)
 
 static int start(struct hipc_rpmsg_dev *dev, void *ctx)
 {
+	int ret;
+
 	(void)ctx;
 	head = count = 0;
-	hipc_remote_trace("tty: up, announcing %s%s\n", service,
+	hipc_remote_trace("tty: up, announcing %s%s%s\n", service,
+			  both ? " and rpmsg-tty-channel" : "",
 			  slow_us ? " (slow)" : "");
-	return hipc_rpmsg_ept_create(&ept, dev, service, HIPC_RPMSG_ADDR_ANY,
-				     HIPC_RPMSG_ADDR_ANY, on_msg, NULL);
+	ret = hipc_rpmsg_ept_create(&ept, dev, service, HIPC_RPMSG_ADDR_ANY,
+				    HIPC_RPMSG_ADDR_ANY, on_msg, NULL);
+	if (ret || !both)
+		return ret;
+	return hipc_rpmsg_ept_create(&ept2, dev, "rpmsg-tty-channel",
+				     HIPC_RPMSG_ADDR_ANY, HIPC_RPMSG_ADDR_ANY,
+				     on_msg, NULL);
 }
 
 static void stop(struct hipc_rpmsg_dev *dev, void *ctx)
@@ -161,6 +174,8 @@ int main(int argc, char **argv)
 	for (; n < argc; n++) {
 		if (!strcmp(argv[n], "--old-name"))
 			service = "rpmsg-tty-channel";
+		else if (!strcmp(argv[n], "--both"))
+			both = 1;
 		else if (!strcmp(argv[n], "--slow-us") && n + 1 < argc)
 			slow_us = strtoul(argv[++n], NULL, 10);
 		else

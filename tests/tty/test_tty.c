@@ -536,9 +536,32 @@ HIPC_TEST(stop_start)
 	finish();
 }
 
+/* Two tty services on one remote: ttyRPMSG0 and ttyRPMSG1, in the order
+ * announced, each its own line. */
+HIPC_TEST(two_ttys)
+{
+	char out[4096];
+
+	start("--both", "");
+	CHECK(wait_file("run/m4/ttyRPMSG1", 5000));
+	CHECK_EQ(ctl("services m4", out, sizeof(out)), 0);
+	CHECK(strstr(out, "ttyRPMSG0") && strstr(out, "ttyRPMSG1"));
+	CHECK_EQ(sh_wait(60000,
+		"L1=\"${L%%0}1\"\n"
+		"stty -F \"$L\" raw -echo; stty -F \"$L1\" raw -echo\n"
+		"head -c 4M /dev/urandom > d0; head -c 3M /dev/urandom > d1\n"
+		"head -c 4M < \"$L\" > o0 & R0=$!\n"
+		"head -c 3M < \"$L1\" > o1 & R1=$!\n"
+		"dd if=d0 of=\"$L\" bs=64K status=none & W0=$!\n"
+		"dd if=d1 of=\"$L1\" bs=64K status=none\n"
+		"wait $W0 $R0 $R1\n"
+		"cmp d0 o0\ncmp d1 o1\n"), 0);
+	finish();
+}
+
 HIPC_TEST_MAIN(HIPC_CASE(sha_64mib), HIPC_CASE(sha_1gib),
 	       HIPC_CASE(block_matrix), HIPC_CASE(slow_reader_blocks_writer),
 	       HIPC_CASE(slow_remote_blocks_writer),
 	       HIPC_CASE(stalled_reader_hung_up),
 	       HIPC_CASE(old_name_and_socat), HIPC_CASE(kill_mid_transfer),
-	       HIPC_CASE(stop_start))
+	       HIPC_CASE(stop_start), HIPC_CASE(two_ttys))
