@@ -6,6 +6,8 @@
 # list of names) each booting FIRMWARE, waits until each has its
 # rpmsg_ctrl, runs COMMAND with HIPC_RUN_DIR set, stops the daemon and
 # removes everything, whatever COMMAND did.  Exits with COMMAND's status.
+# HIPC_CONF_EXTRA: lines added to each remote's section.  The directory
+# holding the run directory is 0711, so other users may be tried.
 set -u
 hipcd=$1 fw=$2 remotes=$3
 shift 3
@@ -17,9 +19,10 @@ cleanup() {
 	rm -rf "$dir"
 }
 trap cleanup EXIT INT TERM
+chmod 711 "$dir"
 mkdir -m 700 "$dir/run"
 for r in $(echo "$remotes" | tr ',' ' '); do
-	printf '[%s]\nfirmware = %s\n' "$r" "$fw"
+	printf '[%s]\nfirmware = %s\n%b\n' "$r" "$fw" "${HIPC_CONF_EXTRA:-}"
 done > "$dir/hipcd.conf"
 "$hipcd" -c "$dir/hipcd.conf" -r "$dir/run" 2> "$dir/hipcd.log" &
 pid=$!

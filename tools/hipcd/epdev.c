@@ -47,7 +47,6 @@
 #define MAX_ENDPOINTS 256u   /* rpmsg0 .. rpmsg255 per remote */
 #define MAX_CTRL_CONNS 16u   /* rpmsg_ctrl connections per remote */
 #define READ_BURST 64u       /* messages read per event: others get a turn */
-#define SOCK_MODE 0660
 
 #define container_of(p, type, member) \
 	((type *)(void *)((char *)(p) - offsetof(type, member)))
@@ -129,7 +128,7 @@ static int fill_addr(struct sockaddr_un *sa, const char *path)
  * never finds the path missing while an endpoint is re-opened.  Returns
  * the fd or -errno.
  */
-static int listen_at(const char *path)
+static int listen_at(struct remote *r, const char *path)
 {
 	struct sockaddr_un sa;
 	char tmp[PATH_MAX];
@@ -149,7 +148,7 @@ static int listen_at(const char *path)
 		return -errno;
 	unlink(tmp);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    chmod(tmp, SOCK_MODE) < 0 || listen(fd, 8) < 0 ||
+	    hipcd_publish(r, tmp) < 0 || listen(fd, 8) < 0 ||
 	    rename(tmp, path) < 0) {
 		ret = -errno;
 		unlink(tmp);
@@ -200,7 +199,7 @@ static void on_client(struct hipcd_watch *w, uint32_t events);
 
 static int open_listener(struct epdev *d)
 {
-	int fd = listen_at(d->path), ret;
+	int fd = listen_at(d->ctl->r, d->path), ret;
 
 	if (fd < 0) {
 		logf_("%s: %s: %s", rname(d), d->path, strerror(-fd));
@@ -959,10 +958,8 @@ static struct epctl *get_ctl(struct remote *r)
 		abort(); /* not one of ours: our bug */
 	if (ctls[i])
 		return ctls[i];
-	if (mkdir(r->dir, 0750) < 0 && errno != EEXIST) {
-		logf_("%s: %s: %s", r->rc.name, r->dir, strerror(errno));
+	if (hipcd_make_dir(r) < 0)
 		return NULL;
-	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		logf_("%s: rpmsg_ctrl: out of memory", r->rc.name);
@@ -974,7 +971,7 @@ static struct epctl *get_ctl(struct remote *r)
 			     r->dir) >= sizeof(c->path)) {
 		fd = -ENAMETOOLONG;
 	} else {
-		fd = listen_at(c->path);
+		fd = listen_at(r, c->path);
 	}
 	if (fd < 0 || hipcd_watch_add(&c->lw, fd, EPOLLIN, on_ctl_listen) < 0) {
 		logf_("%s: %s: %s", r->rc.name, c->path,

@@ -122,6 +122,8 @@ struct remote {
 extern struct remote remotes[MAX_REMOTES];
 extern char run_dir[200];
 
+/* RUN_DIR/REMOTE, mode 0750 in the remote's group.  0 or -errno (logged). */
+int hipcd_make_dir(struct remote *r);
 /* Gives @path (a socket, a tty) the remote's group and socket_mode, so
  * the configured group may use it.  Returns 0 or -errno (logged). */
 int hipcd_publish(struct remote *r, const char *path);
@@ -161,7 +163,8 @@ struct hipcd_svc {
 /* A kind of interface.  Every hook runs on the loop; none may block. */
 struct hipcd_iface {
 	const char *kind;               /* "endpoint", "tty", ... */
-	const char *const *services;    /* the names it serves, NULL-ended */
+	const char *const *services;    /* the names it serves, NULL-ended;
+					 * NULL: every name no kind serves */
 	/* Announced (the first time, or again): make or revive the
 	 * interface.  Returns 0, or -HIPC_E* (logged by the caller). */
 	int (*up)(struct hipcd_svc *s);
@@ -182,7 +185,8 @@ struct hipcd_iface {
 };
 
 /* The kinds (one file each). */
-extern const struct hipcd_iface hipcd_tty;
+extern const struct hipcd_iface hipcd_iface_socket; /* msgsock.c */
+extern const struct hipcd_iface hipcd_tty; /* tty.c */
 
 /* Runs the tx_ready() hooks of @r's services that wait; returns true if
  * one still waits (the loop then sleeps with prepare_sleep_tx). */

@@ -21,16 +21,27 @@
 static const struct hipcd_iface *const kinds[] = {
 	&epdev_iface,
 	&hipcd_tty,
+	&hipcd_iface_socket, /* the fallback: last */
 	NULL,
 };
 
+/* The kind that names @service, else the first whose services is NULL
+ * (the fallback: message sockets), else none. */
 static const struct hipcd_iface *kind_for(const char *service)
 {
-	for (unsigned i = 0; kinds[i]; i++)
+	const struct hipcd_iface *fallback = NULL;
+
+	for (unsigned i = 0; kinds[i]; i++) {
+		if (!kinds[i]->services) {
+			if (!fallback)
+				fallback = kinds[i];
+			continue;
+		}
 		for (unsigned j = 0; kinds[i]->services[j]; j++)
 			if (!strcmp(kinds[i]->services[j], service))
 				return kinds[i];
-	return NULL;
+	}
+	return fallback;
 }
 
 static struct hipcd_svc *find_svc(struct remote *r, const char *name)
@@ -43,7 +54,7 @@ static struct hipcd_svc *find_svc(struct remote *r, const char *name)
 
 /* RUN_DIR/NAME, where the remote's interfaces live: its group may enter
  * and list it, nobody else. */
-static int make_dir(struct remote *r)
+int hipcd_make_dir(struct remote *r)
 {
 	struct stat st;
 
@@ -125,7 +136,7 @@ void iface_ns(struct remote *r, const char *name, uint32_t addr,
 	s->up = true;
 	if (!s->kind)
 		return;
-	if (make_dir(r) < 0)
+	if (hipcd_make_dir(r) < 0)
 		return;
 	ret = s->kind->up(s);
 	if (ret < 0) {
