@@ -391,6 +391,35 @@ HIPC_TEST(slow_reader_blocks_writer)
 	finish();
 }
 
+/* A reader throttled far below the writer and the remote, with the default
+ * stall_ms: it keeps reading, so the buffers held for it keep going back;
+ * the remote is slowed (holds), the writer waits (tx_waits), nobody is
+ * evicted, nothing is lost. */
+HIPC_TEST(throttled_reader_default_stall)
+{
+	pid_t reader;
+	int st;
+
+	start("", "");
+	CHECK_EQ(sh_wait(20000, "stty -F \"$L\" raw -echo\n"
+				"head -c 24M /dev/urandom > data\ntouch go\n"),
+		 0);
+	reader = spawn_sh("exec python3 \"$TTYIO\" slowread \"$L\" %d 1 go "
+			  "out", 24 << 20);
+	CHECK_EQ(sh_wait(120000, "dd if=data of=\"$L\" bs=64K status=none"),
+		 0);
+	st = wait_pid(reader, 60000);
+	CHECK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	job_done(reader);
+	CHECK_EQ(sh_wait(20000, "cmp data out"), 0);
+	printf("holds %lld, tx_waits %lld, evictions %lld\n",
+	       tty_stat("holds"), tty_stat("tx_waits"), tty_stat("evictions"));
+	CHECK(tty_stat("holds") > 0);
+	CHECK_EQ(tty_stat("evictions"), 0);
+	CHECK_EQ(tty_stat("rx_lost"), 0);
+	finish();
+}
+
 /* A remote slower than the writer: tx buffers run out, the writer blocks,
  * nothing is lost. */
 HIPC_TEST(slow_remote_blocks_writer)
@@ -564,4 +593,5 @@ HIPC_TEST_MAIN(HIPC_CASE(sha_64mib), HIPC_CASE(sha_1gib),
 	       HIPC_CASE(slow_remote_blocks_writer),
 	       HIPC_CASE(stalled_reader_hung_up),
 	       HIPC_CASE(old_name_and_socat), HIPC_CASE(kill_mid_transfer),
-	       HIPC_CASE(stop_start), HIPC_CASE(two_ttys))
+	       HIPC_CASE(stop_start), HIPC_CASE(two_ttys),
+	       HIPC_CASE(throttled_reader_default_stall))
