@@ -38,6 +38,7 @@ static char link_[160];
 static pid_t daemon_pid = -1;
 static pid_t jobs[8];
 static unsigned njobs;
+static bool case_done; /* finish() reached: nothing to explain */
 
 static uint64_t now_ms(void)
 {
@@ -78,6 +79,14 @@ static void cleanup(void)
 		if (jobs[i] > 0)
 			waitpid(jobs[i], NULL, 0);
 	njobs = 0;
+	if (dir[0] && !case_done) {
+		/* A failed case: what the daemon said, before it goes. */
+		snprintf(cmd, sizeof(cmd), "tail -n 60 '%s/hipcd.log'", dir);
+		printf("--- hipcd.log ---\n");
+		fflush(stdout);
+		if (system(cmd) != 0)
+			printf("(no log)\n");
+	}
 	if (daemon_pid > 0) {
 		kill(daemon_pid, SIGTERM);
 		if (wait_pid(daemon_pid, 5000) == -1) {
@@ -91,6 +100,7 @@ static void cleanup(void)
 		if (system(cmd) != 0)
 			printf("could not remove %s\n", dir);
 	}
+	dir[0] = '\0';
 }
 
 /* bash -c "set -euo pipefail; cd DIR; L=LINK; @fmt", in its own process
@@ -235,6 +245,7 @@ static void start(const char *fw_args, const char *extra)
 	if (!registered)
 		atexit(cleanup);
 	registered = true;
+	case_done = false;
 	snprintf(dir, sizeof(dir), "/tmp/hipc-tty-XXXXXX");
 	CHECK(mkdtemp(dir) != NULL);
 	snprintf(run, sizeof(run), "%s/run", dir);
@@ -287,6 +298,7 @@ static void finish(void)
 	}
 	daemon_pid = -1;
 	CHECK(lstat(link_, &st) < 0 && errno == ENOENT);
+	case_done = true;
 	cleanup();
 }
 
