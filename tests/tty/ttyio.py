@@ -11,6 +11,9 @@ far end echoes every byte, as a serial-port program does.
                                      checked; prints "SIZE COUNT MEDIAN_MS"
   ttyio.py latency TTY N             N round trips of 16 bytes; prints the
                                      median in microseconds
+  ttyio.py echo TTY TEXT [--after-stale]
+                                     one round trip of TEXT (after whatever
+                                     the remote still sends from before)
   ttyio.py ptyecho LINK               a plain pty pair echoing locally (no
                                      rpmsg) behind the symlink LINK: the
                                      baseline for the figures
@@ -195,11 +198,32 @@ def ptyecho(link):
             view = view[os.write(master, view):]
 
 
+def echo(path, text, after_stale=False):
+    """One round trip: text written, as many bytes read back (deadline).
+    after_stale: the remote may still be sending what it had before (a
+    line hung up under a live remote): bytes before the echo are skipped
+    and counted."""
+    fd = open_raw(path)
+    data = text.encode()
+    write_all(fd, data)
+    back = read_exact(fd, len(data))
+    stale = 0
+    while after_stale and back != data:
+        back = back[1:] + read_exact(fd, 1)
+        stale += 1
+    os.close(fd)
+    if back != data:
+        sys.exit("ttyio: sent %r, got %r" % (data, back))
+    print(back.decode() + (" (after %d stale bytes)" % stale if stale else ""))
+
+
 def main(argv):
     if len(argv) >= 4 and argv[1] == "blocks":
         blocks(argv[2], int(argv[3]))
     elif len(argv) >= 4 and argv[1] == "latency":
         latency(argv[2], int(argv[3]))
+    elif len(argv) >= 4 and argv[1] == "echo":
+        echo(argv[2], argv[3], len(argv) > 4 and argv[4] == "--after-stale")
     elif len(argv) >= 3 and argv[1] == "ptyecho":
         ptyecho(argv[2])
     elif len(argv) >= 7 and argv[1] == "slowread":
