@@ -13,6 +13,9 @@
  * Options (before the runtime's own):
  *   --old-name      announce "rpmsg-tty-channel" (the older name) instead
  *   --both          announce both names, two ttys echoing independently
+ *   --cycle-after N once N bytes are echoed, withdraw the service and
+ *                   announce it again (once): the host's tty hangs up
+ *                   and comes back while the remote runs on
  *   --slow-us N     spend N us on every message before echoing it: a
  *                   consumer slower than the host's writer
  */
@@ -46,6 +49,8 @@ struct held {
 static struct hipc_rpmsg_ept ept, ept2;
 static const char *service = "rpmsg-tty";
 static int both;
+static unsigned long long cycle_after;
+static int cycle_pending, cycled;
 static unsigned long slow_us;
 /* Echoes waiting for a buffer, oldest at @head: at most one per hold
  * slot, since the core delivers nothing more while all are in use. */
@@ -77,6 +82,8 @@ static int on_msg(struct hipc_rpmsg_ept *e, void *data, size_t len,
 					 HIPC_RPMSG_NO_WAIT);
 		if (ret >= 0) {
 			echoed_bytes += len;
+			if (cycle_after && !cycled && echoed_bytes >= cycle_after)
+				cycle_pending = 1;
 			return 0;
 		}
 		if (ret != -HIPC_EAGAIN) {
@@ -110,6 +117,19 @@ static int on_msg(struct hipc_rpmsg_ept *e, void *data, size_t len,
 static int poll_cb(struct hipc_rpmsg_dev *dev, void *ctx)
 {
 	(void)ctx;
+	if (cycle_pending && !count) {
+		/* Withdrawn (a name-service destroy), then announced anew. */
+		cycle_pending = 0;
+		cycled = 1;
+		hipc_remote_trace("tty: %llu bytes echoed, withdrawing %s\n",
+				  echoed_bytes, service);
+		hipc_rpmsg_ept_destroy(&ept);
+		if (hipc_rpmsg_ept_create(&ept, dev, service,
+					  HIPC_RPMSG_ADDR_ANY,
+					  HIPC_RPMSG_ADDR_ANY, on_msg, NULL))
+			hipc_remote_trace("tty: could not announce again\n");
+		return 1;
+	}
 	while (count) {
 		struct held *h = &fifo[head];
 		int ret = hipc_rpmsg_send_ex(h->ept, HIPC_RPMSG_ADDR_ANY,
@@ -123,6 +143,8 @@ static int poll_cb(struct hipc_rpmsg_dev *dev, void *ctx)
 					  (unsigned)h->src, ret);
 		else
 			echoed_bytes += h->len;
+		if (cycle_after && !cycled && echoed_bytes >= cycle_after)
+			cycle_pending = 1;
 		hipc_rpmsg_release_rx(dev, h->data);
 		head = (head + 1) % HIPC_RPMSG_HOLD_SLOTS;
 		count--;
@@ -176,6 +198,8 @@ int main(int argc, char **argv)
 			service = "rpmsg-tty-channel";
 		else if (!strcmp(argv[n], "--both"))
 			both = 1;
+		else if (!strcmp(argv[n], "--cycle-after") && n + 1 < argc)
+			cycle_after = strtoull(argv[++n], NULL, 10);
 		else if (!strcmp(argv[n], "--slow-us") && n + 1 < argc)
 			slow_us = strtoul(argv[++n], NULL, 10);
 		else

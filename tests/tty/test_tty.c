@@ -578,6 +578,36 @@ HIPC_TEST(stop_start)
 	finish();
 }
 
+/* The service withdrawn and announced again while the remote runs on
+ * (firmware --cycle-after): the line hangs up, comes back behind the same
+ * link, and works. */
+HIPC_TEST(withdraw_and_announce)
+{
+	pid_t reader;
+	int status;
+
+	start("--cycle-after 4096", "");
+	CHECK_EQ(sh_wait(5000, "stty -F \"$L\" raw -echo\n"), 0);
+	reader = spawn_sh("exec 3< \"$L\"; touch opened; set +e; "
+			  "cat <&3 > out; echo $? > cat.rc");
+	CHECK(wait_file("opened", 5000));
+	CHECK_EQ(sh_wait(20000, "head -c 8192 /dev/urandom > data\n"
+				"dd if=data of=\"$L\" bs=512 status=none\n"), 0);
+	status = wait_pid(reader, 10000);
+	CHECK(status != -1); /* cat saw the hang-up */
+	job_done(reader);
+	CHECK(wait_link("ptys", 2, 10000));
+	CHECK(tty_stat("hangups") >= 1);
+	CHECK_EQ(sh_wait(30000,
+		/* What cat read before the hang-up (bytes not read by
+		 * then go with the line): a prefix, nothing else. */
+		"n=$(stat -c %%s out)\n"
+		"cmp -n $n data out\n"
+		"echo \"cat read $n bytes before the hang-up\"\n"
+		"python3 \"$TTYIO\" echo \"$L\" again\n"), 0);
+	finish();
+}
+
 /* Two tty services on one remote: ttyRPMSG0 and ttyRPMSG1, in the order
  * announced, each its own line. */
 HIPC_TEST(two_ttys)
@@ -607,4 +637,5 @@ HIPC_TEST_MAIN(HIPC_CASE(sha_64mib), HIPC_CASE(sha_1gib),
 	       HIPC_CASE(stalled_reader_hung_up),
 	       HIPC_CASE(old_name_and_socat), HIPC_CASE(kill_mid_transfer),
 	       HIPC_CASE(stop_start), HIPC_CASE(two_ttys),
-	       HIPC_CASE(throttled_reader_default_stall))
+	       HIPC_CASE(throttled_reader_default_stall),
+	       HIPC_CASE(withdraw_and_announce))
