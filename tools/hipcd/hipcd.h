@@ -196,6 +196,7 @@ struct hipcd_iface {
 /* The kinds (one file each). */
 extern const struct hipcd_iface hipcd_iface_net; /* net.c: rpmsg-net */
 extern const struct hipcd_iface hipcd_iface_socket; /* msgsock.c */
+extern const struct hipcd_iface hipcd_tty; /* tty.c */
 
 /* Runs the tx_ready() hooks of @r's services that wait; returns true if
  * one still waits (the loop then sleeps with prepare_sleep_tx). */

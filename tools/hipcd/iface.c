@@ -21,6 +21,7 @@
 static const struct hipcd_iface *const kinds[] = {
 	&epdev_iface,
 	&hipcd_iface_net,
+	&hipcd_tty,
 	&hipcd_iface_socket, /* the fallback: last */
 	NULL,
 };
