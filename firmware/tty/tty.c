@@ -2,7 +2,7 @@
 /*
  * TTY peer firmware: announces "rpmsg-tty" and sends every byte it gets
  * back to its sender, in order, never dropping any: the far end of
- * RUN_DIR/REMOTE/ttyRPMSGN (docs/iface-tty.md).
+ * RUN_DIR/REMOTE/ttyRPMSGN (docs/interfaces.md, "TTYs").
  *
  * A message it cannot echo at once (the host has no rx buffer free for
  * us: its reader is slow) is kept in its buffer (HIPC_RPMSG_HOLD) and

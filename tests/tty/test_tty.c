@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * TTYs end to end (docs/iface-tty.md): hipcd runs firmware/tty, which
+ * TTYs end to end (docs/interfaces.md, "TTYs"): hipcd runs firmware/tty, which
  * announces "rpmsg-tty" and echoes every byte, and real programs use
  * RUN_DIR/m4/ttyRPMSG0: stty, dd, cat, head, sha256sum, socat as the
  * terminal program, and tests/tty/ttyio.py (Python's standard library) for
@@ -355,7 +355,7 @@ HIPC_TEST(block_matrix)
  * writer (dd) must then be blocked, with what went to the remote bounded
  * by the buffers on the way, and nothing lost when the reader reads on.
  * stall_ms = 0: the remote may wait on this reader for ever (the default
- * would hang the line up after 2 s of stall, see docs/iface-tty.md).
+ * would hang the line up after 2 s of stall, see docs/interfaces.md, "TTYs").
  */
 HIPC_TEST(slow_reader_blocks_writer)
 {

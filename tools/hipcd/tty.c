@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * TTYs (docs/iface-tty.md): a pty for every "rpmsg-tty" (and the older
+ * TTYs (docs/interfaces.md, "TTYs"): a pty for every "rpmsg-tty" (and the older
  * "rpmsg-tty-channel") service, reached through the stable symlink
  * RUN_DIR/REMOTE/ttyRPMSGN -> /dev/pts/M.
  *
