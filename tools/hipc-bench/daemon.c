@@ -192,6 +192,38 @@ static void daemon_put(void)
 	dmn.run[0] = 0;
 }
 
+/* The remote's doorbells so far, from hipcd ("stats REMOTE"): what the
+ * daemon rang (out) and what the remote rang (in). */
+static void daemon_doorbells(struct bench_path *p, uint64_t *out, uint64_t *in)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char req[64], reply[8192], *at;
+	unsigned long long o = 0, i = 0;
+	ssize_t n;
+	int fd;
+
+	(void)p;
+	*out = *in = 0;
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/hipcd.sock",
+			     dmn.run) >= sizeof(sa.sun_path))
+		return;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	snprintf(req, sizeof(req), "stats %s", dmn.remote);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    send(fd, req, strlen(req), MSG_NOSIGNAL) > 0 &&
+	    (n = recv(fd, reply, sizeof(reply) - 1, 0)) > 0) {
+		reply[n] = 0;
+		at = strstr(reply, " doorbells_out ");
+		if (at)
+			sscanf(at, " doorbells_out %llu doorbells_in %llu", &o, &i);
+	}
+	close(fd);
+	*out = o;
+	*in = i;
+}
+
 /* --- transactions over a file descriptor ------------------------------------- */
 
 struct fdpath {
@@ -311,6 +343,7 @@ struct bench_path bench_path_epdev = {
 		"hipc/rpmsg_char.h)",
 	.open = ept_open,
 	.transact = ept_transact,
+	.doorbells = daemon_doorbells,
 	.close = ept_close,
 };
 
@@ -363,6 +396,7 @@ struct bench_path bench_path_tty = {
 	.what = "the TTY through hipcd (RUN_DIR/REMOTE/ttyRPMSG0, raw mode)",
 	.open = tty_open,
 	.transact = tty_transact,
+	.doorbells = daemon_doorbells,
 	.close = tty_close,
 };
 
@@ -419,5 +453,6 @@ struct bench_path bench_path_msgsock = {
 		"hipc-bench): one send per block, split by hipcd",
 	.open = sock_open,
 	.transact = sock_transact,
+	.doorbells = daemon_doorbells,
 	.close = sock_close,
 };

@@ -308,8 +308,12 @@ int main(int argc, char **argv)
 		if (!ret && lat)
 			ret = run_latency(&rep, p, o.count ? o.count : 10000,
 					  o.runs);
+		/* --count is the number of messages only for --suite rate */
 		if (!ret && rate)
-			ret = run_rate(&rep, p, o.count ? o.count : 200000,
+			ret = run_rate(&rep, p,
+				       o.count && !strcmp(o.suite, "rate")
+					       ? o.count
+					       : 100000,
 				       o.runs);
 		p->close(p);
 		if (ret)
