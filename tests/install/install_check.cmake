@@ -26,8 +26,12 @@ set(p ${work}/prefix)
 # What a target system needs: the tools and the benchmark in bin, the
 # simulated firmwares in libexec/hipc, an example configuration, the unit.
 foreach(f ${BINDIR}/hipcd ${BINDIR}/hipcctl ${BINDIR}/hipc-ping
+    ${BINDIR}/hipc-bench
     ${LIBEXECDIR}/hipc/hipc-fw-echo ${LIBEXECDIR}/hipc/hipc-fw-echo-evt
-    ${LIBEXECDIR}/hipc/hipc-fw-lifecycle ${LIBEXECDIR}/hipc/hipc-fw-uml-peer)
+    ${LIBEXECDIR}/hipc/hipc-fw-lifecycle ${LIBEXECDIR}/hipc/hipc-fw-uml-peer
+    ${LIBEXECDIR}/hipc/hipc-fw-bench ${LIBEXECDIR}/hipc/hipc-fw-tty
+    ${LIBEXECDIR}/hipc/hipc-fw-raw ${LIBEXECDIR}/hipc/hipc-fw-netpeer
+    ${PYTHONDIR}/hipc_rpmsg_char.py)
   if(NOT EXISTS ${p}/${f} OR IS_DIRECTORY ${p}/${f})
     message(FATAL_ERROR "not installed: ${f}")
   endif()
@@ -59,6 +63,24 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "installed hipc-ping: ${rc}\n${out}${err}")
 endif()
 expect("${out}" "<-> ${p}/${BINDIR}/../${LIBEXECDIR}/hipc/hipc-fw-echo-evt " "hipc-ping")
+# hipc-bench finds the installed hipcd and bench firmware the same way,
+# and runs a path in process and one through the daemon (briefly).
+execute_process(COMMAND ${p}/${BINDIR}/hipc-bench --paths endpoint,socket
+    --runs 1 --count 2 --no-limits --csv
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 120)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "installed hipc-bench: ${rc}\n${out}${err}")
+endif()
+expect("${out}" "netlink,endpoint,32768,1," "hipc-bench")
+expect("${out}" "netlink,socket,32768,1," "hipc-bench")
+# The Python module, from where it is installed.
+set(ENV{PYTHONPATH} ${p}/${PYTHONDIR})
+execute_process(COMMAND python3 -c "import hipc_rpmsg_char as m; print(m.__file__)"
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "the installed Python module: ${rc}\n${out}${err}")
+endif()
+expect("${out}" "${p}/${PYTHONDIR}/hipc_rpmsg_char.py" "python3 import")
 
 # hipc::hipc: the static layers; hipc::shared: libhipc.so; a firmware links
 # the firmware runtime only.
