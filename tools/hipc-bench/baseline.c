@@ -106,37 +106,7 @@ static int open_pair(struct base *b, bool sock)
 
 static double transact(struct base *b, size_t block, unsigned nblocks)
 {
-	static uint8_t data[1 << 16];
-	uint8_t hdr[BENCH_HEADER_SIZE], ans[BENCH_ANSWER_SIZE];
-	uint64_t total = (uint64_t)block * nblocks, t0;
-	size_t got = 0;
-
-	if (block > sizeof(data))
-		return -1;
-	bench_proto_header(hdr, total);
-	t0 = bench_now_ns();
-	if (!write_all(b->out, hdr, sizeof(hdr)))
-		return -1;
-	for (unsigned i = 0; i < nblocks; i++)
-		if (!write_all(b->out, data, block))
-			return -1;
-	while (got < sizeof(ans)) {
-		ssize_t n = read(b->in, ans + got, sizeof(ans) - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		got += (size_t)n;
-	}
-	t0 = bench_now_ns() - t0;
-	if (bench_proto_answer(ans) != total) {
-		fprintf(stderr, "hipc-bench: the peer counted %llu bytes, not "
-			"%llu\n", (unsigned long long)bench_proto_answer(ans),
-			(unsigned long long)total);
-		return -1;
-	}
-	return (double)t0 / 1e9;
+	return bench_fd_transact(b->out, b->in, true, 1u << 16, block, nblocks);
 }
 
 static void close_pair(struct bench_path *p, struct base *b)

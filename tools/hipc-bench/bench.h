@@ -72,6 +72,14 @@ extern struct bench_path bench_path_pipe, bench_path_unix,
 	bench_path_inproc, bench_path_epdev, bench_path_tty,
 	bench_path_msgsock;
 
+/* One transaction of the protocol over @out and @in (the same fd for a
+ * socket): writes of at most @chunk bytes; @stream: the answer may come in
+ * pieces.  Seconds, or < 0 (reported). */
+double bench_fd_transact(int out, int in, bool stream, size_t chunk,
+			 size_t block, unsigned nblocks);
+/* @rel from this program's directory if it is an executable there. */
+const char *bench_sibling(const char *rel, char *buf, size_t size);
+
 /* The bench firmware: next to us when installed, else where it was built;
  * NULL if neither. */
 const char *bench_firmware_path(char *buf, size_t size);

@@ -46,22 +46,9 @@ static struct {
 static const char *sibling(const char *name, const char *built, char *buf,
 			   size_t size)
 {
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *slash;
+	const char *p = bench_sibling(name, buf, size);
 
-	if (n > 0) {
-		self[n] = 0;
-		slash = strrchr(self, '/');
-		if (slash) {
-			*slash = 0;
-			if ((size_t)snprintf(buf, size, "%s/%s", self, name) <
-				    size &&
-			    access(buf, X_OK) == 0)
-				return buf;
-		}
-	}
-	return built;
+	return p ? p : built;
 }
 
 static bool exists(const char *path)
@@ -234,64 +221,10 @@ struct fdpath {
 
 static struct fdpath ept_p, tty_p, sock_p;
 
-static bool write_all(int fd, const uint8_t *p, size_t len, size_t chunk)
-{
-	while (len) {
-		size_t n = len < chunk ? len : chunk;
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			fprintf(stderr, "hipc-bench: write: %s\n",
-				w < 0 ? strerror(errno) : "nothing written");
-			return false;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return true;
-}
-
 static double fd_transact(struct fdpath *fp, size_t block, unsigned nblocks)
 {
-	static uint8_t data[64u << 20];
-	uint8_t hdr[BENCH_HEADER_SIZE], ans[BENCH_ANSWER_SIZE + 64];
-	uint64_t total = (uint64_t)block * nblocks, t0;
-	size_t got = 0;
-
-	if (block > sizeof(data))
-		return -1;
-	bench_proto_header(hdr, total);
-	t0 = bench_now_ns();
-	if (!write_all(fp->fd, hdr, sizeof(hdr), fp->chunk))
-		return -1;
-	for (unsigned i = 0; i < nblocks; i++)
-		if (!write_all(fp->fd, data, block, fp->chunk))
-			return -1;
-	while (got < BENCH_ANSWER_SIZE) {
-		ssize_t n = read(fp->fd, ans + got,
-				 fp->stream ? BENCH_ANSWER_SIZE - got
-					    : sizeof(ans) - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			fprintf(stderr, "hipc-bench: read: %s\n",
-				n < 0 ? strerror(errno) : "hung up");
-			return -1;
-		}
-		got += (size_t)n;
-	}
-	t0 = bench_now_ns() - t0;
-	if (got != BENCH_ANSWER_SIZE || bench_proto_answer(ans) != total) {
-		fprintf(stderr, "hipc-bench: the remote answered %zu bytes "
-			"(%llu), not the count %llu\n", got,
-			(unsigned long long)bench_proto_answer(ans),
-			(unsigned long long)total);
-		return -1;
-	}
-	return (double)t0 / 1e9;
+	return bench_fd_transact(fp->fd, fp->fd, fp->stream, fp->chunk, block,
+				 nblocks);
 }
 
 /* --- the endpoint device ------------------------------------------------------- */

@@ -55,21 +55,10 @@ static int on_answer(struct hipc_rpmsg_ept *e, void *data, size_t len,
 
 const char *bench_firmware_path(char *buf, size_t size)
 {
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *slash;
+	const char *p = bench_sibling(HIPC_FW_RELDIR "/hipc-fw-bench", buf, size);
 
-	if (n > 0) {
-		self[n] = 0;
-		slash = strrchr(self, '/');
-		if (slash) {
-			*slash = 0;
-			if ((size_t)snprintf(buf, size, "%s/%s/hipc-fw-bench",
-					     self, HIPC_FW_RELDIR) < size &&
-			    access(buf, X_OK) == 0)
-				return buf;
-		}
-	}
+	if (p)
+		return p;
 #ifdef HIPC_FW_BENCH
 	return HIPC_FW_BENCH;
 #else
