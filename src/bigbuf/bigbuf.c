@@ -29,6 +29,12 @@ struct hipc_bigbuf {
 	/* received, not yet handed out: a ring of geo.count entries */
 	struct hipc_bufpool_rx *q;
 	uint32_t qhead, qlen;
+	/* the host's buffers: the generation each was last sent with, and
+	 * the newest one a return notice named (one notice per send; a
+	 * notice may come after the buffer was taken back and sent again,
+	 * the remote releasing before it tells) */
+	uint32_t *sent_gen;
+	uint32_t *ret_gen;
 	struct hipc_bigbuf_stats st;
 };
 
@@ -52,14 +58,23 @@ static void on_ret(struct hipc_bigbuf *bb, const uint8_t *m)
 	int32_t status = (int32_t)hipc_get_le32(
 		HIPC_CFIELD(m, struct hipc_bufpool_ret, status));
 
+	uint32_t gen = hipc_get_le32(HIPC_CFIELD(m, struct hipc_bufpool_ret,
+						 generation));
+
 	/* Advisory, from an untrusted peer: only counted, never acted on
 	 * beyond waking the application (the next alloc reads the state
-	 * word the remote wrote, and checks the generation there). */
+	 * word the remote wrote, and checks the generation there).  A
+	 * notice for a generation not sent yet, or one noticed already (a
+	 * double release), is counted as bad: serial-number order, as the
+	 * pool's own. */
 	if (id != bb->geo.pool_id || idx >= bb->geo.host_count ||
-	    n > bb->geo.buf_size) {
+	    n > bb->geo.buf_size ||
+	    (int32_t)(gen - bb->ret_gen[idx]) <= 0 ||
+	    (int32_t)(gen - bb->sent_gen[idx]) > 0) {
 		bb->st.ret_bad++;
 		return;
 	}
+	bb->ret_gen[idx] = gen;
 	if (status) {
 		bb->st.ret_errors++;
 	} else {
@@ -134,9 +149,11 @@ int hipc_bigbuf_open(struct hipc_bigbuf **out,
 		goto free_bb;
 	hipc_bufpool_get_geometry(bb->pool, &bb->geo);
 	bb->q = calloc(bb->geo.count, sizeof(*bb->q));
-	if (!bb->q) {
+	bb->sent_gen = calloc(bb->geo.host_count + 1u, sizeof(*bb->sent_gen));
+	bb->ret_gen = calloc(bb->geo.host_count + 1u, sizeof(*bb->ret_gen));
+	if (!bb->q || !bb->sent_gen || !bb->ret_gen) {
 		ret = -HIPC_ENOMEM;
-		goto free_bb;
+		goto free_q;
 	}
 	bb->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (bb->efd < 0) {
@@ -146,7 +163,10 @@ int hipc_bigbuf_open(struct hipc_bigbuf **out,
 	*out = bb;
 	return 0;
 free_q:
+	/* all three, whichever were allocated */
 	free(bb->q);
+	free(bb->sent_gen);
+	free(bb->ret_gen);
 free_bb:
 	free(bb);
 	return ret;
@@ -160,6 +180,8 @@ void hipc_bigbuf_close(struct hipc_bigbuf *bb)
 		hipc_rpmsg_ept_destroy(&bb->ept);
 	close(bb->efd);
 	free(bb->q);
+	free(bb->sent_gen);
+	free(bb->ret_gen);
 	free(bb);
 }
 
@@ -234,6 +256,7 @@ int hipc_bigbuf_send(struct hipc_bigbuf *bb, uint32_t index, uint32_t offset,
 				     sizeof(ref));
 	if (ret < 0)
 		return ret;
+	bb->sent_gen[index] = hipc_get_le32(&ref.generation);
 	bb->st.sent++;
 	bb->st.sent_bytes += length;
 	return 0;
