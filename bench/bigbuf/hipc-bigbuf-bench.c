@@ -143,7 +143,17 @@ static double pull_gbs(struct bb_client *c, unsigned p, uint64_t count,
 	return (double)count * size / t / 1e9;
 }
 
-/* CRC32C over 64 MiB: the core's table, the Linux fast path. */
+/* This thread's CPU time: on a loaded machine a pure computation is
+ * timed by what it used, not by the wall clock. */
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CRC32C over 64 MiB: the core's table, the Linux fast path (CPU time). */
 static void crc_figures(void)
 {
 	size_t n = 64u * MIB;
@@ -155,15 +165,15 @@ static void crc_figures(void)
 	for (size_t i = 0; i < n; i++)
 		b[i] = (uint8_t)(i * 131u);
 	for (int i = 0; i < RUNS; i++) {
-		t = now_s();
+		t = cpu_s();
 		sink = hipc_crc32c(0, b, n);
-		core[i] = (double)n / (now_s() - t) / 1e9;
-		t = now_s();
+		core[i] = (double)n / (cpu_s() - t) / 1e9;
+		t = cpu_s();
 		sink = hipc_crc32c_fast(0, b, n);
-		fast[i] = (double)n / (now_s() - t) / 1e9;
+		fast[i] = (double)n / (cpu_s() - t) / 1e9;
 	}
 	(void)sink;
-	printf("CRC32C GB/s: core table %.2f, hipc_crc32c_fast %.2f\n",
+	printf("CRC32C GB/s (CPU time): core table %.2f, hipc_crc32c_fast %.2f\n",
 	       median3(core), median3(fast));
 	free(b);
 }
