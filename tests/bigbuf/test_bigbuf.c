@@ -11,6 +11,7 @@
 #include "bb_util.h"
 #include "hipc/spinlock.h"
 #include "port_linux_internal.h"
+#include "sim_proto.h"
 
 #define MIB (1024u * 1024u)
 
@@ -291,7 +292,88 @@ HIPC_TEST(crc_mismatch_refused)
 	bb_stop(&c);
 }
 
-HIPC_TEST_MAIN(HIPC_CASE(crc_fast_matches_core), HIPC_CASE(both_ways_4k),
+/* A table of @n pool entries, as a firmware would declare them (the
+ * offset array has room for 3; the validator allows the gap). */
+struct pool_table {
+	struct hipc_rsc_hdr hdr;
+	uint32_t offset[3];
+	struct hipc_rsc_hipc_pool pool[3];
+} __attribute__((packed));
+
+static size_t pool_table(struct pool_table *t, unsigned n)
+{
+	memset(t, 0, sizeof(*t));
+	t->hdr.ver = 1;
+	t->hdr.num = n;
+	for (unsigned i = 0; i < n; i++) {
+		t->offset[i] = (uint32_t)(offsetof(struct pool_table, pool) +
+					  i * sizeof(t->pool[0]));
+		t->pool[i].type = HIPC_RSC_HIPC_POOL;
+		t->pool[i].pool_id = 10 + i;
+		t->pool[i].count = 8;
+		t->pool[i].host_count = 4;
+		t->pool[i].buf_size = 8192;
+		t->pool[i].align = 64;
+		snprintf(t->pool[i].name, sizeof(t->pool[i].name), "p%u", i);
+	}
+	return offsetof(struct pool_table, pool) + n * sizeof(t->pool[0]);
+}
+
+/*
+ * The declaration: the validator wants the entry complete, reserved 0, a
+ * terminated name; the planner a sane geometry, unique names and ids,
+ * bounded sizes; the layout is page-aligned and the same on both sides.
+ */
+HIPC_TEST(pool_declaration_checked)
+{
+	struct hipc__pools_layout l, l2;
+	struct pool_table t;
+	size_t n;
+
+	n = pool_table(&t, 2);
+	CHECK_EQ(hipc_rsc_validate(&t, n, NULL), 0);
+	CHECK_EQ(hipc__pools_plan(&t, n, &l), 0);
+	CHECK_EQ(l.npools, 2);
+	CHECK_EQ(l.pool[0].off, 4096);
+	CHECK_EQ(l.pool[0].size, HIPC_BUFPOOL_SHM_SIZE(8, 8192, 64));
+	CHECK_EQ(l.pool[1].off % 4096, 0);
+	CHECK(l.pool[1].off >= l.pool[0].off + l.pool[0].size);
+	CHECK_EQ(hipc__pools_plan(&t, n, &l2), 0);
+	CHECK(hipc__pools_same(&l, &l2));
+	/* cut short, reserved set, name unterminated: the validator */
+	CHECK_EQ(hipc_rsc_validate(&t, n - 1, NULL), -HIPC_EBADMSG);
+	t.pool[1].reserved[1] = 1;
+	CHECK_EQ(hipc_rsc_validate(&t, n, NULL), -HIPC_EBADMSG);
+	pool_table(&t, 2);
+	memset(t.pool[1].name, 'x', sizeof(t.pool[1].name));
+	CHECK_EQ(hipc_rsc_validate(&t, n, NULL), -HIPC_EBADMSG);
+	/* geometry: the planner */
+#define BAD_PLAN(field, v)                                                   \
+	do {                                                                 \
+		pool_table(&t, 2);                                           \
+		t.pool[1].field = (v);                                       \
+		CHECK_EQ(hipc_rsc_validate(&t, n, NULL), 0);                 \
+		CHECK(hipc__pools_plan(&t, n, &l) < 0);                      \
+	} while (0)
+	BAD_PLAN(count, 0);
+	BAD_PLAN(host_count, 9);
+	BAD_PLAN(align, 48);
+	BAD_PLAN(align, 8192);
+	BAD_PLAN(buf_size, 8200);
+	BAD_PLAN(buf_size, 0);
+	BAD_PLAN(pool_id, 10);              /* the first one's id */
+	BAD_PLAN(name[1], '0');             /* "p0": the first one's name */
+	BAD_PLAN(buf_size, 0x80000000u);    /* 8 x 2 GiB: past 4 GiB */
+#undef BAD_PLAN
+	/* none declared: no region */
+	n = pool_table(&t, 0);
+	t.hdr.num = 0;
+	CHECK_EQ(hipc__pools_plan(&t, sizeof(t.hdr), &l), 0);
+	CHECK_EQ(l.npools, 0);
+	CHECK_EQ(l.size, 0);
+}
+
+HIPC_TEST_MAIN(HIPC_CASE(pool_declaration_checked), HIPC_CASE(crc_fast_matches_core), HIPC_CASE(both_ways_4k),
 	       HIPC_CASE(both_ways_1m), HIPC_CASE(both_ways_64m),
 	       HIPC_CASE(soak), HIPC_CASE(crash_reclaims),
 	       HIPC_CASE(hostile_refused), HIPC_CASE(crc_mismatch_refused))
