@@ -251,11 +251,18 @@ static void command(const uint8_t *m, uint32_t src)
 
 	switch (op) {
 	case SDB_OP_PRODUCE:
-		if (p < 0 || size == 0 || size > s.geo[p].buf_size) {
-			hipc_remote_trace("sdb: produce: no pool %u or size %u "
-					  "does not fit\n", (unsigned)id,
-					  (unsigned)size);
-			report(src, op, p < 0 ? -HIPC_ENOENT : -HIPC_ERANGE);
+		if (p < 0) {
+			hipc_remote_trace("sdb: produce: no pool %u\n",
+					  (unsigned)id);
+			report(src, op, -HIPC_ENOENT);
+			return;
+		}
+		if (size == 0 || size > s.geo[p].buf_size) {
+			hipc_remote_trace("sdb: produce: %u bytes do not fit "
+					  "pool %u's %u-byte buffers\n",
+					  (unsigned)size, (unsigned)id,
+					  (unsigned)s.geo[p].buf_size);
+			report(src, op, -HIPC_ERANGE);
 			return;
 		}
 		s.producing = true;

@@ -292,6 +292,48 @@ HIPC_TEST(crc_mismatch_refused)
 	bb_stop(&c);
 }
 
+/*
+ * The producer paced at a requested rate (a lower bound only: pacing
+ * never runs ahead of its schedule), and requests it cannot serve
+ * answered with a reason.
+ */
+HIPC_TEST(produce_paced_and_errors)
+{
+	const unsigned p = 0;
+	struct bb_client c;
+	uint64_t t0;
+
+	bb_start(&c, "bb-paced", HIPC_RPROC_STAY_CRASHED);
+	bb_pull(&c, p, 21, 4096, true); /* unpaced first */
+	bb_cmd(&c, p, SDB_OP_PRODUCE, 4096, 21, 200, SDB_F_CRC);
+	{
+		struct hipc_bufpool_rx rx;
+		unsigned got = 0;
+
+		t0 = hipc_now_ns();
+		while (got < 21) {
+			CHECK(bb_recv_one(&c, p, &rx, 5000));
+			CHECK(bb_pattern_ok(rx.data, rx.len, got));
+			CHECK_EQ(hipc_bigbuf_release(c.bb[p], rx.index,
+						     rx.generation, 4096), 0);
+			got++;
+		}
+	}
+	/* 21 buffers at 200/s: the last one not before 100 ms */
+	CHECK(hipc_now_ns() - t0 >= 95 * BB_MS);
+	CHECK_EQ((int32_t)hipc_get_le32(&bb_wait_report(&c, SDB_OP_PRODUCE)->status),
+		 0);
+	/* larger than the pool's buffers */
+	bb_cmd(&c, p, SDB_OP_PRODUCE, 8192, 1, 0, 0);
+	CHECK_EQ((int32_t)hipc_get_le32(&bb_wait_report(&c, SDB_OP_PRODUCE)->status),
+		 -HIPC_ERANGE);
+	/* an unknown command */
+	bb_cmd(&c, p, 99, 0, 0, 0, 0);
+	CHECK_EQ((int32_t)hipc_get_le32(&bb_wait_report(&c, 99)->status),
+		 -HIPC_EINVAL);
+	bb_stop(&c);
+}
+
 /* A table of @n pool entries, as a firmware would declare them (the
  * offset array has room for 3; the validator allows the gap). */
 struct pool_table {
@@ -376,4 +418,5 @@ HIPC_TEST(pool_declaration_checked)
 HIPC_TEST_MAIN(HIPC_CASE(pool_declaration_checked), HIPC_CASE(crc_fast_matches_core), HIPC_CASE(both_ways_4k),
 	       HIPC_CASE(both_ways_1m), HIPC_CASE(both_ways_64m),
 	       HIPC_CASE(soak), HIPC_CASE(crash_reclaims),
-	       HIPC_CASE(hostile_refused), HIPC_CASE(crc_mismatch_refused))
+	       HIPC_CASE(hostile_refused), HIPC_CASE(crc_mismatch_refused),
+	       HIPC_CASE(produce_paced_and_errors))
