@@ -184,12 +184,26 @@ def _sim_open(dev, rproc, service, local, remote, ept_name, nonblock):
     dev.local_addr, dev.remote_addr, dev.max_payload = src, dst, maxp
     dev.path = os.path.join(base, "rpmsg%d" % index)
     s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    try:
-        s.connect(dev.path)
-    except OSError:
-        s.close()
-        _ctrl_call(ctrl, _DESTROY, index=index)
-        raise
+    for attempt in range(2):
+        try:
+            s.connect(dev.path)
+            break
+        except ConnectionRefusedError:
+            if attempt == 0:
+                # taken, or its last client only just left: hipcd settles
+                # that before it answers a request
+                try:
+                    _ctrl_call(ctrl, _LOOKUP, _name(service))
+                except OSError:
+                    pass
+                continue
+            s.close()
+            _ctrl_call(ctrl, _DESTROY, index=index)
+            raise _error(errno.EBUSY, dev.path) from None
+        except OSError:
+            s.close()
+            _ctrl_call(ctrl, _DESTROY, index=index)
+            raise
     s.setblocking(not nonblock)
     dev._sock = s
     dev.fd = s.fileno()

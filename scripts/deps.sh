@@ -6,7 +6,9 @@ want=${1:-all}
 pkgs=()
 need() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" || pkgs+=("$1"); }
 case $want in
-  host|all) need pkg-config; need python3 ;;&
+  host|all) need pkg-config; need python3; need gnuplot-nox; need socat ;;&
+  # tests/net: the island's network (ping, a TCP stream, gPTP time sync)
+  host|all) need iproute2; need iputils-ping; need linuxptp ;;&
   cross|all) need gcc-arm-none-eabi; need libnewlib-arm-none-eabi; need qemu-system-arm ;;&
   fuzz|all) command -v clang >/dev/null || need clang; need libclang-rt-dev ;;&
   uml|all) need flex; need bison; need bc; need xz-utils; need libelf-dev; need libssl-dev ;;&

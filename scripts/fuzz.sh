@@ -12,10 +12,10 @@
 #       HOURS in all, shared among the targets; what a target finds that
 #       adds coverage is then merged into tests/fuzz/corpus/TARGET (-merge=1)
 #       for review and commit.
-# Targets: rpmsg bufpool mbox spinlock rsc fwimage.
+# Targets: rpmsg bufpool mbox spinlock rsc fwimage hipcd_conf.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-all_targets="rpmsg bufpool mbox spinlock rsc fwimage"
+all_targets="rpmsg bufpool mbox spinlock rsc fwimage hipcd_conf"
 soak=0
 if [ "${1:-}" = "--soak" ]; then
   soak=1
@@ -54,6 +54,11 @@ build() { # target
     # shellcheck disable=SC2086 # the lists are word lists
     clang $flags $linux_inc src/core/*.c $linux_src "tests/fuzz/fuzz_$1.c" \
       -o "$out/fuzz_$1" -lpthread ;;
+  hipcd_conf)
+    # the daemon's configuration parser, as hipcd builds it
+    clang $flags $core_inc -Itools/hipcd -Isrc/rproc/include -Isrc/sim/include \
+      -Isrc/port/linux/include -D_GNU_SOURCE tools/hipcd/conf.c \
+      "tests/fuzz/fuzz_$1.c" -o "$out/fuzz_$1" ;;
   *) echo "fuzz: unknown target $1"; return 1 ;;
   esac
 }

@@ -34,6 +34,17 @@ struct hipc_firmware {
 	 * again) or we shut down.  Its endpoints are unbound after this
 	 * returns; messages in flight are lost.  May be NULL. */
 	void (*p2p_stop)(struct hipc_rpmsg_dev *dev, void *ctx);
+	/* Hosted runtimes (the host simulation's transport): more file
+	 * descriptors the loop sleeps on besides its doorbells, for a firmware
+	 * that also serves something of the OS it runs on (a TAP, a socket).
+	 * Called before every sleep: write up to @max descriptors to wait on
+	 * for readability into @fds, return how many.  One of them readable
+	 * wakes the loop, which then runs poll(): poll() does the reading.
+	 * At most HIPC_FW_WAIT_FDS_MAX are looked at.  The vhost-user backend
+	 * runs its own loop and does not call it.  May be NULL. */
+	unsigned (*wait_fds)(void *ctx, int *fds, unsigned max);
 };
+
+#define HIPC_FW_WAIT_FDS_MAX 8u
 
 #endif

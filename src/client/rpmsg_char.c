@@ -115,8 +115,11 @@ static int sock_connect(const char *path, int flags)
 	if (fd < 0)
 		return err_now();
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		ret = errno == ENOENT || errno == ECONNREFUSED ? -HIPC_ENOENT
-							       : err_now();
+		/* ECONNREFUSED: nobody listens, or (an endpoint) it has its
+		 * client already */
+		ret = errno == ENOENT ? -HIPC_ENOENT
+				      : errno == ECONNREFUSED ? -HIPC_ECONNREFUSED
+							      : err_now();
 		close(fd);
 		return ret;
 	}
@@ -168,7 +171,7 @@ static int sim_open(struct hipc_rpmsg_char_dev *d, const char *rproc,
 	snprintf(path, sizeof(path), "%s/%s/rpmsg_ctrl", g.run_dir, rproc);
 	d->ctrl = sock_connect(path, 0);
 	if (d->ctrl < 0)
-		return d->ctrl;
+		return d->ctrl == -HIPC_ECONNREFUSED ? -HIPC_ENOENT : d->ctrl;
 	memset(&req, 0, sizeof(req));
 	if (remote == HIPC_CTRL_ADDR_ANY) {
 		req.op = HIPC_CTRL_LOOKUP;
@@ -195,6 +198,18 @@ static int sim_open(struct hipc_rpmsg_char_dev *d, const char *rproc,
 		fd = -HIPC_ENAMETOOLONG; /* no socket address that long */
 	else
 		fd = sock_connect(d->path, flags);
+	if (fd == -HIPC_ECONNREFUSED) {
+		/* Taken, or its last client only just left: hipcd frees
+		 * endpoints whose client closed before it answers a request,
+		 * so one round trip settles which. */
+		memset(&req, 0, sizeof(req));
+		req.op = HIPC_CTRL_LOOKUP;
+		set_name(req.name, service);
+		ctrl_call(d->ctrl, &req, &rsp);
+		fd = sock_connect(d->path, flags);
+		if (fd == -HIPC_ECONNREFUSED)
+			fd = -HIPC_EBUSY; /* one client at a time */
+	}
 	if (fd < 0) {
 		memset(&req, 0, sizeof(req));
 		req.op = HIPC_CTRL_DESTROY;

@@ -668,9 +668,11 @@ static bool may_sleep(void *arg)
  * are waited on, so a doorbell is always an eventfd write. */
 static void idle_wait(struct remote *r, uint64_t deadline_ns)
 {
-	struct pollfd p[4];
+	struct pollfd p[4 + HIPC_FW_WAIT_FDS_MAX];
+	int fds[HIPC_FW_WAIT_FDS_MAX];
 	uint64_t until = deadline_ns;
-	int n = 0, ret;
+	int n = 0, listen_i = -1, ret;
+	unsigned nfds = 0;
 
 	if (!r->multi) {
 		hipc_link_wait(r->link, deadline_ns, may_sleep, r);
@@ -685,18 +687,28 @@ static void idle_wait(struct remote *r, uint64_t deadline_ns)
 	if (r->host_conn >= 0)
 		p[n++] = (struct pollfd){ .fd = r->host_conn,
 					  .events = POLLIN | POLLRDHUP };
-	if (r->listen_fd >= 0)
+	if (r->listen_fd >= 0) {
+		listen_i = n;
 		p[n++] = (struct pollfd){ .fd = r->listen_fd, .events = POLLIN };
-	/* The peer device's "ready" is a store, not a doorbell; and the
-	 * firmware's poll callback may pace its peer traffic by time. */
-	if (r->p2p.present && (!r->p2p.up || r->fw->poll)) {
+	}
+	/* The firmware's own descriptors: poll() reads them after we wake. */
+	if (r->fw->wait_fds)
+		nfds = r->fw->wait_fds(r->fw->ctx, fds, HIPC_FW_WAIT_FDS_MAX);
+	for (unsigned i = 0; i < nfds && i < HIPC_FW_WAIT_FDS_MAX; i++)
+		if (fds[i] >= 0)
+			p[n++] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+	/* The peer device's "ready" is a store, not a doorbell; and a
+	 * firmware's poll callback may pace its peer traffic by time (one
+	 * that waits on descriptors of its own is woken by them instead). */
+	if (r->p2p.present &&
+	    (!r->p2p.up || (r->fw->poll && !r->fw->wait_fds))) {
 		uint64_t soon = hipc_now_ns() + 2000000u;
 
 		if (!until || until > soon)
 			until = soon;
 	}
 	ret = hipc__poll_until(p, (unsigned)n, until, &r->stop);
-	if (ret > 0 && r->listen_fd >= 0 && (p[n - 1].revents & POLLIN))
+	if (ret > 0 && listen_i >= 0 && (p[listen_i].revents & POLLIN))
 		r->listen_ready = true;
 	if (ret > 0 && r->host_conn >= 0 && host_gone(r))
 		drop_host(r);
@@ -937,7 +949,7 @@ static int open_region(struct remote *r, const char *standalone)
 		pools_close(r);
 		return 2;
 	}
-	r->multi = r->standalone || r->p2p.present;
+	r->multi = r->standalone || r->p2p.present || r->fw->wait_fds;
 	if (r->multi)
 		mode = HIPC_LINK_IRQ;
 	ret = hipc_link_new(&r->link, &r->ctrl->mbox, HIPC_SIDE_REMOTE, efd_in,

@@ -627,7 +627,69 @@ HIPC_TEST(slow_boot_does_not_block)
 	remove_dirs();
 }
 
-HIPC_TEST_MAIN(HIPC_CASE(daemon_end_to_end), HIPC_CASE(bad_config_refused),
+/* --- services and stats ------------------------------------------------------ */
+
+/* hipcctl services/stats: the announced services with their state, as a
+ * table and as JSON a program can read; down while the remote is, up again
+ * after its restart. */
+HIPC_TEST(services_and_stats)
+{
+	char conf[160], out[16384], cmd[512];
+	struct stat st;
+	pid_t d, pid;
+
+	fresh_dirs();
+	snprintf(conf, sizeof(conf), "%s/hipcd.conf", dir);
+	snprintf(cmd, sizeof(cmd), "[m4]\nfirmware = %s\nbackoff_ms = 200\n",
+		 LC_FW);
+	write_file(conf, cmd);
+	d = spawn_hipcd(conf);
+	CHECK(wait_for("list", "m4               running", 5000));
+	CHECK(wait_for("services", LC_ECHO, 5000));
+	CHECK_EQ(ctl("services m4", out, sizeof(out)), 0);
+	CHECK(strstr(out, "REMOTE") && strstr(out, LC_CTL) &&
+	      strstr(out, " up "));
+
+	/* JSON, read back by a JSON parser */
+	snprintf(cmd, sizeof(cmd),
+		 "HIPC_RUN_DIR=%s %s services --json | python3 -c 'import "
+		 "json,sys; d=json.load(sys.stdin); print(sorted(s[\"service\"] "
+		 "for s in d if s[\"remote\"]==\"m4\" and s[\"up\"]))'",
+		 run, HIPCCTL);
+	CHECK_EQ(sh(cmd, out, sizeof(out)), 0);
+	CHECK(strstr(out, "'" LC_CTL "', '" LC_ECHO "'") != NULL);
+	snprintf(cmd, sizeof(cmd),
+		 "HIPC_RUN_DIR=%s %s stats m4 --json | python3 -c 'import "
+		 "json,sys; d=json.load(sys.stdin)[0]; print(d[\"remote\"], "
+		 "d[\"device\"][\"rx_msgs\"] >= 2)'", run, HIPCCTL);
+	CHECK_EQ(sh(cmd, out, sizeof(out)), 0);
+	CHECK(strstr(out, "m4 True") != NULL);
+	CHECK_EQ(ctl("stats", out, sizeof(out)), 0);
+	CHECK(strstr(out, "m4 device tx_msgs ") != NULL);
+
+	/* bad requests */
+	ctl_fails("services nosuch", 1, "nosuch: no such remote");
+	ctl_fails("stats m4 m4", 1, "takes [NAME] [--json]");
+	ctl_fails("services a b c", 2, "usage");
+
+	/* the run directory: others may pass through, never list or write */
+	CHECK_EQ(stat(run, &st), 0);
+	CHECK_EQ(st.st_mode & 0777, 0711);
+	snprintf(cmd, sizeof(cmd), "%s/hipcd.sock", run);
+	CHECK_EQ(stat(cmd, &st), 0);
+	CHECK_EQ(st.st_mode & 0777, 0600);
+
+	/* killed: down, then up again after the restart */
+	pid = remote_pid("m4");
+	CHECK(pid > 0);
+	CHECK_EQ(kill(pid, SIGKILL), 0);
+	CHECK(wait_for("services m4", " down ", 2000));
+	CHECK(wait_for("services m4", " up ", 5000));
+	stop_hipcd(d);
+	remove_dirs();
+}
+
+HIPC_TEST_MAIN(HIPC_CASE(daemon_end_to_end), HIPC_CASE(services_and_stats), HIPC_CASE(bad_config_refused),
 	       HIPC_CASE(second_daemon_refused), HIPC_CASE(hipcctl_errors),
 	       HIPC_CASE(config_check), HIPC_CASE(sighup_reload),
 	       HIPC_CASE(slow_boot_does_not_block))

@@ -17,7 +17,10 @@
 #define MAX_MS 3600000u
 #define MAX_KB 1048576u /* 1 GiB */
 
-enum ktype { K_PATH, K_WORD, K_MS, K_TEXT, K_KB, K_GROUP, K_MODE };
+enum ktype {
+	K_PATH, K_WORD, K_MS, K_TEXT, K_KB, K_GROUP, K_MODE,
+	K_IFNAME, K_VLANS, K_REMOTE,
+};
 
 const char *const w_mode[] = { "boot", "attach", NULL };
 const char *const w_policy[] = { "restart", "stay", NULL };
@@ -46,6 +49,9 @@ static const struct key {
 	{ "stall_ms", K_MS, NULL, offsetof(struct rconf, stall_ms) },
 	{ "group", K_GROUP, NULL, offsetof(struct rconf, group) },
 	{ "socket_mode", K_MODE, NULL, offsetof(struct rconf, socket_mode) },
+	{ "net_name", K_IFNAME, NULL, offsetof(struct rconf, net_name) },
+	{ "net_vlans", K_VLANS, NULL, offsetof(struct rconf, net_vlans) },
+	{ "p2p", K_REMOTE, NULL, offsetof(struct rconf, p2p) },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -231,6 +237,90 @@ static void set_num(struct conf *c, struct rconf *r, const struct key *k,
 	*dst = (unsigned)x;
 }
 
+/* A network interface's name: what the kernel takes (at most 15 bytes,
+ * no '/', ':' or white space), leaving room for ".VID" with VLANs. */
+static void set_ifname(struct conf *c, struct rconf *r, const struct key *k,
+		       unsigned line, const char *val)
+{
+	size_t n = strlen(val);
+
+	for (size_t i = 0; i < n; i++)
+		if (!isgraph((unsigned char)val[i]) || val[i] == '/' ||
+		    val[i] == ':') {
+			cerr(c, line, "bad value '%s' for %s (an interface "
+			     "name: no '/', ':' or spaces)", val, k->name);
+			return;
+		}
+	if (n >= sizeof(r->net_name) || !strcmp(val, ".") ||
+	    !strcmp(val, "..")) {
+		cerr(c, line, "bad value '%s' for %s (an interface name of "
+		     "1 to %zu bytes)", val, k->name, sizeof(r->net_name) - 1);
+		return;
+	}
+	memcpy(r->net_name, val, n + 1);
+}
+
+/* "100,200,300": 802.1Q ids, 1 to 4094, each once. */
+static void set_vlans(struct conf *c, struct rconf *r, const struct key *k,
+		      unsigned line, const char *val)
+{
+	const char *p = val;
+
+	r->net_nvlans = 0;
+	for (;;) {
+		unsigned long x;
+		char *end;
+
+		while (isspace((unsigned char)*p))
+			p++;
+		errno = 0;
+		x = strtoul(p, &end, 10);
+		if (errno || end == p || !isdigit((unsigned char)*p) ||
+		    x < 1 || x > 4094) {
+			cerr(c, line, "bad value '%s' for %s (allowed: VLAN "
+			     "ids 1 to 4094, separated by commas)", val,
+			     k->name);
+			return;
+		}
+		for (unsigned i = 0; i < r->net_nvlans; i++)
+			if (r->net_vlans[i] == x) {
+				cerr(c, line, "%s: VLAN %lu given twice",
+				     k->name, x);
+				return;
+			}
+		if (r->net_nvlans == HIPCD_MAX_VLANS) {
+			cerr(c, line, "%s: more than %u VLANs", k->name,
+			     HIPCD_MAX_VLANS);
+			return;
+		}
+		r->net_vlans[r->net_nvlans++] = (uint16_t)x;
+		while (isspace((unsigned char)*end))
+			end++;
+		if (!*end)
+			return;
+		if (*end != ',') {
+			cerr(c, line, "bad value '%s' for %s (allowed: VLAN "
+			     "ids 1 to 4094, separated by commas)", val,
+			     k->name);
+			return;
+		}
+		p = end + 1;
+	}
+}
+
+static bool good_name(const char *s);
+
+static void set_remote(struct conf *c, struct rconf *r, const struct key *k,
+		       unsigned line, const char *val)
+{
+	if (!good_name(val)) {
+		cerr(c, line, "bad value '%s' for %s (a remote's name)", val,
+		     k->name);
+		return;
+	}
+	snprintf(r->p2p, sizeof(r->p2p), "%s", val);
+}
+
 static void set_key(struct conf *c, struct rconf *r, unsigned line,
 		    const char *key, const char *val)
 {
@@ -273,6 +363,15 @@ static void set_key(struct conf *c, struct rconf *r, unsigned line,
 		break;
 	case K_MODE:
 		set_mode(c, r, k, line, val);
+		break;
+	case K_IFNAME:
+		set_ifname(c, r, k, line, val);
+		break;
+	case K_VLANS:
+		set_vlans(c, r, k, line, val);
+		break;
+	case K_REMOTE:
+		set_remote(c, r, k, line, val);
 		break;
 	}
 }
@@ -356,14 +455,84 @@ static void check_firmware(struct conf *c)
 	}
 }
 
+static struct rconf *conf_find(struct conf *c, const char *name)
+{
+	for (unsigned i = 0; i < c->n; i++)
+		if (!strcmp(c->r[i].name, name))
+			return &c->r[i];
+	return NULL;
+}
+
+/*
+ * Static-vring pairs: "p2p = OTHER" in one section pairs the two (that one
+ * the driver end); both must be booted by us (the pair's region is handed
+ * to a firmware at spawn), and a remote is in one pair at most.
+ */
+static void check_pairs(struct conf *c)
+{
+	unsigned k = find_key("p2p");
+
+	for (unsigned i = 0; i < c->n; i++) {
+		struct rconf *r = &c->r[i], *o;
+
+		/* Not paired, or the device end, named by its peer. */
+		if (!r->p2p[0] || !r->set_at[k])
+			continue;
+		o = conf_find(c, r->p2p);
+		if (!o) {
+			cerr(c, r->set_at[k], "[%s] p2p = %s: no such remote "
+			     "in this file", r->name, r->p2p);
+		} else if (o == r) {
+			cerr(c, r->set_at[k], "[%s] p2p names itself", r->name);
+		} else if (r->mode || o->mode) {
+			cerr(c, r->set_at[k], "[%s] p2p = %s: both remotes must "
+			     "be booted (mode = boot): the pair's region is "
+			     "handed over at spawn", r->name, o->name);
+		} else if (o->set_at[k] && strcmp(o->p2p, r->name)) {
+			cerr(c, r->set_at[k], "[%s] p2p = %s, but [%s] is paired "
+			     "with %s (line %u)", r->name, o->name, o->name,
+			     o->p2p, o->set_at[k]);
+		} else if (o->set_at[k] && o < r) {
+			/* Named on both sides: the first section drives. */
+			continue;
+		} else if (!o->set_at[k] && o->p2p[0]) {
+			cerr(c, r->set_at[k], "[%s] p2p = %s, but %s is already "
+			     "paired with %s", r->name, o->name, o->name,
+			     o->p2p);
+		} else {
+			r->p2p_driver = true;
+			o->p2p_driver = false;
+			snprintf(o->p2p, sizeof(o->p2p), "%s", r->name);
+		}
+	}
+}
+
+/* Interface names are the host's: two remotes may not share one. */
+static void check_net_names(struct conf *c)
+{
+	unsigned k = find_key("net_name");
+
+	for (unsigned i = 0; i < c->n; i++) {
+		struct rconf *r = &c->r[i];
+
+		if (r->net_name[0] && r->net_nvlans &&
+		    strlen(r->net_name) + 5 >= sizeof(r->net_name))
+			cerr(c, r->set_at[k], "[%s] net_name %s: with VLANs at "
+			     "most %zu bytes (the interfaces are NAME.VID)",
+			     r->name, r->net_name, sizeof(r->net_name) - 6);
+		for (unsigned j = 0; j < i && r->net_name[0]; j++)
+			if (!strcmp(c->r[j].net_name, r->net_name))
+				cerr(c, r->set_at[k], "[%s] net_name %s is "
+				     "[%s]'s already", r->name, r->net_name,
+				     c->r[j].name);
+	}
+}
+
 /* Read and check @path into @c; every error is logged with file:line.
  * Returns the number of errors (0: usable). */
 unsigned parse_config(const char *path, struct conf *c)
 {
-	char line[1024], tmp[PATH_MAX];
-	struct rconf *cur = NULL;
-	bool skipping = false; /* in a section refused above */
-	unsigned lineno = 0;
+	char tmp[PATH_MAX];
 	FILE *f;
 
 	memset(c, 0, sizeof(*c));
@@ -376,6 +545,18 @@ unsigned parse_config(const char *path, struct conf *c)
 	}
 	snprintf(tmp, sizeof(tmp), "%s", c->path);
 	snprintf(c->dir, sizeof(c->dir), "%s", dirname(tmp));
+	parse_config_stream(f, c);
+	fclose(f);
+	return c->errors;
+}
+
+unsigned parse_config_stream(FILE *f, struct conf *c)
+{
+	char line[1024];
+	struct rconf *cur = NULL;
+	bool skipping = false; /* in a section refused above */
+	unsigned lineno = 0;
+
 	while (fgets(line, sizeof(line), f)) {
 		char *s = line, *hash;
 
@@ -402,8 +583,9 @@ unsigned parse_config(const char *path, struct conf *c)
 			parse_setting(c, cur, skipping, s, lineno);
 		}
 	}
-	fclose(f);
 	check_firmware(c);
+	check_pairs(c);
+	check_net_names(c);
 	return c->errors;
 }
 
@@ -418,7 +600,11 @@ bool same_remote(const struct rconf *a, const struct rconf *b)
 	       a->backoff_max_ms == b->backoff_max_ms &&
 	       a->boot_timeout_ms == b->boot_timeout_ms &&
 	       a->queue_kb == b->queue_kb && a->stall_ms == b->stall_ms &&
-	       a->group == b->group && a->socket_mode == b->socket_mode;
+	       a->group == b->group && a->socket_mode == b->socket_mode &&
+	       !strcmp(a->net_name, b->net_name) &&
+	       a->net_nvlans == b->net_nvlans &&
+	       !memcmp(a->net_vlans, b->net_vlans, sizeof(a->net_vlans)) &&
+	       !strcmp(a->p2p, b->p2p) && a->p2p_driver == b->p2p_driver;
 }
 
 void summary(const struct conf *c, FILE *out)

@@ -23,6 +23,9 @@
  *   backoff_max_ms = 2000
  *   boot_timeout_ms = 10000
  *   autostart = yes | no
+ *   net_name = ethsi0                        # its rpmsg-net TAP
+ *   net_vlans = 100,200                      # one TAP per VLAN (NAME.VID)
+ *   p2p = m7                                 # static vrings to m7
  *
  * The control socket (RUN_DIR/hipcd.sock, SOCK_SEQPACKET) takes one request
  * per connection, "COMMAND [NAME]", and answers one message: "ok\n" or
@@ -218,6 +221,8 @@ static void on_state(struct hipc_rproc *rp, enum hipc_rproc_state s, void *priv)
 	if (s == HIPC_RPROC_CRASHED || s == HIPC_RPROC_OFFLINE ||
 	    s == HIPC_RPROC_DETACHED)
 		iface_remote_down(r, s == HIPC_RPROC_CRASHED);
+	else if (s == HIPC_RPROC_RUNNING || s == HIPC_RPROC_ATTACHED)
+		iface_remote_up(r);
 	if (s == HIPC_RPROC_CRASHED)
 		logf_("%s: crashed (%s)%s", hipc_rproc_name(rp),
 		      info.crash_reason,
@@ -289,6 +294,79 @@ static int bring_up(struct remote *r, bool attach, char *err, size_t len)
 	return ret;
 }
 
+/*
+ * Static-vring pairs ("p2p = OTHER"): one region per pair, made when the
+ * first of the two is added and freed once neither uses it, so a remote
+ * restarted with new settings finds its peer's region again.  Buffers
+ * large enough for an Ethernet frame of 1500 bytes and its headers.
+ */
+#define P2P_NUM 256u
+#define P2P_BUF_SIZE 2048u
+
+struct pair {
+	struct pair *next;
+	char driver[32], device[32];
+	struct hipc_p2p *p2p;
+	unsigned users;
+};
+
+static struct pair *pairs;
+
+static struct pair *pair_find(const struct rconf *rc)
+{
+	const char *drv = rc->p2p_driver ? rc->name : rc->p2p;
+	const char *dev = rc->p2p_driver ? rc->p2p : rc->name;
+
+	for (struct pair *p = pairs; p; p = p->next)
+		if (!strcmp(p->driver, drv) && !strcmp(p->device, dev))
+			return p;
+	return NULL;
+}
+
+static struct hipc_p2p *pair_get(const struct rconf *rc)
+{
+	struct pair *p = pair_find(rc);
+	char name[80];
+	int ret;
+
+	if (p) {
+		p->users++;
+		return p->p2p;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	snprintf(p->driver, sizeof(p->driver), "%s",
+		 rc->p2p_driver ? rc->name : rc->p2p);
+	snprintf(p->device, sizeof(p->device), "%s",
+		 rc->p2p_driver ? rc->p2p : rc->name);
+	snprintf(name, sizeof(name), "p2p-%s-%s", p->driver, p->device);
+	ret = hipc_p2p_new(&p->p2p, name, P2P_NUM, P2P_BUF_SIZE);
+	if (ret < 0) {
+		logf_("%s: static-vring pair with %s: %s", rc->name, rc->p2p,
+		      hipc_strerror(ret));
+		free(p);
+		return NULL;
+	}
+	p->users = 1;
+	p->next = pairs;
+	pairs = p;
+	return p->p2p;
+}
+
+static void pair_put(const struct rconf *rc)
+{
+	struct pair *p = rc->p2p[0] ? pair_find(rc) : NULL, **pp;
+
+	if (!p || --p->users)
+		return;
+	for (pp = &pairs; *pp != p; pp = &(*pp)->next)
+		;
+	*pp = p->next;
+	hipc_p2p_free(p->p2p);
+	free(p);
+}
+
 static void on_remote(struct hipcd_watch *w, uint32_t events)
 {
 	struct remote *r = (struct remote *)((char *)w -
@@ -340,8 +418,15 @@ static int add_remote(const struct rconf *rc)
 	r->cfg.ns_priv = r;
 	r->cfg.on_done = on_done;
 	r->cfg.done_priv = r;
+	if (rc->p2p[0]) {
+		r->cfg.p2p = pair_get(rc);
+		r->cfg.p2p_driver = rc->p2p_driver;
+		if (!r->cfg.p2p)
+			return -1;
+	}
 	if (hipc_rproc_new(&r->rp, &r->cfg)) {
 		logf_("%s: out of memory", r->rc.name);
+		pair_put(rc);
 		return -1;
 	}
 	{
@@ -355,6 +440,7 @@ static int add_remote(const struct rconf *rc)
 	if (ret < 0) {
 		logf_("%s: epoll: %s", r->rc.name, strerror(-ret));
 		hipc_rproc_free(r->rp);
+		pair_put(rc);
 		return -1;
 	}
 	r->used = true;
@@ -405,6 +491,7 @@ static void reap(void)
 		hipcd_watch_del(&r->watch);
 		iface_remote_free(r);
 		hipc_rproc_free(r->rp);
+		pair_put(&r->rc);
 		if (!quitting)
 			logf_("%s: %s", r->rc.name,
 			      replace ? "restarted with its new settings"
@@ -763,8 +850,9 @@ static int open_control(const char *dir, char *path, size_t len)
 	/* Ours to replace: we hold the run directory's lock, so a socket
 	 * here is left over from a daemon that died. */
 	unlink(sa.sun_path);
+	/* start, stop, ...: the daemon's user only, whatever the umask */
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(fd, 8) < 0) {
+	    chmod(sa.sun_path, 0600) < 0 || listen(fd, 8) < 0) {
 		close(fd);
 		return -1;
 	}

@@ -24,6 +24,7 @@
 
 #define MAX_REMOTES 16
 #define REPLY_MAX 65536
+#define HIPCD_MAX_VLANS 8
 
 void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -47,6 +48,14 @@ struct rconf {
 	unsigned socket_mode;    /* of its sockets and ttys (0660) */
 	unsigned line;           /* of its [section] */
 	unsigned set_at[32];     /* line each key was set on, 0: not set */
+	/* network device (net.c): TAP name ("": hipc-NAME), VLAN ids */
+	char net_name[16];
+	uint16_t net_vlans[HIPCD_MAX_VLANS];
+	unsigned net_nvlans;
+	/* static-vring pair: the other remote ("": none); the remote whose
+	 * section names it is the driver end, which owns the buffers */
+	char p2p[32];
+	bool p2p_driver;
 };
 
 struct conf {
@@ -63,6 +72,9 @@ extern bool plain_log; /* --check: messages without the time stamp */
 
 /* Reads @path into @c.  Returns the number of errors (each logged). */
 unsigned parse_config(const char *path, struct conf *c);
+/* The same from @f, @c filled in by the caller's memset and path/dir
+ * (relative firmware paths start at @c->dir). */
+unsigned parse_config_stream(FILE *f, struct conf *c);
 /* The settings a running remote was made with: any change restarts it. */
 bool same_remote(const struct rconf *a, const struct rconf *b);
 /* --check's output. */
@@ -119,6 +131,8 @@ struct remote {
 extern struct remote remotes[MAX_REMOTES];
 extern char run_dir[200];
 
+/* RUN_DIR/REMOTE, mode 0750 in the remote's group.  0 or -errno (logged). */
+int hipcd_make_dir(struct remote *r);
 /* Gives @path (a socket, a tty) the remote's group and socket_mode, so
  * the configured group may use it.  Returns 0 or -errno (logged). */
 int hipcd_publish(struct remote *r, const char *path);
@@ -158,7 +172,8 @@ struct hipcd_svc {
 /* A kind of interface.  Every hook runs on the loop; none may block. */
 struct hipcd_iface {
 	const char *kind;               /* "endpoint", "tty", ... */
-	const char *const *services;    /* the names it serves, NULL-ended */
+	const char *const *services;    /* the names it serves, NULL-ended;
+					 * NULL: every name no kind serves */
 	/* Announced (the first time, or again): make or revive the
 	 * interface.  Returns 0, or -HIPC_E* (logged by the caller). */
 	int (*up)(struct hipcd_svc *s);
@@ -178,6 +193,11 @@ struct hipcd_iface {
 		      void *ctx);
 };
 
+/* The kinds (one file each). */
+extern const struct hipcd_iface hipcd_iface_net; /* net.c: rpmsg-net */
+extern const struct hipcd_iface hipcd_iface_socket; /* msgsock.c */
+extern const struct hipcd_iface hipcd_tty; /* tty.c */
+
 /* Runs the tx_ready() hooks of @r's services that wait; returns true if
  * one still waits (the loop then sleeps with prepare_sleep_tx). */
 bool iface_tx_ready(struct remote *r);
@@ -188,6 +208,8 @@ uint64_t iface_tick(uint64_t now);
 /* The remote announced (@destroyed false) or withdrew @name at @addr. */
 void iface_ns(struct remote *r, const char *name, uint32_t addr,
 	      bool destroyed);
+/* The remote is RUNNING or ATTACHED (its services are announced next). */
+void iface_remote_up(struct remote *r);
 /* The remote left RUNNING/ATTACHED (crash, stop, detach). */
 void iface_remote_down(struct remote *r, bool crashed);
 /* The remote is freed. */
@@ -195,6 +217,23 @@ void iface_remote_free(struct remote *r);
 /* "hipcctl services [NAME]" and "hipcctl stats [NAME]", @r NULL: all. */
 void iface_services(struct remote *r, struct reply *o, bool json);
 void iface_stats(struct remote *r, struct reply *o, bool json);
+
+/* --- endpoint devices (epdev.c) ---------------------------------------------- */
+
+/* Kind "endpoint": "rpmsg-raw" and "rpmsg_chrdev" services. */
+extern const struct hipcd_iface epdev_iface;
+/* RUN_DIR/REMOTE/rpmsg_ctrl made (first time), endpoints created through
+ * it made again on the new device. */
+void epdev_remote_up(struct remote *r);
+/* Created endpoints' clients get what is queued, then a hang-up. */
+void epdev_remote_down(struct remote *r);
+/* tx_ready for created endpoints; true if one still waits. */
+bool epdev_tx_ready(struct remote *r);
+/* The endpoints created through rpmsg_ctrl, as services (linked by ->next,
+ * kind epdev_iface): for "hipcctl services" and "stats". */
+struct hipcd_svc *epdev_created(struct remote *r);
+/* rpmsg_ctrl and the created endpoints removed. */
+void epdev_remote_free(struct remote *r);
 
 /* --- receive queues (rxq.c) -------------------------------------------------- */
 
@@ -221,6 +260,7 @@ struct hipcd_rxq {
 	void (*evict)(struct hipcd_rxq *q); /* set by the owner */
 	void *owner;
 	uint64_t msgs_in, msgs_out, bytes_in, bytes_out, holds, evictions;
+	uint64_t nomem_drops;         /* out of memory: lost, and logged */
 };
 
 /* Links @q into @r's queues. */
@@ -229,7 +269,8 @@ void hipcd_rxq_init(struct hipcd_rxq *q, struct remote *r,
 /* Empties @q and unlinks it. */
 void hipcd_rxq_fini(struct hipcd_rxq *q);
 /* From a receive callback: queue @len bytes from @src.  Returns what the
- * callback returns (0, or HIPC_RPMSG_HOLD); never drops. */
+ * callback returns (0, or HIPC_RPMSG_HOLD).  Drops only when even the
+ * bookkeeping cannot be allocated (counted in nomem_drops, logged). */
 int hipcd_rxq_push(struct hipcd_rxq *q, void *data, size_t len,
 		   uint32_t src);
 /* The oldest message, or false when empty. */
@@ -239,11 +280,13 @@ bool hipcd_rxq_peek(struct hipcd_rxq *q, const void **data, size_t *len,
 void hipcd_rxq_pop(struct hipcd_rxq *q);
 /* Empties @q (messages discarded, buffers back to the remote). */
 void hipcd_rxq_clear(struct hipcd_rxq *q);
-/* From an unbind callback (the device is going away; its memory is still
- * mapped): every held message is copied out, so @q stays readable after
- * the region is gone.  Returns -HIPC_ENOMEM if a copy failed (that message
- * is dropped and counted). */
-int hipcd_rxq_unhold(struct hipcd_rxq *q);
+/* From an unbind callback (its memory still mapped): every held message
+ * is copied out, so @q stays readable after the region is gone.
+ * @give_back: the device lives on (only the service was withdrawn): its
+ * buffers go back to it; NULL: the device is going and takes them.
+ * Returns -HIPC_ENOMEM if a copy failed (that message is dropped and
+ * counted). */
+int hipcd_rxq_unhold(struct hipcd_rxq *q, struct hipc_rpmsg_dev *give_back);
 static inline bool hipcd_rxq_empty(const struct hipcd_rxq *q)
 {
 	return !q->head;

@@ -19,16 +19,30 @@
 #include "hipcd.h"
 
 static const struct hipcd_iface *const kinds[] = {
+	&epdev_iface,
+	&hipcd_iface_net,
+	&hipcd_tty,
+	&hipcd_iface_socket, /* the fallback: last */
 	NULL,
 };
 
+/* The kind that names @service, else the first whose services is NULL
+ * (the fallback: message sockets), else none. */
 static const struct hipcd_iface *kind_for(const char *service)
 {
-	for (unsigned i = 0; kinds[i]; i++)
+	const struct hipcd_iface *fallback = NULL;
+
+	for (unsigned i = 0; kinds[i]; i++) {
+		if (!kinds[i]->services) {
+			if (!fallback)
+				fallback = kinds[i];
+			continue;
+		}
 		for (unsigned j = 0; kinds[i]->services[j]; j++)
 			if (!strcmp(kinds[i]->services[j], service))
 				return kinds[i];
-	return NULL;
+	}
+	return fallback;
 }
 
 static struct hipcd_svc *find_svc(struct remote *r, const char *name)
@@ -41,7 +55,7 @@ static struct hipcd_svc *find_svc(struct remote *r, const char *name)
 
 /* RUN_DIR/NAME, where the remote's interfaces live: its group may enter
  * and list it, nobody else. */
-static int make_dir(struct remote *r)
+int hipcd_make_dir(struct remote *r)
 {
 	struct stat st;
 
@@ -123,7 +137,7 @@ void iface_ns(struct remote *r, const char *name, uint32_t addr,
 	s->up = true;
 	if (!s->kind)
 		return;
-	if (make_dir(r) < 0)
+	if (hipcd_make_dir(r) < 0)
 		return;
 	ret = s->kind->up(s);
 	if (ret < 0) {
@@ -145,7 +159,13 @@ bool iface_tx_ready(struct remote *r)
 			s->kind->tx_ready(s);
 		waiting |= s->want_tx;
 	}
+	waiting |= epdev_tx_ready(r);
 	return waiting;
+}
+
+void iface_remote_up(struct remote *r)
+{
+	epdev_remote_up(r);
 }
 
 void iface_remote_down(struct remote *r, bool crashed)
@@ -158,11 +178,13 @@ void iface_remote_down(struct remote *r, bool crashed)
 		if (s->kind)
 			s->kind->down(s, crashed);
 	}
+	epdev_remote_down(r);
 }
 
 void iface_remote_free(struct remote *r)
 {
 	iface_remote_down(r, false);
+	epdev_remote_free(r);
 	while (r->svcs) {
 		struct hipcd_svc *s = r->svcs;
 
@@ -232,6 +254,10 @@ void iface_services(struct remote *r, struct reply *o, bool json)
 			svc_line(s, o, json, first);
 			first = false;
 		}
+		for (struct hipcd_svc *s = epdev_created(x); s; s = s->next) {
+			svc_line(s, o, json, first);
+			first = false;
+		}
 	}
 	if (json)
 		put(o, "]\n");
@@ -288,7 +314,13 @@ static void remote_stats(struct remote *x, struct reply *o, bool json,
 	put(o, json ? "},\"interfaces\":[" : "\n");
 	*first = false;
 	c.first = true;
-	for (struct hipcd_svc *s = x->svcs; s; s = s->next) {
+	/* The services', then those made through rpmsg_ctrl. */
+	for (struct hipcd_svc *s = x->svcs, *cr = epdev_created(x); s || cr;
+	     s = s ? s->next : NULL) {
+		if (!s) {
+			s = cr;
+			cr = NULL;
+		}
 		if (!s->kind)
 			continue;
 		if (json) {

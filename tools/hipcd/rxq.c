@@ -44,20 +44,31 @@ static size_t limit(const struct hipcd_rxq *q)
 	return (size_t)q->r->rc.queue_kb * 1024;
 }
 
+/* What a message costs against queue_kb: its bytes and its bookkeeping,
+ * so a flood of empty messages is bounded too. */
+static size_t cost(size_t len)
+{
+	return len + sizeof(struct hipcd_rxq_item);
+}
+
 int hipcd_rxq_push(struct hipcd_rxq *q, void *data, size_t len, uint32_t src)
 {
-	bool hold = q->bytes + len > limit(q);
+	bool hold = q->bytes + cost(len) > limit(q);
 	struct hipcd_rxq_item *it;
 
 	it = malloc(sizeof(*it) + (hold ? 0 : len));
-	if (!it) {
-		/* Out of memory: keep the message where it is instead. */
+	if (!it && !hold) {
+		/* Out of memory for the copy: keep it where it is. */
 		it = malloc(sizeof(*it));
 		hold = true;
-		if (!it)
-			return HIPC_RPMSG_HOLD; /* leaked to the ring, never
-						 * lost: the remote sees one
-						 * buffer fewer */
+	}
+	if (!it) {
+		/* Not even the bookkeeping: the one message hipcd drops,
+		 * counted and logged. */
+		q->nomem_drops++;
+		logf_("%s: out of memory: a message from the remote is "
+		      "dropped", q->r->rc.name);
+		return 0;
 	}
 	it->next = NULL;
 	it->src = src;
@@ -67,7 +78,7 @@ int hipcd_rxq_push(struct hipcd_rxq *q, void *data, size_t len, uint32_t src)
 		memcpy(it->data, data, len);
 	*q->tail = it;
 	q->tail = &it->next;
-	q->bytes += len;
+	q->bytes += cost(len);
 	q->msgs_in++;
 	q->bytes_in += len;
 	if (hold) {
@@ -100,7 +111,7 @@ static void drop_head(struct hipcd_rxq *q, bool sent)
 	q->head = it->next;
 	if (!q->head)
 		q->tail = &q->head;
-	q->bytes -= it->len;
+	q->bytes -= cost(it->len);
 	if (sent) {
 		q->msgs_out++;
 		q->bytes_out += it->len;
@@ -126,7 +137,7 @@ void hipcd_rxq_clear(struct hipcd_rxq *q)
 		drop_head(q, false);
 }
 
-int hipcd_rxq_unhold(struct hipcd_rxq *q)
+int hipcd_rxq_unhold(struct hipcd_rxq *q, struct hipc_rpmsg_dev *give_back)
 {
 	int ret = 0;
 
@@ -139,18 +150,23 @@ int hipcd_rxq_unhold(struct hipcd_rxq *q)
 		}
 		copy = malloc(sizeof(*copy) + it->len);
 		q->held--;
+		if (copy) {
+			*copy = *it;
+			copy->held = NULL;
+			memcpy(copy->data, it->held, it->len);
+		}
+		if (give_back)
+			hipc_rpmsg_release_rx(give_back, (void *)it->held);
 		if (!copy) {
 			*p = it->next;
-			q->bytes -= it->len;
+			q->bytes -= cost(it->len);
 			free(it);
+			q->nomem_drops++;
 			ret = -HIPC_ENOMEM;
 			logf_("%s: out of memory: a message from the remote "
 			      "is lost", q->r->rc.name);
 			continue;
 		}
-		*copy = *it;
-		copy->held = NULL;
-		memcpy(copy->data, it->held, it->len);
 		*p = copy;
 		free(it);
 		p = &copy->next;

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * hipc-bench's pieces: the machine's limits (limits.c), the paths a
+ * transaction can take (baseline.c, inproc.c, ...), the report
+ * (report.c).  main.c runs the suites.
+ */
+#ifndef HIPC_BENCH_H
+#define HIPC_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MAX_RUNS 15
+
+/* --- statistics ----------------------------------------------------------- */
+
+uint64_t bench_now_ns(void);
+double bench_median(const double *v, unsigned n);
+double bench_max(const double *v, unsigned n);
+/* The @p-th percentile (0..100) of @v (sorted in place). */
+double bench_pct(double *v, unsigned n, double p);
+
+/* CPU seconds this process has used so far. */
+double bench_cpu_self(void);
+
+/* --- the machine's limits (limits.c) ------------------------------------- */
+
+struct bench_limits {
+	double cacheline_rtt_ns;  /* two threads on two cores bounce a line */
+	double eventfd_rtt_ns;    /* two processes wake each other */
+	double spsc_rtt_ns;       /* polled round trip through a shared ring */
+	double spsc_msgs_s;       /* 16-byte messages, one way, polled ring */
+	unsigned nmemcpy;
+	size_t memcpy_size[16];
+	double memcpy_mb_s[16];   /* single thread, MB/s (10^6) */
+};
+
+void bench_limits_measure(struct bench_limits *l, unsigned runs);
+/* The memcpy bandwidth measured for the size closest to @size. */
+double bench_limits_memcpy(const struct bench_limits *l, size_t size);
+
+/* --- a transaction of the seeds' protocol ---------------------------------- */
+
+/*
+ * A path runs transactions: a header (preamble, total length), then the
+ * data in @nblocks blocks of @block bytes, then waits for the remote's
+ * count.  Or a round trip of @len bytes (latency), or a stream of @count
+ * messages of @len bytes one way (rate).
+ */
+struct bench_path {
+	const char *name;     /* "pipe", "unix", "endpoint", ... */
+	const char *what;     /* one line for the report */
+	void *priv;
+	/* -1 (with a message on stderr) if the path is not available */
+	int (*open)(struct bench_path *p);
+	/* seconds for one transaction; < 0 on error */
+	double (*transact)(struct bench_path *p, size_t block, unsigned nblocks);
+	double (*rtt)(struct bench_path *p, size_t len);
+	/* messages per second; < 0 on error */
+	double (*rate)(struct bench_path *p, size_t len, unsigned count);
+	/* doorbells each way since open (may be NULL) */
+	void (*doorbells)(struct bench_path *p, uint64_t *out, uint64_t *in);
+	void (*close)(struct bench_path *p);
+	int peer_pid;         /* the other side's process, 0: unknown */
+};
+
+/* CPU seconds process @pid has used (from /proc), < 0 if unknown. */
+double bench_cpu_pid(int pid);
+
+extern struct bench_path bench_path_pipe, bench_path_unix,
+	bench_path_inproc, bench_path_epdev, bench_path_tty,
+	bench_path_msgsock;
+
+/* The bench firmware: next to us when installed, else where it was built;
+ * NULL if neither. */
+const char *bench_firmware_path(char *buf, size_t size);
+/* Use the hipcd serving @run_dir (its remote @remote) instead of starting
+ * one; either may be NULL (keep the default). */
+void bench_daemon_use(const char *run_dir, const char *remote);
+
+#endif

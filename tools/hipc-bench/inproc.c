@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The "endpoint" path: this process is the host, with hipc linked in (no
+ * daemon): it boots the bench firmware and talks to its "hipc-bench"
+ * service through one rpmsg endpoint.  A block larger than one buffer's
+ * payload goes as several messages.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hipc/error.h"
+#include "hipc/rproc.h"
+
+#include "bench.h"
+#include "proto.h"
+
+#ifndef HIPC_FW_RELDIR
+#define HIPC_FW_RELDIR "../libexec/hipc"
+#endif
+
+static struct {
+	struct hipc_rproc *rp;
+	struct hipc_rpmsg_ept ept;
+	uint32_t addr;           /* the service's */
+	uint8_t answer[BENCH_ANSWER_SIZE];
+	unsigned answers;
+	bool bad;
+} s;
+
+static void on_ns(struct hipc_rpmsg_dev *dev, const char *name, uint32_t addr,
+		  bool destroyed, void *priv)
+{
+	(void)dev;
+	(void)priv;
+	if (!destroyed && !strcmp(name, "hipc-bench"))
+		s.addr = addr;
+}
+
+static int on_answer(struct hipc_rpmsg_ept *e, void *data, size_t len,
+		     uint32_t src, void *priv)
+{
+	(void)e;
+	(void)src;
+	(void)priv;
+	if (len != BENCH_ANSWER_SIZE)
+		s.bad = true;
+	else
+		memcpy(s.answer, data, len);
+	s.answers++;
+	return 0;
+}
+
+const char *bench_firmware_path(char *buf, size_t size)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n > 0) {
+		self[n] = 0;
+		slash = strrchr(self, '/');
+		if (slash) {
+			*slash = 0;
+			if ((size_t)snprintf(buf, size, "%s/%s/hipc-fw-bench",
+					     self, HIPC_FW_RELDIR) < size &&
+			    access(buf, X_OK) == 0)
+				return buf;
+		}
+	}
+#ifdef HIPC_FW_BENCH
+	return HIPC_FW_BENCH;
+#else
+	return NULL;
+#endif
+}
+
+static int inproc_open(struct bench_path *p)
+{
+	static char fw_buf[PATH_MAX];
+	struct hipc_rproc_config cfg;
+	const char *fw = bench_firmware_path(fw_buf, sizeof(fw_buf));
+	char err[256];
+	int ret;
+
+	memset(&s, 0, sizeof(s));
+	if (!fw) {
+		fprintf(stderr, "hipc-bench: endpoint: no hipc-fw-bench found\n");
+		return -1;
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.name = "hipc-bench";
+	cfg.firmware = fw;
+	cfg.mode = HIPC_LINK_ADAPTIVE;
+	cfg.ns_cb = on_ns;
+	if (hipc_rproc_new(&s.rp, &cfg))
+		return -1;
+	ret = hipc_rproc_start(s.rp, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "hipc-bench: endpoint: %s\n", err);
+		goto fail;
+	}
+	for (int i = 0; i < 500 && !s.addr; i++)
+		hipc_rproc_run(s.rp, 10);
+	if (!s.addr) {
+		fprintf(stderr, "hipc-bench: endpoint: %s announced no "
+			"hipc-bench service\n", fw);
+		goto fail;
+	}
+	ret = hipc_rpmsg_ept_create(&s.ept, hipc_rproc_rpmsg(s.rp), NULL,
+				    HIPC_RPMSG_ADDR_ANY, s.addr, on_answer,
+				    NULL);
+	if (ret) {
+		fprintf(stderr, "hipc-bench: endpoint: %s\n",
+			hipc_strerror(ret));
+		goto fail;
+	}
+	p->peer_pid = hipc_rproc_pid(s.rp);
+	return 0;
+fail:
+	hipc_rproc_stop(s.rp, 1000);
+	hipc_rproc_free(s.rp);
+	s.rp = NULL;
+	return -1;
+}
+
+/* @len bytes in payload-sized messages. */
+static int send_all(const uint8_t *p, size_t len)
+{
+	uint32_t max = hipc_rpmsg_max_payload(hipc_rproc_rpmsg(s.rp));
+
+	while (len) {
+		size_t n = len < max ? len : max;
+		int ret = hipc_rpmsg_send_ex(&s.ept, HIPC_RPMSG_ADDR_ANY,
+					     HIPC_RPMSG_ADDR_ANY, p, n, 10000);
+
+		if (ret < 0) {
+			fprintf(stderr, "hipc-bench: endpoint: send: %s\n",
+				hipc_strerror(ret));
+			return ret;
+		}
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static double inproc_transact(struct bench_path *p, size_t block,
+			      unsigned nblocks)
+{
+	static uint8_t data[64u << 20];
+	uint8_t hdr[BENCH_HEADER_SIZE];
+	uint64_t total = (uint64_t)block * nblocks, t0, deadline;
+	unsigned want = s.answers + 1;
+
+	(void)p;
+	if (block > sizeof(data))
+		return -1;
+	bench_proto_header(hdr, total);
+	t0 = bench_now_ns();
+	if (send_all(hdr, sizeof(hdr)) < 0)
+		return -1;
+	for (unsigned i = 0; i < nblocks; i++)
+		if (send_all(data, block) < 0)
+			return -1;
+	deadline = t0 + 30000000000ull;
+	while (s.answers < want) {
+		if (hipc_rproc_run(s.rp, 100) < 0 ||
+		    bench_now_ns() > deadline) {
+			fprintf(stderr, "hipc-bench: endpoint: no answer\n");
+			return -1;
+		}
+	}
+	t0 = bench_now_ns() - t0;
+	if (s.bad || bench_proto_answer(s.answer) != total) {
+		fprintf(stderr, "hipc-bench: endpoint: the remote counted "
+			"%llu bytes, not %llu\n",
+			(unsigned long long)bench_proto_answer(s.answer),
+			(unsigned long long)total);
+		return -1;
+	}
+	return (double)t0 / 1e9;
+}
+
+static void inproc_doorbells(struct bench_path *p, uint64_t *out,
+			     uint64_t *in)
+{
+	struct hipc_link_stats st;
+
+	(void)p;
+	memset(&st, 0, sizeof(st));
+	hipc_link_get_stats(hipc_rproc_link(s.rp), &st);
+	*out = st.doorbells_tx;
+	*in = st.doorbells_rx;
+}
+
+static void inproc_close(struct bench_path *p)
+{
+	p->peer_pid = 0;
+	hipc_rpmsg_ept_destroy(&s.ept);
+	hipc_rproc_stop(s.rp, 1000);
+	hipc_rproc_free(s.rp);
+	s.rp = NULL;
+}
+
+struct bench_path bench_path_inproc = {
+	.name = "endpoint",
+	.what = "an rpmsg endpoint in this process (hipc linked in, no "
+		"daemon), adaptive doorbells",
+	.open = inproc_open,
+	.transact = inproc_transact,
+	.doorbells = inproc_doorbells,
+	.close = inproc_close,
+};

@@ -1,0 +1,522 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* hipc-bench: running the suites, and the table, JSON, CSV and plot. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "report.h"
+
+#define MIB (1024.0 * 1024.0)
+
+void report_init(struct bench_report *rep, bool progress)
+{
+	memset(rep, 0, sizeof(*rep));
+	rep->progress = progress;
+}
+
+void report_progress(struct bench_report *rep, const char *what)
+{
+	if (!rep->progress)
+		return;
+	if (what)
+		fprintf(stderr, "\r\033[Khipc-bench: %s ...", what);
+	else
+		fprintf(stderr, "\r\033[K");
+	fflush(stderr);
+}
+
+void report_skip(struct bench_report *rep, struct bench_path *p)
+{
+	if (rep->nskipped < 16)
+		rep->skipped[rep->nskipped++] = p->name;
+}
+
+void report_fail(struct bench_report *rep, struct bench_path *p)
+{
+	if (rep->failed < 16)
+		rep->failed_paths[rep->failed] = p->name;
+	rep->failed++;
+}
+
+static struct result *new_result(struct bench_report *rep,
+				 struct bench_path *p, const char *suite,
+				 size_t block, unsigned nblocks)
+{
+	struct result *r;
+
+	if (rep->n == sizeof(rep->r) / sizeof(rep->r[0]))
+		return NULL;
+	r = &rep->r[rep->n++];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->suite, sizeof(r->suite), "%s", suite);
+	r->path = p->name;
+	r->block = block;
+	r->nblocks = nblocks;
+	r->db_out_mb = r->db_in_mb = -1;
+	r->cpu_self_mb = r->cpu_peer_mb = -1;
+	return r;
+}
+
+/* @count transactions × @runs into @r; times in seconds. */
+static int measure(struct bench_report *rep, struct bench_path *p,
+		   struct result *r, unsigned count, unsigned runs)
+{
+	unsigned total = count * runs;
+	double *t = malloc(total * sizeof(*t));
+	double self0 = bench_cpu_self();
+	double peer0 = p->peer_pid ? bench_cpu_pid(p->peer_pid) : -1;
+	uint64_t out0 = 0, in0 = 0, out1 = 0, in1 = 0;
+	double mib;
+
+	(void)rep;
+	if (!t)
+		return -1;
+	if (p->doorbells)
+		p->doorbells(p, &out0, &in0);
+	for (unsigned i = 0; i < total; i++) {
+		t[i] = p->transact(p, r->block, r->nblocks);
+		if (t[i] < 0) {
+			free(t);
+			fprintf(stderr, "hipc-bench: %s: a transaction of %u x "
+				"%zu B failed\n", p->name, r->nblocks, r->block);
+			return -1;
+		}
+	}
+	mib = (double)r->block * r->nblocks * total / MIB;
+	if (p->doorbells) {
+		p->doorbells(p, &out1, &in1);
+		r->db_out_mb = (double)(out1 - out0) / mib;
+		r->db_in_mb = (double)(in1 - in0) / mib;
+	}
+	r->cpu_self_mb = (bench_cpu_self() - self0) / mib;
+	if (peer0 >= 0) {
+		double peer1 = bench_cpu_pid(p->peer_pid);
+
+		if (peer1 >= 0)
+			r->cpu_peer_mb = (peer1 - peer0) / mib;
+	}
+	r->med_ms = bench_pct(t, total, 50) * 1e3;
+	r->p99_ms = bench_pct(t, total, 99) * 1e3;
+	r->max_ms = bench_max(t, total) * 1e3;
+	if (r->med_ms > 0) {
+		r->kb_s = (double)r->block * r->nblocks / (r->med_ms / 1e3) / 1e3;
+		r->msgs_s = r->nblocks / (r->med_ms / 1e3);
+	}
+	free(t);
+	return 0;
+}
+
+int run_matrix(struct bench_report *rep, struct bench_path *p,
+	       const char *suite, const struct seed *cells, unsigned ncells,
+	       unsigned count, unsigned runs)
+{
+	for (unsigned i = 0; i < ncells; i++) {
+		struct result *r = new_result(rep, p, suite, cells[i].block,
+					      cells[i].nblocks);
+
+		if (!r)
+			return 0;
+		r->published_ms = cells[i].published_ms;
+		if (measure(rep, p, r, count, runs) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int run_latency(struct bench_report *rep, struct bench_path *p,
+		unsigned count, unsigned runs)
+{
+	struct result *r = new_result(rep, p, "latency", 16, 1);
+
+	if (!r || measure(rep, p, r, count, runs) < 0)
+		return r ? -1 : 0;
+	if (rep->have_limits && rep->limits.cacheline_rtt_ns > 0)
+		r->ratio = r->med_ms * 1e6 / rep->limits.cacheline_rtt_ns;
+	return 0;
+}
+
+int run_rate(struct bench_report *rep, struct bench_path *p, unsigned count,
+	     unsigned runs)
+{
+	struct result *r = new_result(rep, p, "rate", 496, count);
+
+	if (!r || measure(rep, p, r, 1, runs) < 0)
+		return r ? -1 : 0;
+	if (rep->have_limits && rep->limits.spsc_msgs_s > 0)
+		r->ratio = r->msgs_s / rep->limits.spsc_msgs_s;
+	return 0;
+}
+
+/* --- the table -------------------------------------------------------------------- */
+
+static const char *paths_of(const struct bench_report *rep, const char *suite,
+			    const char **out, unsigned *n)
+{
+	*n = 0;
+	for (unsigned i = 0; i < rep->n; i++) {
+		bool seen = false;
+
+		if (strcmp(rep->r[i].suite, suite))
+			continue;
+		for (unsigned j = 0; j < *n; j++)
+			seen |= !strcmp(out[j], rep->r[i].path);
+		if (!seen && *n < 16)
+			out[(*n)++] = rep->r[i].path;
+	}
+	return *n ? out[0] : NULL;
+}
+
+static const struct result *find(const struct bench_report *rep,
+				 const char *suite, const char *path,
+				 size_t block, unsigned nblocks)
+{
+	for (unsigned i = 0; i < rep->n; i++) {
+		const struct result *r = &rep->r[i];
+
+		if (!strcmp(r->suite, suite) && !strcmp(r->path, path) &&
+		    r->block == block && r->nblocks == nblocks)
+			return r;
+	}
+	return NULL;
+}
+
+static void matrix_table(const struct bench_report *rep, FILE *f,
+			 const char *suite, const char *title)
+{
+	const char *paths[16];
+	unsigned np;
+
+	if (!paths_of(rep, suite, paths, &np))
+		return;
+	fprintf(f, "\n%s\n", title);
+	fprintf(f, "  %-8s %3s %8s %10s", "block", "n", "bytes", "published");
+	for (unsigned j = 0; j < np; j++)
+		fprintf(f, " %10s", paths[j]);
+	fprintf(f, "   %s\n", "ms per transaction (median); KB/s below");
+	for (unsigned i = 0; i < rep->n; i++) {
+		const struct result *r = &rep->r[i];
+
+		if (strcmp(r->suite, suite) || strcmp(r->path, paths[0]))
+			continue;
+		fprintf(f, "  %6zu B %3u %8zu ", r->block, r->nblocks,
+			r->block * r->nblocks);
+		if (r->published_ms > 0)
+			fprintf(f, "%10.2f", r->published_ms);
+		else
+			fprintf(f, "%10s", "-");
+		for (unsigned j = 0; j < np; j++) {
+			const struct result *x = find(rep, suite, paths[j],
+						      r->block, r->nblocks);
+
+			if (x)
+				fprintf(f, " %10.4f", x->med_ms);
+			else
+				fprintf(f, " %10s", "-");
+		}
+		fputc('\n', f);
+		fprintf(f, "  %-8s %3s %8s ", "", "", "KB/s");
+		if (r->published_ms > 0)
+			fprintf(f, "%10.1f", (double)r->block * r->nblocks /
+						      r->published_ms);
+		else
+			fprintf(f, "%10s", "-");
+		for (unsigned j = 0; j < np; j++) {
+			const struct result *x = find(rep, suite, paths[j],
+						      r->block, r->nblocks);
+
+			if (x)
+				fprintf(f, " %10.0f", x->kb_s);
+			else
+				fprintf(f, " %10s", "-");
+		}
+		fputc('\n', f);
+	}
+}
+
+static void detail_table(const struct bench_report *rep, FILE *f,
+			 const char *suite, const char *title,
+			 const char *ratio_name)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < rep->n; i++) {
+		const struct result *r = &rep->r[i];
+
+		if (strcmp(r->suite, suite))
+			continue;
+		if (!any) {
+			fprintf(f, "\n%s\n  %-10s %9s %9s %9s %12s %11s %9s "
+				   "%9s %9s %9s %s\n",
+				title, "path", "median", "p99", "max", "msgs/s",
+				"KB/s", "db out/M", "db in/M", "cpu/M", "peer/M",
+				ratio_name);
+			any = true;
+		}
+		fprintf(f, "  %-10s %9.4f %9.4f %9.4f %12.0f %11.0f", r->path,
+			r->med_ms, r->p99_ms, r->max_ms, r->msgs_s, r->kb_s);
+		if (r->db_out_mb >= 0)
+			fprintf(f, " %9.1f %9.1f", r->db_out_mb, r->db_in_mb);
+		else
+			fprintf(f, " %9s %9s", "-", "-");
+		fprintf(f, " %9.4f", r->cpu_self_mb);
+		if (r->cpu_peer_mb >= 0)
+			fprintf(f, " %9.4f", r->cpu_peer_mb);
+		else
+			fprintf(f, " %9s", "-");
+		if (r->ratio > 0)
+			fprintf(f, " %.2f", r->ratio);
+		fputc('\n', f);
+	}
+}
+
+void report_table(const struct bench_report *rep, FILE *f)
+{
+	if (rep->have_limits) {
+		const struct bench_limits *l = &rep->limits;
+
+		fprintf(f, "this machine's limits (median of runs)\n");
+		fprintf(f, "  cache line between two cores, round trip  %8.0f ns\n",
+			l->cacheline_rtt_ns);
+		fprintf(f, "  eventfd wake-up between two processes, rt %8.0f ns\n",
+			l->eventfd_rtt_ns);
+		fprintf(f, "  shared-memory ring, polled round trip     %8.0f ns\n",
+			l->spsc_rtt_ns);
+		fprintf(f, "  shared-memory ring, 16 B messages one way %8.2f M/s\n",
+			l->spsc_msgs_s / 1e6);
+		fprintf(f, "  memcpy, one thread:");
+		for (unsigned i = 0; i < l->nmemcpy; i++) {
+			size_t s = l->memcpy_size[i];
+
+			fprintf(f, " %zu%s %.1f GB/s%s",
+				s >= (1u << 20) ? s >> 20 : s >= 1024 ? s >> 10 : s,
+				s >= (1u << 20) ? "M" : s >= 1024 ? "K" : "",
+				l->memcpy_mb_s[i] / 1e3,
+				i + 1 < l->nmemcpy ? "," : "\n");
+		}
+	}
+	matrix_table(rep, f, "tty", "seeds: the ttyRPMSG matrix (published: "
+		     "STM32MP157, /dev/ttyRPMSG0; a header, then n blocks, then "
+		     "the count)");
+	matrix_table(rep, f, "netlink", "seeds: the netlink matrix (published: "
+		     "STM32MP157, a netlink socket and a kernel module)");
+	matrix_table(rep, f, "custom", "custom blocks");
+	detail_table(rep, f, "latency", "latency: a 16-byte transaction (ms), "
+		     "ratio to the cache-line round trip", "x cacheline");
+	detail_table(rep, f, "rate", "rate: 496-byte blocks one way in one "
+		     "transaction (ms for all), ratio to the ring's rate",
+		     "of ring");
+	for (unsigned i = 0; i < rep->nskipped; i++)
+		fprintf(f, "\n%s: not available (see the message above)\n",
+			rep->skipped[i]);
+	for (unsigned i = 0; i < rep->failed && i < 16; i++)
+		fprintf(f, "\n%s: FAILED (see the message above)\n",
+			rep->failed_paths[i]);
+}
+
+/* --- JSON and CSV ------------------------------------------------------------------- */
+
+static void json_num(FILE *f, const char *k, double v, bool last)
+{
+	if (v < 0)
+		fprintf(f, "\"%s\":null%s", k, last ? "" : ",");
+	else
+		fprintf(f, "\"%s\":%.6g%s", k, v, last ? "" : ",");
+}
+
+void report_json(const struct bench_report *rep, FILE *f)
+{
+	fprintf(f, "{");
+	if (rep->have_limits) {
+		const struct bench_limits *l = &rep->limits;
+
+		fprintf(f, "\"limits\":{");
+		json_num(f, "cacheline_rtt_ns", l->cacheline_rtt_ns, false);
+		json_num(f, "eventfd_rtt_ns", l->eventfd_rtt_ns, false);
+		json_num(f, "ring_rtt_ns", l->spsc_rtt_ns, false);
+		json_num(f, "ring_msgs_s", l->spsc_msgs_s, false);
+		fprintf(f, "\"memcpy_mb_s\":{");
+		for (unsigned i = 0; i < l->nmemcpy; i++)
+			fprintf(f, "\"%zu\":%.6g%s", l->memcpy_size[i],
+				l->memcpy_mb_s[i], i + 1 < l->nmemcpy ? "," : "");
+		fprintf(f, "}},");
+	}
+	fprintf(f, "\"results\":[");
+	for (unsigned i = 0; i < rep->n; i++) {
+		const struct result *r = &rep->r[i];
+
+		fprintf(f, "%s{\"suite\":\"%s\",\"path\":\"%s\",\"block\":%zu,"
+			   "\"blocks\":%u,", i ? "," : "", r->suite, r->path,
+			r->block, r->nblocks);
+		json_num(f, "published_ms", r->published_ms > 0 ? r->published_ms
+								: -1, false);
+		json_num(f, "median_ms", r->med_ms, false);
+		json_num(f, "p99_ms", r->p99_ms, false);
+		json_num(f, "max_ms", r->max_ms, false);
+		json_num(f, "kb_s", r->kb_s, false);
+		json_num(f, "msgs_s", r->msgs_s, false);
+		json_num(f, "doorbells_out_per_mib", r->db_out_mb, false);
+		json_num(f, "doorbells_in_per_mib", r->db_in_mb, false);
+		json_num(f, "cpu_s_per_mib", r->cpu_self_mb, false);
+		json_num(f, "peer_cpu_s_per_mib", r->cpu_peer_mb, false);
+		json_num(f, "ratio_to_limit", r->ratio > 0 ? r->ratio : -1, true);
+		fprintf(f, "}");
+	}
+	fprintf(f, "],\"unavailable\":[");
+	for (unsigned i = 0; i < rep->nskipped; i++)
+		fprintf(f, "%s\"%s\"", i ? "," : "", rep->skipped[i]);
+	fprintf(f, "],\"failed\":[");
+	for (unsigned i = 0; i < rep->failed && i < 16; i++)
+		fprintf(f, "%s\"%s\"", i ? "," : "", rep->failed_paths[i]);
+	fprintf(f, "]}\n");
+}
+
+static void csv_num(FILE *f, double v)
+{
+	if (v < 0)
+		fprintf(f, ",");
+	else
+		fprintf(f, ",%.6g", v);
+}
+
+void report_csv(const struct bench_report *rep, FILE *f)
+{
+	fprintf(f, "suite,path,block,blocks,published_ms,median_ms,p99_ms,"
+		   "max_ms,kb_s,msgs_s,doorbells_out_per_mib,"
+		   "doorbells_in_per_mib,cpu_s_per_mib,peer_cpu_s_per_mib,"
+		   "ratio_to_limit\n");
+	for (unsigned i = 0; i < rep->n; i++) {
+		const struct result *r = &rep->r[i];
+
+		fprintf(f, "%s,%s,%zu,%u", r->suite, r->path, r->block,
+			r->nblocks);
+		csv_num(f, r->published_ms > 0 ? r->published_ms : -1);
+		csv_num(f, r->med_ms);
+		csv_num(f, r->p99_ms);
+		csv_num(f, r->max_ms);
+		csv_num(f, r->kb_s);
+		csv_num(f, r->msgs_s);
+		csv_num(f, r->db_out_mb);
+		csv_num(f, r->db_in_mb);
+		csv_num(f, r->cpu_self_mb);
+		csv_num(f, r->cpu_peer_mb);
+		csv_num(f, r->ratio > 0 ? r->ratio : -1);
+		fputc('\n', f);
+	}
+}
+
+/* --- the plot ---------------------------------------------------------------------- */
+
+int report_plot(const struct bench_report *rep, const char *png)
+{
+	char dir[] = "/tmp/hipc-bench.XXXXXX", data[64], script[64];
+	const char *paths[16];
+	unsigned np, npaths = 0;
+	FILE *f;
+	int status;
+	pid_t pid;
+
+	if (!mkdtemp(dir)) {
+		perror("hipc-bench: plot");
+		return -1;
+	}
+	/* one data block per path (index i), then the published points */
+	snprintf(data, sizeof(data), "%s/data", dir);
+	f = fopen(data, "w");
+	if (!f)
+		return -1;
+	for (unsigned i = 0; i < rep->n; i++) {
+		bool seen = false;
+
+		for (unsigned j = 0; j < npaths; j++)
+			seen |= !strcmp(paths[j], rep->r[i].path);
+		if (!seen && npaths < 16 &&
+		    (!strcmp(rep->r[i].suite, "tty") ||
+		     !strcmp(rep->r[i].suite, "netlink") ||
+		     !strcmp(rep->r[i].suite, "custom")))
+			paths[npaths++] = rep->r[i].path;
+	}
+	np = npaths;
+	/* per path two blocks: the single-block sizes (a line; the netlink
+	 * matrix, or custom sizes), then the multi-block cells (points) */
+	for (unsigned j = 0; j < np; j++) {
+		for (int part = 0; part < 2; part++) {
+			fprintf(f, "# %s %s\n", paths[j],
+				part ? "blocks" : "sizes");
+			for (unsigned i = 0; i < rep->n; i++) {
+				const struct result *r = &rep->r[i];
+				bool line = !strcmp(r->suite, "netlink") ||
+					    !strcmp(r->suite, "custom");
+
+				if (strcmp(r->path, paths[j]) ||
+				    (!line && strcmp(r->suite, "tty")) ||
+				    line == (part == 1))
+					continue;
+				fprintf(f, "%zu %.3f\n", r->block * r->nblocks,
+					r->kb_s);
+			}
+			fprintf(f, "\n\n");
+		}
+	}
+	fprintf(f, "# published, ttyRPMSG\n");
+	for (unsigned i = 0; i < rep->n; i++) {
+		const struct result *r = &rep->r[i];
+
+		if (!strcmp(r->suite, "tty") && np && !strcmp(r->path, paths[0]))
+			fprintf(f, "%zu %.3f\n", r->block * r->nblocks,
+				(double)r->block * r->nblocks / r->published_ms);
+	}
+	fprintf(f, "\n\n# published, netlink\n");
+	for (unsigned i = 0; i < rep->n; i++) {
+		const struct result *r = &rep->r[i];
+
+		if (!strcmp(r->suite, "netlink") && np &&
+		    !strcmp(r->path, paths[0]))
+			fprintf(f, "%zu %.3f\n", r->block * r->nblocks,
+				(double)r->block * r->nblocks / r->published_ms);
+	}
+	fclose(f);
+	snprintf(script, sizeof(script), "%s/plot.gp", dir);
+	f = fopen(script, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "set terminal pngcairo size 1100,700 noenhanced\n"
+		   "set output '%s'\n"
+		   "set logscale xy\n"
+		   "set grid\n"
+		   "set key outside right\n"
+		   "set xlabel 'data bytes per transaction (line: one block; "
+		   "open points: n blocks)'\n"
+		   "set ylabel 'KB/s (1000 bytes of data per second)'\n"
+		   "set title 'hipc-bench: the seeds protocol per path, against "
+		   "the published STM32MP157 figures'\n"
+		   "plot ", png);
+	for (unsigned j = 0; j < np; j++)
+		fprintf(f, "'%s' index %u using 1:2 with linespoints lw 2 lc %u "
+			   "pt 7 title '%s', '%s' index %u using 1:2 with points "
+			   "lc %u pt 6 ps 1.3 notitle, ",
+			data, 2 * j, j + 1, paths[j], data, 2 * j + 1, j + 1);
+	fprintf(f, "'%s' index %u using 1:2 with points pt 9 ps 1.8 lc "
+		   "rgb 'black' title 'published, ttyRPMSG (n blocks)', "
+		   "'%s' index %u using 1:2 with linespoints pt 5 ps 1.5 dt 2 "
+		   "lc rgb 'black' title 'published, netlink (one block)'\n",
+		data, 2 * np, data, 2 * np + 1);
+	fclose(f);
+	pid = fork();
+	if (pid == 0) {
+		execlp("gnuplot", "gnuplot", script, (char *)NULL);
+		fprintf(stderr, "hipc-bench: gnuplot: not found (scripts/deps.sh "
+			"host installs it)\n");
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status)) {
+		fprintf(stderr, "hipc-bench: gnuplot failed; its input is in "
+			"%s\n", dir);
+		return -1;
+	}
+	unlink(data);
+	unlink(script);
+	rmdir(dir);
+	return 0;
+}

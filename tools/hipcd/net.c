@@ -1,0 +1,493 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The network device (docs/interfaces.md, "Network"): for a remote's
+ * "rpmsg-net" service, a TAP interface on the host, one Ethernet frame per
+ * rpmsg message each way, as Linux's rpmsg network drivers carry them.
+ *
+ *   - MTU: the remote's largest payload less the Ethernet header (and the
+ *     802.1Q tag with VLANs), so a full-sized frame always fits a buffer;
+ *   - never waits: a frame from the TAP with no free tx buffer is dropped
+ *     and counted (the ring is full: the remote is not keeping up), and so
+ *     is a frame from the remote the TAP will not take;
+ *   - VLANs ("net_vlans = 100,200"): this host's kernel has no 802.1Q, so
+ *     the switch is ours.  One untagged TAP per VLAN (NAME.VID); on the
+ *     link every frame carries its tag, added here towards the remote and
+ *     checked and stripped on the way back: a frame whose tag is missing
+ *     or names a VLAN we do not serve is dropped and counted, so a frame
+ *     of one VLAN never reaches another's TAP;
+ *   - the remote goes away (withdrawn, crashed, stopped): carrier off, the
+ *     TAP and its counters stay, and the next announcement turns the
+ *     carrier on again on the same interface.  Let go of: TAP removed.
+ *
+ * The remote learns our address from the first message we send: an empty
+ * one right after the announcement ("hello"), then every frame.  Every
+ * message from the remote is checked before it reaches a TAP: an empty
+ * one is its hello, anything else must be a whole frame no longer than
+ * the MTU allows, tagged with a VLAN of ours when VLANs are on.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <linux/if_ether.h>
+#include <linux/if_tun.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "hipcd.h"
+
+#define VLAN_TAG_LEN 4u   /* 802.1Q: TPID 0x8100, then PCP/DEI/VID */
+#define MIN_MTU 68u       /* IPv4's minimum: below it the link is useless */
+#define TAP_BUDGET 64     /* frames read from one TAP per wake-up */
+#define FRAME_MAX 65536u  /* a read this large never truncates a frame */
+
+struct net;
+
+/* One TAP: the link's only one, or one VLAN's. */
+struct net_port {
+	struct hipcd_watch w; /* first: the watch's address is the port's */
+	struct net *n;
+	uint16_t vid;         /* 0: no VLANs */
+	char ifname[IFNAMSIZ];
+	/* rx: from the remote to this TAP; tx: from this TAP to the remote */
+	uint64_t rx_packets, rx_bytes, rx_dropped;
+	uint64_t tx_packets, tx_bytes, tx_dropped, tx_errors;
+};
+
+struct net {
+	struct hipcd_svc *s;
+	struct hipc_rpmsg_ept ept;
+	unsigned mtu;
+	unsigned nports;
+	bool vlans;
+	bool hello_sent;
+	uint64_t rx_errors;   /* malformed: too short, too long */
+	uint64_t rx_bad_tag;  /* VLANs on: no tag, or a VLAN not ours */
+	struct net_port port[HIPCD_MAX_VLANS];
+};
+
+/* The TAP and everything on it: one buffer, the loop has one thread.
+ * VLAN_TAG_LEN bytes of room in front for the tag. */
+static uint8_t frame[VLAN_TAG_LEN + FRAME_MAX];
+
+static int ctl_sock(void)
+{
+	static int fd = -1;
+
+	if (fd < 0)
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	return fd;
+}
+
+static int set_mtu(const char *ifname, unsigned mtu)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_mtu = (int)mtu;
+	return ioctl(ctl_sock(), SIOCSIFMTU, &ifr) < 0 ? -errno : 0;
+}
+
+static int set_up(const char *ifname)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(ctl_sock(), SIOCGIFFLAGS, &ifr) < 0)
+		return -errno;
+	ifr.ifr_flags |= IFF_UP;
+	return ioctl(ctl_sock(), SIOCSIFFLAGS, &ifr) < 0 ? -errno : 0;
+}
+
+static void set_carrier(struct net_port *p, bool on)
+{
+	int v = on;
+
+	if (p->w.fd >= 0 && ioctl(p->w.fd, TUNSETCARRIER, &v) < 0)
+		logf_("%s: carrier %s: %s", p->ifname, on ? "on" : "off",
+		      strerror(errno));
+}
+
+/* The TAP's name: net_name, or hipc-REMOTE cut to fit, then .VID. */
+static void port_name(const struct remote *r, uint16_t vid, char *out)
+{
+	char base[64];
+	/* With VLANs ".4094" must still fit. */
+	size_t room = vid ? IFNAMSIZ - 1 - 5 : IFNAMSIZ - 1, len;
+
+	if (r->rc.net_name[0])
+		snprintf(base, sizeof(base), "%s", r->rc.net_name);
+	else
+		snprintf(base, sizeof(base), "hipc-%s", r->rc.name);
+	len = strlen(base);
+	if (len > room)
+		len = room;
+	memcpy(out, base, len);
+	out[len] = 0;
+	if (vid) {
+		char tag[8];
+		size_t tl = (size_t)snprintf(tag, sizeof(tag), ".%u",
+					     (unsigned)vid);
+
+		memcpy(out + len, tag, tl + 1); /* len + tl < IFNAMSIZ */
+	}
+}
+
+static void on_tap(struct hipcd_watch *w, uint32_t events);
+
+static int open_tap(struct net_port *p)
+{
+	struct ifreq ifr;
+	int fd, ret;
+
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		logf_("%s: /dev/net/tun: %s", p->ifname, strerror(errno));
+		return ret;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", p->ifname);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		ret = -errno;
+		logf_("%s: cannot make the TAP: %s", p->ifname, strerror(errno));
+		close(fd);
+		return ret;
+	}
+	ret = hipcd_watch_add(&p->w, fd, EPOLLIN, on_tap);
+	if (ret < 0) {
+		logf_("%s: epoll: %s", p->ifname, strerror(-ret));
+		close(fd);
+		return ret;
+	}
+	/* No carrier until the remote is there: the kernel then keeps
+	 * frames for it off the TAP instead of handing them to us. */
+	set_carrier(p, false);
+	ret = set_up(p->ifname);
+	if (ret < 0)
+		logf_("%s: cannot bring it up: %s", p->ifname, strerror(-ret));
+	return 0;
+}
+
+static void close_tap(struct net_port *p)
+{
+	int fd = p->w.fd;
+
+	if (fd < 0)
+		return;
+	hipcd_watch_del(&p->w);
+	close(fd); /* not persistent: the interface goes with its fd */
+}
+
+static struct net *net_new(struct hipcd_svc *s)
+{
+	struct remote *r = s->r;
+	struct net *n = calloc(1, sizeof(*n));
+	size_t o = 0;
+
+	if (!n)
+		return NULL;
+	n->s = s;
+	n->vlans = r->rc.net_nvlans > 0;
+	n->nports = n->vlans ? r->rc.net_nvlans : 1;
+	for (unsigned i = 0; i < n->nports; i++) {
+		struct net_port *p = &n->port[i];
+
+		p->n = n;
+		p->w.fd = -1;
+		p->vid = n->vlans ? r->rc.net_vlans[i] : 0;
+		port_name(r, p->vid, p->ifname);
+		if (open_tap(p) < 0)
+			goto fail;
+		/* "hipcctl services" shows them all: NAME.100,NAME.200 */
+		o += (size_t)snprintf(s->path + o, sizeof(s->path) - o, "%s%s",
+				      i ? "," : "", p->ifname);
+	}
+	return n;
+fail:
+	for (unsigned i = 0; i < n->nports; i++)
+		close_tap(&n->port[i]);
+	s->path[0] = 0;
+	/* A watch may have been added and removed this round. */
+	hipcd_defer_free(n);
+	return NULL;
+}
+
+static struct net_port *port_of_vid(struct net *n, uint16_t vid)
+{
+	for (unsigned i = 0; i < n->nports; i++)
+		if (n->port[i].vid == vid)
+			return &n->port[i];
+	return NULL;
+}
+
+/*
+ * A message from the remote on the service's endpoint.  @data is in shared
+ * memory, which the remote may rewrite while we look: what decides where
+ * the frame goes (the tag) is read once, into local memory.  @len comes
+ * from the core, already checked against the buffer.
+ */
+static int on_frame(struct hipc_rpmsg_ept *ept, void *data, size_t len,
+		    uint32_t src, void *priv)
+{
+	struct net *n = priv;
+	size_t hdr = n->vlans ? ETH_HLEN + VLAN_TAG_LEN : ETH_HLEN;
+	struct net_port *p = &n->port[0];
+	uint8_t head[ETH_HLEN + VLAN_TAG_LEN];
+	struct iovec iov[2];
+	ssize_t w;
+
+	(void)ept;
+	(void)src;
+	if (len == 0)
+		return 0; /* its hello: nothing to deliver */
+	if (len < hdr || len > hdr + n->mtu) {
+		n->rx_errors++;
+		return 0;
+	}
+	memcpy(head, data, hdr);
+	if (n->vlans) {
+		uint16_t tpid = (uint16_t)(head[12] << 8 | head[13]);
+		uint16_t vid = (uint16_t)((head[14] & 0x0f) << 8 | head[15]);
+
+		p = tpid == ETH_P_8021Q ? port_of_vid(n, vid) : NULL;
+		if (!p) {
+			n->rx_bad_tag++;
+			return 0;
+		}
+		/* Untagged on the TAP: the MAC addresses, then what followed
+		 * the tag (its EtherType onwards). */
+		iov[0] = (struct iovec){ head, 12 };
+		iov[1] = (struct iovec){ (uint8_t *)data + 16, len - 16 };
+	} else {
+		iov[0] = (struct iovec){ head, hdr };
+		iov[1] = (struct iovec){ (uint8_t *)data + hdr, len - hdr };
+	}
+	do
+		w = writev(p->w.fd, iov, 2);
+	while (w < 0 && errno == EINTR);
+	if (w < 0) {
+		/* EAGAIN (the stack's backlog is full), or the interface
+		 * went down under us: dropped, never waited for. */
+		p->rx_dropped++;
+		return 0;
+	}
+	p->rx_packets++;
+	p->rx_bytes += iov[0].iov_len + iov[1].iov_len;
+	return 0;
+}
+
+static void send_hello(struct net *n)
+{
+	if (n->hello_sent || !n->ept.dev)
+		return;
+	n->hello_sent = hipc_rpmsg_send_ex(&n->ept, HIPC_RPMSG_ADDR_ANY,
+					   HIPC_RPMSG_ADDR_ANY, "", 0,
+					   HIPC_RPMSG_NO_WAIT) == 0;
+}
+
+/* One frame read from @p's TAP into frame + VLAN_TAG_LEN, @len bytes. */
+static void to_remote(struct net_port *p, size_t len)
+{
+	struct net *n = p->n;
+	uint8_t *f = frame + VLAN_TAG_LEN;
+	int ret;
+
+	if (len < ETH_HLEN || len > ETH_HLEN + n->mtu) {
+		p->tx_errors++;
+		return;
+	}
+	if (!n->ept.dev) {
+		p->tx_dropped++; /* the remote is down */
+		return;
+	}
+	send_hello(n);
+	if (p->vid) {
+		/* The tag goes after the MAC addresses: move them forward
+		 * into the room left in front.  PCP and DEI 0. */
+		memmove(frame, f, 12);
+		f = frame;
+		f[12] = (uint8_t)(ETH_P_8021Q >> 8);
+		f[13] = (uint8_t)ETH_P_8021Q;
+		f[14] = (uint8_t)(p->vid >> 8);
+		f[15] = (uint8_t)p->vid;
+		len += VLAN_TAG_LEN;
+	}
+	ret = hipc_rpmsg_send_ex(&n->ept, HIPC_RPMSG_ADDR_ANY,
+				 HIPC_RPMSG_ADDR_ANY, f, len,
+				 HIPC_RPMSG_NO_WAIT);
+	if (ret == -HIPC_EAGAIN) {
+		p->tx_dropped++; /* no free tx buffer: the ring is full */
+	} else if (ret < 0) {
+		p->tx_errors++;
+	} else {
+		p->tx_packets++;
+		p->tx_bytes += len;
+	}
+}
+
+static void on_tap(struct hipcd_watch *w, uint32_t events)
+{
+	struct net_port *p = (struct net_port *)w;
+
+	(void)events;
+	/* A bounded batch: the loop has other descriptors to serve, and
+	 * epoll reports the TAP again if frames are left. */
+	for (int i = 0; i < TAP_BUDGET; i++) {
+		ssize_t len;
+
+		do
+			len = read(w->fd, frame + VLAN_TAG_LEN, FRAME_MAX);
+		while (len < 0 && errno == EINTR);
+		if (len < 0) {
+			if (errno != EAGAIN)
+				logf_("%s: read: %s", p->ifname,
+				      strerror(errno));
+			return;
+		}
+		to_remote(p, (size_t)len);
+	}
+}
+
+static int net_up(struct hipcd_svc *s)
+{
+	struct hipc_rpmsg_dev *dev = hipc_rproc_rpmsg(s->r->rp);
+	struct net *n = s->priv;
+	uint32_t payload;
+	unsigned mtu;
+	int ret;
+
+	if (!dev)
+		return -HIPC_ENOTCONN;
+	payload = hipc_rpmsg_max_payload(dev);
+	if (!n) {
+		n = net_new(s);
+		if (!n)
+			return -HIPC_EIO;
+		s->priv = n;
+	}
+	if (payload < ETH_HLEN + (n->vlans ? VLAN_TAG_LEN : 0) + MIN_MTU) {
+		logf_("%s: buffers of %u payload bytes cannot carry an "
+		      "Ethernet frame of %u", s->r->rc.name, (unsigned)payload,
+		      MIN_MTU);
+		return -HIPC_EMSGSIZE;
+	}
+	mtu = payload - ETH_HLEN - (n->vlans ? VLAN_TAG_LEN : 0);
+	for (unsigned i = 0; i < n->nports; i++) {
+		ret = set_mtu(n->port[i].ifname, mtu);
+		if (ret < 0) {
+			logf_("%s: MTU %u: %s", n->port[i].ifname, mtu,
+			      strerror(-ret));
+			return ret;
+		}
+	}
+	n->mtu = mtu;
+	ret = hipc_rpmsg_ept_create(&n->ept, dev, NULL, HIPC_RPMSG_ADDR_ANY,
+				    s->addr, on_frame, n);
+	if (ret < 0)
+		return ret;
+	n->hello_sent = false;
+	send_hello(n);
+	for (unsigned i = 0; i < n->nports; i++)
+		set_carrier(&n->port[i], true);
+	logf_("%s: %s up, MTU %u", s->r->rc.name, s->path, mtu);
+	return 0;
+}
+
+static void net_down(struct hipcd_svc *s, bool crashed)
+{
+	struct net *n = s->priv;
+
+	(void)crashed;
+	if (!n)
+		return;
+	/* Unbound already if the remote crashed or stopped. */
+	if (n->ept.dev)
+		hipc_rpmsg_ept_destroy(&n->ept);
+	for (unsigned i = 0; i < n->nports; i++)
+		set_carrier(&n->port[i], false);
+}
+
+static void net_destroy(struct hipcd_svc *s)
+{
+	struct net *n = s->priv;
+
+	if (!n)
+		return;
+	if (n->ept.dev)
+		hipc_rpmsg_ept_destroy(&n->ept);
+	for (unsigned i = 0; i < n->nports; i++)
+		close_tap(&n->port[i]);
+	s->priv = NULL;
+	hipcd_defer_free(n);
+}
+
+static void net_stats(struct hipcd_svc *s,
+		      void (*emit)(void *ctx, const char *key, uint64_t v),
+		      void *ctx)
+{
+	struct net *n = s->priv;
+	struct net_port sum;
+
+	if (!n)
+		return;
+	memset(&sum, 0, sizeof(sum));
+	for (unsigned i = 0; i < n->nports; i++) {
+		struct net_port *p = &n->port[i];
+
+		sum.rx_packets += p->rx_packets;
+		sum.rx_bytes += p->rx_bytes;
+		sum.rx_dropped += p->rx_dropped;
+		sum.tx_packets += p->tx_packets;
+		sum.tx_bytes += p->tx_bytes;
+		sum.tx_dropped += p->tx_dropped;
+		sum.tx_errors += p->tx_errors;
+	}
+	emit(ctx, "mtu", n->mtu);
+	emit(ctx, "rx_packets", sum.rx_packets);
+	emit(ctx, "rx_bytes", sum.rx_bytes);
+	emit(ctx, "rx_dropped", sum.rx_dropped);
+	emit(ctx, "rx_errors", n->rx_errors);
+	emit(ctx, "rx_bad_tag", n->rx_bad_tag);
+	emit(ctx, "tx_packets", sum.tx_packets);
+	emit(ctx, "tx_bytes", sum.tx_bytes);
+	emit(ctx, "tx_dropped", sum.tx_dropped);
+	emit(ctx, "tx_errors", sum.tx_errors);
+	if (!n->vlans)
+		return;
+	for (unsigned i = 0; i < n->nports; i++) {
+		struct net_port *p = &n->port[i];
+		char key[48];
+		static const char *const names[] = {
+			"rx_packets", "rx_bytes", "rx_dropped",
+			"tx_packets", "tx_bytes", "tx_dropped",
+		};
+		const uint64_t v[] = { p->rx_packets, p->rx_bytes,
+				       p->rx_dropped, p->tx_packets,
+				       p->tx_bytes, p->tx_dropped };
+
+		for (unsigned k = 0; k < 6; k++) {
+			snprintf(key, sizeof(key), "vlan%u_%s",
+				 (unsigned)p->vid, names[k]);
+			emit(ctx, key, v[k]);
+		}
+	}
+}
+
+static const char *const net_services[] = { "rpmsg-net", NULL };
+
+const struct hipcd_iface hipcd_iface_net = {
+	.kind = "net",
+	.services = net_services,
+	.up = net_up,
+	.down = net_down,
+	.destroy = net_destroy,
+	.stats = net_stats,
+};
