@@ -92,6 +92,27 @@ struct hipc_bufpool_ref {
 	uint32_t reserved;   /* sent 0, ignored */
 } __attribute__((packed));
 
+/*
+ * A return notice: what a receiver may send back over the same endpoint
+ * after hipc_bufpool_release(), so the buffer's home side learns at once
+ * that it came back and how many bytes were consumed (@status 0) or why
+ * the reference was refused (@status a -HIPC_E* code; the buffer then
+ * stays with the sender's peer until a reclaim).  Advisory: the shared
+ * state word, not the notice, decides whether the buffer is back.
+ */
+#define HIPC_BUFPOOL_RET_MAGIC 0x5452u /* "RT" */
+
+struct hipc_bufpool_ret {
+	uint16_t magic;      /* HIPC_BUFPOOL_RET_MAGIC */
+	uint16_t flags;      /* 0 */
+	uint32_t pool_id;
+	uint32_t index;
+	uint32_t generation;
+	uint32_t length;     /* bytes consumed */
+	int32_t status;      /* 0 or -HIPC_E* */
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct hipc_bufpool_ret) == 24, "return notice is 24 bytes");
 _Static_assert(sizeof(struct hipc_bufpool_hdr) == 40, "pool header is 40 bytes");
 _Static_assert(sizeof(struct hipc_bufpool_ref) == 32, "reference is 32 bytes");
 _Static_assert(__builtin_offsetof(struct hipc_bufpool_ref, index) == 8,
@@ -131,6 +152,10 @@ struct hipc_bufpool_config {
 	size_t shm_size;     /* >= HIPC_BUFPOOL_SHM_SIZE() */
 	struct hipc_bufpool_slot *slots; /* local view: count entries */
 	const struct hipc_port *port;    /* lock and cache ops; may be NULL */
+	/* CRC32C to use for HIPC_BUFPOOL_F_CRC: a faster one giving the same
+	 * values as hipc_crc32c() (a CPU instruction on Linux).  NULL:
+	 * hipc_crc32c(). */
+	uint32_t (*crc32c)(uint32_t crc, const void *buf, size_t len);
 };
 
 /* Counters (hipc_bufpool_get_stats()). */
@@ -168,6 +193,7 @@ struct hipc_bufpool {
 	uint8_t *data;
 	struct hipc_bufpool_slot *slots;
 	const struct hipc_port *port;
+	uint32_t (*crc32c)(uint32_t crc, const void *buf, size_t len);
 	uint32_t pool_id;
 	uint32_t count;
 	uint32_t first;  /* our buffers: [first, end) */
@@ -276,6 +302,20 @@ HIPC_API int hipc_bufpool_release(struct hipc_bufpool *pool, uint32_t index,
  * @retval -HIPC_EINVAL not the host
  */
 HIPC_API int hipc_bufpool_reclaim_remote(struct hipc_bufpool *pool);
+
+/* A pool's geometry (hipc_bufpool_get_geometry()). */
+struct hipc_bufpool_geometry {
+	/* public: all of it */
+	uint32_t pool_id;
+	uint32_t count;
+	uint32_t host_count; /* buffers [0, host_count) are the host's */
+	uint32_t buf_size;
+};
+
+/** hipc_bufpool_get_geometry() - what the pool was set up with.
+ * @retval 0, -HIPC_EINVAL */
+HIPC_API int hipc_bufpool_get_geometry(const struct hipc_bufpool *pool,
+				       struct hipc_bufpool_geometry *g);
 
 /** hipc_bufpool_get_stats() - copy the counters.  @retval 0, -HIPC_EINVAL */
 HIPC_API int hipc_bufpool_get_stats(const struct hipc_bufpool *pool,

@@ -22,6 +22,8 @@
 #define HIPC_RSC_VENDOR_END 512u
 /* hipc's own vendor entry: rpmsg buffer geometry (Linux ignores it). */
 #define HIPC_RSC_HIPC_RPMSG 200u
+/* hipc's own vendor entry: a big-buffer pool (hipc/bufpool.h). */
+#define HIPC_RSC_HIPC_POOL 201u
 
 #define HIPC_VIRTIO_ID_RPMSG 7u
 #define HIPC_FW_RSC_ADDR_ANY 0xFFFFFFFFu
@@ -106,7 +108,28 @@ struct hipc_rsc_hipc_rpmsg {
 	uint32_t reserved[2];
 } __attribute__((packed));
 
+/*
+ * Vendor entry 201: a pool of big buffers the firmware wants.  The host
+ * places every pool of a table in a region of their own (not the remote's
+ * main region: it outlives the remote's crashes, see docs/bigbuf.md), in
+ * table order, each one laid out as hipc/bufpool.h says; nothing is
+ * written back.  @pool_id names the pool in references; @host_count of
+ * the @count buffers are the host's to fill, the rest the remote's;
+ * @buf_size a multiple of @align (a power of two, 8 to 4096).
+ */
+struct hipc_rsc_hipc_pool {
+	uint32_t type;
+	uint32_t pool_id;
+	uint32_t count;
+	uint32_t host_count;
+	uint32_t buf_size;
+	uint32_t align;
+	uint32_t reserved[2];
+	char name[HIPC_RSC_NAME_SIZE];
+} __attribute__((packed));
+
 _Static_assert(sizeof(struct hipc_rsc_hdr) == 16, "rsc header");
+_Static_assert(sizeof(struct hipc_rsc_hipc_pool) == 64, "hipc pool entry");
 _Static_assert(sizeof(struct hipc_rsc_carveout) == 56, "carveout");
 _Static_assert(sizeof(struct hipc_rsc_devmem) == 56, "devmem");
 _Static_assert(sizeof(struct hipc_rsc_trace) == 48, "trace");
@@ -185,6 +208,7 @@ HIPC_API int hipc_rsc_find(const void *table, size_t size, uint32_t type,
 HIPC_API size_t hipc_rsc_entry_size(uint32_t type, const void *entry);
 
 /* --- building a table (host tests, tools, firmware generators) ---------- */
+
 
 struct hipc_rsc_builder {
 	uint8_t *buf;

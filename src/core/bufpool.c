@@ -213,6 +213,7 @@ int hipc_bufpool_init(struct hipc_bufpool *pool,
 	pool->data = pool->shm + doff;
 	pool->slots = cfg->slots;
 	pool->port = cfg->port;
+	pool->crc32c = cfg->crc32c ? cfg->crc32c : hipc_crc32c;
 	pool->pool_id = cfg->pool_id;
 	pool->count = cfg->count;
 	pool->buf_size = cfg->buf_size;
@@ -320,7 +321,7 @@ int hipc_bufpool_send(struct hipc_bufpool *pool, uint32_t index,
 	}
 	b = bufp(pool, index);
 	if (flags & HIPC_BUFPOOL_F_CRC)
-		crc = hipc_crc32c(0, b + offset, length);
+		crc = pool->crc32c(0, b + offset, length);
 	/* CACHE: every line we may have written, not only the range: a
 	 * dirty line evicted later would overwrite what the peer wrote. */
 	hipc__cache_clean(pool->port, b, pool->buf_size);
@@ -396,7 +397,7 @@ int hipc_bufpool_receive(struct hipc_bufpool *pool, const void *msg,
 	 * what is now ours to read and write.  Memory is not changed. */
 	hipc__cache_inval(pool->port, b, pool->buf_size);
 	if ((flags & HIPC_BUFPOOL_F_CRC) &&
-	    hipc_crc32c(0, b + off, n) !=
+	    pool->crc32c(0, b + off, n) !=
 		    hipc_get_le32(HIPC_CFIELD(m, struct hipc_bufpool_ref, crc32c)))
 		return refuse(pool, &c->refused_crc, -HIPC_EBADMSG);
 	s->gen = gen;
@@ -482,6 +483,19 @@ int hipc_bufpool_get_stats(const struct hipc_bufpool *pool,
 	hipc__lock(pool->port);
 	*out = pool->stats;
 	hipc__unlock(pool->port);
+	return 0;
+}
+
+int hipc_bufpool_get_geometry(const struct hipc_bufpool *pool,
+			      struct hipc_bufpool_geometry *g)
+{
+	if (!pool || !g)
+		return -HIPC_EINVAL;
+	g->pool_id = pool->pool_id;
+	g->count = pool->count;
+	g->host_count = pool->role == HIPC_BUFPOOL_ROLE_HOST ? pool->end
+							     : pool->first;
+	g->buf_size = pool->buf_size;
 	return 0;
 }
 

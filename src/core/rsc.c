@@ -26,6 +26,9 @@
 #define RSC_VDEV_SIZE sizeof(struct hipc_rsc_vdev)
 #define RSC_VRING_SIZE sizeof(struct hipc_rsc_vring)
 #define RSC_HIPC_SIZE sizeof(struct hipc_rsc_hipc_rpmsg)
+#define RSC_POOL_SIZE sizeof(struct hipc_rsc_hipc_pool)
+#define RSC_POOL_RESERVED offsetof(struct hipc_rsc_hipc_pool, reserved)
+#define RSC_POOL_NAME offsetof(struct hipc_rsc_hipc_pool, name)
 /* virtio's largest queue; Linux's remoteproc allocates at most 2 vrings. */
 #define RSC_VRING_NUM_MAX 32768u
 #define RSC_VDEV_VRINGS_MAX 2u
@@ -99,6 +102,9 @@ static const struct rsc_kind rsc_kinds[] = {
 	{ HIPC_RSC_HIPC_RPMSG, RSC_HIPC_SIZE,
 	  "hipc rpmsg entry (16 bytes) runs past the end of the table",
 	  "hipc rpmsg entry (16 bytes) runs into the next entry" },
+	{ HIPC_RSC_HIPC_POOL, RSC_POOL_SIZE,
+	  "hipc pool entry (64 bytes) runs past the end of the table",
+	  "hipc pool entry (64 bytes) runs into the next entry" },
 };
 
 static const struct rsc_kind *rsc_kind(uint32_t type)
@@ -318,6 +324,20 @@ static int check_entry(const uint8_t *t, size_t off, size_t limit, size_t size,
 					       r ? ".reserved[1]" : ".reserved[0]",
 					       v, (long)i, "must be 0");
 		}
+		return 0;
+	case HIPC_RSC_HIPC_POOL:
+		/* The geometry is the planner's to judge (it knows what a
+		 * region can hold); here: complete, reserved 0, a name. */
+		for (unsigned r = 0; r < 2; r++) {
+			v = hipc_get_le32(e + RSC_POOL_RESERVED + 4 * r);
+			if (v)
+				return rsc_bad(err, "entry", (long)i, -1,
+					       r ? ".reserved[1]" : ".reserved[0]",
+					       v, (long)i, "must be 0");
+		}
+		if (!name_terminated(e + RSC_POOL_NAME))
+			return entry_bad(err, i, ".name", HIPC_RSC_NAME_SIZE,
+					 "must be NUL-terminated within 32 bytes");
 		return 0;
 	default:
 		return 0;

@@ -22,11 +22,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "hipc/bufpool.h"
 #include "hipc/error.h"
 #include "hipc/linux.h"
 #include "hipc/remote.h"
 #include "transport.h"
 #include "hipc/rsc.h"
+#include "hipc/spinlock.h"
 #include "hipc/vring.h"
 #include "port_linux_internal.h"
 #include "sim_proto.h"
@@ -85,6 +87,14 @@ struct remote {
 	/* more than one thing to sleep on: every link in IRQ mode, one poll */
 	bool multi;
 	struct p2p p2p;
+	/* big-buffer pools and spinlocks: the host's region of them, the
+	 * same across our restarts; attached from our own table */
+	struct hipc_shm pshm;
+	struct hipc__pools_layout play;
+	struct hipc_bufpool pools[HIPC__MAX_POOLS];
+	struct hipc_bufpool_slot *pslots[HIPC__MAX_POOLS];
+	struct hipc_spinlock_set locks;
+	bool pools_up;
 };
 
 static struct remote *the_remote;
@@ -381,6 +391,111 @@ static int p2p_service(struct remote *r)
 	n = hipc_rpmsg_poll(&p->dev, 0);
 	/* A peer that breaks the protocol costs us the link, not our life. */
 	return n < 0 ? 0 : n;
+}
+
+/* --- big-buffer pools ------------------------------------------------------ */
+
+/*
+ * Attach to the pools' region the host passed (HIPC_POOL_FD): the layout
+ * comes from our own table, the region must agree with it (header, size,
+ * each pool's header); the state tables as the host left them are our
+ * starting view (hipc_bufpool_init(), remote role).
+ */
+static int pools_setup(struct remote *r)
+{
+	static const uint32_t peers[] = { HIPC__OWNER_HOST };
+	int fd = env_int("HIPC_POOL_FD", -1);
+	const struct hipc_sim_pools_hdr *h;
+	struct hipc_spinlock_cfg sc;
+	int ret;
+
+	if (fd < 0)
+		return 0;
+	if (!r->fw->rsc ||
+	    hipc__pools_plan(r->fw->rsc, r->fw->rsc_size, &r->play) ||
+	    !r->play.npools)
+		return -HIPC_EBADMSG;
+	ret = hipc_shm_map(&r->pshm, fd);
+	if (ret)
+		return ret;
+	h = (const struct hipc_sim_pools_hdr *)r->pshm.base;
+	if (r->pshm.size < r->play.size ||
+	    __atomic_load_n(&h->magic, __ATOMIC_ACQUIRE) != HIPC_SIM_POOLS_MAGIC ||
+	    h->version != HIPC_SIM_POOLS_VERSION ||
+	    h->npools != r->play.npools || h->size != r->play.size)
+		return -HIPC_EBADMSG;
+	for (unsigned i = 0; i < r->play.npools; i++) {
+		const struct hipc__pool_plan *p = &r->play.pool[i];
+		struct hipc_bufpool_config c = {
+			.role = HIPC_BUFPOOL_ROLE_REMOTE,
+			.pool_id = p->pool_id,
+			.count = p->count,
+			.host_count = p->host_count,
+			.buf_size = p->buf_size,
+			.align = p->align,
+			.shm = r->pshm.base + p->off,
+			.shm_size = (size_t)p->size,
+			.crc32c = hipc_crc32c_fast,
+		};
+
+		/* One thread runs the firmware: no port lock. */
+		c.slots = calloc(p->count, sizeof(*c.slots));
+		r->pslots[i] = c.slots;
+		if (!c.slots)
+			return -HIPC_ENOMEM;
+		ret = hipc_bufpool_init(&r->pools[i], &c);
+		if (ret)
+			return ret;
+	}
+	memset(&sc, 0, sizeof(sc));
+	sc.base = r->pshm.base + HIPC__POOLS_LOCKS_OFF;
+	sc.count = HIPC__POOLS_LOCKS;
+	sc.owner = HIPC__OWNER_REMOTE;
+	sc.peers = peers;
+	sc.npeers = 1;
+	ret = hipc_spinlock_init(&r->locks, &sc);
+	if (ret)
+		return ret;
+	r->pools_up = true;
+	return 0;
+}
+
+static void pools_close(struct remote *r)
+{
+	for (unsigned i = 0; i < HIPC__MAX_POOLS; i++) {
+		free(r->pslots[i]);
+		r->pslots[i] = NULL;
+	}
+	r->pools_up = false;
+	hipc_shm_close(&r->pshm);
+}
+
+int hipc_remote_pool(const char *name, struct hipc_bufpool **pool)
+{
+	struct remote *r = the_remote;
+
+	if (!name || !pool)
+		return -HIPC_EINVAL;
+	if (!r || !r->pools_up)
+		return -HIPC_ENOENT;
+	for (unsigned i = 0; i < r->play.npools; i++)
+		if (!strcmp(r->play.pool[i].name, name)) {
+			*pool = &r->pools[i];
+			return (int)i;
+		}
+	return -HIPC_ENOENT;
+}
+
+int hipc_remote_spinlocks(struct hipc_spinlock_set **set)
+{
+	struct remote *r = the_remote;
+
+	if (!set)
+		return -HIPC_EINVAL;
+	if (!r || !r->pools_up)
+		return -HIPC_ENOENT;
+	*set = &r->locks;
+	return 0;
 }
 
 /* --- standalone: our own region, published for hosts ---------------------- */
@@ -753,6 +868,7 @@ static void process_init(struct remote *r, const struct hipc_firmware *fw)
 	r->host_conn = -1;
 	r->stale_gen = UINT32_MAX;
 	r->shm.fd = -1;
+	r->pshm.fd = -1;
 	the_remote = r;
 	hipc__remote_trace_sink(trace_write, r);
 	memset(&sa, 0, sizeof(sa));
@@ -824,6 +940,13 @@ static int open_region(struct remote *r, const char *standalone)
 	ret = p2p_setup(r);
 	if (ret) {
 		fprintf(stderr, "%s: peer link: %s\n", name, hipc_strerror(ret));
+		return 2;
+	}
+	ret = pools_setup(r);
+	if (ret) {
+		fprintf(stderr, "%s: big-buffer pools: %s (the host's region "
+			"does not match our table)\n", name, hipc_strerror(ret));
+		pools_close(r);
 		return 2;
 	}
 	r->multi = r->standalone || r->p2p.present || r->fw->wait_fds;
@@ -910,6 +1033,7 @@ static int sim_run(const struct hipc_firmware *fw, const char *standalone)
 		hipc_shm_close(&r.p2p.shm);
 		free(r.p2p.storage);
 	}
+	pools_close(&r);
 	close_region(&r);
 	return 0;
 }

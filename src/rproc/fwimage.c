@@ -735,6 +735,21 @@ int hipc_rsc_print(FILE *out, const void *table, size_t size)
 				hipc_get_le32(t + off + offsetof(struct hipc_rsc_hipc_rpmsg,
 							 buf_size)));
 			break;
+		case HIPC_RSC_HIPC_POOL: {
+			const uint8_t *e = t + off;
+#define PF(f) hipc_get_le32(e + offsetof(struct hipc_rsc_hipc_pool, f))
+			fprintf(out, "vendor %" PRIu32 " (hipc pool) %.32s\n", type,
+				(const char *)e +
+					offsetof(struct hipc_rsc_hipc_pool, name));
+			fprintf(out, "      pool_id     %" PRIu32 "\n"
+				"      count       %" PRIu32 " (host %" PRIu32 ")\n"
+				"      buf_size    %" PRIu32 "\n"
+				"      align       %" PRIu32 "\n",
+				PF(pool_id), PF(count), PF(host_count),
+				PF(buf_size), PF(align));
+#undef PF
+			break;
+		}
 		default:
 			if (type >= HIPC_RSC_VENDOR_START &&
 			    type < HIPC_RSC_VENDOR_END)

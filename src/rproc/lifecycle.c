@@ -82,6 +82,7 @@ int hipc_rproc_new(struct hipc_rproc **out, const struct hipc_rproc_config *cfg)
 	rp->epfd = rp->timerfd = rp->pidfd = rp->conn = -1;
 	rp->pid = -1;
 	rp->shm.fd = -1;
+	rp->pshm.fd = -1;
 	rp->name = strdup(cfg->name ? cfg->name : "remoteproc");
 	rp->firmware = cfg->firmware ? strdup(cfg->firmware) : NULL;
 	if (!rp->name || (cfg->firmware && !rp->firmware))
@@ -197,8 +198,11 @@ void hipc__rp_end_process(struct hipc_rproc *rp, bool kill_it)
 	}
 	hipc__rp_ep_del(rp, rp->pidfd);
 	close_fd(&rp->pidfd);
-	/* Only now: the process can no longer write the pair region. */
+	/* Only now: the process can no longer write the pair region, its
+	 * buffers or its spinlocks. */
 	hipc__rp_p2p_lost(rp);
+	if (rp->is_child)
+		hipc__rp_pools_reclaim(rp);
 	rp->pid = -1;
 	rp->info.pid = -1;
 	rp->is_child = false;
@@ -268,13 +272,13 @@ static void crash(struct hipc_rproc *rp, const char *reason)
 
 static int spawn(struct hipc_rproc *rp, int efd_in, int efd_out)
 {
-	char modebuf[32], spinbuf[32], pathbuf[4096];
+	char modebuf[32], spinbuf[32], poolbuf[32], pathbuf[4096];
 	const char *mode = rp->cfg.mode == HIPC_LINK_POLL       ? "poll"
 			   : rp->cfg.mode == HIPC_LINK_ADAPTIVE ? "adaptive"
 								: "irq";
 	struct hipc_p2p *p2p = rp->cfg.p2p;
 	unsigned side = rp->cfg.p2p_driver ? HIPC_SIDE_HOST : HIPC_SIDE_REMOTE;
-	int src[6] = { rp->shm.fd, efd_in, efd_out, -1, -1, -1 };
+	int src[7] = { rp->shm.fd, efd_in, efd_out, -1, -1, -1, -1 };
 	int nfd = 3;
 	char *argv[64];
 	char *envp[16];
@@ -304,6 +308,13 @@ static int spawn(struct hipc_rproc *rp, int efd_in, int efd_out)
 		envp[n++] = "HIPC_P2P_EFD_OUT=8";
 		envp[n++] = rp->cfg.p2p_driver ? "HIPC_P2P_ROLE=driver"
 					       : "HIPC_P2P_ROLE=device";
+	}
+	if (rp->pshm.base) {
+		/* The pools' region: the same memfd for every boot. */
+		src[nfd] = rp->pshm.fd;
+		snprintf(poolbuf, sizeof(poolbuf), "HIPC_POOL_FD=%d", 3 + nfd);
+		nfd++;
+		envp[n++] = poolbuf;
 	}
 	if (getenv("PATH")) {
 		snprintf(pathbuf, sizeof(pathbuf), "PATH=%s", getenv("PATH"));
@@ -479,6 +490,10 @@ static int lay_out(struct hipc_rproc *rp, char *err, size_t errlen)
 			      "carveout, or more memory than fits)");
 		goto free_img;
 	}
+	ret = hipc__rp_pools_setup(rp, hipc_fwimage_rsc(&img), img.rsc_size,
+				   err, errlen);
+	if (ret)
+		goto free_img;
 	ret = hipc_shm_create(&rp->shm, rp->name, rp->lay.size);
 	if (ret) {
 		hipc__rp_errf(err, errlen, "%s: memfd: %s", rp->name,
@@ -1036,6 +1051,7 @@ void hipc_rproc_free(struct hipc_rproc *rp)
 		hipc_rproc_stop(rp, 1000);
 	close_fd(&rp->epfd);
 	close_fd(&rp->timerfd);
+	hipc__rp_pools_free(rp);
 	free(rp->last_trace);
 	free(rp->name);
 	free(rp->firmware);

@@ -13,11 +13,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "hipc/bufpool.h"
 #include "hipc/error.h"
 #include "hipc/fwimage.h"
 #include "hipc/mbox.h"
 #include "hipc/rproc.h"
 #include "hipc/rsc.h"
+#include "hipc/spinlock.h"
 #include "hipc/vring.h"
 #include "sim_proto.h"
 #include "port_linux_internal.h"
@@ -120,6 +122,16 @@ struct hipc_rproc {
 	bool p2p_held;       /* our process was given the pair region */
 	bool p2p_acked;      /* P2P_RESET_ACK seen (acted on after the drain) */
 
+	/* big-buffer pools and spinlocks (pools.c): a region of their own,
+	 * from the first boot that declares pools to hipc_rproc_free() */
+	struct hipc_shm pshm;
+	struct hipc__pools_layout play;
+	struct hipc_bufpool pools[HIPC__MAX_POOLS];
+	struct hipc_bufpool_slot *pslots[HIPC__MAX_POOLS];
+	struct hipc_spinlock_set locks;
+	pthread_mutex_t plock;
+	struct hipc_port pport;
+
 	struct hipc_rproc_info info;
 	/* the trace ring as the remote left it when it crashed */
 	uint8_t *last_trace;
@@ -146,6 +158,10 @@ int hipc__rp_p2p_claim(struct hipc_rproc *rp);
 void hipc__rp_p2p_lost(struct hipc_rproc *rp);
 void hipc__rp_p2p_work(struct hipc_rproc *rp);
 bool hipc__rp_process_exited(struct hipc_rproc *rp);
+void hipc__rp_pools_free(struct hipc_rproc *rp);
+void hipc__rp_pools_reclaim(struct hipc_rproc *rp);
+int hipc__rp_pools_setup(struct hipc_rproc *rp, const void *tbl, size_t size,
+			 char *err, size_t errlen);
 void hipc__rp_rearm(struct hipc_rproc *rp);
 void hipc__rp_release(struct hipc_rproc *rp);
 void hipc__rp_restart_failed(struct hipc_rproc *rp, int ret);

@@ -223,6 +223,75 @@ struct hipc__p2p_layout {
 
 int hipc__p2p_plan(unsigned num, unsigned buf_size, struct hipc__p2p_layout *l);
 
+/* --- big-buffer pools ----------------------------------------------------- */
+
+/*
+ * The pools a firmware declares (HIPC_RSC_HIPC_POOL entries) live in a
+ * memfd of their own, not in the remote's region: the host keeps it from
+ * the first boot to hipc_rproc_free(), across crashes and restarts, so a
+ * buffer the host holds stays mapped and valid while the remote comes
+ * back.  Laid out by hipc__pools_plan() from the table, by the host from
+ * the firmware image and by the remote from its own copy; neither takes
+ * the geometry from the other.
+ *
+ *   [0, 4096): struct hipc_sim_pools_hdr, then at HIPC__POOLS_LOCKS_OFF the
+ *              256 spinlock words (hipc/spinlock.h; host owner 1, remote 2)
+ *   then each pool, page-aligned, in table order (hipc/bufpool.h layout)
+ */
+#define HIPC_SIM_POOLS_MAGIC 0x4c4f5048u /* "HPOL" */
+#define HIPC_SIM_POOLS_VERSION 1u
+#define HIPC__MAX_POOLS 8u
+#define HIPC__POOLS_LOCKS_OFF 1024u
+#define HIPC__POOLS_LOCKS 256u
+#define HIPC__OWNER_HOST 1u
+#define HIPC__OWNER_REMOTE 2u
+/* one pool's share of the region, and the region: bounded so that a table
+ * cannot ask the host for more memory than a simulation should map */
+#define HIPC__POOL_MAX_SIZE (4ull << 30)
+#define HIPC__POOLS_MAX_SIZE (16ull << 30)
+
+struct hipc_sim_pools_hdr {
+	uint32_t magic;    /* written last by the host */
+	uint32_t version;
+	uint32_t npools;
+	uint32_t reserved;
+	uint64_t size;     /* bytes in the region */
+};
+_Static_assert(sizeof(struct hipc_sim_pools_hdr) <= HIPC__POOLS_LOCKS_OFF,
+	       "pools header");
+
+struct hipc__pool_plan {
+	char name[32];
+	uint32_t pool_id;
+	uint32_t count;
+	uint32_t host_count;
+	uint32_t buf_size;
+	uint32_t align;
+	uint64_t off;  /* from the region's start, page-aligned */
+	uint64_t size; /* HIPC_BUFPOOL_SHM_SIZE() */
+};
+
+struct hipc__pools_layout {
+	unsigned npools;
+	struct hipc__pool_plan pool[HIPC__MAX_POOLS];
+	uint64_t size; /* 0 when the table declares no pool */
+};
+
+/*
+ * Plan the pools of a validated table.
+ * @retval 0 (npools 0: none declared)
+ * @retval -HIPC_EBADMSG a pool's geometry is wrong (count 0, host_count >
+ *         count, align not a power of two in 8..4096, buf_size 0 or not a
+ *         multiple of align, a name or pool id given twice, more than
+ *         HIPC__MAX_POOLS pools)
+ * @retval -HIPC_ERANGE a pool or the region too large
+ */
+int hipc__pools_plan(const void *tbl, size_t size, struct hipc__pools_layout *l);
+
+/* Two plans describe the same memory. */
+int hipc__pools_same(const struct hipc__pools_layout *a,
+		     const struct hipc__pools_layout *b);
+
 /* --- the trace buffer ----------------------------------------------------- */
 
 /* Trace ring header at the start of the trace buffer (ours; Linux shows the

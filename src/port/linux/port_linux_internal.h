@@ -7,6 +7,7 @@
 #define HIPC_PORT_LINUX_INTERNAL_H
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -28,5 +29,9 @@ int hipc__poll_until(struct pollfd *p, unsigned n, uint64_t deadline_ns,
  * returns what it gives, never a raw -errno.
  */
 int hipc__from_errno(int e);
+
+/* The portable half of hipc_crc32c_fast(), for tests that compare the
+ * two paths on a CPU that has the instruction. */
+uint32_t hipc__crc32c_slice8(uint32_t crc, const void *buf, size_t len);
 
 #endif

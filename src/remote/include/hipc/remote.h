@@ -44,6 +44,30 @@ HIPC_API int hipc_remote_main(const struct hipc_firmware *fw, int argc,
 HIPC_API void hipc_remote_trace(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 
+struct hipc_bufpool;
+struct hipc_spinlock_set;
+
+/**
+ * hipc_remote_pool() - the remote's side of the big-buffer pool @name its
+ * resource table declares (HIPC_RSC_HIPC_POOL), in the region the host
+ * passed at spawn (the same one after a restart; docs/bigbuf.md).  Use it
+ * with hipc/bufpool.h.
+ * @retval >=0 the pool's index; *@pool set
+ * @retval -HIPC_ENOENT no such pool, or the transport has no pools
+ *         (standalone and vhost-user remotes do not)
+ * @retval -HIPC_EINVAL a NULL argument
+ * Context: the firmware's thread (its callbacks), after hipc_remote_main()
+ * started; the pool takes no lock.
+ */
+HIPC_API int hipc_remote_pool(const char *name, struct hipc_bufpool **pool);
+
+/**
+ * hipc_remote_spinlocks() - the 256 spinlocks shared with the host (this
+ * side's owner id 2), present when the table declares a pool.
+ * @retval 0, -HIPC_ENOENT, -HIPC_EINVAL
+ */
+HIPC_API int hipc_remote_spinlocks(struct hipc_spinlock_set **set);
+
 #define HIPC_FIRMWARE_MAIN(fw)                                               \
 	int main(int argc, char **argv)                                      \
 	{                                                                    \

@@ -51,6 +51,8 @@ enum hipc_rproc_op {
 
 struct hipc_rproc;
 struct hipc_p2p;
+struct hipc_bufpool;
+struct hipc_spinlock_set;
 
 struct hipc_rproc_config {
 	const char *name;          /* "remoteproc0", "m4", ... */
@@ -111,6 +113,12 @@ struct hipc_rproc_info {
 	/* the last stop had to kill the process (it did not shut down
 	 * within the timeout) */
 	bool killed;
+	/* big-buffer pools the firmware declared (docs/bigbuf.md), and what
+	 * the recovery took back each time the remote's process ended:
+	 * buffers it held or had in flight, spinlocks it held */
+	unsigned npools;
+	unsigned pool_reclaimed;
+	unsigned locks_released;
 };
 
 /**
@@ -279,6 +287,34 @@ HIPC_API enum hipc_rproc_state hipc_rproc_state(const struct hipc_rproc *rp);
 HIPC_API const char *hipc_rproc_state_name(enum hipc_rproc_state s);
 HIPC_API pid_t hipc_rproc_pid(const struct hipc_rproc *rp);
 HIPC_API const char *hipc_rproc_name(const struct hipc_rproc *rp);
+
+/* --- big buffers and spinlocks (docs/bigbuf.md) -------------------------- */
+
+/**
+ * hipc_rproc_pool() - the host's side of the pool @name the firmware
+ * declared (an HIPC_RSC_HIPC_POOL entry): laid out at the first start in a
+ * region of its own that stays, with everything the host holds in it,
+ * until hipc_rproc_free(); when the remote's process ends, whatever it
+ * held or had in flight is reclaimed (hipc_rproc_info.pool_reclaimed).
+ * Use it through hipc/bufpool.h (thread-safe) or hipc/bigbuf.h.
+ * @retval >=0 the pool's index; *@pool set
+ * @retval -HIPC_ENOENT no such pool (or never started)
+ * @retval -HIPC_EINVAL a NULL argument
+ * Context: any thread; the pointer is valid until hipc_rproc_free().
+ */
+HIPC_API int hipc_rproc_pool(struct hipc_rproc *rp, const char *name,
+			     struct hipc_bufpool **pool);
+
+/**
+ * hipc_rproc_spinlocks() - the 256 spinlocks shared with the remote (host
+ * owner id 1, remote 2), in the pools' region: present when the firmware
+ * declares at least one pool.  A lock the remote held when its process
+ * ended is released (hipc_rproc_info.locks_released).
+ * @retval 0, -HIPC_ENOENT (no pools region), -HIPC_EINVAL
+ * Context: any thread; valid until hipc_rproc_free().
+ */
+HIPC_API int hipc_rproc_spinlocks(struct hipc_rproc *rp,
+				  struct hipc_spinlock_set **set);
 
 /* --- static vrings between two remotes ------------------------------------ */
 
