@@ -119,7 +119,6 @@ struct remote {
 	struct hipcd_svc *svcs;  /* the services seen, announced or not */
 	struct hipcd_watch watch; /* hipc_rproc_fd() */
 	struct hipcd_rxq *rxqs;  /* its clients' receive queues (rxq.c) */
-	uint64_t stalled_since;  /* held buffers left it stalled (ns), 0 */
 	/* reconfigured: let go of, then freed (and made again from
 	 * @next if @replace) once its stop or detach is over */
 	bool retiring;
@@ -243,9 +242,11 @@ void epdev_remote_free(struct remote *r);
  * the rx buffer (the buffer goes back to the remote at once); beyond that
  * the message stays in its rx buffer (HIPC_RPMSG_HOLD), so the remote has
  * fewer buffers and slows down: back-pressure, shared by every endpoint of
- * that remote.  If held buffers leave the remote stalled (almost none
- * free) for stall_ms, the queue holding the most is evicted: its owner's
- * evict() disconnects the client, and the queue is emptied.
+ * that remote.  While held buffers leave the remote starved (almost none
+ * free), a client holding some that has read nothing for stall_ms is
+ * evicted (the one holding most first): its owner's evict() disconnects
+ * it, and the queue is emptied.  A slow reader that reads is never
+ * evicted.
  */
 struct hipcd_rxq_item;
 
@@ -256,6 +257,8 @@ struct hipcd_rxq {
 	struct hipcd_rxq_item *head, **tail;
 	size_t bytes;                 /* queued, copied or held */
 	unsigned held;                /* rx buffers kept */
+	uint64_t seen_out;            /* msgs_out at the last look */
+	uint64_t still_since;         /* since then nothing read (ns) */
 	/* public */
 	void (*evict)(struct hipcd_rxq *q); /* set by the owner */
 	void *owner;

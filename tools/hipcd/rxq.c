@@ -193,34 +193,45 @@ static int free_rx_buffers(struct remote *r, unsigned held)
 /* For one remote: the next deadline, 0 for none. */
 static uint64_t tick_remote(struct remote *r, uint64_t now)
 {
-	struct hipcd_rxq *worst = NULL;
+	uint64_t stall = (uint64_t)r->rc.stall_ms * 1000000u, next = 0;
+	struct hipcd_rxq *victim = NULL;
 	unsigned held = 0;
 	int left;
 
 	for (struct hipcd_rxq *q = r->rxqs; q; q = q->next_q) {
 		held += q->held;
-		if (q->held && (!worst || q->held > worst->held))
-			worst = q;
+		/* A client that read something since the last look is slow,
+		 * not stalled: its clock starts again. */
+		if (!q->held || q->msgs_out != q->seen_out) {
+			q->seen_out = q->msgs_out;
+			q->still_since = now;
+		}
 	}
-	left = worst ? free_rx_buffers(r, held) : -1;
-	/* Stalled: held buffers leave the remote (almost) nothing to send
+	left = held ? free_rx_buffers(r, held) : -1;
+	/* The remote starves: held buffers leave it (almost) nothing to send
 	 * with, to anyone.  A few are kept in reserve for replies. */
-	if (!worst || left < 0 || left > 4 || !r->rc.stall_ms) {
-		r->stalled_since = 0;
+	if (!held || left < 0 || left > 4 || !r->rc.stall_ms)
 		return 0;
+	for (struct hipcd_rxq *q = r->rxqs; q; q = q->next_q) {
+		if (!q->held)
+			continue;
+		if (now - q->still_since < stall) {
+			if (!next || q->still_since + stall < next)
+				next = q->still_since + stall;
+		} else if (!victim || q->held > victim->held) {
+			victim = q;
+		}
 	}
-	if (!r->stalled_since)
-		r->stalled_since = now;
-	if (now - r->stalled_since < (uint64_t)r->rc.stall_ms * 1000000u)
-		return r->stalled_since + (uint64_t)r->rc.stall_ms * 1000000u;
-	logf_("%s: a client has not read for %u ms while the remote waits "
-	      "for buffers it holds (%u held, %d free): disconnecting it",
-	      r->rc.name, r->rc.stall_ms, worst->held, left);
-	r->stalled_since = 0;
-	worst->evictions++;
-	hipcd_rxq_clear(worst);
-	if (worst->evict)
-		worst->evict(worst);
+	if (!victim)
+		return next;
+	logf_("%s: a client has read nothing for %u ms while the remote "
+	      "starves for the buffers it holds (%u held, %d free): "
+	      "disconnecting it", r->rc.name, r->rc.stall_ms, victim->held,
+	      left);
+	victim->evictions++;
+	hipcd_rxq_clear(victim);
+	if (victim->evict)
+		victim->evict(victim);
 	return now + 1; /* look again at once: another may hold the rest */
 }
 
