@@ -6,6 +6,7 @@
  * payload goes as several messages.
  */
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,7 +83,7 @@ static int inproc_open(struct bench_path *p)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.name = "hipc-bench";
 	cfg.firmware = fw;
-	cfg.mode = HIPC_LINK_ADAPTIVE;
+	cfg.mode = (enum hipc_link_mode)(intptr_t)p->priv;
 	cfg.ns_cb = on_ns;
 	if (hipc_rproc_new(&s.rp, &cfg))
 		return -1;
@@ -194,12 +195,22 @@ static void inproc_close(struct bench_path *p)
 	s.rp = NULL;
 }
 
-struct bench_path bench_path_inproc = {
-	.name = "endpoint",
-	.what = "an rpmsg endpoint in this process (hipc linked in, no "
-		"daemon), adaptive doorbells",
-	.open = inproc_open,
-	.transact = inproc_transact,
-	.doorbells = inproc_doorbells,
-	.close = inproc_close,
-};
+/* The same in each doorbell mode of the link (hipc/linux.h). */
+#define INPROC_PATH(var, pname, mode, text)                                   \
+	struct bench_path var = {                                              \
+		.name = pname,                                                 \
+		.what = "an rpmsg endpoint in this process (hipc linked in, "  \
+			"no daemon), " text,                                   \
+		.priv = (void *)(intptr_t)(mode),                              \
+		.open = inproc_open,                                           \
+		.transact = inproc_transact,                                   \
+		.doorbells = inproc_doorbells,                                 \
+		.close = inproc_close,                                         \
+	}
+
+INPROC_PATH(bench_path_inproc, "endpoint", HIPC_LINK_ADAPTIVE,
+	    "adaptive doorbells (spin a while, then sleep)");
+INPROC_PATH(bench_path_inproc_irq, "endpoint-irq", HIPC_LINK_IRQ,
+	    "a doorbell for every wake-up (interrupt only)");
+INPROC_PATH(bench_path_inproc_poll, "endpoint-poll", HIPC_LINK_POLL,
+	    "both sides polling, no doorbells");

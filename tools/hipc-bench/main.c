@@ -37,7 +37,8 @@ static const struct seed netlink_seeds[] = {
 };
 
 static struct bench_path *const all_paths[] = {
-	&bench_path_inproc, &bench_path_epdev, &bench_path_msgsock,
+	&bench_path_inproc, &bench_path_inproc_irq, &bench_path_inproc_poll,
+	&bench_path_epdev, &bench_path_msgsock,
 	&bench_path_tty, &bench_path_unix, &bench_path_pipe, NULL,
 };
 

@@ -192,7 +192,7 @@ static void matrix_table(const struct bench_report *rep, FILE *f,
 	fprintf(f, "\n%s\n", title);
 	fprintf(f, "  %-8s %3s %8s %10s", "block", "n", "bytes", "published");
 	for (unsigned j = 0; j < np; j++)
-		fprintf(f, " %10s", paths[j]);
+		fprintf(f, " %13s", paths[j]);
 	fprintf(f, "   %s\n", "ms per transaction (median); KB/s below");
 	for (unsigned i = 0; i < rep->n; i++) {
 		const struct result *r = &rep->r[i];
@@ -210,9 +210,9 @@ static void matrix_table(const struct bench_report *rep, FILE *f,
 						      r->block, r->nblocks);
 
 			if (x)
-				fprintf(f, " %10.4f", x->med_ms);
+				fprintf(f, " %13.4f", x->med_ms);
 			else
-				fprintf(f, " %10s", "-");
+				fprintf(f, " %13s", "-");
 		}
 		fputc('\n', f);
 		fprintf(f, "  %-8s %3s %8s ", "", "", "KB/s");
@@ -226,9 +226,9 @@ static void matrix_table(const struct bench_report *rep, FILE *f,
 						      r->block, r->nblocks);
 
 			if (x)
-				fprintf(f, " %10.0f", x->kb_s);
+				fprintf(f, " %13.0f", x->kb_s);
 			else
-				fprintf(f, " %10s", "-");
+				fprintf(f, " %13s", "-");
 		}
 		fputc('\n', f);
 	}
@@ -246,14 +246,14 @@ static void detail_table(const struct bench_report *rep, FILE *f,
 		if (strcmp(r->suite, suite))
 			continue;
 		if (!any) {
-			fprintf(f, "\n%s\n  %-10s %9s %9s %9s %12s %11s %9s "
+			fprintf(f, "\n%s\n  %-13s %9s %9s %9s %12s %11s %9s "
 				   "%9s %9s %9s %s\n",
 				title, "path", "median", "p99", "max", "msgs/s",
 				"KB/s", "db out/M", "db in/M", "cpu/M", "peer/M",
 				ratio_name);
 			any = true;
 		}
-		fprintf(f, "  %-10s %9.4f %9.4f %9.4f %12.0f %11.0f", r->path,
+		fprintf(f, "  %-13s %9.4f %9.4f %9.4f %12.0f %11.0f", r->path,
 			r->med_ms, r->p99_ms, r->max_ms, r->msgs_s, r->kb_s);
 		if (r->db_out_mb >= 0)
 			fprintf(f, " %9.1f %9.1f", r->db_out_mb, r->db_in_mb);
