@@ -4,7 +4,7 @@
  * over every path hipc offers, beside the machine's own limits and the
  * plain-socket baselines, measured in one run.
  *
- *   hipc-bench [--suite seeds|latency|rate|all] [--paths LIST]
+ *   hipc-bench [--suite seeds|latency|rate|bigbuf|all] [--paths LIST]
  *              [--sizes LIST] [--blocks LIST] [--count N] [--runs N]
  *              [--no-limits] [--json] [--csv] [--plot FILE.png]
  *              [--run-dir DIR --remote NAME]
@@ -36,8 +36,15 @@ static const struct seed netlink_seeds[] = {
 	{ 32768, 1, 162.54 },
 };
 
+/* Big buffers: blocks from 4 KiB to 64 MiB, as many as fit in the pools
+ * of firmware/sdb at once, no published figure. */
+static const struct seed bigbuf_cells[] = {
+	{ 4096, 64, 0 },       { 65536, 16, 0 },     { 1u << 20, 8, 0 },
+	{ 32u << 20, 2, 0 },   { 64u << 20, 1, 0 },
+};
+
 static struct bench_path *const all_paths[] = {
-	&bench_path_inproc, &bench_path_inproc_irq, &bench_path_inproc_poll,
+	&bench_path_bigbuf, &bench_path_inproc, &bench_path_inproc_irq, &bench_path_inproc_poll,
 	&bench_path_epdev, &bench_path_msgsock,
 	&bench_path_tty, &bench_path_unix, &bench_path_pipe, NULL,
 };
@@ -57,7 +64,7 @@ struct opts {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: hipc-bench [--suite seeds|latency|rate|all] "
+		"usage: hipc-bench [--suite seeds|latency|rate|bigbuf|all] "
 		"[--paths LIST]\n"
 		"                  [--sizes LIST] [--blocks LIST] [--count N] "
 		"[--runs N]\n"
@@ -70,7 +77,7 @@ static void usage(FILE *f)
 		fprintf(f, " %s", all_paths[i]->name);
 	fprintf(f, "\nsuites: seeds (the published matrices, default), latency "
 		   "(16 B round trips),\n        rate (a stream of messages one "
-		   "way), all\n");
+		   "way), bigbuf (4 KiB to 64 MiB blocks), all\n");
 }
 
 /* "512,1024,4k,1M" into @out; returns the count, 0 on a bad list. */
@@ -130,9 +137,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 's':
 			o->suite = optarg;
 			if (strcmp(o->suite, "seeds") && strcmp(o->suite, "latency") &&
-			    strcmp(o->suite, "rate") && strcmp(o->suite, "all")) {
+			    strcmp(o->suite, "rate") && strcmp(o->suite, "bigbuf") &&
+			    strcmp(o->suite, "all")) {
 				fprintf(stderr, "hipc-bench: --suite %s: not one "
-					"of seeds, latency, rate, all\n", optarg);
+					"of seeds, latency, rate, bigbuf, all\n",
+					optarg);
 				return 2;
 			}
 			break;
@@ -224,6 +233,13 @@ static unsigned pick_paths(const struct opts *o, struct bench_path **out)
 	char buf[256], *save = NULL;
 	unsigned n = 0;
 
+	if (!o->paths[0] && !strcmp(o->suite, "bigbuf")) {
+		/* big blocks: the zero-copy path against two copying ones */
+		out[n++] = &bench_path_bigbuf;
+		out[n++] = &bench_path_inproc;
+		out[n++] = &bench_path_unix;
+		return n;
+	}
 	if (!o->paths[0]) {
 		for (unsigned i = 0; all_paths[i]; i++)
 			out[n++] = all_paths[i];
@@ -306,6 +322,12 @@ int main(int argc, char **argv)
 		} else {
 			ret = 0;
 		}
+		if (!ret && (!strcmp(o.suite, "bigbuf") ||
+			     !strcmp(o.suite, "all")))
+			ret = run_matrix(&rep, p, "bigbuf", bigbuf_cells,
+					 sizeof(bigbuf_cells) /
+						 sizeof(bigbuf_cells[0]),
+					 o.count ? o.count : 10, o.runs);
 		if (!ret && lat)
 			ret = run_latency(&rep, p, o.count ? o.count : 10000,
 					  o.runs);
