@@ -333,7 +333,9 @@ static bool read_attr(const char *dir, const char *attr, char *buf, size_t len)
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, attr);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, attr) >=
+	    sizeof(path))
+		return false;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
