@@ -521,11 +521,21 @@ int report_plot(const struct bench_report *rep, const char *png)
 		   "set title 'hipc-bench: the seeds protocol per path, against "
 		   "the published STM32MP157 figures'\n"
 		   "plot ", png);
-	for (unsigned j = 0; j < np; j++)
-		fprintf(f, "'%s' index %u using 1:2 with linespoints lw 2 lc %u "
-			   "pt 7 title '%s', '%s' index %u using 1:2 with points "
-			   "lc %u pt 6 ps 1.3 notitle, ",
-			data, 2 * j, j + 1, paths[j], data, 2 * j + 1, j + 1);
+	for (unsigned j = 0; j < np; j++) {
+		/* one colour each: gnuplot's own cycle repeats after 8 */
+		static const char *const colour[16] = {
+			"#9400d3", "#009e73", "#56b4e9", "#e69f00", "#f0e442",
+			"#0072b2", "#e51e10", "#000000", "#a0522d", "#808080",
+			"#ff69b4", "#2e8b57", "#4169e1", "#d2691e", "#708090",
+			"#8b0000",
+		};
+
+		fprintf(f, "'%s' index %u using 1:2 with linespoints lw 2 "
+			   "lc rgb '%s' pt 7 title '%s', '%s' index %u using "
+			   "1:2 with points lc rgb '%s' pt 6 ps 1.3 notitle, ",
+			data, 2 * j, colour[j % 16], paths[j], data, 2 * j + 1,
+			colour[j % 16]);
+	}
 	fprintf(f, "'%s' index %u using 1:2 with points pt 9 ps 1.8 lc "
 		   "rgb 'black' title 'published, ttyRPMSG (n blocks)', "
 		   "'%s' index %u using 1:2 with linespoints pt 5 ps 1.5 dt 2 "
