@@ -81,6 +81,9 @@ double bench_fd_transact(int out, int in, bool stream, size_t chunk,
 /* @rel from this program's directory if it is an executable there. */
 const char *bench_sibling(const char *rel, char *buf, size_t size);
 
+/* A firmware of the user's that speaks the protocol (docs/bench-
+ * protocol.md) instead of firmware/bench. */
+void bench_set_firmware(const char *path);
 /* The bench firmware: next to us when installed, else where it was built;
  * NULL if neither. */
 const char *bench_firmware_path(char *buf, size_t size);

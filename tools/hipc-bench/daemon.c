@@ -98,9 +98,7 @@ static int daemon_start(void)
 			NULL,
 #endif
 			hipcd_buf, sizeof(hipcd_buf));
-	fw = getenv("HIPC_BENCH_FIRMWARE");
-	if (!fw)
-		fw = bench_firmware_path(fw_buf, sizeof(fw_buf));
+	fw = bench_firmware_path(fw_buf, sizeof(fw_buf));
 	if (!hipcd || !fw) {
 		fprintf(stderr, "hipc-bench: no hipcd or hipc-fw-bench to "
 			"start\n");

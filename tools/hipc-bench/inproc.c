@@ -54,9 +54,20 @@ static int on_answer(struct hipc_rpmsg_ept *e, void *data, size_t len,
 	return 0;
 }
 
+static const char *user_firmware;
+
+void bench_set_firmware(const char *path)
+{
+	user_firmware = path;
+}
+
 const char *bench_firmware_path(char *buf, size_t size)
 {
-	const char *p = bench_sibling(HIPC_FW_RELDIR "/hipc-fw-bench", buf, size);
+	const char *p;
+
+	if (user_firmware)
+		return user_firmware;
+	p = bench_sibling(HIPC_FW_RELDIR "/hipc-fw-bench", buf, size);
 
 	if (p)
 		return p;

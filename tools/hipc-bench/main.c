@@ -7,7 +7,7 @@
  *   hipc-bench [--suite seeds|latency|rate|bigbuf|all] [--paths LIST]
  *              [--sizes LIST] [--blocks LIST] [--count N] [--runs N]
  *              [--no-limits] [--json] [--csv] [--plot FILE.png]
- *              [--run-dir DIR --remote NAME]
+ *              [--run-dir DIR --remote NAME] [--firmware FILE]
  *
  * stdout: results only (a table, or JSON, or CSV); stderr: a progress
  * line when it is a terminal, and errors.  docs/benchmarks.md explains
@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,8 @@ static void usage(FILE *f)
 		"[--plot FILE.png]\n"
 		"                  [--run-dir DIR --remote NAME]  (a hipcd "
 		"already running)\n"
+		"                  [--firmware FILE]  (yours, speaking "
+		"docs/bench-protocol.md)\n"
 		"paths:");
 	for (unsigned i = 0; all_paths[i]; i++)
 		fprintf(f, " %s", all_paths[i]->name);
@@ -124,6 +127,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "plot", required_argument, NULL, 'P' },
 		{ "run-dir", required_argument, NULL, 'R' },
 		{ "remote", required_argument, NULL, 'm' },
+		{ "firmware", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -206,6 +210,18 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'm':
 			bench_daemon_use(NULL, optarg);
 			break;
+		case 'f': {
+			/* absolute: hipcd reads it from its own directory */
+			static char fw[PATH_MAX];
+
+			if (!realpath(optarg, fw) || access(fw, X_OK) < 0) {
+				fprintf(stderr, "hipc-bench: --firmware %s: %s\n",
+					optarg, strerror(errno));
+				return 2;
+			}
+			bench_set_firmware(fw);
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
