@@ -878,9 +878,16 @@ static void process_init(struct remote *r, const struct hipc_firmware *fw)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* Close what a standalone remote publishes, and the region. */
+/* Close what a standalone remote publishes, and the region.  Traces from
+ * then on go to stderr only: the trace buffer is in the region, and @r
+ * itself lives on the stack of a run that is ending. */
 static void close_region(struct remote *r)
 {
+	hipc__remote_trace_sink(NULL, NULL);
+	r->trace = NULL;
+	r->trace_len = 0;
+	if (the_remote == r)
+		the_remote = NULL; /* nor may a late signal or pool call */
 	if (r->host_conn >= 0)
 		close(r->host_conn);
 	if (r->listen_fd >= 0)
