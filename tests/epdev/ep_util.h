@@ -142,20 +142,11 @@ static inline void ep_start(const char *conf, const char *first_remote)
 /* hipcctl @args; its output in @out; its exit status. */
 static inline int ep_ctl(const char *args, char *out, size_t len)
 {
-	char cmd[512];
-	size_t n;
-	FILE *p;
-	int st;
+	char cmd[1024];
 
-	snprintf(cmd, sizeof(cmd), "%s -r %s %s 2>&1", EP_HIPCCTL, ep_run,
+	snprintf(cmd, sizeof(cmd), "%s -r %s %s", EP_HIPCCTL, ep_run,
 		 args);
-	fflush(stdout);
-	p = popen(cmd, "r");
-	CHECK(p != NULL);
-	n = fread(out, 1, len - 1, p);
-	out[n] = 0;
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return hipc_test_capture(cmd, out, len);
 }
 
 static inline pid_t ep_remote_pid(const char *remote)

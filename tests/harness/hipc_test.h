@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 struct hipc_test_case {
 	const char *name;
@@ -48,6 +49,30 @@ struct hipc_test_case {
 			exit(1);                                             \
 		}                                                            \
 	} while (0)
+
+/*
+ * Runs the shell command @cmd with its stderr joined to stdout; that output
+ * in @out (NUL-terminated, cut to @len - 1 bytes); its exit status (-1 when
+ * it did not exit).  For tests that drive the tools as a user would.
+ */
+static inline int hipc_test_capture(const char *cmd, char *out, size_t len)
+{
+	char full[1024];
+	FILE *p;
+	size_t n;
+	int st;
+
+	CHECK((size_t)snprintf(full, sizeof(full), "%s 2>&1", cmd) <
+	      sizeof(full));
+	fflush(stdout);
+	p = popen(full, "r");
+	CHECK(p != NULL);
+	n = fread(out, 1, len - 1, p);
+	out[n] = 0;
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 
 static inline int hipc_test_run(const struct hipc_test_case *cases,
 				size_t n, int argc, char **argv)

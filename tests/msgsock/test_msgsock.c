@@ -73,18 +73,9 @@ static void cleanup(void)
 static int sh(const char *cmd, char *out, size_t len)
 {
 	char full[1024];
-	FILE *p;
-	size_t n;
-	int st;
 
-	snprintf(full, sizeof(full), "HIPC_RUN_DIR=%s %s 2>&1", run, cmd);
-	fflush(stdout);
-	p = popen(full, "r");
-	CHECK(p != NULL);
-	n = fread(out, 1, len - 1, p);
-	out[n] = 0;
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	snprintf(full, sizeof(full), "HIPC_RUN_DIR=%s %s", run, cmd);
+	return hipc_test_capture(full, out, len);
 }
 
 static bool wait_ctl(const char *args, const char *needle, int ms)

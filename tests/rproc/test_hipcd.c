@@ -27,20 +27,11 @@ static char run[96];
 /* Run hipcctl with @args; its stdout in @out; its exit status. */
 static int ctl(const char *args, char *out, size_t len)
 {
-	char cmd[512];
-	FILE *p;
-	size_t n;
-	int st;
+	char cmd[1024];
 
-	snprintf(cmd, sizeof(cmd), "HIPC_RUN_DIR=%s %s %s 2>&1", run, HIPCCTL,
+	snprintf(cmd, sizeof(cmd), "HIPC_RUN_DIR=%s %s %s", run, HIPCCTL,
 		 args);
-	fflush(stdout);
-	p = popen(cmd, "r");
-	CHECK(p != NULL);
-	n = fread(out, 1, len - 1, p);
-	out[n] = 0;
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return hipc_test_capture(cmd, out, len);
 }
 
 static pid_t field_pid(const char *status)
@@ -214,19 +205,7 @@ static void write_file(const char *path, const char *text)
 /* Run a shell command; its stdout and stderr in @out; its exit status. */
 static int sh(const char *cmd, char *out, size_t len)
 {
-	char full[1024];
-	FILE *p;
-	size_t n;
-	int st;
-
-	snprintf(full, sizeof(full), "%s 2>&1", cmd);
-	fflush(stdout);
-	p = popen(full, "r");
-	CHECK(p != NULL);
-	n = fread(out, 1, len - 1, p);
-	out[n] = 0;
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return hipc_test_capture(cmd, out, len);
 }
 
 /* hipcd --check on @text (written to dir/NAME); exit status, output. */

@@ -164,20 +164,11 @@ static int sh_wait(unsigned ms, const char *fmt, ...)
 /* hipcctl @args into @out; its exit status. */
 static int ctl(const char *args, char *out, size_t len)
 {
-	char cmd[512];
-	FILE *p;
-	size_t n;
-	int st;
+	char cmd[1024];
 
-	snprintf(cmd, sizeof(cmd), "HIPC_RUN_DIR=%s %s %s 2>&1", run, HIPCCTL,
+	snprintf(cmd, sizeof(cmd), "HIPC_RUN_DIR=%s %s %s", run, HIPCCTL,
 		 args);
-	fflush(stdout);
-	p = popen(cmd, "r");
-	CHECK(p != NULL);
-	n = fread(out, 1, len - 1, p);
-	out[n] = 0;
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return hipc_test_capture(cmd, out, len);
 }
 
 /* One counter of the tty's line in "hipcctl stats", or -1. */
