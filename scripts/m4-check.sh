@@ -9,7 +9,14 @@
 # any failed.
 #
 #   scripts/m4-check.sh [BUILD_DIR]     (default: $HIPC_M4_BUILD or /tmp/build-m4)
+#   scripts/m4-check.sh --install-only  (the packages only)
 set -u
+
+install_only=
+if [ "${1:-}" = --install-only ]; then
+	install_only=1
+	shift
+fi
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-${HIPC_M4_BUILD:-/tmp/build-m4}}
@@ -35,6 +42,8 @@ if [ -n "$need" ]; then
 		exit 1
 	fi
 fi
+
+[ -z "$install_only" ] || exit 0
 
 echo "== configure + build ($build)"
 if cmake -S "$root/cross" -B "$build" && cmake --build "$build" -j "$jobs"; then

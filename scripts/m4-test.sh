@@ -6,6 +6,10 @@
 #
 #   scripts/m4-test.sh [BUILD_DIR]      (default: $HIPC_M4_BUILD or /tmp/build-m4)
 #
+# HIPC_ARM_CPU=cortex-m7 configures a new tree for that core instead (an
+# existing tree keeps the core it was configured for): mps2-an500, the
+# D-cache on and the bare-metal port's cache maintenance in the tests.
+#
 # Environment: HIPC_QEMU (qemu-system-arm), HIPC_QEMU_MACHINE (default: the
 # board the tree was configured for, mps2-an386 for a Cortex-M4),
 # HIPC_QEMU_TIMEOUT (seconds per case, 60), HIPC_JOBS (2).
@@ -28,7 +32,7 @@ for tool in arm-none-eabi-gcc "$qemu" cmake timeout; do
 done
 
 mkdir -p "$build"
-cmake -S "$root/cross" -B "$build" >"$build/m4-configure.log" 2>&1 ||
+cmake -S "$root/cross" -B "$build" ${HIPC_ARM_CPU:+-DHIPC_ARM_CPU=$HIPC_ARM_CPU} >"$build/m4-configure.log" 2>&1 ||
 	{ cat "$build/m4-configure.log"; echo "m4-test: configure failed"; echo "0 passed, 1 failed"; exit 1; }
 cmake --build "$build" -j "$jobs" >"$build/m4-build.log" 2>&1 ||
 	{ tail -n 40 "$build/m4-build.log"; echo "m4-test: build failed"; echo "0 passed, 1 failed"; exit 1; }

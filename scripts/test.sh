@@ -7,13 +7,15 @@
 #                 resource tables, firmware images), HIPC_FUZZ_SECONDS per target
 #   cortex-m4     the core's tests cross-built and run on an emulated Cortex-M4,
 #                 and the echo image's size budget
+#   cortex-m7     the same tests on an emulated Cortex-M7, its D-cache on and
+#                 the bare-metal port's cache maintenance at every hand-over
 #   uml           the real Linux rpmsg drivers (User-mode Linux) against hipc
 # Set HIPC_TEST_ONLY="release tsan" to run a subset.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh all
 
-only=${HIPC_TEST_ONLY:-"release asan tsan fuzz cortex-m4 uml"}
+only=${HIPC_TEST_ONLY:-"release asan tsan fuzz cortex-m4 cortex-m7 uml"}
 jobs=$(nproc)
 total_pass=0
 total_fail=0
@@ -74,6 +76,9 @@ for s in $only; do
       cmake --build build/release -j"$jobs" --target hipcctl >/dev/null
     section cortex-m4 env HIPCCTL="$PWD/build/release/tools/hipcctl/hipcctl" \
       ./scripts/m4-check.sh "$PWD/build/m4" ;;
+  cortex-m7)
+    section cortex-m7 sh -c './scripts/m4-check.sh --install-only &&
+      HIPC_ARM_CPU=cortex-m7 ./scripts/m4-test.sh "$PWD/build/m7"' ;;
   uml) if [ -x scripts/uml/build-kernel.sh ]; then section uml run_flavour release "-L uml"; fi ;;
   *) echo "unknown section $s"; exit 2 ;;
   esac
