@@ -7,6 +7,8 @@ pkgs=()
 need() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" || pkgs+=("$1"); }
 case $want in
   host|all) need pkg-config; need python3; need gnuplot-nox; need socat ;;&
+  # coverage of the release flavour (scripts/coverage.sh)
+  host|all) need lcov ;;&
   # tests/net: the island's network (ping, a TCP stream, gPTP time sync)
   host|all) need iproute2; need iputils-ping; need linuxptp ;;&
   cross|all) need gcc-arm-none-eabi; need libnewlib-arm-none-eabi; need qemu-system-arm ;;&
