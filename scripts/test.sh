@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: every flavour hipc is tested in, one closing line.
-#   release       all host tests (unit, two-process, bad peer, tools)
+#   release       all host tests (unit, two-process, bad peer, tools), built
+#                 RelWithDebInfo in build/test with gcov counters on
+#   coverage      line and branch coverage of what the release section ran
+#                 (scripts/coverage.sh: per area, with floors)
 #   asan+ubsan    the same, under AddressSanitizer and UndefinedBehaviorSanitizer
 #   tsan          the concurrency tests under ThreadSanitizer
 #   fuzz          libFuzzer on every reader of untrusted bytes (shared memory,
@@ -15,7 +18,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh all
 
-only=${HIPC_TEST_ONLY:-"release asan tsan fuzz cortex-m4 cortex-m7 uml"}
+only=${HIPC_TEST_ONLY:-"release coverage asan tsan fuzz cortex-m4 cortex-m7 uml"}
 jobs=$(nproc)
 total_pass=0
 total_fail=0
@@ -66,20 +69,25 @@ run_flavour() { # build dir name, ctest args, cmake args...
 
 for s in $only; do
   case $s in
-  release) section release run_flavour release "-LE uml" ;;
+  release)
+    # build/test, not build/release: the demo's Release tree stays free
+    # of coverage counters.  Counters start at zero for each run.
+    find build/test -name '*.gcda' -delete 2>/dev/null
+    section release run_flavour test "-LE uml" -DHIPC_COVERAGE=ON ;;
+  coverage) section coverage ./scripts/coverage.sh build/test ;;
   asan) section asan+ubsan run_flavour asan "-LE uml|slow" -DHIPC_SANITIZE=address,undefined ;;
   tsan) section tsan run_flavour tsan "-L tsan" -DHIPC_SANITIZE=thread ;;
   fuzz) section fuzz ./scripts/fuzz.sh "${HIPC_FUZZ_SECONDS:-30}" ;;
   cortex-m4)
     # inspect the image with the host's hipcctl (built by the release section)
-    cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
-      cmake --build build/release -j"$jobs" --target hipcctl >/dev/null
-    section cortex-m4 env HIPCCTL="$PWD/build/release/tools/hipcctl/hipcctl" \
+    cmake -S . -B build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHIPC_COVERAGE=ON >/dev/null &&
+      cmake --build build/test -j"$jobs" --target hipcctl >/dev/null
+    section cortex-m4 env HIPCCTL="$PWD/build/test/tools/hipcctl/hipcctl" \
       ./scripts/m4-check.sh "$PWD/build/m4" ;;
   cortex-m7)
     section cortex-m7 sh -c './scripts/m4-check.sh --install-only &&
       HIPC_ARM_CPU=cortex-m7 ./scripts/m4-test.sh "$PWD/build/m7"' ;;
-  uml) if [ -x scripts/uml/build-kernel.sh ]; then section uml run_flavour release "-L uml"; fi ;;
+  uml) if [ -x scripts/uml/build-kernel.sh ]; then section uml run_flavour test "-L uml" -DHIPC_COVERAGE=ON; fi ;;
   *) echo "unknown section $s"; exit 2 ;;
   esac
 done

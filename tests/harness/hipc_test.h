@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 struct hipc_test_case {
 	const char *name;
@@ -49,6 +50,23 @@ struct hipc_test_case {
 			exit(1);                                             \
 		}                                                            \
 	} while (0)
+
+#ifdef HIPC_COVERAGE
+void __gcov_dump(void);
+#endif
+
+/*
+ * The end of a forked child that must not run its parent's exit work:
+ * _exit(), after a coverage build has written the child's counters (which
+ * _exit() alone would lose).
+ */
+static inline __attribute__((noreturn)) void hipc_test_child_exit(int code)
+{
+#ifdef HIPC_COVERAGE
+	__gcov_dump();
+#endif
+	_exit(code);
+}
 
 /*
  * Runs the shell command @cmd with its stderr joined to stdout; that output

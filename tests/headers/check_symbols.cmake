@@ -1,6 +1,6 @@
 # Fails if libhipc_core.a needs anything beyond memcpy/memset/memmove/memcmp
 # (what a freestanding C environment must provide), its own symbols, and
-# the sanitizer runtimes.
+# the sanitizer and gcov runtimes (instrumented builds).
 execute_process(COMMAND ${NM} -u ${LIB} OUTPUT_VARIABLE out RESULT_VARIABLE rc)
 execute_process(COMMAND ${NM} --defined-only ${LIB} OUTPUT_VARIABLE def)
 if(NOT rc EQUAL 0)
@@ -10,7 +10,7 @@ string(REGEX MATCHALL "[ \t]+U [^\n]+" undef "${out}")
 set(bad)
 foreach(u ${undef})
   string(REGEX REPLACE "[ \t]+U " "" s "${u}")
-  if(s MATCHES "^(memcpy|memset|memmove|memcmp|__asan_.*|__ubsan_.*|__tsan_.*|__sanitizer_.*|_GLOBAL_OFFSET_TABLE_|__stack_chk_fail)$")
+  if(s MATCHES "^(memcpy|memset|memmove|memcmp|__asan_.*|__ubsan_.*|__tsan_.*|__sanitizer_.*|__gcov_.*|_GLOBAL_OFFSET_TABLE_|__stack_chk_fail)$")
     continue()
   endif()
   if(def MATCHES " [TtDdBbRr] ${s}\n")

@@ -5,6 +5,11 @@ set(san_flags "")
 if(SANITIZE)
   set(san_flags "-fsanitize=${SANITIZE}")
 endif()
+# ... and a coverage build's libraries call gcov's runtime.
+if(COVERAGE)
+  string(APPEND san_flags " --coverage")
+  string(STRIP "${san_flags}" san_flags)
+endif()
 file(REMOVE_RECURSE ${work})
 file(MAKE_DIRECTORY ${work})
 function(run)
@@ -123,6 +128,7 @@ endif()
 separate_arguments(flags UNIX_COMMAND "${flags}")
 execute_process(COMMAND pkg-config --variable=libdir hipc
   OUTPUT_VARIABLE libdir OUTPUT_STRIP_TRAILING_WHITESPACE)
-run(${CC} ${san_flags} ${SRC}/consumer.c ${flags} -Wl,-rpath,${libdir}
+separate_arguments(san_args UNIX_COMMAND "${san_flags}")
+run(${CC} ${san_args} ${SRC}/consumer.c ${flags} -Wl,-rpath,${libdir}
     -o ${work}/consumer-pc)
 run(${work}/consumer-pc)

@@ -409,6 +409,11 @@ HIPC_TEST(throttled_reader_default_stall)
 		 0);
 	reader = spawn_sh("exec python3 \"$TTYIO\" slowread \"$L\" %d 1 go "
 			  "out", 24 << 20);
+	/* Writing before the reader has the tty open would leave the remote
+	 * starved for as long as python takes to start, which the default
+	 * stall_ms rightly calls a stalled reader on a loaded machine. */
+	CHECK_EQ(sh_wait(60000, "while [ ! -e out.ready ]; do sleep 0.02; done"),
+		 0);
 	CHECK_EQ(sh_wait(120000, "dd if=data of=\"$L\" bs=64K status=none"),
 		 0);
 	st = wait_pid(reader, 60000);

@@ -156,6 +156,9 @@ def latency(path, n):
 
 def slowread(path, total, stop_at, mark, out):
     fd = open_raw(path)
+    # The tty is open and about to be read: a caller that starts writing
+    # only now cannot have its data wait for an interpreter still starting.
+    open(out + ".ready", "w").close()
     got = 0
     with open(out, "wb") as f:
         while got < total:

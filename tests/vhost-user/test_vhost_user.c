@@ -368,9 +368,9 @@ static void master_start(struct master *m)
 		 * closed again, whatever happened */
 		if (count_fds() != fds) {
 			printf("backend leaked %u fds\n", count_fds() - fds);
-			_exit(99);
+			hipc_test_child_exit(99);
 		}
-		_exit(ret == 0 ? 0 : 10 + (-ret % 100));
+		hipc_test_child_exit(ret == 0 ? 0 : 10 + (-ret % 100));
 	}
 	close(lfd);
 	m->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -1018,7 +1018,7 @@ HIPC_TEST(stop_fd)
 		struct hipc_vhost_user_opts o = { .listen_fd = lfd,
 						  .stop_fd = sv[0] };
 
-		_exit(hipc_vhost_user_serve_ex(&test_fw, &o) == 0 ? 0 : 1);
+		hipc_test_child_exit(hipc_vhost_user_serve_ex(&test_fw, &o) == 0 ? 0 : 1);
 	}
 	close(lfd);
 	close(sv[0]);
@@ -1050,7 +1050,7 @@ HIPC_TEST(sigterm_path)
 	pid = fork();
 	CHECK(pid >= 0);
 	if (pid == 0)
-		_exit(hipc_vhost_user_serve(&test_fw, sa.sun_path) == 0 ? 0 : 1);
+		hipc_test_child_exit(hipc_vhost_user_serve(&test_fw, sa.sun_path) == 0 ? 0 : 1);
 	for (int i = 0; access(sa.sun_path, F_OK) != 0; i++) {
 		CHECK(i < 500);
 		usleep(10000);
