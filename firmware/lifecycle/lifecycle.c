@@ -32,6 +32,9 @@
  *                       come that much later (a slow boot)
  *   --stop-delay-ms N   take N ms in stop(), so a host that takes the rings
  *                       back (detach, attach) waits that long for them
+ *   --flood N           also announce N services "flood\tI" (a tab in each
+ *                       name): a remote that names more services than a
+ *                       host should keep, with names unfit for a log
  *   --gap-trace         trace, every 250 ms, the longest time the host
  *                       left us without a doorbell in that time (with the
  *                       host's watchdog on, a measure of how promptly the
@@ -294,6 +297,17 @@ static void delay_ms(unsigned ms)
 		;
 }
 
+#define FLOOD_MAX 1000
+static struct hipc_rpmsg_ept flood_ept[FLOOD_MAX];
+static unsigned flood_n;
+
+static int on_flood(struct hipc_rpmsg_ept *e, void *data, size_t len,
+		    uint32_t src, void *priv)
+{
+	(void)e; (void)data; (void)len; (void)src; (void)priv;
+	return 0;
+}
+
 static int start(struct hipc_rpmsg_dev *dev, void *ctx)
 {
 	int ret;
@@ -309,6 +323,16 @@ static int start(struct hipc_rpmsg_dev *dev, void *ctx)
 				    on_echo, NULL);
 	if (ret)
 		return ret;
+	for (unsigned i = 0; i < flood_n; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "flood\t%u", i);
+		ret = hipc_rpmsg_ept_create(&flood_ept[i], dev, name,
+					    HIPC_RPMSG_ADDR_ANY,
+					    HIPC_RPMSG_ADDR_ANY, on_flood, NULL);
+		if (ret)
+			return ret;
+	}
 	return hipc_rpmsg_ept_create(&ctl_ept, dev, "hipc-ctl",
 				     HIPC_RPMSG_ADDR_ANY, HIPC_RPMSG_ADDR_ANY,
 				     on_ctl, NULL);
@@ -342,6 +366,9 @@ int main(int argc, char **argv)
 			ready_delay_ms = (unsigned)strtoul(argv[++n], NULL, 10);
 		else if (!strcmp(argv[n], "--stop-delay-ms") && n + 1 < argc)
 			stop_delay_ms = (unsigned)strtoul(argv[++n], NULL, 10);
+		else if (!strcmp(argv[n], "--flood") && n + 1 < argc)
+			flood_n = (unsigned)strtoul(argv[++n], NULL, 10) %
+				  (FLOOD_MAX + 1);
 		else if (!strcmp(argv[n], "--gap-trace"))
 			gap_trace = 1;
 		else

@@ -70,7 +70,8 @@ static inline __attribute__((noreturn)) void hipc_test_child_exit(int code)
 
 /*
  * Runs the shell command @cmd with its stderr joined to stdout; that output
- * in @out (NUL-terminated, cut to @len - 1 bytes); its exit status (-1 when
+ * in @out (NUL-terminated, cut to @len - 1 bytes, the rest read and
+ * dropped); its exit status (-1 when
  * it did not exit).  For tests that drive the tools as a user would.
  */
 static inline int hipc_test_capture(const char *cmd, char *out, size_t len)
@@ -87,6 +88,11 @@ static inline int hipc_test_capture(const char *cmd, char *out, size_t len)
 	CHECK(p != NULL);
 	n = fread(out, 1, len - 1, p);
 	out[n] = 0;
+	/* The rest is read and dropped: a command with more to say than
+	 * @len must not be left blocked on a full pipe while pclose()
+	 * waits for it. */
+	while (fread(full, 1, sizeof(full), p) > 0)
+		;
 	st = pclose(p);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }

@@ -668,7 +668,61 @@ HIPC_TEST(services_and_stats)
 	remove_dirs();
 }
 
+/* A remote that announces more services than hipcd keeps, each name with
+ * a tab in it: the first HIPCD_MAX_SVCS (256) get records, the rest are
+ * counted (svcs_refused) and logged once; every name reaches the log
+ * escaped; the daemon keeps serving. */
+HIPC_TEST(service_flood_capped_and_escaped)
+{
+	char conf[160], logp[160], out[65536], cmd[1024];
+	long long refused;
+	const char *p;
+	pid_t d;
+
+	fresh_dirs();
+	snprintf(conf, sizeof(conf), "%s/hipcd.conf", dir);
+	snprintf(logp, sizeof(logp), "%s/hipcd.log", dir);
+	snprintf(cmd, sizeof(cmd), "[m4]\nfirmware = %s\nargs = --flood 300\n",
+		 LC_FW);
+	write_file(conf, cmd);
+	d = fork();
+	CHECK(d >= 0);
+	if (d == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (!freopen(logp, "w", stderr))
+			_exit(126);
+		execl(HIPCD, HIPCD, "-c", conf, (char *)NULL);
+		_exit(127);
+	}
+	/* 300 + 2 announced; the count settles once all have arrived. */
+	CHECK(wait_for("stats m4", "svcs_refused 46", 10000));
+	CHECK_EQ(ctl("stats m4", out, sizeof(out)), 0);
+	p = strstr(out, "svcs_refused ");
+	CHECK(p != NULL);
+	refused = atoll(p + 13);
+	CHECK_EQ(refused, 46);
+	/* which 256 depends on the order of announcement: count them */
+	snprintf(cmd, sizeof(cmd), "HIPC_RUN_DIR=%s %s services m4 | "
+		 "grep -c '^m4 '", run, HIPCCTL);
+	CHECK_EQ(hipc_test_capture(cmd, out, sizeof(out)), 0);
+	CHECK_EQ(atoi(out), 256);
+	/* the log: escaped names, never a raw tab; one refusal line */
+	snprintf(cmd, sizeof(cmd),
+		 "grep -c 'service .flood.x09[0-9]*. announced' %s && "
+		 "! grep -q \"$(printf '\\t')\" %s && "
+		 "test \"$(grep -c 'ignoring this and any further' %s)\" = 1",
+		 logp, logp, logp);
+	CHECK_EQ(hipc_test_capture(cmd, out, sizeof(out)), 0);
+	CHECK(atoi(out) == 300);
+	/* still serving */
+	CHECK_EQ(ctl("list", out, sizeof(out)), 0);
+	CHECK(strstr(out, "running") != NULL);
+	stop_hipcd(d);
+	remove_dirs();
+}
+
 HIPC_TEST_MAIN(HIPC_CASE(daemon_end_to_end), HIPC_CASE(services_and_stats), HIPC_CASE(bad_config_refused),
 	       HIPC_CASE(second_daemon_refused), HIPC_CASE(hipcctl_errors),
 	       HIPC_CASE(config_check), HIPC_CASE(sighup_reload),
-	       HIPC_CASE(slow_boot_does_not_block))
+	       HIPC_CASE(slow_boot_does_not_block),
+	       HIPC_CASE(service_flood_capped_and_escaped))

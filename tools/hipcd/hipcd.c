@@ -237,9 +237,11 @@ static void on_ns(struct hipc_rpmsg_dev *dev, const char *name, uint32_t addr,
 		  bool destroyed, void *priv)
 {
 	struct remote *r = priv;
+	char pr[160];
 
 	(void)dev;
-	logf_("%s: service '%s' %s at 0x%x", r->rc.name, name,
+	logf_("%s: service '%s' %s at 0x%x", r->rc.name,
+	      hipcd_printable(name, pr, sizeof(pr)),
 	      destroyed ? "withdrawn" : "announced", (unsigned)addr);
 	iface_ns(r, name, addr, destroyed);
 }

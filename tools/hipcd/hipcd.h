@@ -117,6 +117,8 @@ struct remote {
 	struct hipc_rproc *rp;
 	char dir[PATH_MAX];      /* RUN_DIR/NAME: its interfaces live here */
 	struct hipcd_svc *svcs;  /* the services seen, announced or not */
+	unsigned nsvcs;          /* ... how many (at most HIPCD_MAX_SVCS) */
+	unsigned svcs_refused;   /* announcements past that, ignored */
 	struct hipcd_watch watch; /* hipc_rproc_fd() */
 	struct hipcd_rxq *rxqs;  /* its clients' receive queues (rxq.c) */
 	/* reconfigured: let go of, then freed (and made again from
@@ -126,6 +128,14 @@ struct remote {
 	bool gone; /* stopped, to be freed from the loop */
 	struct rconf next;
 };
+
+/* Services one remote may have: each costs memory and usually a listening
+ * socket, and the names are the remote's to choose. */
+#define HIPCD_MAX_SVCS 256
+
+/* @in with anything unprintable (and '\\') as \xNN, cut to fit @len:
+ * for logging what a remote or a client named.  Returns @buf. */
+const char *hipcd_printable(const char *in, char *buf, size_t len);
 
 extern struct remote remotes[MAX_REMOTES];
 extern char run_dir[200];

@@ -88,16 +88,49 @@ int hipcd_publish(struct remote *r, const char *path)
 	return 0;
 }
 
+const char *hipcd_printable(const char *in, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+		bool plain = *p >= 0x20 && *p < 0x7f && *p != '\\';
+
+		if (n + (plain ? 1 : 4) >= len)
+			break;
+		if (plain)
+			buf[n++] = (char)*p;
+		else
+			n += (size_t)snprintf(buf + n, len - n, "\\x%02x", *p);
+	}
+	if (len)
+		buf[n] = '\0';
+	return buf;
+}
+
 static struct hipcd_svc *new_svc(struct remote *r, const char *name)
 {
 	const struct hipcd_iface *kind = kind_for(name);
-	struct hipcd_svc *s = calloc(1, sizeof(*s)), **tail;
+	struct hipcd_svc *s, **tail;
 	unsigned index = 0;
+	char pr[160];
 
-	if (!s) {
-		logf_("%s: service '%s': out of memory", r->rc.name, name);
+	if (r->nsvcs >= HIPCD_MAX_SVCS) {
+		/* Logged once per remote: the remote chooses how often. */
+		if (!r->svcs_refused++)
+			logf_("%s: service '%s': the remote already has %u "
+			      "services, ignoring this and any further new one "
+			      "(svcs_refused counts them)", r->rc.name,
+			      hipcd_printable(name, pr, sizeof(pr)),
+			      HIPCD_MAX_SVCS);
 		return NULL;
 	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		logf_("%s: service '%s': out of memory", r->rc.name,
+		      hipcd_printable(name, pr, sizeof(pr)));
+		return NULL;
+	}
+	r->nsvcs++;
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	s->r = r;
 	s->kind = kind;
@@ -142,8 +175,11 @@ void iface_ns(struct remote *r, const char *name, uint32_t addr,
 	ret = s->kind->up(s);
 	if (ret < 0) {
 		s->up = false;
+		char pr[160];
+
 		logf_("%s: service '%s': no %s interface: %s", r->rc.name,
-		      s->name, s->kind->kind, hipc_strerror(ret));
+		      hipcd_printable(s->name, pr, sizeof(pr)), s->kind->kind,
+		      hipc_strerror(ret));
 	}
 }
 
@@ -193,6 +229,7 @@ void iface_remote_free(struct remote *r)
 			s->kind->destroy(s);
 		free(s);
 	}
+	r->nsvcs = 0;
 	rmdir(r->dir); /* only if empty: a user's file stays */
 }
 
@@ -311,6 +348,7 @@ static void remote_stats(struct remote *x, struct reply *o, bool json,
 	emit(&c, "rx_dropped", st.rx_dropped);
 	emit(&c, "tx_waits", st.tx_waits);
 	emit(&c, "proto_errors", st.proto_errors);
+	emit(&c, "svcs_refused", x->svcs_refused);
 	put(o, json ? "},\"interfaces\":[" : "\n");
 	*first = false;
 	c.first = true;
