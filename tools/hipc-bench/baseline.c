@@ -43,7 +43,7 @@ static bool write_all(int fd, const void *p, size_t len)
 }
 
 /* The remote's side: bytes in, a count out after each transaction. */
-static void child(int in, int out)
+void bench_serve(int in, int out)
 {
 	static uint8_t buf[1 << 16];
 	struct bench_proto_rx rx;
@@ -86,11 +86,11 @@ static int open_pair(struct base *b, bool sock)
 		/* only the child's ends open, so our close is its EOF */
 		if (sock) {
 			close(to[0]);
-			child(to[1], to[1]);
+			bench_serve(to[1], to[1]);
 		}
 		close(to[1]);
 		close(from[0]);
-		child(to[0], from[1]);
+		bench_serve(to[0], from[1]);
 	}
 	if (sock) {
 		close(to[1]);
