@@ -78,8 +78,9 @@ extern struct bench_path bench_path_pipe, bench_path_unix,
 	bench_path_bigbuf, bench_path_tcp;
 
 /* One transaction of the protocol over @out and @in (the same fd for a
- * socket): writes of at most @chunk bytes; @stream: the answer may come in
- * pieces.  Seconds, or < 0 (reported). */
+ * socket): writes of at most @chunk bytes, or on a message socket (not
+ * @stream) a block's messages of @chunk bytes by sendmmsg(); @stream: the
+ * answer may come in pieces.  Seconds, or < 0 (reported). */
 double bench_fd_transact(int out, int in, bool stream, size_t chunk,
 			 size_t block, unsigned nblocks);
 /* @rel from this program's directory if it is an executable there. */

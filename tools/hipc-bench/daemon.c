@@ -352,7 +352,8 @@ static void ept_close(struct bench_path *p)
 struct bench_path bench_path_epdev = {
 	.name = "epdev",
 	.what = "an endpoint device through hipcd (RUN_DIR/REMOTE/rpmsgN, "
-		"hipc/rpmsg_char.h)",
+		"hipc/rpmsg_char.h): a block's 496-byte messages by one "
+		"sendmmsg()",
 	.open = ept_open,
 	.transact = ept_transact,
 	.doorbells = bench_daemon_doorbells,
