@@ -75,7 +75,7 @@ double bench_cpu_pid(int pid);
 extern struct bench_path bench_path_pipe, bench_path_unix,
 	bench_path_inproc, bench_path_inproc_irq, bench_path_inproc_poll,
 	bench_path_epdev, bench_path_tty, bench_path_msgsock,
-	bench_path_bigbuf, bench_path_tcp;
+	bench_path_bigbuf, bench_path_tcp, bench_path_pty, bench_path_tcplo;
 
 /* One transaction of the protocol over @out and @in (the same fd for a
  * socket): writes of at most @chunk bytes, or on a message socket (not

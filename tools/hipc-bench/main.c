@@ -48,7 +48,8 @@ static const struct seed bigbuf_cells[] = {
 static struct bench_path *const all_paths[] = {
 	&bench_path_bigbuf, &bench_path_inproc, &bench_path_inproc_irq, &bench_path_inproc_poll,
 	&bench_path_epdev, &bench_path_msgsock,
-	&bench_path_tty, &bench_path_tcp, &bench_path_unix, &bench_path_pipe, NULL,
+	&bench_path_tty, &bench_path_tcp, &bench_path_unix, &bench_path_pipe,
+	&bench_path_pty, &bench_path_tcplo, NULL,
 };
 
 struct opts {
