@@ -80,7 +80,7 @@ static double cpu_daemon(const struct bench_path *p)
 	return p->daemon_pid ? bench_cpu_pid(p->daemon_pid) : -1;
 }
 
-/* One transaction into @t[@i] (seconds).  0, or -1 (reported). */
+/* One transaction, its time (seconds) into *@t.  0, or -1 (reported). */
 static int one(struct bench_path *p, struct result *r, double *t)
 {
 	*t = p->transact(p, r->block, r->nblocks);
