@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -181,6 +182,9 @@ int bench_daemon_start(struct bench_daemon *d, const char *conf_body,
 	if (d->pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
 
+		/* hipc-bench killed: the daemon stops too, and takes its
+		 * firmware and interfaces (a TAP) with it */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		/* its log would only interleave with the table */
 		if (null >= 0 && !getenv("HIPC_BENCH_DAEMON_LOG"))
 			dup2(null, STDERR_FILENO);
