@@ -6,13 +6,17 @@
  * bytes after each header and answers with the count.
  */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -23,7 +27,7 @@ struct base {
 	pid_t pid;
 };
 
-static struct base pipe_b, unix_b;
+static struct base pipe_b, unix_b, pty_b, tcp_b;
 
 static bool write_all(int fd, const void *p, size_t len)
 {
@@ -43,7 +47,7 @@ static bool write_all(int fd, const void *p, size_t len)
 }
 
 /* The remote's side: bytes in, a count out after each transaction. */
-static void child(int in, int out)
+void bench_serve(int in, int out)
 {
 	static uint8_t buf[1 << 16];
 	struct bench_proto_rx rx;
@@ -68,13 +72,72 @@ static void child(int in, int out)
 	}
 }
 
-static int open_pair(struct base *b, bool sock)
+enum kind { K_PIPE, K_UNIX, K_PTY, K_TCP };
+
+/* A pty in raw mode: [0] the slave (ours, as a tty's user writes it), [1]
+ * the master (the child's, where hipcd would read).  0 or -1. */
+static int pty_pair(int fd[2])
+{
+	struct termios t;
+
+	fd[1] = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd[1] < 0)
+		return -1;
+	if (grantpt(fd[1]) == 0 && unlockpt(fd[1]) == 0) {
+		fd[0] = open(ptsname(fd[1]), O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (fd[0] >= 0 && tcgetattr(fd[0], &t) == 0) {
+			cfmakeraw(&t);
+			if (tcsetattr(fd[0], TCSANOW, &t) == 0)
+				return 0;
+		}
+		if (fd[0] >= 0)
+			close(fd[0]);
+	}
+	close(fd[1]);
+	return -1;
+}
+
+/* A TCP connection over loopback, TCP_NODELAY at both ends.  0 or -1. */
+static int tcp_pair(int fd[2])
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1, ret = -1;
+
+	fd[0] = fd[1] = -1;
+	if (l < 0)
+		return -1;
+	if (bind(l, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    listen(l, 1) == 0 &&
+	    getsockname(l, (struct sockaddr *)&sa, &sl) == 0 &&
+	    (fd[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0 &&
+	    connect(fd[0], (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    (fd[1] = accept4(l, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+		setsockopt(fd[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		setsockopt(fd[1], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		ret = 0;
+	} else if (fd[0] >= 0) {
+		close(fd[0]);
+	}
+	close(l);
+	return ret;
+}
+
+static int open_pair(struct base *b, enum kind kind)
 {
 	int to[2], from[2];
+	bool one_fd = kind != K_PIPE;
 
-	if (sock) {
+	if (kind == K_UNIX) {
 		/* one socket pair both ways: [0] ours, [1] the child's */
 		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, to))
+			return -1;
+	} else if (kind == K_PTY) {
+		if (pty_pair(to))
+			return -1;
+	} else if (kind == K_TCP) {
+		if (tcp_pair(to))
 			return -1;
 	} else if (pipe2(to, O_CLOEXEC) || pipe2(from, O_CLOEXEC)) {
 		return -1;
@@ -83,16 +146,17 @@ static int open_pair(struct base *b, bool sock)
 	if (b->pid < 0)
 		return -1;
 	if (b->pid == 0) {
-		/* only the child's ends open, so our close is its EOF */
-		if (sock) {
+		/* only the child's ends open, so our close is its EOF (a
+		 * pty's master: EIO) */
+		if (one_fd) {
 			close(to[0]);
-			child(to[1], to[1]);
+			bench_serve(to[1], to[1]);
 		}
 		close(to[1]);
 		close(from[0]);
-		child(to[0], from[1]);
+		bench_serve(to[0], from[1]);
 	}
-	if (sock) {
+	if (one_fd) {
 		close(to[1]);
 		b->out = b->in = to[0];
 	} else {
@@ -120,7 +184,7 @@ static void close_pair(struct bench_path *p, struct base *b)
 
 static int pipe_open(struct bench_path *p)
 {
-	int ret = open_pair(&pipe_b, false);
+	int ret = open_pair(&pipe_b, K_PIPE);
 
 	p->peer_pid = pipe_b.pid;
 	return ret;
@@ -128,7 +192,7 @@ static int pipe_open(struct bench_path *p)
 
 static int unix_open(struct bench_path *p)
 {
-	int ret = open_pair(&unix_b, true);
+	int ret = open_pair(&unix_b, K_UNIX);
 
 	p->peer_pid = unix_b.pid;
 	return ret;
@@ -171,4 +235,64 @@ struct bench_path bench_path_unix = {
 	.open = unix_open,
 	.transact = unix_transact,
 	.close = unix_close,
+};
+
+/* The kernel's part of two hipc paths, alone: what a tty's bytes cost
+ * through a pty with nothing behind it, and TCP's own cost between two
+ * processes on one machine.  Not baselines a user would pick instead:
+ * the floor under the tty and tcp paths. */
+static int pty_open(struct bench_path *p)
+{
+	int ret = open_pair(&pty_b, K_PTY);
+
+	p->peer_pid = pty_b.pid;
+	return ret;
+}
+
+static int tcplo_open(struct bench_path *p)
+{
+	int ret = open_pair(&tcp_b, K_TCP);
+
+	p->peer_pid = tcp_b.pid;
+	return ret;
+}
+
+static double pty_transact(struct bench_path *p, size_t block, unsigned n)
+{
+	(void)p;
+	return transact(&pty_b, block, n);
+}
+
+static double tcplo_transact(struct bench_path *p, size_t block, unsigned n)
+{
+	(void)p;
+	return transact(&tcp_b, block, n);
+}
+
+static void pty_close(struct bench_path *p)
+{
+	close_pair(p, &pty_b);
+}
+
+static void tcplo_close(struct bench_path *p)
+{
+	close_pair(p, &tcp_b);
+}
+
+struct bench_path bench_path_pty = {
+	.name = "pty",
+	.what = "a bare pty pair between two processes, raw mode (the tty "
+		"path's kernel part alone)",
+	.open = pty_open,
+	.transact = pty_transact,
+	.close = pty_close,
+};
+
+struct bench_path bench_path_tcplo = {
+	.name = "tcp-lo",
+	.what = "TCP over loopback between two processes, TCP_NODELAY (the "
+		"tcp path's kernel part alone)",
+	.open = tcplo_open,
+	.transact = tcplo_transact,
+	.close = tcplo_close,
 };

@@ -14,9 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -31,16 +33,9 @@
 #define HIPC_BIN_RELDIR "."
 #endif
 
-static struct {
-	bool up;             /* a daemon to talk to */
-	bool failed;         /* it would not start: not tried again */
-	bool ours;           /* started here: stopped at exit */
-	pid_t pid;
-	char run[200];       /* its run directory */
-	char tmp[160];       /* ours: the directory holding run and conf */
-	const char *remote;
-	int users;
-} dmn = { .remote = "bench" };
+/* The daemon the epdev, tty and socket paths share (tcp.c starts one of
+ * its own with the network firmware). */
+static struct bench_daemon dmn = { .remote = "bench" };
 
 /* A program next to this one (installed) or where it was built. */
 static const char *sibling(const char *name, const char *built, char *buf,
@@ -59,18 +54,22 @@ static bool exists(const char *path)
 }
 
 /* Waits up to @ms for RUN/REMOTE/@rel. */
-static bool wait_path(const char *rel, unsigned ms)
+static bool wait_path(const struct bench_daemon *d, const char *rel,
+		      unsigned ms)
 {
+	uint64_t end = bench_now_ns() + (uint64_t)ms * 1000000u;
 	char p[PATH_MAX];
 
-	snprintf(p, sizeof(p), "%s/%s/%s", dmn.run, dmn.remote, rel);
-	for (unsigned i = 0; i < ms; i++) {
-		if (exists(p))
-			return true;
+	snprintf(p, sizeof(p), "%s/%s/%s", d->run, d->remote, rel);
+	while (!exists(p)) {
+		if (bench_now_ns() > end || (d->pid > 0 &&
+					     waitpid(d->pid, NULL, WNOHANG))) {
+			fprintf(stderr, "hipc-bench: %s did not appear\n", p);
+			return false;
+		}
 		usleep(1000);
 	}
-	fprintf(stderr, "hipc-bench: %s did not appear\n", p);
-	return false;
+	return true;
 }
 
 void bench_daemon_use(const char *run_dir, const char *remote)
@@ -81,14 +80,74 @@ void bench_daemon_use(const char *run_dir, const char *remote)
 		dmn.remote = remote;
 }
 
-static void daemon_put(void);
-
-/* Starts hipcd with the bench firmware in a private run directory.
- * Returns 0, or -1 (reported) and the run directory removed. */
-static int daemon_start(void)
+/* One request to the daemon's control socket (hipcctl's protocol); the
+ * reply NUL-terminated in @reply.  @pid: the daemon's (SO_PEERCRED), may
+ * be NULL.  0, or -1. */
+static int control(const struct bench_daemon *d, const char *req,
+		   char *reply, size_t size, int *pid)
 {
-	char hipcd_buf[PATH_MAX], fw_buf[PATH_MAX], conf[200];
-	const char *hipcd, *fw;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct ucred cred;
+	socklen_t cl = sizeof(cred);
+	ssize_t n = -1;
+	int fd;
+
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/hipcd.sock",
+			     d->run) >= sizeof(sa.sun_path))
+		return -1;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    send(fd, req, strlen(req), MSG_NOSIGNAL) > 0)
+		n = recv(fd, reply, size - 1, 0);
+	if (n > 0 && pid)
+		*pid = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) ? 0
+									  : cred.pid;
+	close(fd);
+	if (n <= 0)
+		return -1;
+	reply[n] = 0;
+	return 0;
+}
+
+void bench_daemon_pids(const struct bench_daemon *d, int *daemon_pid,
+		       int *fw_pid)
+{
+	char req[64], reply[8192], *at;
+
+	*daemon_pid = *fw_pid = 0;
+	snprintf(req, sizeof(req), "status %s", d->remote);
+	if (control(d, req, reply, sizeof(reply), daemon_pid) < 0)
+		return;
+	at = strstr(reply, "\npid ");
+	if (!at || sscanf(at, " pid %d", fw_pid) != 1 || *fw_pid < 0)
+		*fw_pid = 0;
+}
+
+int bench_daemon_state(const struct bench_daemon *d, char *state, size_t size)
+{
+	char req[64], reply[8192], *at, *end;
+
+	snprintf(req, sizeof(req), "status %s", d->remote);
+	if (control(d, req, reply, sizeof(reply), NULL) < 0)
+		return -1;
+	at = strstr(reply, "\nstate ");
+	if (!at)
+		return -1;
+	at += strspn(at + 7, " ") + 7;
+	end = strchr(at, '\n');
+	if (end)
+		*end = 0;
+	snprintf(state, size, "%s", at);
+	return 0;
+}
+
+int bench_daemon_start(struct bench_daemon *d, const char *conf_body,
+		       const char *wait_rel)
+{
+	char hipcd_buf[PATH_MAX], conf[200];
+	const char *hipcd;
 	FILE *f;
 
 	hipcd = sibling("hipcd",
@@ -98,45 +157,88 @@ static int daemon_start(void)
 			NULL,
 #endif
 			hipcd_buf, sizeof(hipcd_buf));
-	fw = bench_firmware_path(fw_buf, sizeof(fw_buf));
-	if (!hipcd || !fw) {
-		fprintf(stderr, "hipc-bench: no hipcd or hipc-fw-bench to "
-			"start\n");
+	if (!hipcd) {
+		fprintf(stderr, "hipc-bench: no hipcd to start\n");
 		return -1;
 	}
-	snprintf(dmn.tmp, sizeof(dmn.tmp), "/tmp/hipc-bench-XXXXXX");
-	if (!mkdtemp(dmn.tmp)) {
+	snprintf(d->tmp, sizeof(d->tmp), "/tmp/hipc-bench-XXXXXX");
+	if (!mkdtemp(d->tmp)) {
 		perror("hipc-bench: mkdtemp");
+		d->tmp[0] = 0;
 		return -1;
 	}
-	dmn.ours = true; /* from here on, daemon_put() removes it */
-	snprintf(dmn.run, sizeof(dmn.run), "%s/run", dmn.tmp);
-	snprintf(conf, sizeof(conf), "%s/hipcd.conf", dmn.tmp);
-	f = mkdir(dmn.run, 0700) < 0 ? NULL : fopen(conf, "w");
+	d->ours = true; /* from here on, bench_daemon_stop() removes it */
+	snprintf(d->run, sizeof(d->run), "%s/run", d->tmp);
+	snprintf(conf, sizeof(conf), "%s/hipcd.conf", d->tmp);
+	f = mkdir(d->run, 0700) < 0 ? NULL : fopen(conf, "w");
 	if (!f) {
 		perror("hipc-bench: the daemon's run directory");
+		bench_daemon_stop(d);
 		return -1;
 	}
-	fprintf(f, "[%s]\nfirmware = %s\nargs = --raw --tty\n", dmn.remote,
-		fw);
+	fprintf(f, "[%s]\n%s", d->remote, conf_body);
 	fclose(f);
-	dmn.pid = fork();
-	if (dmn.pid == 0) {
+	d->pid = fork();
+	if (d->pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
 
+		/* hipc-bench killed: the daemon stops too, and takes its
+		 * firmware and interfaces (a TAP) with it */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		/* its log would only interleave with the table */
 		if (null >= 0 && !getenv("HIPC_BENCH_DAEMON_LOG"))
 			dup2(null, STDERR_FILENO);
-		execl(hipcd, hipcd, "-c", conf, "-r", dmn.run, (char *)NULL);
+		execl(hipcd, hipcd, "-c", conf, "-r", d->run, (char *)NULL);
 		_exit(127);
 	}
-	if (dmn.pid < 0) {
+	if (d->pid < 0) {
 		perror("hipc-bench: fork");
+		bench_daemon_stop(d);
 		return -1;
 	}
+	if (!wait_path(d, wait_rel, 10000)) {
+		bench_daemon_stop(d);
+		return -1;
+	}
+	return 0;
+}
+
+void bench_daemon_stop(struct bench_daemon *d)
+{
+	char cmd[PATH_MAX + 16];
+
+	if (!d->ours)
+		return;
+	if (d->pid > 0) {
+		kill(d->pid, SIGTERM);
+		waitpid(d->pid, NULL, 0);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->tmp);
+	if (d->tmp[0] && system(cmd) != 0)
+		fprintf(stderr, "hipc-bench: could not remove %s\n", d->tmp);
+	d->ours = false;
+	d->pid = 0;
+	d->run[0] = d->tmp[0] = 0;
+}
+
+static void daemon_put(void);
+
+/* Starts hipcd with the bench firmware in a private run directory.
+ * Returns 0, or -1 (reported) and the run directory removed. */
+static int daemon_start(void)
+{
+	char fw_buf[PATH_MAX], body[PATH_MAX + 64];
+	const char *fw = bench_firmware_path(fw_buf, sizeof(fw_buf));
+
+	if (!fw) {
+		fprintf(stderr, "hipc-bench: no hipc-fw-bench to start\n");
+		return -1;
+	}
+	snprintf(body, sizeof(body), "firmware = %s\nargs = --raw --tty\n",
+		 fw);
 	/* the remote is up once its rpmsg_ctrl is; each path then waits
 	 * for its own interface */
-	return wait_path("rpmsg_ctrl", 10000) ? 0 : -1;
+	return bench_daemon_start(&dmn, body, "rpmsg_ctrl");
 }
 
 /* A daemon to talk to, started on first use; daemon_put() when done. */
@@ -161,50 +263,33 @@ static int daemon_get(void)
 
 static void daemon_put(void)
 {
-	char cmd[PATH_MAX + 16];
-
 	if (--dmn.users || !dmn.ours)
 		return;
-	if (dmn.pid > 0) {
-		kill(dmn.pid, SIGTERM);
-		waitpid(dmn.pid, NULL, 0);
-	}
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dmn.tmp);
-	if (system(cmd) != 0)
-		fprintf(stderr, "hipc-bench: could not remove %s\n", dmn.tmp);
-	dmn.ours = dmn.up = false;
-	dmn.pid = 0;
-	dmn.run[0] = 0;
+	bench_daemon_stop(&dmn);
+	dmn.up = false;
+}
+
+/* A path through the shared daemon: the processes whose CPU is counted. */
+static void daemon_path_pids(struct bench_path *p)
+{
+	bench_daemon_pids(&dmn, &p->daemon_pid, &p->peer_pid);
 }
 
 /* The remote's doorbells so far, from hipcd ("stats REMOTE"): what the
  * daemon rang (out) and what the remote rang (in). */
-static void daemon_doorbells(struct bench_path *p, uint64_t *out, uint64_t *in)
+void bench_daemon_doorbells(struct bench_path *p, uint64_t *out, uint64_t *in)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const struct bench_daemon *d = p->priv ? p->priv : &dmn;
 	char req[64], reply[8192], *at;
 	unsigned long long o = 0, i = 0;
-	ssize_t n;
-	int fd;
 
-	(void)p;
 	*out = *in = 0;
-	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/hipcd.sock",
-			     dmn.run) >= sizeof(sa.sun_path))
+	snprintf(req, sizeof(req), "stats %s", d->remote);
+	if (control(d, req, reply, sizeof(reply), NULL) < 0)
 		return;
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	snprintf(req, sizeof(req), "stats %s", dmn.remote);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    send(fd, req, strlen(req), MSG_NOSIGNAL) > 0 &&
-	    (n = recv(fd, reply, sizeof(reply) - 1, 0)) > 0) {
-		reply[n] = 0;
-		at = strstr(reply, " doorbells_out ");
-		if (at)
-			sscanf(at, " doorbells_out %llu doorbells_in %llu", &o, &i);
-	}
-	close(fd);
+	at = strstr(reply, " doorbells_out ");
+	if (at)
+		sscanf(at, " doorbells_out %llu doorbells_in %llu", &o, &i);
 	*out = o;
 	*in = i;
 }
@@ -250,7 +335,7 @@ static int ept_open(struct bench_path *p)
 	}
 	ept_p.fd = ept_dev->fd;
 	ept_p.chunk = ept_dev->max_payload;
-	p->peer_pid = 0;
+	daemon_path_pids(p);
 	return 0;
 }
 
@@ -271,10 +356,11 @@ static void ept_close(struct bench_path *p)
 struct bench_path bench_path_epdev = {
 	.name = "epdev",
 	.what = "an endpoint device through hipcd (RUN_DIR/REMOTE/rpmsgN, "
-		"hipc/rpmsg_char.h)",
+		"hipc/rpmsg_char.h): a block's 496-byte messages by one "
+		"sendmmsg()",
 	.open = ept_open,
 	.transact = ept_transact,
-	.doorbells = daemon_doorbells,
+	.doorbells = bench_daemon_doorbells,
 	.close = ept_close,
 };
 
@@ -288,7 +374,7 @@ static int tty_open(struct bench_path *p)
 	(void)p;
 	if (daemon_get() < 0)
 		return -1;
-	if (!wait_path("ttyRPMSG0", 5000)) {
+	if (!wait_path(&dmn, "ttyRPMSG0", 5000)) {
 		daemon_put();
 		return -1;
 	}
@@ -306,6 +392,7 @@ static int tty_open(struct bench_path *p)
 	tcflush(tty_p.fd, TCIOFLUSH);
 	tty_p.stream = true;
 	tty_p.chunk = 1u << 20;
+	daemon_path_pids(p);
 	return 0;
 }
 
@@ -327,7 +414,7 @@ struct bench_path bench_path_tty = {
 	.what = "the TTY through hipcd (RUN_DIR/REMOTE/ttyRPMSG0, raw mode)",
 	.open = tty_open,
 	.transact = tty_transact,
-	.doorbells = daemon_doorbells,
+	.doorbells = bench_daemon_doorbells,
 	.close = tty_close,
 };
 
@@ -340,7 +427,7 @@ static int sock_open(struct bench_path *p)
 	(void)p;
 	if (daemon_get() < 0)
 		return -1;
-	if (!wait_path("sock/hipc-bench", 5000)) {
+	if (!wait_path(&dmn, "sock/hipc-bench", 5000)) {
 		daemon_put();
 		return -1;
 	}
@@ -362,6 +449,7 @@ static int sock_open(struct bench_path *p)
 		return -1;
 	}
 	sock_p.chunk = 64u << 10; /* hipcd splits a message into buffers */
+	daemon_path_pids(p);
 	return 0;
 }
 
@@ -384,6 +472,6 @@ struct bench_path bench_path_msgsock = {
 		"hipc-bench): one send per block, split by hipcd",
 	.open = sock_open,
 	.transact = sock_transact,
-	.doorbells = daemon_doorbells,
+	.doorbells = bench_daemon_doorbells,
 	.close = sock_close,
 };

@@ -5,7 +5,8 @@
  * plain-socket baselines, measured in one run.
  *
  *   hipc-bench [--suite seeds|latency|rate|bigbuf|all] [--paths LIST]
- *              [--sizes LIST] [--blocks LIST] [--count N] [--runs N]
+ *              [--sizes LIST] [--blocks LIST] [--count N | --duration S]
+ *              [--runs N]
  *              [--no-limits] [--json] [--csv] [--plot FILE.png]
  *              [--run-dir DIR --remote NAME] [--firmware FILE]
  *
@@ -47,7 +48,8 @@ static const struct seed bigbuf_cells[] = {
 static struct bench_path *const all_paths[] = {
 	&bench_path_bigbuf, &bench_path_inproc, &bench_path_inproc_irq, &bench_path_inproc_poll,
 	&bench_path_epdev, &bench_path_msgsock,
-	&bench_path_tty, &bench_path_unix, &bench_path_pipe, NULL,
+	&bench_path_tty, &bench_path_tcp, &bench_path_unix, &bench_path_pipe,
+	&bench_path_pty, &bench_path_tcplo, NULL,
 };
 
 struct opts {
@@ -58,6 +60,7 @@ struct opts {
 	unsigned blocks[32];
 	unsigned nblocks;
 	unsigned count, runs;
+	double duration;   /* s per run of each cell, 0: by count */
 	bool limits, json, csv;
 	const char *plot;
 };
@@ -67,8 +70,9 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: hipc-bench [--suite seeds|latency|rate|bigbuf|all] "
 		"[--paths LIST]\n"
-		"                  [--sizes LIST] [--blocks LIST] [--count N] "
-		"[--runs N]\n"
+		"                  [--sizes LIST] [--blocks LIST] [--count N | "
+		"--duration S]\n"
+		"                  [--runs N]\n"
 		"                  [--no-limits] [--json] [--csv] "
 		"[--plot FILE.png]\n"
 		"                  [--run-dir DIR --remote NAME]  (a hipcd "
@@ -121,6 +125,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "blocks", required_argument, NULL, 'B' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "runs", required_argument, NULL, 'r' },
+		{ "duration", required_argument, NULL, 'D' },
 		{ "no-limits", no_argument, NULL, 'L' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "csv", no_argument, NULL, 'c' },
@@ -192,6 +197,21 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			else
 				o->count = (unsigned)v;
 			break;
+		case 'D': {
+			double d;
+
+			errno = 0;
+			d = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(d > 0) ||
+			    d > 3600) {
+				fprintf(stderr, "hipc-bench: --duration %s: want "
+					"seconds, over 0 and at most 3600 (like "
+					"0.5)\n", optarg);
+				return 2;
+			}
+			o->duration = d;
+			break;
+		}
 		case 'L':
 			o->limits = false;
 			break;
@@ -236,6 +256,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		usage(stderr);
 		return 2;
 	}
+	if (o->count && o->duration > 0) {
+		fprintf(stderr, "hipc-bench: --count or --duration, not both\n");
+		return 2;
+	}
 	if (o->json && o->csv) {
 		fprintf(stderr, "hipc-bench: --json or --csv, not both\n");
 		return 2;
@@ -275,6 +299,10 @@ static unsigned pick_paths(const struct opts *o, struct bench_path **out)
 			usage(stderr);
 			return 0;
 		}
+		if (n == 16) {
+			fprintf(stderr, "hipc-bench: --paths: at most 16\n");
+			return 0;
+		}
 		out[n++] = all_paths[i];
 	}
 	return n;
@@ -296,6 +324,7 @@ int main(int argc, char **argv)
 	if (!npaths)
 		return 2;
 	report_init(&rep, isatty(STDERR_FILENO));
+	rep.duration_s = o.duration;
 	if (o.limits) {
 		report_progress(&rep, "the machine's limits");
 		bench_limits_measure(&rep.limits, o.runs);

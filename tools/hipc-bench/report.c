@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* hipc-bench: running the suites, and the table, JSON, CSV and plot. */
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -28,8 +30,11 @@ void report_progress(struct bench_report *rep, const char *what)
 
 void report_skip(struct bench_report *rep, struct bench_path *p)
 {
-	if (rep->nskipped < 16)
+	if (rep->nskipped < 16) {
+		snprintf(rep->skipped_why[rep->nskipped],
+			 sizeof(rep->skipped_why[0]), "%s", p->why);
 		rep->skipped[rep->nskipped++] = p->name;
+	}
 }
 
 void report_fail(struct bench_report *rep, struct bench_path *p)
@@ -54,44 +59,133 @@ static struct result *new_result(struct bench_report *rep,
 	r->block = block;
 	r->nblocks = nblocks;
 	r->db_out_mb = r->db_in_mb = -1;
-	r->cpu_self_mb = r->cpu_peer_mb = -1;
+	r->cpu_self_mb = r->cpu_peer_mb = r->cpu_daemon_mb = -1;
 	return r;
 }
 
-/* @count transactions × @runs into @r; times in seconds. */
+/*
+ * CPU seconds process @pid has used: the sum of its threads' time on a CPU
+ * from /proc/PID/task/TID/schedstat (nanoseconds), where /proc/PID/stat
+ * counts clock ticks of 10 ms, too coarse for a short cell; stat where
+ * schedstat is missing.  < 0 if unknown.
+ */
+static double cpu_pid(int pid)
+{
+	char path[64], buf[128];
+	double sum = 0;
+	unsigned n = 0;
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return bench_cpu_pid(pid);
+	while ((e = readdir(d))) {
+		unsigned long long ns;
+		ssize_t r;
+		int fd;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/schedstat", pid,
+			 e->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		r = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (r <= 0)
+			continue;
+		buf[r] = 0;
+		if (sscanf(buf, "%llu", &ns) == 1) {
+			sum += (double)ns / 1e9;
+			n++;
+		}
+	}
+	closedir(d);
+	return n ? sum : bench_cpu_pid(pid);
+}
+
+/* CPU seconds of @p's remote side so far: its firmware and, for tcp, the
+ * island's server; < 0 if unknown. */
+static double cpu_peer(const struct bench_path *p)
+{
+	double a, b = 0;
+
+	if (!p->peer_pid)
+		return -1;
+	a = cpu_pid(p->peer_pid);
+	if (p->server_pid)
+		b = cpu_pid(p->server_pid);
+	return a < 0 || b < 0 ? -1 : a + b;
+}
+
+static double cpu_daemon(const struct bench_path *p)
+{
+	return p->daemon_pid ? cpu_pid(p->daemon_pid) : -1;
+}
+
+/* One transaction, its time (seconds) into *@t.  0, or -1 (reported). */
+static int one(struct bench_path *p, struct result *r, double *t)
+{
+	*t = p->transact(p, r->block, r->nblocks);
+	if (*t >= 0)
+		return 0;
+	fprintf(stderr, "hipc-bench: %s: a transaction of %u x %zu B failed\n",
+		p->name, r->nblocks, r->block);
+	return -1;
+}
+
+/* @count transactions × @runs into @r, or with --duration as many as each
+ * run's time takes (at least one); times in seconds. */
 static int measure(struct bench_report *rep, struct bench_path *p,
 		   struct result *r, unsigned count, unsigned runs)
 {
-	unsigned total = count * runs;
-	double *t = malloc(total * sizeof(*t));
-	double self0 = bench_cpu_self();
-	double peer0 = p->peer_pid ? bench_cpu_pid(p->peer_pid) : -1;
+	size_t total = 0, cap = rep->duration_s > 0 ? 1024 : (size_t)count * runs;
+	double *t = malloc(cap * sizeof(*t));
+	double self0, peer0, dmn0, first;
 	uint64_t out0 = 0, in0 = 0, out1 = 0, in1 = 0;
 	double mib;
 
-	(void)rep;
 	if (!t)
 		return -1;
 	/* One untimed transaction first: the steady state is measured,
 	 * not the first touch of fresh pages (a 64 MiB pool buffer faults
 	 * 16,384 of them the first time). */
-	if (p->transact(p, r->block, r->nblocks) < 0) {
+	if (one(p, r, &first) < 0) {
 		free(t);
-		fprintf(stderr, "hipc-bench: %s: a transaction of %u x %zu B "
-			"failed\n", p->name, r->nblocks, r->block);
 		return -1;
 	}
 	self0 = bench_cpu_self();
-	peer0 = p->peer_pid ? bench_cpu_pid(p->peer_pid) : -1;
+	peer0 = cpu_peer(p);
+	dmn0 = cpu_daemon(p);
 	if (p->doorbells)
 		p->doorbells(p, &out0, &in0);
-	for (unsigned i = 0; i < total; i++) {
-		t[i] = p->transact(p, r->block, r->nblocks);
-		if (t[i] < 0) {
-			free(t);
-			fprintf(stderr, "hipc-bench: %s: a transaction of %u x "
-				"%zu B failed\n", p->name, r->nblocks, r->block);
-			return -1;
+	for (unsigned run = 0; run < runs; run++) {
+		uint64_t end = bench_now_ns() + (uint64_t)(rep->duration_s * 1e9);
+
+		for (unsigned i = 0;; i++) {
+			if (rep->duration_s > 0 ? i && bench_now_ns() >= end
+						: i == count)
+				break;
+			if (total == cap) {
+				double *nt = realloc(t, 2 * cap * sizeof(*t));
+
+				if (!nt) {
+					free(t);
+					fprintf(stderr, "hipc-bench: out of "
+						"memory for the times\n");
+					return -1;
+				}
+				t = nt;
+				cap *= 2;
+			}
+			if (one(p, r, &t[total]) < 0) {
+				free(t);
+				return -1;
+			}
+			total++;
 		}
 	}
 	mib = (double)r->block * r->nblocks * total / MIB;
@@ -102,14 +196,21 @@ static int measure(struct bench_report *rep, struct bench_path *p,
 	}
 	r->cpu_self_mb = (bench_cpu_self() - self0) / mib;
 	if (peer0 >= 0) {
-		double peer1 = bench_cpu_pid(p->peer_pid);
+		double peer1 = cpu_peer(p);
 
 		if (peer1 >= 0)
 			r->cpu_peer_mb = (peer1 - peer0) / mib;
 	}
-	r->med_ms = bench_pct(t, total, 50) * 1e3;
-	r->p99_ms = bench_pct(t, total, 99) * 1e3;
-	r->max_ms = bench_max(t, total) * 1e3;
+	if (dmn0 >= 0) {
+		double dmn1 = cpu_daemon(p);
+
+		if (dmn1 >= 0)
+			r->cpu_daemon_mb = (dmn1 - dmn0) / mib;
+	}
+	r->count = total;
+	r->med_ms = bench_pct(t, (unsigned)total, 50) * 1e3;
+	r->p99_ms = bench_pct(t, (unsigned)total, 99) * 1e3;
+	r->max_ms = bench_max(t, (unsigned)total) * 1e3;
 	if (r->med_ms > 0) {
 		r->kb_s = (double)r->block * r->nblocks / (r->med_ms / 1e3) / 1e3;
 		r->msgs_s = r->nblocks / (r->med_ms / 1e3);
@@ -274,10 +375,10 @@ static void detail_table(const struct bench_report *rep, FILE *f,
 			continue;
 		if (!any) {
 			fprintf(f, "\n%s\n  %-13s %9s %9s %9s %12s %11s %9s "
-				   "%9s %9s %9s %s\n",
+				   "%9s %9s %9s %9s %s\n",
 				title, "path", "median", "p99", "max", "msgs/s",
 				"KB/s", "db out/M", "db in/M", "cpu/M", "peer/M",
-				ratio_name);
+				"hipcd/M", ratio_name);
 			any = true;
 		}
 		fprintf(f, "  %-13s %9.4f %9.4f %9.4f %12.0f %11.0f", r->path,
@@ -291,9 +392,64 @@ static void detail_table(const struct bench_report *rep, FILE *f,
 			fprintf(f, " %9.4f", r->cpu_peer_mb);
 		else
 			fprintf(f, " %9s", "-");
+		if (r->cpu_daemon_mb >= 0)
+			fprintf(f, " %9.4f", r->cpu_daemon_mb);
+		else
+			fprintf(f, " %9s", "-");
 		if (r->ratio > 0)
 			fprintf(f, " %.2f", r->ratio);
 		fputc('\n', f);
+	}
+}
+
+static void cpu_cell(FILE *f, double v)
+{
+	if (v >= 0)
+		fprintf(f, " %12.4f", v);
+	else
+		fprintf(f, " %12s", "-");
+}
+
+/* Where each side's CPU goes, per path: the largest transaction of the
+ * seeds' (or custom) matrices, the one moving the most bytes per doorbell. */
+static void cpu_table(const struct bench_report *rep, FILE *f)
+{
+	static const char *const suites[] = { "netlink", "custom", "tty" };
+	bool any = false;
+
+	for (unsigned s = 0; s < 3 && !any; s++) {
+		const char *paths[16];
+		unsigned np;
+
+		if (!paths_of(rep, suites[s], paths, &np))
+			continue;
+		for (unsigned j = 0; j < np; j++) {
+			const struct result *best = NULL;
+
+			for (unsigned i = 0; i < rep->n; i++) {
+				const struct result *r = &rep->r[i];
+
+				if (!strcmp(r->suite, suites[s]) &&
+				    !strcmp(r->path, paths[j]) &&
+				    (!best || r->block * r->nblocks >
+						      best->block * best->nblocks))
+					best = r;
+			}
+			if (!any)
+				fprintf(f, "\nCPU seconds per MiB, each side "
+					   "(%s, the largest transaction; remote: "
+					   "the firmware, and for tcp the island's "
+					   "server)\n  %-13s %9s %12s %12s %12s\n",
+					suites[s], "path", "bytes", "this program",
+					"hipcd", "remote");
+			any = true;
+			fprintf(f, "  %-13s %9zu", best->path,
+				best->block * best->nblocks);
+			cpu_cell(f, best->cpu_self_mb);
+			cpu_cell(f, best->cpu_daemon_mb);
+			cpu_cell(f, best->cpu_peer_mb);
+			fputc('\n', f);
+		}
 	}
 }
 
@@ -336,9 +492,11 @@ void report_table(const struct bench_report *rep, FILE *f)
 	detail_table(rep, f, "rate", "rate: 496-byte blocks one way in one "
 		     "transaction (ms for all), ratio to the ring's rate",
 		     "of ring");
+	cpu_table(rep, f);
 	for (unsigned i = 0; i < rep->nskipped; i++)
-		fprintf(f, "\n%s: not available (see the message above)\n",
-			rep->skipped[i]);
+		fprintf(f, "\n%s: not available: %s\n", rep->skipped[i],
+			rep->skipped_why[i][0] ? rep->skipped_why[i]
+					       : "see the message above");
 	for (unsigned i = 0; i < rep->failed && i < 16; i++)
 		fprintf(f, "\n%s: FAILED (see the message above)\n",
 			rep->failed_paths[i]);
@@ -389,13 +547,24 @@ void report_json(const struct bench_report *rep, FILE *f)
 		json_num(f, "doorbells_in_per_mib", r->db_in_mb, false);
 		json_num(f, "cpu_s_per_mib", r->cpu_self_mb, false);
 		json_num(f, "peer_cpu_s_per_mib", r->cpu_peer_mb, false);
+		json_num(f, "daemon_cpu_s_per_mib", r->cpu_daemon_mb, false);
+		fprintf(f, "\"transactions\":%zu,", r->count);
 		json_num(f, "ratio_to_limit", r->ratio > 0 ? r->ratio : -1, true);
 		fprintf(f, "}");
 	}
 	fprintf(f, "],\"unavailable\":[");
 	for (unsigned i = 0; i < rep->nskipped; i++)
 		fprintf(f, "%s\"%s\"", i ? "," : "", rep->skipped[i]);
-	fprintf(f, "],\"failed\":[");
+	/* why each is unavailable (no quote or backslash in the reasons) */
+	fprintf(f, "],\"unavailable_why\":{");
+	for (unsigned i = 0; i < rep->nskipped; i++) {
+		fprintf(f, "%s\"%s\":\"", i ? "," : "", rep->skipped[i]);
+		for (const char *c = rep->skipped_why[i]; *c; c++)
+			if (*c != '"' && *c != '\\' && (unsigned char)*c >= 32)
+				fputc(*c, f);
+		fputc('"', f);
+	}
+	fprintf(f, "},\"failed\":[");
 	for (unsigned i = 0; i < rep->failed && i < 16; i++)
 		fprintf(f, "%s\"%s\"", i ? "," : "", rep->failed_paths[i]);
 	fprintf(f, "]}\n");
@@ -414,7 +583,7 @@ void report_csv(const struct bench_report *rep, FILE *f)
 	fprintf(f, "suite,path,block,blocks,published_ms,median_ms,p99_ms,"
 		   "max_ms,kb_s,msgs_s,doorbells_out_per_mib,"
 		   "doorbells_in_per_mib,cpu_s_per_mib,peer_cpu_s_per_mib,"
-		   "ratio_to_limit\n");
+		   "ratio_to_limit,daemon_cpu_s_per_mib\n");
 	for (unsigned i = 0; i < rep->n; i++) {
 		const struct result *r = &rep->r[i];
 
@@ -431,6 +600,7 @@ void report_csv(const struct bench_report *rep, FILE *f)
 		csv_num(f, r->cpu_self_mb);
 		csv_num(f, r->cpu_peer_mb);
 		csv_num(f, r->ratio > 0 ? r->ratio : -1);
+		csv_num(f, r->cpu_daemon_mb);
 		fputc('\n', f);
 	}
 }

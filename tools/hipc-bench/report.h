@@ -25,6 +25,8 @@ struct result {
 	double msgs_s;         /* blocks per second, at the median */
 	double db_out_mb, db_in_mb; /* doorbells per MiB each way, < 0 unknown */
 	double cpu_self_mb, cpu_peer_mb; /* CPU s per MiB, < 0 unknown */
+	double cpu_daemon_mb;  /* hipcd's, for the paths through it */
+	size_t count;          /* transactions timed */
 	double ratio;          /* to its limit (latency, rate), 0: none */
 };
 
@@ -34,7 +36,9 @@ struct bench_report {
 	struct bench_limits limits;
 	struct result r[512];
 	unsigned n;
+	double duration_s;     /* > 0: each run of a cell lasts this long */
 	const char *skipped[16];
+	char skipped_why[16][160]; /* "": see stderr */
 	unsigned nskipped;
 	const char *failed_paths[16];
 	unsigned failed;
