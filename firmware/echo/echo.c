@@ -9,7 +9,9 @@
  * counts as little-endian u64, and the counters restart.
  *
  * It offers the name service only.  Built as hipc-fw-echo-evt
- * (HIPC_ECHO_EVENT_IDX=1) it offers VIRTIO_RING_F_EVENT_IDX as well: for
+ * (HIPC_ECHO_EVENT_IDX=1) it offers VIRTIO_RING_F_EVENT_IDX and hipc's
+ * per-message CRC32C as well, and announces "hipc-echo-crc", an echo whose
+ * replies carry a CRC when the host accepted the bit: for
  * hosts known to maintain used_event (Linux, hipc's own driver role), never
  * for OpenAMP's, which acknowledges the feature and leaves used_event at 0
  * (docs/rproc.md, "Interoperating with OpenAMP hosts").
@@ -24,9 +26,11 @@
 
 HIPC_RSC_TABLE_RPMSG(rsc_table, 256, 512, 4096,
 		     HIPC_RSC_F_NS |
-			     (HIPC_ECHO_EVENT_IDX ? HIPC_RSC_F_EVENT_IDX : 0));
+			     (HIPC_ECHO_EVENT_IDX ? HIPC_RSC_F_EVENT_IDX |
+							    HIPC_RSC_F_CRC
+						  : 0));
 
-static struct hipc_rpmsg_ept ept, sink;
+static struct hipc_rpmsg_ept ept, sink, ept_crc;
 static uint64_t sink_msgs, sink_bytes;
 
 static int on_msg(struct hipc_rpmsg_ept *e, void *data, size_t len,
@@ -85,9 +89,22 @@ static int start(struct hipc_rpmsg_dev *dev, void *ctx)
 				    on_msg, NULL);
 	if (ret)
 		return ret;
-	return hipc_rpmsg_ept_create(&sink, dev, "hipc-sink",
-				     HIPC_RPMSG_ADDR_ANY, HIPC_RPMSG_ADDR_ANY,
-				     on_sink, NULL);
+	ret = hipc_rpmsg_ept_create(&sink, dev, "hipc-sink",
+				    HIPC_RPMSG_ADDR_ANY, HIPC_RPMSG_ADDR_ANY,
+				    on_sink, NULL);
+	if (ret || !HIPC_ECHO_EVENT_IDX)
+		return ret;
+	ret = hipc_rpmsg_ept_create(&ept_crc, dev, "hipc-echo-crc",
+				    HIPC_RPMSG_ADDR_ANY, HIPC_RPMSG_ADDR_ANY,
+				    on_msg, NULL);
+	if (ret)
+		return ret;
+	/* -HIPC_ENOTSUP with a host that did not accept the bit: plain
+	 * replies then, as the host's cannot carry a CRC either. */
+	ret = hipc_rpmsg_ept_set_crc(&ept_crc, true);
+	hipc_remote_trace("echo: hipc-echo-crc %s\n",
+			  ret ? "without CRC (not negotiated)" : "with CRC");
+	return 0;
 }
 
 static const struct hipc_firmware fw = {

@@ -50,6 +50,9 @@
 #ifndef HIPC_CFG_MBOX_FIFO
 #define HIPC_CFG_MBOX_FIFO 0
 #endif
+#ifndef HIPC_CFG_CRC
+#define HIPC_CFG_CRC 0
+#endif
 #endif /* HIPC_CFG_PROFILE_MINIMAL_REMOTE */
 
 /*
@@ -121,6 +124,17 @@
  */
 #ifndef HIPC_CFG_CACHE
 #define HIPC_CFG_CACHE 1
+#endif
+
+/*
+ * End-to-end integrity per endpoint (HIPC_RPMSG_F_CRC, hipc's own feature
+ * bit): a CRC32C after the payload of each message an endpoint that asked
+ * for it sends, checked on receipt.  0: the bit is never accepted
+ * (hipc_rpmsg_ept_set_crc() says -HIPC_ENOTSUP) and a marked message is
+ * delivered unchecked, as a peer that does not know the bit would.
+ */
+#ifndef HIPC_CFG_CRC
+#define HIPC_CFG_CRC 1
 #endif
 
 /*

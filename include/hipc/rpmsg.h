@@ -39,6 +39,14 @@
 #define HIPC_RPMSG_NS_ADDR 53u
 #define HIPC_RPMSG_RESERVED_ADDRESSES 1024u
 #define HIPC_RPMSG_F_NS 0u /* feature bit number */
+/* hipc's own feature bit (Linux and OpenAMP know bit 0 only, and a
+ * virtio driver never accepts a bit it does not know): both sides can
+ * carry a CRC32C per message (hipc_rpmsg_ept_set_crc()). */
+#define HIPC_RPMSG_F_CRC 8u
+/* hdr.flags: the payload is followed by its CRC32C (4 bytes, little-
+ * endian, not counted in hdr.len).  Linux sends 0 and ignores flags. */
+#define HIPC_RPMSG_HDR_F_CRC 0x0001u
+#define HIPC_RPMSG_CRC_SIZE 4u
 #define HIPC_RPMSG_NS_CREATE 0u
 #define HIPC_RPMSG_NS_DESTROY 1u
 #define HIPC_RPMSG_DEFAULT_BUF_SIZE 512u
@@ -126,6 +134,9 @@ struct hipc_rpmsg_stats {
 	uint64_t tx_waits;      /* sends that had to wait for a buffer */
 	uint32_t proto_errors;  /* peer protocol violations */
 	uint32_t ns_rx;
+	uint32_t crc_errors;    /* messages dropped: CRC32C wrong, or the
+				 * CRC past the buffer (HIPC_RPMSG_F_CRC) */
+	uint64_t crc_checked;   /* messages whose CRC32C was right */
 };
 
 /* What hipc_rpmsg_dev_init() sets a device up from (copied). */
@@ -150,6 +161,9 @@ struct hipc_rpmsg_dev_config {
 	hipc_rpmsg_ns_cb ns_cb;
 	void *ns_priv;
 	uint32_t send_timeout_ms; /* hipc_rpmsg_send(); 0: 15000 as Linux */
+	/* CRC32C for HIPC_RPMSG_F_CRC, same values as hipc_crc32c() (a CPU
+	 * instruction on Linux: hipc_crc32c_fast()).  NULL: hipc_crc32c(). */
+	uint32_t (*crc32c)(uint32_t crc, const void *buf, size_t len);
 	/*
 	 * Where the rings are (last: only hipc_rpmsg_dev_init() reads them).
 	 * Both roles give each ring's address as the resource table has it,
@@ -237,6 +251,7 @@ struct hipc_rpmsg_dev {
 	uint32_t cb_waiters;
 	bool tx_wanted; /* a loop asked to be woken for tx space (under the
 			 * lock) */
+	uint32_t crc_errors; /* HIPC_RPMSG_F_CRC drops, counted atomically */
 };
 
 /**
@@ -362,6 +377,22 @@ HIPC_API int hipc_rpmsg_ept_create(struct hipc_rpmsg_ept *ept,
 				   struct hipc_rpmsg_dev *dev, const char *name,
 				   uint32_t src, uint32_t dst,
 				   hipc_rpmsg_rx_cb cb, void *priv);
+
+/**
+ * hipc_rpmsg_ept_set_crc() - end-to-end integrity for what @ept sends:
+ * each message carries a CRC32C of its payload (4 bytes more in the
+ * buffer, so hipc_rpmsg_max_payload() - 4 at most), which the peer checks
+ * and drops (counting crc_errors) on a mismatch.  Only on a device that
+ * negotiated HIPC_RPMSG_F_CRC, i.e. both sides asked for it; a peer
+ * without it (Linux, OpenAMP) never sees a marked message.  Any marked
+ * message received is checked, whichever endpoint it is for.
+ * @retval 0 on (or off, @on false)
+ * @retval -HIPC_ENOTSUP the device did not negotiate the bit, or the core
+ *         was built with HIPC_CFG_CRC 0: nothing changes
+ * @retval -HIPC_EINVAL no endpoint, or not bound to a device
+ * Context: any thread; sends already under way keep what they had.
+ */
+HIPC_API int hipc_rpmsg_ept_set_crc(struct hipc_rpmsg_ept *ept, bool on);
 
 /**
  * hipc_rpmsg_ept_announce() - announce @ept's name now (driver role, which

@@ -299,6 +299,13 @@ struct hipc_rsc_table_rpmsg {
  */
 #define HIPC_RSC_F_NS (1u << 0)
 #define HIPC_RSC_F_EVENT_IDX (1u << 29)
+/*
+ * HIPC_RSC_F_CRC: hipc's per-message CRC32C (HIPC_RPMSG_F_CRC, bit 8), for
+ * endpoints that turn it on (hipc_rpmsg_ept_set_crc()).  Safe to offer to
+ * any host: Linux and OpenAMP never accept a bit they do not know, and
+ * then no message carries a CRC.
+ */
+#define HIPC_RSC_F_CRC (1u << 8)
 
 /*
  * @var: the table's name; @vnum: buffers per direction (power of two);

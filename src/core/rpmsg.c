@@ -15,6 +15,7 @@
  * conditions rather than #if blocks where that is as small, so every path
  * is still compiled (and type-checked) in every configuration.
  */
+#include "hipc/bufpool.h" /* hipc_crc32c() */
 #include "rpmsg_internal.h"
 #include "vring_internal.h"
 
@@ -25,6 +26,7 @@ enum { ZC_FREE = 0, ZC_CLAIMED = 1, ZC_RESERVED = 2, ZC_SPARE = 3 };
 #define HDR_DST 4
 #define HDR_RESERVED 8
 #define HDR_LEN 12
+#define HDR_FLAGS 14
 #define HDR_FLAGS 14
 #define SEND_TIMEOUT_DEFAULT_MS 15000u
 
@@ -581,9 +583,11 @@ int hipc_rpmsg_get_stats(const struct hipc_rpmsg_dev *dev,
 	out->notifies = s->notifies;
 	out->rx_dropped = s->rx_dropped;
 	out->tx_waits = s->tx_waits;
+	out->crc_checked = s->crc_checked;
 	dev_unlock(dev);
 	out->proto_errors = __atomic_load_n(&dev->proto_errors, __ATOMIC_RELAXED);
 	out->ns_rx = __atomic_load_n(&s->ns_rx, __ATOMIC_RELAXED);
+	out->crc_errors = __atomic_load_n(&dev->crc_errors, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -705,13 +709,40 @@ static int get_tx(struct hipc_rpmsg_dev *dev, uint32_t need,
 	return dev_check_broken(dev) ? -HIPC_EIO : ret;
 }
 
-static void write_hdr(uint8_t *buf, uint32_t src, uint32_t dst, size_t len)
+static void write_hdr(uint8_t *buf, uint32_t src, uint32_t dst, size_t len,
+		      uint32_t flags)
 {
 	hipc_put_le32(buf + HDR_SRC, src);
 	hipc_put_le32(buf + HDR_DST, dst);
 	hipc_put_le32(buf + HDR_RESERVED, 0);
-	/* len and flags (0) as one word: little-endian, len first. */
-	hipc_put_le32(buf + HDR_LEN, (uint32_t)len & 0xFFFFu);
+	/* len and flags as one word: little-endian, len first. */
+	hipc_put_le32(buf + HDR_LEN, ((uint32_t)len & 0xFFFFu) | flags << 16);
+}
+
+static uint32_t crc_of(const struct hipc_rpmsg_dev *dev, const void *p,
+		       size_t len)
+{
+	return dev->cfg.crc32c ? dev->cfg.crc32c(0, p, len)
+			       : hipc_crc32c(0, p, len);
+}
+
+/* The CRC32C after @len bytes of payload at @payload, when @ept asked for
+ * it: the bytes it adds to the message (0 or 4), and hdr.flags. */
+static uint32_t put_crc(const struct hipc_rpmsg_ept *ept, uint8_t *payload,
+			size_t len, uint32_t *flags)
+{
+	*flags = 0;
+	if (!HIPC_CFG_CRC || !(ept->flags & EPT_CRC))
+		return 0;
+	hipc_put_le32(payload + len, crc_of(ept->dev, payload, len));
+	*flags = HIPC_RPMSG_HDR_F_CRC;
+	return HIPC_RPMSG_CRC_SIZE;
+}
+
+/* Payload room left for @ept's messages: the trailer takes 4 bytes. */
+static inline size_t crc_room(const struct hipc_rpmsg_ept *ept)
+{
+	return HIPC_CFG_CRC && (ept->flags & EPT_CRC) ? HIPC_RPMSG_CRC_SIZE : 0;
 }
 
 static int check_send(struct hipc_rpmsg_ept *ept, uint32_t *src,
@@ -734,7 +765,7 @@ static int check_send(struct hipc_rpmsg_ept *ept, uint32_t *src,
 	 * only an unconnected destination can still be "any" here. */
 	if (*dst == HIPC_RPMSG_ADDR_ANY)
 		return -HIPC_EINVAL;
-	if (len > hipc_rpmsg_max_payload(dev))
+	if (len + crc_room(ept) > hipc_rpmsg_max_payload(dev))
 		return -HIPC_EMSGSIZE;
 	if (dev_check_broken(dev))
 		return -HIPC_EIO;
@@ -744,9 +775,9 @@ static int check_send(struct hipc_rpmsg_ept *ept, uint32_t *src,
 }
 
 static int finish_send(struct hipc_rpmsg_dev *dev, const struct hipc__avail *t,
-		       size_t len)
+		       size_t len, uint32_t extra)
 {
-	uint32_t total = HIPC_RPMSG_HDR_SIZE + (uint32_t)len;
+	uint32_t total = HIPC_RPMSG_HDR_SIZE + (uint32_t)len + extra;
 	int ret;
 
 	dev_lock(dev);
@@ -767,6 +798,7 @@ int hipc_rpmsg_send_ex(struct hipc_rpmsg_ept *ept, uint32_t src, uint32_t dst,
 {
 	struct hipc_rpmsg_dev *dev;
 	struct hipc__avail t;
+	uint32_t flags, extra;
 	uint8_t *payload;
 	size_t copy;
 	int ret;
@@ -777,7 +809,8 @@ int hipc_rpmsg_send_ex(struct hipc_rpmsg_ept *ept, uint32_t src, uint32_t dst,
 	if (len && !data)
 		return -HIPC_EINVAL;
 	dev = ept->dev;
-	ret = get_tx(dev, HIPC_RPMSG_HDR_SIZE + (uint32_t)len, &t, timeout_ms);
+	ret = get_tx(dev, HIPC_RPMSG_HDR_SIZE + (uint32_t)(len + crc_room(ept)),
+		     &t, timeout_ms);
 	if (ret)
 		return ret;
 	payload = (uint8_t *)t.buf + HIPC_RPMSG_HDR_SIZE;
@@ -789,8 +822,9 @@ int hipc_rpmsg_send_ex(struct hipc_rpmsg_ept *ept, uint32_t src, uint32_t dst,
 	}
 	if (copy)
 		memcpy(payload, data, copy);
-	write_hdr(t.buf, src, dst, len);
-	return finish_send(dev, &t, len);
+	extra = put_crc(ept, payload, len, &flags);
+	write_hdr(t.buf, src, dst, len, flags);
+	return finish_send(dev, &t, len, extra);
 }
 
 /* --- zero copy ----------------------------------------------------------- */
@@ -867,7 +901,7 @@ int hipc_rpmsg_send_nocopy(struct hipc_rpmsg_ept *ept, uint32_t dst,
 
 		if (!z)
 			ret = -HIPC_EINVAL;
-		else if (HIPC_RPMSG_HDR_SIZE + len > z->len)
+		else if (HIPC_RPMSG_HDR_SIZE + len + crc_room(ept) > z->len)
 			ret = -HIPC_EMSGSIZE;
 		else {
 			t.head = z->head;
@@ -878,8 +912,13 @@ int hipc_rpmsg_send_nocopy(struct hipc_rpmsg_ept *ept, uint32_t dst,
 	dev_unlock(dev);
 	if (ret)
 		return ret;
-	write_hdr(t.buf, src, dst, len);
-	return finish_send(dev, &t, len);
+	{
+		uint32_t flags, extra;
+
+		extra = put_crc(ept, (uint8_t *)payload, len, &flags);
+		write_hdr(t.buf, src, dst, len, flags);
+		return finish_send(dev, &t, len, extra);
+	}
 }
 
 int hipc_rpmsg_release_tx(struct hipc_rpmsg_dev *dev, void *payload)
@@ -960,6 +999,24 @@ int hipc_rpmsg_ept_create(struct hipc_rpmsg_ept *ept,
 	return 0;
 }
 
+int hipc_rpmsg_ept_set_crc(struct hipc_rpmsg_ept *ept, bool on)
+{
+	struct hipc_rpmsg_dev *dev = ept ? ept->dev : NULL;
+
+	if (!dev)
+		return -HIPC_EINVAL;
+	if (on && !dev_has_crc(dev))
+		return -HIPC_ENOTSUP;
+	/* Under the lock: an announcing thread may be marking the flags. */
+	dev_lock(dev);
+	if (on)
+		ept->flags |= EPT_CRC;
+	else
+		ept->flags &= ~(uint32_t)EPT_CRC;
+	dev_unlock(dev);
+	return 0;
+}
+
 /*
  * Wait, lock held, until no callback of @ept runs in another thread.  From
  * the receiving thread itself (the callback destroying its own endpoint)
@@ -1019,7 +1076,7 @@ int hipc__ns_send_locked(struct hipc_rpmsg_ept *ept)
 	if (ret)
 		return ret;
 	buf = t.buf;
-	write_hdr(buf, ept->addr, HIPC_RPMSG_NS_ADDR, NS_MSG_SIZE);
+	write_hdr(buf, ept->addr, HIPC_RPMSG_NS_ADDR, NS_MSG_SIZE, 0);
 	buf += HIPC_RPMSG_HDR_SIZE;
 	memcpy(buf, ept->name, HIPC_RPMSG_NAME_SIZE);
 	ns_fill_tail(buf, ept);
@@ -1139,7 +1196,7 @@ static int rx_one(struct hipc_rpmsg_dev *dev)
 	uint32_t len, src, dst;
 	uint16_t plen;
 	uint8_t *buf;
-	bool held;
+	bool held, crc_bad = false;
 	int ret;
 
 	ret = rx_take(dev, &t, &hold);
@@ -1158,12 +1215,27 @@ static int rx_one(struct hipc_rpmsg_dev *dev)
 	plen = hipc_get_le16(buf + HDR_LEN);
 	if (plen > len - HIPC_RPMSG_HDR_SIZE)
 		goto bad;
+	/* A CRC trailer means something only where both sides agreed on it;
+	 * elsewhere the flag is ignored, as Linux ignores hdr.flags. */
+	if (dev_has_crc(dev) &&
+	    (hipc_get_le16(buf + HDR_FLAGS) & HIPC_RPMSG_HDR_F_CRC)) {
+		const uint8_t *p = buf + HIPC_RPMSG_HDR_SIZE;
+
+		crc_bad = (uint32_t)plen + HIPC_RPMSG_CRC_SIZE >
+				  len - HIPC_RPMSG_HDR_SIZE ||
+			  hipc_get_le32(p + plen) != crc_of(dev, p, plen);
+	}
 
 	dev_lock(dev);
-	ept = lookup_locked(dev, dst);
+	ept = crc_bad ? NULL : lookup_locked(dev, dst);
+	if (crc_bad)
+		__atomic_fetch_add(&dev->crc_errors, 1u, __ATOMIC_RELAXED);
+	else if (dev_has_crc(dev) &&
+		 (hipc_get_le16(buf + HDR_FLAGS) & HIPC_RPMSG_HDR_F_CRC))
+		STAT_ADD(dev, crc_checked, 1);
 	if (ept)
 		cb_enter_locked(dev, ept);
-	else
+	else if (!crc_bad)
 		STAT_ADD(dev, rx_dropped, 1);
 	STAT_ADD(dev, rx_msgs, 1);
 	STAT_ADD(dev, rx_bytes, plen);

@@ -14,6 +14,7 @@ enum {
 	EPT_ANNOUNCE = 1u << 0,   /* should be announced (device role) */
 	EPT_ANNOUNCED = 1u << 1,  /* the peer has been told */
 	EPT_UNBOUND = 1u << 2,    /* unbind callback already ran */
+	EPT_CRC = 1u << 3,        /* sends carry a CRC32C (HIPC_RPMSG_F_CRC) */
 };
 
 #define NS_MSG_SIZE 40u
@@ -32,6 +33,11 @@ static inline bool is_driver(const struct hipc_rpmsg_dev *dev)
 	if (!HIPC_CFG_DRIVER)
 		return false;
 	return dev->cfg.role == HIPC_RPMSG_DRIVER;
+}
+
+static inline bool dev_has_crc(const struct hipc_rpmsg_dev *dev)
+{
+	return HIPC_CFG_CRC && (dev->cfg.features & (1u << HIPC_RPMSG_F_CRC));
 }
 
 static inline bool dev_has_ns(const struct hipc_rpmsg_dev *dev)

@@ -794,6 +794,7 @@ static int bring_up(struct remote *r)
 		cfg.notifyid[i] = v.notifyid[i];
 	}
 	cfg.features = v.gfeatures & offered;
+	cfg.crc32c = hipc_crc32c_fast;
 	cfg.buf_size = v.buf_size;
 	cfg.map = &r->map;
 	cfg.buckets = r->buckets;

@@ -405,6 +405,7 @@ int hipc__rp_driver_up(struct hipc_rproc *rp, char *err, size_t errlen)
 	dc.num = rp->v.num;
 	dc.align = rp->v.align;
 	dc.features = rp->v.gfeatures;
+	dc.crc32c = hipc_crc32c_fast;
 	dc.buf_size = rp->v.buf_size;
 	dc.bufs = rp->shm.base + rp->lay.bufs_off;
 	dc.map = &rp->map;

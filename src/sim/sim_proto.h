@@ -169,8 +169,10 @@ static inline uint8_t *hipc__vdev_status(uint8_t *tbl,
 	return HIPC_FIELD(tbl + v->vdev_off, struct hipc_rsc_vdev, status);
 }
 
-/* Features the host accepts: name service and event index. */
-#define HIPC__HOST_FEATURES ((1u << HIPC_RPMSG_F_NS) | (1u << 29))
+/* Features the host accepts: name service, per-message CRC32C, event
+ * index. */
+#define HIPC__HOST_FEATURES                                                  \
+	((1u << HIPC_RPMSG_F_NS) | (1u << HIPC_RPMSG_F_CRC) | (1u << 29))
 
 /* --- the region planner --------------------------------------------------- */
 

@@ -2,6 +2,8 @@
 /* rpmsg in both roles over one region: one driver, one device, one thread. */
 #include <string.h>
 
+#include "hipc/bufpool.h" /* hipc_crc32c() */
+#include "hipc/byteorder.h"
 #include "pair.h"
 
 static uint8_t region[PAIR_REGION] __attribute__((aligned(64)));
@@ -491,7 +493,125 @@ HIPC_TEST(ring_parts_outside_map_refused)
 	expect_untouched();
 }
 
+/* --- per-message CRC32C (HIPC_RPMSG_F_CRC) -------------------------------- */
+
+#define F_CRC (1u << HIPC_RPMSG_F_CRC)
+
+/* The last buffer the driver made available on ring 1 (to the device):
+ * its bytes in the region and its length, as the device will read them. */
+static uint8_t *last_tx_buf(uint32_t *len)
+{
+	uint8_t *desc = region + PAIR_RING_BYTES;
+	uint8_t *avail = desc + 16u * PAIR_NUM;
+	uint16_t idx = hipc_get_le16(avail + 2);
+	uint16_t head = hipc_get_le16(avail + 4 + 2u * ((idx - 1u) % PAIR_NUM));
+	uint64_t addr = hipc_get_le64(desc + 16u * head);
+
+	*len = hipc_get_le32(desc + 16u * head + 8);
+	return region + (addr - P.reg.da);
+}
+
+/* Both sides ask: every size up to the room the trailer leaves, both
+ * ways, each message marked and its CRC checked. */
+HIPC_TEST(crc_every_size_both_ways)
+{
+	uint8_t buf[PAIR_BUF], *wire;
+	uint32_t wlen;
+
+	up(F_NS | F_CRC);
+	CHECK_EQ(hipc_rpmsg_ept_set_crc(&chan, true), 0);
+	CHECK_EQ(hipc_rpmsg_ept_set_crc(&svc, true), 0);
+	svc_in.echo_from = &svc;
+	for (size_t len = 0; len <= 492; len++) {
+		fill(buf, len, (unsigned)len);
+		CHECK_EQ(hipc_rpmsg_send(&chan, buf, len), (int)len);
+		/* on the wire: the flag, the length without the trailer, the
+		 * trailer after the payload */
+		wire = last_tx_buf(&wlen);
+		CHECK_EQ(hipc_get_le16(wire + 12), len);
+		CHECK_EQ(hipc_get_le16(wire + 14), HIPC_RPMSG_HDR_F_CRC);
+		CHECK_EQ(hipc_get_le32(wire + 16 + len), hipc_crc32c(0, buf, len));
+		pair_pump(&P);
+		CHECK_EQ(svc_in.last_len, len);
+		CHECK(memcmp(svc_in.last, buf, len) == 0);
+		CHECK_EQ(chan_in.last_len, len);
+		CHECK(memcmp(chan_in.last, buf, len) == 0);
+	}
+	CHECK_EQ(hipc_rpmsg_send(&chan, buf, 493), -HIPC_EMSGSIZE);
+	CHECK_EQ(pair_stats(&P.devc.dev).crc_checked, 493);
+	CHECK_EQ(pair_stats(&P.drv.dev).crc_checked, 493);
+	CHECK_EQ(pair_stats(&P.devc.dev).crc_errors, 0);
+	/* off again: plain messages, 496 bytes fit */
+	CHECK_EQ(hipc_rpmsg_ept_set_crc(&chan, false), 0);
+	CHECK_EQ(hipc_rpmsg_ept_set_crc(&svc, false), 0);
+	CHECK_EQ(hipc_rpmsg_send(&chan, buf, 496), 496);
+	wire = last_tx_buf(&wlen);
+	CHECK_EQ(hipc_get_le16(wire + 14), 0);
+	pair_pump(&P);
+	CHECK_EQ(svc_in.last_len, 496);
+	CHECK_EQ(pair_stats(&P.devc.dev).crc_checked, 493);
+}
+
+/* A byte changed in flight, and a trailer that would lie past the buffer:
+ * each dropped and counted, the link carries on. */
+HIPC_TEST(crc_mismatch_dropped_and_counted)
+{
+	uint8_t buf[64], *wire;
+	uint32_t wlen;
+
+	up(F_NS | F_CRC);
+	CHECK_EQ(hipc_rpmsg_ept_set_crc(&chan, true), 0);
+	fill(buf, sizeof(buf), 3);
+	CHECK_EQ(hipc_rpmsg_send(&chan, buf, sizeof(buf)), 64);
+	wire = last_tx_buf(&wlen);
+	wire[16 + 10] ^= 0x20;
+	pair_pump(&P);
+	CHECK_EQ(svc_in.count, 0);
+	CHECK_EQ(pair_stats(&P.devc.dev).crc_errors, 1);
+	/* a length that leaves no room for the trailer in what was sent */
+	CHECK_EQ(hipc_rpmsg_send(&chan, buf, sizeof(buf)), 64);
+	wire = last_tx_buf(&wlen);
+	hipc_put_le16(wire + 12, (uint16_t)(wlen - 16u - 2u));
+	pair_pump(&P);
+	CHECK_EQ(svc_in.count, 0);
+	CHECK_EQ(pair_stats(&P.devc.dev).crc_errors, 2);
+	CHECK(!hipc_rpmsg_broken(&P.devc.dev));
+	/* the next one intact */
+	CHECK_EQ(hipc_rpmsg_send(&chan, buf, sizeof(buf)), 64);
+	pair_pump(&P);
+	CHECK_EQ(svc_in.count, 1);
+	CHECK(memcmp(svc_in.last, buf, sizeof(buf)) == 0);
+	CHECK_EQ(pair_stats(&P.devc.dev).crc_checked, 1);
+}
+
+/* Without the feature on both sides (a Linux or OpenAMP peer never
+ * accepts it): nobody may turn it on, and a marked message is delivered
+ * as a peer that ignores hdr.flags would. */
+HIPC_TEST(crc_off_without_the_feature)
+{
+	uint8_t buf[16] = "0123456789abcde", *wire;
+	uint32_t wlen;
+
+	up(F_NS);
+	CHECK_EQ(hipc_rpmsg_ept_set_crc(&chan, true), -HIPC_ENOTSUP);
+	CHECK_EQ(hipc_rpmsg_ept_set_crc(&svc, true), -HIPC_ENOTSUP);
+	CHECK_EQ(hipc_rpmsg_ept_set_crc(&chan, false), 0);
+	CHECK_EQ(hipc_rpmsg_ept_set_crc(NULL, true), -HIPC_EINVAL);
+	CHECK_EQ(hipc_rpmsg_send(&chan, buf, 496 - 480), 16);
+	wire = last_tx_buf(&wlen);
+	CHECK_EQ(hipc_get_le16(wire + 14), 0);
+	wire[14] = HIPC_RPMSG_HDR_F_CRC; /* a peer's flag we did not agree on */
+	pair_pump(&P);
+	CHECK_EQ(svc_in.count, 1);
+	CHECK_EQ(svc_in.last_len, 16);
+	CHECK_EQ(pair_stats(&P.devc.dev).crc_errors, 0);
+	CHECK_EQ(pair_stats(&P.devc.dev).crc_checked, 0);
+}
+
 HIPC_TEST_MAIN(HIPC_CASE(every_size_both_ways), HIPC_CASE(every_size_event_idx),
+	       HIPC_CASE(crc_every_size_both_ways),
+	       HIPC_CASE(crc_mismatch_dropped_and_counted),
+	       HIPC_CASE(crc_off_without_the_feature),
 	       HIPC_CASE(oversize_refused_both_roles),
 	       HIPC_CASE(bad_addresses_refused),
 	       HIPC_CASE(send_before_start_is_not_connected),

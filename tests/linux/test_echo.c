@@ -12,6 +12,7 @@
 #include "sim_util.h"
 
 struct rx_state {
+	size_t max;               /* longest message (0: 496) */
 	uint64_t next_seq;
 	uint64_t received;
 	uint64_t bytes;
@@ -28,10 +29,11 @@ static void fill(uint8_t *p, size_t len, uint64_t seq)
 		p[i] = (uint8_t)(seq * 31u + i);
 }
 
-/* Message @seq is (seq % 496) + 1 bytes long (1..496), or 8 at least. */
-static size_t len_of(uint64_t seq)
+/* Message @seq is (seq % max) + 1 bytes long (1..max, 496 unless a CRC
+ * takes 4), or 8 at least. */
+static size_t len_of(const struct rx_state *st, uint64_t seq)
 {
-	size_t l = (size_t)(seq % 496u) + 1u;
+	size_t l = (size_t)(seq % (st->max ? st->max : 496u)) + 1u;
 
 	return l < 8 ? 8 : l;
 }
@@ -47,7 +49,7 @@ static int on_echo(struct hipc_rpmsg_ept *ept, void *data, size_t len,
 	(void)src;
 	for (size_t i = 0; i < 8 && i < len; i++)
 		seq |= (uint64_t)((uint8_t *)data)[i] << (8 * i);
-	if (seq != st->next_seq || len != len_of(seq)) {
+	if (seq != st->next_seq || len != len_of(st, seq)) {
 		if (!st->bad)
 			printf("bad echo: seq %llu (want %llu), len %zu\n",
 			       (unsigned long long)seq,
@@ -68,24 +70,31 @@ static int on_echo(struct hipc_rpmsg_ept *ept, void *data, size_t len,
  * host maintains used_event, so it may. */
 #define FW_ECHO_EVT HIPC_BUILD_DIR "/firmware/echo/hipc-fw-echo-evt"
 
-static void stream_fw(bool event_idx, enum hipc_link_mode mode, uint64_t count,
-		      unsigned window)
+/* @crc: to "hipc-echo-crc" (echo-evt), both ways with a CRC32C. */
+static void stream_fw_crc(bool event_idx, bool crc, enum hipc_link_mode mode,
+			  uint64_t count, unsigned window)
 {
 	struct rx_state st = { 0 };
 	struct sim_chan c;
 	uint8_t buf[512];
 	uint64_t sent = 0;
 	uint32_t want = 1u << HIPC_RPMSG_F_NS;
+	struct hipc_rpmsg_stats rs;
 
 	sim_boot(&c, event_idx ? FW_ECHO_EVT : SIM_FW("echo"),
-		 "rpmsg-client-sample", mode, on_echo, &st);
+		 crc ? "hipc-echo-crc" : "rpmsg-client-sample", mode, on_echo,
+		 &st);
 	if (event_idx)
-		want |= 1u << HIPC_VIRTIO_F_EVENT_IDX;
+		want |= 1u << HIPC_VIRTIO_F_EVENT_IDX | 1u << HIPC_RPMSG_F_CRC;
 	CHECK_EQ(hipc_rpmsg_features(hipc_rproc_rpmsg(c.rp)), want);
+	if (crc) {
+		CHECK_EQ(hipc_rpmsg_ept_set_crc(&c.ept, true), 0);
+		st.max = 496 - HIPC_RPMSG_CRC_SIZE;
+	}
 	while (st.received < count) {
 		/* Keep up to @window messages in flight. */
 		while (sent < count && sent - st.received < window) {
-			size_t len = len_of(sent);
+			size_t len = len_of(&st, sent);
 			int ret;
 
 			fill(buf, len, sent);
@@ -102,7 +111,18 @@ static void stream_fw(bool event_idx, enum hipc_link_mode mode, uint64_t count,
 	CHECK_EQ(st.bad, 0);
 	CHECK_EQ(st.received, count);
 	CHECK(!hipc_rpmsg_broken(hipc_rproc_rpmsg(c.rp)));
+	CHECK_EQ(hipc_rpmsg_get_stats(hipc_rproc_rpmsg(c.rp), &rs), 0);
+	CHECK_EQ(rs.crc_checked, crc ? count : 0);
+	CHECK_EQ(rs.crc_errors, 0);
+	if (crc) /* too long with the trailer: refused, nothing sent */
+		CHECK_EQ(hipc_rpmsg_send(&c.ept, buf, 493), -HIPC_EMSGSIZE);
 	sim_shutdown(&c);
+}
+
+static void stream_fw(bool event_idx, enum hipc_link_mode mode, uint64_t count,
+		      unsigned window)
+{
+	stream_fw_crc(event_idx, false, mode, count, window);
 }
 
 static void stream(enum hipc_link_mode mode, uint64_t count, unsigned window)
@@ -132,6 +152,13 @@ HIPC_TEST(million_messages)
 
 /* The event index, negotiated with hipc's own host: one message at a time
  * (every doorbell needed), and a deep window (suppression at work). */
+/* hipc's per-message CRC32C both ways (HIPC_RPMSG_F_CRC, offered by
+ * echo-evt and accepted by hipc's host): every echo checked on arrival. */
+HIPC_TEST(every_size_with_crc)
+{
+	stream_fw_crc(true, true, HIPC_LINK_ADAPTIVE, 492 * 4, 16);
+}
+
 HIPC_TEST(every_size_irq_event_idx)
 {
 	stream_fw(true, HIPC_LINK_IRQ, 496 * 4, 1);
@@ -170,7 +197,7 @@ HIPC_TEST(library_rx_thread)
 					 hipc_rproc_rpmsg(c.rp), NULL, NULL),
 		 0);
 	for (uint64_t seq = 0; seq < 100000; seq++) {
-		size_t len = len_of(seq);
+		size_t len = len_of(&st, seq);
 
 		fill(buf, len, seq);
 		CHECK_EQ(hipc_rpmsg_send_timeout(&c.ept, buf, len, 5000),
@@ -205,7 +232,7 @@ HIPC_TEST(oversize_is_refused)
 
 HIPC_TEST_MAIN(HIPC_CASE(every_size_irq), HIPC_CASE(every_size_poll),
 	       HIPC_CASE(every_size_adaptive), HIPC_CASE(million_messages),
-	       HIPC_CASE(every_size_irq_event_idx),
+	       HIPC_CASE(every_size_irq_event_idx), HIPC_CASE(every_size_with_crc),
 	       HIPC_CASE(every_size_adaptive_event_idx),
 	       HIPC_CASE(both_sides_blocked_in_send_event_idx),
 	       HIPC_CASE(both_sides_blocked_in_send),
