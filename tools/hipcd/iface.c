@@ -348,6 +348,8 @@ static void remote_stats(struct remote *x, struct reply *o, bool json,
 	emit(&c, "rx_dropped", st.rx_dropped);
 	emit(&c, "tx_waits", st.tx_waits);
 	emit(&c, "proto_errors", st.proto_errors);
+	emit(&c, "crc_checked", st.crc_checked);
+	emit(&c, "crc_errors", st.crc_errors);
 	emit(&c, "svcs_refused", x->svcs_refused);
 	put(o, json ? "},\"interfaces\":[" : "\n");
 	*first = false;
