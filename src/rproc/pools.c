@@ -207,6 +207,28 @@ int hipc_rproc_pool(struct hipc_rproc *rp, const char *name,
 	return -HIPC_ENOENT;
 }
 
+int hipc_rproc_pool_region(struct hipc_rproc *rp, unsigned index,
+			   struct hipc_rproc_pool_region *out)
+{
+	const struct hipc__pool_plan *p;
+	uint64_t hdr;
+
+	if (!rp || !out)
+		return -HIPC_EINVAL;
+	if (!rp->pshm.base || index >= rp->play.npools)
+		return -HIPC_ENOENT;
+	p = &rp->play.pool[index];
+	/* The layout of hipc/bufpool.h: the header padded to align, one
+	 * state entry per buffer align apart, then the buffers. */
+	hdr = (sizeof(struct hipc_bufpool_hdr) + p->align - 1u) / p->align *
+	      p->align;
+	out->fd = rp->pshm.fd;
+	out->size = rp->play.size;
+	out->pool_off = p->off;
+	out->data_off = p->off + hdr + (uint64_t)p->count * p->align;
+	return 0;
+}
+
 int hipc_rproc_spinlocks(struct hipc_rproc *rp, struct hipc_spinlock_set **set)
 {
 	if (!rp || !set)
