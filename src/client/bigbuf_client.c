@@ -242,7 +242,10 @@ int hipc_bbc_open(struct hipc_bbc **out, const char *run_dir,
 		n = send(c->fd, &q, sizeof(q), MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n != (ssize_t)sizeof(q)) {
-		ret = n < 0 ? err_now() : -HIPC_EIO;
+		/* EPIPE: the daemon let go of the connection (the remote
+		 * went down meanwhile) */
+		ret = n >= 0 ? -HIPC_EIO : errno == EPIPE ? -HIPC_ECONNRESET
+							  : err_now();
 		goto close_fd;
 	}
 	ret = open_reply(c, q.seq, &r, &mfd);

@@ -655,43 +655,53 @@ HIPC_TEST(hostile_client)
 	CHECK_EQ(stat_of("bigbuf", "remote_refused"), 0);
 }
 
+/* Garbage from @x over [@from, @to) of the mapping. */
+static void scribble(uint8_t *map, uint64_t from, uint64_t to, uint64_t *x)
+{
+	for (uint64_t k = from; k + 4 <= to; k += 4) {
+		uint32_t v;
+
+		*x = *x * 6364136223846793005ull + 1442695040888963407ull;
+		v = (uint32_t)(*x >> 32);
+		memcpy(map + k, &v, 4);
+	}
+}
+
 /*
- * A client that maps the memfd writes garbage over every state word of
- * every pool: hipcd lends nothing on the strength of it, and a
- * well-behaved client afterwards moves data both ways.  (On a fresh
- * remote: every buffer free in both sides' views, which never read a
- * free buffer's shared word.)
+ * A client that maps the memfd writes garbage over the region's header,
+ * the spinlock words, and every pool's header and state table: hipcd
+ * lends nothing on the strength of it, a well-behaved client afterwards
+ * moves data both ways, and the remote, killed, comes back (the rproc
+ * writes the headers it checks again before each boot).  On a fresh
+ * remote: every buffer is free in both sides' views, which never read a
+ * free buffer's shared word.
  */
 HIPC_TEST(hostile_scribble)
 {
 	struct hipc_bbc *good;
-	struct hipc_bbc_info info;
 	struct raw w;
 	uint64_t x = 0x243F6A8885A308D3ull;
+	pid_t rpid;
 
 	start();
 	raw_connect(&w);
 	CHECK_EQ(raw_open(&w, "sdb-1m"), 0);
-	/* Everything from the first pool's header up to its buffers, in
-	 * every pool: headers are kept, the state tables trashed. */
+	/* Each pool: its header and state table, up to its buffers. */
 	for (uint64_t off = 4096; off + 4096 <= w.geo.region_size;) {
 		const struct hipc_bufpool_hdr *h = (void *)(w.map + off);
-		uint64_t soff = h->state_off, doff = h->data_off;
+		uint64_t doff = h->data_off;
 		uint64_t n = (uint64_t)h->count, bsz = h->buf_size;
 
 		CHECK_EQ(h->magic, HIPC_BUFPOOL_MAGIC);
-		for (uint64_t k = soff; k < doff; k += 4) {
-			x = x * 6364136223846793005ull + 1442695040888963407ull;
-			memcpy(w.map + off + k, (uint32_t[]){ (uint32_t)(x >> 32) },
-			       4);
-		}
+		scribble(w.map, off, off + doff, &x);
 		off += (doff + n * bsz + 4095) & ~4095ull;
 	}
+	/* The region's header and the spinlock words. */
+	scribble(w.map, 0, 4096, &x);
 	/* Nothing was lent for it. */
 	CHECK_EQ(stat_of("bigbuf", "lent"), 0);
 	CHECK_EQ(stat_of("bigbuf", "received"), 0);
 	good = open_pool("sdb-1m", 5000);
-	hipc_bbc_get_info(good, &info);
 	push(good, 64, MIB, true);
 	pull(good, SDB_POOL_1M, 64, MIB, true);
 	hipc_bbc_close(good);
@@ -703,6 +713,22 @@ HIPC_TEST(hostile_scribble)
 	CHECK(stat_becomes("bigbuf", "connections", 0, 5000));
 	CHECK_EQ(stat_of("bigbuf", "remote_refused"), 0);
 	CHECK_EQ(stat_of("bigbuf", "lent"), 0);
+	/* The remote restarted on the region as the client left it. */
+	rpid = ep_remote_pid("m4");
+	CHECK(rpid > 0);
+	CHECK_EQ(kill(rpid, SIGKILL), 0);
+	for (uint64_t end = ep_now_ms() + 20000;;) {
+		pid_t now = ep_remote_pid("m4");
+
+		if (now > 0 && now != rpid)
+			break;
+		CHECK(ep_now_ms() < end);
+		usleep(5000);
+	}
+	good = open_pool("sdb-1m", 20000);
+	push(good, 16, MIB, true);
+	pull(good, SDB_POOL_1M, 16, MIB, true);
+	hipc_bbc_close(good);
 }
 
 /*
