@@ -1006,8 +1006,11 @@ static void request(struct bb_conn *c, const unsigned char *buf, size_t n,
 			refuse(c, &q, &c->st.refused_bad, -EINVAL);
 			return;
 		}
-		if (n - HIPC_BBC_HEAD > hipc_rpmsg_max_payload(c->ept.dev ?
-				c->ept.dev : hipc_rproc_rpmsg(c->br->r->rp))) {
+		if (!c->bound) {
+			refuse(c, &q, &c->st.refused_other, -ECONNRESET);
+			return;
+		}
+		if (n - HIPC_BBC_HEAD > hipc_rpmsg_max_payload(c->ept.dev)) {
 			refuse(c, &q, &c->st.refused_other, -EMSGSIZE);
 			return;
 		}
