@@ -116,6 +116,13 @@ static int call(struct hipc_bbc *c, const void *req, size_t len, uint32_t seq,
 				return ret;
 			continue;
 		}
+		if (r->seq != seq && (size_t)n == sizeof(*r) && r->status) {
+			/* A pipelined request's refusal: an event. */
+			ret = queue_ev(c, c->in, (size_t)n);
+			if (ret < 0)
+				return ret;
+			continue;
+		}
 		if ((size_t)n != sizeof(*r) + extra_len || r->seq != seq)
 			return -HIPC_EPROTO;
 		if (extra_len)
@@ -359,6 +366,48 @@ int hipc_bbc_send(struct hipc_bbc *c, uint32_t index, uint32_t generation,
 		      flags);
 }
 
+/* A request sent without waiting for its reply. */
+static int buf_op_nowait(struct hipc_bbc *c, uint32_t op, uint32_t index,
+			 uint32_t generation, uint32_t offset, uint32_t length,
+			 uint32_t flags)
+{
+	struct hipc_bbc_msg q;
+	ssize_t n;
+
+	if (c->reset)
+		return -HIPC_ECONNRESET;
+	memset(&q, 0, sizeof(q));
+	q.op = op | HIPC_BBC_NOREPLY;
+	q.seq = ++c->seq;
+	q.index = index;
+	q.generation = generation;
+	q.offset = offset;
+	q.length = length;
+	q.flags = flags;
+	do
+		n = send(c->fd, &q, sizeof(q), MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EPIPE || errno == ECONNRESET ? -HIPC_ECONNRESET
+							     : err_now();
+	return n == (ssize_t)sizeof(q) ? 0 : -HIPC_EIO;
+}
+
+int hipc_bbc_send_nowait(struct hipc_bbc *c, uint32_t index,
+			 uint32_t generation, uint32_t offset, uint32_t length,
+			 uint32_t flags)
+{
+	return buf_op_nowait(c, HIPC_BBC_SEND, index, generation, offset,
+			     length, flags);
+}
+
+int hipc_bbc_release_nowait(struct hipc_bbc *c, uint32_t index,
+			    uint32_t generation, uint32_t consumed)
+{
+	return buf_op_nowait(c, HIPC_BBC_RELEASE, index, generation, 0,
+			     consumed, 0);
+}
+
 int hipc_bbc_free(struct hipc_bbc *c, uint32_t index, uint32_t generation)
 {
 	return buf_op(c, HIPC_BBC_FREE, index, generation, 0, 0, 0);
@@ -432,6 +481,8 @@ static int to_event(struct hipc_bbc *c, struct ev_node *node,
 		return 0;
 	case HIPC_BBC_EV_RET:
 		return m.index < c->info.host_count ? 0 : -HIPC_EPROTO;
+	case HIPC_BBC_EV_REPLY:
+		return m.status < 0 ? 0 : -HIPC_EPROTO; /* a refusal */
 	default:
 		return -HIPC_EPROTO;
 	}

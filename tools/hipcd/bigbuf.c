@@ -219,6 +219,11 @@ static void reply(struct bb_conn *c, const struct hipc_bbc_msg *q, int status,
 		memset(&m, 0, sizeof(m));
 		r = &m;
 	}
+	/* Asked not to answer a success: a pipelined request. */
+	if (!status && (q->op & HIPC_BBC_NOREPLY))
+		return;
+	if (r == &m)
+		r->index = q->index; /* which buffer a refusal is about */
 	r->op = HIPC_BBC_EV_REPLY;
 	r->seq = q->seq;
 	r->status = status;
@@ -1000,7 +1005,8 @@ static void request(struct bb_conn *c, const unsigned char *buf, size_t n,
 	memset(&q, 0, sizeof(q));
 	if (n >= 4)
 		memcpy(&q.op, buf, 4);
-	if (!trunc && n >= HIPC_BBC_HEAD && q.op == HIPC_BBC_MSG) {
+	if (!trunc && n >= HIPC_BBC_HEAD &&
+	    (q.op & ~HIPC_BBC_NOREPLY) == HIPC_BBC_MSG) {
 		memcpy(&q.seq, buf + 4, 4); /* the head: op, seq */
 		if (!c->p) {
 			refuse(c, &q, &c->st.refused_bad, -EINVAL);
@@ -1024,11 +1030,18 @@ static void request(struct bb_conn *c, const unsigned char *buf, size_t n,
 	}
 	memcpy(&q, buf, sizeof(q));
 	if (q.status || q.reserved ||
-	    (q.op != HIPC_BBC_OPEN && !c->p)) {
+	    ((q.op & ~HIPC_BBC_NOREPLY) != HIPC_BBC_OPEN && !c->p)) {
 		refuse(c, &q, &c->st.refused_bad, -EINVAL);
 		return;
 	}
-	switch (q.op) {
+	if ((q.op & HIPC_BBC_NOREPLY) && q.op != (HIPC_BBC_SEND | HIPC_BBC_NOREPLY) &&
+	    q.op != (HIPC_BBC_FREE | HIPC_BBC_NOREPLY) &&
+	    q.op != (HIPC_BBC_RELEASE | HIPC_BBC_NOREPLY)) {
+		q.op &= ~HIPC_BBC_NOREPLY; /* answered: it asks something */
+		refuse(c, &q, &c->st.refused_bad, -EINVAL);
+		return;
+	}
+	switch (q.op & ~HIPC_BBC_NOREPLY) {
 	case HIPC_BBC_OPEN:
 		req_open(c, &q);
 		break;

@@ -62,6 +62,12 @@
 #define HIPC_BBC_MSG 6u     /* 8-byte head, then the service's payload */
 #define HIPC_BBC_STATS 7u   /* reply: struct hipc_bbc_stats after the msg */
 
+/* Or'ed into the op of SEND, FREE, RELEASE or MSG: no reply on success,
+ * so a client may pipeline them; a refusal is still answered (its seq, its
+ * index, its status), whenever it comes.  Anything else asked so is
+ * refused. */
+#define HIPC_BBC_NOREPLY 0x80000000u
+
 /* From the daemon (op). */
 #define HIPC_BBC_EV_REPLY 0x100u /* seq, status; OPEN: the geometry */
 #define HIPC_BBC_EV_RX 0x101u    /* a remote buffer lent to the client */
@@ -136,7 +142,8 @@ struct hipc_bbc_info {
 
 /* An event (hipc_bbc_next()). */
 struct hipc_bbc_event {
-	uint32_t type;       /* HIPC_BBC_EV_RX, _RET or _MSG */
+	uint32_t type;       /* HIPC_BBC_EV_RX, _RET, _MSG, or _REPLY: a
+			      * *_nowait() request refused (status, index) */
 	int32_t status;      /* EV_RET: the remote's verdict (0, -errno) */
 	uint32_t index;
 	uint32_t generation;
@@ -191,6 +198,20 @@ HIPC_API int hipc_bbc_alloc(struct hipc_bbc *c, void **data,
 HIPC_API int hipc_bbc_send(struct hipc_bbc *c, uint32_t index,
 			   uint32_t generation, uint32_t offset,
 			   uint32_t length, uint32_t flags);
+
+/**
+ * hipc_bbc_send_nowait(), hipc_bbc_release_nowait() - the same, without
+ * waiting for the daemon: the request is on its way when they return 0
+ * (they block only while the daemon does not read, its flow control).  A
+ * refusal comes later as an HIPC_BBC_EV_REPLY event (status, index);
+ * a well-behaved client gets none.  The way to move many small buffers.
+ * @retval 0, -HIPC_ECONNRESET, or a transport error
+ */
+HIPC_API int hipc_bbc_send_nowait(struct hipc_bbc *c, uint32_t index,
+				  uint32_t generation, uint32_t offset,
+				  uint32_t length, uint32_t flags);
+HIPC_API int hipc_bbc_release_nowait(struct hipc_bbc *c, uint32_t index,
+				     uint32_t generation, uint32_t consumed);
 
 /** hipc_bbc_free() - give back a buffer allocated and not sent.
  * @retval 0, or as hipc_bbc_send() */
