@@ -471,6 +471,7 @@ static int to_event(struct hipc_bbc *c, struct ev_node *node,
 	ev->index = m.index;
 	ev->generation = m.generation;
 	ev->length = m.length;
+	ev->flags = m.flags;
 	switch (m.op) {
 	case HIPC_BBC_EV_RX:
 		if (m.index < c->info.host_count || m.index >= c->info.count ||

@@ -75,6 +75,7 @@ struct bb_buf {
 	 * (the remote releases, then tells): the send the notice is for. */
 	struct bb_conn *powner;
 	uint32_t plgen, pcgen;
+	uint32_t ncgen;        /* the newest send a notice came for */
 };
 
 struct bb_pool {
@@ -132,7 +133,7 @@ struct bbr {
 	bool sealed;
 	struct hipc_bbc_stats gone_st; /* closed connections' counters */
 	uint64_t conns_total, limit_hits, reclaimed, drained;
-	uint64_t remote_refused, ret_bad, msg_drops;
+	uint64_t remote_refused, ret_bad, ret_late, msg_drops;
 };
 
 static struct bbr *bbrs[MAX_REMOTES];
@@ -539,10 +540,19 @@ static void on_ret(struct bb_conn *c, const unsigned char *d)
 	} else if (b->powner == c && b->pcgen == gen) {
 		lgen = b->plgen;
 		b->powner = NULL;
+	} else if (b->cgen && (int32_t)(gen - b->cgen) < 0 &&
+		   (int32_t)(gen - b->ncgen) > 0) {
+		/* For a send its client was already told about (the
+		 * buffer came back twice before this notice did): late,
+		 * not wrong. */
+		b->ncgen = gen;
+		c->br->ret_late++;
+		return;
 	} else {
 		c->br->ret_bad++;
 		return;
 	}
+	b->ncgen = gen;
 	if (c->drain)
 		return;
 	c->st.returned++;
@@ -735,6 +745,7 @@ static void req_alloc(struct bb_conn *c, const struct hipc_bbc_msg *q)
 		if (b->powner) {
 			memset(&ev, 0, sizeof(ev));
 			ev.op = HIPC_BBC_EV_RET;
+			ev.flags = HIPC_BBC_RET_UNNOTICED;
 			ev.index = (uint32_t)i;
 			ev.generation = b->plgen;
 			if (!b->powner->drain)
@@ -1276,6 +1287,7 @@ static void bb_stats(struct hipcd_svc *s,
 	emit_kv(ctx, "drained", br->drained);
 	emit_kv(ctx, "remote_refused", br->remote_refused);
 	emit_kv(ctx, "ret_bad", br->ret_bad);
+	emit_kv(ctx, "ret_late", br->ret_late);
 	emit_kv(ctx, "msg_drops", br->msg_drops);
 	conn_stats(&sum, emit_kv, ctx);
 }

@@ -62,6 +62,11 @@
 #define HIPC_BBC_MSG 6u     /* 8-byte head, then the service's payload */
 #define HIPC_BBC_STATS 7u   /* reply: struct hipc_bbc_stats after the msg */
 
+/* EV_RET's flags: the buffer came back to the pool before the remote's
+ * return notice did, twice (notices are advisory; a remote may drop one
+ * when out of rpmsg buffers): length and status unknown, 0. */
+#define HIPC_BBC_RET_UNNOTICED 0x1u
+
 /* Or'ed into the op of SEND, FREE, RELEASE or MSG: no reply on success,
  * so a client may pipeline them; a refusal is still answered (its seq, its
  * index, its status), whenever it comes.  Anything else asked so is
@@ -148,6 +153,7 @@ struct hipc_bbc_event {
 	uint32_t index;
 	uint32_t generation;
 	uint32_t length;     /* RX: bytes; RET: consumed; MSG: bytes */
+	uint32_t flags;      /* RET: HIPC_BBC_RET_UNNOTICED */
 	void *data;          /* RX: the bytes, in the mapping, until
 			      * released; MSG: until the next call */
 };
