@@ -42,7 +42,8 @@ static struct hipc_bbc *open_pool(const char *pool, unsigned ms)
 	int ret;
 
 	for (;;) {
-		ret = hipc_bbc_open(&c, ep_run, "m4", SDB_SERVICE, pool);
+		/* NULL: HIPC_RUN_DIR, which ep_start() set */
+		ret = hipc_bbc_open(&c, NULL, "m4", SDB_SERVICE, pool);
 		if (ret == 0)
 			return c;
 		if (ep_now_ms() >= end) {
