@@ -32,6 +32,9 @@
  * until the remote or the service goes.  The remote gone (crash, stop,
  * withdrawal): every connection is taken back the same way and hung up;
  * the rproc has reclaimed what the remote held.
+ *
+ * Replies carry 0 or -errno; the pool's and the rpmsg layer's -HIPC_E*
+ * codes are errno values and go out as they are.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -609,8 +612,8 @@ static void on_unbind(struct hipc_rpmsg_ept *ept)
 		drain_destroy(c);
 		return;
 	}
-	/* What it holds goes back while the device can still take a
-	 * notice; then the client sees the end of the connection. */
+	/* What it holds goes back (without notices: the endpoint is
+	 * unbound); then the client sees the end of the connection. */
 	take_back(c, false);
 	conn_close(c);
 }
@@ -641,11 +644,6 @@ static struct bb_buf *lent(struct bb_conn *c, const struct hipc_bbc_msg *q,
 	return b;
 }
 
-static int errno_of(int hipc_err)
-{
-	return hipc_err; /* -HIPC_E* are Linux errno values */
-}
-
 /* The reference for a SEND checked by req_send(): out now, or waiting for
  * a tx buffer (then the connection is not read until it goes). */
 static void do_send(struct bb_conn *c, const struct hipc_bbc_msg *q)
@@ -674,7 +672,7 @@ static void do_send(struct bb_conn *c, const struct hipc_bbc_msg *q)
 	}
 	c->pending = false;
 	if (ret < 0) {
-		refuse(c, q, &c->st.refused_other, errno_of(ret));
+		refuse(c, q, &c->st.refused_other, ret);
 		return;
 	}
 	ret = hipc_bufpool_send(p->pool, q->index, q->offset, q->length,
@@ -683,7 +681,7 @@ static void do_send(struct bb_conn *c, const struct hipc_bbc_msg *q)
 		hipc_rpmsg_release_tx(c->ept.dev, tx);
 		logf_("%s: bigbuf: pool refused sending buffer %u: %s",
 		      rname(c->br), (unsigned)q->index, hipc_strerror(ret));
-		refuse(c, q, &c->st.refused_other, errno_of(ret));
+		refuse(c, q, &c->st.refused_other, ret);
 		return;
 	}
 	memcpy(tx, &ref, sizeof(ref));
@@ -693,7 +691,7 @@ static void do_send(struct bb_conn *c, const struct hipc_bbc_msg *q)
 				     sizeof(ref));
 	if (ret < 0) {
 		/* The device broke: its recovery reclaims the buffer. */
-		reply(c, q, errno_of(ret), NULL);
+		reply(c, q, ret, NULL);
 		return;
 	}
 	c->st.sent++;
@@ -834,7 +832,7 @@ static void do_msg(struct bb_conn *c, const struct hipc_bbc_msg *q,
 	free(c->pmsg);
 	c->pmsg = NULL;
 	if (ret < 0) {
-		refuse(c, q, &c->st.refused_other, errno_of(ret));
+		refuse(c, q, &c->st.refused_other, ret);
 		return;
 	}
 	c->st.msgs_out++;
@@ -946,8 +944,7 @@ static void req_open(struct bb_conn *c, const struct hipc_bbc_msg *q)
 	ret = pool_open(br, q->pool, &p);
 	s = ret < 0 ? NULL : find_up(br->r, q->service);
 	if (ret < 0 || !s) {
-		refuse(c, q, &c->st.refused_other, ret < 0 ? errno_of(ret)
-							   : -ENOENT);
+		refuse(c, q, &c->st.refused_other, ret < 0 ? ret : -ENOENT);
 		return;
 	}
 	ret = seal(br, p->reg.fd);
