@@ -764,6 +764,67 @@ HIPC_TEST(hostile_random)
 	CHECK_EQ(stat_of("bigbuf", "remote_refused"), 0);
 }
 
+/*
+ * The remote stopped (SIGSTOP) while a client sends: once the rpmsg tx
+ * ring is full its requests wait in hipcd (tx_waits), the connection is
+ * not read meanwhile, and the loop goes on serving others (hipcctl
+ * answers); the remote continued, every message and the buffer go out
+ * in order and the buffer comes back.
+ */
+HIPC_TEST(tx_ring_full_waits)
+{
+	struct hipc_bbc_msg r;
+	struct hipc_bbc_stats st;
+	uint32_t idx, gen;
+	struct raw w;
+	pid_t rpid;
+
+	start();
+	raw_connect(&w);
+	CHECK_EQ(raw_open(&w, "sdb-4k"), 0);
+	CHECK_EQ(raw_req(&w, HIPC_BBC_ALLOC, 0, 0, 0, 0, 0, &r), 0);
+	idx = r.index;
+	gen = r.generation;
+	fill(w.map + w.geo.data_off + (uint64_t)idx * w.geo.buf_size, 4096, 5);
+	rpid = ep_remote_pid("m4");
+	CHECK(rpid > 0);
+	CHECK_EQ(kill(rpid, SIGSTOP), 0);
+	/* More messages than the ring has buffers (256), pipelined, then
+	 * the buffer; sdb ignores 4-byte messages. */
+	for (unsigned k = 0; k < 300; k++) {
+		uint32_t m[3] = { HIPC_BBC_MSG | HIPC_BBC_NOREPLY, ++w.seq, k };
+
+		CHECK_EQ(send(w.fd, m, sizeof(m), MSG_NOSIGNAL),
+			 (ssize_t)sizeof(m));
+	}
+	{
+		struct hipc_bbc_msg q;
+
+		memset(&q, 0, sizeof(q));
+		q.op = HIPC_BBC_SEND | HIPC_BBC_NOREPLY;
+		q.seq = ++w.seq;
+		q.index = idx;
+		q.generation = gen;
+		q.length = 4096;
+		q.flags = HIPC_BUFPOOL_F_CRC;
+		CHECK_EQ(send(w.fd, &q, sizeof(q), MSG_NOSIGNAL),
+			 (ssize_t)sizeof(q));
+	}
+	CHECK(stat_becomes("bigbuf", "tx_waits", 1, 5000));
+	CHECK_EQ(kill(rpid, SIGCONT), 0);
+	for (uint64_t end = ep_now_ms() + 10000;;) {
+		st = raw_stats(&w);
+		if (st.msgs_out == 300 && st.sent == 1 && w.rets == 1)
+			break;
+		CHECK(ep_now_ms() < end);
+		usleep(2000);
+	}
+	CHECK_EQ(st.refused_bad + st.refused_range + st.refused_owner +
+			 st.refused_stale + st.refused_other, 0);
+	raw_close(&w);
+	CHECK(stat_becomes("bigbuf", "lent", 0, 5000));
+}
+
 /* Garbage from @x over [@from, @to) of the mapping. */
 static void scribble(uint8_t *map, uint64_t from, uint64_t to, uint64_t *x)
 {
@@ -1049,7 +1110,7 @@ static int bench(uint64_t bytes)
 static const struct hipc_test_case cases[] = {
 	HIPC_CASE(both_ways_1m),   HIPC_CASE(both_ways_4k),
 	HIPC_CASE(hostile_client), HIPC_CASE(hostile_random),
-	HIPC_CASE(hostile_scribble),
+	HIPC_CASE(hostile_scribble), HIPC_CASE(tx_ring_full_waits),
 	HIPC_CASE(client_killed),  HIPC_CASE(remote_killed),
 };
 

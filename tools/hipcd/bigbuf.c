@@ -137,6 +137,7 @@ struct bbr {
 	struct hipc_bbc_stats gone_st; /* closed connections' counters */
 	uint64_t conns_total, limit_hits, reclaimed, drained;
 	uint64_t remote_refused, ret_bad, ret_late, msg_drops;
+	uint64_t tx_waits; /* requests that waited for an rpmsg tx buffer */
 };
 
 static struct bbr *bbrs[MAX_REMOTES];
@@ -665,6 +666,8 @@ static void do_send(struct bb_conn *c, const struct hipc_bbc_msg *q)
 	ret = hipc_rpmsg_get_tx_buffer(c->ept.dev, &tx, &max,
 				       HIPC_RPMSG_NO_WAIT);
 	if (ret == -HIPC_EAGAIN) {
+		if (!c->pending)
+			c->br->tx_waits++;
 		c->pending = true;
 		c->preq = *q;
 		c->br->want_tx = true;
@@ -796,6 +799,7 @@ static void req_release(struct bb_conn *c, const struct hipc_bbc_msg *q)
 	if (send_ret(c, &c->pret_msg) == -HIPC_EAGAIN) {
 		c->pret = true;
 		c->br->want_tx = true;
+		c->br->tx_waits++;
 	}
 }
 
@@ -824,6 +828,7 @@ static void do_msg(struct bb_conn *c, const struct hipc_bbc_msg *q,
 			c->pmsg_len = len;
 			c->preq = *q;
 			c->pending = true;
+			c->br->tx_waits++;
 		}
 		c->br->want_tx = true;
 		return;
@@ -1286,6 +1291,7 @@ static void bb_stats(struct hipcd_svc *s,
 	emit_kv(ctx, "ret_bad", br->ret_bad);
 	emit_kv(ctx, "ret_late", br->ret_late);
 	emit_kv(ctx, "msg_drops", br->msg_drops);
+	emit_kv(ctx, "tx_waits", br->tx_waits);
 	conn_stats(&sum, emit_kv, ctx);
 }
 
