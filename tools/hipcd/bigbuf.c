@@ -104,6 +104,7 @@ struct bb_conn {
 	struct bbr *br;
 	struct bb_conn *next;    /* the remote's connections, or drains */
 	struct hipcd_svc own;    /* "POOL@PID", for hipcctl */
+	pid_t pid;               /* the client's (SO_PEERCRED), 0 unknown */
 	struct bb_pool *p;       /* NULL until OPEN */
 	struct hipc_rpmsg_ept ept;
 	bool bound;              /* the endpoint exists and is bound */
@@ -967,7 +968,8 @@ static void req_open(struct bb_conn *c, const struct hipc_bbc_msg *q)
 	c->bound = true;
 	c->p = p;
 	snprintf(c->own.name, sizeof(c->own.name), "%.20s@%d", q->pool,
-		 (int)c->own.addr);
+		 (int)c->pid);
+	c->own.addr = c->ept.addr; /* hipcctl's ADDR: the endpoint's */
 	memset(&r, 0, sizeof(r));
 	r.op = HIPC_BBC_EV_REPLY;
 	r.seq = q->seq;
@@ -1217,9 +1219,9 @@ static void on_accept(struct hipcd_watch *w, uint32_t events)
 		c->own.priv = c;
 		snprintf(c->own.path, sizeof(c->own.path), "%s", br->path);
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crl) == 0)
-			c->own.addr = (uint32_t)cr.pid; /* shown as the pid */
+			c->pid = cr.pid;
 		snprintf(c->own.name, sizeof(c->own.name), "(opening)@%d",
-			 (int)c->own.addr);
+			 (int)c->pid);
 		c->next = br->conns;
 		br->conns = c;
 		br->nconns++;
