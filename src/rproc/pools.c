@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "hipc/byteorder.h"
 #include "rproc_internal.h"
 
 static void plock(void *ctx)
@@ -131,6 +132,45 @@ fail:
 	return ret;
 }
 
+/*
+ * The headers a remote checks when it attaches, written again before each
+ * boot from our own plan: whoever else maps the region (hipcd's clients,
+ * a dead instance) may have written over them, and a remote that refuses
+ * its region cannot come back.  Only the headers: the state tables carry
+ * what the host holds across the restart, and no side trusts them anyway.
+ */
+static void pools_rewrite_headers(struct hipc_rproc *rp)
+{
+	struct hipc_sim_pools_hdr *h = (struct hipc_sim_pools_hdr *)rp->pshm.base;
+
+	for (unsigned i = 0; i < rp->play.npools; i++) {
+		const struct hipc__pool_plan *p = &rp->play.pool[i];
+		uint8_t *ph = rp->pshm.base + p->off;
+		uint32_t soff = (uint32_t)((sizeof(struct hipc_bufpool_hdr) +
+					    p->align - 1u) / p->align * p->align);
+
+#define PH(f) HIPC_FIELD(ph, struct hipc_bufpool_hdr, f)
+		hipc_put_le16(PH(version), HIPC_BUFPOOL_VERSION);
+		hipc_put_le16(PH(hdr_size), sizeof(struct hipc_bufpool_hdr));
+		hipc_put_le32(PH(pool_id), p->pool_id);
+		hipc_put_le32(PH(count), p->count);
+		hipc_put_le32(PH(host_count), p->host_count);
+		hipc_put_le32(PH(buf_size), p->buf_size);
+		hipc_put_le32(PH(align), p->align);
+		hipc_put_le32(PH(state_off), soff);
+		hipc_put_le32(PH(data_off), soff + p->count * p->align);
+		hipc_put_le32(PH(reserved), 0);
+		hipc_put_le32(PH(magic), HIPC_BUFPOOL_MAGIC);
+#undef PH
+	}
+	h->version = HIPC_SIM_POOLS_VERSION;
+	h->npools = rp->play.npools;
+	h->reserved = 0;
+	h->size = rp->play.size;
+	/* Nobody runs in the region now; the next spawn orders it. */
+	__atomic_store_n(&h->magic, HIPC_SIM_POOLS_MAGIC, __ATOMIC_RELEASE);
+}
+
 int hipc__rp_pools_setup(struct hipc_rproc *rp, const void *tbl, size_t size,
 			 char *err, size_t errlen)
 {
@@ -150,8 +190,10 @@ int hipc__rp_pools_setup(struct hipc_rproc *rp, const void *tbl, size_t size,
 		/* Kept from an earlier boot: the same firmware declares the
 		 * same pools.  Anything else would pull buffers the host
 		 * holds from under it. */
-		if (hipc__pools_same(&rp->play, &l))
+		if (hipc__pools_same(&rp->play, &l)) {
+			pools_rewrite_headers(rp);
 			return 0;
+		}
 		hipc__rp_errf(err, errlen, "%s: %s", rp->name,
 			      "the firmware declares other pools than the "
 			      "region kept since the first boot (free the "
@@ -205,6 +247,28 @@ int hipc_rproc_pool(struct hipc_rproc *rp, const char *name,
 			return (int)i;
 		}
 	return -HIPC_ENOENT;
+}
+
+int hipc_rproc_pool_region(struct hipc_rproc *rp, unsigned index,
+			   struct hipc_rproc_pool_region *out)
+{
+	const struct hipc__pool_plan *p;
+	uint64_t hdr;
+
+	if (!rp || !out)
+		return -HIPC_EINVAL;
+	if (!rp->pshm.base || index >= rp->play.npools)
+		return -HIPC_ENOENT;
+	p = &rp->play.pool[index];
+	/* The layout of hipc/bufpool.h: the header padded to align, one
+	 * state entry per buffer align apart, then the buffers. */
+	hdr = (sizeof(struct hipc_bufpool_hdr) + p->align - 1u) / p->align *
+	      p->align;
+	out->fd = rp->pshm.fd;
+	out->size = rp->play.size;
+	out->pool_off = p->off;
+	out->data_off = p->off + hdr + (uint64_t)p->count * p->align;
+	return 0;
 }
 
 int hipc_rproc_spinlocks(struct hipc_rproc *rp, struct hipc_spinlock_set **set)

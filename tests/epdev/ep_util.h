@@ -96,8 +96,9 @@ static inline bool ep_wait_path(const char *path, bool exists, unsigned ms)
 }
 
 /* hipcd on @conf (written into a fresh directory), its remote @remote's
- * rpmsg_ctrl and rpmsg0 there. */
-static inline void ep_start(const char *conf, const char *first_remote)
+ * rpmsg_ctrl and @name there. */
+static inline void ep_start_at(const char *conf, const char *first_remote,
+			       const char *name)
 {
 	static bool registered;
 	char path[256], log[160];
@@ -135,8 +136,13 @@ static inline void ep_start(const char *conf, const char *first_remote)
 	}
 	CHECK(ep_wait_path(ep_path(path, sizeof(path), first_remote,
 				   "rpmsg_ctrl"), true, 10000));
-	CHECK(ep_wait_path(ep_path(path, sizeof(path), first_remote,
-				   "rpmsg0"), true, 10000));
+	CHECK(ep_wait_path(ep_path(path, sizeof(path), first_remote, name),
+			   true, 10000));
+}
+
+static inline void ep_start(const char *conf, const char *first_remote)
+{
+	ep_start_at(conf, first_remote, "rpmsg0");
 }
 
 /* hipcctl @args; its output in @out; its exit status. */

@@ -244,6 +244,22 @@ struct hipcd_svc *epdev_created(struct remote *r);
 /* rpmsg_ctrl and the created endpoints removed. */
 void epdev_remote_free(struct remote *r);
 
+/* --- big buffers for clients (bigbuf.c) ----------------------------------------- */
+
+/* Kind "bigbuf": in no kinds[] (it serves no announced name); its entries
+ * come from bigbuf_svcs(). */
+extern const struct hipcd_iface hipcd_iface_bigbuf;
+/* RUN_DIR/REMOTE/bigbuf made (first time) if the remote has pools. */
+void bigbuf_remote_up(struct remote *r);
+/* Every connection taken back and hung up. */
+void bigbuf_remote_down(struct remote *r);
+/* Requests waiting for a tx buffer; true if one still waits. */
+bool bigbuf_tx_ready(struct remote *r);
+/* The totals and each connection, as services (linked by ->next). */
+struct hipcd_svc *bigbuf_svcs(struct remote *r);
+/* The socket removed, everything freed. */
+void bigbuf_remote_free(struct remote *r);
+
 /* --- receive queues (rxq.c) -------------------------------------------------- */
 
 /*

@@ -196,12 +196,14 @@ bool iface_tx_ready(struct remote *r)
 		waiting |= s->want_tx;
 	}
 	waiting |= epdev_tx_ready(r);
+	waiting |= bigbuf_tx_ready(r);
 	return waiting;
 }
 
 void iface_remote_up(struct remote *r)
 {
 	epdev_remote_up(r);
+	bigbuf_remote_up(r);
 }
 
 void iface_remote_down(struct remote *r, bool crashed)
@@ -215,12 +217,14 @@ void iface_remote_down(struct remote *r, bool crashed)
 			s->kind->down(s, crashed);
 	}
 	epdev_remote_down(r);
+	bigbuf_remote_down(r);
 }
 
 void iface_remote_free(struct remote *r)
 {
 	iface_remote_down(r, false);
 	epdev_remote_free(r);
+	bigbuf_remote_free(r);
 	while (r->svcs) {
 		struct hipcd_svc *s = r->svcs;
 
@@ -295,6 +299,10 @@ void iface_services(struct remote *r, struct reply *o, bool json)
 			svc_line(s, o, json, first);
 			first = false;
 		}
+		for (struct hipcd_svc *s = bigbuf_svcs(x); s; s = s->next) {
+			svc_line(s, o, json, first);
+			first = false;
+		}
 	}
 	if (json)
 		put(o, "]\n");
@@ -354,12 +362,16 @@ static void remote_stats(struct remote *x, struct reply *o, bool json,
 	put(o, json ? "},\"interfaces\":[" : "\n");
 	*first = false;
 	c.first = true;
-	/* The services', then those made through rpmsg_ctrl. */
-	for (struct hipcd_svc *s = x->svcs, *cr = epdev_created(x); s || cr;
+	/* The services', those made through rpmsg_ctrl, big buffers'. */
+	for (struct hipcd_svc *s = x->svcs, *cr = epdev_created(x),
+			      *bb = bigbuf_svcs(x); s || cr || bb;
 	     s = s ? s->next : NULL) {
-		if (!s) {
+		if (!s && cr) {
 			s = cr;
 			cr = NULL;
+		} else if (!s) {
+			s = bb;
+			bb = NULL;
 		}
 		if (!s->kind)
 			continue;

@@ -305,6 +305,26 @@ HIPC_API const char *hipc_rproc_name(const struct hipc_rproc *rp);
 HIPC_API int hipc_rproc_pool(struct hipc_rproc *rp, const char *name,
 			     struct hipc_bufpool **pool);
 
+/* Where a pool lies in the pools' memfd (hipc_rproc_pool_region()). */
+struct hipc_rproc_pool_region {
+	int fd;             /* the memfd: the rproc's, do not close it */
+	uint64_t size;      /* bytes in the memfd */
+	uint64_t pool_off;  /* the pool's header (hipc/bufpool.h layout) */
+	uint64_t data_off;  /* its buffer 0; buffer i at data_off + i *
+			     * buf_size */
+};
+
+/**
+ * hipc_rproc_pool_region() - the memfd holding pool @index (as
+ * hipc_rproc_pool() returns it) and where the pool lies in it, for a
+ * process that maps the pools itself (hipcd hands it to its clients).
+ * The memfd holds every pool of the remote and the spinlock words.
+ * @retval 0, -HIPC_ENOENT (no such pool), -HIPC_EINVAL
+ * Context: any thread; the fd is valid until hipc_rproc_free().
+ */
+HIPC_API int hipc_rproc_pool_region(struct hipc_rproc *rp, unsigned index,
+				    struct hipc_rproc_pool_region *out);
+
 /**
  * hipc_rproc_spinlocks() - the 256 spinlocks shared with the remote (host
  * owner id 1, remote 2), in the pools' region: present when the firmware
