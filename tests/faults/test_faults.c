@@ -20,6 +20,7 @@
  *                                    that reproduces it; sums the counters
  *   test-faults lost_doorbell        every doorbell lost both ways: the
  *                                    link still works, at recheck pace
+ *   test-faults idle_cost [SECONDS]  what the recheck costs an idle link
  *
  * The host loop sleeps on hipc_rproc_fd() with a long timeout, as hipcd
  * does, so a lost doorbell is recovered by the recheck and nothing else.
@@ -473,6 +474,7 @@ static int lost_doorbell(void)
 
 	CHECK(r != NULL);
 	r->plan.nmsgs = 12;
+	r->plan.window = 1;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.name = "lost";
 	cfg.firmware = FW;
@@ -501,6 +503,92 @@ static int lost_doorbell(void)
 	/* Both sides found work no doorbell announced. */
 	CHECK(info.recoveries > 0);
 	CHECK(r->sum.recoveries > 0);
+	CHECK_EQ(hipc_rproc_stop(r->rp, 2000), 0);
+	hipc_rproc_free(r->rp);
+	free(r);
+	return 0;
+}
+
+/* --- what the recheck costs an idle link ---------------------------------- */
+
+/* CPU time of process @pid in ns (/proc/PID/schedstat: on-CPU time of its
+ * main thread, the only one either side runs here). */
+static unsigned long long cpu_ns(pid_t pid)
+{
+	unsigned long long ns = 0;
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &ns) != 1)
+		ns = 0;
+	fclose(f);
+	return ns;
+}
+
+/* A remote up and idle for @secs: wake-ups (rechecks) a second on each
+ * side and the CPU both processes spent, for docs/faults.md. */
+static int idle_cost(unsigned secs)
+{
+	struct hipc_rproc_config cfg;
+	struct run *r = calloc(1, sizeof(*r));
+	struct hipc_rproc_info info;
+	struct hipc_link_stats ls0, ls1;
+	unsigned long long h0, h1, f0, f1;
+	uint64_t t0, end, fw_re0, fw_re1;
+	pid_t pid;
+
+	CHECK(r != NULL);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.name = "idle";
+	cfg.firmware = FW;
+	cfg.mode = HIPC_LINK_IRQ;
+	cfg.ns_cb = on_ns;
+	cfg.ns_priv = r;
+	start_remote(r, &cfg);
+	/* one exchange: the firmware's counters so far */
+	r->plan.nmsgs = 1;
+	r->plan.window = 1;
+	while (!r->bound || r->acked < 1) {
+		send_some(r);
+		loop_once(r, 100);
+	}
+	fw_re0 = r->cur.rechecks;
+	pid = hipc_rproc_pid(r->rp);
+	hipc_link_get_stats(hipc_rproc_link(r->rp), &ls0);
+	hipc_rproc_get_info(r->rp, &info);
+	h0 = cpu_ns(getpid());
+	f0 = cpu_ns(pid);
+	t0 = hipc_now_ns();
+	end = t0 + (uint64_t)secs * 1000 * MS;
+	while (hipc_now_ns() < end)
+		loop_once(r, (unsigned)((end - hipc_now_ns()) / MS) + 1);
+	h1 = cpu_ns(getpid());
+	f1 = cpu_ns(pid);
+	r->plan.nmsgs = 2;
+	while (r->acked < 2) {
+		send_some(r);
+		loop_once(r, 100);
+	}
+	fw_re1 = r->cur.rechecks;
+	hipc_link_get_stats(hipc_rproc_link(r->rp), &ls1);
+	{
+		struct hipc_rproc_info i1;
+
+		hipc_rproc_get_info(r->rp, &i1);
+		printf("idle %u s, recheck %s ms: host %.1f wake-ups/s, "
+		       "firmware %.1f wake-ups/s; CPU host %.1f us/s, "
+		       "firmware %.1f us/s\n", secs,
+		       getenv("HIPC_RECHECK_MS") ? getenv("HIPC_RECHECK_MS")
+						 : "100 (default)",
+		       (double)(i1.rechecks - info.rechecks) / secs,
+		       (double)(fw_re1 - fw_re0) / secs,
+		       (double)(h1 - h0) / 1e3 / secs,
+		       (double)(f1 - f0) / 1e3 / secs);
+	}
 	CHECK_EQ(hipc_rproc_stop(r->rp, 2000), 0);
 	hipc_rproc_free(r->rp);
 	free(r);
@@ -625,7 +713,10 @@ int main(int argc, char **argv)
 		}
 		return lost_doorbell();
 	}
+	if (argc >= 2 && !strcmp(argv[1], "idle_cost"))
+		return idle_cost(argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0)
+					  : 10);
 	fprintf(stderr, "usage: %s run [--quick] | loop N [FIRST] [--quick] | "
-		"lost_doorbell\n", argv[0]);
+		"lost_doorbell | idle_cost [SECONDS]\n", argv[0]);
 	return 2;
 }
