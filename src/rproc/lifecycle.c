@@ -807,7 +807,8 @@ static void exit_reason(struct hipc_rproc *rp, char *buf, size_t len)
 int hipc_rproc_process(struct hipc_rproc *rp)
 {
 	struct epoll_event ev[5];
-	bool exited = false, recheck;
+	bool exited = false, recheck, other = false;
+	enum hipc_rproc_state state0 = rp->state;
 	int n, delivered = 0, rang = 0;
 	uint64_t now;
 
@@ -829,6 +830,7 @@ int hipc_rproc_process(struct hipc_rproc *rp)
 				rp->armed = UINT64_MAX;
 		} else if (ev[i].data.u32 == EV_PID) {
 			exited = true;
+			other = true;
 		} else if (ev[i].data.u32 == EV_P2P) {
 			uint64_t x;
 
@@ -837,6 +839,9 @@ int hipc_rproc_process(struct hipc_rproc *rp)
 			if (read(rp->cfg.p2p->wake[rp->p2p_side], &x,
 				 sizeof(x)) < 0)
 				x = 0;
+			other = true;
+		} else {
+			other = true;
 		}
 		/* EV_CONN: the hello is read in hipc__rp_attach_step() */
 	}
@@ -846,8 +851,13 @@ int hipc_rproc_process(struct hipc_rproc *rp)
 	    rp->attach_phase == AT_NONE && rp->pidfd >= 0) {
 		char why[64];
 
+		/* A remote that reported its crash and then exited: its own
+		 * word, still in the mailbox, is the better reason. */
+		if (rp->link)
+			hipc_link_drain(rp->link, on_ctrl, rp);
 		exit_reason(rp, why, sizeof(why));
-		crash(rp, why);
+		crash(rp, rp->crash_msg ? "remote reported a crash" : why);
+		rp->crash_msg = false;
 	}
 	/* The recheck timer is due: this pass looks at the rings whether or
 	 * not a doorbell came (one lost on the way stalls us no longer). */
@@ -879,6 +889,8 @@ int hipc_rproc_process(struct hipc_rproc *rp)
 	}
 	if (recheck)
 		rp->info.rechecks++;
+	rp->idle_recheck = recheck && !other && rang == 0 && delivered == 0 &&
+			   rp->state == state0;
 	timers(rp);
 	ops_step(rp, hipc_now_ns());
 	/* One timer syscall per interval at most, however busy the loop. */
@@ -928,8 +940,17 @@ int hipc_rproc_run(struct hipc_rproc *rp, unsigned timeout_ms)
 		if (until > now + 5 * MS)
 			until = now + 5 * MS;
 		hipc_link_wait(rp->link, until, may_sleep, rp);
-	} else if (hipc_rproc_prepare_sleep(rp)) {
-		sleep_fd(rp, timeout_ms);
+	} else {
+		uint64_t until = hipc_now_ns() + (uint64_t)timeout_ms * MS;
+
+		/* A recheck that found nothing is no event for our caller:
+		 * sleep on, so the wait ends on an event or at @timeout_ms. */
+		while (hipc_rproc_prepare_sleep(rp)) {
+			hipc__rp_wait_readable(rp->epfd, until);
+			n = hipc_rproc_process(rp);
+			if (n != 0 || !rp->idle_recheck || hipc_now_ns() >= until)
+				return n;
+		}
 	}
 	return hipc_rproc_process(rp);
 }

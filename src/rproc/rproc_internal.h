@@ -115,6 +115,8 @@ struct hipc_rproc {
 	/* next look at the rings without a doorbell (0: none scheduled);
 	 * see HIPC_LINK_RECHECK_MS */
 	uint64_t recheck_at;
+	bool idle_recheck; /* the last process() pass was a recheck that
+			    * found nothing at all */
 	unsigned backoff_ms;
 
 	bool wd_outstanding;

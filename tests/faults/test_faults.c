@@ -135,6 +135,8 @@ struct run {
 	uint64_t paused_at;   /* answers when the last pause began */
 	unsigned kills, flips, kill_crashes, proto_crashes, wd_crashes,
 		 other_crashes;
+	unsigned host_flips;  /* corruptions by the host (the remote's checks) */
+	unsigned reported_crashes;
 	unsigned rx_flips;    /* corruptions of vring 0, which the host
 			       * reads on every pass */
 	struct fw_sums cur, sum;
@@ -237,6 +239,8 @@ static void on_state(struct hipc_rproc *rp, enum hipc_rproc_state s,
 		r->proto_crashes++;
 	else if (strstr(info.crash_reason, "watchdog"))
 		r->wd_crashes++;
+	else if (strstr(info.crash_reason, "remote reported a crash"))
+		r->reported_crashes++;
 	else
 		r->other_crashes++;
 	printf("crash %u: %s\n", info.crashes, info.crash_reason);
@@ -299,6 +303,27 @@ static void send_some(struct run *r)
 		size_t n;
 		int ret;
 
+		if (r->plan.flip_how[r->flips] % (FP_FLIP_KINDS + 1) ==
+		    FP_FLIP_KINDS) {
+			/* The host turns hostile: vring 1's avail idx, a bit
+			 * above num flipped, and a doorbell.  The remote's
+			 * checks must catch it, report a crash, and the
+			 * restart must bring a clean region. */
+			struct hipc_rpmsg_dev *d = hipc_rproc_rpmsg(r->rp);
+			unsigned bit = 9u + (unsigned)(r->plan.flip_how[r->flips] /
+						      (FP_FLIP_KINDS + 1) % 7u);
+			uint16_t *idx = (uint16_t *)(d->vr[1].avail + 2);
+
+			__atomic_store_n(idx, (uint16_t)(*idx ^ (1u << bit)),
+					 __ATOMIC_RELEASE);
+			hipc_link_send(hipc_rproc_link(r->rp), d->cfg.notifyid[1]);
+			printf("host corrupted its avail idx (bit %u) after %"
+			       PRIu64 " answers\n", bit, r->acked);
+			r->host_flips++;
+			r->flips++;
+			r->hostile = true;
+			return;
+		}
 		memset(&m, 0, sizeof(m));
 		n = fp_fill(&m, FP_FLIP, r->plan.flip_how[r->flips], 0);
 		ret = hipc_rpmsg_trysend(&r->ept, &m, n);
@@ -346,7 +371,8 @@ static void print_counters(struct run *r)
 	hipc_rproc_get_info(r->rp, &info);
 	printf("SUM answers=%" PRIu64 " lost_in_crashes=%" PRIu64
 	       " sessions=%u kills=%u flips=%u crashes=%u proto_crashes=%u"
-	       " watchdog_crashes=%u restarts=%u"
+	       " watchdog_crashes=%u host_flips=%u reported_crashes=%u"
+	       " restarts=%u"
 	       " host_drop=%" PRIu64 " host_dup=%" PRIu64 " host_delay=%" PRIu64
 	       " host_alloc_fail=%" PRIu64 " host_mmap_fail=%" PRIu64
 	       " host_rechecks=%" PRIu64 " host_recoveries=%" PRIu64
@@ -354,6 +380,7 @@ static void print_counters(struct run *r)
 	       " fw_rechecks=%" PRIu64 " fw_recoveries=%" PRIu64 "\n",
 	       r->acked, r->lost, r->sessions, r->kills + r->boot_kills,
 	       r->flips, info.crashes, r->proto_crashes, r->wd_crashes,
+	       r->host_flips, r->reported_crashes,
 	       info.restarts, fs.doorbells_dropped, fs.doorbells_duplicated,
 	       fs.doorbells_delayed, fs.allocs_failed, fs.mmaps_failed,
 	       info.rechecks, info.recoveries, r->sum.drop, r->sum.dup,
@@ -448,7 +475,8 @@ static int run_one(uint64_t seed, bool quick)
 	 * buffer back: until then the hostile remote (which stopped) is a
 	 * hung one, and the watchdog's. */
 	CHECK(r->proto_crashes >= r->rx_flips);
-	CHECK_EQ(r->proto_crashes + r->wd_crashes, r->flips);
+	CHECK_EQ(r->proto_crashes + r->wd_crashes, r->flips - r->host_flips);
+	CHECK_EQ(r->reported_crashes, r->host_flips);
 	CHECK_EQ(hipc_rproc_state(r->rp), HIPC_RPROC_RUNNING);
 	{
 		struct hipc_rproc_info info;
@@ -621,7 +649,8 @@ static int loop(const char *self, unsigned count, uint64_t first, bool quick)
 {
 	static const char *const keys[] = {
 		"answers", "lost_in_crashes", "kills", "flips", "crashes",
-		"proto_crashes", "watchdog_crashes",
+		"proto_crashes", "watchdog_crashes", "host_flips",
+		"reported_crashes",
 		"restarts", "host_drop", "host_dup", "host_delay",
 		"host_alloc_fail", "host_mmap_fail", "host_rechecks",
 		"host_recoveries", "fw_drop", "fw_dup", "fw_delay",

@@ -365,24 +365,38 @@ static int sleep_eventfd(struct hipc_link *l, uint64_t deadline, uint64_t gen0,
 		goto out;
 	}
 	stat_add(&l->st.sleeps, 1);
-	sleep_until = deadline;
-	if (l->recheck_ms) {
-		/* A doorbell lost on its way (or a peer that forgot to ring)
-		 * costs at most this long: the caller looks at its rings when
-		 * we return 0, as after any wake-up. */
-		uint64_t rc = hipc_now_ns() + (uint64_t)l->recheck_ms * 1000000u;
+	for (;;) {
+		bool work;
 
-		if (!sleep_until || rc < sleep_until) {
-			sleep_until = rc;
-			capped = true;
+		/* A doorbell lost on its way (or a peer that forgot to ring)
+		 * costs at most one interval: then we look as if woken. */
+		sleep_until = deadline;
+		capped = false;
+		if (l->recheck_ms) {
+			uint64_t rc = hipc_now_ns() +
+				      (uint64_t)l->recheck_ms * 1000000u;
+
+			if (!sleep_until || rc < sleep_until) {
+				sleep_until = rc;
+				capped = true;
+			}
 		}
-	}
-	r = hipc__poll_until(pfd, 2, sleep_until, NULL);
-	if (r == 0 && capped) {
-		hipc__link_rechecked(l, may_sleep && !may_sleep(arg));
-		r = 0;
-	} else {
-		r = r == 0 ? -HIPC_ETIMEDOUT : 0;
+		r = hipc__poll_until(pfd, 2, sleep_until, NULL);
+		if (r != 0 || !capped) {
+			r = r == 0 ? -HIPC_ETIMEDOUT : 0;
+			break;
+		}
+		/* Without @may_sleep only the caller can tell: return as
+		 * for a wake-up.  With it, sleep on if there is nothing
+		 * (it re-armed the peer's notifications), so a wait still
+		 * ends only on work or at its deadline. */
+		work = !may_sleep || fifo_has_work(l) || gen_moved(l, gen0) ||
+		       !may_sleep(arg);
+		hipc__link_rechecked(l, may_sleep && work);
+		if (work) {
+			r = 0;
+			break;
+		}
 	}
 out:
 	if (l->mode != HIPC_LINK_IRQ)
