@@ -136,6 +136,7 @@ struct run {
 	unsigned kills, flips, kill_crashes, proto_crashes, wd_crashes,
 		 other_crashes;
 	unsigned host_flips;  /* corruptions by the host (the remote's checks) */
+	unsigned boot_refused;
 	unsigned reported_crashes;
 	unsigned rx_flips;    /* corruptions of vring 0, which the host
 			       * reads on every pass */
@@ -241,6 +242,8 @@ static void on_state(struct hipc_rproc *rp, enum hipc_rproc_state s,
 		r->wd_crashes++;
 	else if (strstr(info.crash_reason, "remote reported a crash"))
 		r->reported_crashes++;
+	else if (strstr(info.crash_reason, "exited with status 2"))
+		r->boot_refused++; /* its mapping failed (HIPC_FAULTS) */
 	else
 		r->other_crashes++;
 	printf("crash %u: %s\n", info.crashes, info.crash_reason);
@@ -477,6 +480,9 @@ static int run_one(uint64_t seed, bool quick)
 	CHECK(r->proto_crashes >= r->rx_flips);
 	CHECK_EQ(r->proto_crashes + r->wd_crashes, r->flips - r->host_flips);
 	CHECK_EQ(r->reported_crashes, r->host_flips);
+	/* Nothing else (a sanitizer's report in the firmware would be
+	 * one). */
+	CHECK_EQ(r->other_crashes, 0);
 	CHECK_EQ(hipc_rproc_state(r->rp), HIPC_RPROC_RUNNING);
 	{
 		struct hipc_rproc_info info;
