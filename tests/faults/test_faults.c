@@ -270,10 +270,11 @@ static void send_some(struct run *r)
 	r->want_tx = false;
 	if (r->boot_kill_armed && hipc_rproc_state(r->rp) == HIPC_RPROC_CRASHED &&
 	    hipc_rproc_pid(r->rp) > 0) {
+		pid_t pid = hipc_rproc_pid(r->rp);
+
 		/* A restart under way: its process is up, READY not seen. */
-		printf("kill restarting remote pid %d\n",
-		       (int)hipc_rproc_pid(r->rp));
-		kill(hipc_rproc_pid(r->rp), SIGKILL);
+		printf("kill restarting remote pid %d\n", (int)pid);
+		kill(pid, SIGKILL);
 		r->boot_kill_armed = false;
 		r->boot_kills++;
 		return;

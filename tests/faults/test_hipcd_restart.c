@@ -180,7 +180,8 @@ int main(int argc, char **argv)
 		int n;
 
 		CHECK(hipc_now_ns() < end);
-		if (done_kills < kills && acked >= kill_at[done_kills]) {
+		if (done_kills < kills && acked >= kill_at[done_kills] &&
+		    daemon_pid > 0) {
 			printf("kill hipcd pid %d after %" PRIu64 " answers\n",
 			       (int)daemon_pid, acked);
 			kill(daemon_pid, SIGKILL);
