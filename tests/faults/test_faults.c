@@ -141,6 +141,9 @@ struct run {
 	unsigned rx_flips;    /* corruptions of vring 0, which the host
 			       * reads on every pass */
 	struct fw_sums cur, sum;
+	uint64_t last_answer_ns; /* 0: none yet this session */
+	uint64_t max_stall_ns;   /* longest wait for an answer in a session,
+				  * with something in flight */
 	bool want_tx;
 };
 
@@ -179,6 +182,13 @@ static int on_msg(struct hipc_rpmsg_ept *e, void *data, size_t len,
 	}
 	if (m.bad)
 		bad_msg(r, "the remote saw broken messages", m.bad, 0);
+	{
+		uint64_t now = hipc_now_ns();
+
+		if (r->last_answer_ns && now - r->last_answer_ns > r->max_stall_ns)
+			r->max_stall_ns = now - r->last_answer_ns;
+		r->last_answer_ns = now;
+	}
 	r->expect_rseq++;
 	r->expect_ack++;
 	r->acked++;
@@ -196,6 +206,7 @@ static void end_session(struct run *r)
 	r->sum.recoveries += r->cur.recoveries;
 	memset(&r->cur, 0, sizeof(r->cur));
 	r->lost += r->next_seq - r->expect_ack;
+	r->last_answer_ns = 0;
 }
 
 static void on_unbind(struct hipc_rpmsg_ept *e)
@@ -287,6 +298,7 @@ static void send_some(struct run *r)
 		/* Nothing in flight: both sides go to sleep. */
 		loop_once(r, r->plan.pause_ms);
 		r->paused_at = r->acked;
+		r->last_answer_ns = 0;
 	}
 	if (r->kills < r->plan.nkills &&
 	    r->acked >= r->plan.kill_at[r->kills]) {
@@ -381,14 +393,16 @@ static void print_counters(struct run *r)
 	       " host_alloc_fail=%" PRIu64 " host_mmap_fail=%" PRIu64
 	       " host_rechecks=%" PRIu64 " host_recoveries=%" PRIu64
 	       " fw_drop=%" PRIu64 " fw_dup=%" PRIu64 " fw_delay=%" PRIu64
-	       " fw_rechecks=%" PRIu64 " fw_recoveries=%" PRIu64 "\n",
+	       " fw_rechecks=%" PRIu64 " fw_recoveries=%" PRIu64
+	       " max_stall_ms=%" PRIu64 "\n",
 	       r->acked, r->lost, r->sessions, r->kills + r->boot_kills,
 	       r->flips, info.crashes, r->proto_crashes, r->wd_crashes,
 	       r->host_flips, r->reported_crashes,
 	       info.restarts, fs.doorbells_dropped, fs.doorbells_duplicated,
 	       fs.doorbells_delayed, fs.allocs_failed, fs.mmaps_failed,
 	       info.rechecks, info.recoveries, r->sum.drop, r->sum.dup,
-	       r->sum.delay, r->sum.rechecks, r->sum.recoveries);
+	       r->sum.delay, r->sum.rechecks, r->sum.recoveries,
+	       r->max_stall_ns / MS);
 }
 
 /* An allocation or mapping failure (ours or the firmware's) may refuse a
@@ -661,7 +675,7 @@ static int loop(const char *self, unsigned count, uint64_t first, bool quick)
 		"restarts", "host_drop", "host_dup", "host_delay",
 		"host_alloc_fail", "host_mmap_fail", "host_rechecks",
 		"host_recoveries", "fw_drop", "fw_dup", "fw_delay",
-		"fw_rechecks", "fw_recoveries",
+		"fw_rechecks", "fw_recoveries", "max_stall_ms",
 	};
 	unsigned long long total[sizeof(keys) / sizeof(keys[0])] = { 0 };
 	uint64_t t0 = hipc_now_ns();
@@ -684,12 +698,19 @@ static int loop(const char *self, unsigned count, uint64_t first, bool quick)
 				continue;
 			for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
 				char key[40];
+				unsigned long long x;
 				const char *v;
 
 				snprintf(key, sizeof(key), " %s=", keys[k]);
 				v = strstr(line, key);
-				if (v)
-					total[k] += strtoull(v + strlen(key), NULL, 10);
+				if (!v)
+					continue;
+				x = strtoull(v + strlen(key), NULL, 10);
+				/* a maximum, the rest sums */
+				if (strstr(keys[k], "max_"))
+					total[k] = x > total[k] ? x : total[k];
+				else
+					total[k] += x;
 			}
 		}
 		st = pclose(p);
