@@ -402,7 +402,7 @@ static void print_counters(struct run *r)
 	       fs.doorbells_delayed, fs.allocs_failed, fs.mmaps_failed,
 	       info.rechecks, info.recoveries, r->sum.drop, r->sum.dup,
 	       r->sum.delay, r->sum.rechecks, r->sum.recoveries,
-	       r->max_stall_ns / MS);
+	       (uint64_t)(r->max_stall_ns / MS));
 }
 
 /* An allocation or mapping failure (ours or the firmware's) may refuse a
