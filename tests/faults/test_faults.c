@@ -20,6 +20,8 @@
  *                                    that reproduces it; sums the counters
  *   test-faults lost_doorbell        every doorbell lost both ways: the
  *                                    link still works, at recheck pace
+ *   test-faults lost_doorbell_stalls the same with the recheck off
+ *                                    (HIPC_RECHECK_MS=0): the link stalls
  *   test-faults idle_cost [SECONDS]  what the recheck costs an idle link
  *
  * The host loop sleeps on hipc_rproc_fd() with a long timeout, as hipcd
@@ -514,7 +516,7 @@ static int run_one(uint64_t seed, bool quick)
 
 /* --- every doorbell lost ------------------------------------------------- */
 
-static int lost_doorbell(void)
+static int lost_doorbell(bool expect_stall)
 {
 	struct hipc_rproc_config cfg;
 	struct run *r = calloc(1, sizeof(*r));
@@ -533,7 +535,7 @@ static int lost_doorbell(void)
 	cfg.boot_timeout_ms = 10000;
 	start_remote(r, &cfg);
 	/* Within 5 s, even at 100 ms per lost doorbell each way. */
-	end = hipc_now_ns() + 5000 * MS;
+	end = hipc_now_ns() + (expect_stall ? 2000 : 5000) * MS;
 	while (r->acked < r->plan.nmsgs && hipc_now_ns() < end) {
 		/* One at a time: each message needs its own doorbell. */
 		if (r->bound && r->next_seq == r->expect_ack) {
@@ -543,10 +545,21 @@ static int lost_doorbell(void)
 			CHECK_EQ(hipc_rpmsg_trysend(&r->ept, &m, n), (int)n);
 			r->next_seq++;
 		}
-		loop_once(r, 10000);
+		loop_once(r, expect_stall ? 500 : 10000);
 	}
 	print_counters(r);
 	hipc_rproc_get_info(r->rp, &info);
+	if (expect_stall) {
+		/* Without the recheck the first lost doorbell is the end. */
+		printf("without the recheck: %" PRIu64 " of %u answers\n",
+		       r->acked, r->plan.nmsgs);
+		CHECK(r->acked < r->plan.nmsgs);
+		CHECK_EQ(info.recoveries, 0);
+		CHECK_EQ(hipc_rproc_stop(r->rp, 2000), 0);
+		hipc_rproc_free(r->rp);
+		free(r);
+		return 0;
+	}
 	CHECK_EQ(r->acked, r->plan.nmsgs);
 	CHECK_EQ(r->bad, 0);
 	/* Both sides found work no doorbell announced. */
@@ -760,20 +773,26 @@ int main(int argc, char **argv)
 
 		return loop(self, count, first, quick);
 	}
-	if (argc >= 2 && !strcmp(argv[1], "lost_doorbell")) {
+	if (argc >= 2 && (!strcmp(argv[1], "lost_doorbell") ||
+			  !strcmp(argv[1], "lost_doorbell_stalls"))) {
+		bool stall = !strcmp(argv[1], "lost_doorbell_stalls");
+
 		if (!getenv("HIPC_FAULTS")) {
+			if (stall)
+				setenv("HIPC_RECHECK_MS", "0", 1);
 			/* Every doorbell either side rings is lost. */
 			setenv("HIPC_FAULTS", "seed=1,drop=1", 1);
 			setenv("HIPC_FAULTS_REMOTE", "seed=2,drop=1", 1);
 			execv("/proc/self/exe", argv);
 			return 2;
 		}
-		return lost_doorbell();
+		return lost_doorbell(stall);
 	}
 	if (argc >= 2 && !strcmp(argv[1], "idle_cost"))
 		return idle_cost(argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0)
 					  : 10);
 	fprintf(stderr, "usage: %s run [--quick] | loop N [FIRST] [--quick] | "
-		"lost_doorbell | idle_cost [SECONDS]\n", argv[0]);
+		"lost_doorbell | lost_doorbell_stalls | idle_cost [SECONDS]\n",
+		argv[0]);
 	return 2;
 }
