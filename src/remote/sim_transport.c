@@ -498,6 +498,18 @@ int hipc_remote_spinlocks(struct hipc_spinlock_set **set)
 	return 0;
 }
 
+int hipc_remote_link_stats(struct hipc_link_stats *st)
+{
+	struct remote *r = the_remote;
+
+	if (!st)
+		return -HIPC_EINVAL;
+	if (!r || !r->link)
+		return -HIPC_ENOENT;
+	hipc_link_get_stats(r->link, st);
+	return 0;
+}
+
 /* --- standalone: our own region, published for hosts ---------------------- */
 
 static int standalone_setup(struct remote *r, const char *name)
@@ -673,6 +685,7 @@ static void idle_wait(struct remote *r, uint64_t deadline_ns)
 	uint64_t until = deadline_ns;
 	int n = 0, listen_i = -1, ret;
 	unsigned nfds = 0;
+	bool recheck = false;
 
 	if (!r->multi) {
 		hipc_link_wait(r->link, deadline_ns, may_sleep, r);
@@ -707,7 +720,20 @@ static void idle_wait(struct remote *r, uint64_t deadline_ns)
 		if (!until || until > soon)
 			until = soon;
 	}
+	/* As hipc_link_wait() does alone: a doorbell lost on its way
+	 * stalls us for one recheck interval at most. */
+	if (hipc_link_recheck_ms(r->link)) {
+		uint64_t rc = hipc_now_ns() +
+			      (uint64_t)hipc_link_recheck_ms(r->link) * 1000000u;
+
+		if (!until || rc < until) {
+			until = rc;
+			recheck = true;
+		}
+	}
 	ret = hipc__poll_until(p, (unsigned)n, until, &r->stop);
+	if (ret == 0 && recheck)
+		hipc__link_rechecked(r->link, !may_sleep(r));
 	if (ret > 0 && listen_i >= 0 && (p[listen_i].revents & POLLIN))
 		r->listen_ready = true;
 	if (ret > 0 && r->host_conn >= 0 && host_gone(r))

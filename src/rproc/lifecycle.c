@@ -75,7 +75,7 @@ int hipc_rproc_new(struct hipc_rproc **out, const struct hipc_rproc_config *cfg)
 
 	if (!out || !cfg || (!cfg->firmware && !cfg->name))
 		return -HIPC_EINVAL;
-	rp = calloc(1, sizeof(*rp));
+	rp = hipc__fault_alloc() ? NULL : calloc(1, sizeof(*rp));
 	if (!rp)
 		return -HIPC_ENOMEM;
 	rp->cfg = *cfg;
@@ -273,6 +273,7 @@ static void crash(struct hipc_rproc *rp, const char *reason)
 static int spawn(struct hipc_rproc *rp, int efd_in, int efd_out)
 {
 	char modebuf[32], spinbuf[32], poolbuf[32], pathbuf[4096];
+	char recheckbuf[48], faultbuf[512];
 	const char *mode = rp->cfg.mode == HIPC_LINK_POLL       ? "poll"
 			   : rp->cfg.mode == HIPC_LINK_ADAPTIVE ? "adaptive"
 								: "irq";
@@ -319,6 +320,21 @@ static int spawn(struct hipc_rproc *rp, int efd_in, int efd_out)
 	if (getenv("PATH")) {
 		snprintf(pathbuf, sizeof(pathbuf), "PATH=%s", getenv("PATH"));
 		envp[n++] = pathbuf;
+	}
+	/* Debugging aids the firmware's runtime reads (docs/faults.md): the
+	 * recheck interval as ours, faults of its own if asked for. */
+	if (getenv("HIPC_RECHECK_MS")) {
+		snprintf(recheckbuf, sizeof(recheckbuf), "HIPC_RECHECK_MS=%s",
+			 getenv("HIPC_RECHECK_MS"));
+		envp[n++] = recheckbuf;
+	}
+	if (getenv("HIPC_FAULTS_REMOTE")) {
+		/* Each boot its own draws, the same for the same history. */
+		static unsigned spawned;
+
+		snprintf(faultbuf, sizeof(faultbuf), "HIPC_FAULTS=%s,boot=%u",
+			 getenv("HIPC_FAULTS_REMOTE"), spawned++);
+		envp[n++] = faultbuf;
 	}
 	envp[n] = NULL;
 
@@ -391,7 +407,7 @@ int hipc__rp_driver_up(struct hipc_rproc *rp, char *err, size_t errlen)
 	hipc__sim_map(&rp->shm, &rp->region, &rp->map);
 	rp->storage = aligned_alloc(8, (ssize + 7u) & ~(size_t)7u);
 	rp->buckets = calloc(rp->cfg.nbuckets, sizeof(*rp->buckets));
-	if (!rp->storage || !rp->buckets) {
+	if (!rp->storage || !rp->buckets || hipc__fault_alloc()) {
 		hipc__rp_errf(err, errlen, "%s: %s", rp->name, "out of memory");
 		return -HIPC_ENOMEM;
 	}
@@ -695,6 +711,8 @@ void hipc__rp_rearm(struct hipc_rproc *rp)
 		next = rp->phase_deadline;
 	if (rp->restart_at && rp->restart_at < next)
 		next = rp->restart_at;
+	if (rp->recheck_at && rp->recheck_at < next)
+		next = rp->recheck_at;
 	if (rp->cfg.watchdog_ms && rp->link && !rp->booting && !rp->stopping &&
 	    !rp->letting_go) {
 		if (rp->wd_next < next)
@@ -790,8 +808,10 @@ static void exit_reason(struct hipc_rproc *rp, char *buf, size_t len)
 int hipc_rproc_process(struct hipc_rproc *rp)
 {
 	struct epoll_event ev[5];
-	bool exited = false;
-	int n, delivered = 0;
+	bool exited = false, recheck, other = false;
+	enum hipc_rproc_state state0 = rp->state;
+	int n, delivered = 0, rang = 0;
+	uint64_t now;
 
 	if (!rp->link && rp->op == HIPC_RPROC_OP_NONE &&
 	    rp->attach_phase == AT_NONE &&
@@ -811,6 +831,7 @@ int hipc_rproc_process(struct hipc_rproc *rp)
 				rp->armed = UINT64_MAX;
 		} else if (ev[i].data.u32 == EV_PID) {
 			exited = true;
+			other = true;
 		} else if (ev[i].data.u32 == EV_P2P) {
 			uint64_t x;
 
@@ -819,6 +840,9 @@ int hipc_rproc_process(struct hipc_rproc *rp)
 			if (read(rp->cfg.p2p->wake[rp->p2p_side], &x,
 				 sizeof(x)) < 0)
 				x = 0;
+			other = true;
+		} else {
+			other = true;
 		}
 		/* EV_CONN: the hello is read in hipc__rp_attach_step() */
 	}
@@ -828,11 +852,23 @@ int hipc_rproc_process(struct hipc_rproc *rp)
 	    rp->attach_phase == AT_NONE && rp->pidfd >= 0) {
 		char why[64];
 
+		/* A remote that reported its crash and then exited: its own
+		 * word, still in the mailbox, is the better reason. */
+		if (rp->link)
+			hipc_link_drain(rp->link, on_ctrl, rp);
 		exit_reason(rp, why, sizeof(why));
-		crash(rp, why);
+		crash(rp, rp->crash_msg ? "remote reported a crash" : why);
+		rp->crash_msg = false;
 	}
-	if (rp->link && hipc_link_drain(rp->link, on_ctrl, rp) == -HIPC_EIO)
-		crash(rp, "mailbox corrupted");
+	/* The recheck timer is due: this pass looks at the rings whether or
+	 * not a doorbell came (one lost on the way stalls us no longer). */
+	now = hipc_now_ns();
+	recheck = rp->recheck_at && now >= rp->recheck_at;
+	if (rp->link) {
+		rang = hipc_link_drain(rp->link, on_ctrl, rp);
+		if (rang == -HIPC_EIO)
+			crash(rp, "mailbox corrupted");
+	}
 	if (rp->crash_msg) {
 		rp->crash_msg = false;
 		crash(rp, "remote reported a crash");
@@ -849,9 +885,20 @@ int hipc_rproc_process(struct hipc_rproc *rp)
 			crash(rp, "remote broke the rpmsg protocol");
 		else
 			delivered += r;
+		if (recheck && r > 0 && rang == 0)
+			rp->info.recoveries++;
 	}
+	if (recheck)
+		rp->info.rechecks++;
+	rp->idle_recheck = recheck && !other && rang == 0 && delivered == 0 &&
+			   rp->state == state0;
 	timers(rp);
 	ops_step(rp, hipc_now_ns());
+	/* One timer syscall per interval at most, however busy the loop. */
+	if (!rp->link || !rp->dev_up || !hipc_link_recheck_ms(rp->link))
+		rp->recheck_at = 0;
+	else if (recheck || !rp->recheck_at)
+		rp->recheck_at = now + (uint64_t)hipc_link_recheck_ms(rp->link) * MS;
 	hipc__rp_rearm(rp);
 	return delivered;
 }
@@ -894,8 +941,17 @@ int hipc_rproc_run(struct hipc_rproc *rp, unsigned timeout_ms)
 		if (until > now + 5 * MS)
 			until = now + 5 * MS;
 		hipc_link_wait(rp->link, until, may_sleep, rp);
-	} else if (hipc_rproc_prepare_sleep(rp)) {
-		sleep_fd(rp, timeout_ms);
+	} else {
+		uint64_t until = hipc_now_ns() + (uint64_t)timeout_ms * MS;
+
+		/* A recheck that found nothing is no event for our caller:
+		 * sleep on, so the wait ends on an event or at @timeout_ms. */
+		while (hipc_rproc_prepare_sleep(rp)) {
+			hipc__rp_wait_readable(rp->epfd, until);
+			n = hipc_rproc_process(rp);
+			if (n != 0 || !rp->idle_recheck || hipc_now_ns() >= until)
+				return n;
+		}
 	}
 	return hipc_rproc_process(rp);
 }

@@ -112,6 +112,11 @@ struct hipc_rproc {
 	uint64_t boot_deadline;
 	uint64_t restart_at;
 	uint64_t armed;  /* what the timerfd is set to (UINT64_MAX: off) */
+	/* next look at the rings without a doorbell (0: none scheduled);
+	 * see HIPC_LINK_RECHECK_MS */
+	uint64_t recheck_at;
+	bool idle_recheck; /* the last process() pass was a recheck that
+			    * found nothing at all */
 	unsigned backoff_ms;
 
 	bool wd_outstanding;

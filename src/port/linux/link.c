@@ -46,6 +46,7 @@ struct hipc_link {
 	int wake_efd;             /* another thread drained: wake the sleeper */
 	enum hipc_link_mode mode;
 	unsigned spin_us;
+	unsigned recheck_ms;      /* longest sleep without a look (0: none) */
 
 	pthread_mutex_t lock;     /* the port lock (device state) */
 	pthread_mutex_t mb_lock;  /* mailbox model and FIFO consumer */
@@ -155,6 +156,17 @@ static void wake_peer(struct hipc_link *l)
 		kick_eventfd(l->efd_out);
 		stat_add(&l->st.eventfd_writes, 1);
 	}
+}
+
+/*
+ * A sleeper saw no doorbell for a whole recheck interval and looked anyway;
+ * @recovered: and found work (a doorbell was lost or never rung).
+ */
+void hipc__link_rechecked(struct hipc_link *l, bool recovered)
+{
+	stat_add(&l->st.rechecks, 1);
+	if (recovered)
+		stat_add(&l->st.recoveries, 1);
 }
 
 int hipc_link_send(struct hipc_link *l, uint32_t msg)
@@ -313,6 +325,8 @@ static int sleep_eventfd(struct hipc_link *l, uint64_t deadline, uint64_t gen0,
 		{ .fd = l->efd_in, .events = POLLIN },
 		{ .fd = l->wake_efd, .events = POLLIN },
 	};
+	uint64_t sleep_until;
+	bool capped = false;
 	int r;
 
 	if (l->mode == HIPC_LINK_ADAPTIVE || l->mode == HIPC_LINK_POLL) {
@@ -351,8 +365,39 @@ static int sleep_eventfd(struct hipc_link *l, uint64_t deadline, uint64_t gen0,
 		goto out;
 	}
 	stat_add(&l->st.sleeps, 1);
-	r = hipc__poll_until(pfd, 2, deadline, NULL);
-	r = r == 0 ? -HIPC_ETIMEDOUT : 0;
+	for (;;) {
+		bool work;
+
+		/* A doorbell lost on its way (or a peer that forgot to ring)
+		 * costs at most one interval: then we look as if woken. */
+		sleep_until = deadline;
+		capped = false;
+		if (l->recheck_ms) {
+			uint64_t rc = hipc_now_ns() +
+				      (uint64_t)l->recheck_ms * 1000000u;
+
+			if (!sleep_until || rc < sleep_until) {
+				sleep_until = rc;
+				capped = true;
+			}
+		}
+		r = hipc__poll_until(pfd, 2, sleep_until, NULL);
+		if (r != 0 || !capped) {
+			r = r == 0 ? -HIPC_ETIMEDOUT : 0;
+			break;
+		}
+		/* Without @may_sleep only the caller can tell: return as
+		 * for a wake-up.  With it, sleep on if there is nothing
+		 * (it re-armed the peer's notifications), so a wait still
+		 * ends only on work or at its deadline. */
+		work = !may_sleep || fifo_has_work(l) || gen_moved(l, gen0) ||
+		       !may_sleep(arg);
+		hipc__link_rechecked(l, may_sleep && work);
+		if (work) {
+			r = 0;
+			break;
+		}
+	}
 out:
 	if (l->mode != HIPC_LINK_IRQ)
 		set_awake(l, true);
@@ -471,6 +516,42 @@ static const struct hipc_port_ops link_port_ops = {
 	.self = port_self,
 };
 
+/* The doorbell as a faulty interconnect delivers it (HIPC_FAULTS); control
+ * messages (hipc_link_send() called directly) are left alone. */
+static int port_notify_faulty(void *ctx, uint32_t notifyid)
+{
+	uint32_t us = 0;
+	int ret;
+
+	switch (hipc__faults_doorbell(&us)) {
+	case HIPC__FAULT_DROP:
+		return 0;
+	case HIPC__FAULT_DUP:
+		ret = hipc_link_send(ctx, notifyid);
+		if (ret)
+			return ret;
+		break;
+	case HIPC__FAULT_DELAY:
+		hipc__fault_sleep_us(us);
+		break;
+	case HIPC__FAULT_NONE:
+		break;
+	}
+	return hipc_link_send(ctx, notifyid);
+}
+
+/* Only links created while HIPC_FAULTS is set use it: the plain table
+ * above costs nothing extra. */
+static const struct hipc_port_ops link_port_ops_faulty = {
+	.lock = port_lock,
+	.unlock = port_unlock,
+	.notify = port_notify_faulty,
+	.wait = port_wait,
+	.now_ns = port_now,
+	.wake = port_wake,
+	.self = port_self,
+};
+
 void hipc_link_shared_init(struct hipc_link_shared *sh)
 {
 	hipc_shm_fifo_reset(&sh->fifo[0]);
@@ -491,7 +572,7 @@ int hipc_link_new(struct hipc_link **out, struct hipc_link_shared *sh,
 	*out = NULL;
 	if (!sh || side > 1 || efd_in < 0 || efd_out < 0)
 		return -HIPC_EINVAL;
-	l = calloc(1, sizeof(*l));
+	l = hipc__fault_alloc() ? NULL : calloc(1, sizeof(*l));
 	if (!l)
 		return -HIPC_ENOMEM;
 	l->sh = sh;
@@ -518,8 +599,15 @@ int hipc_link_new(struct hipc_link **out, struct hipc_link_shared *sh,
 		pthread_condattr_destroy(&ca);
 	}
 	hipc_mbox_init(&l->mbox, &link_hw_ops, l);
-	l->port.ops = &link_port_ops;
+	l->port.ops = hipc__faults_on() ? &link_port_ops_faulty : &link_port_ops;
 	l->port.ctx = l;
+	l->recheck_ms = HIPC_LINK_RECHECK_MS;
+	{
+		const char *v = getenv("HIPC_RECHECK_MS");
+
+		if (v && *v)
+			l->recheck_ms = (unsigned)strtoul(v, NULL, 10);
+	}
 	hipc_link_set_mode(l, mode, spin_us);
 	*out = l;
 	return 0;
@@ -561,6 +649,16 @@ void hipc_link_set_mode(struct hipc_link *l, enum hipc_link_mode mode,
 	set_awake(l, mode != HIPC_LINK_IRQ);
 }
 
+void hipc_link_set_recheck(struct hipc_link *l, unsigned ms)
+{
+	l->recheck_ms = ms;
+}
+
+unsigned hipc_link_recheck_ms(const struct hipc_link *l)
+{
+	return l->recheck_ms;
+}
+
 void hipc_link_get_stats(const struct hipc_link *l, struct hipc_link_stats *st)
 {
 	st->doorbells_tx = __atomic_load_n(&l->st.doorbells_tx, __ATOMIC_RELAXED);
@@ -570,4 +668,6 @@ void hipc_link_get_stats(const struct hipc_link *l, struct hipc_link_stats *st)
 	st->sleeps = __atomic_load_n(&l->st.sleeps, __ATOMIC_RELAXED);
 	st->not_full_waits =
 		__atomic_load_n(&l->st.not_full_waits, __ATOMIC_RELAXED);
+	st->rechecks = __atomic_load_n(&l->st.rechecks, __ATOMIC_RELAXED);
+	st->recoveries = __atomic_load_n(&l->st.recoveries, __ATOMIC_RELAXED);
 }

@@ -34,4 +34,26 @@ int hipc__from_errno(int e);
  * two paths on a CPU that has the instruction. */
 uint32_t hipc__crc32c_slice8(uint32_t crc, const void *buf, size_t len);
 
+/*
+ * Fault injection (faults.c, docs/faults.md): HIPC_FAULTS read once.
+ * hipc__faults_on(): the process runs with faults.  The others decide one
+ * event each and count what they inject.
+ */
+#include <stdbool.h>
+enum hipc__fault_doorbell {
+	HIPC__FAULT_NONE = 0,
+	HIPC__FAULT_DROP,  /* not rung at all */
+	HIPC__FAULT_DUP,   /* rung twice */
+	HIPC__FAULT_DELAY, /* rung after *delay_us */
+};
+bool hipc__faults_on(void);
+struct hipc_link;
+/* A loop that sleeps on a link's fd itself (not in hipc_link_wait()) did a
+ * recheck; @recovered: it found work no doorbell announced. */
+void hipc__link_rechecked(struct hipc_link *l, bool recovered);
+enum hipc__fault_doorbell hipc__faults_doorbell(uint32_t *delay_us);
+bool hipc__fault_alloc(void); /* true: fail this allocation */
+bool hipc__fault_mmap(void);  /* true: fail this mapping */
+void hipc__fault_sleep_us(uint32_t us);
+
 #endif

@@ -31,6 +31,10 @@ int hipc_shm_create(struct hipc_shm *shm, const char *name, size_t size)
 	 * on our side would be a crash the peer caused). */
 	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0)
 		goto fail;
+	if (hipc__fault_mmap()) {
+		errno = ENOMEM; /* as the kernel says it */
+		goto fail;
+	}
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		goto fail;
@@ -55,6 +59,8 @@ int hipc_shm_map(struct hipc_shm *shm, int fd)
 		return hipc__from_errno(errno);
 	if (st.st_size <= 0)
 		return -HIPC_EINVAL;
+	if (hipc__fault_mmap())
+		return -HIPC_ENOMEM;
 	p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		 fd, 0);
 	if (p == MAP_FAILED)

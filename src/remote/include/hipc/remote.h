@@ -68,6 +68,18 @@ HIPC_API int hipc_remote_pool(const char *name, struct hipc_bufpool **pool);
  */
 HIPC_API int hipc_remote_spinlocks(struct hipc_spinlock_set **set);
 
+struct hipc_link_stats;
+
+/**
+ * hipc_remote_link_stats() - the counters of the doorbell link to the host
+ * (hipc/linux.h: doorbells, sleeps, rechecks and the recoveries of lost
+ * doorbells, docs/faults.md).
+ * @retval 0, -HIPC_ENOENT (no link: another transport, or not started),
+ *         -HIPC_EINVAL
+ * Context: the firmware's thread.
+ */
+HIPC_API int hipc_remote_link_stats(struct hipc_link_stats *st);
+
 #define HIPC_FIRMWARE_MAIN(fw)                                               \
 	int main(int argc, char **argv)                                      \
 	{                                                                    \

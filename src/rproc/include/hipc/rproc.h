@@ -119,6 +119,12 @@ struct hipc_rproc_info {
 	unsigned npools;
 	unsigned pool_reclaimed;
 	unsigned locks_released;
+	/* hipc_rproc_process() passes run by the recheck timer (the link's
+	 * recheck interval, HIPC_LINK_RECHECK_MS, with no doorbell since),
+	 * and those that then found messages no doorbell had announced (a
+	 * lost doorbell recovered: docs/faults.md); since hipc_rproc_new() */
+	uint64_t rechecks;
+	uint64_t recoveries;
 };
 
 /**

@@ -92,7 +92,22 @@ struct hipc_link_stats {
 	uint64_t eventfd_writes;/* syscalls spent waking the peer */
 	uint64_t sleeps;        /* times we blocked on the eventfd */
 	uint64_t not_full_waits;
+	/* sleeps that ended after HIPC_LINK_RECHECK_MS without a doorbell, so
+	 * the rings were looked at anyway; and those that found work then
+	 * (a doorbell lost on the way: docs/faults.md) */
+	uint64_t rechecks;
+	uint64_t recoveries;
 };
+
+/*
+ * The longest a sleeping side goes without looking at its rings (ms).  A
+ * doorbell lost between the cores (or never rung by a faulty peer) then
+ * stalls a link for at most this long, for an idle cost of 1000 /
+ * HIPC_LINK_RECHECK_MS wake-ups a second per sleeper (docs/faults.md).
+ * The environment's HIPC_RECHECK_MS overrides it for every link a process
+ * creates (0: never recheck); the host passes it on to its firmwares.
+ */
+#define HIPC_LINK_RECHECK_MS 100u
 
 struct hipc_link;
 
@@ -163,6 +178,14 @@ HIPC_API void hipc_link_wake(struct hipc_link *link);
 HIPC_API void hipc_link_set_mode(struct hipc_link *link,
 				 enum hipc_link_mode mode, unsigned spin_us);
 
+/**
+ * hipc_link_set_recheck() - set this link's recheck interval (ms; 0: only
+ * doorbells wake a sleeper).  hipc_link_recheck_ms() reads it.
+ * Context: before the link is waited on, or from the waiting thread.
+ */
+HIPC_API void hipc_link_set_recheck(struct hipc_link *link, unsigned ms);
+HIPC_API unsigned hipc_link_recheck_ms(const struct hipc_link *link);
+
 HIPC_API void hipc_link_get_stats(const struct hipc_link *link,
 				  struct hipc_link_stats *st);
 
@@ -200,6 +223,25 @@ HIPC_API int hipc_link_thread_start(struct hipc_link_thread **out,
  * Context: not from the thread's own callbacks.
  */
 HIPC_API int hipc_link_thread_stop(struct hipc_link_thread *t);
+
+/* --- fault injection (a debug feature, docs/faults.md) -------------------- */
+
+/* What this process injected since it started (HIPC_FAULTS). */
+struct hipc_fault_stats {
+	uint64_t doorbells_dropped;
+	uint64_t doorbells_duplicated;
+	uint64_t doorbells_delayed;
+	uint64_t allocs_failed;  /* link, rproc and region allocations */
+	uint64_t mmaps_failed;   /* hipc_shm_create(), hipc_shm_map() */
+};
+
+/**
+ * hipc_faults_get() - the faults injected so far in this process.
+ * Return: true when the process runs with fault injection (HIPC_FAULTS
+ * set in its environment; every counter 0 otherwise).
+ * Context: any thread.
+ */
+HIPC_API bool hipc_faults_get(struct hipc_fault_stats *st);
 
 /** hipc_now_ns() - CLOCK_MONOTONIC in ns. */
 HIPC_API uint64_t hipc_now_ns(void);
