@@ -512,14 +512,16 @@ static unsigned long long quiet_after(unsigned skip, unsigned *n)
 	return worst;
 }
 
-/* What counts as a pause of the daemon's loop.  Under a sanitizer every
- * process (the firmware that measures included) runs several times slower
- * and a fork costs tens of ms: the bound there still tells a loop that
- * waits for a 2 s boot from one that does not. */
+/* What counts as a pause of the daemon's loop: a tenth of the boot it
+ * must not wait for, or a quarter under a sanitizer, where every process
+ * (the firmware that measures included) runs several times slower and a
+ * fork costs tens of ms.  Tighter bounds measured the machine: with the
+ * suite's other tests on both of a 2-core machine's cores, a status
+ * answer or a watchdog ping waits 80 ms now and then. */
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define BOUND_MS 500u
 #else
-#define BOUND_MS 50u
+#define BOUND_MS 200u
 #endif
 
 /* One slow boot, measured.  True if every figure is within its bound. */
@@ -578,8 +580,8 @@ static bool slow_boot_once(void)
  * "slow" takes 2 s to come up.  While it boots, the pings go on and status
  * is answered at once; the client that asked for the start is answered
  * once it is up.  A daemon that waits for the boot stops both for 2 s; a
- * machine busy with other work can stretch one wait past 50 ms now and
- * then, so up to three boots are measured (bound: BOUND_MS).
+ * machine busy with other work can stretch one wait past the bound now
+ * and then, so up to three boots are measured (bound: BOUND_MS).
  */
 HIPC_TEST(slow_boot_does_not_block)
 {
