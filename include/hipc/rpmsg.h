@@ -8,9 +8,11 @@
  *   device (HIPC_RPMSG_DEVICE): the remote side.  Sends by filling a buffer
  *     taken from vring 0's avail ring, receives from vring 1.
  *
- * Endpoints live in caller storage and are found through a caller-provided
- * hash table (O(1) with as many buckets as endpoints).  The name service
- * (address 53) runs when VIRTIO_RPMSG_F_NS is negotiated.
+ * Endpoints live in caller storage and are found through a hash table that
+ * starts in the caller's bucket array and, given memory to grow into
+ * (cfg.mem; HIPC_CFG_MANY_EPTS), grows with the endpoints, so a lookup
+ * stays O(1) however many there are.  The name service (address
+ * 53) runs when VIRTIO_RPMSG_F_NS is negotiated.
  *
  * Threads: one lock (the port's) guards the rings, pools and endpoint table.
  * Receive processing runs in one thread at a time: hipc_rpmsg_poll() claims
@@ -144,7 +146,14 @@ struct hipc_rpmsg_dev_config {
 	/* local storage: HIPC_RPMSG_STORAGE_SIZE(role, num) bytes, 8-aligned */
 	void *storage;
 	size_t storage_size;
-	struct hipc_rpmsg_ept **buckets; /* nbuckets (power of two) pointers */
+	/*
+	 * The endpoint table to start with: nbuckets (a power of two)
+	 * pointers.  With @mem the table doubles whenever endpoints
+	 * outnumber its buckets (the core then leaves this array, cleared,
+	 * until hipc_rpmsg_dev_deinit()); without it a lookup walks a chain
+	 * of about endpoints / nbuckets.
+	 */
+	struct hipc_rpmsg_ept **buckets;
 	unsigned nbuckets;
 	const struct hipc_port *port;
 	hipc_rpmsg_ns_cb ns_cb;
@@ -172,6 +181,9 @@ struct hipc_rpmsg_dev_config {
 	 */
 	struct hipc_vring_addr vring_parts[2];
 	const struct hipc_memmap *parts_map;
+	/* Memory to grow the endpoint table into (NULL: it keeps nbuckets;
+	 * ignored by a core built with HIPC_CFG_MANY_EPTS=0). */
+	const struct hipc_mem_ops *mem;
 };
 
 /* Local storage the driver role needs per device (the device role: none). */
@@ -237,6 +249,12 @@ struct hipc_rpmsg_dev {
 	uint32_t cb_waiters;
 	bool tx_wanted; /* a loop asked to be woken for tx space (under the
 			 * lock) */
+	/* The endpoint table as the caller gave it: cfg.buckets and
+	 * cfg.nbuckets are the one in use, which may have grown since. */
+	struct hipc_rpmsg_ept **user_buckets;
+	unsigned user_nbuckets;
+	uint32_t npending;   /* endpoints waiting to be announced */
+	unsigned ann_cursor; /* bucket where the announcing walk resumes */
 };
 
 /**

@@ -12,32 +12,55 @@
 #include "rpmsg_internal.h"
 
 /*
- * The first endpoint marked for announcement and not announced yet, or NULL.
- * A plain walk over the buckets rather than hipc__rpmsg_find_locked(): the
- * test is a flags compare, and the device role always links this walk while
- * the generic one with its callback is only needed by the name service's
- * receive side and deinit.  The name service's own endpoint never carries
- * EPT_ANNOUNCE.  Caller holds the lock.
+ * The next endpoint marked for announcement and not announced yet, or NULL.
+ * The name service's own endpoint never carries EPT_ANNOUNCE.  Caller
+ * holds the lock.
+ *
+ * HIPC_CFG_MANY_EPTS: dev->npending counts them, and the walk resumes at
+ * the bucket where the last one stopped, wrapping, so announcing a table's
+ * worth of endpoints (created before the start, or held back while no tx
+ * buffer was free) walks the table once rather than once per endpoint.
+ * Otherwise a plain walk from the first bucket: the least code, for the
+ * handful of endpoints such a build has.
  */
-static struct hipc_rpmsg_ept *next_to_announce(struct hipc_rpmsg_dev *dev)
+static inline __attribute__((always_inline)) struct hipc_rpmsg_ept *
+next_to_announce(struct hipc_rpmsg_dev *dev)
 {
-	for (unsigned b = 0; b < dev->cfg.nbuckets; b++)
+	unsigned mask = dev->cfg.nbuckets - 1u;
+	unsigned b = dev->ann_cursor & mask;
+
+	if (!HIPC_CFG_MANY_EPTS) {
+		for (b = 0; b <= mask; b++)
+			for (struct hipc_rpmsg_ept *e = dev->cfg.buckets[b]; e;
+			     e = e->hnext)
+				if (ept_pending(e))
+					return e;
+		return NULL;
+	}
+	if (!dev->npending)
+		return NULL;
+	for (unsigned left = mask + 1u; left; left--, b = (b + 1u) & mask) {
 		for (struct hipc_rpmsg_ept *e = dev->cfg.buckets[b]; e;
-		     e = e->hnext)
-			if ((e->flags & (EPT_ANNOUNCE | EPT_ANNOUNCED)) ==
-			    EPT_ANNOUNCE)
+		     e = e->hnext) {
+			if (ept_pending(e)) {
+				dev->ann_cursor = b;
 				return e;
+			}
+		}
+	}
 	return NULL;
 }
 
 /*
  * Announce endpoints waiting for it (created before start, or when no tx
- * buffer was free), all under one hold of the lock: each is sent and marked
+ * buffer was free), @first (just created: found without a walk; NULL for
+ * none) first, all under one hold of the lock: each is sent and marked
  * announced in the same critical section, so two threads never announce
  * one endpoint and a destroy never meets one half-announced.  One doorbell
  * for the batch.
  */
-void hipc__ns_announce_pending(struct hipc_rpmsg_dev *dev)
+static inline __attribute__((always_inline)) void
+announce(struct hipc_rpmsg_dev *dev, struct hipc_rpmsg_ept *first)
 {
 	struct hipc_rpmsg_ept *e;
 	bool sent = false;
@@ -48,17 +71,35 @@ void hipc__ns_announce_pending(struct hipc_rpmsg_dev *dev)
 		return;
 	st_flag(&dev->announce_pending, false);
 	dev_lock(dev);
-	while ((e = next_to_announce(dev))) {
+	/* @first destroyed since its creation unlocked is out of the table
+	 * (and of npending), with no device. */
+	if (first && (first->dev != dev || !ept_pending(first)))
+		first = NULL;
+	while ((e = first ? first : next_to_announce(dev))) {
+		first = NULL;
 		if (ns_send(e)) {
 			/* No buffer now: the next poll tries again. */
 			st_flag(&dev->announce_pending, true);
 			break;
 		}
 		e->flags |= EPT_ANNOUNCED;
+		if (HIPC_CFG_MANY_EPTS)
+			dev->npending--;
 		sent = true;
 	}
 	dev_unlock(dev);
 	ns_sent(dev, sent);
+}
+
+void hipc__ns_announce_pending(struct hipc_rpmsg_dev *dev)
+{
+	announce(dev, NULL);
+}
+
+void hipc__ns_announce_new(struct hipc_rpmsg_dev *dev,
+			   struct hipc_rpmsg_ept *ept)
+{
+	announce(dev, ept);
 }
 
 int hipc_rpmsg_ept_announce(struct hipc_rpmsg_ept *ept)
@@ -73,8 +114,11 @@ int hipc_rpmsg_ept_announce(struct hipc_rpmsg_ept *ept)
 		return -HIPC_ENOTSUP;
 	dev_lock(dev);
 	ret = ns_send(ept);
-	if (ret == 0)
+	if (ret == 0) {
+		if (HIPC_CFG_MANY_EPTS && ept_pending(ept))
+			dev->npending--;
 		ept->flags |= EPT_ANNOUNCE | EPT_ANNOUNCED;
+	}
 	dev_unlock(dev);
 	ns_sent(dev, ret == 0);
 	return ret;

@@ -79,6 +79,11 @@ static inline void count_proto_error(struct hipc_rpmsg_dev *dev)
 		dev->proto_errors++;
 }
 
+static inline bool ept_pending(const struct hipc_rpmsg_ept *e)
+{
+	return (e->flags & (EPT_ANNOUNCE | EPT_ANNOUNCED)) == EPT_ANNOUNCE;
+}
+
 /*
  * The first endpoint other than the name service's that @match accepts
  * (NULL @match: any), or NULL.  O(buckets + endpoints).  Caller holds the
@@ -182,7 +187,12 @@ static inline bool cb_leave_locked(struct hipc_rpmsg_dev *dev)
 }
 
 /* Name service (ns.c). */
+/* Announce every endpoint that waits to be. */
 void hipc__ns_announce_pending(struct hipc_rpmsg_dev *dev);
+/* The same, @ept (just created) first: HIPC_CFG_MANY_EPTS finds it without
+ * a walk over the table. */
+void hipc__ns_announce_new(struct hipc_rpmsg_dev *dev,
+			   struct hipc_rpmsg_ept *ept);
 int hipc__ns_rx(struct hipc_rpmsg_ept *ns, void *data, size_t len,
 		uint32_t src, void *priv);
 
