@@ -111,9 +111,15 @@ struct hipc_rpmsg_ept {
 	uint32_t addr;              /* our address */
 	uint32_t dst;               /* default destination */
 	/* private */
-	struct hipc_rpmsg_ept *hnext; /* hash chain */
+	struct hipc_rpmsg_ept *hnext; /* hash chain (by address) */
 	uint32_t flags;
 	uint32_t ns_flags; /* its next name-service message's flags */
+	/* Chain by name, where the device keeps that index (a grown table,
+	 * HIPC_CFG_MANY_EPTS): @npprev points at what points at us.  Last:
+	 * the fields a send or a dispatch reads stay as close together as
+	 * they were. */
+	struct hipc_rpmsg_ept *nnext;
+	struct hipc_rpmsg_ept **npprev;
 };
 
 /* A device's counters (hipc_rpmsg_get_stats()). */
@@ -253,6 +259,10 @@ struct hipc_rpmsg_dev {
 	 * cfg.nbuckets are the one in use, which may have grown since. */
 	struct hipc_rpmsg_ept **user_buckets;
 	unsigned user_nbuckets;
+	/* With a grown table: as many buckets again, chaining the named
+	 * endpoints by name (a withdrawn service's channels are found in
+	 * its chain); NULL with the caller's table. */
+	struct hipc_rpmsg_ept **names;
 	uint32_t npending;   /* endpoints waiting to be announced */
 	unsigned ann_cursor; /* bucket where the announcing walk resumes */
 };

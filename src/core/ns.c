@@ -151,6 +151,25 @@ static bool bound_to(const struct hipc_rpmsg_ept *e, const void *arg)
 	       names_equal(e->name, s->name);
 }
 
+/*
+ * The first channel still bound to @s, or NULL.  Through the name index
+ * where the device keeps one (a channel carries its service's name): the
+ * endpoints of that name only, not every endpoint.  An empty name, or a
+ * table too small to have grown, takes the walk over the whole table.
+ * Caller holds the lock.
+ */
+static struct hipc_rpmsg_ept *find_bound_locked(struct hipc_rpmsg_dev *dev,
+						const struct ns_service *s)
+{
+	if (!HIPC_CFG_MANY_EPTS || !dev->names || !s->name[0])
+		return hipc__rpmsg_find_locked(dev, bound_to, s);
+	for (struct hipc_rpmsg_ept *e = *name_bucket(dev, s->name); e;
+	     e = e->nnext)
+		if (bound_to(e, s))
+			return e;
+	return NULL;
+}
+
 int hipc__ns_rx(struct hipc_rpmsg_ept *ns, void *data, size_t len,
 		uint32_t src, void *priv)
 {
@@ -177,7 +196,7 @@ int hipc__ns_rx(struct hipc_rpmsg_ept *ns, void *data, size_t len,
 		bool wake;
 
 		dev_lock(dev);
-		victim = hipc__rpmsg_find_locked(dev, bound_to, &svc);
+		victim = find_bound_locked(dev, &svc);
 		if (victim) {
 			victim->flags |= EPT_UNBOUND;
 			/* A destroy from another thread now waits for the

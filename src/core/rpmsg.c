@@ -130,6 +130,33 @@ static struct hipc_rpmsg_ept *lookup_locked(struct hipc_rpmsg_dev *dev,
 	return e;
 }
 
+/* Into / out of the name index, where there is one: named endpoints
+ * only (an unnamed one is no service's channel). */
+static void name_link(struct hipc_rpmsg_dev *dev, struct hipc_rpmsg_ept *ept)
+{
+	struct hipc_rpmsg_ept **h;
+
+	if (!HIPC_CFG_MANY_EPTS || !dev->names || !ept->name[0])
+		return;
+	h = name_bucket(dev, ept->name);
+	ept->nnext = *h;
+	if (*h)
+		(*h)->npprev = &ept->nnext;
+	ept->npprev = h;
+	*h = ept;
+}
+
+static void name_unlink(struct hipc_rpmsg_ept *ept)
+{
+	if (!HIPC_CFG_MANY_EPTS || !ept->npprev)
+		return;
+	*ept->npprev = ept->nnext;
+	if (ept->nnext)
+		ept->nnext->npprev = ept->npprev;
+	ept->nnext = NULL;
+	ept->npprev = NULL;
+}
+
 static void unlink_locked(struct hipc_rpmsg_dev *dev,
 			  struct hipc_rpmsg_ept *ept)
 {
@@ -142,6 +169,7 @@ static void unlink_locked(struct hipc_rpmsg_dev *dev,
 		dev->nepts--;
 		if (HIPC_CFG_MANY_EPTS && ept_pending(ept))
 			dev->npending--;
+		name_unlink(ept);
 	}
 	ept->hnext = NULL;
 }
@@ -178,17 +206,20 @@ static void table_free(struct hipc_rpmsg_dev *dev,
 {
 	const struct hipc_mem_ops *mem = dev->cfg.mem;
 
+	/* The core's own tables come with their name index after them. */
 	if (t != dev->user_buckets)
-		mem->free(mem->ctx, t, n * sizeof(*t));
+		mem->free(mem->ctx, t, 2u * n * sizeof(*t));
 }
 
 /*
  * More endpoints than buckets: move them all to a table twice the size,
  * so chains stay about one long and the cost of a lookup does not grow
  * with the number of endpoints.  Each doubling rehashes every endpoint
- * once, O(1) per insert amortised.  Without memory (no alloc op, or it
- * failed) the table stays as it is: lookups lengthen, nothing breaks.
- * Caller holds the lock.
+ * once, O(1) per insert amortised.  The new table carries as many
+ * buckets again for the name index (so a service's withdrawal finds its
+ * channels without a walk over every endpoint).  Without memory (no
+ * cfg.mem, or it failed) the table stays as it is: lookups lengthen,
+ * nothing breaks.  Caller holds the lock.
  */
 static void table_grow_locked(struct hipc_rpmsg_dev *dev)
 {
@@ -198,10 +229,13 @@ static void table_grow_locked(struct hipc_rpmsg_dev *dev)
 
 	if (!mem || nn > BUCKETS_MAX)
 		return;
-	nb = mem->alloc(mem->ctx, nn * sizeof(*nb));
+	nb = mem->alloc(mem->ctx, 2u * nn * sizeof(*nb));
 	if (!nb)
 		return;
-	memset(nb, 0, nn * sizeof(*nb));
+	memset(nb, 0, 2u * nn * sizeof(*nb));
+	dev->cfg.buckets = nb;
+	dev->cfg.nbuckets = nn;
+	dev->names = nb + nn;
 	for (unsigned b = 0; b < n; b++) {
 		for (e = old[b]; e; e = next) {
 			struct hipc_rpmsg_ept **h = &nb[hash_addr(e->addr, nn)];
@@ -209,10 +243,10 @@ static void table_grow_locked(struct hipc_rpmsg_dev *dev)
 			next = e->hnext;
 			e->hnext = *h;
 			*h = e;
+			e->npprev = NULL;
+			name_link(dev, e);
 		}
 	}
-	dev->cfg.buckets = nb;
-	dev->cfg.nbuckets = nn;
 	/* The caller's array is left to the caller: cleared, so that nothing
 	 * in it points at an endpoint any more. */
 	if (old == dev->user_buckets)
@@ -239,6 +273,8 @@ static void table_reset_locked(struct hipc_rpmsg_dev *dev)
 	table_free(dev, dev->cfg.buckets, dev->cfg.nbuckets);
 	dev->cfg.buckets = dev->user_buckets;
 	dev->cfg.nbuckets = dev->user_nbuckets;
+	dev->names = NULL;
+	dev->ann_cursor = 0;
 	memset(dev->cfg.buckets, 0,
 	       dev->cfg.nbuckets * sizeof(dev->cfg.buckets[0]));
 	if (ns) {
@@ -279,6 +315,7 @@ static int insert_locked(struct hipc_rpmsg_dev *dev,
 	ept->hnext = *b;
 	*b = ept;
 	dev->nepts++;
+	name_link(dev, ept);
 	return 0;
 }
 

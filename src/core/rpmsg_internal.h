@@ -84,6 +84,23 @@ static inline bool ept_pending(const struct hipc_rpmsg_ept *e)
 	return (e->flags & (EPT_ANNOUNCE | EPT_ANNOUNCED)) == EPT_ANNOUNCE;
 }
 
+/* FNV-1a over a name up to its NUL (at most HIPC_RPMSG_NAME_SIZE bytes). */
+static inline uint32_t hash_name(const char *name)
+{
+	uint32_t h = 2166136261u;
+
+	for (unsigned i = 0; i < HIPC_RPMSG_NAME_SIZE && name[i]; i++)
+		h = (h ^ (uint8_t)name[i]) * 16777619u;
+	return h;
+}
+
+/* The chain of @name in dev->names (which must be there). */
+static inline struct hipc_rpmsg_ept **name_bucket(struct hipc_rpmsg_dev *dev,
+						  const char *name)
+{
+	return &dev->names[hash_name(name) & (dev->cfg.nbuckets - 1u)];
+}
+
 /*
  * The first endpoint other than the name service's that @match accepts
  * (NULL @match: any), or NULL.  O(buckets + endpoints).  Caller holds the
