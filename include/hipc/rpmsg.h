@@ -120,6 +120,9 @@ struct hipc_rpmsg_ept {
 	 * they were. */
 	struct hipc_rpmsg_ept *nnext;
 	struct hipc_rpmsg_ept **npprev;
+	/* Next in the device's queue of endpoints waiting to be announced
+	 * (HIPC_CFG_MANY_EPTS). */
+	struct hipc_rpmsg_ept *pnext;
 };
 
 /* A device's counters (hipc_rpmsg_get_stats()). */
@@ -263,8 +266,10 @@ struct hipc_rpmsg_dev {
 	 * endpoints by name (a withdrawn service's channels are found in
 	 * its chain); NULL with the caller's table. */
 	struct hipc_rpmsg_ept **names;
-	uint32_t npending;   /* endpoints waiting to be announced */
-	unsigned ann_cursor; /* bucket where the announcing walk resumes */
+	/* Endpoints waiting to be announced, in the order they were created
+	 * (HIPC_CFG_MANY_EPTS): announcing takes the first, no walk. */
+	struct hipc_rpmsg_ept *pend_head;
+	struct hipc_rpmsg_ept *pend_tail;
 };
 
 /**

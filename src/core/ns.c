@@ -16,51 +16,45 @@
  * The name service's own endpoint never carries EPT_ANNOUNCE.  Caller
  * holds the lock.
  *
- * HIPC_CFG_MANY_EPTS: dev->npending counts them, and the walk resumes at
- * the bucket where the last one stopped, wrapping, so announcing a table's
- * worth of endpoints (created before the start, or held back while no tx
- * buffer was free) walks the table once rather than once per endpoint.
- * Otherwise a plain walk from the first bucket: the least code, for the
- * handful of endpoints such a build has.
+ * HIPC_CFG_MANY_EPTS: the first of the device's queue of them, in the
+ * order they were created, so announcing an endpoint (or a table's worth,
+ * created before the start) walks nothing.  Otherwise a walk over the
+ * table: the least code, for the handful of endpoints such a build has.
  */
 static inline __attribute__((always_inline)) struct hipc_rpmsg_ept *
 next_to_announce(struct hipc_rpmsg_dev *dev)
 {
-	unsigned mask = dev->cfg.nbuckets - 1u;
-	unsigned b = dev->ann_cursor & mask;
-
-	if (!HIPC_CFG_MANY_EPTS) {
-		for (b = 0; b <= mask; b++)
-			for (struct hipc_rpmsg_ept *e = dev->cfg.buckets[b]; e;
-			     e = e->hnext)
-				if (ept_pending(e))
-					return e;
-		return NULL;
-	}
-	if (!dev->npending)
-		return NULL;
-	for (unsigned left = mask + 1u; left; left--, b = (b + 1u) & mask) {
+	if (HIPC_CFG_MANY_EPTS)
+		return dev->pend_head;
+	for (unsigned b = 0; b < dev->cfg.nbuckets; b++)
 		for (struct hipc_rpmsg_ept *e = dev->cfg.buckets[b]; e;
-		     e = e->hnext) {
-			if (ept_pending(e)) {
-				dev->ann_cursor = b;
+		     e = e->hnext)
+			if (ept_pending(e))
 				return e;
-			}
-		}
-	}
 	return NULL;
+}
+
+/* @e, the first of the queue, is announced: out of it. */
+static inline void announced(struct hipc_rpmsg_dev *dev,
+			     struct hipc_rpmsg_ept *e)
+{
+	e->flags |= EPT_ANNOUNCED;
+	if (!HIPC_CFG_MANY_EPTS)
+		return;
+	dev->pend_head = e->pnext;
+	if (!dev->pend_head)
+		dev->pend_tail = NULL;
+	e->pnext = NULL;
 }
 
 /*
  * Announce endpoints waiting for it (created before start, or when no tx
- * buffer was free), @first (just created: found without a walk; NULL for
- * none) first, all under one hold of the lock: each is sent and marked
+ * buffer was free), all under one hold of the lock: each is sent and marked
  * announced in the same critical section, so two threads never announce
  * one endpoint and a destroy never meets one half-announced.  One doorbell
  * for the batch.
  */
-static inline __attribute__((always_inline)) void
-announce(struct hipc_rpmsg_dev *dev, struct hipc_rpmsg_ept *first)
+void hipc__ns_announce_pending(struct hipc_rpmsg_dev *dev)
 {
 	struct hipc_rpmsg_ept *e;
 	bool sent = false;
@@ -71,35 +65,17 @@ announce(struct hipc_rpmsg_dev *dev, struct hipc_rpmsg_ept *first)
 		return;
 	st_flag(&dev->announce_pending, false);
 	dev_lock(dev);
-	/* @first destroyed since its creation unlocked is out of the table
-	 * (and of npending), with no device. */
-	if (first && (first->dev != dev || !ept_pending(first)))
-		first = NULL;
-	while ((e = first ? first : next_to_announce(dev))) {
-		first = NULL;
+	while ((e = next_to_announce(dev))) {
 		if (ns_send(e)) {
 			/* No buffer now: the next poll tries again. */
 			st_flag(&dev->announce_pending, true);
 			break;
 		}
-		e->flags |= EPT_ANNOUNCED;
-		if (HIPC_CFG_MANY_EPTS)
-			dev->npending--;
+		announced(dev, e);
 		sent = true;
 	}
 	dev_unlock(dev);
 	ns_sent(dev, sent);
-}
-
-void hipc__ns_announce_pending(struct hipc_rpmsg_dev *dev)
-{
-	announce(dev, NULL);
-}
-
-void hipc__ns_announce_new(struct hipc_rpmsg_dev *dev,
-			   struct hipc_rpmsg_ept *ept)
-{
-	announce(dev, ept);
 }
 
 int hipc_rpmsg_ept_announce(struct hipc_rpmsg_ept *ept)
@@ -116,7 +92,7 @@ int hipc_rpmsg_ept_announce(struct hipc_rpmsg_ept *ept)
 	ret = ns_send(ept);
 	if (ret == 0) {
 		if (HIPC_CFG_MANY_EPTS && ept_pending(ept))
-			dev->npending--;
+			hipc__pend_remove_locked(dev, ept);
 		ept->flags |= EPT_ANNOUNCE | EPT_ANNOUNCED;
 	}
 	dev_unlock(dev);

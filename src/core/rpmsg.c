@@ -157,6 +157,23 @@ static void name_unlink(struct hipc_rpmsg_ept *ept)
 	ept->npprev = NULL;
 }
 
+void hipc__pend_remove_locked(struct hipc_rpmsg_dev *dev,
+			      struct hipc_rpmsg_ept *ept)
+{
+	struct hipc_rpmsg_ept *prev = NULL, **pp = &dev->pend_head;
+
+	while (*pp && *pp != ept) {
+		prev = *pp;
+		pp = &prev->pnext;
+	}
+	if (!*pp)
+		return;
+	*pp = ept->pnext;
+	if (dev->pend_tail == ept)
+		dev->pend_tail = prev;
+	ept->pnext = NULL;
+}
+
 static void unlink_locked(struct hipc_rpmsg_dev *dev,
 			  struct hipc_rpmsg_ept *ept)
 {
@@ -168,7 +185,7 @@ static void unlink_locked(struct hipc_rpmsg_dev *dev,
 		*pp = ept->hnext;
 		dev->nepts--;
 		if (HIPC_CFG_MANY_EPTS && ept_pending(ept))
-			dev->npending--;
+			hipc__pend_remove_locked(dev, ept);
 		name_unlink(ept);
 	}
 	ept->hnext = NULL;
@@ -254,8 +271,6 @@ static void table_grow_locked(struct hipc_rpmsg_dev *dev)
 		memset(old, 0, n * sizeof(*old));
 	else
 		table_free(dev, old, n);
-	/* A walk that resumes by bucket index starts over. */
-	dev->ann_cursor = 0;
 }
 
 /*
@@ -275,7 +290,6 @@ static void table_reset_locked(struct hipc_rpmsg_dev *dev)
 	dev->cfg.buckets = dev->user_buckets;
 	dev->cfg.nbuckets = dev->user_nbuckets;
 	dev->names = NULL;
-	dev->ann_cursor = 0;
 	memset(dev->cfg.buckets, 0,
 	       dev->cfg.nbuckets * sizeof(dev->cfg.buckets[0]));
 	if (ns) {
@@ -1156,19 +1170,21 @@ int hipc_rpmsg_ept_create(struct hipc_rpmsg_ept *ept,
 	ret = insert_locked(dev, ept, src);
 	if (ret == 0) {
 		ept->dev = dev;
-		if (announce && HIPC_CFG_MANY_EPTS)
-			dev->npending++;
+		if (announce && HIPC_CFG_MANY_EPTS) {
+			/* Queued: announced in the order created. */
+			if (dev->pend_tail)
+				dev->pend_tail->pnext = ept;
+			else
+				dev->pend_head = ept;
+			dev->pend_tail = ept;
+		}
 	}
 	dev_unlock(dev);
 	if (ret)
 		return ret;
 	/* Not ept->flags: once in the table the endpoint is shared, and an
-	 * announcing thread may be marking it under the lock.  Named as the
-	 * first to announce, so that announcing it finds it without a walk
-	 * over the table. */
-	if (announce && HIPC_CFG_MANY_EPTS)
-		hipc__ns_announce_new(dev, ept);
-	else if (announce)
+	 * announcing thread may be marking it under the lock. */
+	if (announce)
 		hipc__ns_announce_pending(dev);
 	return 0;
 }

@@ -204,12 +204,17 @@ static inline bool cb_leave_locked(struct hipc_rpmsg_dev *dev)
 }
 
 /* Name service (ns.c). */
+/*
+ * @ept out of the queue of endpoints waiting to be announced
+ * (HIPC_CFG_MANY_EPTS): a walk over that queue, which is short but for
+ * endpoints created before the start and destroyed before it.  Caller
+ * holds the lock.
+ */
+void hipc__pend_remove_locked(struct hipc_rpmsg_dev *dev,
+			      struct hipc_rpmsg_ept *ept);
+
 /* Announce every endpoint that waits to be. */
 void hipc__ns_announce_pending(struct hipc_rpmsg_dev *dev);
-/* The same, @ept (just created) first: HIPC_CFG_MANY_EPTS finds it without
- * a walk over the table. */
-void hipc__ns_announce_new(struct hipc_rpmsg_dev *dev,
-			   struct hipc_rpmsg_ept *ept);
 int hipc__ns_rx(struct hipc_rpmsg_ept *ns, void *data, size_t len,
 		uint32_t src, void *priv);
 

@@ -365,7 +365,7 @@ static void announce_withdraw(bool early)
 	for (int k = 0; k < 1000 && nchans < SVCS; k++)
 		pair_pump(&P);
 	CHECK_EQ(nchans, SVCS);
-	CHECK_EQ(P.devc.dev.npending, 0);
+	CHECK(P.devc.dev.pend_head == NULL);
 	/* Each channel is bound to its own service. */
 	for (uint32_t c = 0; c < SVCS; c++) {
 		struct hipc_rpmsg_ept *svc =
