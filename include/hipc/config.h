@@ -53,6 +53,9 @@
 #ifndef HIPC_CFG_CRC
 #define HIPC_CFG_CRC 0
 #endif
+#ifndef HIPC_CFG_MANY_EPTS
+#define HIPC_CFG_MANY_EPTS 0
+#endif
 #endif /* HIPC_CFG_PROFILE_MINIMAL_REMOTE */
 
 /*
@@ -165,6 +168,19 @@
  */
 #ifndef HIPC_CFG_MBOX_FIFO
 #define HIPC_CFG_MBOX_FIFO 1
+#endif
+
+/*
+ * Many endpoints per device (thousands and more).  1: the endpoint table
+ * grows into the memory cfg.mem gives (when it is set), so a lookup stays
+ * O(1) whatever the caller's nbuckets; the table is hashed on every bit of
+ * an address; announcing a new endpoint touches no other.  0: the table
+ * keeps the caller's nbuckets buckets (cfg.mem is ignored), hashed on an
+ * address's low bits, and announcing walks it: the least code, for a
+ * handful of endpoints (the minimal remote's one).
+ */
+#ifndef HIPC_CFG_MANY_EPTS
+#define HIPC_CFG_MANY_EPTS 1
 #endif
 
 #if !HIPC_CFG_DRIVER && !HIPC_CFG_DEVICE

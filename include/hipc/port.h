@@ -72,4 +72,18 @@ struct hipc_port {
 	void *ctx;
 };
 
+/*
+ * Memory the core may take for its own tables beyond the storage a caller
+ * gave it (hipc_rpmsg_dev_config.mem: the endpoint table grows through
+ * it).  alloc returns @size bytes aligned for a pointer, or NULL; free
+ * gets back what alloc gave, with the same @size.  Called with a device's
+ * lock held: neither may call into the core or block for long.  The Linux
+ * side's is hipc_linux_mem (malloc); a firmware without a heap has none.
+ */
+struct hipc_mem_ops {
+	void *(*alloc)(void *ctx, size_t size);
+	void (*free)(void *ctx, void *p, size_t size);
+	void *ctx;
+};
+
 #endif

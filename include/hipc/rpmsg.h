@@ -8,9 +8,11 @@
  *   device (HIPC_RPMSG_DEVICE): the remote side.  Sends by filling a buffer
  *     taken from vring 0's avail ring, receives from vring 1.
  *
- * Endpoints live in caller storage and are found through a caller-provided
- * hash table (O(1) with as many buckets as endpoints).  The name service
- * (address 53) runs when VIRTIO_RPMSG_F_NS is negotiated.
+ * Endpoints live in caller storage and are found through a hash table that
+ * starts in the caller's bucket array and, given memory to grow into
+ * (cfg.mem; HIPC_CFG_MANY_EPTS), grows with the endpoints, so a lookup
+ * stays O(1) however many there are.  The name service (address
+ * 53) runs when VIRTIO_RPMSG_F_NS is negotiated.
  *
  * Threads: one lock (the port's) guards the rings, pools and endpoint table.
  * Receive processing runs in one thread at a time: hipc_rpmsg_poll() claims
@@ -117,9 +119,18 @@ struct hipc_rpmsg_ept {
 	uint32_t addr;              /* our address */
 	uint32_t dst;               /* default destination */
 	/* private */
-	struct hipc_rpmsg_ept *hnext; /* hash chain */
+	struct hipc_rpmsg_ept *hnext; /* hash chain (by address) */
 	uint32_t flags;
 	uint32_t ns_flags; /* its next name-service message's flags */
+	/* Chain by name, where the device keeps that index (a grown table,
+	 * HIPC_CFG_MANY_EPTS): @npprev points at what points at us.  Last:
+	 * the fields a send or a dispatch reads stay as close together as
+	 * they were. */
+	struct hipc_rpmsg_ept *nnext;
+	struct hipc_rpmsg_ept **npprev;
+	/* Next in the device's queue of endpoints waiting to be announced
+	 * (HIPC_CFG_MANY_EPTS). */
+	struct hipc_rpmsg_ept *pnext;
 };
 
 /* A device's counters (hipc_rpmsg_get_stats()). */
@@ -155,7 +166,14 @@ struct hipc_rpmsg_dev_config {
 	/* local storage: HIPC_RPMSG_STORAGE_SIZE(role, num) bytes, 8-aligned */
 	void *storage;
 	size_t storage_size;
-	struct hipc_rpmsg_ept **buckets; /* nbuckets (power of two) pointers */
+	/*
+	 * The endpoint table to start with: nbuckets (a power of two)
+	 * pointers.  With @mem the table doubles whenever endpoints
+	 * outnumber its buckets (the core then leaves this array, cleared,
+	 * until hipc_rpmsg_dev_deinit()); without it a lookup walks a chain
+	 * of about endpoints / nbuckets.
+	 */
+	struct hipc_rpmsg_ept **buckets;
 	unsigned nbuckets;
 	const struct hipc_port *port;
 	hipc_rpmsg_ns_cb ns_cb;
@@ -186,6 +204,9 @@ struct hipc_rpmsg_dev_config {
 	 */
 	struct hipc_vring_addr vring_parts[2];
 	const struct hipc_memmap *parts_map;
+	/* Memory to grow the endpoint table into (NULL: it keeps nbuckets;
+	 * ignored by a core built with HIPC_CFG_MANY_EPTS=0). */
+	const struct hipc_mem_ops *mem;
 };
 
 /* Local storage the driver role needs per device (the device role: none). */
@@ -252,6 +273,18 @@ struct hipc_rpmsg_dev {
 	bool tx_wanted; /* a loop asked to be woken for tx space (under the
 			 * lock) */
 	uint32_t crc_errors; /* HIPC_RPMSG_F_CRC drops, counted atomically */
+	/* The endpoint table as the caller gave it: cfg.buckets and
+	 * cfg.nbuckets are the one in use, which may have grown since. */
+	struct hipc_rpmsg_ept **user_buckets;
+	unsigned user_nbuckets;
+	/* With a grown table: as many buckets again, chaining the named
+	 * endpoints by name (a withdrawn service's channels are found in
+	 * its chain); NULL with the caller's table. */
+	struct hipc_rpmsg_ept **names;
+	/* Endpoints waiting to be announced, in the order they were created
+	 * (HIPC_CFG_MANY_EPTS): announcing takes the first, no walk. */
+	struct hipc_rpmsg_ept *pend_head;
+	struct hipc_rpmsg_ept *pend_tail;
 };
 
 /**

@@ -12,22 +12,39 @@
 #include "rpmsg_internal.h"
 
 /*
- * The first endpoint marked for announcement and not announced yet, or NULL.
- * A plain walk over the buckets rather than hipc__rpmsg_find_locked(): the
- * test is a flags compare, and the device role always links this walk while
- * the generic one with its callback is only needed by the name service's
- * receive side and deinit.  The name service's own endpoint never carries
- * EPT_ANNOUNCE.  Caller holds the lock.
+ * The next endpoint marked for announcement and not announced yet, or NULL.
+ * The name service's own endpoint never carries EPT_ANNOUNCE.  Caller
+ * holds the lock.
+ *
+ * HIPC_CFG_MANY_EPTS: the first of the device's queue of them, in the
+ * order they were created, so announcing an endpoint (or a table's worth,
+ * created before the start) walks nothing.  Otherwise a walk over the
+ * table: the least code, for the handful of endpoints such a build has.
  */
-static struct hipc_rpmsg_ept *next_to_announce(struct hipc_rpmsg_dev *dev)
+static inline __attribute__((always_inline)) struct hipc_rpmsg_ept *
+next_to_announce(struct hipc_rpmsg_dev *dev)
 {
+	if (HIPC_CFG_MANY_EPTS)
+		return dev->pend_head;
 	for (unsigned b = 0; b < dev->cfg.nbuckets; b++)
 		for (struct hipc_rpmsg_ept *e = dev->cfg.buckets[b]; e;
 		     e = e->hnext)
-			if ((e->flags & (EPT_ANNOUNCE | EPT_ANNOUNCED)) ==
-			    EPT_ANNOUNCE)
+			if (ept_pending(e))
 				return e;
 	return NULL;
+}
+
+/* @e, the first of the queue, is announced: out of it. */
+static inline void announced(struct hipc_rpmsg_dev *dev,
+			     struct hipc_rpmsg_ept *e)
+{
+	e->flags |= EPT_ANNOUNCED;
+	if (!HIPC_CFG_MANY_EPTS)
+		return;
+	dev->pend_head = e->pnext;
+	if (!dev->pend_head)
+		dev->pend_tail = NULL;
+	e->pnext = NULL;
 }
 
 /*
@@ -54,7 +71,7 @@ void hipc__ns_announce_pending(struct hipc_rpmsg_dev *dev)
 			st_flag(&dev->announce_pending, true);
 			break;
 		}
-		e->flags |= EPT_ANNOUNCED;
+		announced(dev, e);
 		sent = true;
 	}
 	dev_unlock(dev);
@@ -73,8 +90,11 @@ int hipc_rpmsg_ept_announce(struct hipc_rpmsg_ept *ept)
 		return -HIPC_ENOTSUP;
 	dev_lock(dev);
 	ret = ns_send(ept);
-	if (ret == 0)
+	if (ret == 0) {
+		if (HIPC_CFG_MANY_EPTS && ept_pending(ept))
+			hipc__pend_remove_locked(dev, ept);
 		ept->flags |= EPT_ANNOUNCE | EPT_ANNOUNCED;
+	}
 	dev_unlock(dev);
 	ns_sent(dev, ret == 0);
 	return ret;
@@ -107,6 +127,25 @@ static bool bound_to(const struct hipc_rpmsg_ept *e, const void *arg)
 	       names_equal(e->name, s->name);
 }
 
+/*
+ * The first channel still bound to @s, or NULL.  Through the name index
+ * where the device keeps one (a channel carries its service's name): the
+ * endpoints of that name only, not every endpoint.  An empty name, or a
+ * table too small to have grown, takes the walk over the whole table.
+ * Caller holds the lock.
+ */
+static struct hipc_rpmsg_ept *find_bound_locked(struct hipc_rpmsg_dev *dev,
+						const struct ns_service *s)
+{
+	if (!HIPC_CFG_MANY_EPTS || !dev->names || !s->name[0])
+		return hipc__rpmsg_find_locked(dev, bound_to, s);
+	for (struct hipc_rpmsg_ept *e = *name_bucket(dev, s->name); e;
+	     e = e->nnext)
+		if (bound_to(e, s))
+			return e;
+	return NULL;
+}
+
 int hipc__ns_rx(struct hipc_rpmsg_ept *ns, void *data, size_t len,
 		uint32_t src, void *priv)
 {
@@ -133,7 +172,7 @@ int hipc__ns_rx(struct hipc_rpmsg_ept *ns, void *data, size_t len,
 		bool wake;
 
 		dev_lock(dev);
-		victim = hipc__rpmsg_find_locked(dev, bound_to, &svc);
+		victim = find_bound_locked(dev, &svc);
 		if (victim) {
 			victim->flags |= EPT_UNBOUND;
 			/* A destroy from another thread now waits for the

@@ -101,9 +101,25 @@ void hipc__notify_tx(struct hipc_rpmsg_dev *dev)
 
 /* --- endpoint table ------------------------------------------------------ */
 
+/*
+ * Fibonacci hashing: the address times 2^32/phi, its top bits.  Every bit
+ * of the address moves the result, so addresses with a common stride
+ * (4096 apart, say) spread as consecutive ones do, where the low bits alone
+ * would put them all in one bucket; consecutive addresses still land
+ * evenly.  The shift in two steps: by 32 for a one-bucket table would be
+ * undefined.
+ */
+static inline unsigned hash_addr(uint32_t a, unsigned nbuckets)
+{
+	/* The least code for the handful of endpoints of a fixed table. */
+	if (!HIPC_CFG_MANY_EPTS)
+		return a & (nbuckets - 1u);
+	return (unsigned)(((a * 0x9E3779B9u) >> __builtin_clz(nbuckets)) >> 1);
+}
+
 static struct hipc_rpmsg_ept **bucket(struct hipc_rpmsg_dev *dev, uint32_t a)
 {
-	return &dev->cfg.buckets[a & (dev->cfg.nbuckets - 1u)];
+	return &dev->cfg.buckets[hash_addr(a, dev->cfg.nbuckets)];
 }
 
 static struct hipc_rpmsg_ept *lookup_locked(struct hipc_rpmsg_dev *dev,
@@ -116,6 +132,50 @@ static struct hipc_rpmsg_ept *lookup_locked(struct hipc_rpmsg_dev *dev,
 	return e;
 }
 
+/* Into / out of the name index, where there is one: named endpoints
+ * only (an unnamed one is no service's channel). */
+static void name_link(struct hipc_rpmsg_dev *dev, struct hipc_rpmsg_ept *ept)
+{
+	struct hipc_rpmsg_ept **h;
+
+	if (!HIPC_CFG_MANY_EPTS || !dev->names || !ept->name[0])
+		return;
+	h = name_bucket(dev, ept->name);
+	ept->nnext = *h;
+	if (*h)
+		(*h)->npprev = &ept->nnext;
+	ept->npprev = h;
+	*h = ept;
+}
+
+static void name_unlink(struct hipc_rpmsg_ept *ept)
+{
+	if (!HIPC_CFG_MANY_EPTS || !ept->npprev)
+		return;
+	*ept->npprev = ept->nnext;
+	if (ept->nnext)
+		ept->nnext->npprev = ept->npprev;
+	ept->nnext = NULL;
+	ept->npprev = NULL;
+}
+
+void hipc__pend_remove_locked(struct hipc_rpmsg_dev *dev,
+			      struct hipc_rpmsg_ept *ept)
+{
+	struct hipc_rpmsg_ept *prev = NULL, **pp = &dev->pend_head;
+
+	while (*pp && *pp != ept) {
+		prev = *pp;
+		pp = &prev->pnext;
+	}
+	if (!*pp)
+		return;
+	*pp = ept->pnext;
+	if (dev->pend_tail == ept)
+		dev->pend_tail = prev;
+	ept->pnext = NULL;
+}
+
 static void unlink_locked(struct hipc_rpmsg_dev *dev,
 			  struct hipc_rpmsg_ept *ept)
 {
@@ -126,6 +186,9 @@ static void unlink_locked(struct hipc_rpmsg_dev *dev,
 	if (*pp) {
 		*pp = ept->hnext;
 		dev->nepts--;
+		if (HIPC_CFG_MANY_EPTS && ept_pending(ept))
+			hipc__pend_remove_locked(dev, ept);
+		name_unlink(ept);
 	}
 	ept->hnext = NULL;
 }
@@ -153,14 +216,99 @@ struct hipc_rpmsg_ept *hipc_rpmsg_lookup(struct hipc_rpmsg_dev *dev,
 	return e;
 }
 
+/* Largest table the core grows to: 2^26 buckets (1 GiB of pointers with
+ * the name index, on a 64-bit host), far past any real device; beyond it
+ * chains lengthen. */
+#define BUCKETS_MAX (1u << 26)
+
+static void table_free(struct hipc_rpmsg_dev *dev,
+		       struct hipc_rpmsg_ept **t, unsigned n)
+{
+	const struct hipc_mem_ops *mem = dev->cfg.mem;
+
+	/* The core's own tables come with their name index after them. */
+	if (t != dev->user_buckets)
+		mem->free(mem->ctx, t, 2u * n * sizeof(*t));
+}
+
+/*
+ * More endpoints than buckets: move them all to a table twice the size,
+ * so chains stay about one long and the cost of a lookup does not grow
+ * with the number of endpoints.  Each doubling rehashes every endpoint
+ * once, O(1) per insert amortised.  The new table carries as many
+ * buckets again for the name index (so a service's withdrawal finds its
+ * channels without a walk over every endpoint).  Without memory (no
+ * cfg.mem, or it failed) the table stays as it is: lookups lengthen,
+ * nothing breaks.  Caller holds the lock.
+ */
+static void table_grow_locked(struct hipc_rpmsg_dev *dev)
+{
+	const struct hipc_mem_ops *mem = dev->cfg.mem;
+	struct hipc_rpmsg_ept **old = dev->cfg.buckets, **nb, *e, *next;
+	unsigned n = dev->cfg.nbuckets, nn = 2u * n;
+
+	if (!mem || nn > BUCKETS_MAX)
+		return;
+	nb = mem->alloc(mem->ctx, 2u * nn * sizeof(*nb));
+	if (!nb)
+		return;
+	memset(nb, 0, 2u * nn * sizeof(*nb));
+	dev->cfg.buckets = nb;
+	dev->cfg.nbuckets = nn;
+	dev->names = nb + nn;
+	for (unsigned b = 0; b < n; b++) {
+		for (e = old[b]; e; e = next) {
+			struct hipc_rpmsg_ept **h = &nb[hash_addr(e->addr, nn)];
+
+			next = e->hnext;
+			e->hnext = *h;
+			*h = e;
+			e->npprev = NULL;
+			name_link(dev, e);
+		}
+	}
+	/* The caller's array is left to the caller: cleared, so that nothing
+	 * in it points at an endpoint any more. */
+	if (old == dev->user_buckets)
+		memset(old, 0, n * sizeof(*old));
+	else
+		table_free(dev, old, n);
+}
+
+/*
+ * Back to the caller's array (hipc_rpmsg_dev_deinit(), once every
+ * endpoint but the name service's is out): a grown table is given back.
+ */
+static void table_reset_locked(struct hipc_rpmsg_dev *dev)
+{
+	struct hipc_rpmsg_ept *ns = NULL;
+
+	if (!HIPC_CFG_MANY_EPTS || dev->cfg.buckets == dev->user_buckets)
+		return;
+	for (unsigned b = 0; b < dev->cfg.nbuckets && !ns; b++)
+		if (dev->cfg.buckets[b])
+			ns = dev->cfg.buckets[b]; /* only 53 is left */
+	table_free(dev, dev->cfg.buckets, dev->cfg.nbuckets);
+	dev->cfg.buckets = dev->user_buckets;
+	dev->cfg.nbuckets = dev->user_nbuckets;
+	dev->names = NULL;
+	memset(dev->cfg.buckets, 0,
+	       dev->cfg.nbuckets * sizeof(dev->cfg.buckets[0]));
+	if (ns) {
+		ns->hnext = NULL;
+		*bucket(dev, ns->addr) = ns;
+	}
+}
+
 static int insert_locked(struct hipc_rpmsg_dev *dev,
 			 struct hipc_rpmsg_ept *ept, uint32_t src)
 {
 	struct hipc_rpmsg_ept **b;
 
 	if (src == HIPC_RPMSG_ADDR_ANY) {
-		/* Sequential addresses spread evenly over the buckets; the
-		 * search ends within nepts + 1 tries. */
+		/* The next address after the last one given, skipping those
+		 * in use: one lookup each, and the search ends within
+		 * nepts + 1 tries. */
 		for (uint32_t tries = 0;; tries++) {
 			if (tries > dev->nepts)
 				return -HIPC_ENOSPC;
@@ -177,11 +325,14 @@ static int insert_locked(struct hipc_rpmsg_dev *dev,
 	} else if (lookup_locked(dev, src)) {
 		return -HIPC_EEXIST;
 	}
+	if (HIPC_CFG_MANY_EPTS && dev->nepts >= dev->cfg.nbuckets)
+		table_grow_locked(dev);
 	ept->addr = src;
 	b = bucket(dev, src);
 	ept->hnext = *b;
 	*b = ept;
 	dev->nepts++;
+	name_link(dev, ept);
 	return 0;
 }
 
@@ -382,6 +533,8 @@ config_check(const struct hipc_rpmsg_dev_config *c, bool drv, bool evt)
 	 * the rings' 16-bit num; the rings check the rest of it. */
 	if (c->num > HIPC_VRING_NUM_MAX)
 		return -HIPC_EINVAL;
+	if (HIPC_CFG_MANY_EPTS && c->mem && (!c->mem->alloc || !c->mem->free))
+		return -HIPC_EINVAL;
 	if (HIPC_CFG_DRIVER && drv &&
 	    (!c->storage ||
 	     c->storage_size < HIPC_RPMSG_STORAGE_SIZE(HIPC_RPMSG_DRIVER, c->num) ||
@@ -470,6 +623,10 @@ int hipc_rpmsg_dev_init(struct hipc_rpmsg_dev *dev,
 	if (HIPC_CFG_BLOCKING && !dev->cfg.send_timeout_ms)
 		dev->cfg.send_timeout_ms = SEND_TIMEOUT_DEFAULT_MS;
 	memset(c->buckets, 0, c->nbuckets * sizeof(c->buckets[0]));
+	if (HIPC_CFG_MANY_EPTS) {
+		dev->user_buckets = c->buckets;
+		dev->user_nbuckets = c->nbuckets;
+	}
 
 	if (HIPC_CFG_DRIVER && drv) {
 		slots = c->storage;
@@ -518,14 +675,77 @@ int hipc_rpmsg_dev_start(struct hipc_rpmsg_dev *dev)
 	return 0;
 }
 
+/*
+ * Teardown takes the endpoints in hash order, which is no order in
+ * memory: each is a cache miss (with 100,000 endpoints, most of the time
+ * teardown takes).  The next few are asked for while this one is taken
+ * down: the one after @e in its chain and the first ones of the next
+ * buckets.
+ */
+#define PREFETCH_AHEAD 4u
+
+/* What teardown writes: the device pointer, and the chain and flags
+ * further on (two lines at most). */
+static inline void prefetch_ept(const struct hipc_rpmsg_ept *e)
+{
+	__builtin_prefetch(&e->dev, 1);
+	__builtin_prefetch(&e->flags, 1);
+}
+
+static void prefetch_victims(struct hipc_rpmsg_dev *dev, unsigned b,
+			     const struct hipc_rpmsg_ept *e)
+{
+	unsigned end = b + 4u * PREFETCH_AHEAD, k = 0;
+
+	if (!HIPC_CFG_MANY_EPTS)
+		return;
+	if (e->hnext)
+		prefetch_ept(e->hnext);
+	if (end > dev->cfg.nbuckets)
+		end = dev->cfg.nbuckets;
+	for (b++; b < end && k < PREFETCH_AHEAD; b++) {
+		if (dev->cfg.buckets[b]) {
+			prefetch_ept(dev->cfg.buckets[b]);
+			k++;
+		}
+	}
+}
+
+/*
+ * The next endpoint to take down, other than the name service's, from
+ * bucket *@cursor on: each bucket is emptied before the walk moves past
+ * it, so the whole teardown walks the table once.  Once at the end, one
+ * more walk from the start finds what a callback created behind the
+ * cursor (or in a table that grew meanwhile).  Caller holds the lock.
+ */
+static struct hipc_rpmsg_ept *next_victim_locked(struct hipc_rpmsg_dev *dev,
+						 unsigned *cursor)
+{
+	for (unsigned pass = 0; pass < 2; pass++) {
+		for (; *cursor < dev->cfg.nbuckets; (*cursor)++)
+			for (struct hipc_rpmsg_ept *e =
+				     dev->cfg.buckets[*cursor];
+			     e; e = e->hnext)
+				if (e != &dev->ns_ept) {
+					prefetch_victims(dev, *cursor, e);
+					return e;
+				}
+		*cursor = 0;
+	}
+	return NULL;
+}
+
 void hipc_rpmsg_dev_deinit(struct hipc_rpmsg_dev *dev)
 {
 	struct hipc_rpmsg_ept *victim;
+	unsigned cursor = 0;
 
 	for (;;) {
 		dev_lock(dev);
 		st_flag(&dev->ready, false);
-		victim = hipc__rpmsg_find_locked(dev, NULL, NULL);
+		victim = next_victim_locked(dev, &cursor);
+		if (!victim)
+			table_reset_locked(dev);
 		if (victim) {
 			unlink_locked(dev, victim);
 			victim->flags |= EPT_UNBOUND;
@@ -987,8 +1207,17 @@ int hipc_rpmsg_ept_create(struct hipc_rpmsg_ept *ept,
 	 * endpoint in the table also sees its device. */
 	dev_lock(dev);
 	ret = insert_locked(dev, ept, src);
-	if (ret == 0)
+	if (ret == 0) {
 		ept->dev = dev;
+		if (announce && HIPC_CFG_MANY_EPTS) {
+			/* Queued: announced in the order created. */
+			if (dev->pend_tail)
+				dev->pend_tail->pnext = ept;
+			else
+				dev->pend_head = ept;
+			dev->pend_tail = ept;
+		}
+	}
 	dev_unlock(dev);
 	if (ret)
 		return ret;

@@ -85,6 +85,28 @@ static inline void count_proto_error(struct hipc_rpmsg_dev *dev)
 		dev->proto_errors++;
 }
 
+static inline bool ept_pending(const struct hipc_rpmsg_ept *e)
+{
+	return (e->flags & (EPT_ANNOUNCE | EPT_ANNOUNCED)) == EPT_ANNOUNCE;
+}
+
+/* FNV-1a over a name up to its NUL (at most HIPC_RPMSG_NAME_SIZE bytes). */
+static inline uint32_t hash_name(const char *name)
+{
+	uint32_t h = 2166136261u;
+
+	for (unsigned i = 0; i < HIPC_RPMSG_NAME_SIZE && name[i]; i++)
+		h = (h ^ (uint8_t)name[i]) * 16777619u;
+	return h;
+}
+
+/* The chain of @name in dev->names (which must be there). */
+static inline struct hipc_rpmsg_ept **name_bucket(struct hipc_rpmsg_dev *dev,
+						  const char *name)
+{
+	return &dev->names[hash_name(name) & (dev->cfg.nbuckets - 1u)];
+}
+
 /*
  * The first endpoint other than the name service's that @match accepts
  * (NULL @match: any), or NULL.  O(buckets + endpoints).  Caller holds the
@@ -188,6 +210,16 @@ static inline bool cb_leave_locked(struct hipc_rpmsg_dev *dev)
 }
 
 /* Name service (ns.c). */
+/*
+ * @ept out of the queue of endpoints waiting to be announced
+ * (HIPC_CFG_MANY_EPTS): a walk over that queue, which is short but for
+ * endpoints created before the start and destroyed before it.  Caller
+ * holds the lock.
+ */
+void hipc__pend_remove_locked(struct hipc_rpmsg_dev *dev,
+			      struct hipc_rpmsg_ept *ept);
+
+/* Announce every endpoint that waits to be. */
 void hipc__ns_announce_pending(struct hipc_rpmsg_dev *dev);
 int hipc__ns_rx(struct hipc_rpmsg_ept *ns, void *data, size_t len,
 		uint32_t src, void *priv);

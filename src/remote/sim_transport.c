@@ -307,6 +307,7 @@ static int p2p_up(struct remote *r)
 	cfg.map = &p->map;
 	cfg.buckets = p->buckets;
 	cfg.nbuckets = NBUCKETS;
+	cfg.mem = &hipc_linux_mem; /* the table grows past NBUCKETS */
 	cfg.port = hipc_link_port(p->link);
 	if (p->driver) {
 		cfg.storage_size = HIPC_RPMSG_STORAGE_SIZE(HIPC_RPMSG_DRIVER,
@@ -825,6 +826,7 @@ static int bring_up(struct remote *r)
 	cfg.map = &r->map;
 	cfg.buckets = r->buckets;
 	cfg.nbuckets = NBUCKETS;
+	cfg.mem = &hipc_linux_mem; /* the table grows past NBUCKETS */
 	cfg.port = hipc_link_port(r->link);
 	if (!r->trace && v.trace_off >= 0 && v.trace_len > HIPC_TRACE_HDR) {
 		r->trace = region_ptr(r, v.trace_da, v.trace_len);

@@ -429,6 +429,7 @@ int hipc__rp_driver_up(struct hipc_rproc *rp, char *err, size_t errlen)
 	dc.storage_size = ssize;
 	dc.buckets = rp->buckets;
 	dc.nbuckets = rp->cfg.nbuckets;
+	dc.mem = &hipc_linux_mem; /* the table grows past nbuckets */
 	dc.port = hipc_link_port(rp->link);
 	dc.ns_cb = rp->cfg.ns_cb;
 	dc.ns_priv = rp->cfg.ns_priv;

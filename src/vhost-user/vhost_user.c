@@ -706,6 +706,7 @@ static int dev_setup(struct vu *vu)
 	cfg.map = &vu->gpa_map;
 	cfg.buckets = vu->buckets;
 	cfg.nbuckets = VU_NBUCKETS;
+	cfg.mem = &hipc_linux_mem; /* the table grows past VU_NBUCKETS */
 	cfg.port = &vu->port;
 	ret = hipc_rpmsg_dev_init(&vu->dev, &cfg);
 	if (ret == -HIPC_ERANGE)

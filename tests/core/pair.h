@@ -35,6 +35,9 @@ struct pair {
 	struct side drv, devc;
 	uint64_t storage[(2 * PAIR_NUM * sizeof(struct hipc_vring_slot) +
 			  PAIR_NUM * 2 + 2 * PAIR_NUM) / 8 + 1];
+	/* memory both sides' endpoint tables may grow into (NULL: none);
+	 * kept across pair_up() */
+	const struct hipc_mem_ops *mem;
 	/* name-service events seen by each side */
 	char ns_name[2][32];
 	uint32_t ns_addr[2];
@@ -91,6 +94,7 @@ static inline void pair_config(struct pair *p, struct hipc_rpmsg_dev_config *c,
 	}
 	c->buckets = s->buckets;
 	c->nbuckets = PAIR_BUCKETS;
+	c->mem = p->mem;
 	s->port.ops = &pair_ops;
 	s->port.ctx = s;
 	c->port = &s->port;
@@ -123,9 +127,11 @@ static inline struct hipc_vring_info pair_ring(const struct hipc_rpmsg_dev *d,
  * device comes up, driver kicks, device announces. */
 static inline void pair_up(struct pair *p, uint8_t *region, uint32_t features)
 {
+	const struct hipc_mem_ops *mem = p->mem;
 	struct hipc_rpmsg_dev_config c;
 
 	memset(p, 0, sizeof(*p));
+	p->mem = mem;
 	p->region = region;
 	memset(region, 0xA5, PAIR_REGION);
 	p->reg.da = 0x10000000u;

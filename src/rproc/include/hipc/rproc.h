@@ -61,7 +61,8 @@ struct hipc_rproc_config {
 	char *const *fw_args;      /* extra argv for the firmware, may be NULL */
 	enum hipc_link_mode mode;  /* doorbell mode, both sides */
 	unsigned spin_us;          /* adaptive mode spin */
-	unsigned nbuckets;         /* endpoint hash buckets (0: 256) */
+	unsigned nbuckets;         /* endpoint hash buckets to start with
+				    * (0: 256); the table grows past them */
 	/* services the remote announces / withdraws */
 	hipc_rpmsg_ns_cb ns_cb;
 	void *ns_priv;

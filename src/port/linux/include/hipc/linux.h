@@ -78,6 +78,13 @@ HIPC_API void hipc_shm_close(struct hipc_shm *shm);
  */
 HIPC_API uint32_t hipc_crc32c_fast(uint32_t crc, const void *buf, size_t len);
 
+/*
+ * Memory for the core's tables from the C heap: what a device on the Linux
+ * side gives as hipc_rpmsg_dev_config.mem, so its endpoint table grows
+ * with its endpoints.
+ */
+HIPC_API extern const struct hipc_mem_ops hipc_linux_mem;
+
 /* --- the link: one side's mailbox + doorbells + port --------------------- */
 
 enum hipc_link_mode {
