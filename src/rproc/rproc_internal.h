@@ -112,6 +112,9 @@ struct hipc_rproc {
 	uint64_t boot_deadline;
 	uint64_t restart_at;
 	uint64_t armed;  /* what the timerfd is set to (UINT64_MAX: off) */
+	/* Spinning modes: when the loop next looks at its fds (exit, timer,
+	 * peer link); between two looks it only reads the rings. */
+	uint64_t events_due;
 	unsigned backoff_ms;
 
 	bool wd_outstanding;

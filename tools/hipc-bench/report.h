@@ -26,6 +26,8 @@ struct result {
 	double db_out_mb, db_in_mb; /* doorbells per MiB each way, < 0 unknown */
 	double cpu_self_mb, cpu_peer_mb; /* CPU s per MiB, < 0 unknown */
 	double ratio;          /* to its limit (latency, rate), 0: none */
+	double db_kmsg;        /* doorbells both ways per 1,000 messages
+				* (echo, stream), < 0 unknown */
 };
 
 struct bench_report {
@@ -53,6 +55,14 @@ int run_latency(struct bench_report *rep, struct bench_path *p,
 		unsigned count, unsigned runs);
 int run_rate(struct bench_report *rep, struct bench_path *p, unsigned count,
 	     unsigned runs);
+
+/* The true round trip (one @len-byte message each way, "echo") and the
+ * one-way stream of @count 496-byte messages ("stream"), for a path that
+ * has them (0 and nothing measured otherwise). */
+int run_echo(struct bench_report *rep, struct bench_path *p, unsigned count,
+	     unsigned runs);
+int run_stream(struct bench_report *rep, struct bench_path *p,
+	       unsigned count, unsigned runs);
 
 void report_table(const struct bench_report *rep, FILE *f);
 void report_json(const struct bench_report *rep, FILE *f);
