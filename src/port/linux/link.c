@@ -24,6 +24,7 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,8 +356,27 @@ static int sleep_eventfd(struct hipc_link *l, uint64_t deadline, uint64_t gen0,
 			}
 			/* The clock every few turns: it costs more than a
 			 * look at the rings. */
-			if ((i & 7u) == 0 && hipc_now_ns() >= until)
-				break;
+			if ((i & 7u) == 0) {
+				if (hipc_now_ns() >= until)
+					break;
+				/* A peer that is not awake has to be woken
+				 * and scheduled before it can answer: on a
+				 * busy machine it may be queued behind us
+				 * on this very CPU, and our spinning only
+				 * delays it.  Let it run (every few us: a
+				 * yield is a system call).  A peer that
+				 * spins on our CPU waits for us just the
+				 * same, and gets a turn now and then
+				 * (adaptive only: polled mode is for a
+				 * core of its own, and pays a yield in
+				 * latency whenever others wait). */
+				if (((i & 511u) == 0 &&
+				     l->mode == HIPC_LINK_ADAPTIVE) ||
+				    ((i & 63u) == 0 &&
+				     !__atomic_load_n(&l->sh->awake[peer_of(l)],
+						      __ATOMIC_RELAXED)))
+					sched_yield();
+			}
 			cpu_relax();
 		}
 		if (l->mode == HIPC_LINK_POLL)
