@@ -838,7 +838,10 @@ static int serve(struct remote *r)
 	while (!r->stop) {
 		int n, w = 0, p;
 
-		if (hipc_link_drain(r->link, on_ctrl, r) == -HIPC_EIO)
+		/* Alone, the link's own wait read its eventfd after any
+		 * sleep; with several fds poll() left it to us. */
+		if (hipc__link_drain_polled(r->link, r->multi, on_ctrl, r) ==
+		    -HIPC_EIO)
 			return -HIPC_EIO;
 		if (r->reset_asked || host_gen(r) != r->acked_gen)
 			return RESET_ASKED;

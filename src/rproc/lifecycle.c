@@ -33,6 +33,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "port_linux_internal.h"
 #include "rproc_internal.h"
 
 void hipc__rp_errf(char *err, size_t len, const char *fmt, ...)
@@ -814,7 +815,7 @@ static bool events_due(struct hipc_rproc *rp)
 int hipc_rproc_process(struct hipc_rproc *rp)
 {
 	struct epoll_event ev[5];
-	bool exited = false;
+	bool exited = false, link_ready = false;
 	int n, delivered = 0;
 
 	if (!rp->link && rp->op == HIPC_RPROC_OP_NONE &&
@@ -829,7 +830,9 @@ int hipc_rproc_process(struct hipc_rproc *rp)
 		while (n < 0 && errno == EINTR);
 	}
 	for (int i = 0; i < n; i++) {
-		if (ev[i].data.u32 == EV_TIMER) {
+		if (ev[i].data.u32 == EV_LINK) {
+			link_ready = true;
+		} else if (ev[i].data.u32 == EV_TIMER) {
 			uint64_t x;
 
 			/* Expired: a one-shot timer is disarmed now.  EAGAIN
@@ -858,7 +861,10 @@ int hipc_rproc_process(struct hipc_rproc *rp)
 		exit_reason(rp, why, sizeof(why));
 		crash(rp, why);
 	}
-	if (rp->link && hipc_link_drain(rp->link, on_ctrl, rp) == -HIPC_EIO)
+	/* The link's eventfd is in our epoll set: read only when it said so
+	 * (interrupt-only mode; the spinning modes know by themselves). */
+	if (rp->link && hipc__link_drain_polled(rp->link, link_ready, on_ctrl,
+						rp) == -HIPC_EIO)
 		crash(rp, "mailbox corrupted");
 	if (rp->crash_msg) {
 		rp->crash_msg = false;

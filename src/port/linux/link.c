@@ -255,9 +255,16 @@ static void bump_gen(struct hipc_link *l)
 int hipc_link_drain(struct hipc_link *l, void (*on_ctrl)(void *, uint32_t),
 		    void *arg)
 {
+	return hipc__link_drain_polled(l, true, on_ctrl, arg);
+}
+
+int hipc__link_drain_polled(struct hipc_link *l, bool readable,
+			    void (*on_ctrl)(void *, uint32_t), void *arg)
+{
 	int n;
 
-	clear_eventfd(l);
+	if (readable || l->mode != HIPC_LINK_IRQ)
+		clear_eventfd(l);
 	n = drain_fifo(l);
 	if (n > 0)
 		bump_gen(l);
@@ -319,12 +326,12 @@ static bool gen_moved(const struct hipc_link *l, uint64_t gen0)
  * drains (the generation moves from @gen0); returns -HIPC_ETIMEDOUT or 0.
  * The spinning modes spin first, on the FIFO and on @has_work (the caller's
  * own look at its rings, which needs no doorbell) when it is given, else
- * asking @may_sleep now and then.  *@woke_by_wake: the private wake-up
- * eventfd fired (it is read only then).
+ * asking @may_sleep now and then.  *@woke_by_in, *@woke_by_wake: our
+ * eventfd, the private wake-up one fired (each is read only then).
  */
 static int sleep_eventfd(struct hipc_link *l, uint64_t deadline, uint64_t gen0,
 			 bool (*may_sleep)(void *), bool (*has_work)(void *),
-			 void *arg, bool *woke_by_wake)
+			 void *arg, bool *woke_by_in, bool *woke_by_wake)
 {
 	struct pollfd pfd[2] = {
 		{ .fd = l->efd_in, .events = POLLIN },
@@ -396,6 +403,8 @@ static int sleep_eventfd(struct hipc_link *l, uint64_t deadline, uint64_t gen0,
 	}
 	stat_add(&l->st.sleeps, 1);
 	r = hipc__poll_until(pfd, 2, deadline, NULL);
+	if (r > 0 && (pfd[0].revents & POLLIN))
+		*woke_by_in = true;
 	if (r > 0 && (pfd[1].revents & POLLIN))
 		*woke_by_wake = true;
 	r = r == 0 ? -HIPC_ETIMEDOUT : 0;
@@ -415,7 +424,7 @@ int hipc_link_wait_busy(struct hipc_link *l, uint64_t deadline,
 			bool (*may_sleep)(void *), bool (*has_work)(void *),
 			void *arg)
 {
-	bool woke_by_wake = false;
+	bool woke_by_in = false, woke_by_wake = false;
 	int ret;
 
 	pthread_mutex_lock(&l->wlock);
@@ -450,8 +459,11 @@ int hipc_link_wait_busy(struct hipc_link *l, uint64_t deadline,
 	pthread_mutex_unlock(&l->wlock);
 
 	ret = sleep_eventfd(l, deadline, seen.gen, may_sleep, has_work, arg,
-			    &woke_by_wake);
-	clear_eventfd(l);
+			    &woke_by_in, &woke_by_wake);
+	/* Interrupt-only: read the eventfd when poll() said it fired (a
+	 * write that came without a sleep ends the next one at once). */
+	if (woke_by_in || l->mode != HIPC_LINK_IRQ)
+		clear_eventfd(l);
 	if (woke_by_wake) {
 		uint64_t v;
 
