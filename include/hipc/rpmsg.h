@@ -311,6 +311,8 @@ HIPC_API bool hipc_rpmsg_pending(struct hipc_rpmsg_dev *dev);
  * send has to wait for a buffer, and at hipc_rpmsg_uncork().  Nests.  A
  * stream then costs a doorbell per burst, not per message.  Every sender
  * on @dev is held back until the matching uncork: keep bursts short.
+ * Builds without blocking sends (HIPC_CFG_BLOCKING=0) ring for every
+ * message regardless: only a send that may wait can ring before it does.
  * Context: any thread; never blocks.
  */
 HIPC_API void hipc_rpmsg_cork(struct hipc_rpmsg_dev *dev);

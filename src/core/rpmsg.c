@@ -775,7 +775,10 @@ static int finish_send(struct hipc_rpmsg_dev *dev, const struct hipc__avail *t,
 		STAT_ADD(dev, tx_msgs, 1);
 		STAT_ADD(dev, tx_bytes, len);
 	}
-	kick = !dev->corked || tx_unkicked_locked(dev) >= dev->cfg.num / 2u;
+	/* Corking needs the wait that rings before it sleeps: a build
+	 * whose sends never wait rings for every message. */
+	kick = !HIPC_CFG_BLOCKING || !dev->corked ||
+	       tx_unkicked_locked(dev) >= dev->cfg.num / 2u;
 	dev_unlock(dev);
 	if (ret)
 		return dev_check_broken(dev) ? -HIPC_EIO : ret;
@@ -1151,9 +1154,11 @@ rx_done(struct hipc_rpmsg_dev *dev, bool held, struct hipc_rpmsg_zc *hold,
  * nothing there (a broken ring gives nothing; the caller's final check
  * reports it), -HIPC_EIO for a message that broke the protocol.  A
  * delivered buffer goes back to the peer without a doorbell: poll rings
- * once per batch.
+ * once per batch.  Inlined: a remote image links one of the two polls,
+ * where a call costs more than it saves.
  */
-static int rx_one(struct hipc_rpmsg_dev *dev)
+static inline __attribute__((always_inline)) int
+rx_one(struct hipc_rpmsg_dev *dev)
 {
 	struct hipc_rpmsg_zc *hold = NULL;
 	struct hipc_rpmsg_ept *ept;
@@ -1255,9 +1260,12 @@ int hipc_rpmsg_release_rx(struct hipc_rpmsg_dev *dev, void *data)
  * doorbell and look once more (a caller that may sleep next without
  * hipc_rpmsg_prepare_sleep()); without it an empty ring leaves the
  * notification off, and a busy loop takes no doorbell while it keeps
- * looking by itself (hipc_rpmsg_poll_busy()).
+ * looking by itself (hipc_rpmsg_poll_busy()).  Inlined into both: @arm
+ * folds away, and a remote image that links only hipc_rpmsg_poll() pays
+ * nothing for the other.
  */
-static int poll_dev(struct hipc_rpmsg_dev *dev, unsigned budget, bool arm)
+static inline __attribute__((always_inline)) int
+poll_dev(struct hipc_rpmsg_dev *dev, unsigned budget, bool arm)
 {
 	unsigned n = 0;
 	bool more;
