@@ -307,7 +307,7 @@ HIPC_API bool hipc_rpmsg_pending(struct hipc_rpmsg_dev *dev);
 /**
  * hipc_rpmsg_cork() - hold back doorbells for a burst of sends: the
  * messages are published at once (a polling peer sees each as it lands),
- * but the peer is notified only when half the ring is waiting, before a
+ * but the peer is notified only when 3/4 of the ring are waiting, before a
  * send has to wait for a buffer, and at hipc_rpmsg_uncork().  Nests.  A
  * stream then costs a doorbell per burst, not per message.  Every sender
  * on @dev is held back until the matching uncork: keep bursts short.

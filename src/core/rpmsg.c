@@ -750,8 +750,8 @@ static int check_send(struct hipc_rpmsg_ept *ept, uint32_t *src,
 
 /*
  * Entries published on the tx ring since its last notification check.  A
- * corked device checks when half the ring is: the peer then works on the
- * first half while we fill the second, instead of waiting for the whole
+ * corked device checks when three quarters of the ring are: the peer then
+ * works on them while we fill the rest, instead of waiting for the whole
  * ring (or the uncork) before it starts.  Caller holds the lock.
  */
 static inline uint16_t tx_unkicked_locked(const struct hipc_rpmsg_dev *dev)
@@ -778,7 +778,7 @@ static int finish_send(struct hipc_rpmsg_dev *dev, const struct hipc__avail *t,
 	/* Corking needs the wait that rings before it sleeps: a build
 	 * whose sends never wait rings for every message. */
 	kick = !HIPC_CFG_BLOCKING || !dev->corked ||
-	       tx_unkicked_locked(dev) >= dev->cfg.num / 2u;
+	       tx_unkicked_locked(dev) >= dev->cfg.num - dev->cfg.num / 4u;
 	dev_unlock(dev);
 	if (ret)
 		return dev_check_broken(dev) ? -HIPC_EIO : ret;
