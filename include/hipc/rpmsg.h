@@ -285,6 +285,7 @@ struct hipc_rpmsg_dev {
 	 * (HIPC_CFG_MANY_EPTS): announcing takes the first, no walk. */
 	struct hipc_rpmsg_ept *pend_head;
 	struct hipc_rpmsg_ept *pend_tail;
+	uint16_t corked; /* hipc_rpmsg_cork() nesting (under the lock) */
 };
 
 /**
@@ -330,6 +331,46 @@ HIPC_API void hipc_rpmsg_dev_deinit(struct hipc_rpmsg_dev *dev);
  * receive callback (returns 0 there).
  */
 HIPC_API int hipc_rpmsg_poll(struct hipc_rpmsg_dev *dev, unsigned budget);
+
+/**
+ * hipc_rpmsg_poll_busy() - hipc_rpmsg_poll() for a loop that keeps looking
+ * by itself between polls (it spins on hipc_rpmsg_pending()) and calls
+ * hipc_rpmsg_prepare_sleep() before it sleeps: an empty ring leaves the
+ * peer's notifications off, so a stream the loop keeps up with costs no
+ * doorbell at all.  A loop that may sleep without prepare_sleep must use
+ * hipc_rpmsg_poll(), or it sleeps through the next message.
+ * Return and context: as hipc_rpmsg_poll().
+ */
+HIPC_API int hipc_rpmsg_poll_busy(struct hipc_rpmsg_dev *dev, unsigned budget);
+
+/**
+ * hipc_rpmsg_pending() - would a poll find work?  The rx ring holds a
+ * message, a tx buffer came back for a waiting sender, an announcement
+ * waits, or the device broke.  Asks the peer for nothing: what a busy loop
+ * spins on instead of a doorbell.  A hint; the poll decides.
+ * Context: any thread; never blocks (takes the device lock briefly).
+ */
+HIPC_API bool hipc_rpmsg_pending(struct hipc_rpmsg_dev *dev);
+
+/**
+ * hipc_rpmsg_cork() - hold back doorbells for a burst of sends: the
+ * messages are published at once (a polling peer sees each as it lands),
+ * but the peer is notified only when 3/4 of the ring are waiting, before a
+ * send has to wait for a buffer, and at hipc_rpmsg_uncork().  Nests.  A
+ * stream then costs a doorbell per burst, not per message.  Every sender
+ * on @dev is held back until the matching uncork: keep bursts short.
+ * Builds without blocking sends (HIPC_CFG_BLOCKING=0) ring for every
+ * message regardless: only a send that may wait can ring before it does.
+ * Context: any thread; never blocks.
+ */
+HIPC_API void hipc_rpmsg_cork(struct hipc_rpmsg_dev *dev);
+
+/**
+ * hipc_rpmsg_uncork() - end a burst: when the outermost cork ends, notify
+ * the peer of whatever it has not heard of yet (if it asked to be).
+ * Context: any thread; never blocks.
+ */
+HIPC_API void hipc_rpmsg_uncork(struct hipc_rpmsg_dev *dev);
 
 /**
  * hipc_rpmsg_prepare_sleep() - before sleeping on the doorbell: ask the peer

@@ -880,7 +880,7 @@ static int get_tx(struct hipc_rpmsg_dev *dev, uint32_t need,
 	bool can_wait = HIPC_CFG_BLOCKING && timeout_ms != HIPC_RPMSG_NO_WAIT &&
 			port->ops->wait && port->ops->now_ns;
 	uint64_t deadline = 0;
-	bool waiting = false;
+	bool waiting = false, corked;
 	int ret;
 
 	if (can_wait && timeout_ms != HIPC_RPMSG_WAIT_FOREVER)
@@ -911,9 +911,14 @@ static int get_tx(struct hipc_rpmsg_dev *dev, uint32_t need,
 			hipc_vring_enable_cb(txq(dev));
 			ret = try_get_tx_locked(dev, need, t);
 		}
+		corked = dev->corked != 0;
 		dev_unlock(dev);
 		if (ret != -HIPC_EAGAIN || !can_wait || dev_check_broken(dev))
 			break;
+		/* A corked burst waits for buffers only the peer can give
+		 * back: it must hear of what is queued before we sleep. */
+		if (corked)
+			notify_peer(dev, rxq_index(dev) ^ 1u);
 		ret = tx_wait(dev, deadline);
 		if (ret)
 			break;
@@ -994,11 +999,26 @@ static int check_send(struct hipc_rpmsg_ept *ept, uint32_t *src,
 	return 0;
 }
 
+/*
+ * Entries published on the tx ring since its last notification check.  A
+ * corked device checks when three quarters of the ring are: the peer then
+ * works on them while we fill the rest, instead of waiting for the whole
+ * ring (or the uncork) before it starts.  Caller holds the lock.
+ */
+static inline uint16_t tx_unkicked_locked(const struct hipc_rpmsg_dev *dev)
+{
+	const struct hipc_vring *vr = &dev->vr[rxq_index(dev) ^ 1u];
+
+	return (uint16_t)(vr->next_idx - vr->kicked_idx);
+}
+
 static int finish_send(struct hipc_rpmsg_dev *dev, const struct hipc__avail *t,
 		       size_t len, uint32_t extra)
 {
 	uint32_t total = HIPC_RPMSG_HDR_SIZE + (uint32_t)len + extra;
 	int ret;
+
+	bool kick;
 
 	dev_lock(dev);
 	ret = publish_tx_locked(dev, t, total);
@@ -1006,10 +1026,15 @@ static int finish_send(struct hipc_rpmsg_dev *dev, const struct hipc__avail *t,
 		STAT_ADD(dev, tx_msgs, 1);
 		STAT_ADD(dev, tx_bytes, len);
 	}
+	/* Corking needs the wait that rings before it sleeps: a build
+	 * whose sends never wait rings for every message. */
+	kick = !HIPC_CFG_BLOCKING || !dev->corked ||
+	       tx_unkicked_locked(dev) >= dev->cfg.num - dev->cfg.num / 4u;
 	dev_unlock(dev);
 	if (ret)
 		return dev_check_broken(dev) ? -HIPC_EIO : ret;
-	notify_peer(dev, rxq_index(dev) ^ 1u);
+	if (kick)
+		notify_peer(dev, rxq_index(dev) ^ 1u);
 	return (int)len;
 }
 
@@ -1415,9 +1440,11 @@ rx_done(struct hipc_rpmsg_dev *dev, bool held, struct hipc_rpmsg_zc *hold,
  * nothing there (a broken ring gives nothing; the caller's final check
  * reports it), -HIPC_EIO for a message that broke the protocol.  A
  * delivered buffer goes back to the peer without a doorbell: poll rings
- * once per batch.
+ * once per batch.  Inlined: a remote image links one of the two polls,
+ * where a call costs more than it saves.
  */
-static int rx_one(struct hipc_rpmsg_dev *dev)
+static inline __attribute__((always_inline)) int
+rx_one(struct hipc_rpmsg_dev *dev)
 {
 	struct hipc_rpmsg_zc *hold = NULL;
 	struct hipc_rpmsg_ept *ept;
@@ -1529,7 +1556,17 @@ int hipc_rpmsg_release_rx(struct hipc_rpmsg_dev *dev, void *data)
 	return ret;
 }
 
-int hipc_rpmsg_poll(struct hipc_rpmsg_dev *dev, unsigned budget)
+/*
+ * Deliver what the peer sent.  @arm: when the ring runs empty, ask for a
+ * doorbell and look once more (a caller that may sleep next without
+ * hipc_rpmsg_prepare_sleep()); without it an empty ring leaves the
+ * notification off, and a busy loop takes no doorbell while it keeps
+ * looking by itself (hipc_rpmsg_poll_busy()).  Inlined into both: @arm
+ * folds away, and a remote image that links only hipc_rpmsg_poll() pays
+ * nothing for the other.
+ */
+static inline __attribute__((always_inline)) int
+poll_dev(struct hipc_rpmsg_dev *dev, unsigned budget, bool arm)
 {
 	unsigned n = 0;
 	bool more;
@@ -1552,6 +1589,17 @@ int hipc_rpmsg_poll(struct hipc_rpmsg_dev *dev, unsigned budget)
 				notify_peer(dev, rxq_index(dev));
 			continue;
 		}
+		if (!arm) {
+			/* Empty, and the caller keeps looking: while it does,
+			 * the peer need not ring (without the event index the
+			 * flag has to be set again; a stale event index
+			 * suppresses by itself). */
+			dev_lock(dev);
+			if (rxq(dev)->cb_enabled)
+				hipc_vring_disable_cb(rxq(dev));
+			dev_unlock(dev);
+			break;
+		}
 		/* Empty: ask for a doorbell, then look once more, for what
 		 * arrived before the request was seen. */
 		dev_lock(dev);
@@ -1570,6 +1618,53 @@ int hipc_rpmsg_poll(struct hipc_rpmsg_dev *dev, unsigned budget)
 	if (dev_check_broken(dev))
 		return -HIPC_EIO;
 	return (int)n;
+}
+
+int hipc_rpmsg_poll(struct hipc_rpmsg_dev *dev, unsigned budget)
+{
+	return poll_dev(dev, budget, true);
+}
+
+int hipc_rpmsg_poll_busy(struct hipc_rpmsg_dev *dev, unsigned budget)
+{
+	return poll_dev(dev, budget, false);
+}
+
+bool hipc_rpmsg_pending(struct hipc_rpmsg_dev *dev)
+{
+	bool work;
+
+	if (ld_flag(&dev->broken) || ld_flag(&dev->announce_pending))
+		return true;
+	if (!ld_flag(&dev->ready))
+		return false;
+	dev_lock(dev);
+	/* A ring that breaks here is reported by the poll this asks for. */
+	work = hipc_vring_pending(rxq(dev)) ||
+	       ((dev->tx_waiters || dev->tx_wanted) &&
+		hipc_vring_pending(txq(dev)));
+	dev_unlock(dev);
+	return work;
+}
+
+void hipc_rpmsg_cork(struct hipc_rpmsg_dev *dev)
+{
+	dev_lock(dev);
+	dev->corked++;
+	dev_unlock(dev);
+}
+
+void hipc_rpmsg_uncork(struct hipc_rpmsg_dev *dev)
+{
+	bool kick;
+
+	dev_lock(dev);
+	if (dev->corked)
+		dev->corked--;
+	kick = !dev->corked;
+	dev_unlock(dev);
+	if (kick)
+		notify_peer(dev, rxq_index(dev) ^ 1u);
 }
 
 /*

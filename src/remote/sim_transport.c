@@ -676,6 +676,18 @@ static bool may_sleep(void *arg)
 	return true;
 }
 
+/* What the spinning wait looks at instead of doorbells: the rings, and
+ * the requests may_sleep() would stop for. */
+static bool has_work(void *arg)
+{
+	struct remote *r = arg;
+
+	return r->stop || r->reset_asked || host_gen(r) != r->acked_gen ||
+	       r->p2p.reset_asked || r->p2p.up_asked ||
+	       (r->dev_up && hipc_rpmsg_pending(&r->dev)) ||
+	       (r->p2p.up && hipc_rpmsg_pending(&r->p2p.dev));
+}
+
 /* Sleep until a doorbell (ours or the peer link's), a host connecting, or
  * @deadline_ns (0: none).  Every link is in IRQ mode when several things
  * are waited on, so a doorbell is always an eventfd write. */
@@ -689,7 +701,8 @@ static void idle_wait(struct remote *r, uint64_t deadline_ns)
 	bool recheck = false;
 
 	if (!r->multi) {
-		hipc_link_wait(r->link, deadline_ns, may_sleep, r);
+		hipc_link_wait_busy(r->link, deadline_ns, may_sleep, has_work,
+				    r);
 		return;
 	}
 	if (!may_sleep(r))
@@ -854,11 +867,16 @@ static int serve(struct remote *r)
 	while (!r->stop) {
 		int n, w = 0, p;
 
-		if (hipc_link_drain(r->link, on_ctrl, r) == -HIPC_EIO)
+		/* Alone, the link's own wait read its eventfd after any
+		 * sleep; with several fds poll() left it to us. */
+		if (hipc__link_drain_polled(r->link, r->multi, on_ctrl, r) ==
+		    -HIPC_EIO)
 			return -HIPC_EIO;
 		if (r->reset_asked || host_gen(r) != r->acked_gen)
 			return RESET_ASKED;
-		n = hipc_rpmsg_poll(&r->dev, 0);
+		/* Busy: idle_wait() spins on the rings, or asks for the
+		 * doorbell (may_sleep()) before it sleeps. */
+		n = hipc_rpmsg_poll_busy(&r->dev, 0);
 		if (n < 0)
 			return n;
 		if (r->fw->poll)

@@ -33,6 +33,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "port_linux_internal.h"
 #include "rproc_internal.h"
 
 void hipc__rp_errf(char *err, size_t len, const char *fmt, ...)
@@ -806,10 +807,35 @@ static void exit_reason(struct hipc_rproc *rp, char *buf, size_t len)
 	snprintf(buf, len, "process exited");
 }
 
+/*
+ * Whether to look at the fds (exit, timer, peer link) on this pass.  A
+ * spinning loop passes here after every message, and a look is a system
+ * call; every 100 us is soon enough for an exit or a timer (a timer's
+ * work is done by time in timers() anyway, the fd only wakes a sleeper).
+ * An operation in progress, or a link that sleeps on every wait, looks
+ * every time.
+ */
+#define EVENTS_EVERY_NS 100000u
+
+static bool events_due(struct hipc_rproc *rp)
+{
+	uint64_t now;
+
+	if (!rp->link || rp->cfg.mode == HIPC_LINK_IRQ ||
+	    rp->op != HIPC_RPROC_OP_NONE || rp->attach_phase != AT_NONE ||
+	    rp->booting)
+		return true;
+	now = hipc_now_ns();
+	if (now < rp->events_due)
+		return false;
+	rp->events_due = now + EVENTS_EVERY_NS;
+	return true;
+}
+
 int hipc_rproc_process(struct hipc_rproc *rp)
 {
 	struct epoll_event ev[5];
-	bool exited = false, recheck, other = false;
+	bool exited = false, link_ready = false, recheck, other = false;
 	enum hipc_rproc_state state0 = rp->state;
 	int n, delivered = 0, rang = 0;
 	uint64_t now;
@@ -819,11 +845,16 @@ int hipc_rproc_process(struct hipc_rproc *rp)
 	    (rp->state == HIPC_RPROC_OFFLINE ||
 	     rp->state == HIPC_RPROC_DETACHED))
 		return -HIPC_ENOTCONN;
-	do
-		n = epoll_wait(rp->epfd, ev, 5, 0);
-	while (n < 0 && errno == EINTR);
+	n = 0;
+	if (events_due(rp)) {
+		do
+			n = epoll_wait(rp->epfd, ev, 5, 0);
+		while (n < 0 && errno == EINTR);
+	}
 	for (int i = 0; i < n; i++) {
-		if (ev[i].data.u32 == EV_TIMER) {
+		if (ev[i].data.u32 == EV_LINK) {
+			link_ready = true;
+		} else if (ev[i].data.u32 == EV_TIMER) {
 			uint64_t x;
 
 			/* Expired: a one-shot timer is disarmed now.  EAGAIN
@@ -865,8 +896,10 @@ int hipc_rproc_process(struct hipc_rproc *rp)
 	 * not a doorbell came (one lost on the way stalls us no longer). */
 	now = hipc_now_ns();
 	recheck = rp->recheck_at && now >= rp->recheck_at;
+	/* The link's eventfd is in our epoll set: read only when it said so
+	 * (interrupt-only mode; the spinning modes know by themselves). */
 	if (rp->link) {
-		rang = hipc_link_drain(rp->link, on_ctrl, rp);
+		rang = hipc__link_drain_polled(rp->link, link_ready, on_ctrl, rp);
 		if (rang == -HIPC_EIO)
 			crash(rp, "mailbox corrupted");
 	}
@@ -879,8 +912,11 @@ int hipc_rproc_process(struct hipc_rproc *rp)
 	hipc__rp_p2p_work(rp);
 	/* Nothing is delivered before READY: announcements reach ns_cb
 	 * with the remote already marked running. */
+	/* Busy: every sleep of this loop's (hipc_rproc_run(), and a caller
+	 * of hipc_rproc_fd()) comes after hipc_rproc_prepare_sleep(), which
+	 * asks for the doorbell; until then the remote need not ring. */
 	if (rp->dev_up && !rp->booting) {
-		int r = hipc_rpmsg_poll(&rp->dev, 0);
+		int r = hipc_rpmsg_poll_busy(&rp->dev, 0);
 
 		if (r < 0)
 			crash(rp, "remote broke the rpmsg protocol");
@@ -920,6 +956,14 @@ static bool may_sleep(void *arg)
 	return hipc_rproc_prepare_sleep(arg);
 }
 
+/* What the spinning wait looks at instead of doorbells: the rings. */
+static bool has_work(void *arg)
+{
+	struct hipc_rproc *rp = arg;
+
+	return rp->dev_up && !rp->booting && hipc_rpmsg_pending(&rp->dev);
+}
+
 /* Sleep on the remote's fd (doorbell, exit, a due timer) at most @ms. */
 static void sleep_fd(struct hipc_rproc *rp, unsigned ms)
 {
@@ -941,7 +985,7 @@ int hipc_rproc_run(struct hipc_rproc *rp, unsigned timeout_ms)
 
 		if (until > now + 5 * MS)
 			until = now + 5 * MS;
-		hipc_link_wait(rp->link, until, may_sleep, rp);
+		hipc_link_wait_busy(rp->link, until, may_sleep, has_work, rp);
 	} else {
 		uint64_t until = hipc_now_ns() + (uint64_t)timeout_ms * MS;
 
@@ -963,7 +1007,8 @@ static int wait_op(struct hipc_rproc *rp, char *err, size_t errlen)
 {
 	while (rp->op != HIPC_RPROC_OP_NONE) {
 		/* Spinning modes may skip the doorbell for READY. */
-		sleep_fd(rp, rp->cfg.mode == HIPC_LINK_IRQ ? 100 : 1);
+		if (hipc_rproc_prepare_sleep(rp))
+			sleep_fd(rp, rp->cfg.mode == HIPC_LINK_IRQ ? 100 : 1);
 		hipc_rproc_process(rp);
 	}
 	if (rp->op_ret < 0)

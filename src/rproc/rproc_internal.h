@@ -117,6 +117,9 @@ struct hipc_rproc {
 	uint64_t recheck_at;
 	bool idle_recheck; /* the last process() pass was a recheck that
 			    * found nothing at all */
+	/* Spinning modes: when the loop next looks at its fds (exit, timer,
+	 * peer link); between two looks it only reads the rings. */
+	uint64_t events_due;
 	unsigned backoff_ms;
 
 	bool wd_outstanding;

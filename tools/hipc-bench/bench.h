@@ -31,6 +31,7 @@ struct bench_limits {
 	double eventfd_rtt_ns;    /* two processes wake each other */
 	double spsc_rtt_ns;       /* polled round trip through a shared ring */
 	double spsc_msgs_s;       /* 16-byte messages, one way, polled ring */
+	double spsc496_msgs_s;    /* 496-byte ones (a full rpmsg payload) */
 	unsigned nmemcpy;
 	size_t memcpy_size[16];
 	double memcpy_mb_s[16];   /* single thread, MB/s (10^6) */

@@ -7,7 +7,7 @@
  *   - two processes waking each other through eventfds (a doorbell in the
  *     simulation is an eventfd write);
  *   - a single-producer ring in shared memory between two processes,
- *     polled (round trip, and one-way rate of 16-byte messages);
+ *     polled (round trip, and one-way rate of 16- and 496-byte messages);
  *   - single-thread memcpy bandwidth per size (what a copying path pays).
  */
 #include <fcntl.h>
@@ -226,11 +226,12 @@ static double eventfd_rtt(void)
 #define RING 256u
 #define RING_MSGS 1000000u
 #define RING_RTTS 50000u
+#define RING_SLOT 512u /* an rpmsg buffer's size: 496 B messages fit */
 
 struct ring {
 	_Alignas(64) _Atomic uint32_t head; /* producer's */
 	_Alignas(64) _Atomic uint32_t tail; /* consumer's */
-	_Alignas(64) uint8_t slot[RING][16];
+	_Alignas(64) uint8_t slot[RING][RING_SLOT];
 };
 
 struct rings {
@@ -238,9 +239,13 @@ struct rings {
 	_Alignas(64) _Atomic uint32_t stop;
 	_Atomic uint32_t ack;  /* the child left the echo loop */
 	_Atomic uint32_t msgs; /* the count it answers after */
+	_Atomic uint32_t size; /* bytes per message */
 };
 
 static _Atomic uint32_t *stop_word;
+
+/* Bytes copied per message: in the shared page, the child reads it. */
+static _Atomic uint32_t *size_word;
 
 static bool ring_put(struct ring *r, const uint8_t *m)
 {
@@ -249,7 +254,8 @@ static bool ring_put(struct ring *r, const uint8_t *m)
 	while (h - atomic_load_explicit(&r->tail, memory_order_acquire) == RING)
 		if (atomic_load_explicit(stop_word, memory_order_relaxed))
 			return false;
-	memcpy(r->slot[h % RING], m, 16);
+	memcpy(r->slot[h % RING], m,
+	       atomic_load_explicit(size_word, memory_order_relaxed));
 	atomic_store_explicit(&r->head, h + 1, memory_order_release);
 	return true;
 }
@@ -261,23 +267,34 @@ static bool ring_get(struct ring *r, uint8_t *m)
 	while (atomic_load_explicit(&r->head, memory_order_acquire) == t)
 		if (atomic_load_explicit(stop_word, memory_order_relaxed))
 			return false;
-	memcpy(m, r->slot[t % RING], 16);
+	memcpy(m, r->slot[t % RING],
+	       atomic_load_explicit(size_word, memory_order_relaxed));
 	atomic_store_explicit(&r->tail, t + 1, memory_order_release);
 	return true;
 }
 
-static void spsc(double *rtt_ns, double *msgs_s)
+/*
+ * The round trip of 16-byte messages (@rtt_ns NULL: not measured), then
+ * the one-way rate of @size-byte ones (each copied in and out, as a
+ * message is).
+ */
+static void spsc(double *rtt_ns, double *msgs_s, size_t size)
 {
 	struct rings *rs = mmap(NULL, sizeof(*rs), PROT_READ | PROT_WRITE,
 				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	uint8_t m[16] = { 0 };
+	uint8_t m[RING_SLOT] = { 0 };
+	double rtt;
 	uint64_t t0, end;
 	unsigned i;
 	pid_t pid;
 
-	*rtt_ns = *msgs_s = 0;
+	*msgs_s = 0;
+	if (rtt_ns)
+		*rtt_ns = 0;
 	if (rs == MAP_FAILED)
 		return;
+	size_word = &rs->size;
+	atomic_store(&rs->size, 16);
 	memset(rs, 0, sizeof(*rs));
 	stop_word = &rs->stop;
 	pid = fork();
@@ -297,10 +314,12 @@ static void spsc(double *rtt_ns, double *msgs_s)
 	pin(0);
 	t0 = bench_now_ns();
 	end = t0 + LIMIT_NS;
-	for (i = 0; i < RING_RTTS && bench_now_ns() < end; i++)
+	for (i = 0; rtt_ns && i < RING_RTTS && bench_now_ns() < end; i++)
 		if (!ring_put(&rs->to, m) || !ring_get(&rs->back, m))
 			break;
-	*rtt_ns = (double)(bench_now_ns() - t0) / (i ? i : 1);
+	rtt = (double)(bench_now_ns() - t0) / (i ? i : 1);
+	if (rtt_ns)
+		*rtt_ns = rtt;
 	atomic_store(&rs->stop, 1);  /* the echo loop ends */
 	while (!atomic_load(&rs->ack))
 		;
@@ -309,6 +328,8 @@ static void spsc(double *rtt_ns, double *msgs_s)
 	atomic_store(&rs->back.head, 0);
 	atomic_store(&rs->back.tail, 0);
 	atomic_store(&rs->msgs, RING_MSGS);
+	/* The child reads the size after the stop word (seq_cst) changes. */
+	atomic_store(&rs->size, (uint32_t)size);
 	atomic_store(&rs->stop, 0);
 	t0 = bench_now_ns();
 	end = t0 + LIMIT_NS;
@@ -362,6 +383,7 @@ void bench_limits_measure(struct bench_limits *l, unsigned runs)
 	static const size_t sizes[] = { 512, 4096, 32768, 65536, 1u << 20,
 					32u << 20, 64u << 20 };
 	double cl[MAX_RUNS], ev[MAX_RUNS], rt[MAX_RUNS], rate[MAX_RUNS];
+	double rate496[MAX_RUNS];
 
 	if (runs > MAX_RUNS)
 		runs = MAX_RUNS;
@@ -369,12 +391,14 @@ void bench_limits_measure(struct bench_limits *l, unsigned runs)
 	for (unsigned r = 0; r < runs; r++) {
 		cl[r] = cacheline_rtt();
 		ev[r] = eventfd_rtt();
-		spsc(&rt[r], &rate[r]);
+		spsc(&rt[r], &rate[r], 16);
+		spsc(NULL, &rate496[r], 496);
 	}
 	l->cacheline_rtt_ns = bench_median(cl, runs);
 	l->eventfd_rtt_ns = bench_median(ev, runs);
 	l->spsc_rtt_ns = bench_median(rt, runs);
 	l->spsc_msgs_s = bench_median(rate, runs);
+	l->spsc496_msgs_s = bench_median(rate496, runs);
 	for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		double v[MAX_RUNS];
 

@@ -4,7 +4,7 @@
  * over every path hipc offers, beside the machine's own limits and the
  * plain-socket baselines, measured in one run.
  *
- *   hipc-bench [--suite seeds|latency|rate|bigbuf|all] [--paths LIST]
+ *   hipc-bench [--suite seeds|latency|rate|bigbuf|targets|all] [--paths LIST]
  *              [--sizes LIST] [--blocks LIST] [--count N | --duration S]
  *              [--runs N]
  *              [--no-limits] [--json] [--csv] [--plot FILE.png]
@@ -68,7 +68,7 @@ struct opts {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: hipc-bench [--suite seeds|latency|rate|bigbuf|all] "
+		"usage: hipc-bench [--suite seeds|latency|rate|bigbuf|targets|all] "
 		"[--paths LIST]\n"
 		"                  [--sizes LIST] [--blocks LIST] [--count N | "
 		"--duration S]\n"
@@ -84,7 +84,8 @@ static void usage(FILE *f)
 		fprintf(f, " %s", all_paths[i]->name);
 	fprintf(f, "\nsuites: seeds (the published matrices, default), latency "
 		   "(16 B round trips),\n        rate (a stream of messages one "
-		   "way), bigbuf (4 KiB to 64 MiB blocks), all\n");
+		   "way), bigbuf (4 KiB to 64 MiB blocks),\n        targets (the "
+		   "latency and doorbell targets on the endpoint paths), all\n");
 }
 
 /* "512,1024,4k,1M" into @out; returns the count, 0 on a bad list. */
@@ -147,10 +148,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->suite = optarg;
 			if (strcmp(o->suite, "seeds") && strcmp(o->suite, "latency") &&
 			    strcmp(o->suite, "rate") && strcmp(o->suite, "bigbuf") &&
-			    strcmp(o->suite, "all")) {
+			    strcmp(o->suite, "targets") && strcmp(o->suite, "all")) {
 				fprintf(stderr, "hipc-bench: --suite %s: not one "
-					"of seeds, latency, rate, bigbuf, all\n",
-					optarg);
+					"of seeds, latency, rate, bigbuf, targets, "
+					"all\n", optarg);
 				return 2;
 			}
 			break;
@@ -280,6 +281,13 @@ static unsigned pick_paths(const struct opts *o, struct bench_path **out)
 		out[n++] = &bench_path_unix;
 		return n;
 	}
+	if (!o->paths[0] && !strcmp(o->suite, "targets")) {
+		/* what the targets name: the in-process endpoint per mode */
+		out[n++] = &bench_path_inproc_poll;
+		out[n++] = &bench_path_inproc_irq;
+		out[n++] = &bench_path_inproc;
+		return n;
+	}
 	if (!o->paths[0]) {
 		for (unsigned i = 0; all_paths[i]; i++)
 			out[n++] = all_paths[i];
@@ -335,6 +343,7 @@ int main(int argc, char **argv)
 		bool seeds = !strcmp(o.suite, "seeds") || !strcmp(o.suite, "all");
 		bool lat = !strcmp(o.suite, "latency") || !strcmp(o.suite, "all");
 		bool rate = !strcmp(o.suite, "rate") || !strcmp(o.suite, "all");
+		bool targets = !strcmp(o.suite, "targets");
 
 		report_progress(&rep, p->name);
 		if (p->open(p) < 0) {
@@ -376,6 +385,9 @@ int main(int argc, char **argv)
 		if (!ret && lat)
 			ret = run_latency(&rep, p, o.count ? o.count : 10000,
 					  o.runs);
+		if (!ret && (lat || targets))
+			ret = run_echo(&rep, p, o.count ? o.count : 10000,
+				       o.runs);
 		/* --count is the number of messages only for --suite rate */
 		if (!ret && rate)
 			ret = run_rate(&rep, p,
@@ -383,6 +395,19 @@ int main(int argc, char **argv)
 					       ? o.count
 					       : 100000,
 				       o.runs);
+		/* a stream acknowledged at its end, and 32 KiB transactions:
+		 * the rate and doorbell targets */
+		if (!ret && (rate || targets))
+			ret = run_stream(&rep, p,
+					 o.count && strcmp(o.suite, "all")
+						 ? o.count
+						 : 10000,
+					 o.runs);
+		if (!ret && targets) {
+			static const struct seed c32k[] = { { 32768, 1, 0 } };
+
+			ret = run_matrix(&rep, p, "txn32k", c32k, 1, 200, o.runs);
+		}
 		p->close(p);
 		if (ret)
 			report_fail(&rep, p);

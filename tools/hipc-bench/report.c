@@ -60,6 +60,7 @@ static struct result *new_result(struct bench_report *rep,
 	r->nblocks = nblocks;
 	r->db_out_mb = r->db_in_mb = -1;
 	r->cpu_self_mb = r->cpu_peer_mb = r->cpu_daemon_mb = -1;
+	r->db_kmsg = -1;
 	return r;
 }
 
@@ -260,6 +261,272 @@ int run_rate(struct bench_report *rep, struct bench_path *p, unsigned count,
 	return 0;
 }
 
+/*
+ * @n calls of @call (a round trip, or a stream of @r->nblocks messages)
+ * into @r: seconds per call (@call returns seconds, or for a stream
+ * messages per second, turned into seconds here); doorbells both ways per
+ * 1,000 messages (@msgs_per_call each) and per MiB.
+ */
+static int measure_calls(struct bench_path *p, struct result *r, unsigned n,
+			 double (*call)(struct bench_path *p,
+				       struct result *r),
+			 double msgs_per_call)
+{
+	double *t = malloc(n * sizeof(*t));
+	double self0, peer0, mib;
+	uint64_t out0 = 0, in0 = 0, out1 = 0, in1 = 0;
+
+	if (!t)
+		return -1;
+	/* untimed, as measure()'s first transaction */
+	if (call(p, r) < 0)
+		goto fail;
+	self0 = bench_cpu_self();
+	peer0 = p->peer_pid ? bench_cpu_pid(p->peer_pid) : -1;
+	if (p->doorbells)
+		p->doorbells(p, &out0, &in0);
+	for (unsigned i = 0; i < n; i++) {
+		t[i] = call(p, r);
+		if (t[i] < 0)
+			goto fail;
+	}
+	mib = (double)r->block * msgs_per_call * n / MIB;
+	if (p->doorbells) {
+		p->doorbells(p, &out1, &in1);
+		r->db_out_mb = (double)(out1 - out0) / mib;
+		r->db_in_mb = (double)(in1 - in0) / mib;
+		r->db_kmsg = (double)(out1 - out0 + in1 - in0) * 1000.0 /
+			     (msgs_per_call * n);
+	}
+	r->cpu_self_mb = (bench_cpu_self() - self0) / mib;
+	if (peer0 >= 0) {
+		double peer1 = bench_cpu_pid(p->peer_pid);
+
+		if (peer1 >= 0)
+			r->cpu_peer_mb = (peer1 - peer0) / mib;
+	}
+	r->med_ms = bench_pct(t, n, 50) * 1e3;
+	r->p99_ms = bench_pct(t, n, 99) * 1e3;
+	r->max_ms = bench_max(t, n) * 1e3;
+	if (r->med_ms > 0) {
+		r->kb_s = (double)r->block * r->nblocks / (r->med_ms / 1e3) / 1e3;
+		r->msgs_s = r->nblocks / (r->med_ms / 1e3);
+	}
+	free(t);
+	return 0;
+fail:
+	free(t);
+	fprintf(stderr, "hipc-bench: %s: %s of %zu B failed\n", p->name,
+		r->suite, r->block);
+	return -1;
+}
+
+static double one_rtt(struct bench_path *p, struct result *r)
+{
+	return p->rtt(p, r->block);
+}
+
+static double one_stream(struct bench_path *p, struct result *r)
+{
+	double m = p->rate(p, r->block, r->nblocks);
+
+	return m > 0 ? r->nblocks / m : -1;
+}
+
+int run_echo(struct bench_report *rep, struct bench_path *p, unsigned count,
+	     unsigned runs)
+{
+	struct result *r;
+
+	if (!p->rtt)
+		return 0;
+	r = new_result(rep, p, "echo", 16, 1);
+	if (!r || measure_calls(p, r, count * runs, one_rtt, 1) < 0)
+		return r ? -1 : 0;
+	if (rep->have_limits && rep->limits.cacheline_rtt_ns > 0)
+		r->ratio = r->med_ms * 1e6 / rep->limits.cacheline_rtt_ns;
+	return 0;
+}
+
+int run_stream(struct bench_report *rep, struct bench_path *p,
+	       unsigned count, unsigned runs)
+{
+	struct result *r;
+
+	if (!p->rate)
+		return 0;
+	r = new_result(rep, p, "stream", 496, count);
+	if (!r || measure_calls(p, r, runs, one_stream, count) < 0)
+		return r ? -1 : 0;
+	if (rep->have_limits && rep->limits.spsc496_msgs_s > 0)
+		r->ratio = r->msgs_s / rep->limits.spsc496_msgs_s;
+	return 0;
+}
+
+static void json_num(FILE *f, const char *k, double v, bool last)
+{
+	if (v < 0)
+		fprintf(f, "\"%s\":null%s", k, last ? "" : ",");
+	else
+		fprintf(f, "\"%s\":%.6g%s", k, v, last ? "" : ",");
+}
+
+/* --- the targets (issue #13), each against its limit from the same run ---------- */
+
+struct target {
+	const char *key, *what;
+	double value, limit, ratio, goal;
+	bool at_most, strict;  /* goal is a ceiling (< when strict); else a floor */
+	bool met;
+};
+
+#define MAX_TARGETS 8
+
+static const struct result *find_any(const struct bench_report *rep,
+				     const char *suite, const char *path,
+				     size_t block)
+{
+	for (unsigned i = 0; i < rep->n; i++) {
+		const struct result *r = &rep->r[i];
+
+		if (!strcmp(r->suite, suite) && !strcmp(r->path, path) &&
+		    r->block == block)
+			return r;
+	}
+	return NULL;
+}
+
+/* The 32 KiB transactions of a path: a matrix cell of one 32 KiB block. */
+static const struct result *find_32k(const struct bench_report *rep,
+				     const char *path)
+{
+	static const char *const suites[] = { "txn32k", "netlink", "custom" };
+
+	for (unsigned k = 0; k < 3; k++)
+		for (unsigned i = 0; i < rep->n; i++) {
+			const struct result *r = &rep->r[i];
+
+			if (!strcmp(r->suite, suites[k]) &&
+			    !strcmp(r->path, path) && r->block == 32768 &&
+			    r->nblocks == 1 && r->db_out_mb >= 0)
+				return r;
+		}
+	return NULL;
+}
+
+static void add_target(struct target *t, unsigned *n, const char *key,
+		       const char *what, double value, double limit,
+		       double goal, bool at_most, bool strict)
+{
+	struct target *x = &t[(*n)++];
+
+	x->key = key;
+	x->what = what;
+	x->value = value;
+	x->limit = limit;
+	x->ratio = limit > 0 ? value / limit : -1;
+	x->goal = goal;
+	x->at_most = at_most;
+	x->strict = strict;
+	/* with a limit the goal is on the ratio, else on the value */
+	{
+		double v = limit > 0 ? x->ratio : value;
+
+		x->met = at_most ? (strict ? v < goal : v <= goal) : v >= goal;
+	}
+}
+
+static unsigned targets(const struct bench_report *rep, struct target *t)
+{
+	const struct bench_limits *l = &rep->limits;
+	const struct result *r;
+	unsigned n = 0;
+
+	if (!rep->have_limits)
+		return 0;
+	r = find_any(rep, "echo", "endpoint-poll", 16);
+	if (r)
+		add_target(t, &n, "polled_rtt_16",
+			   "polled 16 B round trip (ns; limit: cache-line "
+			   "round trip)", r->med_ms * 1e6, l->cacheline_rtt_ns,
+			   2.0, true, false);
+	r = find_any(rep, "echo", "endpoint-irq", 16);
+	if (r)
+		add_target(t, &n, "irq_rtt_16",
+			   "interrupt-only 16 B round trip (ns; limit: eventfd "
+			   "round trip)", r->med_ms * 1e6, l->eventfd_rtt_ns,
+			   1.1, true, false);
+	r = find_any(rep, "stream", "endpoint-poll", 496);
+	if (r)
+		add_target(t, &n, "polled_rate_496",
+			   "polled 496 B one way (msgs/s; limit: shared ring, "
+			   "496 B)", r->msgs_s, l->spsc496_msgs_s, 0.5, false,
+			   false);
+	r = find_any(rep, "stream", "endpoint", 496);
+	if (r && r->db_kmsg >= 0)
+		add_target(t, &n, "adaptive_doorbells_per_1000",
+			   "adaptive stream, doorbells both ways per 1,000 "
+			   "messages", r->db_kmsg, -1, 10, true, false);
+	r = find_any(rep, "stream", "endpoint-irq", 496);
+	if (r && r->db_kmsg >= 0)
+		add_target(t, &n, "irq_doorbells_per_1000",
+			   "interrupt-only stream, doorbells both ways per "
+			   "1,000 messages", r->db_kmsg, -1, 10, true, false);
+	r = find_32k(rep, "endpoint");
+	if (r)
+		add_target(t, &n, "adaptive_doorbells_per_mib_32k",
+			   "adaptive 32 KiB transactions, doorbells both ways "
+			   "per MiB", r->db_out_mb + r->db_in_mb, -1, 10, true,
+			   true);
+	r = find_32k(rep, "endpoint-irq");
+	if (r)
+		add_target(t, &n, "irq_doorbells_per_mib_32k",
+			   "interrupt-only 32 KiB transactions, doorbells both "
+			   "ways per MiB", r->db_out_mb + r->db_in_mb, -1, 10,
+			   true, true);
+	return n;
+}
+
+static void targets_table(const struct bench_report *rep, FILE *f)
+{
+	struct target t[MAX_TARGETS];
+	unsigned n = targets(rep, t);
+
+	if (!n)
+		return;
+	fprintf(f, "\ntargets (each against its limit from this run)\n");
+	for (unsigned i = 0; i < n; i++) {
+		fprintf(f, "target: %s = %.4g (", t[i].what, t[i].value);
+		if (t[i].limit > 0)
+			fprintf(f, "limit %.4g, ratio %.3f, ", t[i].limit,
+				t[i].ratio);
+		else
+			fprintf(f, "limit -, ratio -, ");
+		fprintf(f, "goal %s %g) %s\n",
+			t[i].at_most ? (t[i].strict ? "<" : "\u2264") : "\u2265",
+			t[i].goal, t[i].met ? "met" : "missed");
+	}
+}
+
+static void targets_json(const struct bench_report *rep, FILE *f)
+{
+	struct target t[MAX_TARGETS];
+	unsigned n = targets(rep, t);
+
+	fprintf(f, "\"targets\":{");
+	for (unsigned i = 0; i < n; i++) {
+		fprintf(f, "%s\"%s\":{\"what\":\"%s\",", i ? "," : "", t[i].key,
+			t[i].what);
+		json_num(f, "value", t[i].value, false);
+		json_num(f, "limit", t[i].limit > 0 ? t[i].limit : -1, false);
+		json_num(f, "ratio", t[i].ratio, false);
+		fprintf(f, "\"goal\":%g,\"op\":\"%s\",\"met\":%s}", t[i].goal,
+			t[i].at_most ? (t[i].strict ? "<" : "<=") : ">=",
+			t[i].met ? "true" : "false");
+	}
+	fprintf(f, "},");
+}
+
 /* --- the table -------------------------------------------------------------------- */
 
 static const char *paths_of(const struct bench_report *rep, const char *suite,
@@ -398,6 +665,9 @@ static void detail_table(const struct bench_report *rep, FILE *f,
 			fprintf(f, " %9s", "-");
 		if (r->ratio > 0)
 			fprintf(f, " %.2f", r->ratio);
+		if (r->db_kmsg >= 0)
+			fprintf(f, "  (%.1f doorbells per 1,000 msgs)",
+				r->db_kmsg);
 		fputc('\n', f);
 	}
 }
@@ -467,6 +737,8 @@ void report_table(const struct bench_report *rep, FILE *f)
 			l->spsc_rtt_ns);
 		fprintf(f, "  shared-memory ring, 16 B messages one way %8.2f M/s\n",
 			l->spsc_msgs_s / 1e6);
+		fprintf(f, "  shared-memory ring, 496 B one way         %8.2f M/s\n",
+			l->spsc496_msgs_s / 1e6);
 		fprintf(f, "  memcpy, one thread:");
 		for (unsigned i = 0; i < l->nmemcpy; i++) {
 			size_t s = l->memcpy_size[i];
@@ -493,6 +765,14 @@ void report_table(const struct bench_report *rep, FILE *f)
 		     "transaction (ms for all), ratio to the ring's rate",
 		     "of ring");
 	cpu_table(rep, f);
+	detail_table(rep, f, "echo", "echo: one 16-byte message each way (ms), "
+		     "ratio to the cache-line round trip", "x cacheline");
+	detail_table(rep, f, "stream", "stream: 496-byte messages one way, "
+		     "acknowledged at the end (ms for all), ratio to the "
+		     "ring's 496 B rate", "of ring");
+	matrix_table(rep, f, "txn32k", "32 KiB transactions (doorbells in the "
+		     "targets below)");
+	targets_table(rep, f);
 	for (unsigned i = 0; i < rep->nskipped; i++)
 		fprintf(f, "\n%s: not available: %s\n", rep->skipped[i],
 			rep->skipped_why[i][0] ? rep->skipped_why[i]
@@ -504,13 +784,6 @@ void report_table(const struct bench_report *rep, FILE *f)
 
 /* --- JSON and CSV ------------------------------------------------------------------- */
 
-static void json_num(FILE *f, const char *k, double v, bool last)
-{
-	if (v < 0)
-		fprintf(f, "\"%s\":null%s", k, last ? "" : ",");
-	else
-		fprintf(f, "\"%s\":%.6g%s", k, v, last ? "" : ",");
-}
 
 void report_json(const struct bench_report *rep, FILE *f)
 {
@@ -523,11 +796,13 @@ void report_json(const struct bench_report *rep, FILE *f)
 		json_num(f, "eventfd_rtt_ns", l->eventfd_rtt_ns, false);
 		json_num(f, "ring_rtt_ns", l->spsc_rtt_ns, false);
 		json_num(f, "ring_msgs_s", l->spsc_msgs_s, false);
+		json_num(f, "ring_496_msgs_s", l->spsc496_msgs_s, false);
 		fprintf(f, "\"memcpy_mb_s\":{");
 		for (unsigned i = 0; i < l->nmemcpy; i++)
 			fprintf(f, "\"%zu\":%.6g%s", l->memcpy_size[i],
 				l->memcpy_mb_s[i], i + 1 < l->nmemcpy ? "," : "");
 		fprintf(f, "}},");
+		targets_json(rep, f);
 	}
 	fprintf(f, "\"results\":[");
 	for (unsigned i = 0; i < rep->n; i++) {
@@ -549,6 +824,7 @@ void report_json(const struct bench_report *rep, FILE *f)
 		json_num(f, "peer_cpu_s_per_mib", r->cpu_peer_mb, false);
 		json_num(f, "daemon_cpu_s_per_mib", r->cpu_daemon_mb, false);
 		fprintf(f, "\"transactions\":%zu,", r->count);
+		json_num(f, "doorbells_per_1000_msgs", r->db_kmsg, false);
 		json_num(f, "ratio_to_limit", r->ratio > 0 ? r->ratio : -1, true);
 		fprintf(f, "}");
 	}

@@ -28,6 +28,8 @@ struct result {
 	double cpu_daemon_mb;  /* hipcd's, for the paths through it */
 	size_t count;          /* transactions timed */
 	double ratio;          /* to its limit (latency, rate), 0: none */
+	double db_kmsg;        /* doorbells both ways per 1,000 messages
+				* (echo, stream), < 0 unknown */
 };
 
 struct bench_report {
@@ -57,6 +59,14 @@ int run_latency(struct bench_report *rep, struct bench_path *p,
 		unsigned count, unsigned runs);
 int run_rate(struct bench_report *rep, struct bench_path *p, unsigned count,
 	     unsigned runs);
+
+/* The true round trip (one @len-byte message each way, "echo") and the
+ * one-way stream of @count 496-byte messages ("stream"), for a path that
+ * has them (0 and nothing measured otherwise). */
+int run_echo(struct bench_report *rep, struct bench_path *p, unsigned count,
+	     unsigned runs);
+int run_stream(struct bench_report *rep, struct bench_path *p,
+	       unsigned count, unsigned runs);
 
 void report_table(const struct bench_report *rep, FILE *f);
 void report_json(const struct bench_report *rep, FILE *f);

@@ -24,6 +24,7 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,12 @@ struct hipc_link {
 	pthread_cond_t wcond;
 	uint64_t gen;             /* bumped by every drain that saw something */
 	bool draining;            /* a thread sleeps on the eventfd */
+	/* The peer may have written our eventfd since we last read it: set
+	 * whenever our awake flag goes down.  While it stays up the peer
+	 * writes nothing, and the spinning modes skip the read (a syscall
+	 * per drain).  A write that raced with the flag going up is read
+	 * after the next sleep, which it cuts short. */
+	bool signalled;
 
 	uint32_t ctrlq[CTRLQ_LEN];
 	unsigned ctrlq_head, ctrlq_count;
@@ -229,6 +236,9 @@ static void clear_eventfd(struct hipc_link *l)
 	uint64_t v;
 	ssize_t r;
 
+	if (l->mode != HIPC_LINK_IRQ &&
+	    !__atomic_exchange_n(&l->signalled, false, __ATOMIC_ACQ_REL))
+		return;
 	do
 		r = read(l->efd_in, &v, sizeof(v));
 	while (r < 0 && errno == EINTR);
@@ -257,9 +267,16 @@ static void bump_gen(struct hipc_link *l)
 int hipc_link_drain(struct hipc_link *l, void (*on_ctrl)(void *, uint32_t),
 		    void *arg)
 {
+	return hipc__link_drain_polled(l, true, on_ctrl, arg);
+}
+
+int hipc__link_drain_polled(struct hipc_link *l, bool readable,
+			    void (*on_ctrl)(void *, uint32_t), void *arg)
+{
 	int n;
 
-	clear_eventfd(l);
+	if (readable || l->mode != HIPC_LINK_IRQ)
+		clear_eventfd(l);
 	n = drain_fifo(l);
 	if (n > 0)
 		bump_gen(l);
@@ -299,6 +316,8 @@ static __thread struct {
 
 static void set_awake(struct hipc_link *l, bool on)
 {
+	if (!on)
+		__atomic_store_n(&l->signalled, true, __ATOMIC_RELEASE);
 	__atomic_store_n(&l->sh->awake[l->side], on ? 1u : 0u,
 			 __ATOMIC_SEQ_CST);
 }
@@ -317,9 +336,14 @@ static bool gen_moved(const struct hipc_link *l, uint64_t gen0)
 /*
  * Sleep on the eventfd until @deadline (0: none), or until another thread
  * drains (the generation moves from @gen0); returns -HIPC_ETIMEDOUT or 0.
+ * The spinning modes spin first, on the FIFO and on @has_work (the caller's
+ * own look at its rings, which needs no doorbell) when it is given, else
+ * asking @may_sleep now and then.  *@woke_by_in, *@woke_by_wake: our
+ * eventfd, the private wake-up one fired (each is read only then).
  */
 static int sleep_eventfd(struct hipc_link *l, uint64_t deadline, uint64_t gen0,
-			 bool (*may_sleep)(void *), void *arg)
+			 bool (*may_sleep)(void *), bool (*has_work)(void *),
+			 void *arg, bool *woke_by_in, bool *woke_by_wake)
 {
 	struct pollfd pfd[2] = {
 		{ .fd = l->efd_in, .events = POLLIN },
@@ -341,12 +365,39 @@ static int sleep_eventfd(struct hipc_link *l, uint64_t deadline, uint64_t gen0,
 		for (unsigned i = 0;; i++) {
 			if (fifo_has_work(l) || gen_moved(l, gen0))
 				return 0;
-			/* Now and then ask the caller too: it may have work
-			 * that needs no doorbell, or want to stop. */
-			if ((i & 1023u) == 0 && may_sleep && !may_sleep(arg))
+			if (has_work) {
+				if (has_work(arg))
+					return 0;
+			} else if ((i & 1023u) == 0 && may_sleep &&
+				   !may_sleep(arg)) {
+				/* Now and then ask the caller too: it may
+				 * have work that needs no doorbell, or want
+				 * to stop. */
 				return 0;
-			if (hipc_now_ns() >= until)
-				break;
+			}
+			/* The clock every few turns: it costs more than a
+			 * look at the rings. */
+			if ((i & 7u) == 0) {
+				if (hipc_now_ns() >= until)
+					break;
+				/* A peer that is not awake has to be woken
+				 * and scheduled before it can answer: on a
+				 * busy machine it may be queued behind us
+				 * on this very CPU, and our spinning only
+				 * delays it.  Let it run (every few us: a
+				 * yield is a system call).  A peer that
+				 * spins on our CPU waits for us just the
+				 * same, and gets a turn now and then
+				 * (adaptive only: polled mode is for a
+				 * core of its own, and pays a yield in
+				 * latency whenever others wait). */
+				if (((i & 511u) == 0 &&
+				     l->mode == HIPC_LINK_ADAPTIVE) ||
+				    ((i & 63u) == 0 &&
+				     !__atomic_load_n(&l->sh->awake[peer_of(l)],
+						      __ATOMIC_RELAXED)))
+					sched_yield();
+			}
 			cpu_relax();
 		}
 		if (l->mode == HIPC_LINK_POLL)
@@ -382,6 +433,10 @@ static int sleep_eventfd(struct hipc_link *l, uint64_t deadline, uint64_t gen0,
 			}
 		}
 		r = hipc__poll_until(pfd, 2, sleep_until, NULL);
+		if (r > 0 && (pfd[0].revents & POLLIN))
+			*woke_by_in = true;
+		if (r > 0 && (pfd[1].revents & POLLIN))
+			*woke_by_wake = true;
 		if (r != 0 || !capped) {
 			r = r == 0 ? -HIPC_ETIMEDOUT : 0;
 			break;
@@ -407,6 +462,14 @@ out:
 int hipc_link_wait(struct hipc_link *l, uint64_t deadline,
 		   bool (*may_sleep)(void *), void *arg)
 {
+	return hipc_link_wait_busy(l, deadline, may_sleep, NULL, arg);
+}
+
+int hipc_link_wait_busy(struct hipc_link *l, uint64_t deadline,
+			bool (*may_sleep)(void *), bool (*has_work)(void *),
+			void *arg)
+{
+	bool woke_by_in = false, woke_by_wake = false;
 	int ret;
 
 	pthread_mutex_lock(&l->wlock);
@@ -440,12 +503,18 @@ int hipc_link_wait(struct hipc_link *l, uint64_t deadline,
 	l->draining = true;
 	pthread_mutex_unlock(&l->wlock);
 
-	ret = sleep_eventfd(l, deadline, seen.gen, may_sleep, arg);
-	clear_eventfd(l);
-	{
+	ret = sleep_eventfd(l, deadline, seen.gen, may_sleep, has_work, arg,
+			    &woke_by_in, &woke_by_wake);
+	/* Interrupt-only: read the eventfd when poll() said it fired (a
+	 * write that came without a sleep ends the next one at once). */
+	if (woke_by_in || l->mode != HIPC_LINK_IRQ)
+		clear_eventfd(l);
+	if (woke_by_wake) {
 		uint64_t v;
 
-		/* only the sleeper reads it; EAGAIN when nobody wrote */
+		/* Only the sleeper reads it.  A write while we spun is left
+		 * for the next sleep, which it ends at once: cheaper than a
+		 * read after every spin. */
 		(void)!read(l->wake_efd, &v, sizeof(v));
 	}
 	if (drain_fifo(l) == -HIPC_EIO)
@@ -644,6 +713,8 @@ void hipc_link_set_mode(struct hipc_link *l, enum hipc_link_mode mode,
 {
 	l->mode = mode;
 	l->spin_us = spin_us ? spin_us : 50;
+	/* The peer may have written while the flag was down. */
+	__atomic_store_n(&l->signalled, true, __ATOMIC_RELEASE);
 	/* IRQ mode: every doorbell is an interrupt (eventfd write); the
 	 * other modes advertise "awake" while not sleeping. */
 	set_awake(l, mode != HIPC_LINK_IRQ);

@@ -7,6 +7,7 @@
 #define HIPC_PORT_LINUX_INTERNAL_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,17 @@ int hipc__poll_until(struct pollfd *p, unsigned n, uint64_t deadline_ns,
  * returns what it gives, never a raw -errno.
  */
 int hipc__from_errno(int e);
+
+/*
+ * hipc_link_drain() for a loop that polled the link's fd itself and knows
+ * whether it was readable (@readable).  In interrupt-only mode the eventfd
+ * is read only then: a loop passes here after every message, and most
+ * passes would read an empty eventfd (a failed system call each).  The
+ * spinning modes decide as hipc_link_drain() does.
+ */
+struct hipc_link;
+int hipc__link_drain_polled(struct hipc_link *l, bool readable,
+			    void (*on_ctrl)(void *, uint32_t), void *arg);
 
 /* The portable half of hipc_crc32c_fast(), for tests that compare the
  * two paths on a CPU that has the instruction. */

@@ -26,6 +26,14 @@ static bool may_sleep(void *arg)
 	       hipc_rpmsg_prepare_sleep(t->dev);
 }
 
+static bool has_work(void *arg)
+{
+	struct hipc_link_thread *t = arg;
+
+	return __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE) ||
+	       hipc_rpmsg_pending(t->dev);
+}
+
 static void *loop(void *arg)
 {
 	struct hipc_link_thread *t = arg;
@@ -37,14 +45,16 @@ static void *loop(void *arg)
 			t->result = -HIPC_EIO;
 			break;
 		}
-		n = hipc_rpmsg_poll(t->dev, 0);
+		/* Busy: the wait below spins on the rings and asks for the
+		 * doorbell (may_sleep) before it sleeps. */
+		n = hipc_rpmsg_poll_busy(t->dev, 0);
 		if (n < 0) {
 			t->result = n;
 			break;
 		}
 		if (n > 0)
 			continue;
-		hipc_link_wait(t->link, 0, may_sleep, t);
+		hipc_link_wait_busy(t->link, 0, may_sleep, has_work, t);
 	}
 	return NULL;
 }

@@ -176,6 +176,19 @@ HIPC_API int hipc_link_wait(struct hipc_link *link, uint64_t deadline_ns,
 			    bool (*may_sleep)(void *arg), void *arg);
 
 /**
+ * hipc_link_wait_busy() - hipc_link_wait() for a loop that can look at its
+ * rings itself: while the mode spins, @has_work(@arg) is asked on every
+ * turn (it must be cheap and ask the peer for nothing, e.g.
+ * hipc_rpmsg_pending()), and @may_sleep only right before sleeping.  With
+ * hipc_rpmsg_poll_busy() the peer need not ring while we spin.
+ * @has_work NULL: exactly hipc_link_wait().
+ * Return: as hipc_link_wait().
+ */
+HIPC_API int hipc_link_wait_busy(struct hipc_link *link, uint64_t deadline_ns,
+				 bool (*may_sleep)(void *arg),
+				 bool (*has_work)(void *arg), void *arg);
+
+/**
  * hipc_link_wake() - wake every thread of ours waiting on this link (as if a
  * doorbell had come), e.g. to make a loop notice a stop flag.
  */
