@@ -12,10 +12,11 @@
 #       HOURS in all, shared among the targets; what a target finds that
 #       adds coverage is then merged into tests/fuzz/corpus/TARGET (-merge=1)
 #       for review and commit.
-# Targets: rpmsg bufpool mbox spinlock rsc fwimage hipcd_conf.
+# Targets: rpmsg vring bufpool mbox spinlock rsc fwimage hipcd_conf
+# vhost_user sim.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-all_targets="rpmsg bufpool mbox spinlock rsc fwimage hipcd_conf"
+all_targets="rpmsg vring bufpool mbox spinlock rsc fwimage hipcd_conf vhost_user sim"
 soak=0
 if [ "${1:-}" = "--soak" ]; then
   soak=1
@@ -48,8 +49,26 @@ linux_src="src/rproc/*.c src/sim/*.c src/port/linux/*.c"
 
 build() { # target
   case $1 in
-  rpmsg|bufpool|mbox|spinlock)
+  rpmsg|vring|bufpool|mbox|spinlock)
     clang $flags $core_inc src/core/*.c "tests/fuzz/fuzz_$1.c" -o "$out/fuzz_$1" ;;
+  vhost_user)
+    # the backend's file is compiled into the target (its readers are
+    # static); its mmap() calls go through the target's guarded mapping
+    clang $flags $core_inc -Isrc/port/linux/include -Isrc/port/linux \
+      -Isrc/vhost-user/include -D_GNU_SOURCE -DHIPC_BUILDING_LIBRARY \
+      src/core/*.c src/port/linux/*.c "tests/fuzz/fuzz_$1.c" \
+      -o "$out/fuzz_$1" -lpthread ;;
+  sim)
+    # attach.c and sim_transport.c are compiled into the target; the
+    # rest of both halves is linked, every mmap() of a file guarded
+    # shellcheck disable=SC2086 # the lists are word lists
+    clang $flags $linux_inc -Isrc/remote/include -Isrc/remote \
+      -Isrc/vhost-user/include src/core/*.c src/port/linux/*.c src/sim/*.c \
+      src/rproc/lifecycle.c src/rproc/pairs.c src/rproc/fwimage.c \
+      src/rproc/pools.c src/remote/runtime.c src/remote/transports.c \
+      src/remote/vhost_transport.c src/vhost-user/vhost_user.c \
+      "tests/fuzz/fuzz_$1.c" -Wl,--wrap=mmap -Wl,--wrap=munmap \
+      -o "$out/fuzz_$1" -lpthread ;;
   rsc|fwimage)
     # shellcheck disable=SC2086 # the lists are word lists
     clang $flags $linux_inc src/core/*.c $linux_src "tests/fuzz/fuzz_$1.c" \
