@@ -13,10 +13,11 @@
 #       adds coverage is then merged into tests/fuzz/corpus/TARGET (-merge=1)
 #       for review and commit.
 # Targets: rpmsg vring bufpool mbox spinlock rsc fwimage hipcd_conf
-# vhost_user sim.
+# vhost_user sim hipcd_clients.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-all_targets="rpmsg vring bufpool mbox spinlock rsc fwimage hipcd_conf vhost_user sim"
+all_targets="rpmsg vring bufpool mbox spinlock rsc fwimage hipcd_conf vhost_user sim
+  hipcd_clients"
 soak=0
 if [ "${1:-}" = "--soak" ]; then
   soak=1
@@ -77,6 +78,13 @@ build() { # target
     # the daemon's configuration parser, as hipcd builds it
     clang $flags $core_inc -Itools/hipcd -Isrc/rproc/include -Isrc/sim/include \
       -Isrc/port/linux/include -D_GNU_SOURCE tools/hipcd/conf.c \
+      "tests/fuzz/fuzz_$1.c" -o "$out/fuzz_$1" ;;
+  hipcd_clients)
+    # hipcd's client protocols: its endpoint-device and message-socket
+    # files as hipcd links them; the target is the loop and the remote
+    clang $flags $core_inc -Itools/hipcd -Isrc/rproc/include -Isrc/sim/include \
+      -Isrc/port/linux/include -Isrc/client/include -D_GNU_SOURCE \
+      src/core/*.c tools/hipcd/epdev.c tools/hipcd/msgsock.c tools/hipcd/rxq.c \
       "tests/fuzz/fuzz_$1.c" -o "$out/fuzz_$1" ;;
   *) echo "fuzz: unknown target $1"; return 1 ;;
   esac

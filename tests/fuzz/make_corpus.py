@@ -378,6 +378,56 @@ def sim_seeds():
     }
 
 
+# fuzz_hipcd_clients: byte 0 the remote's queue_kb % 8, then operations:
+# op & 15 (% 12) the action, (op >> 4) & 3 a client slot, bits 6 and 7
+# flags: 0 connect to rpmsg_ctrl; 1 a request (k byte: bit 7 a 32-bit op,
+# else op 1 + k % 4; bit 6 a raw 32-byte name, else names[(k >> 2) % 8];
+# src and dst as an address byte (k % 6: ANY, 1024 + (k >> 3), 1025, a
+# created src, k >> 3, a 32-bit word); index byte (>= 0xF0: 32-bit); a
+# length byte, bit 7: length (byte % 80) instead of the request's); 2
+# connect to rpmsg(byte % 6); 3/7 send on an endpoint/message socket (k
+# byte: bit 0 payload from the input, bit 1 an fd along; 16-bit length);
+# 4 read (bit 6: message socket); 5 shut down writing (bit 6: close; bit
+# 7: message socket); 6 connect to the message socket; 8/9 the remote
+# (bit 4: announce or withdraw names[(op >> 5) % 8], else send from
+# rpmsg-raw or (bit 5) echo-sock to an address byte; 16-bit length
+# first); 10 loop rounds (byte % 16); 11 close the rpmsg_ctrl client.
+def ctl_req(k, src=0, dst=0, index=0, length=0):
+    return bytes([1, k, src, dst, index, length])
+
+
+def clients_seeds():
+    create = ctl_req(0x00)                      # CREATE rpmsg-raw, ANY, ANY
+    create_fixed = ctl_req(0x00, 1 | 8 << 3, 2)  # src 1032, dst 1025
+    lookup = ctl_req(0x02)                      # LOOKUP rpmsg-raw
+    destroy = ctl_req(0x01, index=1)            # DESTROY 1
+    bad = (ctl_req(0x80) + b"\x07\x00\x00\x00" +  # op 7
+           ctl_req(0x00, length=0x80 | 20) +     # short
+           ctl_req(0x41) + b"A" * 32 + bytes([0, 0, 0, 0]) +  # no NUL
+           ctl_req(0x01, index=0))              # an announced one: EPERM
+    ep_traffic = (bytes([0x02, 1]) + bytes([0x03, 0x00]) +
+                  struct.pack("<H", 16) + bytes([0x04, 0x04]) +
+                  bytes([0x03, 0x00]) + struct.pack("<H", 600) +
+                  bytes([0x03, 0x02]) + struct.pack("<H", 8) +
+                  bytes([0x0A, 8, 0x04, 0x05, 0x04, 0x45]))
+    ms = (bytes([0x06]) + bytes([0x07, 0x00]) + struct.pack("<H", 2000) +
+          bytes([0x07, 0x02]) + struct.pack("<H", 10) +
+          bytes([0x0A, 15, 0x44, 0x44, 0x44]) + bytes([0x16]) +
+          bytes([0x17, 0x00]) + struct.pack("<H", 100) + bytes([0x85, 0xC5]))
+    remote = (bytes([0x08]) + struct.pack("<H", 100) + bytes([3 | 1 << 3]) +
+              bytes([0x18]) + struct.pack("<H", 5) + bytes([0x0A, 8]) +
+              bytes([0x38]) + struct.pack("<H", 40) + bytes([0]) +
+              bytes([0x18]) + struct.pack("<H", 5) + bytes([0x0A, 8]))
+    return {
+        "ctl": bytes([4, 0x00]) + create + lookup + create_fixed + destroy +
+        bad + bytes([0x0B]),
+        "endpoint": bytes([1, 0x00]) + create + ep_traffic,
+        "msgsock": bytes([0]) + ms,
+        "remote": bytes([2, 0x00]) + create + bytes([0x02, 0]) + remote +
+        bytes([0x0A, 8, 0x04, 0x04]) + ms,
+    }
+
+
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "corpus")
     for target, seeds in (("rsc", rsc_seeds()), ("fwimage", fwimage_seeds()),
@@ -387,7 +437,8 @@ def main():
                           ("spinlock", spinlock_seeds()),
                           ("vring", vring_seeds()),
                           ("vhost_user", vhost_user_seeds()),
-                          ("sim", sim_seeds())):
+                          ("sim", sim_seeds()),
+                          ("hipcd_clients", clients_seeds())):
         d = os.path.join(root, target)
         os.makedirs(d, exist_ok=True)
         for name, data in seeds.items():
