@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of the code that reads untrusted bytes: shared
-# memory (rpmsg, big-buffer pools, spinlock words), mailbox hardware the
-# peer also writes, resource tables and firmware images (libFuzzer, with
-# ASan and UBSan).  Every target is built, run once over
+# memory (rpmsg, vrings, big-buffer pools, spinlock words, the simulation's
+# control page), mailbox hardware the peer also writes, resource tables and
+# firmware images, the attach hello, the vhost-user master's messages,
+# hipcd's client sockets and configuration (libFuzzer, with ASan and
+# UBSan).  Every target is built, run once over
 # its committed seed corpus (tests/fuzz/corpus/TARGET, a regression), then
 # fuzzed for SECONDS starting from a copy of that corpus in build/fuzz, so
 # a run never changes the repository.  One line per target, then a closing
 # "N passed, M failed" line (one per target).
-#   scripts/fuzz.sh [SECONDS per target] [TARGET...]   (default 30; all)
+#   scripts/fuzz.sh [SECONDS per target] [TARGET...]
+#       (default $HIPC_FUZZ_SECONDS, else 15; all targets.  CI's section:
+#       11 targets at 15 s plus about 12 s of build each, some 5 minutes)
 #   scripts/fuzz.sh --soak HOURS [TARGET...]
 #       HOURS in all, shared among the targets; what a target finds that
 #       adds coverage is then merged into tests/fuzz/corpus/TARGET (-merge=1)
@@ -26,7 +30,7 @@ if [ "${1:-}" = "--soak" ]; then
   shift
 fi
 if [ $soak -eq 0 ]; then
-  secs=${1:-30}
+  secs=${1:-${HIPC_FUZZ_SECONDS:-15}}
   [ $# -gt 0 ] && shift
 fi
 targets=${*:-$all_targets}
