@@ -14,8 +14,8 @@
 #       11 targets at 15 s plus about 12 s of build each, some 5 minutes)
 #   scripts/fuzz.sh --soak HOURS [TARGET...]
 #       HOURS in all, shared among the targets; what a target finds that
-#       adds coverage is then merged into tests/fuzz/corpus/TARGET (-merge=1)
-#       for review and commit.
+#       adds coverage (new edges) is then merged into tests/fuzz/corpus/TARGET
+#       (-merge=1 -use_counters=0) for review and commit.
 # Targets: rpmsg vring bufpool mbox spinlock rsc fwimage hipcd_conf
 # vhost_user sim hipcd_clients.
 set -uo pipefail
@@ -134,8 +134,10 @@ for t in $targets; do
     echo "fuzz_$t: $(ls "$seeds" | wc -l) seeds replayed; ${execs:-?} executions in ${secs} s (${rate:-?}/s), $cov"
     pass=$((pass + 1))
     if [ $soak -eq 1 ]; then
-      # Keep only what adds coverage to the committed seeds.
-      "$bin" -merge=1 -max_len="$(max_len "$t")" "$seeds" "$work" \
+      # Keep only what adds coverage to the committed seeds: new edges,
+      # not new hit counts of known ones (-use_counters=0), so the
+      # corpus in the repository stays a few dozen files per target.
+      "$bin" -merge=1 -use_counters=0 -max_len="$(max_len "$t")" "$seeds" "$work" \
         >"$out/fuzz_$t.merge.log" 2>&1 &&
         echo "fuzz_$t: corpus merged into $seeds ($(ls "$seeds" | wc -l) files)"
     fi
