@@ -496,6 +496,19 @@ static void remote_op(struct in *in, uint32_t op)
 	rounds(4);
 }
 
+/* The run directory goes with the process (its sockets went with the
+ * remote after each input). */
+static void remove_run_dir(void)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/r0/sock", run_dir);
+	rmdir(p);
+	snprintf(p, sizeof(p), "%s/r0", run_dir);
+	rmdir(p);
+	rmdir(run_dir);
+}
+
 static void once(void)
 {
 	size_t pg = 4096, len = (REGION + pg - 1) / pg * pg;
@@ -511,6 +524,7 @@ static void once(void)
 	reg.size = REGION;
 	snprintf(run_dir, sizeof(run_dir), "/tmp/hipc-fuzz-XXXXXX");
 	CHECK(mkdtemp(run_dir));
+	atexit(remove_run_dir);
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	CHECK(epfd >= 0);
 	signal(SIGPIPE, SIG_IGN);
