@@ -7,7 +7,8 @@
 #   asan+ubsan    the same, under AddressSanitizer and UndefinedBehaviorSanitizer
 #   tsan          the concurrency tests under ThreadSanitizer
 #   fuzz          libFuzzer on every reader of untrusted bytes (shared memory,
-#                 resource tables, firmware images), HIPC_FUZZ_SECONDS per target
+#                 resource tables, firmware images, vhost-user, hipcd's client
+#                 sockets), HIPC_FUZZ_SECONDS (15) per target
 #   cortex-m4     the core's tests cross-built and run on an emulated Cortex-M4,
 #                 and the echo image's size budget
 #   cortex-m7     the same tests on an emulated Cortex-M7, its D-cache on and
@@ -77,7 +78,7 @@ for s in $only; do
   coverage) section coverage ./scripts/coverage.sh build/test ;;
   asan) section asan+ubsan run_flavour asan "-LE uml|slow" -DHIPC_SANITIZE=address,undefined ;;
   tsan) section tsan run_flavour tsan "-L tsan" -DHIPC_SANITIZE=thread ;;
-  fuzz) section fuzz ./scripts/fuzz.sh "${HIPC_FUZZ_SECONDS:-30}" ;;
+  fuzz) section fuzz ./scripts/fuzz.sh "${HIPC_FUZZ_SECONDS:-15}" ;;
   cortex-m4)
     # inspect the image with the host's hipcctl (built by the release section)
     cmake -S . -B build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHIPC_COVERAGE=ON >/dev/null &&

@@ -71,12 +71,8 @@ static int recv_region(struct hipc_rproc *rp, int sock, int fds[3], char *err,
 			      strerror(errno));
 		return -HIPC_ECONNRESET;
 	}
-	if (r == 0) {
-		hipc__rp_errf(err, errlen, "%s: attached to another host",
-			      rp->name);
-		return -HIPC_EBUSY;
-	}
-	/* Whatever fds came are ours to close from here on. */
+	/* Whatever fds came are ours to close from here on, even with an
+	 * empty message. */
 	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
@@ -91,6 +87,14 @@ static int recv_region(struct hipc_rproc *rp, int sock, int fds[3], char *err,
 				close(fd);
 			k++;
 		}
+	}
+	if (r == 0) {
+		hipc__rp_errf(err, errlen, "%s: attached to another host",
+			      rp->name);
+		for (size_t i = 0; i < 3; i++)
+			if (got[i] >= 0)
+				close(got[i]);
+		return -HIPC_EBUSY;
 	}
 	if (r != sizeof(hello) || hello[0] != HIPC__ATTACH_MAGIC) {
 		hipc__rp_errf(err, errlen,

@@ -4,8 +4,12 @@
  * and a device-role rpmsg device share one region (between guard pages when
  * built by scripts/fuzz.sh); the input is a script of operations on both
  * sides and of arbitrary writes by an adversary into the region between
- * them.  The sanitizers and the guard pages report any access outside the
- * region; the loop bounds everything else.
+ * them: bytes anywhere, or a whole rpmsg header (source, destination,
+ * length, flags) and a name-service message written into a buffer, as a
+ * peer forging messages would.  The sanitizers and the guard pages report
+ * any access outside the region, a receive callback checks that it is
+ * given a payload inside the buffer pool that fits a buffer and a name
+ * that is terminated; the loop bounds everything else.
  */
 #include <stdint.h>
 #include <string.h>
@@ -38,6 +42,10 @@ static int rx(struct hipc_rpmsg_ept *e, void *d, size_t l, uint32_t s, void *p)
 {
 	volatile uint8_t x = 0;
 
+	/* the payload lies in the buffer pool and fits a buffer */
+	if ((uint8_t *)d < region + 2 * RING || l > BUF - 16 ||
+	    (uint8_t *)d + l > region + REGION)
+		__builtin_trap();
 	for (size_t i = 0; i < l; i++) /* read every byte we were given */
 		x ^= ((uint8_t *)d)[i];
 	(void)e, (void)s, (void)p, (void)x;
@@ -134,6 +142,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			if (!hipc_rpmsg_get_tx_buffer(&R.dev, &p, &max, 0))
 				hipc_rpmsg_send_nocopy(&rept, 1024, p, max);
+			break;
+		}
+		case 5: {
+			/* adversary: a forged header (and name-service body)
+			 * in buffer b: src, dst, len, flags; dst 53 carries a
+			 * 40-byte announcement whose name is not terminated */
+			static const uint32_t addrs[] = { 53, 1024, 1025,
+							  0xFFFFFFFFu, 0, 1023 };
+			uint8_t h[16 + 40];
+			uint32_t src, dst, len;
+			size_t b, n = 16;
+
+			if (i + 4 > size)
+				return 0;
+			b = data[i] % (2 * NUM);
+			src = addrs[data[i + 1] % 6];
+			dst = addrs[(data[i + 1] >> 3) % 6];
+			len = data[i + 2] & 0x80 ? 40u : data[i + 2] * 4u;
+			memset(h, 0, sizeof(h));
+			memcpy(h, &src, 4);
+			memcpy(h + 4, &dst, 4);
+			memcpy(h + 12, &len, 2);
+			h[14] = data[i + 3]; /* flags, low byte */
+			if (dst == 53) {
+				uint32_t flags = data[i + 3] & 1;
+
+				memset(h + 16, 'A' + data[i + 3] % 26, 32);
+				memcpy(h + 16 + 32, &src, 4);
+				memcpy(h + 16 + 36, &flags, 4);
+				n += 40;
+			}
+			memcpy(region + 2 * RING + b * BUF, h, n);
+			i += 4;
 			break;
 		}
 		default: {

@@ -159,6 +159,14 @@ def rpmsg_seeds():
         "no-features": bytes([0, 0x28, 0x0B, 0x03, 0x31, 0x0A, 0x02]),
         "adversary": bytes([1, 0x08, 0x05, 0x10, 0x04, 0xFF, 0x03, 0x0A,
                             0x02]),
+        # the remote sends, then forges the buffer before the host reads:
+        # op 5, buffer, address indexes (src | dst << 3 into 53, 1024,
+        # 1025, ANY, 0, 1023), length byte (bit 7: 40, else 4 * it), flags
+        "forged-ns": bytes([3, 0x01, 0x05, 0, 0x01, 0x80, 0x00, 0x02,
+                            0x01, 0x05, 1, 0x01, 0x80, 0x01, 0x02]),
+        "forged-header": bytes([1, 0x01, 0x05, 0, 0x09, 0x7F, 0x00, 0x02,
+                                0x01, 0x05, 1, 0x19, 0x00, 0xFF, 0x02,
+                                0x01, 0x05, 2, 0x0A, 0x05, 0x00, 0x02]),
     }
 
 
@@ -231,13 +239,214 @@ def spinlock_seeds():
     }
 
 
+# fuzz_vring: cfg (bit 0 device role, bit 1 event index, bit 2 parts, num
+# 1 << (cfg >> 3) % 9), align byte (bit 0: 4096, else 16), then operations:
+# op & 0xF >= 10 the adversary, field (op >> 4) % 12, then a 16-bit entry
+# and a 32-bit value (see adversary() in fuzz_vring.c); else the driver's
+# op % 6 (0 add: buffer byte, 16-bit length; 1 get_used; 2 need_notify;
+# 3 pending; 4 enable/disable cb; 5 info) or the device's op % 7 (0/1
+# get_avail reading/writing, 2 put_used: index byte, 16-bit length; 3
+# need_notify; 4 pending; 5 cb; 6 info).
+def vadv(field, entry, value, extra=None):
+    b = bytes([field << 4 | 0xA]) + struct.pack("<HI", entry, value)
+    return b + (struct.pack("<I", extra) if extra is not None else b"")
+
+
+def vring_seeds():
+    drv = bytes([4 << 3, 0])             # driver, 16 entries, align 16
+    dev = bytes([4 << 3 | 1, 0])         # device
+    post = b"".join(bytes([0, b, 0x00, 0x01]) for b in (1, 2, 3, 4))
+    used = (vadv(6, 0, 0) + vadv(7, 0, 64) + vadv(6, 1, 1) +
+            vadv(7, 1, 300) + vadv(4, 0, 2) + bytes([1, 1, 1, 2, 3]))
+    lying = (vadv(6, 2, 0) + vadv(4, 0, 3) + vadv(6, 0, 0x10000) +
+             bytes([1, 1, 1]) + vadv(4, 0, 40) + bytes([3, 1, 5]))
+    events = (vadv(3, 0, 1) + bytes([2]) + vadv(1, 0, 1) + bytes([2, 4, 12]) +
+              vadv(8, 0, 7) + bytes([2]))
+    # device: descriptor 0 at the region's buffers (an in-region address),
+    # 1 far outside, 2 chained, then the avail ring and index
+    descs = (vadv(9, 0, 0x2001) + vadv(10, 0, 0, 256) +
+             vadv(10, 0, 2, 2) +
+             vadv(9, 1, 0x7fff0002, 0) + vadv(10, 1, 0, 64) +
+             vadv(9, 2, 0x2101) + vadv(10, 2, 0, 128) + vadv(10, 2, 2, 1))
+    avail = (vadv(2, 0, 0) + vadv(2, 1, 1) + vadv(2, 2, 2) + vadv(0, 0, 3))
+    take = bytes([1, 0, 0x81, 1, 2, 0, 0x10, 0, 2, 0xF5, 0x02, 0, 0, 0, 3, 4])
+    return {
+        "driver": drv + post + used + events,
+        "driver-lying": drv + post + lying,
+        "driver-event-idx": bytes([4 << 3 | 2, 1]) + post + used + events,
+        "device": dev + descs + avail + take + vadv(0, 0, 0x40) + take,
+        "device-event-idx": bytes([3 << 3 | 3, 0]) + descs + avail + take +
+        vadv(3, 0, 0) + bytes([3]),
+        "parts": bytes([4 << 3 | 4, 0]) + struct.pack("<HHH", 0, 0x80, 0x80) +
+        post + used,
+    }
+
+
+# fuzz_vhost_user: byte 0 bit 0 offers the event index, then operations,
+# op % 4: 0/1 a master message (request, flag byte: 0x80 then a 32-bit
+# flags word, else version 1 with NEED_REPLY for bit 3; 16-bit size
+# (0xFFFF: then 32-bit); fd count % 16, a kind byte each: 0 the guest
+# memory, 1 and 2 an eventfd each, 3 a pipe's read end; the payload), 2 a
+# kick on eventfd (op >> 2) & 1 and one loop pass, 3 the guest's driver
+# writes 1 + (op >> 2) % 4 bytes: 32-bit offset, 32-bit value.
+GPA, UVA = 0x100000, 0x7F0000000000
+MEMSZ = 16 * 4096
+
+
+def vmsg(req, payload=b"", fds=b"", reply=False):
+    return (bytes([0, req, 8 if reply else 0]) + struct.pack("<H", len(payload)) +
+            bytes([len(fds)]) + fds + payload)
+
+
+def gw(off, v):
+    return bytes([0x0F]) + struct.pack("<II", off, v)
+
+
+def vu_setup(reply=False):
+    ring = {0: 0x0000, 1: 0x2000}
+    m = vmsg(1) + vmsg(15)
+    if reply:
+        m += vmsg(16, struct.pack("<Q", 1 << 3))
+    m += vmsg(2, struct.pack("<Q", 1 | 1 << 32), reply=reply) + vmsg(3)
+    m += vmsg(5, struct.pack("<II4Q", 1, 0, GPA, MEMSZ, UVA, 0), b"\x00",
+              reply=reply)
+    for q in (0, 1):
+        d = ring[q]
+        m += vmsg(8, struct.pack("<II", q, 16), reply=reply)
+        m += vmsg(9, struct.pack("<II4Q", q, 0, UVA + d, UVA + d + 0x1000,
+                                 UVA + d + 0x100, 0), reply=reply)
+        m += vmsg(12, struct.pack("<Q", q), b"\x01")
+        m += vmsg(13, struct.pack("<Q", q), b"\x02")
+    m += vmsg(18, struct.pack("<II", 0, 1)) + vmsg(18, struct.pack("<II", 1, 1))
+    return m
+
+
+def vu_traffic():
+    # rx buffer in vring 0 (device writes), a message in vring 1
+    m = gw(0x0000, GPA + 0x8000) + gw(0x0008, 512) + gw(0x000C, 2)
+    m += gw(0x0104, 0) + gw(0x0102, 1)
+    hdr = struct.pack("<IIIHH", 1024, 1024, 0, 5, 0) + b"hello"
+    for i in range(0, len(hdr), 4):
+        m += gw(0x8200 + i, struct.unpack("<I", hdr[i:i + 4].ljust(4, b"\0"))[0])
+    m += gw(0x2000, GPA + 0x8200) + gw(0x2008, 21) + gw(0x200C, 0)
+    m += gw(0x2104, 0) + gw(0x2102, 1)
+    return m + bytes([2, 2])
+
+
+def vhost_user_seeds():
+    return {
+        "handshake": bytes([0]) + vu_setup() + bytes([2]) + vu_traffic(),
+        "reply-ack": bytes([1]) + vu_setup(True) + bytes([2]) + vu_traffic() +
+        vmsg(11, struct.pack("<II", 0, 0)) + vmsg(4),
+        "refused": bytes([0]) + vmsg(5, struct.pack("<II4Q", 1, 0, GPA,
+                                                    MEMSZ * 2, UVA, 0), b"\x00")
+        + vmsg(5, struct.pack("<II", 9, 0)) + vmsg(12, struct.pack("<Q", 0x100))
+        + vmsg(21, b"", b"\x03") + vmsg(8, struct.pack("<II", 0, 3))
+        + vmsg(77, b"xyz", b"\x01\x02") + vmsg(2, struct.pack("<Q", 1 << 40)),
+    }
+
+
+# fuzz_sim: byte 0 bit 0 the remote's side, else the host's.  A region is
+# a 16-bit table size, the table, an edit count % 16 and the edits (32-bit
+# offset: bit 31 a control-page word (offset & 0x7F) * 4, else a byte
+# offset; 32-bit value).  Host: hello byte (>= 0xC0: hello of h % 17 input
+# bytes), fd count % 6, the sealed region, an unsealed one, a kind byte per
+# fd (0 sealed, 1 unsealed, 2 eventfd, 3 pipe, 4 /dev/null), a byte (bit 0:
+# send nothing, shut down), then the link traffic: count % 16, each an op
+# byte (bit 0 write the FIFOs, bit 1 send), an offset byte, a 32-bit word.
+# Remote: a byte (bit 0: DRIVER_OK), the region, polls (count
+# % 16 of offset, value), the link traffic.
+def region(tbl, edits=()):
+    b = struct.pack("<H", len(tbl)) + tbl + bytes([len(edits)])
+    return b + b"".join(struct.pack("<II", o, v) for o, v in edits)
+
+
+def link_ops(n=4):
+    return bytes([n]) + b"".join(
+        bytes([3, 8 * i]) + struct.pack("<I", 0xFFFFFF00 + i) for i in range(n))
+
+
+def sim_seeds():
+    empty = region(b"")
+    ok = region(RPMSG)
+    return {
+        "attach": bytes([0, 0, 3]) + ok + empty + bytes([0, 2, 2, 0]) +
+        link_ops(),
+        "attach-unsealed": bytes([0, 0, 3]) + ok + empty + bytes([1, 2, 2, 0]),
+        "attach-bad-hello": bytes([0, 0xC0 + 8, 0x54, 0x54, 0x41, 0x48, 2, 0,
+                                   0, 0, 2]) + ok + empty + bytes([0, 3, 0]),
+        "attach-lying": bytes([0, 0, 3]) +
+        region(RPMSG, [(0x80000002, 1 << 20), (0x80000004, 8000)]) + empty +
+        bytes([0, 2, 4, 0]),
+        "remote": bytes([1, 1]) + ok + bytes([3]) +
+        struct.pack("<II", 0x1010, 5) * 3 + link_ops(),
+        "remote-no-driver-ok": bytes([1, 0]) + ok + link_ops(2),
+        "remote-bad-table": bytes([1, 1]) +
+        region(RPMSG, [(0x80000005, 40), (0x80000004, 4090)]),
+    }
+
+
+# fuzz_hipcd_clients: byte 0 the remote's queue_kb % 8, then operations:
+# op & 15 (% 12) the action, (op >> 4) & 3 a client slot, bits 6 and 7
+# flags: 0 connect to rpmsg_ctrl; 1 a request (k byte: bit 7 a 32-bit op,
+# else op 1 + k % 4; bit 6 a raw 32-byte name, else names[(k >> 2) % 8];
+# src and dst as an address byte (k % 6: ANY, 1024 + (k >> 3), 1025, a
+# created src, k >> 3, a 32-bit word); index byte (>= 0xF0: 32-bit); a
+# length byte, bit 7: length (byte % 80) instead of the request's); 2
+# connect to rpmsg(byte % 6); 3/7 send on an endpoint/message socket (k
+# byte: bit 0 payload from the input, bit 1 an fd along; 16-bit length);
+# 4 read (bit 6: message socket); 5 shut down writing (bit 6: close; bit
+# 7: message socket); 6 connect to the message socket; 8/9 the remote
+# (bit 4: announce or withdraw names[(op >> 5) % 8], else send from
+# rpmsg-raw or (bit 5) echo-sock to an address byte; 16-bit length
+# first); 10 loop rounds (byte % 16); 11 close the rpmsg_ctrl client.
+def ctl_req(k, src=0, dst=0, index=0, length=0):
+    return bytes([1, k, src, dst, index, length])
+
+
+def clients_seeds():
+    create = ctl_req(0x00)                      # CREATE rpmsg-raw, ANY, ANY
+    create_fixed = ctl_req(0x00, 1 | 8 << 3, 2)  # src 1032, dst 1025
+    lookup = ctl_req(0x02)                      # LOOKUP rpmsg-raw
+    destroy = ctl_req(0x01, index=1)            # DESTROY 1
+    bad = (ctl_req(0x80) + b"\x07\x00\x00\x00" +  # op 7
+           ctl_req(0x00, length=0x80 | 20) +     # short
+           ctl_req(0x41) + b"A" * 32 + bytes([0, 0, 0, 0]) +  # no NUL
+           ctl_req(0x01, index=0))              # an announced one: EPERM
+    ep_traffic = (bytes([0x02, 1]) + bytes([0x03, 0x00]) +
+                  struct.pack("<H", 16) + bytes([0x04, 0x04]) +
+                  bytes([0x03, 0x00]) + struct.pack("<H", 600) +
+                  bytes([0x03, 0x02]) + struct.pack("<H", 8) +
+                  bytes([0x0A, 8, 0x04, 0x05, 0x04, 0x45]))
+    ms = (bytes([0x06]) + bytes([0x07, 0x00]) + struct.pack("<H", 2000) +
+          bytes([0x07, 0x02]) + struct.pack("<H", 10) +
+          bytes([0x0A, 15, 0x44, 0x44, 0x44]) + bytes([0x16]) +
+          bytes([0x17, 0x00]) + struct.pack("<H", 100) + bytes([0x85, 0xC5]))
+    remote = (bytes([0x08]) + struct.pack("<H", 100) + bytes([3 | 1 << 3]) +
+              bytes([0x18]) + struct.pack("<H", 5) + bytes([0x0A, 8]) +
+              bytes([0x38]) + struct.pack("<H", 40) + bytes([0]) +
+              bytes([0x18]) + struct.pack("<H", 5) + bytes([0x0A, 8]))
+    return {
+        "ctl": bytes([4, 0x00]) + create + lookup + create_fixed + destroy +
+        bad + bytes([0x0B]),
+        "endpoint": bytes([1, 0x00]) + create + ep_traffic,
+        "msgsock": bytes([0]) + ms,
+        "remote": bytes([2, 0x00]) + create + bytes([0x02, 0]) + remote +
+        bytes([0x0A, 8, 0x04, 0x04]) + ms,
+    }
+
+
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "corpus")
     for target, seeds in (("rsc", rsc_seeds()), ("fwimage", fwimage_seeds()),
                           ("bufpool", bufpool_seeds()),
                           ("rpmsg", rpmsg_seeds()),
                           ("mbox", mbox_seeds()),
-                          ("spinlock", spinlock_seeds())):
+                          ("spinlock", spinlock_seeds()),
+                          ("vring", vring_seeds()),
+                          ("vhost_user", vhost_user_seeds()),
+                          ("sim", sim_seeds()),
+                          ("hipcd_clients", clients_seeds())):
         d = os.path.join(root, target)
         os.makedirs(d, exist_ok=True)
         for name, data in seeds.items():

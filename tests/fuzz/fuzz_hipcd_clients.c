@@ -1,0 +1,649 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libFuzzer target for the socket protocols hipcd speaks to its clients:
+ * the endpoint-device control socket rpmsg_ctrl (struct hipc_ctrl_req,
+ * tools/hipcd/epdev.c), the endpoint sockets rpmsgN (epdev.c) and the
+ * message sockets (tools/hipcd/msgsock.c), with the receive queues of
+ * rxq.c behind them.  Those files are linked as hipcd links them; this
+ * file stands in for the rest of the daemon: the epoll loop and its watch
+ * registry (as hipcd.c's), the announcements routed to the interface kinds
+ * (as iface.c's iface_ns()), and the remote: an rpmsg device pair over one
+ * region between guard pages, whose remote side echoes what it gets,
+ * announces services and sends to any address the input says.
+ *
+ * The input is a script of what clients do (connect, requests of any
+ * length and content on rpmsg_ctrl, messages of any length on endpoint and
+ * message sockets, with descriptors attached, reads, half-closes and
+ * closes), what the remote does (send to an address, announce or withdraw
+ * a name) and rounds of the loop.  Besides "no crash" (ASan, UBSan):
+ * - every rpmsg_ctrl answer is one whole struct hipc_ctrl_rsp whose status
+ *   is 0 or a negative errno, and a CREATE that succeeded names an
+ *   endpoint whose socket exists;
+ * - a message read from an endpoint socket is at most max_payload bytes;
+ * - once the clients are gone the daemon's side goes quiet within a
+ *   bounded number of loop rounds (nothing spins);
+ * - everything is let go of when the remote is: no descriptor leaks
+ *   (close-on-exec descriptors counted) and the rpmsg_ctrl path is gone.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "hipc/rpmsg.h"
+#include "hipc/rpmsg_char.h"
+#include "hipcd.h"
+#include "fuzz_input.h"
+
+#define CHECK(c)                                                              \
+	do {                                                                  \
+		if (!(c)) {                                                   \
+			fprintf(stderr, "fuzz_hipcd_clients:%d: %s\n",        \
+				__LINE__, #c);                                \
+			abort();                                              \
+		}                                                             \
+	} while (0)
+
+#define NUM 16u
+#define BUF 512u
+#define RING 1024u
+#define REGION (2u * RING + 2u * NUM * BUF)
+#define SLOTS 4
+#define QUIET_ROUNDS 512
+
+/* --- what hipcd.c provides ------------------------------------------------ */
+
+struct remote remotes[MAX_REMOTES];
+char run_dir[200];
+static int epfd = -1;
+static void *deferred[4096];
+static unsigned ndeferred;
+static unsigned long logged;
+
+void logf_(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	/* formatted, so that a bad argument is seen, but not printed */
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	logged++;
+}
+
+int hipcd_watch_add(struct hipcd_watch *w, int fd, uint32_t events,
+		    hipcd_watch_fn fn)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+
+	w->fd = fd;
+	w->fn = fn;
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		w->fd = -1;
+		return -errno;
+	}
+	return 0;
+}
+
+int hipcd_watch_mod(struct hipcd_watch *w, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+
+	if (w->fd < 0)
+		return -EBADF;
+	return epoll_ctl(epfd, EPOLL_CTL_MOD, w->fd, &ev) < 0 ? -errno : 0;
+}
+
+void hipcd_watch_del(struct hipcd_watch *w)
+{
+	if (w->fd < 0)
+		return;
+	epoll_ctl(epfd, EPOLL_CTL_DEL, w->fd, NULL);
+	w->fd = -1;
+}
+
+void hipcd_defer_free(void *p)
+{
+	CHECK(ndeferred < sizeof(deferred) / sizeof(deferred[0]));
+	deferred[ndeferred++] = p;
+}
+
+int hipcd_make_dir(struct remote *r)
+{
+	if (mkdir(r->dir, 0750) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int hipcd_publish(struct remote *r, const char *path)
+{
+	(void)r;
+	return chmod(path, 0600) < 0 ? -errno : 0;
+}
+
+/* --- the remote ------------------------------------------------------------ */
+
+struct side {
+	struct hipc_rpmsg_dev dev;
+	struct hipc_port port;
+	struct hipc_rpmsg_ept *b[16];
+};
+
+static uint8_t *region;
+static struct hipc_region reg;
+static struct hipc_memmap map = { &reg, 1 };
+static struct side D, R; /* D: hipcd's (driver), R: the remote's */
+static uint64_t storage[(2 * NUM * sizeof(struct hipc_vring_slot) + 4 * NUM) / 8 + 1];
+static struct hipc_rpmsg_ept raw, sock, extra;
+static bool extra_up, up;
+
+static int notify(void *ctx, uint32_t id) { (void)ctx; (void)id; return 0; }
+static const struct hipc_port_ops ops = { .notify = notify };
+
+struct hipc_rpmsg_dev *hipc_rproc_rpmsg(struct hipc_rproc *rp)
+{
+	(void)rp;
+	return up ? &D.dev : NULL;
+}
+
+static int echo(struct hipc_rpmsg_ept *e, void *d, size_t l, uint32_t src,
+		void *p)
+{
+	(void)p;
+	(void)hipc_rpmsg_trysendto(e, d, l, src);
+	return 0;
+}
+
+/* iface.c's routing of an announcement to a kind of interface. */
+static void on_ns(struct hipc_rpmsg_dev *dev, const char *name, uint32_t addr,
+		  bool destroyed, void *priv)
+{
+	struct remote *r = &remotes[0];
+	const struct hipcd_iface *kind;
+	struct hipcd_svc *s, **tail;
+	unsigned index = 0;
+	int ret;
+
+	(void)dev, (void)priv;
+	CHECK(strlen(name) < 32);
+	for (s = r->svcs; s; s = s->next)
+		if (!strcmp(s->name, name))
+			break;
+	if (destroyed) {
+		if (s && s->up) {
+			s->up = false;
+			if (s->kind)
+				s->kind->down(s, false);
+		}
+		return;
+	}
+	if (!s) {
+		if (!strcmp(name, "rpmsg-raw") || !strcmp(name, "rpmsg_chrdev"))
+			kind = &epdev_iface;
+		else if (!strncmp(name, "rpmsg-tty", 9) ||
+			 !strcmp(name, "rpmsg-net"))
+			kind = NULL; /* other kinds: not this target's */
+		else
+			kind = &hipcd_iface_socket;
+		s = calloc(1, sizeof(*s));
+		CHECK(s);
+		snprintf(s->name, sizeof(s->name), "%s", name);
+		s->r = r;
+		s->kind = kind;
+		for (tail = &r->svcs; *tail; tail = &(*tail)->next)
+			if ((*tail)->kind == kind)
+				index++;
+		s->index = index;
+		*tail = s;
+	} else if (s->up) {
+		s->up = false;
+		if (s->kind)
+			s->kind->down(s, false);
+	}
+	s->addr = addr;
+	s->up = true;
+	if (!s->kind || hipcd_make_dir(r) < 0)
+		return;
+	ret = s->kind->up(s);
+	if (ret < 0)
+		s->up = false;
+}
+
+static void devices_init(void)
+{
+	struct hipc_rpmsg_dev_config c;
+
+	memset(region, 0, REGION);
+	memset(&c, 0, sizeof(c));
+	c.role = HIPC_RPMSG_DRIVER;
+	c.vring_da[0] = reg.da;
+	c.vring_da[1] = reg.da + RING;
+	c.notifyid[1] = 1;
+	c.num = NUM;
+	c.align = 16;
+	c.features = 1u << HIPC_RPMSG_F_NS;
+	c.buf_size = BUF;
+	c.bufs = region + 2 * RING;
+	c.map = &map;
+	c.storage = storage;
+	c.storage_size = sizeof(storage);
+	memset(D.b, 0, sizeof(D.b));
+	c.buckets = D.b;
+	c.nbuckets = 16;
+	D.port.ops = &ops;
+	c.port = &D.port;
+	c.ns_cb = on_ns;
+	CHECK(!hipc_rpmsg_dev_init(&D.dev, &c));
+	c.role = HIPC_RPMSG_DEVICE;
+	c.bufs = NULL;
+	c.storage = NULL;
+	c.storage_size = 0;
+	c.ns_cb = NULL;
+	memset(R.b, 0, sizeof(R.b));
+	c.buckets = R.b;
+	R.port.ops = &ops;
+	c.port = &R.port;
+	CHECK(!hipc_rpmsg_dev_init(&R.dev, &c));
+	CHECK(!hipc_rpmsg_ept_create(&raw, &R.dev, "rpmsg-raw", 1024,
+				     HIPC_RPMSG_ADDR_ANY, echo, NULL));
+	CHECK(!hipc_rpmsg_ept_create(&sock, &R.dev, "echo-sock", 1025,
+				     HIPC_RPMSG_ADDR_ANY, echo, NULL));
+	extra_up = false;
+	CHECK(!hipc_rpmsg_dev_start(&D.dev));
+	CHECK(!hipc_rpmsg_dev_start(&R.dev));
+}
+
+/* --- the loop ---------------------------------------------------------------- */
+
+/* One round of hipcd's loop; returns whether anything happened. */
+static bool round_(void)
+{
+	struct epoll_event evs[64];
+	struct remote *r = &remotes[0];
+	int n = epoll_wait(epfd, evs, 64, 0), busy = n > 0;
+
+	for (int i = 0; i < n; i++) {
+		struct hipcd_watch *w = evs[i].data.ptr;
+
+		if (w->fd >= 0)
+			w->fn(w, evs[i].events);
+	}
+	if (up) {
+		busy += hipc_rpmsg_poll(&R.dev, 0) > 0;
+		busy += hipc_rpmsg_poll(&D.dev, 0) > 0;
+		/* iface_tx_ready() */
+		for (struct hipcd_svc *s = r->svcs; s; s = s->next) {
+			if (!s->want_tx)
+				continue;
+			s->want_tx = false;
+			if (s->up && s->kind && s->kind->tx_ready)
+				s->kind->tx_ready(s);
+		}
+		(void)epdev_tx_ready(r);
+	}
+	while (ndeferred)
+		free(deferred[--ndeferred]);
+	return busy;
+}
+
+static void rounds(unsigned n)
+{
+	while (n-- && round_())
+		;
+}
+
+/* --- clients ------------------------------------------------------------------ */
+
+enum { K_CTL, K_EP, K_MS, K_N };
+static int cl[K_N][SLOTS];
+static uint32_t created_src[8];
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	CHECK(d);
+	while ((e = readdir(d))) {
+		int fd = atoi(e->d_name);
+
+		if (e->d_name[0] != '.' && fd != dirfd(d) &&
+		    (fcntl(fd, F_GETFD) & FD_CLOEXEC))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static void client_close(int kind, unsigned i)
+{
+	if (cl[kind][i] >= 0)
+		close(cl[kind][i]);
+	cl[kind][i] = -1;
+}
+
+static void client_connect(int kind, unsigned i, const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	client_close(kind, i);
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path) >=
+	    (int)sizeof(sa.sun_path))
+		return;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	CHECK(fd >= 0);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return;
+	}
+	cl[kind][i] = fd;
+	rounds(2); /* accepted */
+}
+
+static uint32_t pick_addr(struct in *in)
+{
+	uint32_t k = get8(in);
+
+	switch (k % 6) {
+	case 0: return HIPC_CTRL_ADDR_ANY;
+	case 1: return 1024 + (k >> 3);
+	case 2: return 1025;
+	case 3: return created_src[(k >> 3) % 8];
+	case 4: return k >> 3;
+	default: return get32(in);
+	}
+}
+
+static const char *const names[] = { "rpmsg-raw", "echo-sock", "nope", "",
+				     "rpmsg-tty", "x/../y", "rpmsg_chrdev",
+				     "0123456789012345678901234567890" };
+
+static void ctl_request(struct in *in, unsigned i)
+{
+	uint8_t buf[80];
+	struct hipc_ctrl_req q;
+	struct hipc_ctrl_rsp a;
+	uint32_t k = get8(in);
+	size_t len = sizeof(q);
+	ssize_t n;
+
+	memset(&q, 0, sizeof(q));
+	q.op = k & 0x80 ? get32(in) : 1 + k % 4;
+	if (k & 0x40)
+		for (size_t j = 0; j < sizeof(q.name); j++)
+			q.name[j] = (char)get8(in);
+	else
+		snprintf(q.name, sizeof(q.name), "%s", names[(k >> 2) % 8]);
+	q.src = pick_addr(in);
+	q.dst = pick_addr(in);
+	q.index = get8(in);
+	if (q.index >= 0xF0)
+		q.index = get32(in);
+	memcpy(buf, &q, sizeof(q));
+	k = get8(in);
+	if (k & 0x80) /* not a request's length */
+		len = k % sizeof(buf);
+	memset(buf + sizeof(q), (int)k, sizeof(buf) - sizeof(q));
+	if (cl[K_CTL][i] < 0 || send(cl[K_CTL][i], buf, len, MSG_NOSIGNAL) < 0)
+		return;
+	rounds(4);
+	n = recv(cl[K_CTL][i], &a, sizeof(a) + 1, MSG_DONTWAIT);
+	if (n < 0)
+		return;
+	CHECK(n == (ssize_t)sizeof(a));
+#ifdef FUZZ_TRACE
+	fprintf(stderr, "ctl op %u -> status %d index %u src 0x%x dst 0x%x\n",
+		q.op, a.status, a.index, a.src, a.dst);
+#endif
+	CHECK(a.status <= 0 && a.status > -4096);
+	if (a.status == 0 && q.op == HIPC_CTRL_CREATE && len == sizeof(q)) {
+		char path[PATH_MAX];
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s/rpmsg%u", remotes[0].dir,
+			 a.index);
+		CHECK(stat(path, &st) == 0 && S_ISSOCK(st.st_mode));
+		created_src[a.index % 8] = a.src;
+	}
+}
+
+static void client_send(struct in *in, int kind, unsigned i)
+{
+	static uint8_t buf[4096];
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cb;
+	struct iovec iov = { buf, 0 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	uint32_t k = get8(in);
+	int efd = -1;
+
+	iov.iov_len = get16(in) % (kind == K_EP ? 700 : sizeof(buf));
+	for (size_t j = 0; j < iov.iov_len; j++)
+		buf[j] = (uint8_t)(k & 1 ? get8(in) : j);
+	if (k & 2) { /* a descriptor along: never passed on */
+		struct cmsghdr *c;
+
+		efd = eventfd(0, EFD_CLOEXEC);
+		CHECK(efd >= 0);
+		mh.msg_control = cb.b;
+		mh.msg_controllen = sizeof(cb.b);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &efd, sizeof(int));
+	}
+	if (cl[kind][i] >= 0)
+		(void)sendmsg(cl[kind][i], &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (efd >= 0)
+		close(efd);
+	rounds(4);
+}
+
+static void client_recv(int kind, unsigned i)
+{
+	static uint8_t buf[1 << 16];
+	ssize_t n;
+
+	if (cl[kind][i] < 0)
+		return;
+	n = recv(cl[kind][i], buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+#ifdef FUZZ_TRACE
+	fprintf(stderr, "recv kind %d slot %u: %zd\n", kind, i, n);
+#endif
+	if (kind == K_EP && n > 0)
+		CHECK((size_t)n <= hipc_rpmsg_max_payload(&D.dev));
+	rounds(2);
+}
+
+static void remote_op(struct in *in, uint32_t op)
+{
+	static uint8_t buf[BUF];
+	uint32_t len = get16(in) % BUF;
+
+	if (op & 0x10) {
+		/* announce or withdraw a name at an address */
+		if (extra_up) {
+			hipc_rpmsg_ept_destroy(&extra);
+			extra_up = false;
+		} else {
+			extra_up = !hipc_rpmsg_ept_create(
+				&extra, &R.dev, names[(op >> 5) % 8],
+				1100 + len % 64, HIPC_RPMSG_ADDR_ANY, echo, NULL);
+		}
+	} else {
+		memset(buf, (int)op, len);
+		(void)hipc_rpmsg_trysendto(op & 0x20 ? &sock : &raw, buf, len,
+					   pick_addr(in));
+	}
+	rounds(4);
+}
+
+/* The run directory goes with the process (its sockets went with the
+ * remote after each input). */
+static void remove_run_dir(void)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/r0/sock", run_dir);
+	rmdir(p);
+	snprintf(p, sizeof(p), "%s/r0", run_dir);
+	rmdir(p);
+	rmdir(run_dir);
+}
+
+static void once(void)
+{
+	size_t pg = 4096, len = (REGION + pg - 1) / pg * pg;
+	uint8_t *p = mmap(NULL, len + 2 * pg, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	CHECK(p != MAP_FAILED);
+	CHECK(!mprotect(p, pg, PROT_NONE));
+	CHECK(!mprotect(p + pg + len, pg, PROT_NONE));
+	region = p + pg + len - REGION;
+	reg.da = 0x40000000u;
+	reg.va = region;
+	reg.size = REGION;
+	snprintf(run_dir, sizeof(run_dir), "/tmp/hipc-fuzz-XXXXXX");
+	CHECK(mkdtemp(run_dir));
+	atexit(remove_run_dir);
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	CHECK(epfd >= 0);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static int base = -1;
+	struct remote *r = &remotes[0];
+	struct in in = { data, size, 0 };
+	char path[PATH_MAX + 16];
+	unsigned q;
+
+	if (epfd < 0)
+		once();
+	if (base < 0)
+		base = count_fds();
+	memset(r, 0, sizeof(*r));
+	r->used = true;
+	snprintf(r->rc.name, sizeof(r->rc.name), "r0");
+	r->rc.queue_kb = get8(&in) % 8;
+	r->rc.stall_ms = 2000;
+	r->rc.socket_mode = 0600;
+	snprintf(r->dir, sizeof(r->dir), "%s/r0", run_dir);
+	r->rp = (struct hipc_rproc *)(void *)r; /* never looked into */
+	memset(cl, -1, sizeof(cl));
+	memset(created_src, 0, sizeof(created_src));
+	up = true;
+	devices_init();
+	epdev_remote_up(r);
+	rounds(8); /* the announcements */
+
+	while (in.i < in.n) {
+		uint32_t op = get8(&in);
+		unsigned i = (op >> 4) % SLOTS;
+
+		switch ((op & 15) % 12) {
+		case 0:
+			snprintf(path, sizeof(path), "%s/rpmsg_ctrl", r->dir);
+			client_connect(K_CTL, i, path);
+			break;
+		case 1:
+			ctl_request(&in, i);
+			break;
+		case 2:
+			snprintf(path, sizeof(path), "%s/rpmsg%u", r->dir,
+				 get8(&in) % 6);
+			client_connect(K_EP, i, path);
+			break;
+		case 3:
+			client_send(&in, K_EP, i);
+			break;
+		case 4:
+			client_recv(op & 0x40 ? K_MS : K_EP, i);
+			break;
+		case 5:
+			if (op & 0x40)
+				client_close(K_EP + (op >> 7), i);
+			else if (cl[K_EP + (op >> 7)][i] >= 0)
+				shutdown(cl[K_EP + (op >> 7)][i], SHUT_WR);
+			rounds(2);
+			break;
+		case 6:
+			snprintf(path, sizeof(path), "%s/sock/echo-sock", r->dir);
+			client_connect(K_MS, i, path);
+			break;
+		case 7:
+			client_send(&in, K_MS, i);
+			break;
+		case 8:
+		case 9:
+			remote_op(&in, op);
+			break;
+		case 10:
+			rounds(get8(&in) % 16);
+			break;
+		default:
+			client_close(K_CTL, i);
+			rounds(2);
+			break;
+		}
+	}
+
+	/* The clients go, then the daemon's side must go quiet. */
+	for (int k = 0; k < K_N; k++)
+		for (unsigned j = 0; j < SLOTS; j++)
+			client_close(k, j);
+	for (q = 0; q < QUIET_ROUNDS && round_(); q++)
+		;
+	CHECK(q < QUIET_ROUNDS);
+
+	/* The remote is let go of (iface_remote_free()). */
+	for (struct hipcd_svc *s = r->svcs; s; s = s->next) {
+		s->want_tx = false;
+		if (s->up) {
+			s->up = false;
+			if (s->kind)
+				s->kind->down(s, false);
+		}
+	}
+	epdev_remote_down(r);
+	up = false;
+	hipc_rpmsg_dev_deinit(&D.dev);
+	hipc_rpmsg_dev_deinit(&R.dev);
+	rounds(2);
+	epdev_remote_free(r);
+	while (r->svcs) {
+		struct hipcd_svc *s = r->svcs;
+
+		r->svcs = s->next;
+		if (s->kind)
+			s->kind->destroy(s);
+		free(s);
+	}
+	while (ndeferred)
+		free(deferred[--ndeferred]);
+	snprintf(path, sizeof(path), "%s/rpmsg_ctrl", r->dir);
+	CHECK(access(path, F_OK) < 0);
+	CHECK(count_fds() == base);
+	return 0;
+}
