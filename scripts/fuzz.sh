@@ -10,8 +10,9 @@
 # a run never changes the repository.  One line per target, then a closing
 # "N passed, M failed" line (one per target).
 #   scripts/fuzz.sh [SECONDS per target] [TARGET...]
-#       (default $HIPC_FUZZ_SECONDS, else 15; all targets.  CI's section:
-#       11 targets at 15 s plus about 12 s of build each, some 5 minutes)
+#       (default $HIPC_FUZZ_SECONDS, else 15; all targets, as many at a
+#       time as there are CPUs, HIPC_FUZZ_JOBS.  CI's section: 11 targets
+#       at 15 s plus about 12 s of build each, on 2 CPUs some 3 minutes)
 #   scripts/fuzz.sh --soak HOURS [TARGET...]
 #       HOURS in all, shared among the targets; what a target finds that
 #       adds coverage (new edges) is then merged into tests/fuzz/corpus/TARGET
@@ -36,7 +37,10 @@ fi
 targets=${*:-$all_targets}
 if [ $soak -eq 1 ]; then
   n=$(wc -w <<<"$targets")
-  secs=$(awk -v h="$hours" -v n="$n" 'BEGIN { printf "%d", h * 3600 / n }')
+  # HOURS of wall time, the targets running $HIPC_FUZZ_JOBS at a time
+  j=${HIPC_FUZZ_JOBS:-$(nproc)}
+  secs=$(awk -v h="$hours" -v n="$n" -v j="$j" \
+    'BEGIN { r = n < j ? 1 : (n + j - 1) / j; printf "%d", h * 3600 / int(r) }')
 fi
 out=build/fuzz
 mkdir -p "$out"
@@ -111,24 +115,23 @@ quiet() {
   esac
 }
 
-pass=0
-fail=0
-for t in $targets; do
-  bin=$out/fuzz_$t
-  log=$out/fuzz_$t.log
-  seeds=tests/fuzz/corpus/$t
-  work=$out/corpus-$t
+# One target: build, replay its committed seeds, fuzz.  Its report goes to
+# $out/result-TARGET (the lines to print, then "pass" or "fail").
+one() {
+  local t=$1 bin=$out/fuzz_$1 log=$out/fuzz_$1.log seeds=tests/fuzz/corpus/$1
+  local work=$out/corpus-$1 res=$out/result-$1
+  {
   if ! build "$t" >"$out/build-$t.log" 2>&1; then
     cat "$out/build-$t.log"
     echo "fuzz_$t: build failed"
-    fail=$((fail + 1)); continue
+    echo fail; return
   fi
   mkdir -p "$seeds"
   # The committed seeds, each run once: what once passed still passes.
   if ! "$bin" -runs=0 "$seeds" >"$out/fuzz_$t.regress.log" 2>&1; then
     tail -40 "$out/fuzz_$t.regress.log"
     echo "fuzz_$t: FAILED on the committed corpus"
-    fail=$((fail + 1)); continue
+    echo fail; return
   fi
   rm -rf "$work"
   mkdir -p "$work"
@@ -141,7 +144,6 @@ for t in $targets; do
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
     cov=$(grep -oE "cov: [0-9]+ ft: [0-9]+ corp: [0-9]+" "$log" | tail -1)
     echo "fuzz_$t: $(ls "$seeds" | wc -l) seeds replayed; ${execs:-?} executions in ${secs} s (${rate:-?}/s), $cov"
-    pass=$((pass + 1))
     if [ $soak -eq 1 ]; then
       # Keep only what adds coverage to the committed seeds: new edges,
       # not new hit counts of known ones (-use_counters=0), so the
@@ -150,11 +152,38 @@ for t in $targets; do
         >"$out/fuzz_$t.merge.log" 2>&1 &&
         echo "fuzz_$t: corpus merged into $seeds ($(ls "$seeds" | wc -l) files)"
     fi
+    echo pass
   else
     tail -40 "$log"
     echo "fuzz_$t: FAILED (the input: $out/$t-crash-*, -timeout-*, -leak-*; run $bin on it)"
+    echo fail
+  fi
+  } >"$res" 2>&1
+}
+
+# As many targets at once as there are CPUs (HIPC_FUZZ_JOBS): each build
+# and each fuzzer is one process.
+jobs=${HIPC_FUZZ_JOBS:-$(nproc)}
+running=0
+for t in $targets; do
+  rm -f "$out/result-$t"
+  one "$t" &
+  running=$((running + 1))
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n
+    running=$((running - 1))
+  fi
+done
+wait
+pass=0
+fail=0
+for t in $targets; do
+  if [ "$(tail -1 "$out/result-$t" 2>/dev/null)" = pass ]; then
+    pass=$((pass + 1))
+  else
     fail=$((fail + 1))
   fi
+  sed '$d' "$out/result-$t" 2>/dev/null
 done
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
