@@ -108,6 +108,10 @@ static void setup(uint32_t features)
 	hipc_rpmsg_ept_create(&dept, &D.dev, "svc", 1024, 1024, rx, NULL);
 	hipc_rpmsg_dev_start(&D.dev);
 	hipc_rpmsg_dev_start(&R.dev);
+	/* With HIPC_RPMSG_F_CRC: both endpoints send a CRC trailer, and
+	 * every marked message the adversary forges is checked. */
+	hipc_rpmsg_ept_set_crc(&rept, true);
+	hipc_rpmsg_ept_set_crc(&dept, true);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -118,7 +122,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	setup((data[0] & 1 ? 1u : 0u) | (data[0] & 2 ? 1u << 29 : 0u));
+	setup((data[0] & 1 ? 1u : 0u) | (data[0] & 2 ? 1u << 29 : 0u) |
+	      (data[0] & 4 ? 1u << HIPC_RPMSG_F_CRC : 0u));
 	memset(msg, 0x3C, sizeof(msg));
 	while (i < size) {
 		uint8_t op = data[i++];
