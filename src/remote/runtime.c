@@ -6,6 +6,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hipc/remote.h"
@@ -23,6 +24,8 @@ void hipc__remote_trace_sink(void (*write)(void *ctx, const char *s, size_t n),
 	sink.ctx = ctx;
 }
 
+static int to_stderr = -1;
+
 void hipc_remote_trace(const char *fmt, ...)
 {
 	char buf[256];
@@ -36,7 +39,15 @@ void hipc_remote_trace(const char *fmt, ...)
 		return;
 	if ((size_t)n >= sizeof(buf))
 		n = sizeof(buf) - 1;
-	fprintf(stderr, "%s", buf);
+	/* HIPC_TRACE_STDERR=0: the trace ring only (hipcctl trace), for a
+	 * host whose own stderr is for its user (hipc-bench). */
+	if (to_stderr < 0) {
+		const char *e = getenv("HIPC_TRACE_STDERR");
+
+		to_stderr = !(e && !strcmp(e, "0"));
+	}
+	if (to_stderr)
+		fprintf(stderr, "%s", buf);
 	if (sink.write)
 		sink.write(sink.ctx, buf, (size_t)n);
 }

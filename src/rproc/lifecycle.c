@@ -274,7 +274,7 @@ static void crash(struct hipc_rproc *rp, const char *reason)
 static int spawn(struct hipc_rproc *rp, int efd_in, int efd_out)
 {
 	char modebuf[32], spinbuf[32], poolbuf[32], pathbuf[4096];
-	char recheckbuf[48], faultbuf[512];
+	char recheckbuf[48], faultbuf[512], tracebuf[32];
 	const char *mode = rp->cfg.mode == HIPC_LINK_POLL       ? "poll"
 			   : rp->cfg.mode == HIPC_LINK_ADAPTIVE ? "adaptive"
 								: "irq";
@@ -328,6 +328,12 @@ static int spawn(struct hipc_rproc *rp, int efd_in, int efd_out)
 		snprintf(recheckbuf, sizeof(recheckbuf), "HIPC_RECHECK_MS=%s",
 			 getenv("HIPC_RECHECK_MS"));
 		envp[n++] = recheckbuf;
+	}
+	/* Where its traces go besides the ring (docs/rproc.md). */
+	if (getenv("HIPC_TRACE_STDERR")) {
+		snprintf(tracebuf, sizeof(tracebuf), "HIPC_TRACE_STDERR=%.8s",
+			 getenv("HIPC_TRACE_STDERR"));
+		envp[n++] = tracebuf;
 	}
 	if (getenv("HIPC_FAULTS_REMOTE")) {
 		/* Each boot its own draws, the same for the same history. */

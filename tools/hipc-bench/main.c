@@ -331,6 +331,10 @@ int main(int argc, char **argv)
 	npaths = pick_paths(&o, paths);
 	if (!npaths)
 		return 2;
+	/* The firmwares we start trace into their rings, not onto our
+	 * stderr, which is for progress and errors (HIPC_TRACE_STDERR=1
+	 * in the environment brings their lines back). */
+	setenv("HIPC_TRACE_STDERR", "0", 0);
 	report_init(&rep, isatty(STDERR_FILENO));
 	rep.duration_s = o.duration;
 	if (o.limits) {
