@@ -45,6 +45,7 @@
 #include "hipc/rpmsg.h"
 #include "hipc/rpmsg_char.h"
 #include "hipcd.h"
+#define FUZZ_COUNT_FDS
 #include "fuzz_input.h"
 
 #define CHECK(c)                                                              \
@@ -311,24 +312,6 @@ enum { K_CTL, K_EP, K_MS, K_N };
 static int cl[K_N][SLOTS];
 static uint32_t created_src[8];
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	CHECK(d);
-	while ((e = readdir(d))) {
-		int fd = atoi(e->d_name);
-
-		if (e->d_name[0] != '.' && fd != dirfd(d) &&
-		    (fcntl(fd, F_GETFD) & FD_CLOEXEC))
-			n++;
-	}
-	closedir(d);
-	return n;
-}
-
 static void client_close(int kind, unsigned i)
 {
 	if (cl[kind][i] >= 0)
@@ -542,7 +525,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (epfd < 0)
 		once();
 	if (base < 0)
-		base = count_fds();
+		base = fuzz_count_fds();
 	memset(r, 0, sizeof(*r));
 	r->used = true;
 	snprintf(r->rc.name, sizeof(r->rc.name), "r0");
@@ -644,6 +627,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(deferred[--ndeferred]);
 	snprintf(path, sizeof(path), "%s/rpmsg_ctrl", r->dir);
 	CHECK(access(path, F_OK) < 0);
-	CHECK(count_fds() == base);
+	CHECK(fuzz_count_fds() == base);
 	return 0;
 }

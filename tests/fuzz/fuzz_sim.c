@@ -47,6 +47,7 @@
 #include "../../src/rproc/attach.c"
 #include "../../src/remote/sim_transport.c"
 
+#define FUZZ_COUNT_FDS
 #include "fuzz_input.h"
 
 #define PG 4096ul
@@ -105,24 +106,6 @@ int __wrap_munmap(void *p, size_t len)
 			return __real_munmap((uint8_t *)p - PG, span + 2 * PG);
 		}
 	return __real_munmap(p, len);
-}
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	CHECK(d);
-	while ((e = readdir(d))) {
-		int fd = atoi(e->d_name);
-
-		if (e->d_name[0] != '.' && fd != dirfd(d) &&
-		    (fcntl(fd, F_GETFD) & FD_CLOEXEC))
-			n++;
-	}
-	closedir(d);
-	return n;
 }
 
 static uint8_t table[MAXTBL];
@@ -428,12 +411,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (base < 0) {
 		signal(SIGPIPE, SIG_IGN);
-		base = count_fds();
+		base = fuzz_count_fds();
 	}
 	if (get8(&in) & 1)
 		remote_side(&in);
 	else
 		host_side(&in);
-	CHECK(count_fds() == base);
+	CHECK(fuzz_count_fds() == base);
 	return 0;
 }

@@ -43,6 +43,7 @@ static int guarded_munmap(void *p, size_t len);
 #undef mmap
 #undef munmap
 
+#define FUZZ_COUNT_FDS
 #include "fuzz_input.h"
 
 #define PG 4096ul
@@ -118,27 +119,6 @@ static int master = -1, memfd = -1, kick[2] = { -1, -1 }, epfd = -1;
 static uint8_t *gmem;  /* the guest memory, as the guest's driver sees it */
 static int base_fds;
 
-/* Descriptors with close-on-exec: every one the harness makes and every one
- * the backend receives (MSG_CMSG_CLOEXEC); the sanitizers' symbolizer pipes
- * are not counted. */
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	CHECK(d);
-	while ((e = readdir(d))) {
-		int fd = atoi(e->d_name);
-
-		if (e->d_name[0] != '.' && fd != dirfd(d) &&
-		    (fcntl(fd, F_GETFD) & FD_CLOEXEC))
-			n++;
-	}
-	closedir(d);
-	return n;
-}
-
 static void once(void)
 {
 	int sv[2];
@@ -157,7 +137,7 @@ static void once(void)
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	CHECK(kick[0] >= 0 && kick[1] >= 0 && epfd >= 0);
 	signal(SIGPIPE, SIG_IGN);
-	base_fds = count_fds();
+	base_fds = fuzz_count_fds();
 }
 
 /* What the backend does when the master goes: everything let go of. */
@@ -350,6 +330,6 @@ out:
 	fprintf(stderr, "dev_init %d started %d dead %d msgs %lu rejected %u kicks %lu calls %lu\n", vu.dev_init, vu.started, vu.dev_dead, (unsigned long)vu.st.msgs, vu.st.rejected, (unsigned long)vu.st.kicks, (unsigned long)vu.st.calls);
 #endif
 	teardown();
-	CHECK(count_fds() == base_fds);
+	CHECK(fuzz_count_fds() == base_fds);
 	return 0;
 }
