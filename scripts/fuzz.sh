@@ -89,10 +89,12 @@ build() { # target
       "tests/fuzz/fuzz_$1.c" -o "$out/fuzz_$1" ;;
   hipcd_clients)
     # hipcd's client protocols: its endpoint-device and message-socket
-    # files as hipcd links them; the target is the loop and the remote
+    # files and its loop's watches as hipcd links them; the target plays
+    # the loop and the remote
     clang $flags $core_inc -Itools/hipcd -Isrc/rproc/include -Isrc/sim/include \
       -Isrc/port/linux/include -Isrc/client/include -D_GNU_SOURCE \
       src/core/*.c tools/hipcd/epdev.c tools/hipcd/msgsock.c tools/hipcd/rxq.c \
+      tools/hipcd/watch.c \
       "tests/fuzz/fuzz_$1.c" -o "$out/fuzz_$1" ;;
   *) echo "fuzz: unknown target $1"; return 1 ;;
   esac

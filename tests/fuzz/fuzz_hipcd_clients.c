@@ -64,13 +64,10 @@
 #define SLOTS 4
 #define QUIET_ROUNDS 512
 
-/* --- what hipcd.c provides ------------------------------------------------ */
+/* --- what hipcd.c provides (the loop's watches: watch.c) ------------------ */
 
 struct remote remotes[MAX_REMOTES];
 char run_dir[200];
-static int epfd = -1;
-static void *deferred[4096];
-static unsigned ndeferred;
 static unsigned long logged;
 
 void logf_(const char *fmt, ...)
@@ -83,43 +80,6 @@ void logf_(const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	logged++;
-}
-
-int hipcd_watch_add(struct hipcd_watch *w, int fd, uint32_t events,
-		    hipcd_watch_fn fn)
-{
-	struct epoll_event ev = { .events = events, .data.ptr = w };
-
-	w->fd = fd;
-	w->fn = fn;
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		w->fd = -1;
-		return -errno;
-	}
-	return 0;
-}
-
-int hipcd_watch_mod(struct hipcd_watch *w, uint32_t events)
-{
-	struct epoll_event ev = { .events = events, .data.ptr = w };
-
-	if (w->fd < 0)
-		return -EBADF;
-	return epoll_ctl(epfd, EPOLL_CTL_MOD, w->fd, &ev) < 0 ? -errno : 0;
-}
-
-void hipcd_watch_del(struct hipcd_watch *w)
-{
-	if (w->fd < 0)
-		return;
-	epoll_ctl(epfd, EPOLL_CTL_DEL, w->fd, NULL);
-	w->fd = -1;
-}
-
-void hipcd_defer_free(void *p)
-{
-	CHECK(ndeferred < sizeof(deferred) / sizeof(deferred[0]));
-	deferred[ndeferred++] = p;
 }
 
 int hipcd_make_dir(struct remote *r)
@@ -274,7 +234,7 @@ static bool round_(void)
 {
 	struct epoll_event evs[64];
 	struct remote *r = &remotes[0];
-	int n = epoll_wait(epfd, evs, 64, 0), busy = n > 0;
+	int n = epoll_wait(hipcd_epfd, evs, 64, 0), busy = n > 0;
 
 	for (int i = 0; i < n; i++) {
 		struct hipcd_watch *w = evs[i].data.ptr;
@@ -295,8 +255,7 @@ static bool round_(void)
 		}
 		(void)epdev_tx_ready(r);
 	}
-	while (ndeferred)
-		free(deferred[--ndeferred]);
+	hipcd_run_deferred();
 	return busy;
 }
 
@@ -508,8 +467,8 @@ static void once(void)
 	snprintf(run_dir, sizeof(run_dir), "/tmp/hipc-fuzz-XXXXXX");
 	CHECK(mkdtemp(run_dir));
 	atexit(remove_run_dir);
-	epfd = epoll_create1(EPOLL_CLOEXEC);
-	CHECK(epfd >= 0);
+	hipcd_epfd = epoll_create1(EPOLL_CLOEXEC);
+	CHECK(hipcd_epfd >= 0);
 	signal(SIGPIPE, SIG_IGN);
 }
 
@@ -522,7 +481,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char path[PATH_MAX + 16];
 	unsigned q;
 
-	if (epfd < 0)
+	if (hipcd_epfd < 0)
 		once();
 	if (base < 0)
 		base = fuzz_count_fds();
@@ -623,8 +582,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			s->kind->destroy(s);
 		free(s);
 	}
-	while (ndeferred)
-		free(deferred[--ndeferred]);
+	hipcd_run_deferred();
 	snprintf(path, sizeof(path), "%s/rpmsg_ctrl", r->dir);
 	CHECK(access(path, F_OK) < 0);
 	CHECK(fuzz_count_fds() == base);

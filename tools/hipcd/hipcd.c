@@ -79,66 +79,6 @@ void logf_(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* --- the loop's watches ------------------------------------------------------ */
-
-static int epfd = -1;
-static void **deferred;
-static size_t ndeferred, deferred_cap;
-
-int hipcd_watch_add(struct hipcd_watch *w, int fd, uint32_t events,
-		    hipcd_watch_fn fn)
-{
-	struct epoll_event ev = { .events = events, .data.ptr = w };
-
-	w->fd = fd;
-	w->fn = fn;
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		w->fd = -1;
-		return -errno;
-	}
-	return 0;
-}
-
-int hipcd_watch_mod(struct hipcd_watch *w, uint32_t events)
-{
-	struct epoll_event ev = { .events = events, .data.ptr = w };
-
-	if (w->fd < 0)
-		return -EBADF;
-	return epoll_ctl(epfd, EPOLL_CTL_MOD, w->fd, &ev) < 0 ? -errno : 0;
-}
-
-void hipcd_watch_del(struct hipcd_watch *w)
-{
-	if (w->fd < 0)
-		return;
-	epoll_ctl(epfd, EPOLL_CTL_DEL, w->fd, NULL);
-	w->fd = -1; /* an event fetched already is skipped by run() */
-}
-
-static void run_deferred(void)
-{
-	while (ndeferred)
-		free(deferred[--ndeferred]);
-}
-
-void hipcd_defer_free(void *p)
-{
-	if (ndeferred == deferred_cap) {
-		size_t cap = deferred_cap ? 2 * deferred_cap : 64;
-		void **d = realloc(deferred, cap * sizeof(*d));
-
-		if (!d) {
-			/* Kept rather than freed under a pending event. */
-			logf_("out of memory: %zu bytes not freed", sizeof(p));
-			return;
-		}
-		deferred = d;
-		deferred_cap = cap;
-	}
-	deferred[ndeferred++] = p;
-}
-
 /* --- remotes ------------------------------------------------------------------ */
 
 
@@ -1024,9 +964,9 @@ static int open_loop(struct loop *l, const char *dir, char *sock_path,
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	epfd = epoll_create1(EPOLL_CLOEXEC);
+	hipcd_epfd = epoll_create1(EPOLL_CLOEXEC);
 	lfd = open_control(dir, sock_path, len);
-	if (sfd < 0 || epfd < 0 || lfd < 0 ||
+	if (sfd < 0 || hipcd_epfd < 0 || lfd < 0 ||
 	    hipcd_watch_add(&l->sig, sfd, EPOLLIN, on_signals) < 0 ||
 	    hipcd_watch_add(&l->listen, lfd, EPOLLIN, on_accept) < 0) {
 		logf_("setup: %s", strerror(errno));
@@ -1091,7 +1031,7 @@ static void run(struct loop *l)
 		else if (next)
 			timeout = next <= now ? 0
 					      : (int)((next - now + 999999) / 1000000);
-		n = epoll_wait(epfd, evs, 64, timeout);
+		n = epoll_wait(hipcd_epfd, evs, 64, timeout);
 		if (n < 0 && errno != EINTR) {
 			logf_("epoll: %s", strerror(errno));
 			break;
@@ -1102,7 +1042,7 @@ static void run(struct loop *l)
 			if (w->fd >= 0) /* not let go of earlier this round */
 				w->fn(w, evs[i].events);
 		}
-		run_deferred();
+		hipcd_run_deferred();
 		reap();
 	}
 }
@@ -1160,7 +1100,7 @@ int main(int argc, char **argv)
 	close(l->listen.fd);
 	unlink(sock_path);
 	close(l->sig.fd);
-	close(epfd);
+	close(hipcd_epfd);
 	close(lockfd);
 	logf_("bye");
 	return 0;

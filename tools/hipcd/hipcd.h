@@ -80,7 +80,7 @@ bool same_remote(const struct rconf *a, const struct rconf *b);
 /* --check's output. */
 void summary(const struct conf *c, FILE *out);
 
-/* --- the loop (hipcd.c) ----------------------------------------------------- */
+/* --- the loop (watch.c, hipcd.c) --------------------------------------- */
 
 struct hipcd_watch;
 typedef void (*hipcd_watch_fn)(struct hipcd_watch *w, uint32_t events);
@@ -103,6 +103,9 @@ int hipcd_watch_mod(struct hipcd_watch *w, uint32_t events);
 void hipcd_watch_del(struct hipcd_watch *w);
 /* free(@p) after the loop's current round of events. */
 void hipcd_defer_free(void *p);
+/* The loop's epoll set (watch.c), and the frees of the round just over. */
+extern int hipcd_epfd;
+void hipcd_run_deferred(void);
 
 /* --- remotes (hipcd.c) ------------------------------------------------------ */
 
