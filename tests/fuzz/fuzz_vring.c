@@ -120,6 +120,20 @@ static void call_done(void)
 	accesses = 0;
 }
 
+/* What both roles do alike: @k 0 asks whether to ring, 1 looks for
+ * pending work, 2 turns the callbacks on or off (bit 3 of @op). */
+static void notify_op(unsigned k, uint8_t op)
+{
+	if (k == 0)
+		(void)hipc_vring_need_notify(&vr);
+	else if (k == 1)
+		(void)hipc_vring_pending(&vr);
+	else if (op & 8)
+		(void)hipc_vring_enable_cb(&vr);
+	else
+		hipc_vring_disable_cb(&vr);
+}
+
 static void driver_op(struct in *in, uint8_t op)
 {
 	switch (op % 6) {
@@ -159,16 +173,9 @@ static void driver_op(struct in *in, uint8_t op)
 		break;
 	}
 	case 2:
-		(void)hipc_vring_need_notify(&vr);
-		break;
 	case 3:
-		(void)hipc_vring_pending(&vr);
-		break;
 	case 4:
-		if (op & 8)
-			(void)hipc_vring_enable_cb(&vr);
-		else
-			hipc_vring_disable_cb(&vr);
+		notify_op(op % 6 - 2, op);
 		break;
 	default: {
 		struct hipc_vring_info i;
@@ -226,16 +233,9 @@ static void device_op(struct in *in, uint8_t op)
 		break;
 	}
 	case 3:
-		(void)hipc_vring_need_notify(&vr);
-		break;
 	case 4:
-		(void)hipc_vring_pending(&vr);
-		break;
 	case 5:
-		if (op & 8)
-			(void)hipc_vring_enable_cb(&vr);
-		else
-			hipc_vring_disable_cb(&vr);
+		notify_op(op % 7 - 3, op);
 		break;
 	default: {
 		struct hipc_vring_info i;
