@@ -27,7 +27,6 @@ enum { ZC_FREE = 0, ZC_CLAIMED = 1, ZC_RESERVED = 2, ZC_SPARE = 3 };
 #define HDR_RESERVED 8
 #define HDR_LEN 12
 #define HDR_FLAGS 14
-#define HDR_FLAGS 14
 #define SEND_TIMEOUT_DEFAULT_MS 15000u
 
 static inline unsigned rxq_index(const struct hipc_rpmsg_dev *dev)
@@ -1452,7 +1451,7 @@ rx_one(struct hipc_rpmsg_dev *dev)
 	uint32_t len, src, dst;
 	uint16_t plen;
 	uint8_t *buf;
-	bool held, crc_bad = false;
+	bool held, crc = false, crc_bad = false;
 	int ret;
 
 	ret = rx_take(dev, &t, &hold);
@@ -1473,8 +1472,9 @@ rx_one(struct hipc_rpmsg_dev *dev)
 		goto bad;
 	/* A CRC trailer means something only where both sides agreed on it;
 	 * elsewhere the flag is ignored, as Linux ignores hdr.flags. */
-	if (dev_has_crc(dev) &&
-	    (hipc_get_le16(buf + HDR_FLAGS) & HIPC_RPMSG_HDR_F_CRC)) {
+	crc = dev_has_crc(dev) &&
+	      (hipc_get_le16(buf + HDR_FLAGS) & HIPC_RPMSG_HDR_F_CRC);
+	if (crc) {
 		const uint8_t *p = buf + HIPC_RPMSG_HDR_SIZE;
 
 		crc_bad = (uint32_t)plen + HIPC_RPMSG_CRC_SIZE >
@@ -1486,8 +1486,7 @@ rx_one(struct hipc_rpmsg_dev *dev)
 	ept = crc_bad ? NULL : lookup_locked(dev, dst);
 	if (crc_bad)
 		__atomic_fetch_add(&dev->crc_errors, 1u, __ATOMIC_RELAXED);
-	else if (dev_has_crc(dev) &&
-		 (hipc_get_le16(buf + HDR_FLAGS) & HIPC_RPMSG_HDR_F_CRC))
+	else if (crc)
 		STAT_ADD(dev, crc_checked, 1);
 	if (ept)
 		cb_enter_locked(dev, ept);
