@@ -35,17 +35,32 @@ static double median3(double *v)
 	return b;
 }
 
-/* Single-thread memcpy of @size-byte blocks, @total bytes in all; both
- * buffers touched first so no page fault is timed. */
+/*
+ * Single-thread memcpy of @size-byte blocks, @total bytes in all, between
+ * two buffers kept for the whole run: like the pools' buffers, they are
+ * touched several times before anything is timed.  (On a virtual machine
+ * a page's first writes can cost the hypervisor's work as well as the
+ * guest's fault; fresh buffers for each run measured that, not memcpy.)
+ */
 static double memcpy_gbs(size_t size, uint64_t total)
 {
-	uint8_t *a = aligned_alloc(4096, size), *b = aligned_alloc(4096, size);
+	static uint8_t *a, *b;
+	static size_t have;
 	uint64_t n = total / size, i;
 	double t;
 
-	CHECK(a && b);
-	memset(a, 1, size);
-	memset(b, 2, size);
+	if (have < size) {
+		free(a);
+		free(b);
+		a = aligned_alloc(4096, size);
+		b = aligned_alloc(4096, size);
+		CHECK(a && b);
+		have = size;
+		for (i = 0; i < 4; i++) {
+			memset(a, (int)i, size);
+			memcpy(b, a, size);
+		}
+	}
 	t = now_s();
 	for (i = 0; i < n; i++) {
 		a[0] = (uint8_t)i; /* each copy a different source */
@@ -53,9 +68,17 @@ static double memcpy_gbs(size_t size, uint64_t total)
 		__asm__ volatile("" ::"r"(b) : "memory");
 	}
 	t = now_s() - t;
-	free(a);
-	free(b);
 	return (double)n * size / t / 1e9;
+}
+
+/* This thread's CPU time: on a loaded machine a pure computation is
+ * timed by what it used, not by the wall clock. */
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 struct link_count {
@@ -74,9 +97,17 @@ static struct link_count doorbells(struct bb_client *c)
 }
 
 /* Host to remote, @count buffers of @size, filled (or not) in place. */
+/* What the host's own fill took: its CPU rate, and its share of the
+ * wall time (the rest is the exchange and waiting for returns). */
+struct fill_fig {
+	double cpu_gbs, share;
+};
+
 static double push_gbs(struct bb_client *c, unsigned p, uint64_t count,
-		       uint32_t size, bool fill, double *dbl_per_gib)
+		       uint32_t size, bool fill, double *dbl_per_gib,
+		       struct fill_fig *ff)
 {
+	double fill_cpu = 0, fill_wall = 0, c0, w0;
 	struct hipc_bigbuf *bb = c->bb[p];
 	struct hipc_bigbuf_stats st0, st;
 	struct link_count d0, d1;
@@ -93,8 +124,13 @@ static double push_gbs(struct bb_client *c, unsigned p, uint64_t count,
 		if (st.returned - st0.returned == count)
 			break;
 		while (sent < count && (i = hipc_bigbuf_alloc(bb, &b)) >= 0) {
-			if (fill)
+			if (fill) {
+				c0 = cpu_s();
+				w0 = now_s();
 				bb_fill(b, size, sent);
+				fill_cpu += cpu_s() - c0;
+				fill_wall += now_s() - w0;
+			}
 			ret = hipc_bigbuf_send(bb, (uint32_t)i, 0, size, 0);
 			if (ret == -HIPC_EAGAIN) {
 				hipc_bigbuf_free(bb, (uint32_t)i);
@@ -110,6 +146,10 @@ static double push_gbs(struct bb_client *c, unsigned p, uint64_t count,
 	if (dbl_per_gib)
 		*dbl_per_gib = (double)(d1.tx - d0.tx + d1.rx - d0.rx) *
 			       (1024.0 * MIB) / ((double)count * size);
+	if (ff && fill_cpu > 0) {
+		ff->cpu_gbs = (double)count * size / fill_cpu / 1e9;
+		ff->share = fill_wall / t;
+	}
 	return (double)count * size / t / 1e9;
 }
 
@@ -141,16 +181,6 @@ static double pull_gbs(struct bb_client *c, unsigned p, uint64_t count,
 		*dbl_per_gib = (double)(d1.tx - d0.tx + d1.rx - d0.rx) *
 			       (1024.0 * MIB) / ((double)count * size);
 	return (double)count * size / t / 1e9;
-}
-
-/* This thread's CPU time: on a loaded machine a pure computation is
- * timed by what it used, not by the wall clock. */
-static double cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* CRC32C over 64 MiB: the core's table, the Linux fast path (CPU time). */
@@ -198,28 +228,38 @@ int main(int argc, char **argv)
 	bb_start(&c, "bb-bench", HIPC_RPROC_STAY_CRASHED);
 	printf("big buffers vs memcpy, %llu GiB per run, median of %d\n",
 	       (unsigned long long)gib, RUNS);
-	printf("%-8s %12s %12s %12s %10s %10s %12s\n", "size", "memcpy GB/s",
-	       "host->rem", "rem->host", "h->r/mcpy", "r->h/mcpy",
-	       "doorbells/GiB");
+	printf("%-8s %12s %12s %12s %10s %10s %12s %10s %10s\n", "size",
+	       "memcpy GB/s", "host->rem", "rem->host", "h->r/mcpy",
+	       "r->h/mcpy", "doorbells/GiB", "fill CPU", "fill/wall");
 	for (unsigned k = 0; k < 3; k++) {
 		uint64_t n = total / sz[k].size;
-		double m, h, r, db;
+		double m, h, r, db, fc[RUNS], fs[RUNS], qh[RUNS], qr[RUNS];
+		struct fill_fig ff[RUNS];
 
 		/* warm the buffers: first touches are page faults */
-		push_gbs(&c, sz[k].p, 8, sz[k].size, true, NULL);
+		push_gbs(&c, sz[k].p, 8, sz[k].size, true, NULL, NULL);
 		pull_gbs(&c, sz[k].p, 8, sz[k].size, NULL);
 		for (int i = 0; i < RUNS; i++) {
 			v[0][i] = memcpy_gbs(sz[k].size, total);
 			v[1][i] = push_gbs(&c, sz[k].p, n, sz[k].size, true,
-					   &d[0][i]);
+					   &d[0][i], &ff[i]);
+			fc[i] = ff[i].cpu_gbs;
+			fs[i] = ff[i].share;
 			v[2][i] = pull_gbs(&c, sz[k].p, n, sz[k].size, &d[1][i]);
+		}
+		/* each ratio within its own run, then the median */
+		for (int i = 0; i < RUNS; i++) {
+			qh[i] = v[1][i] / v[0][i];
+			qr[i] = v[2][i] / v[0][i];
 		}
 		m = median3(v[0]);
 		h = median3(v[1]);
 		r = median3(v[2]);
 		db = (median3(d[0]) + median3(d[1])) / 2;
-		printf("%-8s %12.2f %12.2f %12.2f %9.0f%% %9.0f%% %12.0f\n",
-		       sz[k].name, m, h, r, 100 * h / m, 100 * r / m, db);
+		printf("%-8s %12.2f %12.2f %12.2f %9.0f%% %9.0f%% %12.0f "
+		       "%10.2f %9.0f%%\n",
+		       sz[k].name, m, h, r, 100 * median3(qh), 100 * median3(qr), db,
+		       median3(fc), 100 * median3(fs));
 	}
 	/* references per second: 4 KiB buffers, bytes untouched */
 	{
@@ -227,7 +267,8 @@ int main(int argc, char **argv)
 		double rh[RUNS], rr[RUNS], db[RUNS];
 
 		for (int i = 0; i < RUNS; i++) {
-			rh[i] = push_gbs(&c, 0, n, 4096, false, &db[i]) * 1e9 / 4096;
+			rh[i] = push_gbs(&c, 0, n, 4096, false, &db[i], NULL) *
+				1e9 / 4096;
 			rr[i] = pull_gbs(&c, 0, n, 4096, NULL) * 1e9 / 4096 / 1;
 		}
 		printf("4 KiB references/s: host->remote %.0f, remote->host "
