@@ -92,13 +92,14 @@ HIPC_TEST(both_ways_64m)
 	both_ways("bb-64m", 4, 64u * MIB, 1024ull * MIB);
 }
 
-/* The soak: HIPC_BIGBUF_GIB (10) GiB each way in 1 MiB buffers, then in
- * 64 MiB ones; every buffer's CRC32C checked. */
+/* The soak: HIPC_BIGBUF_GIB (10) GiB each way in 4 KiB buffers, then in
+ * 1 MiB ones, then in 64 MiB ones; every buffer's CRC32C checked. */
 HIPC_TEST(soak)
 {
 	const char *e = getenv("HIPC_BIGBUF_GIB");
 	uint64_t gib = e && *e ? strtoull(e, NULL, 10) : 10;
 
+	both_ways("bb-soak4k", 0, 4096, gib * 1024ull * MIB);
 	both_ways("bb-soak1m", 2, MIB, gib * 1024ull * MIB);
 	both_ways("bb-soak64m", 4, 64u * MIB, gib * 1024ull * MIB);
 }
