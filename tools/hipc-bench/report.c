@@ -564,15 +564,24 @@ static void matrix_table(const struct bench_report *rep, FILE *f,
 			 const char *suite, const char *title)
 {
 	const char *paths[16];
+	int w[16];
 	unsigned np;
 
 	if (!paths_of(rep, suite, paths, &np))
 		return;
-	fprintf(f, "\n%s\n", title);
+	/* Each column as wide as its path's name, at least 9: a dozen
+	 * paths still fit a wide terminal. */
+	for (unsigned j = 0; j < np; j++) {
+		w[j] = (int)strlen(paths[j]);
+		if (w[j] < 9)
+			w[j] = 9;
+	}
+	fprintf(f, "\n%s\n  ms per transaction (median); KB/s below\n",
+		title);
 	fprintf(f, "  %-8s %3s %8s %10s", "block", "n", "bytes", "published");
 	for (unsigned j = 0; j < np; j++)
-		fprintf(f, " %13s", paths[j]);
-	fprintf(f, "   %s\n", "ms per transaction (median); KB/s below");
+		fprintf(f, " %*s", w[j], paths[j]);
+	fputc('\n', f);
 	for (unsigned i = 0; i < rep->n; i++) {
 		const struct result *r = &rep->r[i];
 
@@ -589,9 +598,9 @@ static void matrix_table(const struct bench_report *rep, FILE *f,
 						      r->block, r->nblocks);
 
 			if (x)
-				fprintf(f, " %13.4f", x->med_ms);
+				fprintf(f, " %*.4f", w[j], x->med_ms);
 			else
-				fprintf(f, " %13s", "-");
+				fprintf(f, " %*s", w[j], "-");
 		}
 		fputc('\n', f);
 		fprintf(f, "  %-8s %3s %8s ", "", "", "KB/s");
@@ -605,9 +614,9 @@ static void matrix_table(const struct bench_report *rep, FILE *f,
 						      r->block, r->nblocks);
 
 			if (x)
-				fprintf(f, " %13.0f", x->kb_s);
+				fprintf(f, " %*.0f", w[j], x->kb_s);
 			else
-				fprintf(f, " %13s", "-");
+				fprintf(f, " %*s", w[j], "-");
 		}
 		fputc('\n', f);
 		if (strcmp(suite, "bigbuf") || !rep->have_limits)
@@ -621,9 +630,10 @@ static void matrix_table(const struct bench_report *rep, FILE *f,
 			double m = bench_limits_memcpy(&rep->limits, r->block);
 
 			if (x && m > 0)
-				fprintf(f, " %13.2f", x->kb_s * 1e3 / (m * 1e6));
+				fprintf(f, " %*.2f", w[j],
+					x->kb_s * 1e3 / (m * 1e6));
 			else
-				fprintf(f, " %13s", "-");
+				fprintf(f, " %*s", w[j], "-");
 		}
 		fputc('\n', f);
 	}
