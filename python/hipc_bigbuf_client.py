@@ -43,7 +43,8 @@ _HEAD = struct.Struct("=II")
 _STATS_FIELDS = ("requests", "allocs", "sent", "sent_bytes", "received",
                  "received_bytes", "released", "returned", "msgs_out",
                  "msgs_in", "refused_bad", "refused_range", "refused_owner",
-                 "refused_stale", "refused_other", "alloc_empty")
+                 "refused_stale", "refused_other", "alloc_empty",
+                 "alloc_quota")
 _STATSS = struct.Struct("=%dQ" % len(_STATS_FIELDS))
 assert _MSGS.size == 136
 

@@ -972,6 +972,73 @@ HIPC_TEST(client_killed)
 }
 
 /*
+ * bigbuf_quota = 3: a client holding 3 buffers of a pool (allocated or
+ * received) is answered EDQUOT and counted, another client still gets
+ * its own; once the first sends, frees or releases one it may allocate
+ * again.  The pool is not touched by an answer over the quota.
+ */
+HIPC_TEST(quota_per_client)
+{
+	struct hipc_bbc *a, *b;
+	struct hipc_bbc_stats st;
+	struct hipc_bbc_event ev;
+	uint32_t gen[4], bgen;
+	int idx[4], bi;
+	char c[512];
+	void *p;
+
+	snprintf(c, sizeof(c), "[m4]\nfirmware = %s\nbigbuf_quota = 3\n",
+		 SDB_FW);
+	ep_start_at(c, "m4", "bigbuf");
+	a = open_pool("sdb-1m", 10000);
+	b = open_pool("sdb-1m", 10000);
+	for (int k = 0; k < 3; k++) {
+		idx[k] = hipc_bbc_alloc(a, &p, &gen[k]);
+		CHECK(idx[k] >= 0);
+	}
+	CHECK_EQ(hipc_bbc_alloc(a, &p, &gen[3]), -HIPC_EDQUOT);
+	CHECK_EQ(hipc_bbc_alloc(a, &p, &gen[3]), -HIPC_EDQUOT);
+	CHECK_EQ(stat_of("bigbuf", "lent"), 3);
+	/* the other client has a quota of its own */
+	bi = hipc_bbc_alloc(b, &p, &bgen);
+	CHECK(bi >= 0);
+	/* freed: one more */
+	CHECK_EQ(hipc_bbc_free(a, (uint32_t)idx[0], gen[0]), 0);
+	idx[0] = hipc_bbc_alloc(a, &p, &gen[0]);
+	CHECK(idx[0] >= 0);
+	CHECK_EQ(hipc_bbc_alloc(a, &p, &gen[3]), -HIPC_EDQUOT);
+	/* sent: one more once it is out (the send's reply) */
+	CHECK_EQ(hipc_bbc_send(a, (uint32_t)idx[1], gen[1], 0, 4096, 0), 0);
+	idx[3] = hipc_bbc_alloc(a, &p, &gen[3]);
+	CHECK(idx[3] >= 0);
+	/* received buffers count as well: three held, one asked for */
+	CHECK_EQ(hipc_bbc_free(a, (uint32_t)idx[0], gen[0]), 0);
+	CHECK_EQ(hipc_bbc_free(a, (uint32_t)idx[2], gen[2]), 0);
+	CHECK_EQ(hipc_bbc_free(a, (uint32_t)idx[3], gen[3]), 0);
+	sdb_cmd(a, SDB_OP_PRODUCE, SDB_POOL_1M, 4096, 3, 0);
+	for (unsigned got = 0; got < 3;) {
+		CHECK(next_event(a, &ev, 10000));
+		if (ev.type != HIPC_BBC_EV_RX)
+			continue;
+		idx[got] = (int)ev.index;
+		gen[got++] = ev.generation;
+	}
+	CHECK_EQ(hipc_bbc_alloc(a, &p, &gen[3]), -HIPC_EDQUOT);
+	CHECK_EQ(hipc_bbc_release(a, (uint32_t)idx[0], gen[0], 0), 0);
+	idx[3] = hipc_bbc_alloc(a, &p, &gen[3]);
+	CHECK(idx[3] >= 0);
+	CHECK_EQ(hipc_bbc_get_stats(a, &st), 0);
+	CHECK_EQ(st.alloc_quota, 4);
+	CHECK_EQ(st.refused_bad + st.refused_range + st.refused_owner +
+		 st.refused_stale + st.refused_other, 0);
+	CHECK_EQ(stat_of("bigbuf", "alloc_quota"), 4);
+	hipc_bbc_close(a);
+	hipc_bbc_close(b);
+	CHECK(stat_becomes("bigbuf", "connections", 0, 5000));
+	CHECK_EQ(stat_of("bigbuf", "lent"), 0);
+}
+
+/*
  * The remote killed mid-stream (buffers in flight both ways, some lent
  * to the client): the client sees the connection end, hipcd takes back
  * what it lent, the rproc what the remote held; the restarted remote
@@ -1112,6 +1179,7 @@ static const struct hipc_test_case cases[] = {
 	HIPC_CASE(hostile_client), HIPC_CASE(hostile_random),
 	HIPC_CASE(hostile_scribble), HIPC_CASE(tx_ring_full_waits),
 	HIPC_CASE(client_killed),  HIPC_CASE(remote_killed),
+	HIPC_CASE(quota_per_client),
 };
 
 int main(int argc, char **argv)

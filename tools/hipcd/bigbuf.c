@@ -121,6 +121,7 @@ struct bb_conn {
 	/* a return notice waiting for one */
 	bool pret;
 	struct hipc_bufpool_ret pret_msg;
+	unsigned nlent;          /* its buffers allocated or received */
 	struct hipc_bbc_stats st;
 };
 
@@ -312,6 +313,7 @@ static void give_back(struct bb_conn *c, uint32_t i, uint32_t consumed,
 		      rname(c->br), (unsigned)i, hipc_strerror(ret));
 	b->st = B_NONE;
 	b->owner = NULL;
+	c->nlent--;
 	if (!notify || ret < 0)
 		return;
 	make_ret(p, i, gen, consumed, &r);
@@ -340,6 +342,7 @@ static void take_back(struct bb_conn *c, bool keep_sent)
 			hipc_bufpool_free(p->pool, i);
 			b->st = B_NONE;
 			b->owner = NULL;
+			c->nlent--;
 			n++;
 			break;
 		case B_HELD:
@@ -492,6 +495,7 @@ static void on_ref(struct bb_conn *c, void *data, size_t len)
 	b = &p->b[i];
 	b->st = B_HELD;
 	b->owner = c;
+	c->nlent++;
 	b->cgen = rx.generation;
 	b->lgen++;
 	if (c->drain) {
@@ -690,6 +694,7 @@ static void do_send(struct bb_conn *c, const struct hipc_bbc_msg *q)
 	}
 	memcpy(tx, &ref, sizeof(ref));
 	b->st = B_SENT;
+	c->nlent--;
 	b->cgen = hipc_get_le32(&ref.generation);
 	ret = hipc_rpmsg_send_nocopy(&c->ept, HIPC_RPMSG_ADDR_ANY, tx,
 				     sizeof(ref));
@@ -731,6 +736,14 @@ static void req_alloc(struct bb_conn *c, const struct hipc_bbc_msg *q)
 		refuse(c, q, &c->st.refused_other, -ECONNRESET);
 		return;
 	}
+	if (c->br->r->rc.bigbuf_quota &&
+	    c->nlent >= c->br->r->rc.bigbuf_quota) {
+		/* Not a refusal either: it holds its share of the pool;
+		 * once it sends, frees or releases one it may ask again. */
+		c->st.alloc_quota++;
+		reply(c, q, -EDQUOT, NULL);
+		return;
+	}
 	i = hipc_bufpool_alloc(p->pool, NULL);
 	if (i < 0) {
 		/* Not a refusal: try again once one came back. */
@@ -760,6 +773,7 @@ static void req_alloc(struct bb_conn *c, const struct hipc_bbc_msg *q)
 	}
 	b->st = B_ALLOC;
 	b->owner = c;
+	c->nlent++;
 	b->lgen++;
 	c->st.allocs++;
 	memset(&r, 0, sizeof(r));
@@ -777,6 +791,7 @@ static void req_free(struct bb_conn *c, const struct hipc_bbc_msg *q)
 	hipc_bufpool_free(c->p->pool, q->index);
 	b->st = B_NONE;
 	b->owner = NULL;
+	c->nlent--;
 	reply(c, q, 0, NULL);
 }
 
@@ -1252,6 +1267,7 @@ static void conn_stats(const struct hipc_bbc_stats *st,
 	emit_kv(ctx, "refused_stale", st->refused_stale);
 	emit_kv(ctx, "refused_other", st->refused_other);
 	emit_kv(ctx, "alloc_empty", st->alloc_empty);
+	emit_kv(ctx, "alloc_quota", st->alloc_quota);
 }
 
 static void bb_stats(struct hipcd_svc *s,

@@ -16,10 +16,11 @@
 
 #define MAX_MS 3600000u
 #define MAX_KB 1048576u /* 1 GiB */
+#define MAX_COUNT 1048576u
 
 enum ktype {
 	K_PATH, K_WORD, K_MS, K_TEXT, K_KB, K_GROUP, K_MODE,
-	K_IFNAME, K_VLANS, K_REMOTE,
+	K_IFNAME, K_VLANS, K_REMOTE, K_COUNT,
 };
 
 const char *const w_mode[] = { "boot", "attach", NULL };
@@ -52,6 +53,7 @@ static const struct key {
 	{ "net_name", K_IFNAME, NULL, offsetof(struct rconf, net_name) },
 	{ "net_vlans", K_VLANS, NULL, offsetof(struct rconf, net_vlans) },
 	{ "p2p", K_REMOTE, NULL, offsetof(struct rconf, p2p) },
+	{ "bigbuf_quota", K_COUNT, NULL, offsetof(struct rconf, bigbuf_quota) },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -358,6 +360,9 @@ static void set_key(struct conf *c, struct rconf *r, unsigned line,
 	case K_KB:
 		set_num(c, r, k, line, val, MAX_KB, "KiB");
 		break;
+	case K_COUNT:
+		set_num(c, r, k, line, val, MAX_COUNT, "buffers");
+		break;
 	case K_GROUP:
 		set_group(c, r, k, line, val);
 		break;
@@ -601,6 +606,7 @@ bool same_remote(const struct rconf *a, const struct rconf *b)
 	       a->boot_timeout_ms == b->boot_timeout_ms &&
 	       a->queue_kb == b->queue_kb && a->stall_ms == b->stall_ms &&
 	       a->group == b->group && a->socket_mode == b->socket_mode &&
+	       a->bigbuf_quota == b->bigbuf_quota &&
 	       !strcmp(a->net_name, b->net_name) &&
 	       a->net_nvlans == b->net_nvlans &&
 	       !memcmp(a->net_vlans, b->net_vlans, sizeof(a->net_vlans)) &&

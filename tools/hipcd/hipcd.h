@@ -46,6 +46,8 @@ struct rconf {
 	unsigned group;          /* gid its interfaces belong to (the
 				  * daemon's own by default) */
 	unsigned socket_mode;    /* of its sockets and ttys (0660) */
+	unsigned bigbuf_quota;   /* buffers of a pool one big-buffer client
+				  * may hold at once (0: no limit) */
 	unsigned line;           /* of its [section] */
 	unsigned set_at[32];     /* line each key was set on, 0: not set */
 	/* network device (net.c): TAP name ("": hipc-NAME), VLAN ids */

@@ -128,6 +128,8 @@ struct hipc_bbc_stats {
 	uint64_t refused_other; /* no such pool or service, the remote
 				 * down, message size */
 	uint64_t alloc_empty;   /* ALLOCs answered EAGAIN (none free) */
+	uint64_t alloc_quota;   /* ALLOCs answered EDQUOT (the connection
+				 * held bigbuf_quota buffers already) */
 };
 
 /* --- the calls ------------------------------------------------------------- */
@@ -188,6 +190,9 @@ HIPC_API void hipc_bbc_get_info(const struct hipc_bbc *c,
  * hipc_bbc_alloc() - a host buffer lent to us (buf_size bytes at *@data).
  * @retval >=0 its index, *@generation set
  * @retval -HIPC_EAGAIN none free (one comes back with an EV_RET)
+ * @retval -HIPC_EDQUOT we hold the remote's bigbuf_quota of this pool's
+ *         buffers already (allocated, or received and not released):
+ *         send, free or release one first
  * @retval -HIPC_ECONNRESET the remote or its service went away
  */
 HIPC_API int hipc_bbc_alloc(struct hipc_bbc *c, void **data,
