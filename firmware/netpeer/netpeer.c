@@ -523,12 +523,14 @@ static void trace_stats(void)
 {
 	hipc_remote_trace("netpeer: stats %u rx_errors=%llu rx_bad_tag=%llu "
 			  "p2p_rx_errors=%llu rx_frag_frames=%llu "
-			  "rx_frag_errors=%llu mtu=%u\n", ++np.stats_seq,
+			  "rx_frag_errors=%llu rx_frag_lost=%llu mtu=%u\n",
+			  ++np.stats_seq,
 			  (unsigned long long)np.rx_errors,
 			  (unsigned long long)np.rx_bad_tag,
 			  (unsigned long long)np.p2p_rx_errors,
 			  (unsigned long long)np.ra.frames,
-			  (unsigned long long)np.ra.errors, np.mtu);
+			  (unsigned long long)np.ra.errors,
+			  (unsigned long long)np.ra.lost, np.mtu);
 	for (unsigned i = 0; i < np.nlink + (np.p2p ? 1u : 0u); i++) {
 		struct port *p = &np.port[i];
 
@@ -557,8 +559,8 @@ static void trace_stats(void)
  * host, for the tests of the host's checks.  Ten messages too short to be
  * a frame (1 to 10 bytes), then ten whole frames without the VLAN tag the
  * host expects when VLANs are on (with none, the host delivers those).
- * With fragments on, then eight pieces the host must refuse, none of
- * which completes a frame.
+ * With fragments on, then seven pieces the host must refuse and a frame
+ * given up midway, none of which completes a frame.
  */
 /* One hostile piece: @n bytes of a frame said to be @total long. */
 static void hostile_piece(uint32_t total, uint16_t id, uint16_t index,
@@ -574,7 +576,8 @@ static void hostile_piece(uint32_t total, uint16_t id, uint16_t index,
 		np.hostile_sent++;
 }
 
-/* Eight pieces the host's reassembly must refuse, each counted once. */
+/* Seven pieces the host's reassembly must refuse, each counted once as an
+ * error, and one frame given up midway (counted as lost). */
 static void send_hostile_frags(void)
 {
 	hostile_piece(100, 1, 0, 0);      /* a header and no data */

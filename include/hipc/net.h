@@ -118,7 +118,8 @@ struct hipc_net_reasm {
 	uint16_t id, next;
 	bool active;
 	uint64_t frames;   /* frames reassembled */
-	uint64_t errors;   /* pieces refused, frames given up */
+	uint64_t errors;   /* pieces refused */
+	uint64_t lost;     /* frames given up by their sender midway */
 };
 
 static inline void hipc_net_reasm_init(struct hipc_net_reasm *r, uint8_t *buf,
@@ -141,7 +142,8 @@ static inline void hipc_net_reasm_reset(struct hipc_net_reasm *r)
  * frame is then in r->buf), 0 while more are to come, -1 when the piece
  * was refused (counted in r->errors; the frame under way, if any, is
  * given up with it).  A piece at index 0 starts a new frame and gives up
- * an unfinished one (counted): its sender ran out of buffers.
+ * an unfinished one (counted in r->lost): its sender ran out of buffers,
+ * which an honest sender may, so it is no error.
  */
 static inline int hipc_net_reasm_add(struct hipc_net_reasm *r,
 				     const void *msg, size_t len, size_t min,
@@ -162,7 +164,7 @@ static inline int hipc_net_reasm_add(struct hipc_net_reasm *r,
 	n = len - HIPC_NET_FRAG_HDR;
 	if (index == 0) {
 		if (r->active)
-			r->errors++; /* the last one never finished */
+			r->lost++; /* the last one never finished */
 		r->active = false;
 		if (total < min || total > max || total > r->cap)
 			goto refuse;

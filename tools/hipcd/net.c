@@ -791,6 +791,7 @@ static void net_stats(struct hipcd_svc *s,
 	emit(ctx, "rx_bad_tag", n->rx_bad_tag);
 	emit(ctx, "rx_frag_frames", n->ra.frames);
 	emit(ctx, "rx_frag_errors", n->ra.errors);
+	emit(ctx, "rx_frag_lost", n->ra.lost);
 	emit(ctx, "tx_packets", sum.tx_packets);
 	emit(ctx, "tx_bytes", sum.tx_bytes);
 	emit(ctx, "tx_dropped", sum.tx_dropped);
