@@ -620,6 +620,11 @@ static void send_hostile(void)
 			  (unsigned long long)np.hostile_sent);
 }
 
+/* Set by the signal handlers; the eventfds only wake the loop.  Looked at
+ * on every pass, so the eventfds are read only when a signal came: a
+ * read per pass would be two system calls per frame for nothing. */
+static volatile sig_atomic_t stats_asked, hostile_asked;
+
 static int poll_cb(struct hipc_rpmsg_dev *dev, void *ctx)
 {
 	uint64_t v;
@@ -627,10 +632,18 @@ static int poll_cb(struct hipc_rpmsg_dev *dev, void *ctx)
 
 	(void)dev;
 	(void)ctx;
-	if (read(np.stats_fd, &v, sizeof(v)) == sizeof(v))
+	if (stats_asked) {
+		stats_asked = 0;
+		if (read(np.stats_fd, &v, sizeof(v)) < 0)
+			v = 0; /* drained already: the flag says enough */
 		trace_stats();
-	if (np.hostile_fd >= 0 && read(np.hostile_fd, &v, sizeof(v)) == sizeof(v))
+	}
+	if (hostile_asked && np.hostile_fd >= 0) {
+		hostile_asked = 0;
+		if (read(np.hostile_fd, &v, sizeof(v)) < 0)
+			v = 0;
 		send_hostile();
+	}
 	for (unsigned i = 0; i < np.nlink; i++)
 		n += drain_tap(&np.port[i]);
 	if (np.p2p)
@@ -765,6 +778,10 @@ static void on_usr(int sig)
 {
 	uint64_t one = 1;
 
+	if (sig == SIGUSR1)
+		stats_asked = 1;
+	else
+		hostile_asked = 1;
 	if (write(sig == SIGUSR1 ? np.stats_fd : np.hostile_fd, &one,
 		  sizeof(one)) < 0)
 		return; /* a counter at its limit is still readable */
