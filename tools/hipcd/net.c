@@ -30,8 +30,9 @@
  * for the pieces.  A remote that knows fragments answers in kind, and
  * from then on both ends run the TAPs at the smaller of the two offers
  * (64,754 bytes with 2048-byte buffers): a TCP stream then crosses the
- * link in frames of 45 KiB instead of 2 KiB, a thirtieth of the frames,
- * TAP reads, TAP writes and wake-ups of the stacks on both sides.  A
+ * link in frames of up to 63 KiB instead of 2 KiB, about a thirtieth of
+ * the frames, TAP reads, TAP writes and wake-ups of the stacks on both
+ * sides.  A
  * remote that does not answer keeps the one-buffer MTU; one that predates
  * fragments counts the CAPS message as a malformed frame, once per link.
  */
