@@ -202,8 +202,8 @@ case_ping() {
 	one_island "$NETPEER" "--ip $net.2/24"
 	ip addr add $net.1/24 dev "$TAP"
 	# Both ends reassemble fragments: the MTU agreed on, not one buffer's.
-	wait_for 5 mtu_is "$TAP" $FRAG_MTU || fail "host MTU $(cat /sys/class/net/$TAP/mtu), not $FRAG_MTU"
-	wait_for 5 ns_mtu_is $NS1 eth0 $FRAG_MTU || fail "island MTU not $FRAG_MTU"
+	wait_for 10 mtu_is "$TAP" $FRAG_MTU || fail "host MTU $(cat /sys/class/net/$TAP/mtu), not $FRAG_MTU"
+	wait_for 10 ns_mtu_is $NS1 eth0 $FRAG_MTU || fail "island MTU not $FRAG_MTU"
 	wait_for 5 island_up $NS1 eth0 || fail "island link never up"
 	ping_ok ping -c 100 -w 30 -A -W 2 $net.2 || fail "host -> island ping lost packets"
 	ping_ok in_ns $NS1 ping -c 100 -w 30 -A -W 2 $net.1 || fail "island -> host ping lost packets"
@@ -260,8 +260,8 @@ case_frag() {
 	local net=10.201.11 mtu512=$((32 * 488 - 14))
 	one_island "$NETPEER512" "--ip $net.2/24"
 	ip addr add $net.1/24 dev "$TAP"
-	wait_for 5 mtu_is "$TAP" $mtu512 || fail "host MTU $(cat /sys/class/net/$TAP/mtu), not $mtu512"
-	wait_for 5 ns_mtu_is $NS1 eth0 $mtu512 || fail "island MTU not $mtu512"
+	wait_for 10 mtu_is "$TAP" $mtu512 || fail "host MTU $(cat /sys/class/net/$TAP/mtu), not $mtu512"
+	wait_for 10 ns_mtu_is $NS1 eth0 $mtu512 || fail "island MTU not $mtu512"
 	wait_for 5 island_up $NS1 eth0 || fail "island link never up"
 	ping_ok ping -c 10 -w 30 -i 0.2 -M do -s $((mtu512 - 28)) $net.2 || fail "MTU-sized ping"
 	ping_ok in_ns $NS1 ping -c 10 -w 30 -i 0.2 -M do -s $((mtu512 - 28)) $net.1 || fail "MTU-sized ping back"
@@ -336,7 +336,7 @@ case_vlan() {
 	ip addr add 10.210.1.1/24 dev "$TAP.100"
 	ip addr add 10.210.2.1/24 dev "$TAP.200"
 	# Fragments carry the tag too: 32 pieces less 18 bytes of link header.
-	wait_for 5 mtu_is "$TAP.100" $((FRAG_MTU - 4)) || fail "VLAN MTU $(cat /sys/class/net/$TAP.100/mtu), not $((FRAG_MTU - 4))"
+	wait_for 10 mtu_is "$TAP.100" $((FRAG_MTU - 4)) || fail "VLAN MTU $(cat /sys/class/net/$TAP.100/mtu), not $((FRAG_MTU - 4))"
 	wait_for 5 island_up $NS1 eth0.100 || fail "island link never up"
 	ping_ok ping -c 20 -w 30 -A 10.210.1.2 || fail "VLAN 100 ping"
 	ping_ok ping -c 20 -w 30 -A 10.210.2.2 || fail "VLAN 200 ping"
@@ -534,7 +534,7 @@ case_crash() {
 	wait_for 10 ping -c 1 -W 1 $net.2 || fail "no ping after the restart"
 	ping_ok ping -c 20 -w 30 -A $net.2 || fail "ping after restart lost packets"
 	# The new island agreed on fragments again.
-	wait_for 5 mtu_is "$TAP" $FRAG_MTU || fail "MTU after the restart $(cat /sys/class/net/$TAP/mtu)"
+	wait_for 10 mtu_is "$TAP" $FRAG_MTU || fail "MTU after the restart $(cat /sys/class/net/$TAP/mtu)"
 	net_line isl
 	ping_ok ping -c 5 -w 30 -i 0.2 -M do -s $((FRAG_MTU - 28)) $net.2 || fail "MTU-sized ping after restart"
 	[ "$(net_stat isl tx_packets)" -ge "$tx_before" ] || fail "counters reset"
