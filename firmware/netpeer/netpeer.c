@@ -8,6 +8,7 @@
  *
  *   hipc-fw-netpeer [--vlans 100,200] [--ip ADDR/LEN]... [--p2p-ip ADDR/LEN]
  *                   [--netns NAME] [--ifname NAME] [--mac ADDR] [--hostile]
+ *                   [--max-mtu N]
  *
  *   --vlans    frames on the link carry 802.1Q tags: one untagged TAP per
  *              VLAN here (NAME.VID), tagged on the way out, checked and
@@ -20,14 +21,22 @@
  *   --netns    also publish the namespace as /run/netns/NAME (ip netns
  *              exec NAME ...), replacing one a previous run left
  *   --ifname   the link TAP's name (default eth0)
- *   --hostile  SIGUSR2 sends the host malformed messages (for its tests)
+ *   --hostile  SIGUSR2 sends the host malformed messages and fragments
+ *              (for its tests)
+ *   --max-mtu  the largest MTU offered for frames in fragments (hipc/net.h);
+ *              0: none, one frame per message as islands that predate
+ *              fragments (default: a frame in 32 pieces at most, 64,750
+ *              with 2048-byte buffers)
  *   --mac      the first TAP's MAC address, the others' counting up from
  *              it (as an SoC's ports have theirs fixed): a restarted island
  *              keeps its addresses, so its neighbours' ARP caches stay
  *              right.  Default: random, new on every start.
  *
  * The host learns nothing from us until it speaks: it sends an empty
- * message first (its hello), whose source is where our frames go.
+ * message first (its hello), whose source is where our frames go.  A host
+ * that reassembles fragments follows it with its CAPS; we answer with
+ * ours, and both TAPs take the smaller offer as their MTU.  A new hello
+ * (another host process) starts over at one buffer's MTU.
  * SIGUSR1 writes every counter to the trace (hipcctl trace REMOTE), one
  * line per TAP, after a "netpeer: stats N" line.
  *
@@ -57,6 +66,7 @@
 #include <unistd.h>
 
 #include "hipc/error.h"
+#include "hipc/net.h"
 #include "hipc/remote.h"
 #include "hipc/rsc.h"
 
@@ -74,7 +84,7 @@ HIPC_RSC_TABLE_RPMSG(rsc_table, 256, NETPEER_BUF_SIZE, 16384,
 #define MAX_VLANS 8u
 #define MIN_MTU 68u        /* IPv4's minimum */
 #define TAP_BUDGET 64      /* frames per TAP per loop pass */
-#define FRAME_MAX 65536u
+#define FRAME_MAX (65536u + 64u) /* a TAP's largest frame, rounded up */
 #define P2P_ADDR 1024u     /* both ends of the static-vring link */
 
 /* One TAP in our namespace. */
@@ -98,17 +108,27 @@ static struct {
 	struct port *p2p;                /* NULL: no peer remote */
 	bool vlans;
 	struct hipc_rpmsg_ept ept, p2p_ept;
+	struct hipc_rpmsg_ept frag_ept; /* the host's pieces come here */
 	bool host_known;  /* the host's address is in ept.dst */
 	unsigned mtu, p2p_mtu;
+	unsigned mtu1;       /* what one buffer carries */
+	int max_mtu;         /* --max-mtu; -1: the default */
+	unsigned frag_offer; /* the MTU we reassemble (0: no fragments) */
+	bool caps_sent;      /* our CAPS went: pieces are welcome */
+	bool frag;           /* both offered: big frames in pieces */
+	uint32_t host_frag;  /* the host's fragment endpoint */
+	uint16_t frag_id;
+	struct hipc_net_reasm ra;
 	uint64_t rx_errors, rx_bad_tag, p2p_rx_errors;
 	int stats_fd;     /* eventfd: SIGUSR1 asks for the counters */
 	int hostile_fd;   /* eventfd: SIGUSR2 asks for bad frames (--hostile) */
 	uint64_t hostile_sent;
 	unsigned stats_seq;
 	char netns[128];
-} np = { .stats_fd = -1, .hostile_fd = -1 };
+} np = { .stats_fd = -1, .hostile_fd = -1, .max_mtu = -1 };
 
 static uint8_t frame[VLAN_TAG_LEN + FRAME_MAX];
+static uint8_t ra_buf[VLAN_TAG_LEN + FRAME_MAX];
 
 static int ctl_sock(void)
 {
@@ -229,6 +249,84 @@ static struct port *port_of_vid(uint16_t vid)
 	return NULL;
 }
 
+/* A whole frame from the host to its TAP: @head a local copy of its first
+ * bytes (the tag decides the TAP, read from there only), @rest what
+ * follows them. */
+static void deliver(uint8_t *head, const uint8_t *rest, size_t len)
+{
+	size_t hdr = np.vlans ? ETH_HLEN + VLAN_TAG_LEN : ETH_HLEN;
+	struct port *p = &np.port[0];
+	struct iovec iov[2];
+
+	if (np.vlans) {
+		uint16_t tpid = (uint16_t)(head[12] << 8 | head[13]);
+		uint16_t vid = (uint16_t)((head[14] & 0x0f) << 8 | head[15]);
+
+		p = tpid == ETH_P_8021Q ? port_of_vid(vid) : NULL;
+		if (!p) {
+			np.rx_bad_tag++;
+			return;
+		}
+		p->rx_tagged++;
+		iov[0] = (struct iovec){ head, 12 };
+		iov[1] = (struct iovec){ (uint8_t *)rest - 2, len - 16 };
+	} else {
+		iov[0] = (struct iovec){ head, hdr };
+		iov[1] = (struct iovec){ (uint8_t *)rest, len - hdr };
+	}
+	to_tap(p, iov);
+}
+
+static void set_link_mtu(unsigned mtu)
+{
+	for (unsigned i = 0; i < np.nlink; i++) {
+		int ret = set_mtu(&np.port[i], mtu);
+
+		if (ret)
+			hipc_remote_trace("netpeer: %s: MTU %u: %s\n",
+					  np.port[i].ifname, mtu,
+					  strerror(-ret));
+	}
+	np.mtu = mtu;
+}
+
+/* Back to one frame per message (a new host, or the link went down). */
+static void frag_off(void)
+{
+	np.caps_sent = false;
+	hipc_net_reasm_reset(&np.ra);
+	if (np.frag) {
+		np.frag = false;
+		set_link_mtu(np.mtu1);
+	}
+}
+
+/* The host's CAPS: answered with ours, then both use the smaller offer. */
+static void on_caps(const struct hipc_net_caps *c)
+{
+	uint8_t caps[HIPC_NET_CAPS_LEN];
+	unsigned mtu;
+
+	if (!np.frag_offer || !np.frag_ept.dev ||
+	    c->frag_addr == HIPC_RPMSG_ADDR_ANY)
+		return; /* as an island without fragments: no answer */
+	hipc_net_caps_put(caps, (uint16_t)np.frag_offer, np.frag_ept.addr);
+	if (hipc_rpmsg_send_ex(&np.ept, HIPC_RPMSG_ADDR_ANY,
+			       HIPC_RPMSG_ADDR_ANY, caps, sizeof(caps),
+			       HIPC_RPMSG_NO_WAIT) < 0) {
+		/* no buffer: the host keeps the small MTU, and so do we */
+		hipc_remote_trace("netpeer: no buffer for the CAPS answer\n");
+		return;
+	}
+	np.caps_sent = true;
+	np.host_frag = c->frag_addr;
+	mtu = c->max_mtu < np.frag_offer ? c->max_mtu : np.frag_offer;
+	np.frag = mtu > np.mtu1;
+	set_link_mtu(np.frag ? mtu : np.mtu1);
+	hipc_remote_trace("netpeer: fragments %s, MTU %u\n",
+			  np.frag ? "on" : "off", np.mtu);
+}
+
 /*
  * From the host.  @data is shared memory the host could rewrite while we
  * read it: the header that decides where the frame goes is copied first.
@@ -239,8 +337,7 @@ static int on_link(struct hipc_rpmsg_ept *e, void *data, size_t len,
 {
 	size_t hdr = np.vlans ? ETH_HLEN + VLAN_TAG_LEN : ETH_HLEN;
 	uint8_t head[ETH_HLEN + VLAN_TAG_LEN];
-	struct port *p = &np.port[0];
-	struct iovec iov[2];
+	struct hipc_net_caps caps;
 
 	(void)priv;
 	/* Every message names the host's endpoint: our frames go there. */
@@ -252,30 +349,40 @@ static int on_link(struct hipc_rpmsg_ept *e, void *data, size_t len,
 		hipc_remote_trace("netpeer: host at 0x%x, link up\n",
 				  (unsigned)src);
 	}
-	if (len == 0)
-		return 0; /* the hello */
-	if (len < hdr || len > hdr + np.mtu) {
+	if (len == 0) {
+		frag_off(); /* the hello: whatever it offers comes next */
+		return 0;
+	}
+	if (hipc_net_caps_get(data, len, &caps)) {
+		on_caps(&caps);
+		return 0;
+	}
+	if (len < hdr || len > hdr + np.mtu1) {
 		np.rx_errors++;
 		return 0;
 	}
 	memcpy(head, data, hdr);
-	if (np.vlans) {
-		uint16_t tpid = (uint16_t)(head[12] << 8 | head[13]);
-		uint16_t vid = (uint16_t)((head[14] & 0x0f) << 8 | head[15]);
+	deliver(head, (uint8_t *)data + hdr, len);
+	return 0;
+}
 
-		p = tpid == ETH_P_8021Q ? port_of_vid(vid) : NULL;
-		if (!p) {
-			np.rx_bad_tag++;
-			return 0;
-		}
-		p->rx_tagged++;
-		iov[0] = (struct iovec){ head, 12 };
-		iov[1] = (struct iovec){ (uint8_t *)data + 16, len - 16 };
-	} else {
-		iov[0] = (struct iovec){ head, hdr };
-		iov[1] = (struct iovec){ (uint8_t *)data + hdr, len - hdr };
+/* A piece of a frame from the host: only after our CAPS went. */
+static int on_frag(struct hipc_rpmsg_ept *e, void *data, size_t len,
+		   uint32_t src, void *priv)
+{
+	size_t hdr = np.vlans ? ETH_HLEN + VLAN_TAG_LEN : ETH_HLEN;
+	int l;
+
+	(void)e;
+	(void)src;
+	(void)priv;
+	if (!np.caps_sent) {
+		np.ra.errors++;
+		return 0;
 	}
-	to_tap(p, iov);
+	l = hipc_net_reasm_add(&np.ra, data, len, hdr, hdr + np.frag_offer);
+	if (l > 0)
+		deliver(np.ra.buf, np.ra.buf + hdr, (size_t)l);
 	return 0;
 }
 
@@ -304,6 +411,53 @@ static int on_p2p(struct hipc_rpmsg_ept *e, void *data, size_t len,
 
 /* --- frames from our stack ------------------------------------------------ */
 
+/*
+ * A frame @f of @len bytes (tagged already), too long for one message, to
+ * the host in pieces.  A device reserves few buffers at a time, so each
+ * piece goes as soon as it is filled; when the ring runs dry midway the
+ * frame is given up (dropped, counted) and the host, seeing our next
+ * frame start, drops the pieces it has.
+ */
+static void send_frags(struct port *p, const uint8_t *f, size_t len)
+{
+	struct hipc_rpmsg_dev *dev = np.ept.dev;
+	uint16_t id = np.frag_id++;
+	size_t off = 0;
+
+	for (uint16_t i = 0; off < len; i++) {
+		uint32_t room;
+		size_t piece;
+		void *b;
+
+		if (hipc_rpmsg_get_tx_buffer(dev, &b, &room,
+					     HIPC_RPMSG_NO_WAIT) < 0) {
+			p->tx_dropped++; /* every buffer is in flight */
+			return;
+		}
+		if (room <= HIPC_NET_FRAG_HDR) {
+			hipc_rpmsg_release_tx(dev, b);
+			p->tx_errors++;
+			return;
+		}
+		piece = room - HIPC_NET_FRAG_HDR;
+		if (piece > len - off)
+			piece = len - off;
+		hipc_net_frag_hdr_put(b, (uint32_t)len, id, i);
+		memcpy((uint8_t *)b + HIPC_NET_FRAG_HDR, f + off, piece);
+		if (hipc_rpmsg_send_nocopy(&np.frag_ept, np.host_frag, b,
+					   HIPC_NET_FRAG_HDR + piece) < 0) {
+			hipc_rpmsg_release_tx(dev, b); /* harmless if it went */
+			p->tx_errors++;
+			return;
+		}
+		off += piece;
+	}
+	p->tx_packets++;
+	p->tx_bytes += len;
+	if (p->vid)
+		p->tx_tagged++;
+}
+
 /* One frame read into frame + VLAN_TAG_LEN, @len bytes, from @p. */
 static void to_link(struct port *p, size_t len)
 {
@@ -328,6 +482,11 @@ static void to_link(struct port *p, size_t len)
 		f[14] = (uint8_t)(p->vid >> 8);
 		f[15] = (uint8_t)p->vid;
 		len += VLAN_TAG_LEN;
+	}
+	if (!p->p2p && np.frag && len > ETH_HLEN + np.mtu1 +
+					(p->vid ? VLAN_TAG_LEN : 0)) {
+		send_frags(p, f, len);
+		return;
 	}
 	ret = hipc_rpmsg_send_ex(e, HIPC_RPMSG_ADDR_ANY, HIPC_RPMSG_ADDR_ANY,
 				 f, len, HIPC_RPMSG_NO_WAIT);
@@ -363,10 +522,15 @@ static int drain_tap(struct port *p)
 static void trace_stats(void)
 {
 	hipc_remote_trace("netpeer: stats %u rx_errors=%llu rx_bad_tag=%llu "
-			  "p2p_rx_errors=%llu\n", ++np.stats_seq,
+			  "p2p_rx_errors=%llu rx_frag_frames=%llu "
+			  "rx_frag_errors=%llu rx_frag_lost=%llu mtu=%u\n",
+			  ++np.stats_seq,
 			  (unsigned long long)np.rx_errors,
 			  (unsigned long long)np.rx_bad_tag,
-			  (unsigned long long)np.p2p_rx_errors);
+			  (unsigned long long)np.p2p_rx_errors,
+			  (unsigned long long)np.ra.frames,
+			  (unsigned long long)np.ra.errors,
+			  (unsigned long long)np.ra.lost, np.mtu);
 	for (unsigned i = 0; i < np.nlink + (np.p2p ? 1u : 0u); i++) {
 		struct port *p = &np.port[i];
 
@@ -395,7 +559,40 @@ static void trace_stats(void)
  * host, for the tests of the host's checks.  Ten messages too short to be
  * a frame (1 to 10 bytes), then ten whole frames without the VLAN tag the
  * host expects when VLANs are on (with none, the host delivers those).
+ * With fragments on, then seven pieces the host must refuse and a frame
+ * given up midway, none of which completes a frame.
  */
+/* One hostile piece: @n bytes of a frame said to be @total long. */
+static void hostile_piece(uint32_t total, uint16_t id, uint16_t index,
+			  size_t n)
+{
+	uint8_t b[HIPC_NET_FRAG_HDR + 64];
+
+	memset(b, 0xee, sizeof(b));
+	hipc_net_frag_hdr_put(b, total, id, index);
+	if (hipc_rpmsg_send_ex(&np.frag_ept, HIPC_RPMSG_ADDR_ANY, np.host_frag,
+			       b, HIPC_NET_FRAG_HDR + n,
+			       HIPC_RPMSG_NO_WAIT) >= 0)
+		np.hostile_sent++;
+}
+
+/* Seven pieces the host's reassembly must refuse, each counted once as an
+ * error, and one frame given up midway (counted as lost). */
+static void send_hostile_frags(void)
+{
+	hostile_piece(100, 1, 0, 0);      /* a header and no data */
+	hostile_piece(10, 2, 0, 10);      /* shorter than a link header */
+	hostile_piece(70000, 3, 0, 64);   /* longer than the MTU offered */
+	hostile_piece(100, 4, 3, 50);     /* index 3, no frame under way */
+	hostile_piece(100, 5, 0, 50);     /* fine so far, */
+	hostile_piece(100, 6, 1, 50);     /* but another id */
+	hostile_piece(100, 7, 0, 60);     /* fine so far, */
+	hostile_piece(100, 7, 1, 60);     /* but past its total */
+	hostile_piece(100, 8, 0, 50);     /* given up by */
+	hostile_piece(100, 9, 0, 50);     /* the next frame, */
+	hostile_piece(101, 9, 1, 50);     /* whose total changes */
+}
+
 static void send_hostile(void)
 {
 	uint8_t f[64];
@@ -417,9 +614,16 @@ static void send_hostile(void)
 				       HIPC_RPMSG_ADDR_ANY, f, sizeof(f),
 				       HIPC_RPMSG_NO_WAIT) >= 0)
 			np.hostile_sent++;
+	if (np.frag)
+		send_hostile_frags();
 	hipc_remote_trace("netpeer: hostile: %llu sent\n",
 			  (unsigned long long)np.hostile_sent);
 }
+
+/* Set by the signal handlers; the eventfds only wake the loop.  Looked at
+ * on every pass, so the eventfds are read only when a signal came: a
+ * read per pass would be two system calls per frame for nothing. */
+static volatile sig_atomic_t stats_asked, hostile_asked;
 
 static int poll_cb(struct hipc_rpmsg_dev *dev, void *ctx)
 {
@@ -428,10 +632,18 @@ static int poll_cb(struct hipc_rpmsg_dev *dev, void *ctx)
 
 	(void)dev;
 	(void)ctx;
-	if (read(np.stats_fd, &v, sizeof(v)) == sizeof(v))
+	if (stats_asked) {
+		stats_asked = 0;
+		if (read(np.stats_fd, &v, sizeof(v)) < 0)
+			v = 0; /* drained already: the flag says enough */
 		trace_stats();
-	if (np.hostile_fd >= 0 && read(np.hostile_fd, &v, sizeof(v)) == sizeof(v))
+	}
+	if (hostile_asked && np.hostile_fd >= 0) {
+		hostile_asked = 0;
+		if (read(np.hostile_fd, &v, sizeof(v)) < 0)
+			v = 0;
 		send_hostile();
+	}
 	for (unsigned i = 0; i < np.nlink; i++)
 		n += drain_tap(&np.port[i]);
 	if (np.p2p)
@@ -469,17 +681,27 @@ static int start(struct hipc_rpmsg_dev *dev, void *ctx)
 				  "Ethernet\n", (unsigned)payload);
 		return -HIPC_EMSGSIZE;
 	}
-	np.mtu = payload - (unsigned)hdr;
-	for (unsigned i = 0; i < np.nlink; i++) {
-		ret = set_mtu(&np.port[i], np.mtu);
-		if (ret)
-			hipc_remote_trace("netpeer: %s: MTU %u: %s\n",
-					  np.port[i].ifname, np.mtu,
-					  strerror(-ret));
-	}
+	np.mtu1 = payload - (unsigned)hdr;
+	set_link_mtu(np.mtu1);
+	np.frag = false;
+	np.caps_sent = false;
+	hipc_net_reasm_reset(&np.ra);
+	np.frag_offer = np.max_mtu < 0 ? hipc_net_frag_mtu(payload, hdr)
+				       : (unsigned)np.max_mtu;
+	if (np.frag_offer <= np.mtu1)
+		np.frag_offer = 0;
 	np.host_known = false;
-	hipc_remote_trace("netpeer: up, announcing rpmsg-net, MTU %u%s\n",
-			  np.mtu, np.vlans ? ", VLANs" : "");
+	hipc_remote_trace("netpeer: up, announcing rpmsg-net, MTU %u%s, "
+			  "fragments up to %u\n", np.mtu, np.vlans ? ", VLANs" : "",
+			  np.frag_offer);
+	/* The fragment endpoint first: our CAPS gives its address. */
+	if (np.frag_offer) {
+		ret = hipc_rpmsg_ept_create(&np.frag_ept, dev, NULL,
+					    HIPC_RPMSG_ADDR_ANY,
+					    HIPC_RPMSG_ADDR_ANY, on_frag, NULL);
+		if (ret)
+			return ret;
+	}
 	return hipc_rpmsg_ept_create(&np.ept, dev, "rpmsg-net",
 				     HIPC_RPMSG_ADDR_ANY, HIPC_RPMSG_ADDR_ANY,
 				     on_link, NULL);
@@ -490,6 +712,8 @@ static void stop(struct hipc_rpmsg_dev *dev, void *ctx)
 	(void)dev;
 	(void)ctx;
 	np.host_known = false;
+	np.frag = false;
+	np.caps_sent = false;
 	for (unsigned i = 0; i < np.nlink; i++)
 		set_carrier(&np.port[i], false);
 	hipc_remote_trace("netpeer: host link down\n");
@@ -554,6 +778,10 @@ static void on_usr(int sig)
 {
 	uint64_t one = 1;
 
+	if (sig == SIGUSR1)
+		stats_asked = 1;
+	else
+		hostile_asked = 1;
 	if (write(sig == SIGUSR1 ? np.stats_fd : np.hostile_fd, &one,
 		  sizeof(one)) < 0)
 		return; /* a counter at its limit is still readable */
@@ -630,6 +858,19 @@ static int publish_netns(const char *name)
 	return 0;
 }
 
+/* 0 (no fragments), or an MTU from IPv4's least to an IP datagram's
+ * largest. */
+static int parse_mtu(const char *s, int *mtu)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (end == s || *end || (v && (v < MIN_MTU || v > HIPC_NET_MTU_MAX)))
+		return -1;
+	*mtu = (int)v;
+	return 0;
+}
+
 static int parse_mac(const char *s, uint8_t *mac)
 {
 	unsigned v[6];
@@ -653,6 +894,7 @@ static void usage(void)
 	       "[--p2p-ip ADDR/LEN]\n"
 	       "                 [--netns NAME] [--ifname NAME] [--mac ADDR] "
 	       "[--hostile]\n"
+	       "                 [--max-mtu N]  (0: no fragments)\n"
 	       "  Runs in a network namespace of its own, with a TAP per "
 	       "link (one per VLAN).\n");
 }
@@ -669,6 +911,7 @@ int main(int argc, char **argv)
 	int ret, status;
 
 	memset(&p2pip, 0, sizeof(p2pip));
+	hipc_net_reasm_init(&np.ra, ra_buf, sizeof(ra_buf));
 	memset(ips, 0, sizeof(ips));
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -694,6 +937,8 @@ int main(int argc, char **argv)
 			ifname = v;
 		else if (!strcmp(a, "--mac"))
 			bad = !v || parse_mac(v, mac);
+		else if (!strcmp(a, "--max-mtu"))
+			bad = !v || parse_mtu(v, &np.max_mtu);
 		else
 			continue; /* the runtime's (--standalone, ...) */
 		if (bad || !v) {

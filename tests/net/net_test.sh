@@ -121,6 +121,13 @@ fw_stat() {
 	fw_dump "$1" | grep "netpeer: $2 " | tr ' ' '\n' | grep "^$3=" | cut -d= -f2 | head -1
 }
 
+# The MTU of a host interface, or of one in a namespace, is (or becomes:
+# fragments are agreed on just after the link comes up) VALUE.
+mtu_is() { [ "$(cat /sys/class/net/$1/mtu 2>/dev/null)" = "$2" ]; }
+ns_mtu_is() { [ "$(in_ns "$1" cat /sys/class/net/$2/mtu 2>/dev/null)" = "$3" ]; }
+# With 2048-byte buffers: 32 pieces of 2024 bytes, less the link header.
+FRAG_MTU=$((32 * 2024 - 14))
+
 # The island's TAP has its carrier once the host said hello.
 island_up() { in_ns "$1" cat "/sys/class/net/$2/carrier" 2>/dev/null | grep -qx 1; }
 
@@ -166,6 +173,10 @@ captures_done() {
 # in flight at a time and a deadline instead of ping's usual "two round
 # trips" after the last one, so a reply that comes late on a loaded machine
 # counts, and every lost one still shows as transmitted but not received.
+# Pings of frames in pieces use -i 0.2 instead of -A: their round trips
+# vary more than -A's interval allows for, so -A may put a second probe
+# in flight, which ping then counts as lost when the count is reached
+# before its reply comes.
 ping_ok() {
 	local out
 	out=$("$@" 2>&1)
@@ -190,15 +201,23 @@ case_ping() {
 	local net=10.201.1
 	one_island "$NETPEER" "--ip $net.2/24"
 	ip addr add $net.1/24 dev "$TAP"
-	[ "$(cat /sys/class/net/$TAP/mtu)" = 2018 ] || fail "host MTU $(cat /sys/class/net/$TAP/mtu), not 2018"
-	[ "$(in_ns $NS1 cat /sys/class/net/eth0/mtu)" = 2018 ] || fail "island MTU not 2018"
+	# Both ends reassemble fragments: the MTU agreed on, not one buffer's.
+	wait_for 10 mtu_is "$TAP" $FRAG_MTU || fail "host MTU $(cat /sys/class/net/$TAP/mtu), not $FRAG_MTU"
+	wait_for 10 ns_mtu_is $NS1 eth0 $FRAG_MTU || fail "island MTU not $FRAG_MTU"
 	wait_for 5 island_up $NS1 eth0 || fail "island link never up"
 	ping_ok ping -c 100 -w 30 -A -W 2 $net.2 || fail "host -> island ping lost packets"
 	ping_ok in_ns $NS1 ping -c 100 -w 30 -A -W 2 $net.1 || fail "island -> host ping lost packets"
-	# A full-sized frame each way.
-	ping_ok ping -c 10 -w 30 -A -M do -s $((2018 - 28)) $net.2 || fail "MTU-sized ping"
+	# A frame of one buffer, and full-sized frames (32 pieces), each way.
+	ping_ok ping -c 10 -w 30 -A -M do -s $((2018 - 28)) $net.2 || fail "one-buffer ping"
+	ping_ok ping -c 10 -w 30 -i 0.2 -M do -s $((FRAG_MTU - 28)) $net.2 || fail "MTU-sized ping"
+	ping_ok in_ns $NS1 ping -c 10 -w 30 -i 0.2 -M do -s $((FRAG_MTU - 28)) $net.1 || fail "MTU-sized ping back"
+	ping -c 1 -M do -s $((FRAG_MTU - 27)) $net.2 > /dev/null 2>&1 && fail "a packet over the MTU went out unfragmented"
 	net_line isl
 	[ "$(net_stat isl rx_errors)" = 0 ] || fail "rx_errors"
+	[ "$(net_stat isl rx_frag_errors)" = 0 ] || fail "rx_frag_errors"
+	[ "$(net_stat isl rx_frag_frames)" -ge 10 ] || fail "fewer than 10 frames reassembled"
+	[ "$(fw_dump isl | grep -o 'rx_frag_frames=[0-9]*' | cut -d= -f2)" -ge 10 ] ||
+		fail "the island reassembled fewer than 10 frames"
 	[ "$(net_stat isl tx_packets)" -ge 210 ] || fail "tx_packets below 210"
 	ctl services isl | grep -q " net  *$TAP\$" || fail "hipcctl services does not name $TAP"
 	# The same counters as JSON.
@@ -208,10 +227,11 @@ net = [i for r in json.load(sys.stdin) for i in r["interfaces"] if i["kind"] == 
 assert net and net[0]["counters"]["rx_packets"] >= 200, net' || fail "hipcctl stats --json"
 }
 
-# The 512-byte build: MTU 482, and a frame of exactly that fits.
+# The 512-byte build without fragments (--max-mtu 0, as an island that
+# predates them): MTU 482, and a frame of exactly that fits.
 case_small_mtu() {
 	local net=10.201.2
-	one_island "$NETPEER512" "--ip $net.2/24"
+	one_island "$NETPEER512" "--ip $net.2/24 --max-mtu 0"
 	ip addr add $net.1/24 dev "$TAP"
 	[ "$(cat /sys/class/net/$TAP/mtu)" = 482 ] || fail "host MTU $(cat /sys/class/net/$TAP/mtu), not 482"
 	[ "$(in_ns $NS1 cat /sys/class/net/eth0/mtu)" = 482 ] || fail "island MTU not 482"
@@ -226,6 +246,47 @@ case_small_mtu() {
 	timeout 60 socat -u "$D/tx" TCP:$net.2:5002 || fail "socat send"
 	wait_for 10 sh -c "[ \$(stat -c %s $D/rx) -eq 5000000 ]" || fail "short receive"
 	cmp "$D/tx" "$D/rx" || fail "data differ"
+	net_line isl
+	# Our CAPS went unanswered: still one buffer's MTU on both ends.
+	mtu_is "$TAP" 482 || fail "host MTU changed without an answer"
+	ns_mtu_is $NS1 eth0 482 || fail "island MTU changed"
+	[ "$(net_stat isl rx_frag_frames)" = 0 ] || fail "fragments from an island without them"
+}
+
+# Fragments agreed on, or not: the 512-byte build reassembles 32 pieces of
+# 488 bytes (MTU 15602); a host configured without fragments (net_frag =
+# no, as a hipcd that predates them) leaves the island at one buffer's.
+case_frag() {
+	local net=10.201.11 mtu512=$((32 * 488 - 14))
+	one_island "$NETPEER512" "--ip $net.2/24"
+	ip addr add $net.1/24 dev "$TAP"
+	wait_for 10 mtu_is "$TAP" $mtu512 || fail "host MTU $(cat /sys/class/net/$TAP/mtu), not $mtu512"
+	wait_for 10 ns_mtu_is $NS1 eth0 $mtu512 || fail "island MTU not $mtu512"
+	wait_for 5 island_up $NS1 eth0 || fail "island link never up"
+	ping_ok ping -c 10 -w 30 -i 0.2 -M do -s $((mtu512 - 28)) $net.2 || fail "MTU-sized ping"
+	ping_ok in_ns $NS1 ping -c 10 -w 30 -i 0.2 -M do -s $((mtu512 - 28)) $net.1 || fail "MTU-sized ping back"
+	in_ns $NS1 socat -u TCP-LISTEN:5011,reuseaddr - > "$D/rx" &
+	HELPERS+=($!)
+	wait_for 5 in_ns $NS1 sh -c "ss -ltn | grep -q :5011" || fail "listener"
+	head -c 5000000 /dev/urandom > "$D/tx"
+	timeout 60 socat -u "$D/tx" TCP:$net.2:5011 || fail "socat send"
+	wait_for 10 sh -c "[ \$(stat -c %s $D/rx) -eq 5000000 ]" || fail "short receive"
+	cmp "$D/tx" "$D/rx" || fail "data differ"
+	net_line isl
+	[ "$(net_stat isl rx_frag_errors)" = 0 ] || fail "rx_frag_errors"
+	[ "$(fw_dump isl | grep -o 'rx_frag_errors=[0-9]*' | cut -d= -f2)" = 0 ] ||
+		fail "the island refused pieces"
+	finish
+
+	# The host says nothing of fragments: both stay at one buffer's MTU.
+	rm -rf "$D"
+	one_island "$NETPEER" "--ip $net.2/24" "net_frag = no"
+	ip addr add $net.1/24 dev "$TAP"
+	wait_for 5 island_up $NS1 eth0 || fail "island link never up"
+	ping_ok ping -c 10 -w 30 -A -M do -s $((2018 - 28)) $net.2 || fail "one-buffer ping"
+	mtu_is "$TAP" 2018 || fail "host MTU $(cat /sys/class/net/$TAP/mtu), not 2018"
+	ns_mtu_is $NS1 eth0 2018 || fail "island MTU not 2018"
+	ctl trace isl | grep -q "fragments on" && fail "the island turned fragments on"
 	net_line isl
 }
 
@@ -261,6 +322,8 @@ case_tcp() {
 	echo "island -> host: 100 MB in $(((t1 - t0) / 1000000)) ms, $((100000 * 1000000000 / (t1 - t0) / 1000)) MB/s"
 	net_line isl
 	[ "$(net_stat isl rx_errors)" = 0 ] || fail "rx_errors"
+	[ "$(net_stat isl rx_frag_errors)" = 0 ] || fail "rx_frag_errors"
+	[ "$(net_stat isl rx_frag_frames)" -gt 0 ] || fail "no frame came in pieces"
 }
 
 # VLANs 100 and 200 served, the island also on 300 (which the host does
@@ -272,10 +335,13 @@ case_vlan() {
 		"net_vlans = 100,200"
 	ip addr add 10.210.1.1/24 dev "$TAP.100"
 	ip addr add 10.210.2.1/24 dev "$TAP.200"
-	[ "$(cat /sys/class/net/$TAP.100/mtu)" = 2014 ] || fail "VLAN MTU not 2014"
+	# Fragments carry the tag too: 32 pieces less 18 bytes of link header.
+	wait_for 10 mtu_is "$TAP.100" $((FRAG_MTU - 4)) || fail "VLAN MTU $(cat /sys/class/net/$TAP.100/mtu), not $((FRAG_MTU - 4))"
 	wait_for 5 island_up $NS1 eth0.100 || fail "island link never up"
 	ping_ok ping -c 20 -w 30 -A 10.210.1.2 || fail "VLAN 100 ping"
 	ping_ok ping -c 20 -w 30 -A 10.210.2.2 || fail "VLAN 200 ping"
+	# Full-sized frames in pieces, each to its own VLAN.
+	ping_ok ping -c 5 -w 30 -i 0.2 -M do -s $((FRAG_MTU - 4 - 28)) 10.210.2.2 || fail "VLAN 200 MTU-sized ping"
 
 	# 100 frames into the host's VLAN 100: all reach the island's VLAN
 	# 100, none its VLAN 200, none the host's VLAN 200.  The captures
@@ -320,13 +386,14 @@ case_vlan() {
 # An island that sends the host what no frame is: dropped, counted, the
 # link carries on.
 case_hostile() {
-	local e0 t0 want
+	local e0 t0 f0 want
 	WAIT_IF=$TAP.100 one_island "$NETPEER" "--vlans 100 --ip 10.201.10.2/24 --hostile" "net_vlans = 100"
 	ip addr add 10.201.10.1/24 dev "$TAP.100"
 	wait_for 5 island_up $NS1 eth0.100 || fail "island link never up"
 	ping_ok ping -c 5 -w 30 -A 10.201.10.2 || fail "first ping"
 	e0=$(net_stat isl rx_errors)
 	t0=$(net_stat isl rx_bad_tag)
+	f0=$(net_stat isl rx_frag_errors)
 	capture "" "$TAP.100" HOSTILE 0 h
 	captures_ready h
 	kill -USR2 "$(fw_pid isl)"
@@ -334,9 +401,15 @@ case_hostile() {
 	want="[ \$(HIPC_RUN_DIR=$D/run $HIPCCTL stats isl | tr ' ' '\n' | grep -A1 -x"
 	wait_for 10 sh -c "$want rx_errors | tail -1) -ge $((e0 + 10)) ]" || fail "short messages not counted"
 	wait_for 10 sh -c "$want rx_bad_tag | tail -1) -ge $((t0 + 10)) ]" || fail "untagged frames not counted"
+	# Seven bad pieces and a frame given up (netpeer.c,
+	# send_hostile_frags()).
+	wait_for 10 sh -c "$want rx_frag_errors | tail -1) -ge $((f0 + 7)) ]" || fail "bad pieces not counted"
 	captures_done -- h
 	[ "$(cat $D/h)" = 0 ] || fail "a malformed frame reached the TAP"
 	ping_ok ping -c 20 -w 30 -A 10.201.10.2 || fail "ping afterwards"
+	ping_ok ping -c 5 -w 30 -i 0.2 -M do -s 30000 10.201.10.2 || fail "big ping afterwards"
+	[ "$(net_stat isl rx_frag_errors)" = $((f0 + 7)) ] || fail "rx_frag_errors $(net_stat isl rx_frag_errors), not $((f0 + 7))"
+	[ "$(net_stat isl rx_frag_lost)" -ge 1 ] || fail "the frame given up not counted"
 	net_line isl
 }
 
@@ -460,6 +533,10 @@ case_crash() {
 	[ "$(cat /sys/class/net/$TAP/ifindex)" = "$idx" ] || fail "a new TAP, not the same one"
 	wait_for 10 ping -c 1 -W 1 $net.2 || fail "no ping after the restart"
 	ping_ok ping -c 20 -w 30 -A $net.2 || fail "ping after restart lost packets"
+	# The new island agreed on fragments again.
+	wait_for 10 mtu_is "$TAP" $FRAG_MTU || fail "MTU after the restart $(cat /sys/class/net/$TAP/mtu)"
+	net_line isl
+	ping_ok ping -c 5 -w 30 -i 0.2 -M do -s $((FRAG_MTU - 28)) $net.2 || fail "MTU-sized ping after restart"
 	[ "$(net_stat isl tx_packets)" -ge "$tx_before" ] || fail "counters reset"
 	net_line isl
 }
@@ -566,6 +643,7 @@ p2p = b
 [c]
 firmware = $NETPEER
 net_vlans = 100,100
+net_frag = maybe
 [d]
 mode = attach
 p2p = a
@@ -574,7 +652,8 @@ EOF
 	echo "$out"
 	for m in "bad value '100,5000' for net_vlans" "p2p = nosuch: no such remote" \
 		 "bad value 'this-name-is-too-long' for net_name" "p2p names itself" \
-		 "VLAN 100 given twice" "p2p = a: both remotes must be booted"; do
+		 "VLAN 100 given twice" "p2p = a: both remotes must be booted" \
+		 "bad value 'maybe' for net_frag"; do
 		echo "$out" | grep -qF "$m" || fail "no '$m'"
 	done
 	cat > "$D/good.conf" <<EOF
@@ -582,6 +661,7 @@ EOF
 firmware = $NETPEER
 net_name = ethsi0
 net_vlans = 100, 200,300
+net_frag = no
 p2p = b
 [b]
 firmware = $NETPEER

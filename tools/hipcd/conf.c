@@ -52,6 +52,7 @@ static const struct key {
 	{ "socket_mode", K_MODE, NULL, offsetof(struct rconf, socket_mode) },
 	{ "net_name", K_IFNAME, NULL, offsetof(struct rconf, net_name) },
 	{ "net_vlans", K_VLANS, NULL, offsetof(struct rconf, net_vlans) },
+	{ "net_frag", K_WORD, w_bool, offsetof(struct rconf, net_frag) },
 	{ "p2p", K_REMOTE, NULL, offsetof(struct rconf, p2p) },
 	{ "bigbuf_quota", K_COUNT, NULL, offsetof(struct rconf, bigbuf_quota) },
 };
@@ -418,6 +419,7 @@ static struct rconf *begin_section(struct conf *c, char *s, unsigned lineno)
 	r->stall_ms = 2000;
 	r->group = (unsigned)getgid();
 	r->socket_mode = 0660;
+	r->net_frag = 1;
 	return r;
 }
 
@@ -610,6 +612,7 @@ bool same_remote(const struct rconf *a, const struct rconf *b)
 	       !strcmp(a->net_name, b->net_name) &&
 	       a->net_nvlans == b->net_nvlans &&
 	       !memcmp(a->net_vlans, b->net_vlans, sizeof(a->net_vlans)) &&
+	       a->net_frag == b->net_frag &&
 	       !strcmp(a->p2p, b->p2p) && a->p2p_driver == b->p2p_driver;
 }
 

@@ -25,6 +25,7 @@
  *   autostart = yes | no
  *   net_name = ethsi0                        # its rpmsg-net TAP
  *   net_vlans = 100,200                      # one TAP per VLAN (NAME.VID)
+ *   net_frag = yes | no                      # frames larger than a buffer
  *   p2p = m7                                 # static vrings to m7
  *
  * The control socket (RUN_DIR/hipcd.sock, SOCK_SEQPACKET) takes one request

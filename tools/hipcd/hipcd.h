@@ -54,6 +54,7 @@ struct rconf {
 	char net_name[16];
 	uint16_t net_vlans[HIPCD_MAX_VLANS];
 	unsigned net_nvlans;
+	unsigned net_frag;       /* 1: offer frames in fragments (yes) */
 	/* static-vring pair: the other remote ("": none); the remote whose
 	 * section names it is the driver end, which owns the buffers */
 	char p2p[32];

@@ -24,6 +24,17 @@
  * message from the remote is checked before it reaches a TAP: an empty
  * one is its hello, anything else must be a whole frame no longer than
  * the MTU allows, tagged with a VLAN of ours when VLANs are on.
+ *
+ * Fragments (hipc/net.h): right after the hello we offer, in a CAPS
+ * message, the largest MTU we reassemble and a second endpoint of ours
+ * for the pieces.  A remote that knows fragments answers in kind, and
+ * from then on both ends run the TAPs at the smaller of the two offers
+ * (64,754 bytes with 2048-byte buffers): a TCP stream then crosses the
+ * link in frames of up to 63 KiB instead of 2 KiB, about a thirtieth of
+ * the frames, TAP reads, TAP writes and wake-ups of the stacks on both
+ * sides.  A
+ * remote that does not answer keeps the one-buffer MTU; one that predates
+ * fragments counts the CAPS message as a malformed frame, once per link.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,13 +49,16 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "hipc/net.h"
 #include "hipcd.h"
 
 #define VLAN_TAG_LEN 4u   /* 802.1Q: TPID 0x8100, then PCP/DEI/VID */
 #define MIN_MTU 68u       /* IPv4's minimum: below it the link is useless */
 #define TAP_BUDGET 64     /* frames read from one TAP per wake-up */
 #define TAP_BATCH 16u     /* frames read before they are published */
-#define FRAME_MAX 65536u  /* a read this large never truncates a frame */
+/* A read this large never truncates a frame: the largest MTU a TAP takes
+ * (65535) plus its Ethernet header, rounded up. */
+#define FRAME_MAX (65536u + 64u)
 
 struct net;
 
@@ -62,13 +76,22 @@ struct net_port {
 struct net {
 	struct hipcd_svc *s;
 	struct hipc_rpmsg_ept ept;
-	unsigned mtu;
+	struct hipc_rpmsg_ept frag_ept; /* the remote's pieces come here */
+	unsigned mtu;         /* the TAPs' now: mtu1, or the one agreed */
+	unsigned mtu1;        /* what one buffer carries */
+	unsigned frag_offer;  /* the MTU we reassemble (0: no fragments) */
+	uint32_t peer_frag;   /* the remote's fragment endpoint, once known */
+	bool frag;            /* the remote answered: big frames in pieces */
+	uint16_t frag_id;     /* our frames' counter */
 	unsigned nports;
 	bool vlans;
 	bool hello_sent;
+	bool caps_sent;
 	uint64_t rx_errors;   /* malformed: too short, too long */
 	uint64_t rx_bad_tag;  /* VLANs on: no tag, or a VLAN not ours */
+	struct hipc_net_reasm ra; /* the remote's frame under reassembly */
 	struct net_port port[HIPCD_MAX_VLANS];
+	uint8_t ra_buf[VLAN_TAG_LEN + FRAME_MAX];
 };
 
 /* The TAP and everything on it: one buffer, the loop has one thread.
@@ -196,6 +219,7 @@ static struct net *net_new(struct hipcd_svc *s)
 	if (!n)
 		return NULL;
 	n->s = s;
+	hipc_net_reasm_init(&n->ra, n->ra_buf, sizeof(n->ra_buf));
 	n->vlans = r->rc.net_nvlans > 0;
 	n->nports = n->vlans ? r->rc.net_nvlans : 1;
 	for (unsigned i = 0; i < n->nports; i++) {
@@ -230,6 +254,80 @@ static struct net_port *port_of_vid(struct net *n, uint16_t vid)
 }
 
 /*
+ * A whole frame of @len bytes to its TAP: @head, a copy of its first
+ * bytes in local memory (the tag, when VLANs are on, decides the TAP and
+ * is read from there only), then @rest, what follows them (shared memory
+ * for a frame in one message, local for a reassembled one).
+ */
+static void deliver(struct net *n, uint8_t *head, const uint8_t *rest,
+		    size_t len)
+{
+	size_t hdr = n->vlans ? ETH_HLEN + VLAN_TAG_LEN : ETH_HLEN;
+	struct net_port *p = &n->port[0];
+	struct iovec iov[2];
+	ssize_t w;
+
+	if (n->vlans) {
+		uint16_t tpid = (uint16_t)(head[12] << 8 | head[13]);
+		uint16_t vid = (uint16_t)((head[14] & 0x0f) << 8 | head[15]);
+
+		p = tpid == ETH_P_8021Q ? port_of_vid(n, vid) : NULL;
+		if (!p) {
+			n->rx_bad_tag++;
+			return;
+		}
+		/* Untagged on the TAP: the MAC addresses, then what followed
+		 * the tag (its EtherType onwards). */
+		iov[0] = (struct iovec){ head, 12 };
+		iov[1] = (struct iovec){ (uint8_t *)rest - 2, len - 16 };
+	} else {
+		iov[0] = (struct iovec){ head, hdr };
+		iov[1] = (struct iovec){ (uint8_t *)rest, len - hdr };
+	}
+	do
+		w = writev(p->w.fd, iov, 2);
+	while (w < 0 && errno == EINTR);
+	if (w < 0) {
+		/* EAGAIN (the stack's backlog is full), or the interface
+		 * went down under us: dropped, never waited for. */
+		p->rx_dropped++;
+		return;
+	}
+	p->rx_packets++;
+	p->rx_bytes += iov[0].iov_len + iov[1].iov_len;
+}
+
+static void set_mtus(struct net *n, unsigned mtu)
+{
+	for (unsigned i = 0; i < n->nports; i++) {
+		int ret = set_mtu(n->port[i].ifname, mtu);
+
+		if (ret < 0) {
+			logf_("%s: MTU %u: %s", n->port[i].ifname, mtu,
+			      strerror(-ret));
+			return;
+		}
+	}
+	n->mtu = mtu;
+}
+
+/* The remote's CAPS: it reassembles up to @c->max_mtu, its pieces go to
+ * @c->frag_addr.  Ours went first (an answer to nothing is ignored). */
+static void on_caps(struct net *n, const struct hipc_net_caps *c)
+{
+	unsigned mtu = c->max_mtu < n->frag_offer ? c->max_mtu : n->frag_offer;
+
+	if (!n->caps_sent || c->frag_addr == HIPC_RPMSG_ADDR_ANY)
+		return;
+	n->peer_frag = c->frag_addr;
+	n->frag = mtu > n->mtu1;
+	set_mtus(n, n->frag ? mtu : n->mtu1);
+	logf_("%s: %s: fragments %s, MTU %u", n->s->r->rc.name, n->s->path,
+	      n->frag ? "on" : "off (the remote's offer is no larger)",
+	      n->mtu);
+}
+
+/*
  * A message from the remote on the service's endpoint.  @data is in shared
  * memory, which the remote may rewrite while we look: what decides where
  * the frame goes (the tag) is read once, into local memory.  @len comes
@@ -240,58 +338,142 @@ static int on_frame(struct hipc_rpmsg_ept *ept, void *data, size_t len,
 {
 	struct net *n = priv;
 	size_t hdr = n->vlans ? ETH_HLEN + VLAN_TAG_LEN : ETH_HLEN;
-	struct net_port *p = &n->port[0];
 	uint8_t head[ETH_HLEN + VLAN_TAG_LEN];
-	struct iovec iov[2];
-	ssize_t w;
+	struct hipc_net_caps caps;
 
 	(void)ept;
 	(void)src;
 	if (len == 0)
 		return 0; /* its hello: nothing to deliver */
-	if (len < hdr || len > hdr + n->mtu) {
+	if (hipc_net_caps_get(data, len, &caps)) {
+		on_caps(n, &caps);
+		return 0;
+	}
+	/* One message: one buffer's worth at most, whatever the MTU. */
+	if (len < hdr || len > hdr + n->mtu1) {
 		n->rx_errors++;
 		return 0;
 	}
 	memcpy(head, data, hdr);
-	if (n->vlans) {
-		uint16_t tpid = (uint16_t)(head[12] << 8 | head[13]);
-		uint16_t vid = (uint16_t)((head[14] & 0x0f) << 8 | head[15]);
-
-		p = tpid == ETH_P_8021Q ? port_of_vid(n, vid) : NULL;
-		if (!p) {
-			n->rx_bad_tag++;
-			return 0;
-		}
-		/* Untagged on the TAP: the MAC addresses, then what followed
-		 * the tag (its EtherType onwards). */
-		iov[0] = (struct iovec){ head, 12 };
-		iov[1] = (struct iovec){ (uint8_t *)data + 16, len - 16 };
-	} else {
-		iov[0] = (struct iovec){ head, hdr };
-		iov[1] = (struct iovec){ (uint8_t *)data + hdr, len - hdr };
-	}
-	do
-		w = writev(p->w.fd, iov, 2);
-	while (w < 0 && errno == EINTR);
-	if (w < 0) {
-		/* EAGAIN (the stack's backlog is full), or the interface
-		 * went down under us: dropped, never waited for. */
-		p->rx_dropped++;
-		return 0;
-	}
-	p->rx_packets++;
-	p->rx_bytes += iov[0].iov_len + iov[1].iov_len;
+	deliver(n, head, (uint8_t *)data + hdr, len);
 	return 0;
 }
 
+/* A piece of a frame larger than one message, on the fragment endpoint:
+ * taken only once we offered fragments, up to the MTU we offered. */
+static int on_frag(struct hipc_rpmsg_ept *ept, void *data, size_t len,
+		   uint32_t src, void *priv)
+{
+	struct net *n = priv;
+	size_t hdr = n->vlans ? ETH_HLEN + VLAN_TAG_LEN : ETH_HLEN;
+	int l;
+
+	(void)ept;
+	(void)src;
+	if (!n->caps_sent) {
+		n->ra.errors++;
+		return 0;
+	}
+	l = hipc_net_reasm_add(&n->ra, data, len, hdr, hdr + n->frag_offer);
+	if (l > 0)
+		deliver(n, n->ra.buf, n->ra.buf + hdr, (size_t)l);
+	return 0;
+}
+
+/* The hello, then our CAPS (when we offer fragments): each until it went,
+ * retried with the next frame towards the remote. */
 static void send_hello(struct net *n)
 {
-	if (n->hello_sent || !n->ept.dev)
+	uint8_t caps[HIPC_NET_CAPS_LEN];
+
+	if (!n->ept.dev)
 		return;
-	n->hello_sent = hipc_rpmsg_send_ex(&n->ept, HIPC_RPMSG_ADDR_ANY,
-					   HIPC_RPMSG_ADDR_ANY, "", 0,
-					   HIPC_RPMSG_NO_WAIT) == 0;
+	if (!n->hello_sent)
+		n->hello_sent = hipc_rpmsg_send_ex(&n->ept, HIPC_RPMSG_ADDR_ANY,
+						   HIPC_RPMSG_ADDR_ANY, "", 0,
+						   HIPC_RPMSG_NO_WAIT) == 0;
+	if (!n->hello_sent || n->caps_sent || !n->frag_offer)
+		return;
+	hipc_net_caps_put(caps, (uint16_t)n->frag_offer, n->frag_ept.addr);
+	n->caps_sent = hipc_rpmsg_send_ex(&n->ept, HIPC_RPMSG_ADDR_ANY,
+					  HIPC_RPMSG_ADDR_ANY, caps,
+					  sizeof(caps),
+					  HIPC_RPMSG_NO_WAIT) >= 0;
+}
+
+/*
+ * The frame of @len bytes at frame + VLAN_TAG_LEN, too long for one
+ * message, to the remote in pieces.  Every buffer is reserved first: a
+ * frame goes whole or not at all (dropped and counted, as a frame that
+ * finds no buffer), so the remote never sees a frame given up midway.
+ */
+static void send_frags(struct net_port *p, size_t len)
+{
+	struct net *n = p->n;
+	struct hipc_rpmsg_dev *dev = n->ept.dev;
+	uint8_t *f = frame + VLAN_TAG_LEN;
+	void *buf[HIPC_NET_FRAG_PIECES];
+	size_t plen[HIPC_NET_FRAG_PIECES], off = 0, total;
+	unsigned nb = 0, i;
+	uint16_t id = n->frag_id++;
+
+	if (p->vid) {
+		memmove(frame, f, 12);
+		f = frame;
+		f[12] = (uint8_t)(ETH_P_8021Q >> 8);
+		f[13] = (uint8_t)ETH_P_8021Q;
+		f[14] = (uint8_t)(p->vid >> 8);
+		f[15] = (uint8_t)p->vid;
+		len += VLAN_TAG_LEN;
+	}
+	total = len;
+	while (off < total) {
+		uint32_t room;
+		size_t piece;
+
+		if (nb == HIPC_NET_FRAG_PIECES) {
+			p->tx_errors++; /* more pieces than the MTU allows */
+			goto release;
+		}
+		if (hipc_rpmsg_get_tx_buffer(dev, &buf[nb], &room,
+					     HIPC_RPMSG_NO_WAIT) < 0) {
+			p->tx_dropped++; /* the ring is full, or nearly */
+			goto release;
+		}
+		nb++;
+		if (room <= HIPC_NET_FRAG_HDR) {
+			p->tx_errors++;
+			goto release;
+		}
+		piece = room - HIPC_NET_FRAG_HDR;
+		if (piece > total - off)
+			piece = total - off;
+		hipc_net_frag_hdr_put(buf[nb - 1], (uint32_t)total, id,
+				      (uint16_t)(nb - 1));
+		memcpy((uint8_t *)buf[nb - 1] + HIPC_NET_FRAG_HDR, f + off,
+		       piece);
+		plen[nb - 1] = HIPC_NET_FRAG_HDR + piece;
+		off += piece;
+	}
+	/* Back to back: the remote is rung once for them all. */
+	for (i = 0; i < nb; i++) {
+		if (hipc_rpmsg_send_nocopy(&n->frag_ept, n->peer_frag, buf[i],
+					   plen[i]) < 0) {
+			/* the rest go back; the remote gives the frame up
+			 * when our next one starts */
+			hipc_rpmsg_release_tx(dev, buf[i]);
+			p->tx_errors++;
+			for (i++; i < nb; i++)
+				hipc_rpmsg_release_tx(dev, buf[i]);
+			return;
+		}
+	}
+	p->tx_packets++;
+	p->tx_bytes += total;
+	return;
+release:
+	for (i = 0; i < nb; i++)
+		hipc_rpmsg_release_tx(dev, buf[i]);
 }
 
 /* One frame read from @p's TAP into frame + VLAN_TAG_LEN, @len bytes. */
@@ -310,6 +492,13 @@ static void to_remote(struct net_port *p, size_t len)
 		return;
 	}
 	send_hello(n);
+	if (len > ETH_HLEN + n->mtu1) {
+		if (n->frag)
+			send_frags(p, len);
+		else
+			p->tx_errors++; /* the MTU went down meanwhile */
+		return;
+	}
 	if (p->vid) {
 		/* The tag goes after the MAC addresses: move them forward
 		 * into the room left in front.  PCP and DEI 0. */
@@ -368,7 +557,9 @@ static void send_reserved(struct net_port *p, uint8_t *b, size_t len)
  * then published one after the other: the remote is rung once for the
  * batch (it is still asleep from the first doorbell when the others go
  * in) instead of once for each frame it woke up for, and no frame is
- * copied.  Returns the frames read; *@empty once the TAP has no more.
+ * copied.  A frame too long for one buffer ends the batch: once the ones
+ * before it went, it goes in pieces (fragments on) or is counted as an
+ * error.  Returns the frames read; *@empty once the TAP has no more.
  * 0 and not empty: no tx buffer (or the remote is down), for on_tap()'s
  * dropping path.
  */
@@ -381,6 +572,7 @@ static unsigned tap_batch(struct net_port *p, unsigned max, bool *empty)
 	size_t len[TAP_BATCH];
 	uint32_t room[TAP_BATCH];
 	unsigned nb = 0, k = 0, reads = 0;
+	size_t big = 0;
 
 	if (!dev)
 		return 0;
@@ -392,11 +584,12 @@ static unsigned tap_batch(struct net_port *p, unsigned max, bool *empty)
 	if (!nb)
 		return 0;
 	while (k < nb && reads < max) {
-		/* A frame longer than the buffer spills into frame[]: it
-		 * is too long for the link, and counted, never cut short. */
+		/* A frame longer than the buffer spills into frame[], where
+		 * it would be had it been read there whole: never cut short. */
+		size_t first = room[k] - off;
 		struct iovec iov[2] = {
-			{ (uint8_t *)buf[k] + off, room[k] - off },
-			{ frame, sizeof(frame) },
+			{ (uint8_t *)buf[k] + off, first },
+			{ frame + VLAN_TAG_LEN + first, FRAME_MAX - first },
 		};
 		ssize_t l;
 
@@ -415,14 +608,27 @@ static unsigned tap_batch(struct net_port *p, unsigned max, bool *empty)
 			p->tx_errors++; /* the buffer takes the next one */
 			continue;
 		}
+		if ((size_t)l > first) {
+			/* In pieces, after the frames read before it. */
+			memcpy(frame + VLAN_TAG_LEN, (uint8_t *)buf[k] + off,
+			       first);
+			big = (size_t)l;
+			break;
+		}
 		len[k++] = (size_t)l;
 	}
-	if (k)
+	if (k || big)
 		send_hello(n);
 	for (unsigned i = 0; i < k; i++)
 		send_reserved(p, buf[i], len[i]);
 	for (unsigned i = k; i < nb; i++)
 		hipc_rpmsg_release_tx(dev, buf[i]);
+	if (big) {
+		if (n->frag)
+			send_frags(p, big);
+		else
+			p->tx_errors++; /* the MTU went down meanwhile */
+	}
 	return reads;
 }
 
@@ -483,6 +689,7 @@ static int net_up(struct hipcd_svc *s)
 		return -HIPC_EMSGSIZE;
 	}
 	mtu = payload - ETH_HLEN - (n->vlans ? VLAN_TAG_LEN : 0);
+	/* One buffer's MTU until the remote answers our offer. */
 	for (unsigned i = 0; i < n->nports; i++) {
 		ret = set_mtu(n->port[i].ifname, mtu);
 		if (ret < 0) {
@@ -491,12 +698,31 @@ static int net_up(struct hipcd_svc *s)
 			return ret;
 		}
 	}
-	n->mtu = mtu;
+	n->mtu = n->mtu1 = mtu;
+	n->frag_offer = s->r->rc.net_frag
+		? hipc_net_frag_mtu(payload, ETH_HLEN +
+					     (n->vlans ? VLAN_TAG_LEN : 0))
+		: 0;
+	if (n->frag_offer <= mtu)
+		n->frag_offer = 0;
+	n->frag = false;
+	n->peer_frag = HIPC_RPMSG_ADDR_ANY;
+	hipc_net_reasm_reset(&n->ra);
 	ret = hipc_rpmsg_ept_create(&n->ept, dev, NULL, HIPC_RPMSG_ADDR_ANY,
 				    s->addr, on_frame, n);
 	if (ret < 0)
 		return ret;
+	if (n->frag_offer) {
+		ret = hipc_rpmsg_ept_create(&n->frag_ept, dev, NULL,
+					    HIPC_RPMSG_ADDR_ANY,
+					    HIPC_RPMSG_ADDR_ANY, on_frag, n);
+		if (ret < 0) {
+			hipc_rpmsg_ept_destroy(&n->ept);
+			return ret;
+		}
+	}
 	n->hello_sent = false;
+	n->caps_sent = false;
 	send_hello(n);
 	for (unsigned i = 0; i < n->nports; i++)
 		set_carrier(&n->port[i], true);
@@ -514,6 +740,9 @@ static void net_down(struct hipcd_svc *s, bool crashed)
 	/* Unbound already if the remote crashed or stopped. */
 	if (n->ept.dev)
 		hipc_rpmsg_ept_destroy(&n->ept);
+	if (n->frag_ept.dev)
+		hipc_rpmsg_ept_destroy(&n->frag_ept);
+	n->frag = false;
 	for (unsigned i = 0; i < n->nports; i++)
 		set_carrier(&n->port[i], false);
 }
@@ -526,6 +755,8 @@ static void net_destroy(struct hipcd_svc *s)
 		return;
 	if (n->ept.dev)
 		hipc_rpmsg_ept_destroy(&n->ept);
+	if (n->frag_ept.dev)
+		hipc_rpmsg_ept_destroy(&n->frag_ept);
 	for (unsigned i = 0; i < n->nports; i++)
 		close_tap(&n->port[i]);
 	s->priv = NULL;
@@ -559,6 +790,9 @@ static void net_stats(struct hipcd_svc *s,
 	emit(ctx, "rx_dropped", sum.rx_dropped);
 	emit(ctx, "rx_errors", n->rx_errors);
 	emit(ctx, "rx_bad_tag", n->rx_bad_tag);
+	emit(ctx, "rx_frag_frames", n->ra.frames);
+	emit(ctx, "rx_frag_errors", n->ra.errors);
+	emit(ctx, "rx_frag_lost", n->ra.lost);
 	emit(ctx, "tx_packets", sum.tx_packets);
 	emit(ctx, "tx_bytes", sum.tx_bytes);
 	emit(ctx, "tx_dropped", sum.tx_dropped);
