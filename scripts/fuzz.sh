@@ -18,11 +18,11 @@
 #       adds coverage (new edges) is then merged into tests/fuzz/corpus/TARGET
 #       (-merge=1 -use_counters=0) for review and commit.
 # Targets: rpmsg vring bufpool mbox spinlock rsc fwimage hipcd_conf
-# vhost_user sim hipcd_clients.
+# vhost_user sim hipcd_clients net.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 all_targets="rpmsg vring bufpool mbox spinlock rsc fwimage hipcd_conf vhost_user sim
-  hipcd_clients"
+  hipcd_clients net"
 soak=0
 if [ "${1:-}" = "--soak" ]; then
   soak=1
@@ -60,6 +60,9 @@ build() { # target
   case $1 in
   rpmsg|vring|bufpool|mbox|spinlock)
     clang $flags $core_inc src/core/*.c "tests/fuzz/fuzz_$1.c" -o "$out/fuzz_$1" ;;
+  net)
+    # the rpmsg-net link's fragments: header-only (hipc/net.h)
+    clang $flags $core_inc "tests/fuzz/fuzz_$1.c" -o "$out/fuzz_$1" ;;
   vhost_user)
     # the backend's file is compiled into the target (its readers are
     # static); its mmap() calls go through the target's guarded mapping
@@ -103,6 +106,8 @@ build() { # target
 max_len() {
   case $1 in
   fwimage) echo 8192 ;;
+  # a few dozen pieces of up to 2 KiB each
+  net) echo 32768 ;;
   # a script of a few hundred operations is plenty
   bufpool|mbox|spinlock) echo 1024 ;;
   *) echo 4096 ;;

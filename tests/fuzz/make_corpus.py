@@ -436,6 +436,38 @@ def clients_seeds():
     }
 
 
+# fuzz_net: the receiver (u16 capacity - 64, u8 min % 61, u16 max - min),
+# then messages: u8 kind % 5 (0 the next piece of the frame under way or
+# a new one, 1 a new frame, 2 any bytes, 3 offered to the CAPS reader,
+# 4 a reset), u16 length; a new frame's u32 total, then the bytes after
+# the 8-byte header (kinds 0, 1) or all of them (2, 3).
+def npiece(kind, length, total=None, fill=0x5A):
+    b = bytes([kind]) + struct.pack("<H", length)
+    if total is not None:
+        b += struct.pack("<I", total)
+    return b + bytes([fill]) * max(length - 8, 0)
+
+
+def net_seeds():
+    rx = struct.pack("<H", 9000 - 64) + bytes([14]) + struct.pack("<H", 8986)
+    three = (npiece(0, 504, 1400, 1) + npiece(0, 504, None, 2) +
+             npiece(0, 416, None, 3))
+    caps = bytes([3]) + struct.pack("<H", 12) + b"hnet" + \
+        struct.pack("<HHI", 1, 8960, 0x401)
+    return {
+        "three-pieces": rx + three,
+        "given-up": rx + npiece(0, 504, 1400) + npiece(1, 200, 192) + three,
+        "reset": rx + npiece(0, 504, 1400) + bytes([4, 0, 0]) +
+        npiece(0, 504, None) + three,
+        "caps": rx + caps + bytes([3]) + struct.pack("<H", 11) + b"hnet" +
+        struct.pack("<HH", 1, 1500) + b"\0\0\0" + three,
+        "raw": rx + bytes([2]) + struct.pack("<H", 16) +
+        struct.pack("<IHH", 100, 7, 1) + bytes(8) + bytes([2, 4, 0]) +
+        b"\1\2\3\4" + three,
+        "too-long": rx + npiece(0, 1000, 900) + three,
+    }
+
+
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "corpus")
     for target, seeds in (("rsc", rsc_seeds()), ("fwimage", fwimage_seeds()),
@@ -446,7 +478,8 @@ def main():
                           ("vring", vring_seeds()),
                           ("vhost_user", vhost_user_seeds()),
                           ("sim", sim_seeds()),
-                          ("hipcd_clients", clients_seeds())):
+                          ("hipcd_clients", clients_seeds()),
+                          ("net", net_seeds())):
         d = os.path.join(root, target)
         os.makedirs(d, exist_ok=True)
         for name, data in seeds.items():
