@@ -1013,6 +1013,44 @@ static bool any_remote(void)
 	return left;
 }
 
+/*
+ * A round of the loop may forward many messages to one remote: a client's
+ * 32 KiB is 67 of them, read in a few batches as the client's sendmmsg()
+ * fills its socket, and other clients' follow.  The remote is rung once,
+ * as the loop goes to sleep, instead of at the first message of each batch
+ * that finds it caught up: each such doorbell is a wake-up of the remote,
+ * and on a machine with no idle core one that preempts the daemon halfway
+ * through its round.  Rung last, the remote runs while the daemon would
+ * sleep (and its answer may be there before epoll_wait() is).  A longer
+ * burst still rings when three quarters of the ring wait
+ * (hipc_rpmsg_cork()); the loop's sends never wait for a buffer, so no
+ * sender sleeps on a corked ring.
+ */
+static void cork_remotes(void)
+{
+	for (unsigned i = 0; i < MAX_REMOTES; i++) {
+		struct remote *r = &remotes[i];
+
+		r->corked = r->used ? hipc_rproc_rpmsg(r->rp) : NULL;
+		if (r->corked)
+			hipc_rpmsg_cork(r->corked);
+	}
+}
+
+/* The round is over: ring each remote that got messages in it.  A device
+ * that went away meanwhile (a crash, a stop, a restart) is freed or new:
+ * only the one still in use is uncorked. */
+static void uncork_remotes(void)
+{
+	for (unsigned i = 0; i < MAX_REMOTES; i++) {
+		struct remote *r = &remotes[i];
+
+		if (r->corked && r->used && hipc_rproc_rpmsg(r->rp) == r->corked)
+			hipc_rpmsg_uncork(r->corked);
+		r->corked = NULL;
+	}
+}
+
 /* Until shut down and every remote let go of, or epoll fails. */
 static void run(struct loop *l)
 {
@@ -1025,18 +1063,22 @@ static void run(struct loop *l)
 
 		reap();
 		/* Stopping: every remote let go of, and nothing under way. */
-		if (l->quit && !busy && !any_remote())
+		if (l->quit && !busy && !any_remote()) {
+			uncork_remotes();
 			break;
+		}
 		if (again)
 			timeout = 0;
 		else if (next)
 			timeout = next <= now ? 0
 					      : (int)((next - now + 999999) / 1000000);
+		uncork_remotes();
 		n = epoll_wait(hipcd_epfd, evs, 64, timeout);
 		if (n < 0 && errno != EINTR) {
 			logf_("epoll: %s", strerror(errno));
 			break;
 		}
+		cork_remotes();
 		for (int i = 0; i < n; i++) {
 			struct hipcd_watch *w = evs[i].data.ptr;
 

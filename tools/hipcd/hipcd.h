@@ -127,6 +127,9 @@ struct remote {
 	unsigned svcs_refused;   /* announcements past that, ignored */
 	struct hipcd_watch watch; /* hipc_rproc_fd() */
 	struct hipcd_rxq *rxqs;  /* its clients' receive queues (rxq.c) */
+	/* the device corked for the loop's round of events (NULL: none):
+	 * uncorked only if it is still the remote's device */
+	struct hipc_rpmsg_dev *corked;
 	/* reconfigured: let go of, then freed (and made again from
 	 * @next if @replace) once its stop or detach is over */
 	bool retiring;
