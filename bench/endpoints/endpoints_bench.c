@@ -11,10 +11,17 @@
  *
  *   send        16-byte trysendto to a random one of the N endpoints on
  *               the other side, from one endpoint (driver->device, then
- *               device->driver), per message;
+ *               device->driver), per message; the sender picks the
+ *               address from a list of its own, so that the target's
+ *               struct is not brought into the cache (one process, one
+ *               core) for the receiver to find there;
  *   dispatch    the receiving side's hipc_rpmsg_poll() per message: header,
  *               lookup of the random destination, its callback (which
- *               checks the message reached the right endpoint);
+ *               reads its owner's struct: checks the message reached the
+ *               right endpoint, counts it);
+ *   bare cb     the same with a callback that leaves its owner's struct
+ *               alone: the stack's share of a dispatch, without the
+ *               owner's own miss;
  *   create      hipc_rpmsg_ept_create() at the next free address, per
  *               endpoint, while the N are created (device side);
  *   announced   creating a named endpoint on the device with N open: the
