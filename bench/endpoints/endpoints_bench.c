@@ -11,10 +11,17 @@
  *
  *   send        16-byte trysendto to a random one of the N endpoints on
  *               the other side, from one endpoint (driver->device, then
- *               device->driver), per message;
+ *               device->driver), per message; the sender picks the
+ *               address from a list of its own, so that the target's
+ *               struct is not brought into the cache (one process, one
+ *               core) for the receiver to find there;
  *   dispatch    the receiving side's hipc_rpmsg_poll() per message: header,
  *               lookup of the random destination, its callback (which
- *               checks the message reached the right endpoint);
+ *               reads its owner's struct: checks the message reached the
+ *               right endpoint, counts it);
+ *   bare cb     the same with a callback that leaves its owner's struct
+ *               alone: the stack's share of a dispatch, without the
+ *               owner's own miss;
  *   create      hipc_rpmsg_ept_create() at the next free address, per
  *               endpoint, while the N are created (device side);
  *   announced   creating a named endpoint on the device with N open: the
@@ -63,11 +70,12 @@
 /* hipc_vring_size(NUM, ALIGN), page-rounded */
 #define RING_BYTES ((hipc_vring_size(NUM, ALIGN) + 4095u) & ~(size_t)4095u)
 
-enum { M_SEND_D2V, M_DISP_V, M_SEND_V2D, M_DISP_D, M_CREATE, M_ANNOUNCED,
-       M_WITHDRAW, M_TEARDOWN, M_FLOOR, M_COUNT };
+enum { M_SEND_D2V, M_DISP_V, M_SEND_V2D, M_DISP_D, M_BARE_V, M_BARE_D,
+       M_CREATE, M_ANNOUNCED, M_WITHDRAW, M_TEARDOWN, M_FLOOR, M_COUNT };
 
 static const char *const metric_name[M_COUNT] = {
 	"send drv->dev", "dispatch dev", "send dev->drv", "dispatch drv",
+	"  bare cb, dev", "  bare cb, drv",
 	"create", "announced create", "NS withdrawal", "teardown",
 	"floor: touch",
 };
@@ -96,8 +104,14 @@ static struct {
 	struct side drv, devc;
 	struct user *du, *vu, *ann, *chan;
 	struct user dsend, vsend; /* each side's sender */
+	/* Each side's endpoint addresses, as a sender keeps them: apart from
+	 * the endpoints, so that picking a target does not bring the
+	 * target's struct into the cache the receiver then finds it in. */
+	uint32_t *daddr, *vaddr;
 	unsigned nchan, nunbound;
 	uint64_t errors;
+	uint64_t bare_count;
+	bool bare; /* callbacks leave their owner's struct alone */
 	uint32_t stride;
 	bool fixed;
 } B;
@@ -164,6 +178,11 @@ static int rx_cb(struct hipc_rpmsg_ept *ept, void *data, size_t len,
 	uint32_t idx;
 
 	(void)src;
+	if (B.bare) {
+		/* The stack's share alone: nothing of the owner's read. */
+		B.bare_count++;
+		return 0;
+	}
 	memcpy(&idx, data, sizeof(idx));
 	if (len != 16 || idx != u->idx || &u->ept != ept)
 		B.errors++;
@@ -283,8 +302,8 @@ static double create_all(uint32_t n)
 	}
 	t = now_ns() - t0;
 	for (uint32_t i = 0; i < n; i++) {
-		B.du[i].peer = B.vu[i].ept.addr;
-		B.vu[i].peer = B.du[i].ept.addr;
+		B.du[i].peer = B.vaddr[i] = B.vu[i].ept.addr;
+		B.vu[i].peer = B.daddr[i] = B.du[i].ept.addr;
 	}
 	if ((ret = hipc_rpmsg_ept_create(&B.dsend.ept, &B.drv.dev, NULL,
 					 HIPC_RPMSG_ADDR_ANY,
@@ -316,7 +335,7 @@ static void traffic(uint32_t n, uint32_t msgs, bool d2v, double *send,
 		    double *disp)
 {
 	struct hipc_rpmsg_ept *from = d2v ? &B.dsend.ept : &B.vsend.ept;
-	struct user *to = d2v ? B.vu : B.du;
+	const uint32_t *to = d2v ? B.vaddr : B.daddr;
 	struct hipc_rpmsg_dev *rx = d2v ? &B.devc.dev : &B.drv.dev;
 	uint32_t nb = msgs / BATCH, b = 0;
 	double *bs = malloc(nb * sizeof(*bs)), *bd = malloc(nb * sizeof(*bd));
@@ -327,11 +346,13 @@ static void traffic(uint32_t n, uint32_t msgs, bool d2v, double *send,
 
 	for (uint32_t done = 0; done < msgs; done += BATCH) {
 		/* Where each goes, worked out before the clock starts: the
-		 * sender pays for its own send, not for looking up the
-		 * target's address in the target's struct. */
+		 * sender pays for its own send, not for its choice.  From
+		 * the sender's own list of addresses: reading the target's
+		 * struct here would warm it for the receiver (one process,
+		 * one core), which a peer on another core cannot do. */
 		for (unsigned k = 0; k < BATCH; k++) {
 			pick[k] = rnd(n);
-			addr[k] = to[pick[k]].ept.addr;
+			addr[k] = to[pick[k]];
 		}
 		t0 = now_ns();
 		for (unsigned k = 0; k < BATCH; k++) {
@@ -491,7 +512,10 @@ int main(int argc, char **argv)
 	B.vu = calloc(max, sizeof(*B.vu));
 	B.ann = calloc(ANNOUNCED_MAX, sizeof(*B.ann));
 	B.chan = calloc(ANNOUNCED_MAX, sizeof(*B.chan));
-	if (!B.region || !B.storage || !B.du || !B.vu || !B.ann || !B.chan)
+	B.daddr = calloc(max, sizeof(*B.daddr));
+	B.vaddr = calloc(max, sizeof(*B.vaddr));
+	if (!B.region || !B.storage || !B.du || !B.vu || !B.ann || !B.chan ||
+	    !B.daddr || !B.vaddr)
 		die("memory", -HIPC_ENOMEM);
 	B.reg.da = 0x10000000u;
 	B.reg.va = B.region;
@@ -509,7 +533,7 @@ int main(int argc, char **argv)
 		for (unsigned si = 0; si < done; si++) {
 			uint32_t n = sizes[si];
 			uint32_t s = n < ANNOUNCED_MAX ? n : ANNOUNCED_MAX;
-			double *x[M_COUNT];
+			double *x[M_COUNT], sink;
 			uint64_t t0;
 
 			for (int m = 0; m < M_COUNT; m++)
@@ -520,6 +544,10 @@ int main(int argc, char **argv)
 			traffic(n, msgs / 4, true, x[M_SEND_D2V], x[M_DISP_V]);
 			traffic(n, msgs, true, x[M_SEND_D2V], x[M_DISP_V]);
 			traffic(n, msgs, false, x[M_SEND_V2D], x[M_DISP_D]);
+			B.bare = true;
+			traffic(n, msgs, true, &sink, x[M_BARE_V]);
+			traffic(n, msgs, false, &sink, x[M_BARE_D]);
+			B.bare = false;
 			*x[M_FLOOR] = touch(n, msgs);
 			*x[M_ANNOUNCED] = announced(s);
 			*x[M_WITHDRAW] = withdraw(s);

@@ -446,6 +446,33 @@ bad:
 	return -HIPC_EIO;
 }
 
+void *hipc__vring_peek(struct hipc_vring *vr, uint16_t k, uint32_t min_len)
+{
+	uint16_t pos = (uint16_t)(vr->last_idx + k);
+	uint32_t id;
+	uint8_t *d;
+
+	if (vr->broken)
+		return NULL;
+	/* Published up to the index: entries before it are the peer's to
+	 * read, whatever the acquire orders them against. */
+	if ((uint16_t)(hipc__ld16_acq(drv_role(vr) ? IDX(vr->used)
+						    : IDX(vr->avail)) -
+		       vr->last_idx) <= k)
+		return NULL;
+	if (drv_role(vr)) {
+		id = hipc_get_le32(USED_ELEM(vr, pos & (vr->num - 1u)));
+		if (id >= vr->num || vr->slots[id].state != SLOT_INFLIGHT)
+			return NULL;
+		return vr->slots[id].token;
+	}
+	id = hipc_get_le16(AVAIL_RING(vr, pos & (vr->num - 1u)));
+	if (id >= vr->num)
+		return NULL;
+	d = vr->desc + DESC_SIZE * id;
+	return hipc__memmap_va(vr->map, min_len, hipc_get_le64(d));
+}
+
 int hipc_vring_get_avail(struct hipc_vring *vr, bool device_writes,
 			 uint16_t *head, void **buf, uint32_t *len)
 {

@@ -70,4 +70,17 @@ int hipc__vring_take_avail(struct hipc_vring *vr, bool device_writes,
  */
 int hipc__vring_return(struct hipc_vring *vr, uint16_t head, uint32_t len);
 
+/*
+ * hipc__vring_peek() - the buffer of the entry @k places after the next one
+ * the peer has published (0: the next), at least @min_len bytes, without
+ * taking it; NULL if the peer has published no such entry.  A hint for
+ * prefetching only: what it reads in shared memory decides nothing, and
+ * the take that consumes the entry reads and checks it afresh.  It reads
+ * only through our own records (the driver's slots) or a translation
+ * through the ring's map, so a lying peer moves the hint, never the read,
+ * outside our memory.  No cache maintenance: a stale line gives a stale
+ * hint.  Caller holds the lock the ring's takes hold.
+ */
+void *hipc__vring_peek(struct hipc_vring *vr, uint16_t k, uint32_t min_len);
+
 #endif

@@ -485,9 +485,113 @@ HIPC_TEST(no_memory_to_grow_into_still_works)
 	free(u);
 }
 
+/*
+ * Receive looks a few messages ahead once a device has 1,024 endpoints or
+ * more (their buckets, endpoints and owners' structs asked for early).  A
+ * callback that destroys the endpoint of a message a little behind its
+ * own, and frees the struct around it, must leave nothing of it read when
+ * that message comes (ASan watches the freed structs): the message is
+ * dropped, every other one delivered.  Both roles receive.
+ */
+#define LA_EPTS 2048u
+#define LA_KILLERS 24u
+
+struct huser {
+	struct hipc_rpmsg_ept ept;
+	struct huser **victim; /* whose endpoint this one's callback ends */
+	unsigned got;
+};
+
+static int rx_kill(struct hipc_rpmsg_ept *ept, void *data, size_t len,
+		   uint32_t src, void *priv)
+{
+	struct huser *u = priv, *v;
+
+	(void)ept;
+	(void)data;
+	(void)len;
+	(void)src;
+	u->got++;
+	if (u->victim && (v = *u->victim)) {
+		hipc_rpmsg_ept_destroy(&v->ept);
+		*u->victim = NULL;
+		free(v);
+	}
+	return 0;
+}
+
+static void lookahead_destroy(bool to_driver)
+{
+	struct hipc_rpmsg_dev *rxd = to_driver ? &P.drv.dev : &P.devc.dev;
+	struct hipc_rpmsg_ept sender;
+	struct huser **h = calloc(LA_EPTS, sizeof(*h));
+	uint32_t vaddr[LA_KILLERS];
+	uint64_t dropped;
+
+	CHECK(h != NULL);
+	up(&mem);
+	CHECK_EQ(hipc_rpmsg_ept_create(&sender,
+				       to_driver ? &P.devc.dev : &P.drv.dev,
+				       NULL, HIPC_RPMSG_ADDR_ANY,
+				       HIPC_RPMSG_ADDR_ANY, rx, NULL),
+		 0);
+	for (uint32_t i = 0; i < LA_EPTS; i++) {
+		h[i] = calloc(1, sizeof(**h));
+		CHECK(h[i] != NULL);
+		CHECK_EQ(hipc_rpmsg_ept_create(&h[i]->ept, rxd, NULL,
+					       HIPC_RPMSG_ADDR_ANY,
+					       HIPC_RPMSG_ADDR_ANY, rx_kill,
+					       h[i]),
+			 0);
+	}
+	/* Killer k (spread over the table) ends victim k. */
+	for (uint32_t k = 0; k < LA_KILLERS; k++) {
+		h[k * 37u]->victim = &h[LA_EPTS - 1u - k];
+		vaddr[k] = h[LA_EPTS - 1u - k]->ept.addr;
+	}
+	dropped = pair_stats(rxd).rx_dropped;
+	/* One burst, each victim's message two after its killer's: inside
+	 * the window when the killer's callback runs. */
+	for (uint32_t k = 0; k < LA_KILLERS + 2u; k++) {
+		if (k < LA_KILLERS)
+			CHECK_EQ(hipc_rpmsg_trysendto(&sender, "k", 1,
+						      h[k * 37u]->ept.addr),
+				 1);
+		if (k >= 2)
+			CHECK_EQ(hipc_rpmsg_trysendto(&sender, "v", 1,
+						      vaddr[k - 2u]),
+				 1);
+	}
+	pair_pump(&P);
+	CHECK_EQ(pair_stats(rxd).rx_dropped - dropped, LA_KILLERS);
+	for (uint32_t k = 0; k < LA_KILLERS; k++) {
+		CHECK_EQ(h[k * 37u]->got, 1);
+		CHECK(h[LA_EPTS - 1u - k] == NULL);
+	}
+	CHECK(!hipc_rpmsg_broken(rxd));
+	hipc_rpmsg_dev_deinit(&P.devc.dev);
+	hipc_rpmsg_dev_deinit(&P.drv.dev);
+	CHECK_EQ(M.outstanding, 0);
+	for (uint32_t i = 0; i < LA_EPTS; i++)
+		free(h[i]);
+	free(h);
+}
+
+HIPC_TEST(lookahead_survives_destroy_in_callback_device)
+{
+	lookahead_destroy(false);
+}
+
+HIPC_TEST(lookahead_survives_destroy_in_callback_driver)
+{
+	lookahead_destroy(true);
+}
+
 HIPC_TEST_MAIN(HIPC_CASE(hundred_thousand_endpoints_random_traffic_random_destroy),
 	       HIPC_CASE(strided_addresses_spread),
 	       HIPC_CASE(services_announced_live_and_withdrawn),
 	       HIPC_CASE(services_created_before_start_all_announced),
 	       HIPC_CASE(deinit_unbinds_each_of_many_once),
-	       HIPC_CASE(no_memory_to_grow_into_still_works))
+	       HIPC_CASE(no_memory_to_grow_into_still_works),
+	       HIPC_CASE(lookahead_survives_destroy_in_callback_device),
+	       HIPC_CASE(lookahead_survives_destroy_in_callback_driver))
