@@ -262,6 +262,72 @@ HIPC_TEST(hostile_refused)
 	bb_stop(&c);
 }
 
+/*
+ * One buffer to the remote, whose return notice it was told to falsify
+ * (@what): counted as bad (@bad) or as an error, never acted on
+ * (`returned` unmoved); the buffer still comes back, through the state
+ * word the remote wrote, at the next alloc.
+ */
+static void lying_notice(struct bb_client *c, unsigned p, uint32_t what,
+			 bool bad)
+{
+	struct hipc_bigbuf *bb = c->bb[p];
+	struct hipc_bigbuf_stats st0, st;
+	void *b;
+	int i;
+
+	hostile(c, p, what);
+	hipc_bigbuf_get_stats(bb, &st0);
+	i = hipc_bigbuf_alloc(bb, &b);
+	CHECK(i >= 0);
+	bb_fill(b, 4096, 0);
+	CHECK_EQ(hipc_bigbuf_send(bb, (uint32_t)i, 0, 4096, 0), 0);
+	CHECK(BB_RUN_UNTIL(c, (hipc_bigbuf_get_stats(bb, &st),
+			       st.ret_bad + st.ret_errors !=
+				       st0.ret_bad + st0.ret_errors),
+			   5000));
+	CHECK_EQ(st.ret_bad, st0.ret_bad + bad);
+	CHECK_EQ(st.ret_errors, st0.ret_errors + !bad);
+	CHECK_EQ(st.returned, st0.returned);
+	CHECK_EQ(st.returned_bytes, st0.returned_bytes);
+}
+
+/*
+ * Return notices naming another pool, an index outside the host's
+ * buffers or a length over the buffer size are bad; one with an error
+ * status is an error; messages that are neither references nor notices
+ * (here the remote's reports) go to on_msg and are counted as `other`.
+ * None of it stops the pool.
+ */
+HIPC_TEST(bad_notices_and_other_messages)
+{
+	const unsigned p = 0;
+	struct hipc_bigbuf_stats st;
+	struct bb_client c;
+
+	bb_start(&c, "bb-notices", HIPC_RPROC_STAY_CRASHED);
+	lying_notice(&c, p, SDB_BAD_RET_POOL, true);
+	lying_notice(&c, p, SDB_BAD_RET_INDEX, true);
+	lying_notice(&c, p, SDB_BAD_RET_LENGTH, true);
+	lying_notice(&c, p, SDB_BAD_RET_STATUS, false);
+	hipc_bigbuf_get_stats(c.bb[p], &st);
+	CHECK_EQ(st.ret_bad, 3);
+	CHECK_EQ(st.ret_errors, 1);
+	CHECK_EQ(st.refused, 0);
+	/* four hostile commands, four reports */
+	CHECK_EQ(c.msgs, 4);
+	CHECK_EQ(st.other, 4);
+	/* Every buffer the lies named is the host's again, and the pool
+	 * works both ways. */
+	bb_push(&c, p, 2u * 64u, 4096, true);
+	bb_pull(&c, p, 16, 4096, true);
+	hipc_bigbuf_get_stats(c.bb[p], &st);
+	CHECK_EQ(st.other, c.msgs);
+	CHECK_EQ(st.ret_bad, 3);
+	CHECK(!hipc_rpmsg_broken(hipc_rproc_rpmsg(c.rp)));
+	bb_stop(&c);
+}
+
 /* A corrupted buffer: the remote's CRC check refuses it, says so, and the
  * buffer goes nowhere (the host's recovery would reclaim it). */
 HIPC_TEST(crc_mismatch_refused)
@@ -419,4 +485,5 @@ HIPC_TEST_MAIN(HIPC_CASE(pool_declaration_checked), HIPC_CASE(crc_fast_matches_c
 	       HIPC_CASE(both_ways_1m), HIPC_CASE(both_ways_64m),
 	       HIPC_CASE(soak), HIPC_CASE(crash_reclaims),
 	       HIPC_CASE(hostile_refused), HIPC_CASE(crc_mismatch_refused),
+	       HIPC_CASE(bad_notices_and_other_messages),
 	       HIPC_CASE(produce_paced_and_errors))
