@@ -9,6 +9,7 @@
 #include <sys/time.h>
 
 #include "lc_util.h"
+#include "sim_proto.h"
 
 static void boot(struct lc_client *c, struct hipc_rproc_config *cfg)
 {
@@ -325,7 +326,93 @@ HIPC_TEST(waits_survive_signals)
 	signal(SIGALRM, SIG_DFL);
 }
 
+/*
+ * The host's mapping of a running remote's region: the control page at its
+ * start, the rings where the layout put them (in the simulation a device
+ * address is an offset into the region, and mem[0] is vdev0vring0).  What
+ * the test writes there is what a remote could write.
+ */
+static uint8_t *region_of(struct lc_client *c)
+{
+	struct hipc_rpmsg_dev *d = hipc_rproc_rpmsg(c->rp);
+	struct hipc_rproc_info info;
+
+	hipc_rproc_get_info(c->rp, &info);
+	CHECK(d != NULL);
+	CHECK(info.nmem > 0 && !strcmp(info.mem[0].name, "vdev0vring0"));
+	return d->vr[0].desc - info.mem[0].da;
+}
+
+/* Booted with policy "stay"; @corrupt writes into its region as a remote
+ * could; the host must then mark it crashed for @reason and end its
+ * process. */
+static void corrupted_is_a_crash(const char *name,
+				 void (*corrupt)(struct lc_client *c),
+				 const char *reason)
+{
+	struct hipc_rproc_config cfg;
+	struct hipc_rproc_info info;
+	struct lc_client c;
+	char err[256];
+
+	memset(&c, 0, sizeof(c));
+	lc_config(&cfg, &c, name);
+	cfg.policy = HIPC_RPROC_STAY_CRASHED;
+	boot(&c, &cfg);
+	CHECK(lc_stream(&c, 100, 100, 8));
+	/* Idle now: nothing of the remote's rewrites what we write.  Every
+	 * pass of the host's loop looks at the rings and the FIFO. */
+	corrupt(&c);
+	CHECK(LC_RUN_UNTIL(&c, c.crashes_seen == 1, 5000));
+	hipc_rproc_get_info(c.rp, &info);
+	printf("crash: %s\n", info.crash_reason);
+	CHECK(strstr(info.crash_reason, reason) != NULL);
+	CHECK_EQ(info.crashes, 1);
+	CHECK_EQ(hipc_rproc_state(c.rp), HIPC_RPROC_CRASHED);
+	CHECK(LC_RUN_UNTIL(&c, lc_no_children(), 5000));
+	/* a fresh start works: nothing of the broken rings is kept */
+	CHECK_EQ(hipc_rproc_start(c.rp, err, sizeof(err)), 0);
+	CHECK(LC_RUN_UNTIL(&c, c.echo_bound && c.ctl_bound, 5000));
+	CHECK(lc_stream(&c, 100, 100, 8));
+	hipc_rproc_free(c.rp);
+	CHECK(lc_no_children());
+}
+
+/* The used idx of the host's receive ring, far past what was posted. */
+static void used_idx_far_ahead(struct lc_client *c)
+{
+	uint8_t *used = hipc_rproc_rpmsg(c->rp)->vr[0].used;
+	uint16_t idx = hipc_get_le16(used + 2);
+
+	(void)region_of(c);
+	hipc_put_le16(used + 2, (uint16_t)(idx ^ (1u << 12)));
+}
+
+/* The remote-to-host FIFO's head, far more than its depth ahead. */
+static void fifo_head_far_ahead(struct lc_client *c)
+{
+	struct hipc_sim_ctrl *ctrl = (struct hipc_sim_ctrl *)region_of(c);
+	struct hipc_shm_fifo *f = &ctrl->mbox.fifo[HIPC_SIDE_HOST];
+
+	__atomic_store_n(&f->head,
+			 __atomic_load_n(&f->tail, __ATOMIC_ACQUIRE) + 100u,
+			 __ATOMIC_RELEASE);
+}
+
+HIPC_TEST(broken_protocol_is_a_crash)
+{
+	corrupted_is_a_crash("broken", used_idx_far_ahead,
+			     "remote broke the rpmsg protocol");
+}
+
+HIPC_TEST(corrupt_mailbox_is_a_crash)
+{
+	corrupted_is_a_crash("mbox", fifo_head_far_ahead, "mailbox corrupted");
+}
+
 HIPC_TEST_MAIN(HIPC_CASE(waits_survive_signals), HIPC_CASE(boot_stop_100), HIPC_CASE(kill_mid_stream),
 	       HIPC_CASE(watchdog_catches_hang), HIPC_CASE(policy_stay_crashed),
 	       HIPC_CASE(restart_backoff), HIPC_CASE(stop_forces_after_timeout),
-	       HIPC_CASE(bad_firmware_fails_cleanly))
+	       HIPC_CASE(bad_firmware_fails_cleanly),
+	       HIPC_CASE(broken_protocol_is_a_crash),
+	       HIPC_CASE(corrupt_mailbox_is_a_crash))
