@@ -410,9 +410,54 @@ HIPC_TEST(corrupt_mailbox_is_a_crash)
 	corrupted_is_a_crash("mbox", fifo_head_far_ahead, "mailbox corrupted");
 }
 
+/*
+ * The trace buffer's write count is the remote's to write: garbage there,
+ * or a count that moved backwards, is clamped to what the ring can hold,
+ * and the read returns the ring's bytes, never more.
+ */
+HIPC_TEST(trace_count_clamped)
+{
+	static char buf[1 << 20];
+	struct hipc_rproc_config cfg;
+	struct hipc_rproc_info info;
+	struct lc_client c;
+	const struct hipc_sim_mem *m = NULL;
+	uint64_t pos = 0;
+	uint32_t cap, *count;
+
+	memset(&c, 0, sizeof(c));
+	lc_config(&cfg, &c, "trace");
+	boot(&c, &cfg);
+	hipc_rproc_get_info(c.rp, &info);
+	for (unsigned i = 0; i < info.nmem; i++)
+		if (!strncmp(info.mem[i].name, "trace", 5))
+			m = &info.mem[i];
+	CHECK(m != NULL);
+	CHECK(m->len > HIPC_TRACE_HDR && m->len < sizeof(buf));
+	cap = m->len - HIPC_TRACE_HDR;
+	count = (uint32_t *)(region_of(&c) + m->da);
+	/* an honest read first: what the firmware wrote at boot */
+	CHECK(hipc_rproc_trace_read(c.rp, &pos, buf, sizeof(buf)) > 0);
+	CHECK((uint32_t)pos == __atomic_load_n(count, __ATOMIC_ACQUIRE));
+	/* far ahead: only the ring's worth, ending at the count */
+	__atomic_store_n(count, 0xFFFFFFF0u, __ATOMIC_RELEASE);
+	CHECK_EQ(hipc_rproc_trace_read(c.rp, &pos, buf, sizeof(buf)), (int)cap);
+	CHECK_EQ((uint32_t)pos, 0xFFFFFFF0u);
+	/* backwards: taken as a count 2^32 - 5 ahead, clamped the same */
+	__atomic_store_n(count, 0xFFFFFFF0u - 5u, __ATOMIC_RELEASE);
+	CHECK_EQ(hipc_rproc_trace_read(c.rp, &pos, buf, sizeof(buf)), (int)cap);
+	CHECK_EQ((uint32_t)pos, 0xFFFFFFF0u - 5u);
+	/* and nothing more to read at that count */
+	CHECK_EQ(hipc_rproc_trace_read(c.rp, &pos, buf, sizeof(buf)), 0);
+	CHECK_EQ(hipc_rproc_stop(c.rp, 2000), 0);
+	hipc_rproc_free(c.rp);
+	CHECK(lc_no_children());
+}
+
 HIPC_TEST_MAIN(HIPC_CASE(waits_survive_signals), HIPC_CASE(boot_stop_100), HIPC_CASE(kill_mid_stream),
 	       HIPC_CASE(watchdog_catches_hang), HIPC_CASE(policy_stay_crashed),
 	       HIPC_CASE(restart_backoff), HIPC_CASE(stop_forces_after_timeout),
 	       HIPC_CASE(bad_firmware_fails_cleanly),
 	       HIPC_CASE(broken_protocol_is_a_crash),
-	       HIPC_CASE(corrupt_mailbox_is_a_crash))
+	       HIPC_CASE(corrupt_mailbox_is_a_crash),
+	       HIPC_CASE(trace_count_clamped))
