@@ -328,6 +328,51 @@ HIPC_TEST(bad_notices_and_other_messages)
 	bb_stop(&c);
 }
 
+/*
+ * The pools region is kept across restarts: a firmware file that now
+ * declares other pools (here none: another firmware put at the same path)
+ * is refused with -HIPC_EBUSY and a reason, and the remote is not started;
+ * the firmware that declared them starts again on the same pools.
+ */
+HIPC_TEST(restart_with_other_pools_refused)
+{
+	char path[] = "/tmp/hipc-bb-fw-XXXXXX";
+	struct hipc_rproc_config cfg;
+	struct hipc_rproc *rp;
+	char err[256] = "";
+	int fd;
+
+	fd = mkstemp(path);
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK_EQ(unlink(path), 0);
+	CHECK_EQ(symlink(BB_FW, path), 0);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.name = "bb-other";
+	cfg.firmware = path;
+	cfg.mode = HIPC_LINK_IRQ;
+	cfg.policy = HIPC_RPROC_STAY_CRASHED;
+	cfg.boot_timeout_ms = 10000;
+	CHECK_EQ(hipc_rproc_new(&rp, &cfg), 0);
+	CHECK_EQ(hipc_rproc_start(rp, err, sizeof(err)), 0);
+	CHECK_EQ(hipc_rproc_stop(rp, 2000), 0);
+
+	CHECK_EQ(unlink(path), 0);
+	CHECK_EQ(symlink(HIPC_BUILD_DIR "/firmware/echo/hipc-fw-echo", path), 0);
+	CHECK_EQ(hipc_rproc_start(rp, err, sizeof(err)), -HIPC_EBUSY);
+	printf("start: %s\n", err);
+	CHECK(strstr(err, "declares other pools than the region kept") != NULL);
+	CHECK_EQ(hipc_rproc_state(rp), HIPC_RPROC_OFFLINE);
+	CHECK_EQ(hipc_rproc_pid(rp), -1);
+
+	CHECK_EQ(unlink(path), 0);
+	CHECK_EQ(symlink(BB_FW, path), 0);
+	CHECK_EQ(hipc_rproc_start(rp, err, sizeof(err)), 0);
+	CHECK_EQ(hipc_rproc_state(rp), HIPC_RPROC_RUNNING);
+	hipc_rproc_free(rp);
+	unlink(path);
+}
+
 /* A corrupted buffer: the remote's CRC check refuses it, says so, and the
  * buffer goes nowhere (the host's recovery would reclaim it). */
 HIPC_TEST(crc_mismatch_refused)
@@ -486,4 +531,5 @@ HIPC_TEST_MAIN(HIPC_CASE(pool_declaration_checked), HIPC_CASE(crc_fast_matches_c
 	       HIPC_CASE(soak), HIPC_CASE(crash_reclaims),
 	       HIPC_CASE(hostile_refused), HIPC_CASE(crc_mismatch_refused),
 	       HIPC_CASE(bad_notices_and_other_messages),
+	       HIPC_CASE(restart_with_other_pools_refused),
 	       HIPC_CASE(produce_paced_and_errors))

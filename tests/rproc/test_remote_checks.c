@@ -3,7 +3,7 @@
  * The firmware runtime (src/remote/sim_transport.c) checks its host as the
  * host checks it: a firmware started on a region that is not a hipc
  * region, on one whose shared resource table is out of bounds or invalid,
- * or with a peer link that does not fit, says why on stderr and exits with
+ * with a peer link or a big-buffer pools region that does not fit, says why on stderr and exits with
  * its status (2: refused before anything ran; 3: a crash, reported in the
  * control page and the mailbox).  Each case forges the region and starts
  * the lifecycle firmware on it as a host would.
@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 
+#include "hipc/fwimage.h"
 #include "lc_util.h"
 #include "sim_proto.h"
 
@@ -53,12 +54,16 @@ static void put_env_fd(const char *name, int fd)
 	CHECK_EQ(setenv(name, v, 1), 0);
 }
 
+#define SDB_FW HIPC_BUILD_DIR "/firmware/sdb/hipc-fw-sdb"
+
 /*
- * Start the firmware on @shm_fd (and a peer link on @p2p_fd, -1 none) as a
- * host does; its stderr in @err.  Returns its exit status (-1: killed at
- * the deadline, which fails the case).
+ * Start firmware @fw on @shm_fd (and a peer link on @p2p_fd, a pools
+ * region on @pool_fd; -1 none) as a host does; its stderr in @err.
+ * Returns its exit status (-1: killed at the deadline, which fails the
+ * case).
  */
-static int run_fw(int shm_fd, int p2p_fd, char *err, size_t errlen)
+static int run_fw_with(const char *fw, int shm_fd, int p2p_fd, int pool_fd,
+		       char *err, size_t errlen)
 {
 	int efd[4], pipefd[2], status;
 	uint64_t end = hipc_now_ns() + 10000ull * LC_MS;
@@ -82,7 +87,9 @@ static int run_fw(int shm_fd, int p2p_fd, char *err, size_t errlen)
 			put_env_fd("HIPC_P2P_EFD_OUT", efd[3]);
 			setenv("HIPC_P2P_ROLE", "driver", 1);
 		}
-		execl(LC_FW, LC_FW, (char *)NULL);
+		if (pool_fd >= 0)
+			put_env_fd("HIPC_POOL_FD", pool_fd);
+		execl(fw, fw, (char *)NULL);
 		_exit(127);
 	}
 	close(pipefd[1]);
@@ -117,6 +124,11 @@ static int run_fw(int shm_fd, int p2p_fd, char *err, size_t errlen)
 	printf("firmware exit %d: %s", WIFEXITED(status) ? WEXITSTATUS(status)
 				      : -1, err);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int run_fw(int shm_fd, int p2p_fd, char *err, size_t errlen)
+{
+	return run_fw_with(LC_FW, shm_fd, p2p_fd, -1, err, errlen);
 }
 
 /* A region smaller than a control page, one of another magic, one of
@@ -227,5 +239,49 @@ HIPC_TEST(peer_link_refused)
 	}
 }
 
+/*
+ * A big-buffer pools region that does not match the firmware's own table
+ * (smaller than its pools, another magic, version, pool count or size in
+ * its header): the firmware refuses it, status 2, before it uses any
+ * buffer.  The region is sized from the firmware file's table, as the host
+ * sizes it (sparse: nothing of it is touched but the header).
+ */
+HIPC_TEST(pools_region_refused)
+{
+	struct hipc__pools_layout l;
+	struct hipc_fwimage img;
+	char err[1024];
+	uint8_t *base, *pools;
+	int fd, pfd;
+
+	CHECK_EQ(hipc_fwimage_load(&img, SDB_FW, err, sizeof(err)), 0);
+	CHECK_EQ(hipc__pools_plan(hipc_fwimage_rsc(&img), img.rsc_size, &l), 0);
+	hipc_fwimage_release(&img);
+	CHECK(l.npools > 0);
+	for (int k = 0; k < 5; k++) {
+		size_t psize = k == 0 ? (size_t)l.size - HIPC__PAGE
+				      : k == 4 ? (size_t)l.size + HIPC__PAGE
+					       : (size_t)l.size;
+		struct hipc_sim_pools_hdr *h;
+
+		fd = region(REGION, &base);
+		ctrl_page(base, REGION);
+		pfd = region(psize, &pools);
+		h = (struct hipc_sim_pools_hdr *)pools;
+		h->magic = k == 1 ? 0x12345678u : HIPC_SIM_POOLS_MAGIC;
+		h->version = HIPC_SIM_POOLS_VERSION + (k == 2);
+		h->npools = l.npools + (k == 3);
+		h->size = psize;
+		CHECK_EQ(run_fw_with(SDB_FW, fd, -1, pfd, err, sizeof(err)), 2);
+		CHECK(strstr(err, "big-buffer pools: "));
+		CHECK(strstr(err, "the host's region does not match our table"));
+		munmap(pools, psize);
+		close(pfd);
+		munmap(base, REGION);
+		close(fd);
+	}
+}
+
 HIPC_TEST_MAIN(HIPC_CASE(region_not_a_hipc_region),
-	       HIPC_CASE(shared_table_refused), HIPC_CASE(peer_link_refused))
+	       HIPC_CASE(shared_table_refused), HIPC_CASE(peer_link_refused),
+	       HIPC_CASE(pools_region_refused))
