@@ -6,6 +6,7 @@
  * the booted remote, leaves the attached one running, and removes the
  * control socket.
  */
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -357,6 +358,147 @@ HIPC_TEST(hipcctl_errors)
 	snprintf(text, sizeof(text), "-r %s status m4", empty_run);
 	ctl_fails(text, 1, "is hipcd running?");
 	ctl_fails(text, 1, empty_run);
+	CHECK(lc_no_children());
+	remove_dirs();
+}
+
+/* --- the control socket, spoken to directly -------------------------------- */
+
+/* Connect to hipcd.sock (blocking: a full backlog waits for the loop). */
+static int ctl_connect(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/hipcd.sock", run);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	CHECK(fd >= 0);
+	CHECK_EQ(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+/* The reply on @fd, waited for up to 5 s; "" when the daemon closed the
+ * connection without one. */
+static void ctl_reply(int fd, char *out, size_t len)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	CHECK_EQ(poll(&p, 1, 5000), 1);
+	n = recv(fd, out, len - 1, 0);
+	/* a request left unread when the daemon closed: reset */
+	if (n < 0 && errno == ECONNRESET)
+		n = 0;
+	CHECK(n >= 0);
+	out[n] = 0;
+}
+
+/* @len bytes of @req as one request on a connection of its own; the reply
+ * in @out. */
+static void ctl_raw(const char *req, size_t len, char *out, size_t outlen)
+{
+	int fd = ctl_connect();
+	ssize_t n = send(fd, req, len, MSG_NOSIGNAL);
+
+	/* closed by the daemon before we could send: no reply either */
+	if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+		out[0] = 0;
+	} else {
+		CHECK_EQ(n, (ssize_t)len);
+		ctl_reply(fd, out, outlen);
+	}
+	close(fd);
+}
+
+static void raw_says(const char *req, const char *want)
+{
+	char out[4096];
+
+	ctl_raw(req, strlen(req), out, sizeof(out));
+	if (strncmp(out, want, strlen(want)))
+		printf("'%s': '%s', wanted '%s'\n", req, out, want);
+	CHECK(strncmp(out, want, strlen(want)) == 0);
+}
+
+/*
+ * What hipcctl never sends, the daemon answers itself: empty, unknown and
+ * wrongly-argued requests; an empty datagram is a hang-up; only the first
+ * 255 bytes of a request are read; a stop while a stop is under way is
+ * refused as busy; at most 32 clients at once, silent ones included, and a
+ * silent one holds up nobody else.  The remote keeps running throughout.
+ */
+HIPC_TEST(control_socket_raw_requests)
+{
+	char conf[160], text[1024], out[4096], req[400];
+	int silent[32], a, b;
+	pid_t d, pid;
+
+	fresh_dirs();
+	snprintf(conf, sizeof(conf), "%s/hipcd.conf", dir);
+	snprintf(text, sizeof(text),
+		 "[m4]\nfirmware = %s\nargs = --stop-delay-ms 3000\n", LC_FW);
+	write_file(conf, text);
+	d = spawn_hipcd(conf);
+	CHECK(wait_for("list", "m4               running", 5000));
+	pid = remote_pid("m4");
+
+	raw_says(" \t\n", "error: empty request");
+	raw_says("frobnicate m4", "error: unknown command 'frobnicate'");
+	raw_says("status", "error: 'status' takes one remote name");
+	raw_says("stop m4 now", "error: 'stop' takes one remote name");
+	raw_says("status nosuch", "error: nosuch: no such remote");
+	/* a datagram of no bytes: the connection is closed, no reply */
+	ctl_raw("", 0, out, sizeof(out));
+	CHECK_EQ(out[0], 0);
+	/* "status m4", spaces, then a third word past byte 255: not read,
+	 * so the request is "status m4" */
+	memset(req, ' ', sizeof(req));
+	memcpy(req, "status m4", 9);
+	memcpy(req + 300, "extra", 5);
+	ctl_raw(req, 305, out, sizeof(out));
+	CHECK(strncmp(out, "ok\nname        m4\n", 18) == 0);
+	memcpy(req + 200, "extra", 5);
+	ctl_raw(req, 305, out, sizeof(out));
+	CHECK(strncmp(out, "error: 'status' takes one remote name", 37) == 0);
+
+	/* 31 clients that never send: the daemon still answers others */
+	for (int i = 0; i < 31; i++)
+		silent[i] = ctl_connect();
+	raw_says("status m4", "ok\n");
+	/* a 32nd: the places are full, the 33rd is closed unanswered */
+	silent[31] = ctl_connect();
+	ctl_raw("status m4", 9, out, sizeof(out));
+	CHECK_EQ(out[0], 0);
+	/* one leaves: served again (once the loop saw it go) */
+	close(silent[0]);
+	{
+		uint64_t end = hipc_now_ns() + 5000 * LC_MS;
+
+		do
+			ctl_raw("status m4", 9, out, sizeof(out));
+		while (!out[0] && hipc_now_ns() < end);
+		CHECK(strncmp(out, "ok\n", 3) == 0);
+	}
+	for (int i = 1; i < 32; i++)
+		close(silent[i]);
+
+	/* a stop under way (the firmware takes 3 s to stop): a second
+	 * stop is busy, the first one answers when done */
+	a = ctl_connect();
+	CHECK_EQ(send(a, "stop m4", 7, 0), 7);
+	CHECK(wait_for("status m4", "running, stop", 5000));
+	b = ctl_connect();
+	CHECK_EQ(send(b, "stop m4", 7, 0), 7);
+	ctl_reply(b, out, sizeof(out));
+	close(b);
+	printf("second stop: %s", out);
+	CHECK(strstr(out, "error: m4: busy: a stop is under way") == out);
+	ctl_reply(a, out, sizeof(out));
+	close(a);
+	CHECK(strncmp(out, "ok\n", 3) == 0);
+	CHECK(wait_for("list", "m4               offline", 5000));
+	CHECK(pid > 0);
+	stop_hipcd(d);
 	CHECK(lc_no_children());
 	remove_dirs();
 }
@@ -725,6 +867,7 @@ HIPC_TEST(service_flood_capped_and_escaped)
 
 HIPC_TEST_MAIN(HIPC_CASE(daemon_end_to_end), HIPC_CASE(services_and_stats), HIPC_CASE(bad_config_refused),
 	       HIPC_CASE(second_daemon_refused), HIPC_CASE(hipcctl_errors),
+	       HIPC_CASE(control_socket_raw_requests),
 	       HIPC_CASE(config_check), HIPC_CASE(sighup_reload),
 	       HIPC_CASE(slow_boot_does_not_block),
 	       HIPC_CASE(service_flood_capped_and_escaped))
