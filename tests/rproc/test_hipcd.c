@@ -582,6 +582,66 @@ HIPC_TEST(config_check)
 	remove_dirs();
 }
 
+/* The rest of the file's rules, each mistake with its line. */
+HIPC_TEST(config_check_limits)
+{
+	char text[8192], out[8192], fw[160], line[1200];
+	size_t n = 0;
+
+	fresh_dirs();
+	snprintf(fw, sizeof(fw), "%s/fw", dir);
+	CHECK_EQ(symlink(LC_FW, fw), 0);
+#define ADD(...) (n += (size_t)snprintf(text + n, sizeof(text) - n, __VA_ARGS__))
+	ADD("policy = stay\n");                             /* 1 */
+	ADD("[a]\nfirmware = fw\np2p = b\n");               /* 2-4 */
+	ADD("[b]\nfirmware = fw\np2p = c\n");               /* 5-7 */
+	ADD("[c]\nfirmware = fw\n");                        /* 8-9 */
+	ADD("[d]\nfirmware = fw\np2p = c\n");               /* 10-12 */
+	ADD("[e]\nmode = attach\nnet_name = hipc0\n");      /* 13-15 */
+	ADD("[f]\nmode = attach\nnet_name = hipc0\n");      /* 16-18 */
+	ADD("[g]\nmode = attach\nnet_name = abcdefghijk\n"  /* 19-21 */
+	    "net_vlans = 5\n");                              /* 22 */
+	ADD("[h]\nmode = attach\ngroup = no-such-group-hipc\n"); /* 23-25 */
+	ADD("socket_mode = 0777\n");                         /* 26 */
+	ADD("[i]\nmode = attach\nsocket_mode = 0066\n");    /* 27-29 */
+	ADD("policy =\n");                                   /* 30 */
+	memset(line, 'x', sizeof(line));
+	memcpy(line, "args = ", 7);
+	line[600] = 0;
+	ADD("%s\n", line);                                   /* 31 */
+	line[600] = 'x';
+	line[1100] = 0;
+	ADD("%s\n", line);                                   /* 32 */
+	/* [a] to [i] and these 7: 16 remotes, then one more */
+	for (int r = 0; r < 7; r++)                          /* 33-46 */
+		ADD("[r%d]\nmode = attach\n", r);
+	ADD("[r7]\nmode = attach\n");                       /* 47-48 */
+#undef ADD
+	CHECK(n < sizeof(text));
+	CHECK_EQ(check_conf("limits.conf", text, out, sizeof(out)), 1);
+	printf("%s", out);
+	CHECK(strstr(out, "limits.conf:1: 'policy' outside a [remote] section"));
+	CHECK(strstr(out, "limits.conf:4: [a] p2p = b, but [b] is paired with "
+			  "c (line 7)"));
+	CHECK(strstr(out, "limits.conf:12: [d] p2p = c, but c is already "
+			  "paired with b"));
+	CHECK(strstr(out, "limits.conf:18: [f] net_name hipc0 is [e]'s "
+			  "already"));
+	CHECK(strstr(out, "limits.conf:21: [g] net_name abcdefghijk: with "
+			  "VLANs at most 10 bytes"));
+	CHECK(strstr(out, "limits.conf:25: no group 'no-such-group-hipc' on "
+			  "this system"));
+	CHECK(strstr(out, "limits.conf:26: bad value '0777' for socket_mode "
+			  "(allowed: an octal mode"));
+	CHECK(strstr(out, "limits.conf:29: bad value '0066' for socket_mode"));
+	CHECK(strstr(out, "limits.conf:30: 'policy' has no value"));
+	CHECK(strstr(out, "limits.conf:31: 'args' longer than 511 bytes"));
+	CHECK(strstr(out, "limits.conf:32: line longer than 1022 bytes"));
+	CHECK(strstr(out, "limits.conf:47: more than 16 remotes"));
+	CHECK(strstr(out, "12 error(s)"));
+	remove_dirs();
+}
+
 /* --- SIGHUP reads the configuration again ------------------------------------ */
 
 HIPC_TEST(sighup_reload)
@@ -868,6 +928,7 @@ HIPC_TEST(service_flood_capped_and_escaped)
 HIPC_TEST_MAIN(HIPC_CASE(daemon_end_to_end), HIPC_CASE(services_and_stats), HIPC_CASE(bad_config_refused),
 	       HIPC_CASE(second_daemon_refused), HIPC_CASE(hipcctl_errors),
 	       HIPC_CASE(control_socket_raw_requests),
-	       HIPC_CASE(config_check), HIPC_CASE(sighup_reload),
+	       HIPC_CASE(config_check),
+	       HIPC_CASE(config_check_limits), HIPC_CASE(sighup_reload),
 	       HIPC_CASE(slow_boot_does_not_block),
 	       HIPC_CASE(service_flood_capped_and_escaped))
