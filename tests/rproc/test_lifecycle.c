@@ -271,6 +271,36 @@ HIPC_TEST(bad_firmware_fails_cleanly)
 	CHECK(lc_no_children());
 }
 
+/* A firmware that does not report READY within the boot timeout (it takes
+ * 3 s in start(), the host allows 300 ms): the start fails with
+ * -HIPC_ETIMEDOUT, the crash names the reason, the process is ended. */
+HIPC_TEST(no_ready_within_boot_timeout)
+{
+	static char *const args[] = { "--ready-delay-ms", "3000", NULL };
+	struct hipc_rproc_config cfg;
+	struct hipc_rproc_info info;
+	struct hipc_rproc *rp;
+	struct lc_client c;
+	char err[256] = "";
+	int fds = lc_count_fds();
+
+	memset(&c, 0, sizeof(c));
+	lc_config(&cfg, &c, "late");
+	cfg.fw_args = args;
+	cfg.boot_timeout_ms = 300;
+	cfg.policy = HIPC_RPROC_STAY_CRASHED;
+	CHECK_EQ(hipc_rproc_new(&rp, &cfg), 0);
+	CHECK_EQ(hipc_rproc_start(rp, err, sizeof(err)), -HIPC_ETIMEDOUT);
+	printf("refused: %s\n", err);
+	CHECK(strstr(err, "firmware failed to boot") != NULL);
+	hipc_rproc_get_info(rp, &info);
+	CHECK(strstr(info.crash_reason, "no READY within the boot timeout"));
+	CHECK(hipc_rproc_state(rp) != HIPC_RPROC_RUNNING);
+	hipc_rproc_free(rp);
+	CHECK_EQ(lc_count_fds(), fds);
+	CHECK(lc_no_children());
+}
+
 static volatile sig_atomic_t alarms;
 
 static void on_alarm(int sig)
@@ -460,4 +490,5 @@ HIPC_TEST_MAIN(HIPC_CASE(waits_survive_signals), HIPC_CASE(boot_stop_100), HIPC_
 	       HIPC_CASE(bad_firmware_fails_cleanly),
 	       HIPC_CASE(broken_protocol_is_a_crash),
 	       HIPC_CASE(corrupt_mailbox_is_a_crash),
-	       HIPC_CASE(trace_count_clamped))
+	       HIPC_CASE(trace_count_clamped),
+	       HIPC_CASE(no_ready_within_boot_timeout))
