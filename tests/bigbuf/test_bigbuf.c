@@ -449,8 +449,8 @@ HIPC_TEST(produce_paced_and_errors)
  * offset array has room for 3; the validator allows the gap). */
 struct pool_table {
 	struct hipc_rsc_hdr hdr;
-	uint32_t offset[3];
-	struct hipc_rsc_hipc_pool pool[3];
+	uint32_t offset[HIPC__MAX_POOLS + 1];
+	struct hipc_rsc_hipc_pool pool[HIPC__MAX_POOLS + 1];
 } __attribute__((packed));
 
 static size_t pool_table(struct pool_table *t, unsigned n)
@@ -518,6 +518,14 @@ HIPC_TEST(pool_declaration_checked)
 	BAD_PLAN(name[1], '0');             /* "p0": the first one's name */
 	BAD_PLAN(buf_size, 0x80000000u);    /* 8 x 2 GiB: past 4 GiB */
 #undef BAD_PLAN
+	/* as many pools as supported, and one more */
+	n = pool_table(&t, HIPC__MAX_POOLS);
+	CHECK_EQ(hipc_rsc_validate(&t, n, NULL), 0);
+	CHECK_EQ(hipc__pools_plan(&t, n, &l), 0);
+	CHECK_EQ(l.npools, HIPC__MAX_POOLS);
+	n = pool_table(&t, HIPC__MAX_POOLS + 1u);
+	CHECK_EQ(hipc_rsc_validate(&t, n, NULL), 0);
+	CHECK_EQ(hipc__pools_plan(&t, n, &l), -HIPC_EBADMSG);
 	/* none declared: no region */
 	n = pool_table(&t, 0);
 	t.hdr.num = 0;
