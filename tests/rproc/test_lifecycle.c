@@ -484,6 +484,49 @@ HIPC_TEST(trace_count_clamped)
 	CHECK(lc_no_children());
 }
 
+static uint32_t ctrl_seen;
+
+static void note_ctrl(struct hipc_rproc *rp, uint32_t msg, void *priv)
+{
+	(void)rp;
+	(void)priv;
+	if (msg == 0xFFFFFFABu)
+		ctrl_seen++;
+}
+
+/* A control message the lifecycle does not know, put in the remote's FIFO
+ * as the remote would put it: handed to the on_ctrl hook, otherwise
+ * ignored; the remote keeps running and serving. */
+HIPC_TEST(unknown_control_message_ignored)
+{
+	struct hipc_rproc_config cfg;
+	struct hipc_rproc_info info;
+	struct hipc_sim_ctrl *ctrl;
+	struct hipc_shm_fifo *f;
+	struct lc_client c;
+	uint32_t head;
+
+	memset(&c, 0, sizeof(c));
+	lc_config(&cfg, &c, "ctrl");
+	cfg.on_ctrl = note_ctrl;
+	boot(&c, &cfg);
+	CHECK(lc_stream(&c, 100, 100, 8));
+	/* idle now: the remote's next doorbell comes only when we send */
+	ctrl = (struct hipc_sim_ctrl *)region_of(&c);
+	f = &ctrl->mbox.fifo[HIPC_SIDE_HOST];
+	head = __atomic_load_n(&f->head, __ATOMIC_ACQUIRE);
+	f->slot[head % HIPC_MBOX_HW_DEPTH] = 0xFFFFFFABu;
+	__atomic_store_n(&f->head, head + 1u, __ATOMIC_RELEASE);
+	CHECK(LC_RUN_UNTIL(&c, ctrl_seen == 1, 5000));
+	hipc_rproc_get_info(c.rp, &info);
+	CHECK_EQ(info.crashes, 0);
+	CHECK_EQ(hipc_rproc_state(c.rp), HIPC_RPROC_RUNNING);
+	CHECK(lc_stream(&c, 100, 100, 8));
+	CHECK_EQ(hipc_rproc_stop(c.rp, 2000), 0);
+	hipc_rproc_free(c.rp);
+	CHECK(lc_no_children());
+}
+
 HIPC_TEST_MAIN(HIPC_CASE(waits_survive_signals), HIPC_CASE(boot_stop_100), HIPC_CASE(kill_mid_stream),
 	       HIPC_CASE(watchdog_catches_hang), HIPC_CASE(policy_stay_crashed),
 	       HIPC_CASE(restart_backoff), HIPC_CASE(stop_forces_after_timeout),
@@ -491,4 +534,5 @@ HIPC_TEST_MAIN(HIPC_CASE(waits_survive_signals), HIPC_CASE(boot_stop_100), HIPC_
 	       HIPC_CASE(broken_protocol_is_a_crash),
 	       HIPC_CASE(corrupt_mailbox_is_a_crash),
 	       HIPC_CASE(trace_count_clamped),
-	       HIPC_CASE(no_ready_within_boot_timeout))
+	       HIPC_CASE(no_ready_within_boot_timeout),
+	       HIPC_CASE(unknown_control_message_ignored))
