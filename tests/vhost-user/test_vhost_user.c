@@ -841,7 +841,8 @@ HIPC_TEST(bad_vring_addr)
 /*
  * Requests that do not fit the moment or the offer, each refused (NACKed)
  * and counted in `rejected`, the session going on: features or protocol
- * features not offered, an unknown request, and with the rings up the
+ * features not offered, an unknown request, a ring without kick or call
+ * fd, an fd with a request that takes none, and with the rings up the
  * memory table, the features and a ring's size, base and addresses.
  */
 HIPC_TEST(refused_requests_counted)
@@ -860,6 +861,20 @@ HIPC_TEST(refused_requests_counted)
 	CHECK(m_req(&m, HIPC_VU_SET_PROTOCOL_FEATURES, &v, 8, NULL, 0) != 0);
 	CHECK(m_req(&m, 99, NULL, 0, NULL, 0) != 0);
 	CHECK(m_req(&m, HIPC_VU_SET_LOG_BASE, NULL, 0, NULL, 0) != 0);
+	/* asking for no kick or call fd (polling): not supported */
+	v = HIPC_VU_VRING_NOFD;
+	CHECK(m_req(&m, HIPC_VU_SET_VRING_KICK, &v, 8, NULL, 0) != 0);
+	CHECK(m_req(&m, HIPC_VU_SET_VRING_CALL, &v, 8, NULL, 0) != 0);
+	/* an fd with a request that takes none (closed by the backend: its
+	 * fd count is checked as it exits) */
+	{
+		struct hipc_vu_vring_state vs = { 0, NUM };
+		int efd = eventfd(0, EFD_CLOEXEC);
+
+		CHECK(m_req(&m, HIPC_VU_SET_VRING_NUM, &vs, sizeof(vs), &efd,
+			    1) != 0);
+		close(efd);
+	}
 	hs_mem(&m);
 	hs_rings(&m);
 	mem_table(&t);
@@ -874,7 +889,7 @@ HIPC_TEST(refused_requests_counted)
 	st = master_finish(&m);
 	CHECK(WIFEXITED(st));
 	CHECK_EQ(WEXITSTATUS(st), 0);
-	CHECK_EQ(vu_stats->rejected, 9);
+	CHECK_EQ(vu_stats->rejected, 12);
 }
 
 /* The backend's exit status for error @err (master_start's child). */
