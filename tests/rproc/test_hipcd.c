@@ -872,6 +872,91 @@ HIPC_TEST(services_and_stats)
 	remove_dirs();
 }
 
+/* The line of "hipcctl services m4" naming @svc, into @line ("" if none). */
+static void svc_line_of(const char *svc, char *line, size_t len)
+{
+	char out[16384], key[64];
+	const char *p, *e;
+
+	CHECK_EQ(ctl("services m4", out, sizeof(out)), 0);
+	snprintf(key, sizeof(key), " %s ", svc);
+	p = strstr(out, key);
+	e = p ? strchr(p, '\n') : NULL;
+	line[0] = 0;
+	if (p && e && (size_t)(e - p) < len) {
+		memcpy(line, p, (size_t)(e - p));
+		line[e - p] = 0;
+	}
+}
+
+/* Through the remote's hipc-ctl service: have it send the name-service
+ * message "NAME ADDR FLAGS" of @args; its answer comes after the message,
+ * so hipcd has handled it by then. */
+static void remote_ns(const char *args)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char req[96], out[64];
+	int fd, n;
+
+	CHECK((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path),
+			       "%s/m4/sock/" LC_CTL, run) < sizeof(sa.sun_path));
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	CHECK(fd >= 0);
+	CHECK_EQ(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	n = snprintf(req, sizeof(req), "ns %s", args);
+	CHECK_EQ(send(fd, req, (size_t)n, 0), n);
+	ctl_reply(fd, out, sizeof(out));
+	close(fd);
+	CHECK(strcmp(out, "ok") == 0);
+}
+
+/*
+ * Name-service messages that do not fit hipcd's records: a service
+ * announced again without a withdrawal (the new address wins, its
+ * interface made again), a withdrawal of a service never announced
+ * (ignored: no record made, nothing taken down).
+ */
+HIPC_TEST(ns_announced_again_and_unknown_withdrawal)
+{
+	char conf[160], text[512], line[256], before[256];
+	unsigned addr = 0;
+	pid_t d;
+
+	fresh_dirs();
+	snprintf(conf, sizeof(conf), "%s/hipcd.conf", dir);
+	snprintf(text, sizeof(text), "[m4]\nfirmware = %s\n", LC_FW);
+	write_file(conf, text);
+	d = spawn_hipcd(conf);
+	CHECK(wait_for("services m4", LC_CTL, 5000));
+	CHECK(wait_for("services m4", LC_ECHO, 5000));
+	svc_line_of(LC_ECHO, before, sizeof(before));
+	CHECK(sscanf(strstr(before, "0x"), "%x", &addr) == 1);
+	CHECK(strstr(before, " up ") != NULL);
+
+	/* announced again, elsewhere */
+	remote_ns(LC_ECHO " 7ab 0");
+	svc_line_of(LC_ECHO, line, sizeof(line));
+	printf("%s\n", line);
+	CHECK(strstr(line, " 0x7ab ") && strstr(line, " up "));
+	/* a withdrawal of a name never announced, at an address in use
+	 * and at one not */
+	remote_ns("never-announced 7ab 1");
+	remote_ns("never-announced 7ac 1");
+	svc_line_of("never-announced", line, sizeof(line));
+	CHECK_EQ(line[0], 0);
+	svc_line_of(LC_ECHO, line, sizeof(line));
+	CHECK(strstr(line, " 0x7ab ") && strstr(line, " up "));
+	/* and back where it was: the interface works there */
+	snprintf(text, sizeof(text), LC_ECHO " %x 0", addr);
+	remote_ns(text);
+	svc_line_of(LC_ECHO, line, sizeof(line));
+	CHECK_EQ(strcmp(line, before), 0);
+	CHECK_EQ(remote_pid("m4") > 0, 1);
+	stop_hipcd(d);
+	CHECK(lc_no_children());
+	remove_dirs();
+}
+
 /* A remote that announces more services than hipcd keeps, each name with
  * a tab in it: the first HIPCD_MAX_SVCS (256) get records, the rest are
  * counted (svcs_refused) and logged once; every name reaches the log
@@ -925,7 +1010,8 @@ HIPC_TEST(service_flood_capped_and_escaped)
 	remove_dirs();
 }
 
-HIPC_TEST_MAIN(HIPC_CASE(daemon_end_to_end), HIPC_CASE(services_and_stats), HIPC_CASE(bad_config_refused),
+HIPC_TEST_MAIN(HIPC_CASE(daemon_end_to_end), HIPC_CASE(services_and_stats),
+	       HIPC_CASE(ns_announced_again_and_unknown_withdrawal), HIPC_CASE(bad_config_refused),
 	       HIPC_CASE(second_daemon_refused), HIPC_CASE(hipcctl_errors),
 	       HIPC_CASE(control_socket_raw_requests),
 	       HIPC_CASE(config_check),
