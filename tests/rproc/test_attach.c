@@ -452,12 +452,11 @@ static void fake_remote(const char *name, enum fake_kind kind)
 		for (int i = 0; i < 4; i++)
 			close(fds[i]);
 		if (kind == FAKE_EXIT_ON_RESET) {
-			uint32_t g0 = __atomic_load_n(&fake_ctrl->host_gen,
-						      __ATOMIC_ACQUIRE);
-
+			/* The region was made with generation 0: any other
+			 * is the host's (read now, it may be there already) */
 			for (int i = 0; i < 5000; i++) {
 				if (__atomic_load_n(&fake_ctrl->host_gen,
-						    __ATOMIC_ACQUIRE) != g0)
+						    __ATOMIC_ACQUIRE) != 0)
 					_exit(0);
 				usleep(1000);
 			}
