@@ -11,6 +11,9 @@
  *       "exit"    exit at once with status 7, without a word to the host
  *       "p2p"     -> "ok=N bad=N dup=N gap=N resets=N unbinds=N lost=N
  *                     last=N link=N" (the peer link, see below)
+ *       "ns NAME ADDR FLAGS"  send the host a name-service message of
+ *                 our making, as is (a service announced again, one
+ *                 withdrawn that never was): -> "ok" or "error N"
  *   static vrings  when the host gave us a peer link: the driver end sends
  *                  sequence-stamped, checksummed pings to address 1024 of
  *                  the peer, the device end sends each one back; both
@@ -47,6 +50,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hipc/byteorder.h"
+#include "hipc/error.h"
 #include "hipc/linux.h"
 #include "hipc/remote.h"
 #include "hipc/rsc.h"
@@ -123,6 +128,29 @@ static int on_ctl(struct hipc_rpmsg_ept *e, void *data, size_t len,
 	}
 	if (!strcmp(cmd, "exit"))
 		_exit(7);
+	if (!strncmp(cmd, "ns ", 3)) {
+		uint8_t ns[40];
+		char name[32];
+		unsigned addr, flags;
+		int r;
+
+		memset(ns, 0, sizeof(ns));
+		if (sscanf(cmd + 3, "%31s %x %u", name, &addr, &flags) != 3) {
+			r = -HIPC_EINVAL;
+		} else {
+			memcpy(ns, name, strlen(name));
+			hipc_put_le32(ns + 32, addr);
+			hipc_put_le32(ns + 36, flags);
+			r = hipc_rpmsg_send_offchannel(e, addr,
+						       HIPC_RPMSG_NS_ADDR, ns,
+						       sizeof(ns));
+		}
+		n = r < 0 ? snprintf(out, sizeof(out), "error %d", r)
+			  : snprintf(out, sizeof(out), "ok");
+		hipc_rpmsg_send_ex(e, HIPC_RPMSG_ADDR_ANY, src, out, (size_t)n,
+				   1000);
+		return 0;
+	}
 	if (!strcmp(cmd, "p2p")) {
 		n = snprintf(out, sizeof(out),
 			     "ok=%llu bad=%llu dup=%llu gap=%llu resets=%llu "

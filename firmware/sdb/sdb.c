@@ -92,6 +92,7 @@ static struct {
 	struct hipc_bufpool_ref last_ref;
 	struct hipc_bufpool_ret last_ret;
 	bool have_ref, have_ret;
+	uint32_t bad_ret; /* SDB_BAD_RET_*: how the next notice lies */
 	bool hold;
 	/* counters since boot */
 	uint64_t consumed, consumed_bytes, produced, produced_bytes;
@@ -146,6 +147,31 @@ static void send_ret(uint32_t dst, uint32_t pool_id, uint32_t index,
 				  (unsigned)dst);
 }
 
+/* The notice for a buffer released: as it is, or as a hostile request
+ * armed it to lie (once; the buffer is released either way). */
+static void notice(uint32_t dst, unsigned p, const struct hipc_bufpool_rx *rx,
+		   int status)
+{
+	uint32_t id = s.geo[p].pool_id, idx = rx->index, len = (uint32_t)rx->len;
+
+	switch (s.bad_ret) {
+	case SDB_BAD_RET_POOL:
+		id ^= 0xDEAD0000u;
+		break;
+	case SDB_BAD_RET_INDEX:
+		idx = s.geo[p].host_count;
+		break;
+	case SDB_BAD_RET_LENGTH:
+		len = s.geo[p].buf_size + 1u;
+		break;
+	case SDB_BAD_RET_STATUS:
+		status = status ? status : -HIPC_EIO;
+		break;
+	}
+	s.bad_ret = 0;
+	send_ret(dst, id, idx, rx->generation, len, status);
+}
+
 /* A host buffer: check, count, give back (unless holding). */
 static void consume(const uint8_t *m, size_t len, uint32_t src)
 {
@@ -173,7 +199,7 @@ static void consume(const uint8_t *m, size_t len, uint32_t src)
 	if (s.hold)
 		return; /* kept until we die: the host's recovery frees it */
 	ret = hipc_bufpool_release(s.pool[p], rx.index, rx.generation);
-	send_ret(src, id, rx.index, rx.generation, (uint32_t)rx.len, ret);
+	notice(src, (unsigned)p, &rx, ret);
 }
 
 /* A reference of our own making, as is: the hostile cases. */
@@ -235,6 +261,12 @@ static int hostile(uint32_t dst, unsigned p, uint32_t what)
 		return 0;
 	case SDB_BAD_UNSENT:
 		send_ret(dst, g->pool_id, g->host_count - 1u, 0x10000u, 16, 0);
+		return 0;
+	case SDB_BAD_RET_POOL:
+	case SDB_BAD_RET_INDEX:
+	case SDB_BAD_RET_LENGTH:
+	case SDB_BAD_RET_STATUS:
+		s.bad_ret = what;
 		return 0;
 	default:
 		return -HIPC_EINVAL;

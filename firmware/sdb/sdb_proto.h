@@ -47,6 +47,11 @@ enum sdb_bad {
 	SDB_BAD_POOL = 6,     /* a pool id that is not this pool's */
 	SDB_BAD_DOUBLE = 7,   /* the last return notice, again */
 	SDB_BAD_UNSENT = 8,   /* a return notice for a buffer never sent */
+	/* arm the notice for the next buffer received to lie about: */
+	SDB_BAD_RET_POOL = 9,    /* its pool id */
+	SDB_BAD_RET_INDEX = 10,  /* its index (one outside the host's part) */
+	SDB_BAD_RET_LENGTH = 11, /* its length (over the buffer size) */
+	SDB_BAD_RET_STATUS = 12, /* its status (an error, the buffer freed) */
 };
 
 #define SDB_F_CRC 0x1u /* produced references carry the CRC32C */

@@ -44,6 +44,7 @@ struct bb_client {
 	struct sdb_report rep;
 	bool got_report;
 	uint64_t bad_pattern;
+	unsigned msgs; /* messages handed to on_msg */
 };
 
 static void bb_on_msg(struct hipc_bigbuf *bb, const void *data, size_t len,
@@ -52,6 +53,7 @@ static void bb_on_msg(struct hipc_bigbuf *bb, const void *data, size_t len,
 	struct bb_client *c = priv;
 
 	(void)bb;
+	c->msgs++;
 	if (len == sizeof(struct sdb_report) &&
 	    hipc_get_le32(data) == SDB_REPORT_MAGIC) {
 		memcpy(&c->rep, data, sizeof(c->rep));

@@ -263,6 +263,117 @@ HIPC_TEST(hostile_refused)
 	bb_stop(&c);
 }
 
+/*
+ * One buffer to the remote, whose return notice it was told to falsify
+ * (@what): counted as bad (@bad) or as an error, never acted on
+ * (`returned` unmoved); the buffer still comes back, through the state
+ * word the remote wrote, at the next alloc.
+ */
+static void lying_notice(struct bb_client *c, unsigned p, uint32_t what,
+			 bool bad)
+{
+	struct hipc_bigbuf *bb = c->bb[p];
+	struct hipc_bigbuf_stats st0, st;
+	void *b;
+	int i;
+
+	hostile(c, p, what);
+	hipc_bigbuf_get_stats(bb, &st0);
+	i = hipc_bigbuf_alloc(bb, &b);
+	CHECK(i >= 0);
+	bb_fill(b, 4096, 0);
+	CHECK_EQ(hipc_bigbuf_send(bb, (uint32_t)i, 0, 4096, 0), 0);
+	CHECK(BB_RUN_UNTIL(c, (hipc_bigbuf_get_stats(bb, &st),
+			       st.ret_bad + st.ret_errors !=
+				       st0.ret_bad + st0.ret_errors),
+			   5000));
+	CHECK_EQ(st.ret_bad, st0.ret_bad + bad);
+	CHECK_EQ(st.ret_errors, st0.ret_errors + !bad);
+	CHECK_EQ(st.returned, st0.returned);
+	CHECK_EQ(st.returned_bytes, st0.returned_bytes);
+}
+
+/*
+ * Return notices naming another pool, an index outside the host's
+ * buffers or a length over the buffer size are bad; one with an error
+ * status is an error; messages that are neither references nor notices
+ * (here the remote's reports) go to on_msg and are counted as `other`.
+ * None of it stops the pool.
+ */
+HIPC_TEST(bad_notices_and_other_messages)
+{
+	const unsigned p = 0;
+	struct hipc_bigbuf_stats st;
+	struct bb_client c;
+
+	bb_start(&c, "bb-notices", HIPC_RPROC_STAY_CRASHED);
+	lying_notice(&c, p, SDB_BAD_RET_POOL, true);
+	lying_notice(&c, p, SDB_BAD_RET_INDEX, true);
+	lying_notice(&c, p, SDB_BAD_RET_LENGTH, true);
+	lying_notice(&c, p, SDB_BAD_RET_STATUS, false);
+	hipc_bigbuf_get_stats(c.bb[p], &st);
+	CHECK_EQ(st.ret_bad, 3);
+	CHECK_EQ(st.ret_errors, 1);
+	CHECK_EQ(st.refused, 0);
+	/* four hostile commands, four reports */
+	CHECK_EQ(c.msgs, 4);
+	CHECK_EQ(st.other, 4);
+	/* Every buffer the lies named is the host's again, and the pool
+	 * works both ways. */
+	bb_push(&c, p, 2u * 64u, 4096, true);
+	bb_pull(&c, p, 16, 4096, true);
+	hipc_bigbuf_get_stats(c.bb[p], &st);
+	CHECK_EQ(st.other, c.msgs);
+	CHECK_EQ(st.ret_bad, 3);
+	CHECK(!hipc_rpmsg_broken(hipc_rproc_rpmsg(c.rp)));
+	bb_stop(&c);
+}
+
+/*
+ * The pools region is kept across restarts: a firmware file that now
+ * declares other pools (here none: another firmware put at the same path)
+ * is refused with -HIPC_EBUSY and a reason, and the remote is not started;
+ * the firmware that declared them starts again on the same pools.
+ */
+HIPC_TEST(restart_with_other_pools_refused)
+{
+	char path[] = "/tmp/hipc-bb-fw-XXXXXX";
+	struct hipc_rproc_config cfg;
+	struct hipc_rproc *rp;
+	char err[256] = "";
+	int fd;
+
+	fd = mkstemp(path);
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK_EQ(unlink(path), 0);
+	CHECK_EQ(symlink(BB_FW, path), 0);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.name = "bb-other";
+	cfg.firmware = path;
+	cfg.mode = HIPC_LINK_IRQ;
+	cfg.policy = HIPC_RPROC_STAY_CRASHED;
+	cfg.boot_timeout_ms = 10000;
+	CHECK_EQ(hipc_rproc_new(&rp, &cfg), 0);
+	CHECK_EQ(hipc_rproc_start(rp, err, sizeof(err)), 0);
+	CHECK_EQ(hipc_rproc_stop(rp, 2000), 0);
+
+	CHECK_EQ(unlink(path), 0);
+	CHECK_EQ(symlink(HIPC_BUILD_DIR "/firmware/echo/hipc-fw-echo", path), 0);
+	CHECK_EQ(hipc_rproc_start(rp, err, sizeof(err)), -HIPC_EBUSY);
+	printf("start: %s\n", err);
+	CHECK(strstr(err, "declares other pools than the region kept") != NULL);
+	CHECK_EQ(hipc_rproc_state(rp), HIPC_RPROC_OFFLINE);
+	CHECK_EQ(hipc_rproc_pid(rp), -1);
+
+	CHECK_EQ(unlink(path), 0);
+	CHECK_EQ(symlink(BB_FW, path), 0);
+	CHECK_EQ(hipc_rproc_start(rp, err, sizeof(err)), 0);
+	CHECK_EQ(hipc_rproc_state(rp), HIPC_RPROC_RUNNING);
+	hipc_rproc_free(rp);
+	unlink(path);
+}
+
 /* A corrupted buffer: the remote's CRC check refuses it, says so, and the
  * buffer goes nowhere (the host's recovery would reclaim it). */
 HIPC_TEST(crc_mismatch_refused)
@@ -339,8 +450,8 @@ HIPC_TEST(produce_paced_and_errors)
  * offset array has room for 3; the validator allows the gap). */
 struct pool_table {
 	struct hipc_rsc_hdr hdr;
-	uint32_t offset[3];
-	struct hipc_rsc_hipc_pool pool[3];
+	uint32_t offset[HIPC__MAX_POOLS + 1];
+	struct hipc_rsc_hipc_pool pool[HIPC__MAX_POOLS + 1];
 } __attribute__((packed));
 
 static size_t pool_table(struct pool_table *t, unsigned n)
@@ -408,6 +519,14 @@ HIPC_TEST(pool_declaration_checked)
 	BAD_PLAN(name[1], '0');             /* "p0": the first one's name */
 	BAD_PLAN(buf_size, 0x80000000u);    /* 8 x 2 GiB: past 4 GiB */
 #undef BAD_PLAN
+	/* as many pools as supported, and one more */
+	n = pool_table(&t, HIPC__MAX_POOLS);
+	CHECK_EQ(hipc_rsc_validate(&t, n, NULL), 0);
+	CHECK_EQ(hipc__pools_plan(&t, n, &l), 0);
+	CHECK_EQ(l.npools, HIPC__MAX_POOLS);
+	n = pool_table(&t, HIPC__MAX_POOLS + 1u);
+	CHECK_EQ(hipc_rsc_validate(&t, n, NULL), 0);
+	CHECK_EQ(hipc__pools_plan(&t, n, &l), -HIPC_EBADMSG);
 	/* none declared: no region */
 	n = pool_table(&t, 0);
 	t.hdr.num = 0;
@@ -420,4 +539,6 @@ HIPC_TEST_MAIN(HIPC_CASE(pool_declaration_checked), HIPC_CASE(crc_fast_matches_c
 	       HIPC_CASE(both_ways_1m), HIPC_CASE(both_ways_64m),
 	       HIPC_CASE(soak), HIPC_CASE(crash_reclaims),
 	       HIPC_CASE(hostile_refused), HIPC_CASE(crc_mismatch_refused),
+	       HIPC_CASE(bad_notices_and_other_messages),
+	       HIPC_CASE(restart_with_other_pools_refused),
 	       HIPC_CASE(produce_paced_and_errors))

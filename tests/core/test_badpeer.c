@@ -266,6 +266,17 @@ HIPC_TEST(device_side_header_len_past_descriptor)
 	expect_a_device_broken_rx();
 }
 
+HIPC_TEST(device_side_rx_descriptor_longer_than_buffer)
+{
+	setup_both(F_NS);
+	a_rx = 0;
+	CHECK_EQ(hipc_rpmsg_trysend(&a_chan, "hi", 2), 2);
+	/* still inside the region (the driver's tx pool), but more than the
+	 * buffer size both sides agreed on */
+	w32(region_a, RING1 + 8, PAIR_BUF + 1);
+	expect_a_device_broken_rx();
+}
+
 /* Length of the descriptor the device will take next to send on. */
 static size_t next_tx_desc_len(void)
 {
@@ -332,6 +343,64 @@ HIPC_TEST(ns_name_without_nul_is_terminated)
 	CHECK_EQ(A.ns_created[0], 2);
 	CHECK(pair_stats(&A.drv.dev).proto_errors >= 1);
 	CHECK(!hipc_rpmsg_broken(&A.drv.dev));
+}
+
+/* An NS message from the peer, sent honestly through A's device side. */
+static void ns_from_device(const char *name, uint32_t addr, uint32_t flags)
+{
+	uint8_t msg[40];
+
+	memset(msg, 0, sizeof(msg));
+	strncpy((char *)msg, name, 31);
+	w32(msg, 32, addr);
+	w32(msg, 36, flags);
+	CHECK_EQ(hipc_rpmsg_send_offchannel(&a_svc, 1500, HIPC_RPMSG_NS_ADDR,
+					    msg, sizeof(msg)),
+		 40);
+	pair_pump(&A);
+}
+
+/* Flags other than create (0) or destroy (1), and the ANY address, make no
+ * sense: dropped and counted, the callback not called, no channel unbound,
+ * the device sound. */
+HIPC_TEST(ns_bad_flags_and_any_address_dropped)
+{
+	static const struct {
+		uint32_t addr, flags;
+	} bad[] = {
+		{ 1500, 2 },
+		{ 1500, 0xFFFFFFFFu },
+		{ HIPC_RPMSG_ADDR_ANY, 0 },
+		{ HIPC_RPMSG_ADDR_ANY, 1 },
+	};
+
+	setup_both(F_NS);
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct hipc_rpmsg_stats before = pair_stats(&A.drv.dev);
+		struct hipc_rpmsg_stats after;
+
+		/* "svc" at a_svc's own address: a destroy accepted here
+		 * would unbind a_chan */
+		ns_from_device("svc", bad[i].addr == 1500 ? a_svc.addr
+							 : bad[i].addr,
+			       bad[i].flags);
+		after = pair_stats(&A.drv.dev);
+		CHECK_EQ(after.proto_errors, before.proto_errors + 1);
+		CHECK_EQ(after.ns_rx, before.ns_rx);
+		CHECK_EQ(A.ns_created[0], 1);
+		CHECK_EQ(A.ns_destroyed[0], 0);
+		CHECK(!hipc_rpmsg_broken(&A.drv.dev));
+	}
+	/* a_chan is still bound: its message gets through */
+	a_rx = 0;
+	CHECK_EQ(hipc_rpmsg_trysend(&a_chan, "ok", 2), 2);
+	pair_pump(&A);
+	CHECK_EQ(a_rx, 1);
+	/* and a well-formed destroy of it is taken (the control case) */
+	ns_from_device("svc", a_svc.addr, HIPC_RPMSG_NS_DESTROY);
+	CHECK_EQ(A.ns_destroyed[0], 1);
+	CHECK_EQ(hipc_rpmsg_trysend(&a_chan, "x", 1), -HIPC_ECONNRESET);
+	check_b_alive();
 }
 
 /*
@@ -446,5 +515,7 @@ HIPC_TEST_MAIN(HIPC_CASE(used_idx_past_num), HIPC_CASE(used_len_larger_than_buff
 	       HIPC_CASE(device_side_header_len_past_descriptor),
 	       HIPC_CASE(device_side_tx_buffer_too_small_breaks),
 	       HIPC_CASE(device_side_tx_buffer_smaller_than_message),
+	       HIPC_CASE(device_side_rx_descriptor_longer_than_buffer),
 	       HIPC_CASE(ns_name_without_nul_is_terminated),
+	       HIPC_CASE(ns_bad_flags_and_any_address_dropped),
 	       HIPC_CASE(scribbler_plain), HIPC_CASE(scribbler_event_idx))

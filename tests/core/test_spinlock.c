@@ -46,10 +46,19 @@ static void f_unlock(void *ctx)
 	f->depth--;
 }
 
+/* The other side writing @val into lock word @idx at the @after-th clock
+ * reading from now on (@after 0: nothing scripted). */
+static struct {
+	unsigned after, idx;
+	uint32_t val;
+} peer_write;
+
 static uint64_t f_now(void *ctx)
 {
 	struct fake *f = ctx;
 
+	if (peer_write.after && --peer_write.after == 0)
+		hipc_put_le32(&words[peer_write.idx], peer_write.val);
 	f->now += 1000;
 	return f->now;
 }
@@ -283,6 +292,29 @@ HIPC_TEST(unknown_owner_ids_count_and_hold_the_lock)
 	CHECK_EQ(hipc_spinlock_unlock(&host, 30), 0);
 }
 
+/* Garbage in the word that the other side then clears while we wait: the
+ * lock is taken once it is free, the garbage counted once for the call. */
+HIPC_TEST(unknown_owner_then_free_counted_once)
+{
+	struct hipc_spinlock_stats before;
+
+	setup();
+	hipc_put_le32(&words[31], 0x12345678u);
+	before = stats(&host);
+	peer_write.after = 20;
+	peer_write.idx = 31;
+	peer_write.val = 0;
+	CHECK_EQ(hipc_spinlock_lock(&host, 31, 1000), 0);
+	CHECK_EQ(peer_write.after, 0); /* it waited for the write */
+	CHECK_EQ(stats(&host).proto_errors, before.proto_errors + 1);
+	CHECK_EQ(stats(&host).acquires, before.acquires + 1);
+	CHECK_EQ(stats(&host).contended, before.contended + 1);
+	CHECK_EQ(stats(&host).timeouts, before.timeouts);
+	CHECK_EQ(hipc_get_le32(&words[31]), HOST);
+	CHECK_EQ(hipc_spinlock_unlock(&host, 31), 0);
+	CHECK_EQ(hipc_get_le32(&words[31]), 0);
+}
+
 HIPC_TEST(lock_changed_under_the_holder)
 {
 	setup();
@@ -369,6 +401,7 @@ HIPC_TEST_MAIN(HIPC_CASE(init_rejects_bad_config),
 	       HIPC_CASE(timeout_fires_on_a_lock_never_released),
 	       HIPC_CASE(timeout_without_clock_is_an_attempt_budget),
 	       HIPC_CASE(unknown_owner_ids_count_and_hold_the_lock),
+	       HIPC_CASE(unknown_owner_then_free_counted_once),
 	       HIPC_CASE(lock_changed_under_the_holder),
 	       HIPC_CASE(release_owner_frees_exactly_that_owners_locks),
 	       HIPC_CASE(a_set_smaller_than_the_maximum))

@@ -264,6 +264,96 @@ HIPC_TEST(ctrl_hostile_requests)
 	close(c);
 }
 
+/* At most 16 rpmsg_ctrl connections per remote: a 17th is closed at once,
+ * the others keep working, and a place freed is taken again. */
+HIPC_TEST(ctrl_connection_limit)
+{
+	struct hipc_ctrl_rsp a;
+	char conf[512], b[8];
+	int c[16], extra;
+
+	ep_start(conf_one(conf, sizeof(conf), ""), "m4");
+	for (int i = 0; i < 16; i++) {
+		c[i] = ep_connect("m4", "rpmsg_ctrl", false);
+		CHECK(c[i] >= 0);
+	}
+	/* connect() succeeds (the kernel's backlog); the daemon hangs up */
+	extra = ep_connect("m4", "rpmsg_ctrl", false);
+	CHECK(extra >= 0);
+	CHECK_EQ(ep_recv(extra, b, sizeof(b), 5000), 0);
+	close(extra);
+	for (int i = 0; i < 16; i++) {
+		ep_req(c[i], HIPC_CTRL_LOOKUP, "rpmsg-raw", ANY, ANY, 0, &a);
+		CHECK_EQ(a.status, 0);
+	}
+	close(c[0]);
+	for (uint64_t end = ep_now_ms() + 5000;;) {
+		extra = ep_connect("m4", "rpmsg_ctrl", false);
+		CHECK(extra >= 0);
+		if (send(extra, "", 0, MSG_NOSIGNAL) == 0) {
+			/* a request of the wrong size: answered if served */
+			ssize_t n = ep_recv(extra, &a, sizeof(a), 5000);
+
+			if (n == (ssize_t)sizeof(a)) {
+				CHECK_EQ(a.status, -EINVAL);
+				break;
+			}
+		}
+		close(extra);
+		CHECK(ep_now_ms() < end);
+		usleep(2000);
+	}
+	close(extra);
+	for (int i = 1; i < 16; i++)
+		close(c[i]);
+}
+
+/*
+ * Messages from the remote to an endpoint nobody is connected to are
+ * dropped and counted (rx_no_client), not kept for the next client: a
+ * client sends and leaves before the echo comes back.
+ */
+HIPC_TEST(rx_without_client_dropped)
+{
+	char conf[512], line[1024], buf[64];
+	uint64_t end;
+	int fd;
+
+	ep_start(conf_one(conf, sizeof(conf), ""), "m4");
+	fd = ep_open_echo("m4", "rpmsg0", 5000);
+	CHECK(fd >= 0);
+	/* gone before its echo can come back (an echo that still raced in
+	 * before the hang-up was seen went to the closing socket: again) */
+	end = ep_now_ms() + 10000;
+	for (;;) {
+		CHECK_EQ(send(fd, "orphan", 6, MSG_NOSIGNAL), 6);
+		close(fd);
+		for (uint64_t t = ep_now_ms() + 1000; ep_now_ms() < t;) {
+			stats_line(0, line, sizeof(line));
+			if (!strstr(line, " rx_no_client 0 "))
+				break;
+			usleep(2000);
+		}
+		if (!strstr(line, " rx_no_client 0 "))
+			break;
+		CHECK(ep_now_ms() < end);
+		fd = ep_open_echo("m4", "rpmsg0", 5000);
+		CHECK(fd >= 0);
+	}
+	printf("%s\n", line);
+	CHECK(strstr(line, " rx_no_client 1 ") != NULL);
+	/* the next client gets its own echo first, not the orphan */
+	fd = ep_connect("m4", "rpmsg0", false);
+	for (end = ep_now_ms() + 5000; fd == -ECONNREFUSED && ep_now_ms() < end;
+	     fd = ep_connect("m4", "rpmsg0", false))
+		usleep(2000);
+	CHECK(fd >= 0);
+	CHECK_EQ(send(fd, "fresh", 5, MSG_NOSIGNAL), 5);
+	CHECK_EQ(ep_recv(fd, buf, sizeof(buf), 5000), 5);
+	CHECK(!memcmp(buf, "fresh", 5));
+	close(fd);
+}
+
 /* --- automatic endpoints, one client, sizes ---------------------------------- */
 
 HIPC_TEST(auto_busy_msgsize)
@@ -853,7 +943,8 @@ HIPC_TEST(slow_readers)
 }
 
 HIPC_TEST_MAIN(HIPC_CASE(ctrl_create_destroy),
-	       HIPC_CASE(ctrl_hostile_requests), HIPC_CASE(auto_busy_msgsize),
+	       HIPC_CASE(ctrl_hostile_requests), HIPC_CASE(ctrl_connection_limit),
+	       HIPC_CASE(rx_without_client_dropped), HIPC_CASE(auto_busy_msgsize),
 	       HIPC_CASE(eagain_when_ring_full),
 	       HIPC_CASE(crash_delivers_queued), HIPC_CASE(withdraw_and_back),
 	       HIPC_CASE(hangup_on_crash_and_back), HIPC_CASE(socat_echo),

@@ -9,6 +9,7 @@
  * case passed or not.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -463,6 +464,72 @@ HIPC_TEST(too_many_connections)
 		close(fds[i]);
 }
 
+/*
+ * Descriptors passed along with a message are closed by hipcd at once (the
+ * message itself is delivered); a message over 1 MiB, possible only to a
+ * client that raised its send buffer past it, closes that connection
+ * (never a message cut short), counted as too_big; the service goes on.
+ */
+HIPC_TEST(fds_closed_and_too_big)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cb;
+	struct iovec iov = { "with an fd", 10 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cb.buf,
+			     .msg_controllen = sizeof(cb.buf) };
+	struct cmsghdr *cm;
+	int pfd[2], fd, sz = 3 << 20;
+	char r[64], *big;
+
+	start("", NULL);
+	fd = conn("hipc-echo");
+	CHECK(fd >= 0);
+	CHECK_EQ(pipe(pfd), 0);
+	memset(&cb, 0, sizeof(cb));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &pfd[1], sizeof(int));
+	CHECK_EQ(sendmsg(fd, &mh, 0), 10);
+	close(pfd[1]);
+	/* the message went through as sent */
+	CHECK_EQ(recv(fd, r, sizeof(r), 0), 10);
+	CHECK(!memcmp(r, "with an fd", 10));
+	/* and the write end it carried is closed: ours was the last other
+	 * copy, so the read end sees the end of the pipe (poll: not a fixed
+	 * sleep; the reply above came after hipcd read the message) */
+	{
+		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+
+		CHECK_EQ(poll(&p, 1, 5000), 1);
+		CHECK_EQ(read(pfd[0], r, 1), 0);
+	}
+	close(pfd[0]);
+
+	/* root may force the buffer past the system's limit */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) < 0)
+		CHECK_EQ(setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz)),
+			 0);
+	big = calloc(1, (1u << 20) + 1u);
+	CHECK(big != NULL);
+	CHECK_EQ(send(fd, big, (1u << 20) + 1u, 0), (ssize_t)(1u << 20) + 1);
+	free(big);
+	/* closed: no reply, the end of the stream */
+	CHECK_EQ(recv(fd, r, sizeof(r), 0), 0);
+	close(fd);
+	CHECK_EQ(counter("hipc-echo", "too_big"), 1);
+	/* the service still serves others */
+	fd = conn("hipc-echo");
+	CHECK(fd >= 0);
+	CHECK_EQ(send(fd, "again", 5, 0), 5);
+	CHECK_EQ(recv(fd, r, sizeof(r), 0), 5);
+	close(fd);
+}
+
 /* A name unfit for a path gets an indexed one under sock/; nothing is
  * made outside the remote's directory. */
 HIPC_TEST(unsafe_name)
@@ -640,4 +707,5 @@ HIPC_TEST_MAIN(HIPC_CASE(socat_client),
 	       HIPC_CASE(client_gone_mid_message),
 	       HIPC_CASE(remote_killed_mid_transfer),
 	       HIPC_CASE(too_many_connections), HIPC_CASE(unsafe_name),
+	       HIPC_CASE(fds_closed_and_too_big),
 	       HIPC_CASE(slow_reader_evicted))

@@ -291,7 +291,49 @@ enum fake_kind {
 	FAKE_BAD_SIZE,    /* sealed, but its control page claims another size */
 	FAKE_BAD_VERSION, /* hello from a future protocol */
 	FAKE_BAD_MAGIC,   /* hello that is not ours at all */
+	FAKE_SMALL,       /* sealed, but smaller than a control page */
+	FAKE_CTRL_MAGIC,  /* a control page of something else */
+	FAKE_CTRL_VERSION, /* a control page of another version */
+	FAKE_TWO_FDS,     /* the hello with two fds */
+	FAKE_FOUR_FDS,    /* the hello with four */
+	FAKE_SILENT,      /* accepts the host and never says a word */
+	FAKE_RSC_OUTSIDE, /* its table's offset and size run past the region */
+	FAKE_RSC_INVALID, /* its table fails validation */
+	FAKE_NO_ACK,      /* a region as a real remote lays it out, but the
+			   * new ring generation is never acknowledged */
+	FAKE_EXIT_ON_RESET, /* the same, exiting once asked to let go */
 };
+
+/* The fake's region of the last two kinds, mapped (the second watches the
+ * host's generation in it). */
+static struct hipc_sim_ctrl *fake_ctrl;
+
+/* A region laid out as a standalone remote lays out its own. */
+static int fake_valid_region(void)
+{
+	static uint8_t tbl[512];
+	struct hipc_rsc_builder b;
+	struct hipc__layout lay;
+	struct hipc_sim_vdev v;
+	size_t size = 0;
+	int fd = memfd_create("fake", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	CHECK(fd >= 0);
+	CHECK_EQ(hipc_rsc_builder_init(&b, tbl, sizeof(tbl), 2), 0);
+	hipc_rsc_add_vdev(&b, HIPC_VIRTIO_ID_RPMSG, 1, 2, 64, 16, 0, NULL);
+	hipc_rsc_add_hipc_rpmsg(&b, 512, NULL);
+	CHECK_EQ(hipc_rsc_builder_finish(&b, &size), 0);
+	CHECK_EQ(hipc__sim_vdev_read(tbl, size, &v), 0);
+	CHECK_EQ(hipc__layout_plan(tbl, size, &v, &lay), 0);
+	CHECK_EQ(ftruncate(fd, (off_t)lay.size), 0);
+	fake_ctrl = mmap(NULL, lay.size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 fd, 0);
+	CHECK(fake_ctrl != MAP_FAILED);
+	hipc__layout_apply((uint8_t *)fake_ctrl, &lay, tbl, size, &v, "fake",
+			   0);
+	CHECK_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
+	return fd;
+}
 
 #define FAKE_SIZE (64u * 1024u)
 
@@ -302,16 +344,32 @@ static int fake_region(enum fake_kind kind)
 	struct hipc_sim_ctrl *c;
 
 	CHECK(fd >= 0);
+	if (kind == FAKE_NO_ACK || kind == FAKE_EXIT_ON_RESET) {
+		close(fd);
+		return fake_valid_region();
+	}
 	if (kind == FAKE_EMPTY) {
+		CHECK_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
+		return fd;
+	}
+	if (kind == FAKE_SMALL) {
+		CHECK_EQ(ftruncate(fd, HIPC_SIM_CTRL_SIZE - 8u), 0);
 		CHECK_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
 		return fd;
 	}
 	CHECK_EQ(ftruncate(fd, FAKE_SIZE), 0);
 	c = mmap(NULL, FAKE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	CHECK(c != MAP_FAILED);
-	c->magic = HIPC_SIM_MAGIC;
-	c->version = HIPC_SIM_VERSION;
+	c->magic = kind == FAKE_CTRL_MAGIC ? 0x12345678u : HIPC_SIM_MAGIC;
+	c->version = kind == FAKE_CTRL_VERSION ? HIPC_SIM_VERSION + 1u
+					       : HIPC_SIM_VERSION;
 	c->size = kind == FAKE_BAD_SIZE ? 2u * FAKE_SIZE : FAKE_SIZE;
+	/* A table at the start of the next page: one that would run past
+	 * the end of the region, or one whose version is wrong. */
+	c->rsc_off = HIPC_SIM_CTRL_SIZE;
+	c->rsc_size = kind == FAKE_RSC_OUTSIDE ? FAKE_SIZE : 64u;
+	memset((uint8_t *)c + HIPC_SIM_CTRL_SIZE, 0, 64);
+	((uint8_t *)c)[HIPC_SIM_CTRL_SIZE] = 2; /* ver: must be 1 */
 	munmap(c, FAKE_SIZE);
 	if (kind != FAKE_UNSEALED)
 		CHECK_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
@@ -342,7 +400,7 @@ static void fake_remote(const char *name, enum fake_kind kind)
 		uint32_t hello[2] = { HIPC__ATTACH_MAGIC, HIPC__ATTACH_VERSION };
 		union {
 			struct cmsghdr h;
-			char buf[CMSG_SPACE(3 * sizeof(int))];
+			char buf[CMSG_SPACE(4 * sizeof(int))];
 		} u;
 		struct iovec iov = { .iov_base = hello,
 				     .iov_len = sizeof(hello) };
@@ -350,7 +408,10 @@ static void fake_remote(const char *name, enum fake_kind kind)
 				    .msg_control = u.buf,
 				    .msg_controllen = sizeof(u.buf) };
 		struct cmsghdr *c;
-		int fds[3], conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		int fds[4], conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		unsigned nfds = kind == FAKE_TWO_FDS    ? 2u
+				: kind == FAKE_FOUR_FDS ? 4u
+							: 3u;
 
 		if (conn < 0)
 			continue;
@@ -367,6 +428,10 @@ static void fake_remote(const char *name, enum fake_kind kind)
 			close(conn); /* turned away */
 			continue;
 		}
+		if (kind == FAKE_SILENT) {
+			host = conn; /* taken, never answered */
+			continue;
+		}
 		if (kind == FAKE_BAD_VERSION)
 			hello[1] = HIPC__ATTACH_VERSION + 1u;
 		if (kind == FAKE_BAD_MAGIC)
@@ -374,16 +439,29 @@ static void fake_remote(const char *name, enum fake_kind kind)
 		fds[0] = fake_region(kind);
 		fds[1] = eventfd(0, EFD_CLOEXEC);
 		fds[2] = eventfd(0, EFD_CLOEXEC);
+		fds[3] = eventfd(0, EFD_CLOEXEC);
 		memset(&u, 0, sizeof(u));
+		m.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
 		c = CMSG_FIRSTHDR(&m);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(fds));
-		memcpy(CMSG_DATA(c), fds, sizeof(fds));
+		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
 		if (sendmsg(conn, &m, MSG_NOSIGNAL) < 0)
 			_exit(1);
-		for (int i = 0; i < 3; i++)
+		for (int i = 0; i < 4; i++)
 			close(fds[i]);
+		if (kind == FAKE_EXIT_ON_RESET) {
+			/* The region was made with generation 0: any other
+			 * is the host's (read now, it may be there already) */
+			for (int i = 0; i < 5000; i++) {
+				if (__atomic_load_n(&fake_ctrl->host_gen,
+						    __ATOMIC_ACQUIRE) != 0)
+					_exit(0);
+				usleep(1000);
+			}
+			_exit(1);
+		}
 		host = conn;
 	}
 }
@@ -410,8 +488,9 @@ static void stop_fake(pid_t pid, const char *name)
 	unlink(sock);
 }
 
-/* Attach to @name, expecting a refusal whose message holds @needle. */
-static void attach_refused(struct hipc_rproc *rp, const char *needle)
+/* Attach to @name, expecting a refusal whose message holds @needle;
+ * returns the refusal's code. */
+static int attach_refused(struct hipc_rproc *rp, const char *needle)
 {
 	char err[256] = "";
 	int ret = hipc_rproc_attach(rp, NULL, err, sizeof(err));
@@ -421,6 +500,7 @@ static void attach_refused(struct hipc_rproc *rp, const char *needle)
 	CHECK(ret < 0 && ret != -HIPC_EBUSY);
 	CHECK(strstr(err, needle) != NULL);
 	CHECK_EQ(hipc_rproc_state(rp), HIPC_RPROC_OFFLINE);
+	return ret;
 }
 
 /*
@@ -513,6 +593,81 @@ HIPC_TEST(attach_bad_hello)
 	hipc_rproc_free(c.rp);
 }
 
+/*
+ * The rest of what a fake can get wrong, each refused with its code and
+ * message, no fd left behind: a region smaller than a control page, a
+ * control page of something else or of another version, a hello with two
+ * or four fds, a table outside the region or one that fails validation,
+ * and no hello at all within the boot timeout.
+ */
+HIPC_TEST(attach_refuses_bad_regions_and_hellos)
+{
+	static const struct {
+		enum fake_kind kind;
+		int ret;
+		const char *needle;
+	} cases[] = {
+		{ FAKE_SMALL, -HIPC_EBADMSG, "smaller than a control page" },
+		{ FAKE_CTRL_MAGIC, -HIPC_EBADMSG, "not a hipc region (magic 0x12345678" },
+		{ FAKE_CTRL_VERSION, -HIPC_EBADMSG, "not a hipc region" },
+		{ FAKE_TWO_FDS, -HIPC_EBADMSG, "carried 2 fds, expected 3" },
+		{ FAKE_FOUR_FDS, -HIPC_EBADMSG, "carried 4 fds, expected 3" },
+		{ FAKE_RSC_OUTSIDE, -HIPC_EBADMSG, "resource table or layout is not acceptable" },
+		{ FAKE_RSC_INVALID, -HIPC_EBADMSG, "resource table or layout is not acceptable" },
+		{ FAKE_SILENT, -HIPC_ETIMEDOUT, "no hello from the remote within 300 ms" },
+	};
+	struct hipc_rproc_config cfg;
+	struct lc_client c;
+	int before;
+
+	memset(&c, 0, sizeof(c));
+	lc_config(&cfg, &c, "island-f");
+	cfg.firmware = NULL;
+	cfg.boot_timeout_ms = 300;
+	CHECK_EQ(hipc_rproc_new(&c.rp, &cfg), 0);
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		pid_t fake = start_fake("island-f", cases[i].kind);
+
+		before = lc_count_fds();
+		CHECK_EQ(attach_refused(c.rp, cases[i].needle), cases[i].ret);
+		CHECK_EQ(lc_count_fds(), before);
+		stop_fake(fake, "island-f");
+	}
+	hipc_rproc_free(c.rp);
+}
+
+/*
+ * A region that passes every check, from a remote that then does not let
+ * go of its rings: refused at the boot timeout; and from one that exits
+ * while asked to: refused at once.
+ */
+HIPC_TEST(attach_ring_generation_not_acknowledged)
+{
+	struct hipc_rproc_config cfg;
+	struct lc_client c;
+	int before;
+	pid_t fake;
+
+	memset(&c, 0, sizeof(c));
+	lc_config(&cfg, &c, "island-g");
+	cfg.firmware = NULL;
+	cfg.boot_timeout_ms = 300;
+	CHECK_EQ(hipc_rproc_new(&c.rp, &cfg), 0);
+	before = lc_count_fds();
+	fake = start_fake("island-g", FAKE_NO_ACK);
+	CHECK_EQ(attach_refused(c.rp, "did not let go of its rings within 300 ms"),
+		 -HIPC_ETIMEDOUT);
+	CHECK_EQ(lc_count_fds(), before);
+	stop_fake(fake, "island-g");
+
+	fake = start_fake("island-g", FAKE_EXIT_ON_RESET);
+	CHECK_EQ(attach_refused(c.rp, "exited while letting go of its rings"),
+		 -HIPC_ECONNRESET);
+	CHECK_EQ(lc_count_fds(), before);
+	stop_fake(fake, "island-g");
+	hipc_rproc_free(c.rp);
+}
+
 /* Context switches of this thread so far: each one a sleep that ended. */
 static long switches(void)
 {
@@ -559,4 +714,7 @@ HIPC_TEST(gen_ack_is_an_event)
 HIPC_TEST_MAIN(HIPC_CASE(attach_detach_attach), HIPC_CASE(attached_remote_crash),
 	       HIPC_CASE(one_host_at_a_time), HIPC_CASE(attach_to_nothing),
 	       HIPC_CASE(attach_empty_region), HIPC_CASE(attach_unsealed_region),
-	       HIPC_CASE(attach_bad_hello), HIPC_CASE(gen_ack_is_an_event))
+	       HIPC_CASE(attach_bad_hello),
+	       HIPC_CASE(attach_refuses_bad_regions_and_hellos),
+	       HIPC_CASE(attach_ring_generation_not_acknowledged),
+	       HIPC_CASE(gen_ack_is_an_event))

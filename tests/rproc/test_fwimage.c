@@ -331,6 +331,26 @@ HIPC_TEST(load_file)
 	CHECK(strstr(err, "not a regular file") != NULL);
 }
 
+/* A file over 512 MiB is refused before anything is read or allocated (a
+ * sparse one here: no disk used). */
+HIPC_TEST(file_too_large)
+{
+	struct hipc_fwimage img;
+	struct elf_img e;
+	char err[256] = "";
+	char *path;
+
+	elf_std(&e, 64, false);
+	path = write_tmp(e.buf, e.size);
+	CHECK_EQ(truncate(path, (off_t)(512u << 20) + 1), 0);
+	CHECK_EQ(hipc_fwimage_load(&img, path, err, sizeof(err)), -HIPC_ENOMEM);
+	CHECK(strstr(err, "too large for a firmware image") != NULL);
+	CHECK(strstr(err, "536870913 bytes") != NULL);
+	unlink(path);
+	free(path);
+	elf_free(&e);
+}
+
 /* The test binary's own .resource_table, as the host linker laid it out. */
 HIPC_TEST(load_self)
 {
@@ -824,6 +844,7 @@ HIPC_TEST(hipcctl_inspect_bad)
 
 HIPC_TEST_MAIN(HIPC_CASE(good_elf32), HIPC_CASE(good_elf64),
 	       HIPC_CASE(extended_section_numbering), HIPC_CASE(load_file),
+	       HIPC_CASE(file_too_large),
 	       HIPC_CASE(load_self), HIPC_CASE(not_elf), HIPC_CASE(big_endian),
 	       HIPC_CASE(truncated_elf32), HIPC_CASE(truncated_elf64),
 	       HIPC_CASE(no_section), HIPC_CASE(section_name_out_of_range),

@@ -6,6 +6,7 @@
  * the booted remote, leaves the attached one running, and removes the
  * control socket.
  */
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -361,6 +362,147 @@ HIPC_TEST(hipcctl_errors)
 	remove_dirs();
 }
 
+/* --- the control socket, spoken to directly -------------------------------- */
+
+/* Connect to hipcd.sock (blocking: a full backlog waits for the loop). */
+static int ctl_connect(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/hipcd.sock", run);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	CHECK(fd >= 0);
+	CHECK_EQ(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+/* The reply on @fd, waited for up to 5 s; "" when the daemon closed the
+ * connection without one. */
+static void ctl_reply(int fd, char *out, size_t len)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	CHECK_EQ(poll(&p, 1, 5000), 1);
+	n = recv(fd, out, len - 1, 0);
+	/* a request left unread when the daemon closed: reset */
+	if (n < 0 && errno == ECONNRESET)
+		n = 0;
+	CHECK(n >= 0);
+	out[n] = 0;
+}
+
+/* @len bytes of @req as one request on a connection of its own; the reply
+ * in @out. */
+static void ctl_raw(const char *req, size_t len, char *out, size_t outlen)
+{
+	int fd = ctl_connect();
+	ssize_t n = send(fd, req, len, MSG_NOSIGNAL);
+
+	/* closed by the daemon before we could send: no reply either */
+	if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+		out[0] = 0;
+	} else {
+		CHECK_EQ(n, (ssize_t)len);
+		ctl_reply(fd, out, outlen);
+	}
+	close(fd);
+}
+
+static void raw_says(const char *req, const char *want)
+{
+	char out[4096];
+
+	ctl_raw(req, strlen(req), out, sizeof(out));
+	if (strncmp(out, want, strlen(want)))
+		printf("'%s': '%s', wanted '%s'\n", req, out, want);
+	CHECK(strncmp(out, want, strlen(want)) == 0);
+}
+
+/*
+ * What hipcctl never sends, the daemon answers itself: empty, unknown and
+ * wrongly-argued requests; an empty datagram is a hang-up; only the first
+ * 255 bytes of a request are read; a stop while a stop is under way is
+ * refused as busy; at most 32 clients at once, silent ones included, and a
+ * silent one holds up nobody else.  The remote keeps running throughout.
+ */
+HIPC_TEST(control_socket_raw_requests)
+{
+	char conf[160], text[1024], out[4096], req[400];
+	int silent[32], a, b;
+	pid_t d, pid;
+
+	fresh_dirs();
+	snprintf(conf, sizeof(conf), "%s/hipcd.conf", dir);
+	snprintf(text, sizeof(text),
+		 "[m4]\nfirmware = %s\nargs = --stop-delay-ms 3000\n", LC_FW);
+	write_file(conf, text);
+	d = spawn_hipcd(conf);
+	CHECK(wait_for("list", "m4               running", 5000));
+	pid = remote_pid("m4");
+
+	raw_says(" \t\n", "error: empty request");
+	raw_says("frobnicate m4", "error: unknown command 'frobnicate'");
+	raw_says("status", "error: 'status' takes one remote name");
+	raw_says("stop m4 now", "error: 'stop' takes one remote name");
+	raw_says("status nosuch", "error: nosuch: no such remote");
+	/* a datagram of no bytes: the connection is closed, no reply */
+	ctl_raw("", 0, out, sizeof(out));
+	CHECK_EQ(out[0], 0);
+	/* "status m4", spaces, then a third word past byte 255: not read,
+	 * so the request is "status m4" */
+	memset(req, ' ', sizeof(req));
+	memcpy(req, "status m4", 9);
+	memcpy(req + 300, "extra", 5);
+	ctl_raw(req, 305, out, sizeof(out));
+	CHECK(strncmp(out, "ok\nname        m4\n", 18) == 0);
+	memcpy(req + 200, "extra", 5);
+	ctl_raw(req, 305, out, sizeof(out));
+	CHECK(strncmp(out, "error: 'status' takes one remote name", 37) == 0);
+
+	/* 31 clients that never send: the daemon still answers others */
+	for (int i = 0; i < 31; i++)
+		silent[i] = ctl_connect();
+	raw_says("status m4", "ok\n");
+	/* a 32nd: the places are full, the 33rd is closed unanswered */
+	silent[31] = ctl_connect();
+	ctl_raw("status m4", 9, out, sizeof(out));
+	CHECK_EQ(out[0], 0);
+	/* one leaves: served again (once the loop saw it go) */
+	close(silent[0]);
+	{
+		uint64_t end = hipc_now_ns() + 5000 * LC_MS;
+
+		do
+			ctl_raw("status m4", 9, out, sizeof(out));
+		while (!out[0] && hipc_now_ns() < end);
+		CHECK(strncmp(out, "ok\n", 3) == 0);
+	}
+	for (int i = 1; i < 32; i++)
+		close(silent[i]);
+
+	/* a stop under way (the firmware takes 3 s to stop): a second
+	 * stop is busy, the first one answers when done */
+	a = ctl_connect();
+	CHECK_EQ(send(a, "stop m4", 7, 0), 7);
+	CHECK(wait_for("status m4", "running, stop", 5000));
+	b = ctl_connect();
+	CHECK_EQ(send(b, "stop m4", 7, 0), 7);
+	ctl_reply(b, out, sizeof(out));
+	close(b);
+	printf("second stop: %s", out);
+	CHECK(strstr(out, "error: m4: busy: a stop is under way") == out);
+	ctl_reply(a, out, sizeof(out));
+	close(a);
+	CHECK(strncmp(out, "ok\n", 3) == 0);
+	CHECK(wait_for("list", "m4               offline", 5000));
+	CHECK(pid > 0);
+	stop_hipcd(d);
+	CHECK(lc_no_children());
+	remove_dirs();
+}
+
 /* --- configuration: every mistake found, with file:line ---------------------- */
 
 HIPC_TEST(config_check)
@@ -437,6 +579,66 @@ HIPC_TEST(config_check)
 	CHECK(wait_for("list", "m4               running", 5000));
 	stop_hipcd(d);
 	CHECK(lc_no_children());
+	remove_dirs();
+}
+
+/* The rest of the file's rules, each mistake with its line. */
+HIPC_TEST(config_check_limits)
+{
+	char text[8192], out[8192], fw[160], line[1200];
+	size_t n = 0;
+
+	fresh_dirs();
+	snprintf(fw, sizeof(fw), "%s/fw", dir);
+	CHECK_EQ(symlink(LC_FW, fw), 0);
+#define ADD(...) (n += (size_t)snprintf(text + n, sizeof(text) - n, __VA_ARGS__))
+	ADD("policy = stay\n");                             /* 1 */
+	ADD("[a]\nfirmware = fw\np2p = b\n");               /* 2-4 */
+	ADD("[b]\nfirmware = fw\np2p = c\n");               /* 5-7 */
+	ADD("[c]\nfirmware = fw\n");                        /* 8-9 */
+	ADD("[d]\nfirmware = fw\np2p = c\n");               /* 10-12 */
+	ADD("[e]\nmode = attach\nnet_name = hipc0\n");      /* 13-15 */
+	ADD("[f]\nmode = attach\nnet_name = hipc0\n");      /* 16-18 */
+	ADD("[g]\nmode = attach\nnet_name = abcdefghijk\n"  /* 19-21 */
+	    "net_vlans = 5\n");                              /* 22 */
+	ADD("[h]\nmode = attach\ngroup = no-such-group-hipc\n"); /* 23-25 */
+	ADD("socket_mode = 0777\n");                         /* 26 */
+	ADD("[i]\nmode = attach\nsocket_mode = 0066\n");    /* 27-29 */
+	ADD("policy =\n");                                   /* 30 */
+	memset(line, 'x', sizeof(line));
+	memcpy(line, "args = ", 7);
+	line[600] = 0;
+	ADD("%s\n", line);                                   /* 31 */
+	line[600] = 'x';
+	line[1100] = 0;
+	ADD("%s\n", line);                                   /* 32 */
+	/* [a] to [i] and these 7: 16 remotes, then one more */
+	for (int r = 0; r < 7; r++)                          /* 33-46 */
+		ADD("[r%d]\nmode = attach\n", r);
+	ADD("[r7]\nmode = attach\n");                       /* 47-48 */
+#undef ADD
+	CHECK(n < sizeof(text));
+	CHECK_EQ(check_conf("limits.conf", text, out, sizeof(out)), 1);
+	printf("%s", out);
+	CHECK(strstr(out, "limits.conf:1: 'policy' outside a [remote] section"));
+	CHECK(strstr(out, "limits.conf:4: [a] p2p = b, but [b] is paired with "
+			  "c (line 7)"));
+	CHECK(strstr(out, "limits.conf:12: [d] p2p = c, but c is already "
+			  "paired with b"));
+	CHECK(strstr(out, "limits.conf:18: [f] net_name hipc0 is [e]'s "
+			  "already"));
+	CHECK(strstr(out, "limits.conf:21: [g] net_name abcdefghijk: with "
+			  "VLANs at most 10 bytes"));
+	CHECK(strstr(out, "limits.conf:25: no group 'no-such-group-hipc' on "
+			  "this system"));
+	CHECK(strstr(out, "limits.conf:26: bad value '0777' for socket_mode "
+			  "(allowed: an octal mode"));
+	CHECK(strstr(out, "limits.conf:29: bad value '0066' for socket_mode"));
+	CHECK(strstr(out, "limits.conf:30: 'policy' has no value"));
+	CHECK(strstr(out, "limits.conf:31: 'args' longer than 511 bytes"));
+	CHECK(strstr(out, "limits.conf:32: line longer than 1022 bytes"));
+	CHECK(strstr(out, "limits.conf:47: more than 16 remotes"));
+	CHECK(strstr(out, "12 error(s)"));
 	remove_dirs();
 }
 
@@ -670,6 +872,91 @@ HIPC_TEST(services_and_stats)
 	remove_dirs();
 }
 
+/* The line of "hipcctl services m4" naming @svc, into @line ("" if none). */
+static void svc_line_of(const char *svc, char *line, size_t len)
+{
+	char out[16384], key[64];
+	const char *p, *e;
+
+	CHECK_EQ(ctl("services m4", out, sizeof(out)), 0);
+	snprintf(key, sizeof(key), " %s ", svc);
+	p = strstr(out, key);
+	e = p ? strchr(p, '\n') : NULL;
+	line[0] = 0;
+	if (p && e && (size_t)(e - p) < len) {
+		memcpy(line, p, (size_t)(e - p));
+		line[e - p] = 0;
+	}
+}
+
+/* Through the remote's hipc-ctl service: have it send the name-service
+ * message "NAME ADDR FLAGS" of @args; its answer comes after the message,
+ * so hipcd has handled it by then. */
+static void remote_ns(const char *args)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char req[96], out[64];
+	int fd, n;
+
+	CHECK((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path),
+			       "%s/m4/sock/" LC_CTL, run) < sizeof(sa.sun_path));
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	CHECK(fd >= 0);
+	CHECK_EQ(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	n = snprintf(req, sizeof(req), "ns %s", args);
+	CHECK_EQ(send(fd, req, (size_t)n, 0), n);
+	ctl_reply(fd, out, sizeof(out));
+	close(fd);
+	CHECK(strcmp(out, "ok") == 0);
+}
+
+/*
+ * Name-service messages that do not fit hipcd's records: a service
+ * announced again without a withdrawal (the new address wins, its
+ * interface made again), a withdrawal of a service never announced
+ * (ignored: no record made, nothing taken down).
+ */
+HIPC_TEST(ns_announced_again_and_unknown_withdrawal)
+{
+	char conf[160], text[512], line[256], before[256];
+	unsigned addr = 0;
+	pid_t d;
+
+	fresh_dirs();
+	snprintf(conf, sizeof(conf), "%s/hipcd.conf", dir);
+	snprintf(text, sizeof(text), "[m4]\nfirmware = %s\n", LC_FW);
+	write_file(conf, text);
+	d = spawn_hipcd(conf);
+	CHECK(wait_for("services m4", LC_CTL, 5000));
+	CHECK(wait_for("services m4", LC_ECHO, 5000));
+	svc_line_of(LC_ECHO, before, sizeof(before));
+	CHECK(sscanf(strstr(before, "0x"), "%x", &addr) == 1);
+	CHECK(strstr(before, " up ") != NULL);
+
+	/* announced again, elsewhere */
+	remote_ns(LC_ECHO " 7ab 0");
+	svc_line_of(LC_ECHO, line, sizeof(line));
+	printf("%s\n", line);
+	CHECK(strstr(line, " 0x7ab ") && strstr(line, " up "));
+	/* a withdrawal of a name never announced, at an address in use
+	 * and at one not */
+	remote_ns("never-announced 7ab 1");
+	remote_ns("never-announced 7ac 1");
+	svc_line_of("never-announced", line, sizeof(line));
+	CHECK_EQ(line[0], 0);
+	svc_line_of(LC_ECHO, line, sizeof(line));
+	CHECK(strstr(line, " 0x7ab ") && strstr(line, " up "));
+	/* and back where it was: the interface works there */
+	snprintf(text, sizeof(text), LC_ECHO " %x 0", addr);
+	remote_ns(text);
+	svc_line_of(LC_ECHO, line, sizeof(line));
+	CHECK_EQ(strcmp(line, before), 0);
+	CHECK_EQ(remote_pid("m4") > 0, 1);
+	stop_hipcd(d);
+	CHECK(lc_no_children());
+	remove_dirs();
+}
+
 /* A remote that announces more services than hipcd keeps, each name with
  * a tab in it: the first HIPCD_MAX_SVCS (256) get records, the rest are
  * counted (svcs_refused) and logged once; every name reaches the log
@@ -723,8 +1010,11 @@ HIPC_TEST(service_flood_capped_and_escaped)
 	remove_dirs();
 }
 
-HIPC_TEST_MAIN(HIPC_CASE(daemon_end_to_end), HIPC_CASE(services_and_stats), HIPC_CASE(bad_config_refused),
+HIPC_TEST_MAIN(HIPC_CASE(daemon_end_to_end), HIPC_CASE(services_and_stats),
+	       HIPC_CASE(ns_announced_again_and_unknown_withdrawal), HIPC_CASE(bad_config_refused),
 	       HIPC_CASE(second_daemon_refused), HIPC_CASE(hipcctl_errors),
-	       HIPC_CASE(config_check), HIPC_CASE(sighup_reload),
+	       HIPC_CASE(control_socket_raw_requests),
+	       HIPC_CASE(config_check),
+	       HIPC_CASE(config_check_limits), HIPC_CASE(sighup_reload),
 	       HIPC_CASE(slow_boot_does_not_block),
 	       HIPC_CASE(service_flood_capped_and_escaped))

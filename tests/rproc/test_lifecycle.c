@@ -9,6 +9,7 @@
 #include <sys/time.h>
 
 #include "lc_util.h"
+#include "sim_proto.h"
 
 static void boot(struct lc_client *c, struct hipc_rproc_config *cfg)
 {
@@ -270,6 +271,36 @@ HIPC_TEST(bad_firmware_fails_cleanly)
 	CHECK(lc_no_children());
 }
 
+/* A firmware that does not report READY within the boot timeout (it takes
+ * 3 s in start(), the host allows 300 ms): the start fails with
+ * -HIPC_ETIMEDOUT, the crash names the reason, the process is ended. */
+HIPC_TEST(no_ready_within_boot_timeout)
+{
+	static char *const args[] = { "--ready-delay-ms", "3000", NULL };
+	struct hipc_rproc_config cfg;
+	struct hipc_rproc_info info;
+	struct hipc_rproc *rp;
+	struct lc_client c;
+	char err[256] = "";
+	int fds = lc_count_fds();
+
+	memset(&c, 0, sizeof(c));
+	lc_config(&cfg, &c, "late");
+	cfg.fw_args = args;
+	cfg.boot_timeout_ms = 300;
+	cfg.policy = HIPC_RPROC_STAY_CRASHED;
+	CHECK_EQ(hipc_rproc_new(&rp, &cfg), 0);
+	CHECK_EQ(hipc_rproc_start(rp, err, sizeof(err)), -HIPC_ETIMEDOUT);
+	printf("refused: %s\n", err);
+	CHECK(strstr(err, "firmware failed to boot") != NULL);
+	hipc_rproc_get_info(rp, &info);
+	CHECK(strstr(info.crash_reason, "no READY within the boot timeout"));
+	CHECK(hipc_rproc_state(rp) != HIPC_RPROC_RUNNING);
+	hipc_rproc_free(rp);
+	CHECK_EQ(lc_count_fds(), fds);
+	CHECK(lc_no_children());
+}
+
 static volatile sig_atomic_t alarms;
 
 static void on_alarm(int sig)
@@ -325,7 +356,183 @@ HIPC_TEST(waits_survive_signals)
 	signal(SIGALRM, SIG_DFL);
 }
 
+/*
+ * The host's mapping of a running remote's region: the control page at its
+ * start, the rings where the layout put them (in the simulation a device
+ * address is an offset into the region, and mem[0] is vdev0vring0).  What
+ * the test writes there is what a remote could write.
+ */
+static uint8_t *region_of(struct lc_client *c)
+{
+	struct hipc_rpmsg_dev *d = hipc_rproc_rpmsg(c->rp);
+	struct hipc_rproc_info info;
+
+	hipc_rproc_get_info(c->rp, &info);
+	CHECK(d != NULL);
+	CHECK(info.nmem > 0 && !strcmp(info.mem[0].name, "vdev0vring0"));
+	return d->vr[0].desc - info.mem[0].da;
+}
+
+/* Booted with policy "stay"; @corrupt writes into its region as a remote
+ * could; the host must then mark it crashed for @reason and end its
+ * process. */
+static void corrupted_is_a_crash(const char *name,
+				 void (*corrupt)(struct lc_client *c),
+				 const char *reason)
+{
+	struct hipc_rproc_config cfg;
+	struct hipc_rproc_info info;
+	struct lc_client c;
+	char err[256];
+
+	memset(&c, 0, sizeof(c));
+	lc_config(&cfg, &c, name);
+	cfg.policy = HIPC_RPROC_STAY_CRASHED;
+	boot(&c, &cfg);
+	CHECK(lc_stream(&c, 100, 100, 8));
+	/* Idle now: nothing of the remote's rewrites what we write.  Every
+	 * pass of the host's loop looks at the rings and the FIFO. */
+	corrupt(&c);
+	CHECK(LC_RUN_UNTIL(&c, c.crashes_seen == 1, 5000));
+	hipc_rproc_get_info(c.rp, &info);
+	printf("crash: %s\n", info.crash_reason);
+	CHECK(strstr(info.crash_reason, reason) != NULL);
+	CHECK_EQ(info.crashes, 1);
+	CHECK_EQ(hipc_rproc_state(c.rp), HIPC_RPROC_CRASHED);
+	CHECK(LC_RUN_UNTIL(&c, lc_no_children(), 5000));
+	/* a fresh start works: nothing of the broken rings is kept */
+	CHECK_EQ(hipc_rproc_start(c.rp, err, sizeof(err)), 0);
+	CHECK(LC_RUN_UNTIL(&c, c.echo_bound && c.ctl_bound, 5000));
+	CHECK(lc_stream(&c, 100, 100, 8));
+	hipc_rproc_free(c.rp);
+	CHECK(lc_no_children());
+}
+
+/* The used idx of the host's receive ring, far past what was posted. */
+static void used_idx_far_ahead(struct lc_client *c)
+{
+	uint8_t *used = hipc_rproc_rpmsg(c->rp)->vr[0].used;
+	uint16_t idx = hipc_get_le16(used + 2);
+
+	(void)region_of(c);
+	hipc_put_le16(used + 2, (uint16_t)(idx ^ (1u << 12)));
+}
+
+/* The remote-to-host FIFO's head, far more than its depth ahead. */
+static void fifo_head_far_ahead(struct lc_client *c)
+{
+	struct hipc_sim_ctrl *ctrl = (struct hipc_sim_ctrl *)region_of(c);
+	struct hipc_shm_fifo *f = &ctrl->mbox.fifo[HIPC_SIDE_HOST];
+
+	__atomic_store_n(&f->head,
+			 __atomic_load_n(&f->tail, __ATOMIC_ACQUIRE) + 100u,
+			 __ATOMIC_RELEASE);
+}
+
+HIPC_TEST(broken_protocol_is_a_crash)
+{
+	corrupted_is_a_crash("broken", used_idx_far_ahead,
+			     "remote broke the rpmsg protocol");
+}
+
+HIPC_TEST(corrupt_mailbox_is_a_crash)
+{
+	corrupted_is_a_crash("mbox", fifo_head_far_ahead, "mailbox corrupted");
+}
+
+/*
+ * The trace buffer's write count is the remote's to write: garbage there,
+ * or a count that moved backwards, is clamped to what the ring can hold,
+ * and the read returns the ring's bytes, never more.
+ */
+HIPC_TEST(trace_count_clamped)
+{
+	static char buf[1 << 20];
+	struct hipc_rproc_config cfg;
+	struct hipc_rproc_info info;
+	struct lc_client c;
+	const struct hipc_sim_mem *m = NULL;
+	uint64_t pos = 0;
+	uint32_t cap, *count;
+
+	memset(&c, 0, sizeof(c));
+	lc_config(&cfg, &c, "trace");
+	boot(&c, &cfg);
+	hipc_rproc_get_info(c.rp, &info);
+	for (unsigned i = 0; i < info.nmem; i++)
+		if (!strncmp(info.mem[i].name, "trace", 5))
+			m = &info.mem[i];
+	CHECK(m != NULL);
+	CHECK(m->len > HIPC_TRACE_HDR && m->len < sizeof(buf));
+	cap = m->len - HIPC_TRACE_HDR;
+	count = (uint32_t *)(region_of(&c) + m->da);
+	/* an honest read first: what the firmware wrote at boot */
+	CHECK(hipc_rproc_trace_read(c.rp, &pos, buf, sizeof(buf)) > 0);
+	CHECK((uint32_t)pos == __atomic_load_n(count, __ATOMIC_ACQUIRE));
+	/* far ahead: only the ring's worth, ending at the count */
+	__atomic_store_n(count, 0xFFFFFFF0u, __ATOMIC_RELEASE);
+	CHECK_EQ(hipc_rproc_trace_read(c.rp, &pos, buf, sizeof(buf)), (int)cap);
+	CHECK_EQ((uint32_t)pos, 0xFFFFFFF0u);
+	/* backwards: taken as a count 2^32 - 5 ahead, clamped the same */
+	__atomic_store_n(count, 0xFFFFFFF0u - 5u, __ATOMIC_RELEASE);
+	CHECK_EQ(hipc_rproc_trace_read(c.rp, &pos, buf, sizeof(buf)), (int)cap);
+	CHECK_EQ((uint32_t)pos, 0xFFFFFFF0u - 5u);
+	/* and nothing more to read at that count */
+	CHECK_EQ(hipc_rproc_trace_read(c.rp, &pos, buf, sizeof(buf)), 0);
+	CHECK_EQ(hipc_rproc_stop(c.rp, 2000), 0);
+	hipc_rproc_free(c.rp);
+	CHECK(lc_no_children());
+}
+
+static uint32_t ctrl_seen;
+
+static void note_ctrl(struct hipc_rproc *rp, uint32_t msg, void *priv)
+{
+	(void)rp;
+	(void)priv;
+	if (msg == 0xFFFFFFABu)
+		ctrl_seen++;
+}
+
+/* A control message the lifecycle does not know, put in the remote's FIFO
+ * as the remote would put it: handed to the on_ctrl hook, otherwise
+ * ignored; the remote keeps running and serving. */
+HIPC_TEST(unknown_control_message_ignored)
+{
+	struct hipc_rproc_config cfg;
+	struct hipc_rproc_info info;
+	struct hipc_sim_ctrl *ctrl;
+	struct hipc_shm_fifo *f;
+	struct lc_client c;
+	uint32_t head;
+
+	memset(&c, 0, sizeof(c));
+	lc_config(&cfg, &c, "ctrl");
+	cfg.on_ctrl = note_ctrl;
+	boot(&c, &cfg);
+	CHECK(lc_stream(&c, 100, 100, 8));
+	/* idle now: the remote's next doorbell comes only when we send */
+	ctrl = (struct hipc_sim_ctrl *)region_of(&c);
+	f = &ctrl->mbox.fifo[HIPC_SIDE_HOST];
+	head = __atomic_load_n(&f->head, __ATOMIC_ACQUIRE);
+	f->slot[head % HIPC_MBOX_HW_DEPTH] = 0xFFFFFFABu;
+	__atomic_store_n(&f->head, head + 1u, __ATOMIC_RELEASE);
+	CHECK(LC_RUN_UNTIL(&c, ctrl_seen == 1, 5000));
+	hipc_rproc_get_info(c.rp, &info);
+	CHECK_EQ(info.crashes, 0);
+	CHECK_EQ(hipc_rproc_state(c.rp), HIPC_RPROC_RUNNING);
+	CHECK(lc_stream(&c, 100, 100, 8));
+	CHECK_EQ(hipc_rproc_stop(c.rp, 2000), 0);
+	hipc_rproc_free(c.rp);
+	CHECK(lc_no_children());
+}
+
 HIPC_TEST_MAIN(HIPC_CASE(waits_survive_signals), HIPC_CASE(boot_stop_100), HIPC_CASE(kill_mid_stream),
 	       HIPC_CASE(watchdog_catches_hang), HIPC_CASE(policy_stay_crashed),
 	       HIPC_CASE(restart_backoff), HIPC_CASE(stop_forces_after_timeout),
-	       HIPC_CASE(bad_firmware_fails_cleanly))
+	       HIPC_CASE(bad_firmware_fails_cleanly),
+	       HIPC_CASE(broken_protocol_is_a_crash),
+	       HIPC_CASE(corrupt_mailbox_is_a_crash),
+	       HIPC_CASE(trace_count_clamped),
+	       HIPC_CASE(no_ready_within_boot_timeout),
+	       HIPC_CASE(unknown_control_message_ignored))

@@ -329,6 +329,10 @@ static unsigned count_fds(void)
 
 /* Fork the backend on a listening socket in the abstract namespace (no
  * file to clean up) and connect to it. */
+/* The last backend's counters, filled as it returns (shared with the
+ * forked backend). */
+static struct hipc_vhost_user_stats *vu_stats;
+
 static void master_start(struct master *m)
 {
 	static unsigned serial;
@@ -344,6 +348,12 @@ static void master_start(struct master *m)
 	}
 	m->backend_req[0] = m->backend_req[1] = -1;
 	signal(SIGPIPE, SIG_IGN);
+	if (!vu_stats) {
+		vu_stats = mmap(NULL, sizeof(*vu_stats), PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		CHECK(vu_stats != MAP_FAILED);
+	}
+	memset(vu_stats, 0, sizeof(*vu_stats));
 	snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1,
 		 "hipc-vu-test-%d-%u", (int)getpid(), serial++);
 	sl = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
@@ -360,6 +370,7 @@ static void master_start(struct master *m)
 			.listen_fd = lfd,
 			.stop_fd = -1,
 			.verbose = getenv("HIPC_VHOST_USER_DEBUG") != NULL,
+			.stats = vu_stats,
 		};
 		unsigned fds = count_fds();
 		int ret = hipc_vhost_user_serve_ex(&test_fw, &o);
@@ -827,6 +838,114 @@ HIPC_TEST(bad_vring_addr)
 	session_ok(&m, 100);
 }
 
+/*
+ * Requests that do not fit the moment or the offer, each refused (NACKed)
+ * and counted in `rejected`, the session going on: features or protocol
+ * features not offered, an unknown request, a ring without kick or call
+ * fd, an fd with a request that takes none, and with the rings up the
+ * memory table, the features and a ring's size, base and addresses.
+ */
+HIPC_TEST(refused_requests_counted)
+{
+	struct master m;
+	struct hipc_vu_mem t;
+	struct hipc_vu_vring_addr a = ring_addr(0);
+	uint64_t v;
+	int fds[2], st;
+
+	master_start(&m);
+	hs_features(&m, true, false);
+	v = m.features | (1ull << 40);
+	CHECK(m_req(&m, HIPC_VU_SET_FEATURES, &v, 8, NULL, 0) != 0);
+	v = (1ull << HIPC_VU_PROTOCOL_F_REPLY_ACK) | (1ull << 40);
+	CHECK(m_req(&m, HIPC_VU_SET_PROTOCOL_FEATURES, &v, 8, NULL, 0) != 0);
+	CHECK(m_req(&m, 99, NULL, 0, NULL, 0) != 0);
+	CHECK(m_req(&m, HIPC_VU_SET_LOG_BASE, NULL, 0, NULL, 0) != 0);
+	/* asking for no kick or call fd (polling): not supported */
+	v = HIPC_VU_VRING_NOFD;
+	CHECK(m_req(&m, HIPC_VU_SET_VRING_KICK, &v, 8, NULL, 0) != 0);
+	CHECK(m_req(&m, HIPC_VU_SET_VRING_CALL, &v, 8, NULL, 0) != 0);
+	/* an fd with a request that takes none (closed by the backend: its
+	 * fd count is checked as it exits) */
+	{
+		struct hipc_vu_vring_state vs = { 0, NUM };
+		int efd = eventfd(0, EFD_CLOEXEC);
+
+		CHECK(m_req(&m, HIPC_VU_SET_VRING_NUM, &vs, sizeof(vs), &efd,
+			    1) != 0);
+		close(efd);
+	}
+	hs_mem(&m);
+	hs_rings(&m);
+	mem_table(&t);
+	fds[0] = fds[1] = m.memfd;
+	CHECK(m_req(&m, HIPC_VU_SET_MEM_TABLE, &t, 8 + 2 * 32, fds, 2) != 0);
+	CHECK(m_req(&m, HIPC_VU_SET_FEATURES, &m.features, 8, NULL, 0) != 0);
+	m_state(&m, HIPC_VU_SET_VRING_NUM, 0, NUM, 1);
+	m_state(&m, HIPC_VU_SET_VRING_BASE, 0, 0, 1);
+	CHECK(m_req(&m, HIPC_VU_SET_VRING_ADDR, &a, sizeof(a), NULL, 0) != 0);
+	echo_check(&m, 100);
+	hs_teardown(&m);
+	st = master_finish(&m);
+	CHECK(WIFEXITED(st));
+	CHECK_EQ(WEXITSTATUS(st), 0);
+	CHECK_EQ(vu_stats->rejected, 12);
+}
+
+/* The backend's exit status for error @err (master_start's child). */
+#define VU_EXIT(err) (10 + (HIPC_##err % 100))
+
+/* A header of another vhost-user version, or one with the reply bit set
+ * (a master does not send replies), ends the connection (-HIPC_EPROTO). */
+HIPC_TEST(bad_header_flags)
+{
+	static const uint32_t flags[] = { 0x2u, HIPC_VU_VERSION |
+						       HIPC_VU_FLAG_REPLY };
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct master m;
+		struct hipc_vu_hdr h = { HIPC_VU_GET_FEATURES, flags[i], 0 };
+		int st;
+
+		master_start(&m);
+		hs_features(&m, true, false);
+		CHECK_EQ(send(m.sock, &h, sizeof(h), MSG_NOSIGNAL),
+			 (ssize_t)sizeof(h));
+		st = master_finish(&m);
+		CHECK(WIFEXITED(st));
+		CHECK_EQ(WEXITSTATUS(st), VU_EXIT(EPROTO));
+	}
+}
+
+/* A master that stops in the middle of a message (the header sent, its
+ * payload never): the connection ends after 2 s (-HIPC_ETIMEDOUT), the
+ * backend does not wait for ever. */
+HIPC_TEST(master_stalls_mid_message)
+{
+	struct master m;
+	struct hipc_vu_hdr h = { HIPC_VU_SET_FEATURES, HIPC_VU_VERSION, 8 };
+	uint64_t t0;
+	int st = 0;
+
+	master_start(&m);
+	hs_features(&m, true, false);
+	CHECK_EQ(send(m.sock, &h, sizeof(h), MSG_NOSIGNAL), (ssize_t)sizeof(h));
+	t0 = now_ns();
+	/* the socket stays open: the backend gives up by itself */
+	for (;;) {
+		pid_t r = waitpid(m.child, &st, WNOHANG);
+
+		if (r == m.child)
+			break;
+		CHECK(now_ns() - t0 < 20000000000ull);
+		usleep(10000);
+	}
+	printf("gave up after %.1f s\n", (double)(now_ns() - t0) / 1e9);
+	CHECK(WIFEXITED(st));
+	CHECK_EQ(WEXITSTATUS(st), VU_EXIT(ETIMEDOUT));
+	master_free(&m);
+}
+
 /* A header announcing a payload nobody can frame ends the connection; the
  * backend exits with an error, it does not crash. */
 HIPC_TEST(bad_framing)
@@ -1075,6 +1194,8 @@ HIPC_TEST_MAIN(HIPC_CASE(echo_reply_ack), HIPC_CASE(echo_no_ack),
 	       HIPC_CASE(bad_region_count), HIPC_CASE(bad_missing_fd),
 	       HIPC_CASE(bad_vring_index), HIPC_CASE(bad_vring_num),
 	       HIPC_CASE(bad_vring_addr), HIPC_CASE(bad_framing),
+	       HIPC_CASE(refused_requests_counted), HIPC_CASE(bad_header_flags),
+	       HIPC_CASE(master_stalls_mid_message),
 	       HIPC_CASE(bad_descriptor), HIPC_CASE(no_send_before_kick),
 	       HIPC_CASE(get_vring_base), HIPC_CASE(fuzz_control),
 	       HIPC_CASE(stop_fd), HIPC_CASE(sigterm_path))
