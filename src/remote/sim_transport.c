@@ -867,9 +867,11 @@ static int serve(struct remote *r)
 	while (!r->stop) {
 		int n, w = 0, p;
 
-		/* Alone, the link's own wait read its eventfd after any
-		 * sleep; with several fds poll() left it to us. */
-		if (hipc__link_drain_polled(r->link, r->multi, on_ctrl, r) ==
+		/* Alone, we sleep in the link's own wait, which watches its
+		 * eventfd edge-triggered and never reads it; with several
+		 * fds poll() watches it level-triggered, and it is read. */
+		if ((r->multi ? hipc__link_drain_polled(r->link, true, on_ctrl, r)
+			      : hipc__link_drain_edge(r->link, on_ctrl, r)) ==
 		    -HIPC_EIO)
 			return -HIPC_EIO;
 		if (r->reset_asked || host_gen(r) != r->acked_gen)

@@ -56,7 +56,12 @@ static void close_fd(int *fd)
 
 int hipc__rp_ep_add(struct hipc_rproc *rp, int fd, uint32_t tag)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
+	/* The doorbell edge-triggered: its eventfd is never read, a wake-up
+	 * costs the wait alone (hipc__link_drain_edge()). */
+	struct epoll_event ev = {
+		.events = EPOLLIN | (tag == EV_LINK ? EPOLLET : 0u),
+		.data.u32 = tag,
+	};
 
 	return epoll_ctl(rp->epfd, EPOLL_CTL_ADD, fd, &ev) < 0
 		       ? hipc__from_errno(errno)
@@ -818,16 +823,21 @@ static void exit_reason(struct hipc_rproc *rp, char *buf, size_t len)
  * spinning loop passes here after every message, and a look is a system
  * call; every 100 us is soon enough for an exit or a timer (a timer's
  * work is done by time in timers() anyway, the fd only wakes a sleeper).
- * An operation in progress, or a link that sleeps on every wait, looks
- * every time.
+ * An operation in progress looks every time; so does an interrupt-only
+ * link's hipc_rproc_process() (@lazy false), which a daemon calls when
+ * our fd is readable: what made it readable has to be taken, or its loop
+ * would see it again at once.  hipc_rproc_run() passes @lazy: it sleeps
+ * in the same epoll set whenever it finds nothing, and that sleep takes
+ * every event (a ping-pong then costs one system call per wake-up, not
+ * three).
  */
 #define EVENTS_EVERY_NS 100000u
 
-static bool events_due(struct hipc_rproc *rp)
+static bool events_due(struct hipc_rproc *rp, bool lazy)
 {
 	uint64_t now;
 
-	if (!rp->link || rp->cfg.mode == HIPC_LINK_IRQ ||
+	if (!rp->link || (rp->cfg.mode == HIPC_LINK_IRQ && !lazy) ||
 	    rp->op != HIPC_RPROC_OP_NONE || rp->attach_phase != AT_NONE ||
 	    rp->booting)
 		return true;
@@ -838,28 +848,20 @@ static bool events_due(struct hipc_rproc *rp)
 	return true;
 }
 
-int hipc_rproc_process(struct hipc_rproc *rp)
+/* One pass of the loop with the events @ev[@n] already taken from the
+ * epoll set (a negative @n: none). */
+static int process_events(struct hipc_rproc *rp, const struct epoll_event *ev,
+			  int n)
 {
-	struct epoll_event ev[5];
-	bool exited = false, link_ready = false, recheck, other = false;
+	bool exited = false, recheck, other = false;
 	enum hipc_rproc_state state0 = rp->state;
-	int n, delivered = 0, rang = 0;
+	int delivered = 0, rang = 0;
 	uint64_t now;
 
-	if (!rp->link && rp->op == HIPC_RPROC_OP_NONE &&
-	    rp->attach_phase == AT_NONE &&
-	    (rp->state == HIPC_RPROC_OFFLINE ||
-	     rp->state == HIPC_RPROC_DETACHED))
-		return -HIPC_ENOTCONN;
-	n = 0;
-	if (events_due(rp)) {
-		do
-			n = epoll_wait(rp->epfd, ev, 5, 0);
-		while (n < 0 && errno == EINTR);
-	}
 	for (int i = 0; i < n; i++) {
 		if (ev[i].data.u32 == EV_LINK) {
-			link_ready = true;
+			/* Edge-triggered: nothing to clear.  The rings are
+			 * looked at on every pass anyway. */
 		} else if (ev[i].data.u32 == EV_TIMER) {
 			uint64_t x;
 
@@ -902,10 +904,10 @@ int hipc_rproc_process(struct hipc_rproc *rp)
 	 * not a doorbell came (one lost on the way stalls us no longer). */
 	now = hipc_now_ns();
 	recheck = rp->recheck_at && now >= rp->recheck_at;
-	/* The link's eventfd is in our epoll set: read only when it said so
-	 * (interrupt-only mode; the spinning modes know by themselves). */
+	/* The link's eventfd is in our epoll set edge-triggered, and the
+	 * link's own waits watch it so too: it is never read. */
 	if (rp->link) {
-		rang = hipc__link_drain_polled(rp->link, link_ready, on_ctrl, rp);
+		rang = hipc__link_drain_edge(rp->link, on_ctrl, rp);
 		if (rang == -HIPC_EIO)
 			crash(rp, "mailbox corrupted");
 	}
@@ -946,6 +948,36 @@ int hipc_rproc_process(struct hipc_rproc *rp)
 	return delivered;
 }
 
+/* Whether the remote is in a state a pass can do anything for. */
+static bool connected(const struct hipc_rproc *rp)
+{
+	return rp->link || rp->op != HIPC_RPROC_OP_NONE ||
+	       rp->attach_phase != AT_NONE ||
+	       (rp->state != HIPC_RPROC_OFFLINE &&
+		rp->state != HIPC_RPROC_DETACHED);
+}
+
+/* A pass that takes the fds' events first if @lazy allows (events_due()). */
+static int process(struct hipc_rproc *rp, bool lazy)
+{
+	struct epoll_event ev[5];
+	int n = 0;
+
+	if (!connected(rp))
+		return -HIPC_ENOTCONN;
+	if (events_due(rp, lazy)) {
+		do
+			n = epoll_wait(rp->epfd, ev, 5, 0);
+		while (n < 0 && errno == EINTR);
+	}
+	return process_events(rp, ev, n);
+}
+
+int hipc_rproc_process(struct hipc_rproc *rp)
+{
+	return process(rp, false);
+}
+
 bool hipc_rproc_prepare_sleep(struct hipc_rproc *rp)
 {
 	/* Booting: rx waits for READY, which rings the doorbell. */
@@ -978,7 +1010,7 @@ static void sleep_fd(struct hipc_rproc *rp, unsigned ms)
 
 int hipc_rproc_run(struct hipc_rproc *rp, unsigned timeout_ms)
 {
-	int n = hipc_rproc_process(rp);
+	int n = process(rp, true);
 
 	if (n != 0 || timeout_ms == 0)
 		return n;
@@ -994,17 +1026,24 @@ int hipc_rproc_run(struct hipc_rproc *rp, unsigned timeout_ms)
 		hipc_link_wait_busy(rp->link, until, may_sleep, has_work, rp);
 	} else {
 		uint64_t until = hipc_now_ns() + (uint64_t)timeout_ms * MS;
+		struct epoll_event ev[5];
 
-		/* A recheck that found nothing is no event for our caller:
-		 * sleep on, so the wait ends on an event or at @timeout_ms. */
+		/* The sleep takes the events itself: the pass after it
+		 * looks at the fds no more.  A recheck that found nothing
+		 * is no event for our caller: sleep on, so the wait ends
+		 * on an event or at @timeout_ms. */
 		while (hipc_rproc_prepare_sleep(rp)) {
-			hipc__rp_wait_readable(rp->epfd, until);
-			n = hipc_rproc_process(rp);
+			int nev = hipc__epoll_until(rp->epfd, ev, 5, until,
+						    NULL);
+
+			rp->events_due = hipc_now_ns() + EVENTS_EVERY_NS;
+			n = connected(rp) ? process_events(rp, ev, nev)
+					  : -HIPC_ENOTCONN;
 			if (n != 0 || !rp->idle_recheck || hipc_now_ns() >= until)
 				return n;
 		}
 	}
-	return hipc_rproc_process(rp);
+	return process(rp, true);
 }
 
 /* The blocking calls: the operation begun, then the loop run until it is

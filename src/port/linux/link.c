@@ -11,6 +11,17 @@
  * then issues a barrier, then reads the flag) sees the cleared flag and
  * writes the eventfd.
  *
+ * A sleeper waits in epoll_wait() on an epoll set of its own holding the
+ * eventfd edge-triggered: every write is an edge whatever the count, so
+ * the count is never read and a doorbell costs the sleeper its wait and
+ * nothing else (a system call costs a microsecond or more on a virtual
+ * machine with page-table isolation, the price of a wake-up itself).  A
+ * loop that watches hipc_link_fd() itself, level-triggered, reads the
+ * count through hipc_link_drain().  The two mix safely: a doorbell whose
+ * count another thread read reaches the sleeper through the generation
+ * (below), and an edge nobody took ends the next sleep at once, which
+ * then finds nothing to do.
+ *
  * Several threads may wait on one link (an event loop and senders blocked
  * for tx buffers).  Whoever drains the FIFO bumps a generation counter and
  * wakes the others; a waiter returns at once if the generation moved since
@@ -22,6 +33,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <pthread.h>
 #include <sched.h>
@@ -45,6 +57,7 @@ struct hipc_link {
 	int efd_in;
 	int efd_out;
 	int wake_efd;             /* another thread drained: wake the sleeper */
+	int epfd;                 /* efd_in and wake_efd, edge-triggered */
 	enum hipc_link_mode mode;
 	unsigned spin_us;
 	unsigned recheck_ms;      /* longest sleep without a look (0: none) */
@@ -80,22 +93,36 @@ uint64_t hipc_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* The timeout poll() and epoll_wait() take for @deadline_ns (0: none, -1),
+ * rounded up: a wait never ends before its deadline. */
+static int ms_left(uint64_t deadline_ns)
+{
+	uint64_t now, left;
+
+	if (!deadline_ns)
+		return -1;
+	now = hipc_now_ns();
+	left = now >= deadline_ns ? 0 : (deadline_ns - now + 999999u) / 1000000u;
+	return left > INT_MAX ? INT_MAX : (int)left;
+}
+
 int hipc__poll_until(struct pollfd *p, unsigned n, uint64_t deadline_ns,
 		     const volatile sig_atomic_t *stop)
 {
 	for (;;) {
-		int ms = -1, r;
+		int r = poll(p, (nfds_t)n, ms_left(deadline_ns));
 
-		if (deadline_ns) {
-			uint64_t now = hipc_now_ns();
-			uint64_t left = now >= deadline_ns
-						? 0
-						: (deadline_ns - now + 999999u) /
-							  1000000u;
+		if (r >= 0 || errno != EINTR || (stop && *stop))
+			return r;
+	}
+}
 
-			ms = left > INT_MAX ? INT_MAX : (int)left;
-		}
-		r = poll(p, (nfds_t)n, ms);
+int hipc__epoll_until(int epfd, struct epoll_event *ev, unsigned n,
+		      uint64_t deadline_ns, const volatile sig_atomic_t *stop)
+{
+	for (;;) {
+		int r = epoll_wait(epfd, ev, (int)n, ms_left(deadline_ns));
+
 		if (r >= 0 || errno != EINTR || (stop && *stop))
 			return r;
 	}
@@ -245,10 +272,10 @@ static void clear_eventfd(struct hipc_link *l)
 }
 
 /*
- * A thread other than the sleeper consumed doorbells.  The sleeper sits in
- * poll() on the eventfd whose count we just read: the kernel re-checks the
- * count when it wakes and would put it back to sleep, so it gets its own
- * wake-up on a private eventfd.
+ * A thread other than the sleeper consumed doorbells.  The sleeper may sit
+ * in epoll_wait() on the eventfd whose count was just read: epoll looks at
+ * the count again before it reports the edge, finds nothing and sleeps on,
+ * so the sleeper gets its own wake-up on a private eventfd.
  */
 static void bump_gen(struct hipc_link *l)
 {
@@ -264,18 +291,12 @@ static void bump_gen(struct hipc_link *l)
 		kick_eventfd(l->wake_efd);
 }
 
-int hipc_link_drain(struct hipc_link *l, void (*on_ctrl)(void *, uint32_t),
-		    void *arg)
-{
-	return hipc__link_drain_polled(l, true, on_ctrl, arg);
-}
-
-int hipc__link_drain_polled(struct hipc_link *l, bool readable,
-			    void (*on_ctrl)(void *, uint32_t), void *arg)
+static int drain(struct hipc_link *l, bool clear,
+		 void (*on_ctrl)(void *, uint32_t), void *arg)
 {
 	int n;
 
-	if (readable || l->mode != HIPC_LINK_IRQ)
+	if (clear)
 		clear_eventfd(l);
 	n = drain_fifo(l);
 	if (n > 0)
@@ -296,6 +317,24 @@ int hipc__link_drain_polled(struct hipc_link *l, bool readable,
 			on_ctrl(arg, msg);
 	}
 	return n;
+}
+
+int hipc_link_drain(struct hipc_link *l, void (*on_ctrl)(void *, uint32_t),
+		    void *arg)
+{
+	return hipc__link_drain_polled(l, true, on_ctrl, arg);
+}
+
+int hipc__link_drain_polled(struct hipc_link *l, bool readable,
+			    void (*on_ctrl)(void *, uint32_t), void *arg)
+{
+	return drain(l, readable || l->mode != HIPC_LINK_IRQ, on_ctrl, arg);
+}
+
+int hipc__link_drain_edge(struct hipc_link *l,
+			  void (*on_ctrl)(void *, uint32_t), void *arg)
+{
+	return drain(l, false, on_ctrl, arg);
 }
 
 /* --- waiting ------------------------------------------------------------ */
@@ -338,17 +377,13 @@ static bool gen_moved(const struct hipc_link *l, uint64_t gen0)
  * drains (the generation moves from @gen0); returns -HIPC_ETIMEDOUT or 0.
  * The spinning modes spin first, on the FIFO and on @has_work (the caller's
  * own look at its rings, which needs no doorbell) when it is given, else
- * asking @may_sleep now and then.  *@woke_by_in, *@woke_by_wake: our
- * eventfd, the private wake-up one fired (each is read only then).
+ * asking @may_sleep now and then.
  */
 static int sleep_eventfd(struct hipc_link *l, uint64_t deadline, uint64_t gen0,
 			 bool (*may_sleep)(void *), bool (*has_work)(void *),
-			 void *arg, bool *woke_by_in, bool *woke_by_wake)
+			 void *arg)
 {
-	struct pollfd pfd[2] = {
-		{ .fd = l->efd_in, .events = POLLIN },
-		{ .fd = l->wake_efd, .events = POLLIN },
-	};
+	struct epoll_event ev[2];
 	uint64_t sleep_until;
 	bool capped = false;
 	int r;
@@ -432,11 +467,9 @@ static int sleep_eventfd(struct hipc_link *l, uint64_t deadline, uint64_t gen0,
 				capped = true;
 			}
 		}
-		r = hipc__poll_until(pfd, 2, sleep_until, NULL);
-		if (r > 0 && (pfd[0].revents & POLLIN))
-			*woke_by_in = true;
-		if (r > 0 && (pfd[1].revents & POLLIN))
-			*woke_by_wake = true;
+		/* Either edge (a doorbell, another thread's drain) ends the
+		 * sleep; neither count is read (see the top of the file). */
+		r = hipc__epoll_until(l->epfd, ev, 2, sleep_until, NULL);
 		if (r != 0 || !capped) {
 			r = r == 0 ? -HIPC_ETIMEDOUT : 0;
 			break;
@@ -469,7 +502,6 @@ int hipc_link_wait_busy(struct hipc_link *l, uint64_t deadline,
 			bool (*may_sleep)(void *), bool (*has_work)(void *),
 			void *arg)
 {
-	bool woke_by_in = false, woke_by_wake = false;
 	int ret;
 
 	pthread_mutex_lock(&l->wlock);
@@ -503,20 +535,7 @@ int hipc_link_wait_busy(struct hipc_link *l, uint64_t deadline,
 	l->draining = true;
 	pthread_mutex_unlock(&l->wlock);
 
-	ret = sleep_eventfd(l, deadline, seen.gen, may_sleep, has_work, arg,
-			    &woke_by_in, &woke_by_wake);
-	/* Interrupt-only: read the eventfd when poll() said it fired (a
-	 * write that came without a sleep ends the next one at once). */
-	if (woke_by_in || l->mode != HIPC_LINK_IRQ)
-		clear_eventfd(l);
-	if (woke_by_wake) {
-		uint64_t v;
-
-		/* Only the sleeper reads it.  A write while we spun is left
-		 * for the next sleep, which it ends at once: cheaper than a
-		 * read after every spin. */
-		(void)!read(l->wake_efd, &v, sizeof(v));
-	}
+	ret = sleep_eventfd(l, deadline, seen.gen, may_sleep, has_work, arg);
 	if (drain_fifo(l) == -HIPC_EIO)
 		ret = -HIPC_EIO;
 
@@ -653,8 +672,22 @@ int hipc_link_new(struct hipc_link **out, struct hipc_link_shared *sh,
 	l->wake_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (l->wake_efd < 0) {
 		ret = hipc__from_errno(errno);
-		free(l);
-		return ret;
+		goto free_link;
+	}
+	/* Where the link's own waits sleep (see the top of the file).  A
+	 * doorbell fd epoll cannot watch (a regular file a peer handed us)
+	 * is refused here rather than never waking anyone. */
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (l->epfd < 0) {
+		ret = hipc__from_errno(errno);
+		goto close_wake;
+	}
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, efd_in,
+		      &(struct epoll_event){ .events = EPOLLIN | EPOLLET }) < 0 ||
+	    epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->wake_efd,
+		      &(struct epoll_event){ .events = EPOLLIN | EPOLLET }) < 0) {
+		ret = errno == EPERM ? -HIPC_EINVAL : hipc__from_errno(errno);
+		goto close_epfd;
 	}
 	pthread_mutex_init(&l->lock, NULL);
 	pthread_mutex_init(&l->mb_lock, NULL);
@@ -680,6 +713,14 @@ int hipc_link_new(struct hipc_link **out, struct hipc_link_shared *sh,
 	hipc_link_set_mode(l, mode, spin_us);
 	*out = l;
 	return 0;
+
+close_epfd:
+	close(l->epfd);
+close_wake:
+	close(l->wake_efd);
+free_link:
+	free(l);
+	return ret;
 }
 
 void hipc_link_free(struct hipc_link *l)
@@ -688,6 +729,7 @@ void hipc_link_free(struct hipc_link *l)
 		return;
 	if (l->sh)
 		__atomic_store_n(&l->sh->awake[l->side], 0u, __ATOMIC_SEQ_CST);
+	close(l->epfd);
 	close(l->efd_in);
 	close(l->efd_out);
 	close(l->wake_efd);

@@ -22,6 +22,11 @@ struct pollfd;
 int hipc__poll_until(struct pollfd *p, unsigned n, uint64_t deadline_ns,
 		     const volatile sig_atomic_t *stop);
 
+/* The same with epoll_wait() on @epfd, up to @n events into @ev. */
+struct epoll_event;
+int hipc__epoll_until(int epfd, struct epoll_event *ev, unsigned n,
+		      uint64_t deadline_ns, const volatile sig_atomic_t *stop);
+
 /*
  * hipc__from_errno() - the hipc code for a system call's errno @e: -@e
  * when @e is in HIPC_ERRNO_MAP (hipc/error.h), -HIPC_EIO for anything
@@ -41,6 +46,15 @@ int hipc__from_errno(int e);
 struct hipc_link;
 int hipc__link_drain_polled(struct hipc_link *l, bool readable,
 			    void (*on_ctrl)(void *, uint32_t), void *arg);
+
+/*
+ * hipc_link_drain() for a loop that watches the link's fd edge-triggered
+ * (EPOLLET), or sleeps only in the link's own waits (which do): the
+ * eventfd's count is never read, in any mode, since every write is an
+ * edge whatever the count.  A sleep then costs its wait and no read.
+ */
+int hipc__link_drain_edge(struct hipc_link *l,
+			  void (*on_ctrl)(void *, uint32_t), void *arg);
 
 /* The portable half of hipc_crc32c_fast(), for tests that compare the
  * two paths on a CPU that has the instruction. */

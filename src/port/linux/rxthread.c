@@ -41,7 +41,9 @@ static void *loop(void *arg)
 	while (!__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE)) {
 		int n;
 
-		if (hipc_link_drain(t->link, t->on_ctrl, t->arg) == -HIPC_EIO) {
+		/* It sleeps only in the link's wait: nothing to clear. */
+		if (hipc__link_drain_edge(t->link, t->on_ctrl, t->arg) ==
+		    -HIPC_EIO) {
 			t->result = -HIPC_EIO;
 			break;
 		}

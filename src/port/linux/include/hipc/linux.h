@@ -127,9 +127,13 @@ struct hipc_link;
  * the caller's).
  * @out: the new link on success, NULL on failure.
  * @retval 0 *@out is the link
- * @retval -HIPC_EINVAL NULL @out or @sh, @side not a side, a negative fd
+ * @retval -HIPC_EINVAL NULL @out or @sh, @side not a side, a negative fd,
+ *         an @efd_in that epoll cannot watch (a regular file)
+ * @retval -HIPC_EBADF @efd_in is not an open fd
  * @retval -HIPC_ENOMEM no memory for the link
- * @retval -HIPC_EMFILE, -HIPC_ENFILE no fd left for its wake-up eventfd
+ * @retval -HIPC_EMFILE, -HIPC_ENFILE no fd left for its wake-up eventfd or
+ *         the epoll set its waits sleep in
+ * @retval -HIPC_ENOSPC the user's epoll watches are used up
  * Context: any thread.
  */
 HIPC_API int hipc_link_new(struct hipc_link **out, struct hipc_link_shared *sh,
