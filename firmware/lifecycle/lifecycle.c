@@ -6,8 +6,8 @@
  *   "rpmsg-client-sample"  echo, as firmware/echo
  *   "hipc-ctl"             text commands:
  *       "status"  -> "echoed=N starts=N pid=N p2p_ok=N p2p_bad=N"
- *       "hang"    stop servicing everything (mailbox included), forever:
- *                 a hung core, for the watchdog
+ *       "hang"    -> "hanging", then stop servicing everything (mailbox
+ *                 included), forever: a hung core, for the watchdog
  *       "exit"    exit at once with status 7, without a word to the host
  *       "p2p"     -> "ok=N bad=N dup=N gap=N resets=N unbinds=N lost=N
  *                     last=N link=N" (the peer link, see below)
@@ -123,6 +123,10 @@ static int on_ctl(struct hipc_rpmsg_ept *e, void *data, size_t len,
 		struct timespec ts = { 3600, 0 };
 
 		hipc_remote_trace("lifecycle: hanging on purpose\n");
+		/* The host times its watchdog from here, not from its send
+		 * (we may run well after it on a busy machine). */
+		hipc_rpmsg_send_ex(e, HIPC_RPMSG_ADDR_ANY, src, "hanging", 7,
+				   1000);
 		for (;;)
 			nanosleep(&ts, NULL);
 	}

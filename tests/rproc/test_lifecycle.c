@@ -139,7 +139,12 @@ HIPC_TEST(watchdog_catches_hang)
 	LC_RUN_UNTIL(&c, false, 200);
 	CHECK_EQ(c.crashes_seen, 0);
 	CHECK(lc_stream(&c, 1000, 100, 16));
+	c.got_reply = false;
 	CHECK_EQ(hipc_rpmsg_send_timeout(&c.ctl, "hang", 4, 1000), 4);
+	/* Timed from the remote's word that it hangs now: on a busy
+	 * machine it may take the command well after our send. */
+	CHECK(LC_RUN_UNTIL(&c, c.got_reply || c.crashes_seen, 1000));
+	CHECK(c.got_reply && !strcmp(c.reply, "hanging"));
 	hung_at = hipc_now_ns();
 	CHECK(LC_RUN_UNTIL(&c, c.crashes_seen == 1, 1000));
 	printf("hang caught after %.3f ms\n", (c.crashed_ns - hung_at) / 1e6);
