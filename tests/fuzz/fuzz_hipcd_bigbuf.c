@@ -42,6 +42,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -220,7 +221,9 @@ static void on_ns(struct hipc_rpmsg_dev *dev, const char *name, uint32_t addr,
 /* --- the books ------------------------------------------------------------- */
 
 enum { M_NONE, M_ALLOC, M_HELD };
-enum { E_OK, E_REFUSE, E_ANY };
+/* What a request calls for: success, refusal, either, or not known until
+ * the ALLOCs asked before it are answered (judged then). */
+enum { E_OK, E_REFUSE, E_ANY, E_LATER };
 
 /* What the daemon lent, as the clients read it. */
 static struct {
@@ -237,6 +240,7 @@ struct req {
 	uint32_t index;
 	uint8_t expect;
 	bool noreply; /* answered only if refused */
+	struct hipc_bbc_msg msg; /* E_LATER: the request, judged at its reply */
 };
 
 static struct cli {
@@ -245,6 +249,7 @@ static struct cli {
 	struct req q[QMAX];
 	unsigned nq;
 	unsigned bad; /* malformed requests: answered with seq 0 */
+	unsigned allocs; /* ALLOCs not answered yet */
 	struct { uint32_t index, lgen; } sent[SMAX];
 	unsigned nsent;
 } cl[SLOTS];
@@ -548,7 +553,7 @@ static void client_gone(int k)
 		close(c->fd);
 	c->fd = -1;
 	c->open = c->opening = c->lazy = false;
-	c->nq = c->bad = c->nsent = 0;
+	c->nq = c->bad = c->nsent = c->allocs = 0;
 	for (uint32_t i = 0; i < PCOUNT; i++)
 		if (mb[i].owner == k) {
 			mb[i].owner = -1;
@@ -565,6 +570,8 @@ static void lend(int k, uint32_t i, uint32_t gen, uint8_t st)
 	mb[i].st = st;
 	mb[i].lgen = mb[i].last = gen;
 }
+
+static uint8_t judge(int k, const struct hipc_bbc_msg *q, size_t n);
 
 static void on_reply(int k, const struct hipc_bbc_msg *m, size_t n, int fd)
 {
@@ -586,6 +593,17 @@ static void on_reply(int k, const struct hipc_bbc_msg *m, size_t n, int fd)
 	c->q[j] = c->q[--c->nq];
 	if (q.op == HIPC_BBC_OPEN)
 		c->opening = false;
+	if (q.op == HIPC_BBC_ALLOC && q.expect != E_REFUSE)
+		c->allocs--;
+	if (q.expect == E_LATER) {
+		/* the books now are what they were when the daemon took it:
+		 * the ALLOCs before it answered, nothing after it */
+		unsigned a = c->allocs;
+
+		c->allocs = 0;
+		q.expect = judge(k, &q.msg, sizeof(q.msg));
+		c->allocs = a;
+	}
 	if (q.noreply)
 		CHECK(m->status < 0);
 	if (q.expect == E_OK)
@@ -715,17 +733,27 @@ static bool client_read(int k)
 }
 
 /* Everything runs until nothing moves: the loop quiet, every reading
- * client's socket empty. */
+ * client's socket empty (one poll() says which have anything). */
 static void settle(void)
 {
 	for (unsigned it = 0;; it++) {
+		struct pollfd pf[SLOTS];
+		int who[SLOTS], n = 0;
 		bool got = false;
 
 		CHECK(it < 4096);
 		quiet();
 		for (int k = 0; k < SLOTS; k++)
-			if (!cl[k].lazy)
-				while (client_read(k))
+			if (cl[k].fd >= 0 && !cl[k].lazy) {
+				pf[n].fd = cl[k].fd;
+				pf[n].events = POLLIN;
+				who[n++] = k;
+			}
+		if (!n || poll(pf, (nfds_t)n, 0) <= 0)
+			break;
+		for (int j = 0; j < n; j++)
+			if (pf[j].revents)
+				while (client_read(who[j]))
 					got = true;
 		if (!got)
 			break;
@@ -864,6 +892,19 @@ static uint8_t judge(int k, const struct hipc_bbc_msg *q, size_t n)
 	case HIPC_BBC_ALLOC:
 		return E_ANY;
 	case HIPC_BBC_SEND:
+	case HIPC_BBC_FREE:
+		/* a host buffer lent to nobody the books know of: an ALLOC
+		 * asked before may lend it to this client first */
+		if (c->allocs && i < host_count && i < count && mb[i].owner < 0 &&
+		    !(op == HIPC_BBC_SEND &&
+		      q->flags & ~(uint32_t)HIPC_BUFPOOL_F_KNOWN))
+			return E_LATER;
+		break;
+	default:
+		break;
+	}
+	switch (op) {
+	case HIPC_BBC_SEND:
 		if (q->flags & ~(uint32_t)HIPC_BUFPOOL_F_KNOWN || i >= count ||
 		    mb[i].owner != k || mb[i].st != M_ALLOC ||
 		    mb[i].lgen != q->generation || q->offset > PBUF ||
@@ -999,6 +1040,14 @@ static void request(struct in *in, int k)
 	saved = *c;
 	memcpy(saved_mb, mb, sizeof(mb));
 	e = malformed(&q, n) ? E_REFUSE : judge(k, &q, n);
+	if (e == E_LATER) {
+		/* answered whatever comes of it, so that it can be judged;
+		 * a SEND may reach the remote before its reply is read */
+		q.op &= ~HIPC_BBC_NOREPLY;
+		memcpy(buf, &q, sizeof(q));
+		if ((q.op & ~HIPC_BBC_NOREPLY) == HIPC_BBC_SEND)
+			mb[q.index].daemon_sent = true;
+	}
 	sent = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 #ifdef FUZZ_TRACE
 	fprintf(stderr, "client %d asks: op 0x%x seq %u index %u gen %u n %zu "
@@ -1024,7 +1073,10 @@ static void request(struct in *in, int k)
 	c->q[c->nq].op = q.op & ~HIPC_BBC_NOREPLY;
 	c->q[c->nq].index = q.index;
 	c->q[c->nq].noreply = q.op & HIPC_BBC_NOREPLY;
+	c->q[c->nq].msg = q;
 	c->q[c->nq++].expect = e;
+	if ((q.op & ~HIPC_BBC_NOREPLY) == HIPC_BBC_ALLOC && e != E_REFUSE)
+		c->allocs++;
 }
 
 /* --- the run ----------------------------------------------------------------- */
