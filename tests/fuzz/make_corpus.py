@@ -8,7 +8,8 @@ images are minimal ELF files written field by field (ELF header, a
 .resource_table section, the section name table, the section headers),
 big-buffer, rpmsg, mailbox and spinlock scripts follow the operation
 encodings in fuzz_bufpool.c, fuzz_rpmsg.c, fuzz_mbox.c and
-fuzz_spinlock.c.  The "rpmsg" table is byte for byte what
+fuzz_spinlock.c, hipcd's client scripts those in fuzz_hipcd_clients.c and
+fuzz_hipcd_bigbuf.c (each described above its seeds here).  The "rpmsg" table is byte for byte what
 HIPC_RSC_TABLE_RPMSG(t, 16, 512, 4096, HIPC_RSC_F_NS) declares.
 """
 import os
