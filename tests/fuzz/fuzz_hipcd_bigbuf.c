@@ -1071,7 +1071,8 @@ static void request(struct in *in, int k)
 		return; /* a success asked not to be answered */
 	c->q[c->nq].seq = seq;
 	c->q[c->nq].op = q.op & ~HIPC_BBC_NOREPLY;
-	c->q[c->nq].index = q.index;
+	/* a MSG is its head: no index to echo in a refusal */
+	c->q[c->nq].index = c->q[c->nq].op == HIPC_BBC_MSG ? 0 : q.index;
 	c->q[c->nq].noreply = q.op & HIPC_BBC_NOREPLY;
 	c->q[c->nq].msg = q;
 	c->q[c->nq++].expect = e;
