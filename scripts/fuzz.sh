@@ -3,26 +3,59 @@
 # memory (rpmsg, vrings, big-buffer pools, spinlock words, the simulation's
 # control page), mailbox hardware the peer also writes, resource tables and
 # firmware images, the attach hello, the vhost-user master's messages,
-# hipcd's client sockets and configuration (libFuzzer, with ASan and
-# UBSan).  Every target is built, run once over
+# hipcd's client sockets (endpoint devices, message sockets, big buffers)
+# and configuration (libFuzzer, with ASan and UBSan).  Every target is built, run once over
 # its committed seed corpus (tests/fuzz/corpus/TARGET, a regression), then
 # fuzzed for SECONDS starting from a copy of that corpus in build/fuzz, so
 # a run never changes the repository.  One line per target, then a closing
 # "N passed, M failed" line (one per target).
 #   scripts/fuzz.sh [SECONDS per target] [TARGET...]
 #       (default $HIPC_FUZZ_SECONDS, else 15; all targets, as many at a
-#       time as there are CPUs, HIPC_FUZZ_JOBS.  CI's section: 11 targets
+#       time as there are CPUs, HIPC_FUZZ_JOBS.  CI's section: 13 targets
 #       at 15 s plus about 12 s of build each, on 2 CPUs some 3 minutes)
 #   scripts/fuzz.sh --soak HOURS [TARGET...]
 #       HOURS in all, shared among the targets; what a target finds that
 #       adds coverage (new edges) is then merged into tests/fuzz/corpus/TARGET
-#       (-merge=1 -use_counters=0) for review and commit.
+#       (-merge=1 -use_counters=0) for review and commit.  Ends with a
+#       table per target (executions, seconds, corpus files, crashes) and
+#       appends the same figures to the ledger.
+#   scripts/fuzz.sh --totals
+#       The ledger summed per target: runs, executions, seconds, crashes.
+# The ledger: ${HIPC_FUZZ_LEDGER:-~/.cache/hipc/fuzz-ledger.tsv}, outside
+# the repository, one line per target and run: date (UTC), target,
+# executions, seconds, corpus files, crashes, tab-separated.  A soak run
+# always appends to it; an ordinary run only when HIPC_FUZZ_LEDGER is set.
 # Targets: rpmsg vring bufpool mbox spinlock rsc fwimage hipcd_conf
-# vhost_user sim hipcd_clients net.
+# vhost_user sim hipcd_clients hipcd_bigbuf net.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 all_targets="rpmsg vring bufpool mbox spinlock rsc fwimage hipcd_conf vhost_user sim
-  hipcd_clients net"
+  hipcd_clients hipcd_bigbuf net"
+ledger=${HIPC_FUZZ_LEDGER:-$HOME/.cache/hipc/fuzz-ledger.tsv}
+if [ "${1:-}" = "--totals" ]; then
+  if [ ! -s "$ledger" ]; then
+    echo "fuzz: no ledger at $ledger (a --soak run writes it)"
+    exit 1
+  fi
+  # Per target: the runs, their executions and seconds summed, the
+  # largest corpus seen, the crashes; then the whole.
+  printf "%-14s %6s %14s %10s %7s %8s\n" target runs executions hours corpus crashes
+  awk -F'\t' '
+    NF >= 4 && $3 ~ /^[0-9]+$/ {
+      t = $2; runs[t]++; ex[t] += $3; sec[t] += $4
+      if ($5 + 0 > corp[t]) corp[t] = $5 + 0
+      cr[t] += $6
+    }
+    END {
+      for (t in ex)
+        printf "%-14s %6d %14d %10.2f %7d %8d\n", t, runs[t], ex[t],
+          sec[t] / 3600, corp[t], cr[t]
+    }' "$ledger" | sort
+  awk -F'\t' 'NF >= 4 && $3 ~ /^[0-9]+$/ { T += $3; S += $4; C += $6 }
+    END { printf "%-14s %6s %14d %10.2f %7s %8d\n", "total", "", T, S / 3600, "", C }' \
+    "$ledger"
+  exit 0
+fi
 soak=0
 if [ "${1:-}" = "--soak" ]; then
   soak=1
@@ -99,6 +132,14 @@ build() { # target
       src/core/*.c tools/hipcd/epdev.c tools/hipcd/msgsock.c tools/hipcd/rxq.c \
       tools/hipcd/watch.c \
       "tests/fuzz/fuzz_$1.c" -o "$out/fuzz_$1" ;;
+  hipcd_bigbuf)
+    # hipcd's big-buffer client protocol: its file and the loop's
+    # watches as hipcd links them; the target plays the loop, the rproc's
+    # pool calls and the remote
+    clang $flags $core_inc -Itools/hipcd -Isrc/rproc/include -Isrc/sim/include \
+      -Isrc/port/linux/include -Isrc/client/include -D_GNU_SOURCE \
+      src/core/*.c tools/hipcd/bigbuf.c tools/hipcd/watch.c \
+      "tests/fuzz/fuzz_$1.c" -o "$out/fuzz_$1" ;;
   *) echo "fuzz: unknown target $1"; return 1 ;;
   esac
 }
@@ -126,7 +167,8 @@ quiet() {
 # $out/result-TARGET (the lines to print, then "pass" or "fail").
 one() {
   local t=$1 bin=$out/fuzz_$1 log=$out/fuzz_$1.log seeds=tests/fuzz/corpus/$1
-  local work=$out/corpus-$1 res=$out/result-$1
+  local work=$out/corpus-$1 res=$out/result-$1 start ok
+  rm -f "$out/stats-$t"
   {
   if ! build "$t" >"$out/build-$t.log" 2>&1; then
     cat "$out/build-$t.log"
@@ -143,11 +185,17 @@ one() {
   rm -rf "$work"
   mkdir -p "$work"
   cp -R "$seeds"/. "$work"/
+  start=$(date +%s)
+  ok=0
   # shellcheck disable=SC2046 # an optional flag
-  if "$bin" -max_total_time="$secs" -max_len="$(max_len "$t")" -timeout=10 $(quiet "$t") \
+  "$bin" -max_total_time="$secs" -max_len="$(max_len "$t")" -timeout=10 $(quiet "$t") \
        -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$out/$t-" \
-       "$work" >"$log" 2>&1; then
-    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+       "$work" >"$log" 2>&1 && ok=1
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+  # executions, seconds, corpus files, crashes: the table and the ledger
+  echo "${execs:-0} $(($(date +%s) - start)) $(ls "$work" | wc -l) $((1 - ok))" \
+    >"$out/stats-$t"
+  if [ $ok -eq 1 ]; then
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
     cov=$(grep -oE "cov: [0-9]+ ft: [0-9]+ corp: [0-9]+" "$log" | tail -1)
     echo "fuzz_$t: $(ls "$seeds" | wc -l) seeds replayed; ${execs:-?} executions in ${secs} s (${rate:-?}/s), $cov"
@@ -193,4 +241,20 @@ for t in $targets; do
   sed '$d' "$out/result-$t" 2>/dev/null
 done
 echo "$pass passed, $fail failed"
+
+# The figures of this run: a table (soak), a line per target in the ledger
+# (soak, or HIPC_FUZZ_LEDGER set).
+if [ $soak -eq 1 ] || [ -n "${HIPC_FUZZ_LEDGER:-}" ]; then
+  day=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  mkdir -p "$(dirname "$ledger")"
+  [ $soak -eq 1 ] &&
+    printf "%-14s %14s %8s %7s %8s\n" target executions seconds corpus crashes
+  for t in $targets; do
+    [ -s "$out/stats-$t" ] || continue
+    read -r ex sec corp cr <"$out/stats-$t"
+    [ $soak -eq 1 ] && printf "%-14s %14d %8d %7d %8d\n" "$t" "$ex" "$sec" "$corp" "$cr"
+    printf "%s\t%s\t%s\t%s\t%s\t%s\n" "$day" "$t" "$ex" "$sec" "$corp" "$cr" >>"$ledger"
+  done
+  echo "fuzz: figures appended to $ledger (scripts/fuzz.sh --totals sums them)"
+fi
 [ "$fail" -eq 0 ]

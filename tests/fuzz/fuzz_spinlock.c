@@ -18,6 +18,8 @@
  *   not take is refused and changes nothing; release_owner frees exactly
  *   the words holding that id (ours: those we do not hold); owner reports
  *   the word, and an unknown id as a protocol error;
+ * - the relax hook, when set, is called only from a lock() that has
+ *   spent HIPC_SPINLOCK_SPINS attempts;
  * - the statistics never go down, and move as the call says (an acquire,
  *   a bad release, a protocol error, a timeout, recovered locks).
  */
@@ -57,6 +59,9 @@ static bool held[MAXL];
 static bool has_clock;
 static uint64_t now, step;
 static uint32_t clock_reads;
+/* The relax hook (when set): calls during the current lock() */
+static uint32_t relaxes;
+static bool in_lock;
 /* The adversary inside the clock: at read number mid_at, write mid_val
  * into slot mid_slot (0: not armed). */
 static uint32_t mid_at, mid_val, mid_slot;
@@ -75,6 +80,14 @@ static uint64_t now_ns(void *ctx)
 }
 
 static const struct hipc_port_ops clock_ops = { .now_ns = now_ns };
+
+/* Between attempts, once the first HIPC_SPINLOCK_SPINS are over: only
+ * ever from inside a lock() that waits. */
+static void relax(void *arg)
+{
+	CHECK(arg == &set && in_lock);
+	relaxes++;
+}
 static const struct hipc_port_ops no_ops = { 0 };
 
 static bool known(uint32_t v)
@@ -152,13 +165,21 @@ static void op_take(struct in *in, bool trylock)
 	before = A.w[id];
 	expect = !held[id] && before == 0;
 	reads = clock_reads;
+	relaxes = 0;
+	in_lock = !trylock;
 	rc = trylock ? hipc_spinlock_trylock(&set, id)
 		     : hipc_spinlock_lock(&set, id, tmo);
+	in_lock = false;
 	waited = mid_at && mid_done;
 	mid_at = 0;
 	/* Bounded: the deadline is tmo µs of the fake clock away. */
 	if (has_clock)
 		CHECK(clock_reads - reads <= 2u + tmo * 1000u / step);
+	/* relaxed only once the first HIPC_SPINLOCK_SPINS attempts failed
+	 * (a clock read per attempt; without a clock a wait is shorter) */
+	if (relaxes)
+		CHECK(has_clock &&
+		      relaxes + HIPC_SPINLOCK_SPINS <= clock_reads - reads);
 	if (rc == 0) {
 		CHECK(expect || waited);
 		CHECK(A.w[id] == owner);
@@ -285,6 +306,10 @@ static void setup(struct in *in)
 	cfg.peers = peers;
 	cfg.npeers = npeers;
 	cfg.spins_per_us = b >> 4;
+	if (a & 0x40) {
+		cfg.relax = relax;
+		cfg.relax_arg = &set;
+	}
 	port.ops = has_clock ? &clock_ops : &no_ops;
 	port.ctx = &set;
 	cfg.port = (b & 8) || has_clock ? &port : NULL;

@@ -8,7 +8,8 @@ images are minimal ELF files written field by field (ELF header, a
 .resource_table section, the section name table, the section headers),
 big-buffer, rpmsg, mailbox and spinlock scripts follow the operation
 encodings in fuzz_bufpool.c, fuzz_rpmsg.c, fuzz_mbox.c and
-fuzz_spinlock.c.  The "rpmsg" table is byte for byte what
+fuzz_spinlock.c, hipcd's client scripts those in fuzz_hipcd_clients.c and
+fuzz_hipcd_bigbuf.c (each described above its seeds here).  The "rpmsg" table is byte for byte what
 HIPC_RSC_TABLE_RPMSG(t, 16, 512, 4096, HIPC_RSC_F_NS) declares.
 """
 import os
@@ -468,6 +469,67 @@ def net_seeds():
     }
 
 
+# fuzz_hipcd_bigbuf: byte 0 the pool and the remote (count 1 + g % 8,
+# host_count (g >> 3) % (count + 1), bit 6 the remote releases what it
+# gets at once, bit 7 it echoes service messages), then operations: op &
+# 15 the action, (op >> 4) & 3 a client slot: 0 connect; 1 a request (t
+# byte: t % 8 OPEN (names byte), ALLOC, SEND (offset, length and buffer
+# bytes), FREE (buffer), RELEASE (buffer, 16-bit length), MSG (length
+# byte), STATS, raw bytes (16-bit length, or 136 with bit 5); bit 3
+# NOREPLY, bit 4 a descriptor along); 2 shut down writing (bit 6: close);
+# 3 stop reading (bit 6) or read again; 4 that many requests pipelined
+# (2 + byte % 8); 5 the remote releases a buffer it holds (which, how:
+# % 8, 0 no notice, 1-5 a field wrong, else right); 6 it sends one of its
+# own (address byte, offset, length, flags bytes); 7 it forges a reference
+# (odd byte) or a notice; 8 a service message (16-bit length, address);
+# 9 a 32-bit write into the pool's shared words; 10 the remote's manners;
+# 11 its service withdrawn or announced; 12 it crashes and restarts (op
+# bit 4: the interfaces told first, bit 5: it stays down); 13 loop rounds
+# (byte % 16) without settling; 14, 15 the books checked.
+def bb_req(kind, *rest, slot=0):
+    return bytes([1 | slot << 4, kind]) + bytes(rest)
+
+
+def bigbuf_seeds():
+    g_auto = 7 | 4 << 3 | 0x40        # 8 buffers, 4 the host's, released
+    g_keep = 7 | 4 << 3 | 0x80        # kept until told, echoes
+    opn = bb_req(0, 0)                # bb-svc, pool-a
+    alloc = bb_req(1)
+    send = bb_req(2, 8, 20, 0)        # [32, 32 + 40) of a lent buffer
+    free = bb_req(3, 0)
+    release = bb_req(4, 0) + struct.pack("<H", 20)
+    stats = bb_req(6)
+    return {
+        "alloc_send": bytes([g_auto, 0x00]) + opn + alloc + send + alloc +
+        free + stats + bytes([0x42]),
+        "rx_release": bytes([g_keep, 0x00]) + opn +
+        bytes([0x06, 1, 1, 5, 0]) + release +
+        bytes([0x06, 1, 2, 10, 1]) + bytes([0x43, 0x03]) + release +
+        bytes([0x42]),
+        "pipeline": bytes([g_keep, 0x00]) + opn +
+        bytes([0x04, 2, 1, 1, 5 | 8, 4, 6]) +
+        bytes([0x04, 0, 2 | 8, 8, 20, 0, 2 | 8, 8, 20, 1]) +
+        bytes([0x05, 0, 6, 0x05, 1, 3, 0x0E]),
+        "bad": bytes([g_auto, 0x00]) + bb_req(2, 0, 0, 0) +
+        bb_req(7, 3, 0, 1, 2, 3) + bb_req(7 | 0x20) + bytes(136) +
+        bb_req(1 | 8) + bb_req(0, 3) + opn + bb_req(0, 0) +
+        bb_req(5, 0x80, 0x58, 0x02) + bb_req(5, 0x80, 0x94, 0x11) +
+        bb_req(3, 0x02 | 0x18) + struct.pack("<I", 9) + bytes([1]) +
+        bb_req(7 | 0x10, 4, 0, 0) + b"\0" * 4 + bytes([0x42]),
+        "hostile_remote": bytes([g_keep, 0x00]) + opn + alloc + send +
+        bytes([0x05, 0, 3, 0x07, 1, 1, 4, 1, 0, 5, 0, 5, 0]) +
+        bytes([0x07, 0, 1, 6]) + b"\1\0\0\0" + b"\0\0" + b"\0\0\0\0" +
+        bytes([0x09, 0x81]) + b"\0\0\0\0" + bytes([0x09, 0x02]) +
+        b"\4\0\0\0" + bytes([0x08, 40, 0, 1]) + bytes([0x0B, 0x10]) +
+        bb_req(0, 0, slot=1) + bytes([0x0B, 0x0C, 0x10]) +
+        bb_req(0, 0, slot=1) + bytes([0x2C, 0x00]) + opn + bytes([0x0F]),
+        "two_clients": bytes([g_auto, 0x00, 0x10]) + opn +
+        bb_req(0, 0, slot=1) + alloc + alloc + bb_req(3, 0, slot=1) +
+        bb_req(2, 8, 20, 0, slot=1) + bytes([0x0E, 0x42, 0x0E]) +
+        bb_req(1, slot=1) + bytes([0x52]),
+    }
+
+
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "corpus")
     for target, seeds in (("rsc", rsc_seeds()), ("fwimage", fwimage_seeds()),
@@ -479,6 +541,7 @@ def main():
                           ("vhost_user", vhost_user_seeds()),
                           ("sim", sim_seeds()),
                           ("hipcd_clients", clients_seeds()),
+                          ("hipcd_bigbuf", bigbuf_seeds()),
                           ("net", net_seeds())):
         d = os.path.join(root, target)
         os.makedirs(d, exist_ok=True)
