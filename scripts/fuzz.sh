@@ -177,7 +177,7 @@ one() {
   fi
   mkdir -p "$seeds"
   # The committed seeds, each run once: what once passed still passes.
-  if ! "$bin" -runs=0 "$seeds" >"$out/fuzz_$t.regress.log" 2>&1; then
+  if ! "$bin" -runs=0 -artifact_prefix="$out/$t-" "$seeds" >"$out/fuzz_$t.regress.log" 2>&1; then
     tail -40 "$out/fuzz_$t.regress.log"
     echo "fuzz_$t: FAILED on the committed corpus"
     echo fail; return
