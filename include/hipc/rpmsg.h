@@ -348,7 +348,7 @@ HIPC_API int hipc_rpmsg_poll_busy(struct hipc_rpmsg_dev *dev, unsigned budget);
  * message, a tx buffer came back for a waiting sender, an announcement
  * waits, or the device broke.  Asks the peer for nothing: what a busy loop
  * spins on instead of a doorbell.  A hint; the poll decides.
- * Context: any thread; never blocks (takes the device lock briefly).
+ * Context: any thread; never blocks, takes no lock, writes nothing.
  */
 HIPC_API bool hipc_rpmsg_pending(struct hipc_rpmsg_dev *dev);
 

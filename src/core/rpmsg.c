@@ -894,7 +894,9 @@ static int get_tx(struct hipc_rpmsg_dev *dev, uint32_t need,
 		if (ret == -HIPC_EAGAIN && can_wait && !ld_flag(&dev->broken)) {
 			if (!waiting) {
 				waiting = true;
-				dev->tx_waiters++;
+				__atomic_store_n(&dev->tx_waiters,
+						 dev->tx_waiters + 1u,
+						 __ATOMIC_RELAXED);
 				STAT_ADD(dev, tx_waits, 1);
 			}
 			/* Ask for a tx-complete doorbell before every sleep,
@@ -924,7 +926,9 @@ static int get_tx(struct hipc_rpmsg_dev *dev, uint32_t need,
 	}
 	if (waiting) {
 		dev_lock(dev);
-		if (--dev->tx_waiters == 0 && !dev->tx_wanted)
+		__atomic_store_n(&dev->tx_waiters, dev->tx_waiters - 1u,
+				 __ATOMIC_RELAXED);
+		if (dev->tx_waiters == 0 && !dev->tx_wanted)
 			hipc_vring_disable_cb(txq(dev));
 		dev_unlock(dev);
 	}
@@ -1794,12 +1798,13 @@ bool hipc_rpmsg_pending(struct hipc_rpmsg_dev *dev)
 		return true;
 	if (!ld_flag(&dev->ready))
 		return false;
-	dev_lock(dev);
-	/* A ring that breaks here is reported by the poll this asks for. */
-	work = hipc_vring_pending(rxq(dev)) ||
-	       ((dev->tx_waiters || dev->tx_wanted) &&
-		hipc_vring_pending(txq(dev)));
-	dev_unlock(dev);
+	/* Without the lock: a spinning wait calls this in a tight loop, and
+	 * the lock's line would be written on every turn.  The look only
+	 * reads; a bogus index is found out by the poll it asks for. */
+	work = hipc__vring_peer_moved(rxq(dev)) ||
+	       ((__atomic_load_n(&dev->tx_waiters, __ATOMIC_RELAXED) ||
+		 ld_flag(&dev->tx_wanted)) &&
+		hipc__vring_peer_moved(txq(dev)));
 	return work;
 }
 
@@ -1843,12 +1848,12 @@ prepare_sleep(struct hipc_rpmsg_dev *dev, bool want_tx)
 	idle = hipc_vring_enable_cb(rxq(dev)) ||
 	       (HIPC_CFG_ZEROCOPY && dev->rx_starved);
 	if (HIPC_CFG_BLOCKING && !want_tx && dev->tx_wanted) {
-		dev->tx_wanted = false;
+		st_flag(&dev->tx_wanted, false);
 		if (!dev->tx_waiters)
 			hipc_vring_disable_cb(txq(dev));
 	}
 	if (want_tx)
-		dev->tx_wanted = true;
+		st_flag(&dev->tx_wanted, true);
 	if (idle && (want_tx || (HIPC_CFG_BLOCKING && dev->tx_waiters)))
 		/* Asked for, then one more look: a buffer given back before
 		 * the request was seen, or (driver) one of ours never handed

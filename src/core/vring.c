@@ -304,6 +304,24 @@ int hipc_vring_init(struct hipc_vring *vr, enum hipc_vring_role role,
 	return vring_commit(vr, &p, ret);
 }
 
+/* Our consumption index is written under the owner's lock but read
+ * without it by hipc__vring_peer_moved(): one store, never torn. */
+static inline void set_last_idx(struct hipc_vring *vr, uint16_t v)
+{
+	__atomic_store_n(&vr->last_idx, v, __ATOMIC_RELAXED);
+}
+
+bool hipc__vring_peer_moved(const struct hipc_vring *vr)
+{
+	const uint8_t *idxp = drv_role(vr) ? IDX(vr->used) : IDX(vr->avail);
+
+	if (__atomic_load_n(&vr->broken, __ATOMIC_RELAXED))
+		return false;
+	hipc__cache_inval(vr->port, idxp, 2);
+	return hipc__ld16_acq(idxp) !=
+	       __atomic_load_n(&vr->last_idx, __ATOMIC_RELAXED);
+}
+
 /* The peer's index, read once; "pending" is how far it is ahead of ours. */
 static bool hipc__peer_pending(struct hipc_vring *vr, uint16_t *pending)
 {
@@ -392,7 +410,7 @@ void *hipc_vring_get_used(struct hipc_vring *vr, uint32_t *len)
 	slot->next = vr->free_head;
 	vr->free_head = (uint16_t)id;
 	vr->num_free++;
-	vr->last_idx++;
+	set_last_idx(vr, (uint16_t)(vr->last_idx + 1u));
 	if (len)
 		*len = ulen;
 	return token;
@@ -436,7 +454,7 @@ int hipc__vring_take_avail(struct hipc_vring *vr, bool device_writes,
 	va = hipc__memmap_va(vr->map, dlen, addr);
 	if (!va)
 		goto bad;
-	vr->last_idx++;
+	set_last_idx(vr, (uint16_t)(vr->last_idx + 1u));
 	out->head = h;
 	out->buf = va;
 	out->len = dlen;
@@ -490,7 +508,7 @@ int hipc_vring_get_avail(struct hipc_vring *vr, bool device_writes,
 void hipc_vring_unget_avail(struct hipc_vring *vr)
 {
 	if (!drv_role(vr))
-		vr->last_idx--;
+		set_last_idx(vr, (uint16_t)(vr->last_idx - 1u));
 }
 
 int hipc_vring_put_used(struct hipc_vring *vr, uint16_t head, uint32_t len)

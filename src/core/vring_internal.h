@@ -64,6 +64,15 @@ int hipc__vring_take_avail(struct hipc_vring *vr, bool device_writes,
 			   uint32_t min_len, struct hipc__avail *out);
 
 /*
+ * hipc__vring_peer_moved() - has the peer's index moved past ours?  For a
+ * thread that does not hold the ring's lock (a spinning wait): it only
+ * reads, and judges nothing: an index that claims too much is "moved", so
+ * that the poll it asks for finds it out under the lock.  False on a
+ * broken ring.
+ */
+bool hipc__vring_peer_moved(const struct hipc_vring *vr);
+
+/*
  * hipc__vring_return() - hipc_vring_put_used() for a @head that
  * hipc__vring_take_avail() handed out on this device-role ring (so already
  * range-checked; never one read back from shared memory).

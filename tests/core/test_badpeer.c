@@ -135,6 +135,28 @@ HIPC_TEST(used_idx_past_num)
 	expect_a_driver_broken();
 }
 
+/* hipc_rpmsg_pending() looks without the lock and judges nothing: a bogus
+ * index is "work" for the poll to find out, and the ring is broken by
+ * that poll, not by the look. */
+HIPC_TEST(pending_is_a_hint_the_poll_judges)
+{
+	setup_both(F_NS);
+	CHECK(!hipc_rpmsg_pending(&A.drv.dev));
+	device_sends_one();
+	CHECK(hipc_rpmsg_pending(&A.drv.dev));
+	CHECK_EQ(hipc_rpmsg_poll(&A.drv.dev, 0), 1);
+	CHECK(!hipc_rpmsg_pending(&A.drv.dev));
+	device_sends_one();
+	w16(region_a, USED(RING0) + 2, 1000);
+	CHECK(hipc_rpmsg_pending(&A.drv.dev));
+	CHECK(hipc_rpmsg_pending(&A.drv.dev));
+	CHECK(!hipc_rpmsg_broken(&A.drv.dev));
+	CHECK_EQ(pair_stats(&A.drv.dev).proto_errors, 0);
+	expect_a_driver_broken();
+	/* broken: pending says so (the poll reports it) */
+	CHECK(hipc_rpmsg_pending(&A.drv.dev));
+}
+
 HIPC_TEST(used_len_larger_than_buffer)
 {
 	setup_both(F_NS);
@@ -505,7 +527,9 @@ HIPC_TEST(scribbler_event_idx)
 	fuzz(F_NS | F_EVT, 300000);
 }
 
-HIPC_TEST_MAIN(HIPC_CASE(used_idx_past_num), HIPC_CASE(used_len_larger_than_buffer),
+HIPC_TEST_MAIN(HIPC_CASE(used_idx_past_num),
+	       HIPC_CASE(pending_is_a_hint_the_poll_judges),
+	       HIPC_CASE(used_len_larger_than_buffer),
 	       HIPC_CASE(used_len_shorter_than_header),
 	       HIPC_CASE(header_len_past_used_len),
 	       HIPC_CASE(used_id_not_in_flight),
