@@ -5,6 +5,7 @@
  * again, and the remote's own state (its counters, its trace, its pid)
  * carries over.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
@@ -22,13 +23,25 @@
 #include "sim_proto.h"
 
 static char run_dir[64];
+static pid_t run_dir_owner;
 
+/* Everything in it (sockets of remotes and fakes a failed CHECK left
+ * running), then the directory; only by the process that made it, not by
+ * a forked child's exit. */
 static void remove_run_dir(void)
 {
-	char path[160];
+	struct dirent *e;
+	DIR *d;
 
-	snprintf(path, sizeof(path), "%s/island2.sock", run_dir);
-	unlink(path); /* left by the remote killed on purpose */
+	if (getpid() != run_dir_owner)
+		return;
+	d = opendir(run_dir);
+	if (d) {
+		while ((e = readdir(d)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+				unlinkat(dirfd(d), e->d_name, 0);
+		closedir(d);
+	}
 	rmdir(run_dir);
 }
 
@@ -39,6 +52,7 @@ static void make_run_dir(void)
 	snprintf(run_dir, sizeof(run_dir), "/tmp/hipc-test-XXXXXX");
 	CHECK(mkdtemp(run_dir) != NULL);
 	CHECK_EQ(setenv("HIPC_RUN_DIR", run_dir, 1), 0);
+	run_dir_owner = getpid();
 	atexit(remove_run_dir);
 }
 
