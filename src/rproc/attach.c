@@ -308,15 +308,12 @@ int hipc__rp_attach_begin(struct hipc_rproc *rp, char *err, size_t errlen)
 }
 
 /*
- * Attach, second step: the hello arrived.  Region mapped and checked, the
- * table validated, then the remote is asked to let go of the rings.
- * @retval 0 (now waiting for the acknowledgement), -HIPC_EAGAIN (no hello
- *         yet), <0 failed (@err filled, nothing undone yet)
- */
-/*
  * The shared table as it stands, from a peer we do not trust: copied out,
- * validated, and its layout must be the one we would have made.  Then our
- * features are written into it.
+ * validated, and its layout must be the one we would have made (the rings
+ * and the trace where the planner puts them: both sides take the rings'
+ * places from the table, so a table that says otherwise would have the two
+ * sides use different rings).  Then our features are written into it.  A
+ * refusal says which check it failed, after a fixed first part.
  */
 static int check_table(struct hipc_rproc *rp, char *err, size_t errlen)
 {
@@ -324,27 +321,60 @@ static int check_table(struct hipc_rproc *rp, char *err, size_t errlen)
 	struct hipc__layout lay;
 	uint8_t *copy = NULL;
 	uint32_t off, len;
+	char why[160];
 
 	rp->ctrl = (struct hipc_sim_ctrl *)rp->shm.base;
 	off = __atomic_load_n(&rp->ctrl->rsc_off, __ATOMIC_ACQUIRE);
 	len = __atomic_load_n(&rp->ctrl->rsc_size, __ATOMIC_ACQUIRE);
 	if (off < HIPC_SIM_CTRL_SIZE || len == 0 || len > 65536 ||
-	    off > rp->shm.size || len > rp->shm.size - off)
+	    off > rp->shm.size || len > rp->shm.size - off) {
+		snprintf(why, sizeof(why), "the table (%u bytes at 0x%x) runs "
+			 "outside the region (%zu bytes) or into its control "
+			 "page", len, off, rp->shm.size);
 		goto bad_table;
+	}
 	copy = malloc(len);
 	if (!copy) {
 		hipc__rp_errf(err, errlen, "%s: out of memory", rp->name);
 		return -HIPC_ENOMEM;
 	}
 	memcpy(copy, rp->shm.base + off, len);
-	if (hipc_rsc_validate(copy, len, &rerr) ||
-	    hipc__sim_vdev_read(copy, len, &rp->v) ||
-	    hipc__layout_plan(copy, len, &rp->v, &lay) ||
-	    lay.rsc_off != off || lay.size > rp->shm.size ||
-	    rp->v.vring_da[0] != lay.vring_off[0] ||
-	    rp->v.vring_da[1] != lay.vring_off[1] ||
-	    (lay.trace_off && rp->v.trace_da != lay.trace_off))
+	if (hipc_rsc_validate(copy, len, &rerr)) {
+		snprintf(why, sizeof(why), "%s: %s",
+			 rerr.field ? rerr.field : "?",
+			 rerr.reason ? rerr.reason : "invalid");
 		goto bad_table;
+	}
+	if (hipc__sim_vdev_read(copy, len, &rp->v) ||
+	    hipc__layout_plan(copy, len, &rp->v, &lay)) {
+		snprintf(why, sizeof(why), "no rpmsg vdev this host can lay "
+			 "out");
+		goto bad_table;
+	}
+	if (lay.rsc_off != off) {
+		snprintf(why, sizeof(why), "the table is at 0x%x, this host "
+			 "would place it at 0x%zx", off, lay.rsc_off);
+		goto bad_table;
+	}
+	if (lay.size > rp->shm.size) {
+		snprintf(why, sizeof(why), "the layout needs %zu bytes, the "
+			 "region has %zu", lay.size, rp->shm.size);
+		goto bad_table;
+	}
+	for (unsigned i = 0; i < 2; i++) {
+		if (rp->v.vring_da[i] != lay.vring_off[i]) {
+			snprintf(why, sizeof(why), "vring %u is at 0x%x, this "
+				 "host would place it at 0x%zx", i,
+				 rp->v.vring_da[i], lay.vring_off[i]);
+			goto bad_table;
+		}
+	}
+	if (lay.trace_off && rp->v.trace_da != lay.trace_off) {
+		snprintf(why, sizeof(why), "the trace is at 0x%x, this host "
+			 "would place it at 0x%zx", rp->v.trace_da,
+			 lay.trace_off);
+		goto bad_table;
+	}
 	free(copy);
 	rp->lay = lay;
 	rp->tbl = rp->shm.base + off;
@@ -356,11 +386,17 @@ static int check_table(struct hipc_rproc *rp, char *err, size_t errlen)
 bad_table:
 	free(copy);
 	hipc__rp_errf(err, errlen,
-		      "%s: its resource table or layout is not acceptable",
-		      rp->name);
+		      "%s: its resource table or layout is not acceptable: %s",
+		      rp->name, why);
 	return -HIPC_EBADMSG;
 }
 
+/*
+ * Attach, second step: the hello arrived.  Region mapped and checked, the
+ * table validated, then the remote is asked to let go of the rings.
+ * @retval 0 (now waiting for the acknowledgement), -HIPC_EAGAIN (no hello
+ *         yet), <0 failed (@err filled, nothing undone yet)
+ */
 static int attach_hello(struct hipc_rproc *rp, char *err, size_t errlen)
 {
 	int fds[3] = { -1, -1, -1 };

@@ -5,7 +5,9 @@
  * again, and the remote's own state (its counters, its trace, its pid)
  * carries over.
  */
+#include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
@@ -21,13 +23,25 @@
 #include "sim_proto.h"
 
 static char run_dir[64];
+static pid_t run_dir_owner;
 
+/* Everything in it (sockets of remotes and fakes a failed CHECK left
+ * running), then the directory; only by the process that made it, not by
+ * a forked child's exit. */
 static void remove_run_dir(void)
 {
-	char path[160];
+	struct dirent *e;
+	DIR *d;
 
-	snprintf(path, sizeof(path), "%s/island2.sock", run_dir);
-	unlink(path); /* left by the remote killed on purpose */
+	if (getpid() != run_dir_owner)
+		return;
+	d = opendir(run_dir);
+	if (d) {
+		while ((e = readdir(d)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+				unlinkat(dirfd(d), e->d_name, 0);
+		closedir(d);
+	}
 	rmdir(run_dir);
 }
 
@@ -38,6 +52,7 @@ static void make_run_dir(void)
 	snprintf(run_dir, sizeof(run_dir), "/tmp/hipc-test-XXXXXX");
 	CHECK(mkdtemp(run_dir) != NULL);
 	CHECK_EQ(setenv("HIPC_RUN_DIR", run_dir, 1), 0);
+	run_dir_owner = getpid();
 	atexit(remove_run_dir);
 }
 
@@ -302,37 +317,136 @@ enum fake_kind {
 	FAKE_NO_ACK,      /* a region as a real remote lays it out, but the
 			   * new ring generation is never acknowledged */
 	FAKE_EXIT_ON_RESET, /* the same, exiting once asked to let go */
+	FAKE_OTHER_USER,  /* a region as a real remote lays it out, from a
+			   * socket another user listens on */
+	/* A valid table in a region laid out otherwise than the host would
+	 * lay it out: */
+	FAKE_LAYOUT_TABLE, /* the table a page further than the plan's */
+	FAKE_LAYOUT_SHORT, /* the region a page shorter than the plan */
+	FAKE_LAYOUT_RINGS, /* vring 0 and vring 1 swapped */
+	FAKE_LAYOUT_TRACE, /* the trace on the message buffers */
 };
 
-/* The fake's region of the last two kinds, mapped (the second watches the
- * host's generation in it). */
+/* Taken for another user's: nobody runs as it on the test machines. */
+#define OTHER_UID 65534
+
+/* The cases that switch users need root, as CI runs them: they fail
+ * rather than skip without it. */
+static void need_root(void)
+{
+	if (geteuid() != 0)
+		printf("needs root (to switch users), as CI runs it\n");
+	CHECK_EQ(geteuid(), 0);
+}
+
+/* The fake's region of the fake_valid_kind() kinds, mapped
+ * (FAKE_EXIT_ON_RESET watches the host's generation in it). */
 static struct hipc_sim_ctrl *fake_ctrl;
 
-/* A region laid out as a standalone remote lays out its own. */
-static int fake_valid_region(void)
+static bool fake_valid_kind(enum fake_kind kind)
+{
+	return kind == FAKE_NO_ACK || kind == FAKE_EXIT_ON_RESET ||
+	       kind == FAKE_OTHER_USER || kind == FAKE_LAYOUT_TABLE ||
+	       kind == FAKE_LAYOUT_SHORT || kind == FAKE_LAYOUT_RINGS ||
+	       kind == FAKE_LAYOUT_TRACE;
+}
+
+/* The table of a region made by fake_valid_region(), its vdev and the
+ * layout this host plans for it. */
+static void fake_table(uint8_t *tbl, size_t cap, size_t *size,
+		       struct hipc_sim_vdev *v, struct hipc__layout *lay)
+{
+	struct hipc_rsc_builder b;
+
+	CHECK_EQ(hipc_rsc_builder_init(&b, tbl, cap, 3), 0);
+	hipc_rsc_add_vdev(&b, HIPC_VIRTIO_ID_RPMSG, 1, 2, 64, 16, 0, NULL);
+	hipc_rsc_add_hipc_rpmsg(&b, 512, NULL);
+	hipc_rsc_add_trace(&b, HIPC_FW_RSC_ADDR_ANY, 4096, "trace0", NULL);
+	CHECK_EQ(hipc_rsc_builder_finish(&b, size), 0);
+	CHECK_EQ(hipc__sim_vdev_read(tbl, *size, v), 0);
+	CHECK_EQ(hipc__layout_plan(tbl, *size, v, lay), 0);
+}
+
+/* A region laid out as a standalone remote lays out its own, or (the
+ * FAKE_LAYOUT_ kinds) otherwise, its table still a valid one. */
+static int fake_valid_region(enum fake_kind kind)
 {
 	static uint8_t tbl[512];
-	struct hipc_rsc_builder b;
-	struct hipc__layout lay;
+	struct hipc__layout lay, made;
 	struct hipc_sim_vdev v;
 	size_t size = 0;
+	uint8_t *vd, *vr;
+	uint32_t da0, da1;
 	int fd = memfd_create("fake", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 
 	CHECK(fd >= 0);
-	CHECK_EQ(hipc_rsc_builder_init(&b, tbl, sizeof(tbl), 2), 0);
-	hipc_rsc_add_vdev(&b, HIPC_VIRTIO_ID_RPMSG, 1, 2, 64, 16, 0, NULL);
-	hipc_rsc_add_hipc_rpmsg(&b, 512, NULL);
-	CHECK_EQ(hipc_rsc_builder_finish(&b, &size), 0);
-	CHECK_EQ(hipc__sim_vdev_read(tbl, size, &v), 0);
-	CHECK_EQ(hipc__layout_plan(tbl, size, &v, &lay), 0);
-	CHECK_EQ(ftruncate(fd, (off_t)lay.size), 0);
-	fake_ctrl = mmap(NULL, lay.size, PROT_READ | PROT_WRITE, MAP_SHARED,
+	fake_table(tbl, sizeof(tbl), &size, &v, &lay);
+	made = lay;
+	if (kind == FAKE_LAYOUT_TABLE) {
+		/* past everything else, in a page of its own */
+		made.rsc_off = lay.size;
+		made.size = lay.size + HIPC__PAGE;
+	}
+	if (kind == FAKE_LAYOUT_SHORT)
+		made.size = lay.size - HIPC__PAGE; /* the trace's page */
+	CHECK_EQ(ftruncate(fd, (off_t)made.size), 0);
+	fake_ctrl = mmap(NULL, made.size, PROT_READ | PROT_WRITE, MAP_SHARED,
 			 fd, 0);
 	CHECK(fake_ctrl != MAP_FAILED);
-	hipc__layout_apply((uint8_t *)fake_ctrl, &lay, tbl, size, &v, "fake",
+	hipc__layout_apply((uint8_t *)fake_ctrl, &made, tbl, size, &v, "fake",
 			   0);
+	vd = (uint8_t *)fake_ctrl + made.rsc_off + v.vdev_off;
+	vr = HIPC_FIELD(vd, struct hipc_rsc_vdev, vring);
+	if (kind == FAKE_LAYOUT_RINGS) {
+		da0 = hipc_get_le32(HIPC_FIELD(vr, struct hipc_rsc_vring, da));
+		vr += sizeof(struct hipc_rsc_vring);
+		da1 = hipc_get_le32(HIPC_FIELD(vr, struct hipc_rsc_vring, da));
+		hipc_put_le32(HIPC_FIELD(vr, struct hipc_rsc_vring, da), da0);
+		vr -= sizeof(struct hipc_rsc_vring);
+		hipc_put_le32(HIPC_FIELD(vr, struct hipc_rsc_vring, da), da1);
+	}
+	if (kind == FAKE_LAYOUT_TRACE)
+		hipc_put_le32(HIPC_FIELD((uint8_t *)fake_ctrl + made.rsc_off +
+						 v.trace_off,
+					 struct hipc_rsc_trace, da),
+			      (uint32_t)lay.bufs_off);
 	CHECK_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
 	return fd;
+}
+
+/*
+ * What the host reads from a region of @fd, checked as the host checks it
+ * up to the layout: the table inside the region, valid, with an rpmsg
+ * vdev the planner lays out.  For the FAKE_LAYOUT_ kinds: only the layout
+ * is wrong.
+ */
+static bool table_acceptable(int fd)
+{
+	struct hipc_rsc_error rerr;
+	struct hipc__layout lay;
+	struct hipc_sim_vdev v;
+	struct hipc_sim_ctrl *c;
+	struct stat st;
+	uint8_t *copy;
+	bool ok;
+
+	CHECK_EQ(fstat(fd, &st), 0);
+	c = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	CHECK(c != MAP_FAILED);
+	ok = c->rsc_off >= HIPC_SIM_CTRL_SIZE && c->rsc_size > 0 &&
+	     c->rsc_off <= st.st_size &&
+	     c->rsc_size <= (uint64_t)st.st_size - c->rsc_off;
+	if (ok) {
+		copy = malloc(c->rsc_size);
+		CHECK(copy != NULL);
+		memcpy(copy, (uint8_t *)c + c->rsc_off, c->rsc_size);
+		ok = !hipc_rsc_validate(copy, c->rsc_size, &rerr) &&
+		     !hipc__sim_vdev_read(copy, c->rsc_size, &v) &&
+		     !hipc__layout_plan(copy, c->rsc_size, &v, &lay);
+		free(copy);
+	}
+	munmap(c, (size_t)st.st_size);
+	return ok;
 }
 
 #define FAKE_SIZE (64u * 1024u)
@@ -344,9 +458,9 @@ static int fake_region(enum fake_kind kind)
 	struct hipc_sim_ctrl *c;
 
 	CHECK(fd >= 0);
-	if (kind == FAKE_NO_ACK || kind == FAKE_EXIT_ON_RESET) {
+	if (fake_valid_kind(kind)) {
 		close(fd);
-		return fake_valid_region();
+		return fake_valid_region(kind);
 	}
 	if (kind == FAKE_EMPTY) {
 		CHECK_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
@@ -393,8 +507,24 @@ static void fake_remote(const char *name, enum fake_kind kind)
 		 name);
 	unlink(sa.sun_path);
 	lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(lfd, 8) < 0 || rename(sa.sun_path, path) < 0)
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		_exit(1);
+	/* The kernel takes a listener's credentials at listen(): those are
+	 * what SO_PEERCRED tells a host that connects.  Another user's,
+	 * then root's again to publish the socket in the root-only run
+	 * directory.  (A change of effective ids clears the parent-death
+	 * signal: set again.) */
+	if (kind == FAKE_OTHER_USER &&
+	    (setegid(OTHER_UID) < 0 || seteuid(OTHER_UID) < 0))
+		_exit(1);
+	if (listen(lfd, 8) < 0)
+		_exit(1);
+	if (kind == FAKE_OTHER_USER) {
+		if (seteuid(0) < 0 || setegid(0) < 0)
+			_exit(1);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+	}
+	if (rename(sa.sun_path, path) < 0)
 		_exit(1);
 	for (;;) {
 		uint32_t hello[2] = { HIPC__ATTACH_MAGIC, HIPC__ATTACH_VERSION };
@@ -447,8 +577,13 @@ static void fake_remote(const char *name, enum fake_kind kind)
 		c->cmsg_type = SCM_RIGHTS;
 		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
 		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
-		if (sendmsg(conn, &m, MSG_NOSIGNAL) < 0)
-			_exit(1);
+		/* A host that refused us at once is gone already. */
+		if (sendmsg(conn, &m, MSG_NOSIGNAL) < 0) {
+			for (int i = 0; i < 4; i++)
+				close(fds[i]);
+			close(conn);
+			continue;
+		}
 		for (int i = 0; i < 4; i++)
 			close(fds[i]);
 		if (kind == FAKE_EXIT_ON_RESET) {
@@ -612,8 +747,10 @@ HIPC_TEST(attach_refuses_bad_regions_and_hellos)
 		{ FAKE_CTRL_VERSION, -HIPC_EBADMSG, "not a hipc region" },
 		{ FAKE_TWO_FDS, -HIPC_EBADMSG, "carried 2 fds, expected 3" },
 		{ FAKE_FOUR_FDS, -HIPC_EBADMSG, "carried 4 fds, expected 3" },
-		{ FAKE_RSC_OUTSIDE, -HIPC_EBADMSG, "resource table or layout is not acceptable" },
-		{ FAKE_RSC_INVALID, -HIPC_EBADMSG, "resource table or layout is not acceptable" },
+		{ FAKE_RSC_OUTSIDE, -HIPC_EBADMSG,
+		  "not acceptable: the table (65536 bytes at 0x1000) runs "
+		  "outside the region (65536 bytes)" },
+		{ FAKE_RSC_INVALID, -HIPC_EBADMSG, "not acceptable: ver: must be 1" },
 		{ FAKE_SILENT, -HIPC_ETIMEDOUT, "no hello from the remote within 300 ms" },
 	};
 	struct hipc_rproc_config cfg;
@@ -668,6 +805,209 @@ HIPC_TEST(attach_ring_generation_not_acknowledged)
 	hipc_rproc_free(c.rp);
 }
 
+/*
+ * A valid table in a region laid out otherwise than this host would lay it
+ * out: both sides take the rings' places from the table, so one that
+ * places them otherwise would have the two sides on different rings (or
+ * the remote's trace on the message buffers).  Refused, naming what is out
+ * of place.  Each fake's table passes every check before the layout's, so
+ * the refusal is the layout's; the same region laid out as the host would
+ * gets past them all (attach_ring_generation_not_acknowledged).
+ */
+HIPC_TEST(attach_refuses_layout_not_the_hosts)
+{
+	static const enum fake_kind kinds[] = {
+		FAKE_LAYOUT_TABLE, FAKE_LAYOUT_SHORT, FAKE_LAYOUT_RINGS,
+		FAKE_LAYOUT_TRACE,
+	};
+	struct hipc_rproc_config cfg;
+	struct hipc__layout lay;
+	struct hipc_sim_vdev v;
+	struct lc_client c;
+	uint8_t tbl[512];
+	char want[4][160];
+	size_t size;
+	int before;
+
+	fake_table(tbl, sizeof(tbl), &size, &v, &lay);
+	snprintf(want[0], sizeof(want[0]), "island-l: its resource table or "
+		 "layout is not acceptable: the table is at 0x%zx, this host "
+		 "would place it at 0x%zx", lay.size, lay.rsc_off);
+	snprintf(want[1], sizeof(want[1]), "island-l: its resource table or "
+		 "layout is not acceptable: the layout needs %zu bytes, the "
+		 "region has %zu", lay.size, lay.size - HIPC__PAGE);
+	snprintf(want[2], sizeof(want[2]), "island-l: its resource table or "
+		 "layout is not acceptable: vring 0 is at 0x%zx, this host "
+		 "would place it at 0x%zx", lay.vring_off[1], lay.vring_off[0]);
+	snprintf(want[3], sizeof(want[3]), "island-l: its resource table or "
+		 "layout is not acceptable: the trace is at 0x%zx, this host "
+		 "would place it at 0x%zx", lay.bufs_off, lay.trace_off);
+
+	memset(&c, 0, sizeof(c));
+	lc_config(&cfg, &c, "island-l");
+	cfg.firmware = NULL;
+	cfg.boot_timeout_ms = 300;
+	CHECK_EQ(hipc_rproc_new(&c.rp, &cfg), 0);
+	for (unsigned i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		int fd = fake_region(kinds[i]);
+		struct stat st;
+		pid_t fake;
+
+		CHECK(table_acceptable(fd));
+		CHECK_EQ(fstat(fd, &st), 0);
+		munmap(fake_ctrl, (size_t)st.st_size);
+		close(fd);
+
+		fake = start_fake("island-l", kinds[i]);
+		before = lc_count_fds();
+		CHECK_EQ(attach_refused(c.rp, want[i]), -HIPC_EBADMSG);
+		CHECK_EQ(lc_count_fds(), before);
+		stop_fake(fake, "island-l");
+	}
+	hipc_rproc_free(c.rp);
+}
+
+/*
+ * A peer of another user at the socket: the host asks the kernel who
+ * listens there (SO_PEERCRED) and refuses before it reads a byte, however
+ * good the region on offer (here one laid out as a real remote lays out
+ * its own).  No fd is left behind, and the same object then attaches to a
+ * remote of its own user at that name.
+ */
+HIPC_TEST(attach_refuses_peer_of_another_user)
+{
+	struct hipc_rproc_config cfg;
+	struct lc_client c;
+	char want[200];
+	int before, status;
+	pid_t fake, pid;
+
+	need_root();
+	fake = start_fake("island-o", FAKE_OTHER_USER);
+	memset(&c, 0, sizeof(c));
+	lc_config(&cfg, &c, "island-o");
+	cfg.firmware = NULL;
+	cfg.boot_timeout_ms = 300;
+	CHECK_EQ(hipc_rproc_new(&c.rp, &cfg), 0);
+	snprintf(want, sizeof(want), "island-o: %s/island-o.sock: peer is not "
+		 "one of ours", run_dir);
+	before = lc_count_fds();
+	for (int i = 0; i < 5; i++)
+		CHECK_EQ(attach_refused(c.rp, want), -HIPC_EPERM);
+	CHECK_EQ(lc_count_fds(), before);
+	stop_fake(fake, "island-o");
+
+	pid = start_standalone("island-o");
+	attach(&c);
+	CHECK_EQ(hipc_rproc_pid(c.rp), pid);
+	CHECK(lc_stream(&c, 100, 100, 8));
+	CHECK_EQ(c.bad, 0);
+	CHECK_EQ(hipc_rproc_stop(c.rp, 2000), 0);
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	hipc_rproc_free(c.rp);
+}
+
+/*
+ * A forked child's end as another user: connects to @path and expects the
+ * remote to close the connection without a hello or an fd.  0 if it did;
+ * otherwise says what happened and returns its own status.
+ */
+static int foreign_host(const char *path)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+	} u;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	uint32_t hello[2];
+	struct iovec iov = { .iov_base = hello, .iov_len = sizeof(hello) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf) };
+	struct pollfd p = { .events = POLLIN };
+	ssize_t r;
+
+	/* For good: a process that can become root again is not another
+	 * user. */
+	if (setgroups(0, NULL) < 0 || setgid(OTHER_UID) < 0 ||
+	    setuid(OTHER_UID) < 0 || setuid(0) == 0) {
+		printf("foreign host: cannot become uid %d for good\n",
+		       OTHER_UID);
+		return 2;
+	}
+	prctl(PR_SET_PDEATHSIG, SIGKILL); /* cleared by the switch */
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path) >=
+	    sizeof(sa.sun_path)) {
+		printf("foreign host: %s too long for a socket\n", path);
+		return 6;
+	}
+	p.fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (p.fd < 0 || connect(p.fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		/* EACCES here would prove the permissions, not the remote */
+		printf("foreign host: connect %s: %s\n", path, strerror(errno));
+		return 3;
+	}
+	if (poll(&p, 1, 5000) != 1) {
+		printf("foreign host: neither a word nor a close in 5 s\n");
+		return 4;
+	}
+	memset(&u, 0, sizeof(u));
+	r = recvmsg(p.fd, &m, MSG_CMSG_CLOEXEC);
+	if (r != 0 || CMSG_FIRSTHDR(&m)) {
+		printf("foreign host: got %zd bytes%s\n", r,
+		       CMSG_FIRSTHDR(&m) ? " and fds" : "");
+		return 5;
+	}
+	return 0;
+}
+
+/*
+ * The other way round: a host of another user at a standalone remote's
+ * socket.  Let through the run directory (0711) and the socket (0666), as
+ * a careless setup might, it reaches the remote, which asks the kernel who
+ * connected and closes the connection without a word: no hello, no fd of
+ * its region.  The socket then serves a host of the remote's own user.
+ */
+HIPC_TEST(remote_turns_away_host_of_another_user)
+{
+	struct hipc_rproc_config cfg;
+	struct lc_client c;
+	char sock[160];
+	int status;
+	pid_t pid, host;
+
+	need_root();
+	pid = start_standalone("island-w");
+	snprintf(sock, sizeof(sock), "%s/island-w.sock", run_dir);
+	CHECK_EQ(chmod(run_dir, 0711), 0);
+	CHECK_EQ(chmod(sock, 0666), 0);
+	fflush(stdout);
+	host = fork();
+	CHECK(host >= 0);
+	if (host == 0) {
+		int ret = foreign_host(sock);
+
+		fflush(stdout);
+		hipc_test_child_exit(ret);
+	}
+	CHECK_EQ(waitpid(host, &status, 0), host);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+	CHECK_EQ(chmod(run_dir, 0700), 0);
+
+	memset(&c, 0, sizeof(c));
+	lc_config(&cfg, &c, "island-w");
+	cfg.firmware = NULL;
+	CHECK_EQ(hipc_rproc_new(&c.rp, &cfg), 0);
+	attach(&c);
+	CHECK_EQ(hipc_rproc_pid(c.rp), pid);
+	CHECK(lc_stream(&c, 100, 100, 8));
+	CHECK_EQ(c.bad, 0);
+	CHECK_EQ(hipc_rproc_stop(c.rp, 2000), 0);
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	hipc_rproc_free(c.rp);
+}
+
 /* Context switches of this thread so far: each one a sleep that ended. */
 static long switches(void)
 {
@@ -717,4 +1057,7 @@ HIPC_TEST_MAIN(HIPC_CASE(attach_detach_attach), HIPC_CASE(attached_remote_crash)
 	       HIPC_CASE(attach_bad_hello),
 	       HIPC_CASE(attach_refuses_bad_regions_and_hellos),
 	       HIPC_CASE(attach_ring_generation_not_acknowledged),
+	       HIPC_CASE(attach_refuses_layout_not_the_hosts),
+	       HIPC_CASE(attach_refuses_peer_of_another_user),
+	       HIPC_CASE(remote_turns_away_host_of_another_user),
 	       HIPC_CASE(gen_ack_is_an_event))

@@ -6,6 +6,8 @@
  * the booted remote, leaves the attached one running, and removes the
  * control socket.
  */
+#include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -642,6 +644,118 @@ HIPC_TEST(config_check_limits)
 	remove_dirs();
 }
 
+/* --- a path over PATH_MAX once joined to the file's directory --------------- */
+
+/*
+ * A line is at most 1,022 bytes, so only a configuration file in a
+ * directory of more than 3,000 bytes can name a relative path that is too
+ * long once joined to it: DEEP_LEVELS directories of 255 bytes each under
+ * the case's own.  No call takes a path that long comfortably, so it is
+ * made, and removed, one level at a time through the fds of its levels.
+ */
+#define DEEP_LEVELS 14
+
+static char deep_name[256];
+static int deep_fd[DEEP_LEVELS + 1]; /* [0]: the case's dir */
+static int deep_made;                 /* levels created */
+
+/* From the bottom up; also from atexit(), after a failed CHECK. */
+static void remove_deep(void)
+{
+	if (deep_made && deep_fd[deep_made] >= 0) {
+		unlinkat(deep_fd[deep_made], "h.conf", 0);
+		unlinkat(deep_fd[deep_made], "fw", 0);
+		unlinkat(deep_fd[deep_made], "fwx", 0);
+	}
+	for (; deep_made > 0; deep_made--) {
+		if (deep_fd[deep_made] >= 0)
+			close(deep_fd[deep_made]);
+		deep_fd[deep_made] = -1;
+		unlinkat(deep_fd[deep_made - 1], deep_name, AT_REMOVEDIR);
+	}
+	if (deep_fd[0] >= 0)
+		close(deep_fd[0]);
+	deep_fd[0] = -1;
+}
+
+/* A relative path of exactly @len bytes naming @name in the directory:
+ * "./" repeated, then "fw" or "fwx" (by @len's parity). */
+static void path_of_len(char *dst, size_t len)
+{
+	const char *name = len & 1 ? "fwx" : "fw";
+	size_t n = 0;
+
+	while (n < len - strlen(name)) {
+		memcpy(dst + n, "./", 2);
+		n += 2;
+	}
+	strcpy(dst + n, name);
+	CHECK_EQ(strlen(dst), len);
+}
+
+/*
+ * At the limit: a relative firmware path joined to the file's directory
+ * into PATH_MAX - 1 bytes is taken (and the firmware found there); one
+ * byte more is "'firmware' path too long", with its line, and nothing
+ * else.
+ */
+HIPC_TEST(config_path_over_path_max)
+{
+	char fit[1024], over[1024], text[2200], cmd[512], out[16384];
+	size_t dlen;
+	int fd, cwd;
+
+	fresh_dirs();
+	for (int i = 0; i <= DEEP_LEVELS; i++)
+		deep_fd[i] = -1;
+	atexit(remove_deep);
+	memset(deep_name, 'd', sizeof(deep_name) - 1);
+	deep_fd[0] = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(deep_fd[0] >= 0);
+	for (int i = 1; i <= DEEP_LEVELS; i++) {
+		CHECK_EQ(mkdirat(deep_fd[i - 1], deep_name, 0700), 0);
+		deep_made = i;
+		deep_fd[i] = openat(deep_fd[i - 1], deep_name,
+				    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		CHECK(deep_fd[i] >= 0);
+	}
+	dlen = strlen(dir) + DEEP_LEVELS * (sizeof(deep_name) - 1 + 1);
+	CHECK(dlen > 3000 && dlen + strlen("/h.conf") < PATH_MAX);
+	CHECK_EQ(symlinkat(LC_FW, deep_fd[DEEP_LEVELS], "fw"), 0);
+	CHECK_EQ(symlinkat(LC_FW, deep_fd[DEEP_LEVELS], "fwx"), 0);
+
+	/* DIR/VALUE: dlen + 1 + len bytes, PATH_MAX counting the NUL */
+	path_of_len(fit, PATH_MAX - 1 - dlen - 1);
+	path_of_len(over, PATH_MAX - dlen - 1);
+	snprintf(text, sizeof(text), "[a]\nfirmware = %s\n[b]\nfirmware = %s\n",
+		 fit, over);
+	CHECK(strlen("firmware = ") + strlen(over) <= 1022);
+	fd = openat(deep_fd[DEEP_LEVELS], "h.conf",
+		    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	CHECK(fd >= 0);
+	CHECK_EQ(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+
+	/* Named relative to the working directory: hipcd makes the file's
+	 * path (over 3,000 bytes) from it. */
+	cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(cwd >= 0);
+	CHECK_EQ(fchdir(deep_fd[DEEP_LEVELS]), 0);
+	snprintf(cmd, sizeof(cmd), "%s --check h.conf", HIPCD);
+	CHECK_EQ(sh(cmd, out, sizeof(out)), 1);
+	CHECK_EQ(fchdir(cwd), 0);
+	close(cwd);
+	/* the lines end in what matters: their paths are 3,600 bytes */
+	for (const char *l = out, *e; (e = strchr(l, '\n')); l = e + 1)
+		printf("... %.*s\n", e - l > 60 ? 60 : (int)(e - l),
+		       e - l > 60 ? e - 60 : l);
+	CHECK(strstr(out, "/h.conf:4: 'firmware' path too long\n") != NULL);
+	CHECK(strstr(out, "/h.conf: 1 error(s)") != NULL);
+	CHECK(strstr(out, "/h.conf:2") == NULL);
+	remove_deep();
+	remove_dirs();
+}
+
 /* --- SIGHUP reads the configuration again ------------------------------------ */
 
 HIPC_TEST(sighup_reload)
@@ -1015,6 +1129,7 @@ HIPC_TEST_MAIN(HIPC_CASE(daemon_end_to_end), HIPC_CASE(services_and_stats),
 	       HIPC_CASE(second_daemon_refused), HIPC_CASE(hipcctl_errors),
 	       HIPC_CASE(control_socket_raw_requests),
 	       HIPC_CASE(config_check),
-	       HIPC_CASE(config_check_limits), HIPC_CASE(sighup_reload),
+	       HIPC_CASE(config_check_limits), HIPC_CASE(config_path_over_path_max),
+	       HIPC_CASE(sighup_reload),
 	       HIPC_CASE(slow_boot_does_not_block),
 	       HIPC_CASE(service_flood_capped_and_escaped))

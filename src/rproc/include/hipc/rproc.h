@@ -205,8 +205,11 @@ HIPC_API int hipc_rproc_stop(struct hipc_rproc *rp, unsigned timeout_ms);
  * keeps its own state (memory, trace, pid).  @name: NULL = the rproc's name.
  * @retval 0 attached
  * @retval -HIPC_ENOENT no such remote published in the run directory
+ * @retval -HIPC_EPERM the remote listening there runs as another user
+ *         (SO_PEERCRED)
  * @retval -HIPC_EBADMSG its region or table is not acceptable
  * @retval -HIPC_ETIMEDOUT it did not let go of its rings or report READY
+ * @retval -HIPC_ECONNRESET it exited while letting go of its rings
  * @retval -HIPC_EBUSY already running or attached, or the remote is
  *         attached to another host (one host at a time)
  * Context: blocks up to boot_timeout_ms.
