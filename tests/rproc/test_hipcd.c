@@ -1027,8 +1027,9 @@ static void remote_ns(const char *args)
 /*
  * Name-service messages that do not fit hipcd's records: a service
  * announced again without a withdrawal (the new address wins, its
- * interface made again), a withdrawal of a service never announced
- * (ignored: no record made, nothing taken down).
+ * interface made again), a withdrawal of the address it moved from
+ * (stale: ignored), a withdrawal of a service never announced (ignored:
+ * no record made, nothing taken down).
  */
 HIPC_TEST(ns_announced_again_and_unknown_withdrawal)
 {
@@ -1051,6 +1052,11 @@ HIPC_TEST(ns_announced_again_and_unknown_withdrawal)
 	remote_ns(LC_ECHO " 7ab 0");
 	svc_line_of(LC_ECHO, line, sizeof(line));
 	printf("%s\n", line);
+	CHECK(strstr(line, " 0x7ab ") && strstr(line, " up "));
+	/* the withdrawal of where it was before: stale, nothing goes down */
+	snprintf(text, sizeof(text), LC_ECHO " %x 1", addr);
+	remote_ns(text);
+	svc_line_of(LC_ECHO, line, sizeof(line));
 	CHECK(strstr(line, " 0x7ab ") && strstr(line, " up "));
 	/* a withdrawal of a name never announced, at an address in use
 	 * and at one not */

@@ -149,7 +149,9 @@ void iface_ns(struct remote *r, const char *name, uint32_t addr,
 	int ret;
 
 	if (destroyed) {
-		if (s && s->up) {
+		/* Only the announcement it names: a withdrawal of an address
+		 * the service has since moved from is stale. */
+		if (s && s->up && s->addr == addr) {
 			s->up = false;
 			if (s->kind)
 				s->kind->down(s, false);
