@@ -80,7 +80,7 @@
 HIPC_RSC_TABLE_RPMSG(rsc_table, 256, NETPEER_BUF_SIZE, 16384,
 		     HIPC_RSC_F_NS | HIPC_RSC_F_EVENT_IDX);
 
-#define VLAN_TAG_LEN 4u   /* 802.1Q: TPID 0x8100, then PCP/DEI/VID */
+#define VLAN_TAG_LEN HIPC_NET_VLAN_TAG_LEN
 #define MAX_VLANS 8u
 #define MIN_MTU 68u        /* IPv4's minimum */
 #define TAP_BUDGET 64      /* frames per TAP per loop pass */
@@ -475,13 +475,8 @@ static void to_link(struct port *p, size_t len)
 		return;
 	}
 	if (p->vid) {
-		memmove(frame, f, 12);
+		len = hipc_net_vlan_tag(frame, len, p->vid);
 		f = frame;
-		f[12] = (uint8_t)(ETH_P_8021Q >> 8);
-		f[13] = (uint8_t)ETH_P_8021Q;
-		f[14] = (uint8_t)(p->vid >> 8);
-		f[15] = (uint8_t)p->vid;
-		len += VLAN_TAG_LEN;
 	}
 	if (!p->p2p && np.frag && len > ETH_HLEN + np.mtu1 +
 					(p->vid ? VLAN_TAG_LEN : 0)) {
