@@ -436,9 +436,10 @@ case_hostile() {
 # Frames of a bad length from the host's own side of the TAP: too short
 # for an Ethernet header, or longer than the MTU (frames.py, inject(): how
 # they get there).  Dropped and counted as tx_errors, none reaching the
-# island; the link carries on.
+# island, whether hipcd reads them into tx buffers or, with the ring full,
+# to drop them; the link carries on.
 case_tap_errors() {
-	local net=10.201.12 e0 big=$((FRAG_MTU + 14 + 1)) n=0 r
+	local net=10.201.12 e0 d0 big=$((FRAG_MTU + 14 + 1)) n=0 r pid
 	one_island "$NETPEER" "--ip $net.2/24"
 	ip addr add $net.1/24 dev "$TAP"
 	wait_for 10 mtu_is "$TAP" $FRAG_MTU || fail "host MTU $(cat /sys/class/net/$TAP/mtu), not $FRAG_MTU"
@@ -465,6 +466,19 @@ case_tap_errors() {
 	n=$((n + 1))
 	ip link set "$TAP" mtu $FRAG_MTU
 	stat_reaches 10 isl tx_errors $((e0 + n)) || fail "tx_errors $(net_stat isl tx_errors), not $((e0 + n))"
+	# The island stopped and its ring filled (frames dropped for want of
+	# a buffer): hipcd reads on to drop, and checks those frames too.
+	ip neigh replace $net.2 lladdr "$(in_ns $NS1 cat /sys/class/net/eth0/address)" dev "$TAP"
+	d0=$(net_stat isl tx_dropped)
+	pid=$(fw_pid isl)
+	kill -STOP "$pid"
+	$PY "$FRAMES" udp $net.2 9 400 > /dev/null
+	stat_reaches 10 isl tx_dropped $((d0 + 1)) || { kill -CONT "$pid"; fail "the ring never filled"; }
+	r=$($PY "$FRAMES" inject "$TAP" hj$ID 1 13 $big)
+	n=$((n + 3))
+	stat_reaches 10 isl tx_errors $((e0 + n)) || { kill -CONT "$pid"; fail "tx_errors $(net_stat isl tx_errors) with the ring full, not $((e0 + n))"; }
+	kill -CONT "$pid"
+	[ "$r" = "sent 3" ] || fail "frames.py inject: $r"
 	ping_ok ping -c 20 -w 30 -A $net.2 || fail "ping afterwards"
 	ping_ok ping -c 5 -w 30 -i 0.2 -M do -s $((FRAG_MTU - 28)) $net.2 || fail "MTU-sized ping afterwards"
 	net_line isl
