@@ -126,7 +126,7 @@ fw_link_stat() {
 }
 
 # stat_reaches SECONDS REMOTE COUNTER VALUE: until hipcctl stats shows the
-# rpmsg-net COUNTER at VALUE or more, or fail.
+# rpmsg-net COUNTER at VALUE or more; nonzero if SECONDS pass first.
 stat_reaches() {
 	wait_for "$1" sh -c "[ \$(HIPC_RUN_DIR=$D/run $HIPCCTL stats $2 | tr ' ' '\n' | grep -A1 -x $3 | tail -1) -ge $4 ]"
 }
