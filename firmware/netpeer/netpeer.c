@@ -7,8 +7,8 @@
  * announces as "rpmsg-net" (docs/interfaces.md, "Network").
  *
  *   hipc-fw-netpeer [--vlans 100,200] [--ip ADDR/LEN]... [--p2p-ip ADDR/LEN]
- *                   [--netns NAME] [--ifname NAME] [--mac ADDR] [--hostile]
- *                   [--max-mtu N]
+ *                   [--netns NAME] [--ifname NAME] [--mac ADDR]
+ *                   [--hostile[=KIND,...]] [--max-mtu N]
  *
  *   --vlans    frames on the link carry 802.1Q tags: one untagged TAP per
  *              VLAN here (NAME.VID), tagged on the way out, checked and
@@ -21,8 +21,9 @@
  *   --netns    also publish the namespace as /run/netns/NAME (ip netns
  *              exec NAME ...), replacing one a previous run left
  *   --ifname   the link TAP's name (default eth0)
- *   --hostile  SIGUSR2 sends the host malformed messages and fragments
- *              (for its tests)
+ *   --hostile  SIGUSR2 sends the host what no honest island sends (for
+ *              its tests): the kinds listed, or all but the CAPS ones
+ *              (send_hostile() below)
  *   --max-mtu  the largest MTU offered for frames in fragments (hipc/net.h);
  *              0: none, one frame per message as islands that predate
  *              fragments (default: a frame in 32 pieces at most, 64,750
@@ -80,7 +81,7 @@
 HIPC_RSC_TABLE_RPMSG(rsc_table, 256, NETPEER_BUF_SIZE, 16384,
 		     HIPC_RSC_F_NS | HIPC_RSC_F_EVENT_IDX);
 
-#define VLAN_TAG_LEN 4u   /* 802.1Q: TPID 0x8100, then PCP/DEI/VID */
+#define VLAN_TAG_LEN HIPC_NET_VLAN_TAG_LEN
 #define MAX_VLANS 8u
 #define MIN_MTU 68u        /* IPv4's minimum */
 #define TAP_BUDGET 64      /* frames per TAP per loop pass */
@@ -122,6 +123,7 @@ static struct {
 	uint64_t rx_errors, rx_bad_tag, p2p_rx_errors;
 	int stats_fd;     /* eventfd: SIGUSR1 asks for the counters */
 	int hostile_fd;   /* eventfd: SIGUSR2 asks for bad frames (--hostile) */
+	unsigned hostile; /* what SIGUSR2 sends: HOSTILE_* */
 	uint64_t hostile_sent;
 	unsigned stats_seq;
 	char netns[128];
@@ -475,13 +477,8 @@ static void to_link(struct port *p, size_t len)
 		return;
 	}
 	if (p->vid) {
-		memmove(frame, f, 12);
+		len = hipc_net_vlan_tag(frame, len, p->vid);
 		f = frame;
-		f[12] = (uint8_t)(ETH_P_8021Q >> 8);
-		f[13] = (uint8_t)ETH_P_8021Q;
-		f[14] = (uint8_t)(p->vid >> 8);
-		f[15] = (uint8_t)p->vid;
-		len += VLAN_TAG_LEN;
 	}
 	if (!p->p2p && np.frag && len > ETH_HLEN + np.mtu1 +
 					(p->vid ? VLAN_TAG_LEN : 0)) {
@@ -556,12 +553,68 @@ static void trace_stats(void)
 
 /*
  * --hostile, on SIGUSR2: what a broken or malicious island could send the
- * host, for the tests of the host's checks.  Ten messages too short to be
- * a frame (1 to 10 bytes), then ten whole frames without the VLAN tag the
- * host expects when VLANs are on (with none, the host delivers those).
- * With fragments on, then seven pieces the host must refuse and a frame
- * given up midway, none of which completes a frame.
+ * host, for the tests of the host's checks.  Each kind on its own, in this
+ * order, all on the link's endpoint but the pieces: the host takes them in
+ * that order, so a test that waits for the count of a later kind knows the
+ * earlier ones were seen.
+ *
+ *   caps       a CAPS the host did not ask for (it sent none): offering
+ *              65535 and naming our fragment endpoint (or the link's)
+ *   caps-anon  a CAPS offering 65535 and naming no endpoint (ANY)
+ *   short      ten messages too short to be a frame (1 to 10 bytes)
+ *   untagged   ten 64-byte frames without a VLAN tag (with VLANs on the
+ *              host, bad tags; with none, it delivers them)
+ *   foreign    (needs --vlans) ten frames tagged with VLANs we do not
+ *              have: 0 (a priority tag), 4095 (reserved), then the lowest
+ *              ids not ours (foreign to the host too when it serves the
+ *              same list, as its tests configure it)
+ *   longest    one frame of exactly one message's payload, EtherType
+ *              0x88b5 and "LONGEST" (tagged with our first VLAN): the
+ *              longest a remote can send, which the host delivers; then
+ *              one byte more, which our own core refuses (-EMSGSIZE), as
+ *              the host's refuses such a message from one that writes its
+ *              rings by hand
+ *   frags      (with fragments on) seven pieces the host must refuse and a
+ *              frame given up midway, none of which completes a frame
+ *
+ * Without a list: all but the two CAPS kinds, which would change what the
+ * link agreed on; foreign only with --vlans.
  */
+enum {
+	HOSTILE_CAPS = 1u << 0,
+	HOSTILE_CAPS_ANON = 1u << 1,
+	HOSTILE_SHORT = 1u << 2,
+	HOSTILE_UNTAGGED = 1u << 3,
+	HOSTILE_FOREIGN = 1u << 4,
+	HOSTILE_LONGEST = 1u << 5,
+	HOSTILE_FRAGS = 1u << 6,
+	HOSTILE_ALL = HOSTILE_SHORT | HOSTILE_UNTAGGED | HOSTILE_FOREIGN |
+		      HOSTILE_LONGEST | HOSTILE_FRAGS,
+};
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} hostile_kinds[] = {
+	{ "caps", HOSTILE_CAPS },       { "caps-anon", HOSTILE_CAPS_ANON },
+	{ "short", HOSTILE_SHORT },     { "untagged", HOSTILE_UNTAGGED },
+	{ "foreign", HOSTILE_FOREIGN }, { "longest", HOSTILE_LONGEST },
+	{ "frags", HOSTILE_FRAGS },
+};
+#define HOSTILE_KINDS (sizeof(hostile_kinds) / sizeof(hostile_kinds[0]))
+
+/* One hostile message of @len bytes on the link's endpoint. */
+static int hostile_send(const void *m, size_t len)
+{
+	int ret = hipc_rpmsg_send_ex(&np.ept, HIPC_RPMSG_ADDR_ANY,
+				     HIPC_RPMSG_ADDR_ANY, m, len,
+				     HIPC_RPMSG_NO_WAIT);
+
+	if (ret >= 0)
+		np.hostile_sent++;
+	return ret;
+}
+
 /* One hostile piece: @n bytes of a frame said to be @total long. */
 static void hostile_piece(uint32_t total, uint16_t id, uint16_t index,
 			  size_t n)
@@ -593,28 +646,93 @@ static void send_hostile_frags(void)
 	hostile_piece(101, 9, 1, 50);     /* whose total changes */
 }
 
+/* Ten frames tagged with VLANs not ours: 0, 4095, then the lowest ids. */
+static void send_hostile_foreign(uint8_t *f, size_t len)
+{
+	uint16_t next = 1, v;
+
+	for (int i = 0; i < 10; i++) {
+		if (i < 2) {
+			v = i ? 4095 : 0;
+		} else {
+			while (port_of_vid(next))
+				next++;
+			v = next++;
+		}
+		f[12] = (uint8_t)(HIPC_NET_TPID_8021Q >> 8);
+		f[13] = (uint8_t)HIPC_NET_TPID_8021Q;
+		f[14] = (uint8_t)(v >> 8);
+		f[15] = (uint8_t)v;
+		f[16] = 0x88;
+		f[17] = 0xb5;
+		memcpy(f + 18, "HOSTILE", 7);
+		hostile_send(f, len);
+	}
+}
+
+/* The longest frame a message carries, delivered; one byte more, refused
+ * here.  @f has room for one message's payload and a byte. */
+static void send_hostile_longest(uint8_t *f, size_t room)
+{
+	size_t max = hipc_rpmsg_max_payload(np.ept.dev), o = 12;
+	int ret;
+
+	if (max + 1 > room)
+		return; /* not built for these buffers: no frame to send */
+	memset(f, 0, max + 1);
+	memset(f, 0xff, 6);                 /* broadcast */
+	f[6] = 0x02;                        /* from a local unicast address */
+	f[11] = 0x01;
+	if (np.vlans) {
+		f[12] = (uint8_t)(HIPC_NET_TPID_8021Q >> 8);
+		f[13] = (uint8_t)HIPC_NET_TPID_8021Q;
+		f[14] = (uint8_t)(np.port[0].vid >> 8);
+		f[15] = (uint8_t)np.port[0].vid;
+		o = 16;
+	}
+	f[o] = 0x88;
+	f[o + 1] = 0xb5;
+	memcpy(f + o + 2, "LONGEST", 7);
+	hostile_send(f, max);
+	ret = hostile_send(f, max + 1);
+	hipc_remote_trace("netpeer: hostile: %zu bytes: %s\n", max + 1,
+			  ret < 0 ? hipc_strerror(ret) : "sent");
+}
+
 static void send_hostile(void)
 {
-	uint8_t f[64];
+	static uint8_t f[NETPEER_BUF_SIZE]; /* a payload and a byte */
+	uint8_t caps[HIPC_NET_CAPS_LEN];
+	unsigned k = np.hostile;
 
 	if (!np.ept.dev || !np.host_known)
 		return;
+	if (k & HOSTILE_CAPS) {
+		hipc_net_caps_put(caps, HIPC_NET_MTU_MAX,
+				  np.frag_ept.dev ? np.frag_ept.addr
+						  : np.ept.addr);
+		hostile_send(caps, sizeof(caps));
+	}
+	if (k & HOSTILE_CAPS_ANON) {
+		hipc_net_caps_put(caps, HIPC_NET_MTU_MAX, HIPC_RPMSG_ADDR_ANY);
+		hostile_send(caps, sizeof(caps));
+	}
 	memset(f, 0xff, 12);        /* broadcast, from ff:..: nonsense */
 	f[12] = 0x88;               /* local experimental EtherType */
 	f[13] = 0xb5;
 	memcpy(f + 14, "HOSTILE", 7);
-	memset(f + 21, 0, sizeof(f) - 21);
-	for (size_t len = 1; len <= 10; len++)
-		if (hipc_rpmsg_send_ex(&np.ept, HIPC_RPMSG_ADDR_ANY,
-				       HIPC_RPMSG_ADDR_ANY, f, len,
-				       HIPC_RPMSG_NO_WAIT) >= 0)
-			np.hostile_sent++;
-	for (int i = 0; i < 10; i++)
-		if (hipc_rpmsg_send_ex(&np.ept, HIPC_RPMSG_ADDR_ANY,
-				       HIPC_RPMSG_ADDR_ANY, f, sizeof(f),
-				       HIPC_RPMSG_NO_WAIT) >= 0)
-			np.hostile_sent++;
-	if (np.frag)
+	memset(f + 21, 0, 64 - 21);
+	if (k & HOSTILE_SHORT)
+		for (size_t len = 1; len <= 10; len++)
+			hostile_send(f, len);
+	if (k & HOSTILE_UNTAGGED)
+		for (int i = 0; i < 10; i++)
+			hostile_send(f, 64);
+	if ((k & HOSTILE_FOREIGN) && np.vlans)
+		send_hostile_foreign(f, 64);
+	if (k & HOSTILE_LONGEST)
+		send_hostile_longest(f, sizeof(f));
+	if ((k & HOSTILE_FRAGS) && np.frag)
 		send_hostile_frags();
 	hipc_remote_trace("netpeer: hostile: %llu sent\n",
 			  (unsigned long long)np.hostile_sent);
@@ -871,6 +989,28 @@ static int parse_mtu(const char *s, int *mtu)
 	return 0;
 }
 
+/* --hostile=KIND,KIND...: the kinds named in send_hostile()'s comment. */
+static int parse_hostile(const char *s, unsigned *kinds)
+{
+	*kinds = 0;
+	while (*s) {
+		size_t len = strcspn(s, ",");
+		unsigned i;
+
+		for (i = 0; i < HOSTILE_KINDS; i++)
+			if (strlen(hostile_kinds[i].name) == len &&
+			    !strncmp(s, hostile_kinds[i].name, len))
+				break;
+		if (i == HOSTILE_KINDS)
+			return -1;
+		*kinds |= hostile_kinds[i].bit;
+		s += len;
+		if (*s == ',' && *++s == 0)
+			return -1;
+	}
+	return *kinds ? 0 : -1;
+}
+
 static int parse_mac(const char *s, uint8_t *mac)
 {
 	unsigned v[6];
@@ -893,7 +1033,7 @@ static void usage(void)
 	printf("netpeer options: [--vlans ID,ID...] [--ip ADDR/LEN]... "
 	       "[--p2p-ip ADDR/LEN]\n"
 	       "                 [--netns NAME] [--ifname NAME] [--mac ADDR] "
-	       "[--hostile]\n"
+	       "[--hostile[=KIND,...]]\n"
 	       "                 [--max-mtu N]  (0: no fragments)\n"
 	       "  Runs in a network namespace of its own, with a TAP per "
 	       "link (one per VLAN).\n");
@@ -905,7 +1045,7 @@ int main(int argc, char **argv)
 	struct port ips[MAX_VLANS], p2pip;
 	uint16_t vids[MAX_VLANS];
 	uint8_t mac[6] = { 0 }; /* all zero: not given */
-	bool mac_set, hostile = false;
+	bool mac_set, hostile_list = false;
 	unsigned nvids = 0, nips = 0;
 	struct sigaction sa;
 	int ret, status;
@@ -929,7 +1069,14 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--p2p-ip"))
 			bad = !v || parse_ip(v, &p2pip);
 		else if (!strcmp(a, "--hostile")) {
-			hostile = true;
+			np.hostile = HOSTILE_ALL;
+			continue;
+		} else if (!strncmp(a, "--hostile=", 10)) {
+			if (parse_hostile(a + 10, &np.hostile)) {
+				fprintf(stderr, "netpeer: bad %s\n", a);
+				return 2;
+			}
+			hostile_list = true;
 			continue;
 		} else if (!strcmp(a, "--netns"))
 			netns = v;
@@ -950,6 +1097,10 @@ int main(int argc, char **argv)
 	mac_set = mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5];
 	if (strlen(ifname) > IFNAMSIZ - 1 - (nvids ? 5 : 0)) {
 		fprintf(stderr, "netpeer: interface name %s too long\n", ifname);
+		return 2;
+	}
+	if ((np.hostile & HOSTILE_FOREIGN) && hostile_list && !nvids) {
+		fprintf(stderr, "netpeer: --hostile=foreign needs --vlans\n");
 		return 2;
 	}
 	if (nips > (nvids ? nvids : 1u)) {
@@ -1011,7 +1162,7 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_usr;
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGUSR1, &sa, NULL);
-	if (hostile) {
+	if (np.hostile) {
 		np.hostile_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (np.hostile_fd < 0)
 			return 2;

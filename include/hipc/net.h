@@ -47,6 +47,25 @@
  * so one frame never takes more than an eighth of a 256-buffer ring. */
 #define HIPC_NET_FRAG_PIECES 32u
 #define HIPC_NET_MTU_MAX 65535u  /* an IP datagram's largest */
+#define HIPC_NET_VLAN_TAG_LEN 4u  /* 802.1Q: TPID 0x8100, then PCP/DEI/VID */
+#define HIPC_NET_TPID_8021Q 0x8100u
+
+/*
+ * Tags a frame for VLAN @vid (1 to 4094; PCP and DEI 0), for the link.
+ * The untagged frame of @len bytes starts HIPC_NET_VLAN_TAG_LEN bytes into
+ * @buf: its MAC addresses move forward into that room and the tag goes
+ * after them, so the rest of the frame is not copied.  The tagged frame
+ * starts at @buf; returns its length, @len + HIPC_NET_VLAN_TAG_LEN.
+ */
+static inline size_t hipc_net_vlan_tag(uint8_t *buf, size_t len, uint16_t vid)
+{
+	__builtin_memmove(buf, buf + HIPC_NET_VLAN_TAG_LEN, 12);
+	buf[12] = (uint8_t)(HIPC_NET_TPID_8021Q >> 8);
+	buf[13] = (uint8_t)HIPC_NET_TPID_8021Q;
+	buf[14] = (uint8_t)(vid >> 8);
+	buf[15] = (uint8_t)vid;
+	return len + HIPC_NET_VLAN_TAG_LEN;
+}
 
 /* What a CAPS message says. */
 struct hipc_net_caps {

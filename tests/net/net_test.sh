@@ -120,6 +120,16 @@ fw_dump() {
 fw_stat() {
 	fw_dump "$1" | grep "netpeer: $2 " | tr ' ' '\n' | grep "^$3=" | cut -d= -f2 | head -1
 }
+# A counter of the island's link (rx_errors, rx_bad_tag, ...).
+fw_link_stat() {
+	fw_dump "$1" | grep -o " $2=[0-9]*" | cut -d= -f2 | head -1
+}
+
+# stat_reaches SECONDS REMOTE COUNTER VALUE: until hipcctl stats shows the
+# rpmsg-net COUNTER at VALUE or more; nonzero if SECONDS pass first.
+stat_reaches() {
+	wait_for "$1" sh -c "[ \$(HIPC_RUN_DIR=$D/run $HIPCCTL stats $2 | tr ' ' '\n' | grep -A1 -x $3 | tail -1) -ge $4 ]"
+}
 
 # The MTU of a host interface, or of one in a namespace, is (or becomes:
 # fragments are agreed on just after the link comes up) VALUE.
@@ -131,15 +141,16 @@ FRAG_MTU=$((32 * 2024 - 14))
 # The island's TAP has its carrier once the host said hello.
 island_up() { in_ns "$1" cat "/sys/class/net/$2/carrier" 2>/dev/null | grep -qx 1; }
 
-# capture NS|"" IFNAME MAGIC EXPECT NAME: count MAGIC frames on IFNAME into
-# $D/NAME, in the background, until EXPECT are seen (0: until stopped).
+# capture NS|"" IFNAME MAGIC EXPECT NAME [MINLEN]: count MAGIC frames (of
+# MINLEN bytes or more) on IFNAME into $D/NAME, in the background, until
+# EXPECT are seen (0: until stopped).
 capture() {
-	local ns=$1 ifc=$2 magic=$3 expect=$4 name=$5
+	local ns=$1 ifc=$2 magic=$3 expect=$4 name=$5 minlen=${6:-0}
 	if [ -n "$ns" ]; then
-		ip netns exec "$ns" $PY "$FRAMES" count "$ifc" "$magic" "$expect" "$D/$name.stop" 60 \
+		ip netns exec "$ns" $PY "$FRAMES" count "$ifc" "$magic" "$expect" "$D/$name.stop" 60 $minlen \
 			> "$D/$name" 2> "$D/$name.ready" &
 	else
-		$PY "$FRAMES" count "$ifc" "$magic" "$expect" "$D/$name.stop" 60 \
+		$PY "$FRAMES" count "$ifc" "$magic" "$expect" "$D/$name.stop" 60 $minlen \
 			> "$D/$name" 2> "$D/$name.ready" &
 	fi
 	HELPERS+=($!)
@@ -384,9 +395,9 @@ case_vlan() {
 }
 
 # An island that sends the host what no frame is: dropped, counted, the
-# link carries on.
+# link carries on.  (netpeer.c, send_hostile(): the kinds it sends.)
 case_hostile() {
-	local e0 t0 f0 want
+	local e0 t0 f0
 	WAIT_IF=$TAP.100 one_island "$NETPEER" "--vlans 100 --ip 10.201.10.2/24 --hostile" "net_vlans = 100"
 	ip addr add 10.201.10.1/24 dev "$TAP.100"
 	wait_for 5 island_up $NS1 eth0.100 || fail "island link never up"
@@ -395,22 +406,117 @@ case_hostile() {
 	t0=$(net_stat isl rx_bad_tag)
 	f0=$(net_stat isl rx_frag_errors)
 	capture "" "$TAP.100" HOSTILE 0 h
-	captures_ready h
+	# One message's payload (2032 bytes) less the tag: the longest frame
+	# an island can send is delivered whole.
+	capture "" "$TAP.100" LONGEST 1 l 2028
+	captures_ready h l
 	kill -USR2 "$(fw_pid isl)"
-	# Ten messages of 1 to 10 bytes, ten frames without a tag.
-	want="[ \$(HIPC_RUN_DIR=$D/run $HIPCCTL stats isl | tr ' ' '\n' | grep -A1 -x"
-	wait_for 10 sh -c "$want rx_errors | tail -1) -ge $((e0 + 10)) ]" || fail "short messages not counted"
-	wait_for 10 sh -c "$want rx_bad_tag | tail -1) -ge $((t0 + 10)) ]" || fail "untagged frames not counted"
-	# Seven bad pieces and a frame given up (netpeer.c,
-	# send_hostile_frags()).
-	wait_for 10 sh -c "$want rx_frag_errors | tail -1) -ge $((f0 + 7)) ]" || fail "bad pieces not counted"
-	captures_done -- h
+	# Ten messages of 1 to 10 bytes; ten frames without a tag and ten
+	# tagged with VLANs not ours (0, 4095, 1 to 8).
+	stat_reaches 10 isl rx_errors $((e0 + 10)) || fail "short messages not counted"
+	stat_reaches 10 isl rx_bad_tag $((t0 + 20)) || fail "untagged and foreign-tagged frames not counted"
+	# Seven bad pieces and a frame given up (send_hostile_frags()).
+	stat_reaches 10 isl rx_frag_errors $((f0 + 7)) || fail "bad pieces not counted"
+	captures_done l -- h
 	[ "$(cat $D/h)" = 0 ] || fail "a malformed frame reached the TAP"
+	[ "$(cat $D/l)" = 1 ] || fail "the longest frame did not reach the TAP"
+	# One byte more does not leave the island: its core refuses it, as
+	# the host's refuses one written into the rings by hand.
+	wait_for 5 sh -c "HIPC_RUN_DIR=$D/run $HIPCCTL trace isl | grep -q 'hostile: 2033 bytes: message too long'" ||
+		fail "the island sent a message longer than its payload"
 	ping_ok ping -c 20 -w 30 -A 10.201.10.2 || fail "ping afterwards"
 	ping_ok ping -c 5 -w 30 -i 0.2 -M do -s 30000 10.201.10.2 || fail "big ping afterwards"
+	net_line isl
+	[ "$(net_stat isl rx_errors)" = $((e0 + 10)) ] || fail "rx_errors $(net_stat isl rx_errors), not $((e0 + 10))"
+	[ "$(net_stat isl rx_bad_tag)" = $((t0 + 20)) ] || fail "rx_bad_tag $(net_stat isl rx_bad_tag), not $((t0 + 20))"
 	[ "$(net_stat isl rx_frag_errors)" = $((f0 + 7)) ] || fail "rx_frag_errors $(net_stat isl rx_frag_errors), not $((f0 + 7))"
 	[ "$(net_stat isl rx_frag_lost)" -ge 1 ] || fail "the frame given up not counted"
+}
+
+# Frames of a bad length from the host's own side of the TAP: too short
+# for an Ethernet header, or longer than the MTU (frames.py, inject(): how
+# they get there).  Dropped and counted as tx_errors, none reaching the
+# island, whether hipcd reads them into tx buffers or, with the ring full,
+# to drop them; the link carries on.
+case_tap_errors() {
+	local net=10.201.12 e0 d0 big=$((FRAG_MTU + 14 + 1)) n=0 r pid
+	one_island "$NETPEER" "--ip $net.2/24"
+	ip addr add $net.1/24 dev "$TAP"
+	wait_for 10 mtu_is "$TAP" $FRAG_MTU || fail "host MTU $(cat /sys/class/net/$TAP/mtu), not $FRAG_MTU"
+	wait_for 5 island_up $NS1 eth0 || fail "island link never up"
+	ping_ok ping -c 5 -w 30 -A $net.2 || fail "first ping"
+	e0=$(net_stat isl tx_errors)
+	# What a packet socket may send: nothing shorter than 14 bytes; 4
+	# bytes over the MTU when the EtherType says 802.1Q, which is over
+	# what the link takes.
+	r=$($PY "$FRAMES" raw "$TAP" 13 88b5)
+	[ "$r" = EINVAL ] || fail "a 13-byte frame through a packet socket: $r, not EINVAL"
+	r=$($PY "$FRAMES" raw "$TAP" $((big + 3)) 8100)
+	[ "$r" = sent ] || fail "an 802.1Q-typed frame of MTU + 18 bytes: $r"
+	n=$((n + 1))
+	# Anything at all, through tc: 1 and 13 bytes, one byte over the MTU,
+	# and more than hipcd reads at once (65,600 bytes).
+	r=$($PY "$FRAMES" inject "$TAP" hj$ID 1 13 $big 70000)
+	[ "$r" = "sent 4" ] || fail "frames.py inject: $r"
+	n=$((n + 4))
+	# An MTU raised by hand past what the link carries: the stack sends
+	# what hipcd cannot.
+	ip link set "$TAP" mtu 65000
+	ping -c 1 -W 1 -M do -s $((65000 - 28)) $net.2 > /dev/null 2>&1 && fail "a frame over the link's MTU went through"
+	n=$((n + 1))
+	ip link set "$TAP" mtu $FRAG_MTU
+	stat_reaches 10 isl tx_errors $((e0 + n)) || fail "tx_errors $(net_stat isl tx_errors), not $((e0 + n))"
+	# The island stopped and its ring filled (frames dropped for want of
+	# a buffer): hipcd reads on to drop, and checks those frames too.
+	ip neigh replace $net.2 lladdr "$(in_ns $NS1 cat /sys/class/net/eth0/address)" dev "$TAP"
+	d0=$(net_stat isl tx_dropped)
+	pid=$(fw_pid isl)
+	kill -STOP "$pid"
+	$PY "$FRAMES" udp $net.2 9 400 > /dev/null
+	stat_reaches 10 isl tx_dropped $((d0 + 1)) || { kill -CONT "$pid"; fail "the ring never filled"; }
+	r=$($PY "$FRAMES" inject "$TAP" hj$ID 1 13 $big)
+	n=$((n + 3))
+	stat_reaches 10 isl tx_errors $((e0 + n)) || { kill -CONT "$pid"; fail "tx_errors $(net_stat isl tx_errors) with the ring full, not $((e0 + n))"; }
+	kill -CONT "$pid"
+	[ "$r" = "sent 3" ] || fail "frames.py inject: $r"
+	ping_ok ping -c 20 -w 30 -A $net.2 || fail "ping afterwards"
+	ping_ok ping -c 5 -w 30 -i 0.2 -M do -s $((FRAG_MTU - 28)) $net.2 || fail "MTU-sized ping afterwards"
 	net_line isl
+	[ "$(net_stat isl tx_errors)" = $((e0 + n)) ] || fail "tx_errors $(net_stat isl tx_errors), not $((e0 + n))"
+	# The island saw nothing malformed: none of them went.
+	[ "$(fw_link_stat isl rx_errors)" = 0 ] || fail "the island counted rx_errors"
+	[ "$(fw_link_stat isl rx_frag_errors)" = 0 ] || fail "the island refused pieces"
+}
+
+# CAPS messages hipcd must ignore, the link staying at one buffer's MTU:
+# one from an island it sent none to (net_frag = no), then one naming no
+# fragment endpoint, from an island that never answered hipcd's (it
+# offers no fragments: --max-mtu 0).  Each is followed by ten short
+# messages: once those are counted, the CAPS before them was seen.
+case_caps() {
+	local net=10.201.13 e0 kind
+	for kind in caps caps-anon; do
+		if [ $kind = caps ]; then
+			one_island "$NETPEER" "--ip $net.2/24 --hostile=caps,short" "net_frag = no"
+		else
+			one_island "$NETPEER" "--ip $net.2/24 --max-mtu 0 --hostile=caps-anon,short"
+		fi
+		ip addr add $net.1/24 dev "$TAP"
+		wait_for 5 island_up $NS1 eth0 || fail "island link never up"
+		e0=$(net_stat isl rx_errors)
+		kill -USR2 "$(fw_pid isl)"
+		stat_reaches 10 isl rx_errors $((e0 + 10)) || fail "$kind: the short messages not counted"
+		# Ignored: not an error, no MTU change, nothing said.
+		[ "$(net_stat isl rx_errors)" = $((e0 + 10)) ] || fail "$kind: counted as a malformed frame"
+		mtu_is "$TAP" 2018 || fail "$kind: host MTU $(cat /sys/class/net/$TAP/mtu), not 2018"
+		! grep "hipcd: isl: $TAP: fragments" "$D/hipcd.log" || fail "$kind: hipcd took it"
+		ping_ok ping -c 10 -w 30 -A -M do -s $((2018 - 28)) $net.2 || fail "$kind: one-buffer ping afterwards"
+		ping -c 1 -W 1 -M do -s $((2019 - 28)) $net.2 > /dev/null 2>&1 && fail "$kind: a packet over 2018 bytes went out"
+		net_line isl
+		finish
+		rm -rf "$D"
+	done
+	D=
 }
 
 # Two islands over static vrings, the host out of the data path.

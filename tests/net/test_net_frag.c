@@ -181,8 +181,34 @@ HIPC_TEST(never_past_the_buffer)
 				    MIN, MAX), 32);
 }
 
+/* The tag goes between the MAC addresses and the EtherType, big-endian;
+ * the rest of the frame stays where it was read. */
+HIPC_TEST(vlan_tag_in_the_room_in_front)
+{
+	static const uint8_t want[] = {
+		1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, /* dst, src */
+		0x81, 0x00, 0x0f, 0xfe,                 /* 802.1Q, VID 4094 */
+		0x88, 0xb5, 0xaa, 0xbb,                 /* EtherType, payload */
+	};
+	uint8_t b[HIPC_NET_VLAN_TAG_LEN + 16];
+
+	memset(b, 0xee, HIPC_NET_VLAN_TAG_LEN);
+	for (unsigned i = 0; i < 12; i++)
+		b[HIPC_NET_VLAN_TAG_LEN + i] = (uint8_t)(i + 1);
+	memcpy(b + HIPC_NET_VLAN_TAG_LEN + 12, "\x88\xb5\xaa\xbb", 4);
+	CHECK_EQ(hipc_net_vlan_tag(b, 16, 4094), 20u);
+	CHECK(memcmp(b, want, sizeof(want)) == 0);
+	/* PCP and DEI 0: the VID's own bits only */
+	for (unsigned i = 0; i < 12; i++)
+		b[HIPC_NET_VLAN_TAG_LEN + i] = (uint8_t)(i + 1);
+	CHECK_EQ(hipc_net_vlan_tag(b, 16, 100), 20u);
+	CHECK_EQ(b[14], 0);
+	CHECK_EQ(b[15], 100);
+}
+
 HIPC_TEST_MAIN(HIPC_CASE(caps_round_trip_and_refusals),
 	       HIPC_CASE(offered_mtu),
 	       HIPC_CASE(frame_in_pieces),
 	       HIPC_CASE(hostile_pieces_refused_and_counted),
-	       HIPC_CASE(never_past_the_buffer))
+	       HIPC_CASE(never_past_the_buffer),
+	       HIPC_CASE(vlan_tag_in_the_room_in_front))

@@ -52,7 +52,7 @@
 #include "hipc/net.h"
 #include "hipcd.h"
 
-#define VLAN_TAG_LEN 4u   /* 802.1Q: TPID 0x8100, then PCP/DEI/VID */
+#define VLAN_TAG_LEN HIPC_NET_VLAN_TAG_LEN
 #define MIN_MTU 68u       /* IPv4's minimum: below it the link is useless */
 #define TAP_BUDGET 64     /* frames read from one TAP per wake-up */
 #define TAP_BATCH 16u     /* frames read before they are published */
@@ -418,13 +418,8 @@ static void send_frags(struct net_port *p, size_t len)
 	uint16_t id = n->frag_id++;
 
 	if (p->vid) {
-		memmove(frame, f, 12);
+		len = hipc_net_vlan_tag(frame, len, p->vid);
 		f = frame;
-		f[12] = (uint8_t)(ETH_P_8021Q >> 8);
-		f[13] = (uint8_t)ETH_P_8021Q;
-		f[14] = (uint8_t)(p->vid >> 8);
-		f[15] = (uint8_t)p->vid;
-		len += VLAN_TAG_LEN;
 	}
 	total = len;
 	while (off < total) {
@@ -500,15 +495,8 @@ static void to_remote(struct net_port *p, size_t len)
 		return;
 	}
 	if (p->vid) {
-		/* The tag goes after the MAC addresses: move them forward
-		 * into the room left in front.  PCP and DEI 0. */
-		memmove(frame, f, 12);
+		len = hipc_net_vlan_tag(frame, len, p->vid);
 		f = frame;
-		f[12] = (uint8_t)(ETH_P_8021Q >> 8);
-		f[13] = (uint8_t)ETH_P_8021Q;
-		f[14] = (uint8_t)(p->vid >> 8);
-		f[15] = (uint8_t)p->vid;
-		len += VLAN_TAG_LEN;
 	}
 	ret = hipc_rpmsg_send_ex(&n->ept, HIPC_RPMSG_ADDR_ANY,
 				 HIPC_RPMSG_ADDR_ANY, f, len,
@@ -530,16 +518,8 @@ static void send_reserved(struct net_port *p, uint8_t *b, size_t len)
 	struct net *n = p->n;
 	int ret;
 
-	if (p->vid) {
-		/* The tag goes after the MAC addresses: move them forward
-		 * into the room left in front.  PCP and DEI 0. */
-		memmove(b, b + VLAN_TAG_LEN, 12);
-		b[12] = (uint8_t)(ETH_P_8021Q >> 8);
-		b[13] = (uint8_t)ETH_P_8021Q;
-		b[14] = (uint8_t)(p->vid >> 8);
-		b[15] = (uint8_t)p->vid;
-		len += VLAN_TAG_LEN;
-	}
+	if (p->vid)
+		len = hipc_net_vlan_tag(b, len, p->vid);
 	ret = hipc_rpmsg_send_nocopy(&n->ept, HIPC_RPMSG_ADDR_ANY, b, len);
 	if (ret < 0) {
 		/* still ours after EINVAL/EMSGSIZE; refused harmlessly if
