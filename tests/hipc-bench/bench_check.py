@@ -137,6 +137,13 @@ def main():
         p = run(*bad, code=2)
         if "hipc-bench" not in p.stderr:
             fail(f"{bad}: no message")
+    # Transactions over the protocol's 64 MiB: refused before anything
+    # runs, naming the limit (a remote would answer "too long").
+    for bad in (["--suite", "rate", "--count", "135301"],
+                ["--sizes", "32M", "--blocks", "1,3"]):
+        p = run(*bad, code=2)
+        if "64 MiB" not in p.stderr or p.stdout:
+            fail(f"{bad}: {p.stderr!r} {p.stdout!r}")
     if errors:
         sys.exit(1)
     print("ok")

@@ -103,6 +103,11 @@ double bench_fd_transact(int out, int in, bool stream, size_t chunk,
 		got += (size_t)n;
 	}
 	t0 = bench_now_ns() - t0;
+	if (got == BENCH_ANSWER_SIZE && bench_proto_answer(ans) == UINT64_MAX) {
+		fprintf(stderr, "hipc-bench: a transaction of %llu bytes: %s\n",
+			(unsigned long long)total, bench_proto_status(ans));
+		return -1;
+	}
 	if (got != BENCH_ANSWER_SIZE || bench_proto_answer(ans) != total) {
 		fprintf(stderr, "hipc-bench: the remote answered %zu bytes "
 			"(%llu), not the count %llu\n", got,

@@ -228,6 +228,12 @@ static double inproc_transact(struct bench_path *p, size_t block,
 		}
 	}
 	t0 = bench_now_ns() - t0;
+	if (!s.bad && bench_proto_answer(s.answer) == UINT64_MAX) {
+		fprintf(stderr, "hipc-bench: endpoint: a transaction of %llu "
+			"bytes: %s\n", (unsigned long long)total,
+			bench_proto_status(s.answer));
+		return -1;
+	}
 	if (s.bad || bench_proto_answer(s.answer) != total) {
 		fprintf(stderr, "hipc-bench: endpoint: the remote counted "
 			"%llu bytes, not %llu\n",

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "proto.h"
 #include "report.h"
 
 /* The published figures (STM32MP157, Cortex-A7 Linux to Cortex-M4). */
@@ -265,6 +266,34 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		fprintf(stderr, "hipc-bench: --json or --csv, not both\n");
 		return 2;
 	}
+	/* A transaction's header carries its length, and a remote takes at
+	 * most BENCH_MAX_TOTAL bytes in one (docs/bench-protocol.md): say so
+	 * now, not after a remote refused it. */
+	if (!strcmp(o->suite, "rate") &&
+	    (uint64_t)o->count * 496u > BENCH_MAX_TOTAL) {
+		fprintf(stderr, "hipc-bench: --count %u: the rate suite sends "
+			"its messages as one transaction, %llu bytes, over the "
+			"protocol's %u MiB (at most --count %u)\n", o->count,
+			(unsigned long long)o->count * 496u,
+			BENCH_MAX_TOTAL >> 20, BENCH_MAX_TOTAL / 496u);
+		return 2;
+	}
+	for (unsigned i = 0; i < (o->nsizes ? o->nsizes : 1); i++)
+		for (unsigned j = 0; j < (o->nblocks ? o->nblocks : 1); j++) {
+			uint64_t t = (uint64_t)(o->nsizes ? o->sizes[i] : 512) *
+				     (o->nblocks ? o->blocks[j] : 1);
+
+			if (t > BENCH_MAX_TOTAL) {
+				fprintf(stderr, "hipc-bench: %zu B x %u blocks "
+					"is a transaction of %llu bytes, over "
+					"the protocol's %u MiB\n",
+					o->nsizes ? o->sizes[i] : (size_t)512,
+					o->nblocks ? o->blocks[j] : 1,
+					(unsigned long long)t,
+					BENCH_MAX_TOTAL >> 20);
+				return 2;
+			}
+		}
 	return -1;
 }
 

@@ -38,6 +38,25 @@ static inline void bench_proto_header(uint8_t h[BENCH_HEADER_SIZE],
 	bench_put_le32(h + 4, (uint32_t)total);
 }
 
+/* The answer's status (firmware/bench, docs/bench-protocol.md). */
+#define BENCH_STATUS_OK 0u
+#define BENCH_STATUS_BAD_PREAMBLE 1u
+#define BENCH_STATUS_TOO_LONG 2u
+
+static inline const char *bench_proto_status(const uint8_t a[BENCH_ANSWER_SIZE])
+{
+	switch (bench_get_le32(a + 4)) {
+	case BENCH_STATUS_OK:
+		return "ok";
+	case BENCH_STATUS_BAD_PREAMBLE:
+		return "refused: no \"HIPC\" preamble";
+	case BENCH_STATUS_TOO_LONG:
+		return "refused: longer than the remote takes in one transaction";
+	default:
+		return "refused: an unknown status";
+	}
+}
+
 /* The count answered, or UINT64_MAX when the status says it failed. */
 static inline uint64_t bench_proto_answer(const uint8_t a[BENCH_ANSWER_SIZE])
 {
@@ -88,7 +107,7 @@ static inline int bench_proto_rx_feed(struct bench_proto_rx *rx,
 		}
 		if (rx->have == BENCH_HEADER_SIZE && rx->count == rx->total) {
 			bench_put_le32(ans, rx->count);
-			bench_put_le32(ans + 4, 0);
+			bench_put_le32(ans + 4, BENCH_STATUS_OK);
 			rx->have = 0;
 			*off += i;
 			return 1;
