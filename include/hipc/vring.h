@@ -83,6 +83,7 @@ struct hipc_vring {
 	uint16_t next_idx;  /* driver: next avail idx; device: next used idx */
 	uint16_t last_idx;  /* driver: used entries consumed; device: avail consumed */
 	uint16_t kicked_idx; /* next_idx when the peer was last notified */
+	uint16_t peer_seen; /* the peer's index when last read (checked) */
 	uint16_t num_free;  /* driver: free descriptors */
 	uint16_t free_head; /* driver: free-list head */
 	uint32_t errors;    /* protocol violations seen */

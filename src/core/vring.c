@@ -322,12 +322,22 @@ bool hipc__vring_peer_moved(const struct hipc_vring *vr)
 	       __atomic_load_n(&vr->last_idx, __ATOMIC_RELAXED);
 }
 
-/* The peer's index, read once; "pending" is how far it is ahead of ours. */
+/*
+ * How far the peer is ahead of us.  Entries it was seen to publish at the
+ * last read are taken without reading its index again: the peer writes
+ * that line with every entry, and a stream would fetch it back across the
+ * cores once per message instead of once per batch.  Only when we have
+ * caught up is the index read (acquire: the entries it publishes are read
+ * after it), and checked once then.
+ */
 static bool hipc__peer_pending(struct hipc_vring *vr, uint16_t *pending)
 {
 	const uint8_t *idxp = drv_role(vr) ? IDX(vr->used) : IDX(vr->avail);
 	uint16_t idx;
 
+	*pending = (uint16_t)(vr->peer_seen - vr->last_idx);
+	if (*pending)
+		return true;
 	hipc__cache_inval(vr->port, idxp, 2);
 	idx = hipc__ld16_acq(idxp);
 	*pending = (uint16_t)(idx - vr->last_idx);
@@ -336,6 +346,7 @@ static bool hipc__peer_pending(struct hipc_vring *vr, uint16_t *pending)
 		hipc_vring_mark_broken(vr);
 		return false;
 	}
+	vr->peer_seen = idx;
 	return true;
 }
 
