@@ -484,8 +484,10 @@ void *hipc__vring_peek(struct hipc_vring *vr, uint16_t k, uint32_t min_len)
 	if (vr->broken)
 		return NULL;
 	/* Published up to the index: entries before it are the peer's to
-	 * read, whatever the acquire orders them against. */
-	if ((uint16_t)(hipc__ld16_acq(drv_role(vr) ? IDX(vr->used)
+	 * read, whatever the acquire orders them against.  The index seen
+	 * last serves when it reaches that far (no new look at its line). */
+	if ((uint16_t)(vr->peer_seen - vr->last_idx) <= k &&
+	    (uint16_t)(hipc__ld16_acq(drv_role(vr) ? IDX(vr->used)
 						    : IDX(vr->avail)) -
 		       vr->last_idx) <= k)
 		return NULL;
