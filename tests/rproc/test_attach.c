@@ -131,6 +131,21 @@ static void attach(struct lc_client *c)
 	CHECK(LC_RUN_UNTIL(c, c->echo_bound && c->ctl_bound, 5000));
 }
 
+/* The remote @pid (standalone) attached by @c, 100 messages streamed
+ * through it, then stopped; @c's rproc freed. */
+static void attach_stream_stop(struct lc_client *c, pid_t pid)
+{
+	int status;
+
+	attach(c);
+	CHECK_EQ(hipc_rproc_pid(c->rp), pid);
+	CHECK(lc_stream(c, 100, 100, 8));
+	CHECK_EQ(c->bad, 0);
+	CHECK_EQ(hipc_rproc_stop(c->rp, 2000), 0);
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	hipc_rproc_free(c->rp);
+}
+
 HIPC_TEST(attach_detach_attach)
 {
 	struct hipc_rproc_config cfg;
@@ -648,7 +663,7 @@ HIPC_TEST(attach_empty_region)
 {
 	struct hipc_rproc_config cfg;
 	struct lc_client c;
-	int before, status;
+	int before;
 	pid_t fake, pid;
 
 	fake = start_fake("island-e", FAKE_EMPTY);
@@ -664,12 +679,7 @@ HIPC_TEST(attach_empty_region)
 	stop_fake(fake, "island-e");
 
 	pid = start_standalone("island-e");
-	attach(&c);
-	CHECK_EQ(hipc_rproc_pid(c.rp), pid);
-	CHECK(lc_stream(&c, 100, 100, 8));
-	CHECK_EQ(hipc_rproc_stop(c.rp, 2000), 0);
-	CHECK_EQ(waitpid(pid, &status, 0), pid);
-	hipc_rproc_free(c.rp);
+	attach_stream_stop(&c, pid);
 }
 
 /* A region its sender could shrink under us (SIGBUS here) is refused, and
@@ -879,7 +889,7 @@ HIPC_TEST(attach_refuses_peer_of_another_user)
 	struct hipc_rproc_config cfg;
 	struct lc_client c;
 	char want[200];
-	int before, status;
+	int before;
 	pid_t fake, pid;
 
 	need_root();
@@ -898,13 +908,7 @@ HIPC_TEST(attach_refuses_peer_of_another_user)
 	stop_fake(fake, "island-o");
 
 	pid = start_standalone("island-o");
-	attach(&c);
-	CHECK_EQ(hipc_rproc_pid(c.rp), pid);
-	CHECK(lc_stream(&c, 100, 100, 8));
-	CHECK_EQ(c.bad, 0);
-	CHECK_EQ(hipc_rproc_stop(c.rp, 2000), 0);
-	CHECK_EQ(waitpid(pid, &status, 0), pid);
-	hipc_rproc_free(c.rp);
+	attach_stream_stop(&c, pid);
 }
 
 /*
@@ -999,13 +1003,7 @@ HIPC_TEST(remote_turns_away_host_of_another_user)
 	lc_config(&cfg, &c, "island-w");
 	cfg.firmware = NULL;
 	CHECK_EQ(hipc_rproc_new(&c.rp, &cfg), 0);
-	attach(&c);
-	CHECK_EQ(hipc_rproc_pid(c.rp), pid);
-	CHECK(lc_stream(&c, 100, 100, 8));
-	CHECK_EQ(c.bad, 0);
-	CHECK_EQ(hipc_rproc_stop(c.rp, 2000), 0);
-	CHECK_EQ(waitpid(pid, &status, 0), pid);
-	hipc_rproc_free(c.rp);
+	attach_stream_stop(&c, pid);
 }
 
 /* Context switches of this thread so far: each one a sleep that ended. */
