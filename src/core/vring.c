@@ -304,6 +304,20 @@ int hipc_vring_init(struct hipc_vring *vr, enum hipc_vring_role role,
 	return vring_commit(vr, &p, ret);
 }
 
+/*
+ * Memory both cores see coherently (no cache maintenance in the port).
+ * There a descriptor, avail entry or used entry that already holds what
+ * we would write is left alone: in a stream the same buffer comes back to
+ * the same slot lap after lap, and a write would take the line from the
+ * peer's cache only to give it the same bytes.  What the peer may have
+ * scribbled there differs, and is written over as before.
+ */
+static inline bool coherent(const struct hipc_vring *vr)
+{
+	return !HIPC_CFG_CACHE || !vr->port || !vr->port->ops ||
+	       !vr->port->ops->cache_clean;
+}
+
 /* Our consumption index is written under the owner's lock but read
  * without it by hipc__vring_peer_moved(): one store, never torn. */
 static inline void set_last_idx(struct hipc_vring *vr, uint16_t v)
@@ -354,7 +368,7 @@ int hipc_vring_add(struct hipc_vring *vr, uint64_t da, uint32_t len,
 		   bool device_writes, void *token)
 {
 	struct hipc_vring_slot *slot;
-	uint16_t head;
+	uint16_t head, flags;
 	uint8_t *d;
 	uint8_t *ring;
 
@@ -374,14 +388,21 @@ int hipc_vring_add(struct hipc_vring *vr, uint64_t da, uint32_t len,
 	slot->state = SLOT_INFLIGHT;
 
 	d = vr->desc + DESC_SIZE * head;
-	hipc_put_le64(d, da);
-	hipc_put_le32(d + 8, len);
-	hipc_put_le16(d + 12, device_writes ? HIPC_VRING_DESC_F_WRITE : 0);
-	hipc_put_le16(d + 14, 0);
+	flags = device_writes ? HIPC_VRING_DESC_F_WRITE : 0;
 	ring = AVAIL_RING(vr, vr->next_idx & (vr->num - 1u));
-	hipc_put_le16(ring, head);
-	hipc__cache_clean(vr->port, d, DESC_SIZE);
-	hipc__cache_clean(vr->port, ring, 2);
+	if (!coherent(vr) || hipc_get_le64(d) != da ||
+	    hipc_get_le32(d + 8) != len || hipc_get_le16(d + 12) != flags ||
+	    hipc_get_le16(d + 14) != 0) {
+		hipc_put_le64(d, da);
+		hipc_put_le32(d + 8, len);
+		hipc_put_le16(d + 12, flags);
+		hipc_put_le16(d + 14, 0);
+		hipc__cache_clean(vr->port, d, DESC_SIZE);
+	}
+	if (!coherent(vr) || hipc_get_le16(ring) != head) {
+		hipc_put_le16(ring, head);
+		hipc__cache_clean(vr->port, ring, 2);
+	}
 	vr->next_idx++;
 	/* Release: the descriptor and ring entry above are visible before the
 	 * index that hands them to the device. */
@@ -542,9 +563,12 @@ int hipc__vring_return(struct hipc_vring *vr, uint16_t head, uint32_t len)
 	if (vr->broken)
 		return -HIPC_EIO;
 	e = used + 4u + 8u * (idx & (vr->num - 1u));
-	hipc_put_le32(e, head);
-	hipc_put_le32(e + 4, len);
-	hipc__cache_clean(vr->port, e, 8);
+	if (!coherent(vr) || hipc_get_le32(e) != head ||
+	    hipc_get_le32(e + 4) != len) {
+		hipc_put_le32(e, head);
+		hipc_put_le32(e + 4, len);
+		hipc__cache_clean(vr->port, e, 8);
+	}
 	vr->next_idx = ++idx;
 	/* Release: the element is visible before the index that publishes it. */
 	hipc__st16_rel(IDX(used), idx);

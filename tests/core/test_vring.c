@@ -435,12 +435,58 @@ HIPC_TEST(memmap_edges)
 	CHECK_EQ(hipc_memmap_to_da(NULL, a, 1, &da), -HIPC_EINVAL);
 }
 
+/*
+ * Lap after lap of one buffer through one slot: what already holds the
+ * right bytes is left as it is, and what the peer scribbled over is
+ * written again (descriptor, avail entry, used entry).
+ */
+HIPC_TEST(laps_rewrite_only_what_changed)
+{
+	uint16_t head, h2;
+	uint32_t len;
+	void *buf;
+
+	setup(false);
+	for (unsigned lap = 0; lap < 2 * NUM + 3; lap++) {
+		CHECK_EQ(hipc_vring_add(&drv, da_of(bufs[1]), BUFSZ, true,
+					bufs[1]), 0);
+		CHECK_EQ(hipc_vring_get_avail(&dev, true, &head, &buf, &len), 0);
+		CHECK(buf == bufs[1] && len == BUFSZ);
+		CHECK_EQ(hipc_vring_put_used(&dev, head, 8), 0);
+		CHECK(hipc_vring_get_used(&drv, &len) == bufs[1]);
+		CHECK_EQ(len, 8);
+		/* The peer scribbles: the descriptor's length and address,
+		 * the avail entry, the used entry's length and id. */
+		switch (lap % 5) {
+		case 0:
+			w32(ring_mem + 16 * head + 8, 1);
+			break;
+		case 1:
+			w64(ring_mem + 16 * head, DA_BASE + BUFSZ * 5);
+			break;
+		case 2:
+			h2 = (uint16_t)((drv.next_idx) & (NUM - 1));
+			w16(avail() + 4 + 2 * h2, (uint16_t)(head ^ 1));
+			break;
+		case 3:
+			w32(used() + 4 + 8 * ((dev.next_idx) & (NUM - 1)) + 4,
+			    BUFSZ + 1);
+			break;
+		default:
+			w32(used() + 4 + 8 * ((dev.next_idx) & (NUM - 1)), NUM);
+			break;
+		}
+	}
+	CHECK(!hipc_vring_broken(&drv) && !hipc_vring_broken(&dev));
+}
+
 HIPC_TEST_MAIN(HIPC_CASE(size_formula), HIPC_CASE(memmap_edges), HIPC_CASE(init_rejects_bad_args),
 	       HIPC_CASE(roundtrip_both_roles), HIPC_CASE(indices_wrap_past_65535),
 	       HIPC_CASE(flags_suppress_notifications),
 	       HIPC_CASE(event_idx_one_doorbell_per_burst),
 	       HIPC_CASE(unget_avail_returns_same_buffer),
 	       HIPC_CASE(info_reports_positions),
+	       HIPC_CASE(laps_rewrite_only_what_changed),
 	       HIPC_CASE(device_rejects_avail_idx_past_num),
 	       HIPC_CASE(device_rejects_head_out_of_range),
 	       HIPC_CASE(device_rejects_address_outside_region),
