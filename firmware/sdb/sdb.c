@@ -12,7 +12,9 @@
  *    releases it;
  *  - misbehaves on request (SDB_OP_HOSTILE) so that the host's checks can
  *    be seen at work, and holds buffers and a spinlock (SDB_OP_HOLD) so
- *    that the host's recovery can be.
+ *    that the host's recovery can be;
+ *  - floods the asker with service messages (SDB_OP_FLOOD), so that what
+ *    the host does with a reader that does not keep up can be seen.
  */
 #include <errno.h>
 #include <string.h>
@@ -88,6 +90,12 @@ static struct {
 	uint32_t rate;
 	uint64_t t0;
 	uint64_t seq;
+	/* the flood: one at a time, beside the producer */
+	bool flooding;
+	uint32_t flood_dst;
+	uint32_t flood_size;
+	uint64_t flood_left;  /* UINT64_MAX: until STOP */
+	uint64_t flood_seq;
 	/* what a hostile request replays */
 	struct hipc_bufpool_ref last_ref;
 	struct hipc_bufpool_ret last_ret;
@@ -309,8 +317,26 @@ static void command(const uint8_t *m, uint32_t src)
 		s.t0 = hipc_now_ns();
 		s.seq = 0;
 		return; /* reported when done */
+	case SDB_OP_FLOOD:
+		if (size < sizeof(struct sdb_flood) ||
+		    size > hipc_rpmsg_max_payload(s.ept.dev)) {
+			hipc_remote_trace("sdb: flood: %u-byte messages do "
+					  "not fit\n", (unsigned)size);
+			report(src, op, -HIPC_ERANGE);
+			return;
+		}
+		s.flooding = true;
+		s.flood_dst = src;
+		s.flood_size = size;
+		s.flood_left = hipc_get_le64(HIPC_CFIELD(m, struct sdb_cmd,
+							 count));
+		if (!s.flood_left)
+			s.flood_left = UINT64_MAX;
+		s.flood_seq = 0;
+		return; /* reported when done */
 	case SDB_OP_STOP:
 		s.producing = false;
+		s.flooding = false;
 		break;
 	case SDB_OP_STATS:
 		break;
@@ -449,6 +475,59 @@ static int produce(void)
 	return (int)done;
 }
 
+/*
+ * Flood messages, a few per pass so receives keep flowing (a STOP among
+ * them).  Out of rpmsg buffers: the host is behind on its receive ring,
+ * try again shortly.
+ */
+static int flood(void)
+{
+	struct sdb_flood h;
+	unsigned done = 0;
+	uint32_t max;
+	void *tx;
+	int ret;
+
+	while (s.flooding && s.flood_left && done < 8) {
+		ret = hipc_rpmsg_get_tx_buffer(s.ept.dev, &tx, &max, 0);
+		if (ret == -HIPC_EAGAIN) {
+			nap(20000);
+			return 1;
+		}
+		if (!ret && max < s.flood_size) {
+			hipc_rpmsg_release_tx(s.ept.dev, tx);
+			ret = -HIPC_EMSGSIZE;
+		}
+		if (ret) {
+			s.flooding = false;
+			report(s.flood_dst, SDB_OP_FLOOD, ret);
+			break;
+		}
+		hipc_put_le32(&h.magic, SDB_FLOOD_MAGIC);
+		hipc_put_le32(&h.size, s.flood_size);
+		hipc_put_le64(&h.seq, s.flood_seq);
+		memcpy(tx, &h, sizeof(h));
+		fill((uint8_t *)tx + sizeof(h),
+		     s.flood_size - (uint32_t)sizeof(h), s.flood_seq);
+		ret = hipc_rpmsg_send_nocopy(&s.ept, s.flood_dst, tx,
+					     s.flood_size);
+		if (ret < 0) {
+			s.flooding = false;
+			report(s.flood_dst, SDB_OP_FLOOD, ret);
+			break;
+		}
+		s.flood_seq++;
+		if (s.flood_left != UINT64_MAX)
+			s.flood_left--;
+		done++;
+	}
+	if (s.flooding && !s.flood_left) {
+		s.flooding = false;
+		report(s.flood_dst, SDB_OP_FLOOD, 0);
+	}
+	return (int)done;
+}
+
 static int start(struct hipc_rpmsg_dev *dev, void *ctx)
 {
 	(void)ctx;
@@ -462,6 +541,7 @@ static int start(struct hipc_rpmsg_dev *dev, void *ctx)
 		hipc_bufpool_get_geometry(s.pool[i], &s.geo[i]);
 	}
 	s.producing = false;
+	s.flooding = false;
 	s.have_ref = s.have_ret = false;
 	hipc_remote_trace("sdb: up, announcing " SDB_SERVICE "\n");
 	return hipc_rpmsg_ept_create(&s.ept, dev, SDB_SERVICE,
@@ -471,9 +551,12 @@ static int start(struct hipc_rpmsg_dev *dev, void *ctx)
 
 static int poll_cb(struct hipc_rpmsg_dev *dev, void *ctx)
 {
+	int n;
+
 	(void)dev;
 	(void)ctx;
-	return produce();
+	n = produce();
+	return n + flood();
 }
 
 static const struct hipc_firmware fw = {

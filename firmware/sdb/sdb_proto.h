@@ -25,6 +25,7 @@
 
 #define SDB_CMD_MAGIC 0x43424453u    /* "SDBC" */
 #define SDB_REPORT_MAGIC 0x53424453u /* "SDBS" */
+#define SDB_FLOOD_MAGIC 0x46424453u  /* "SDBF" */
 
 enum sdb_op {
 	SDB_OP_PRODUCE = 1, /* fill @count buffers of @size from pool
@@ -35,6 +36,9 @@ enum sdb_op {
 	SDB_OP_HOSTILE = 4, /* misbehave once: case @size (SDB_BAD_*) */
 	SDB_OP_HOLD = 5,    /* take spinlock @size, and keep every buffer
 			     * received from now on (to be killed so) */
+	SDB_OP_FLOOD = 6,   /* send the asker @count service messages of
+			     * @size bytes (struct sdb_flood), as fast as
+			     * the host takes them (0: until STOP) */
 };
 
 /* Hostile cases: what a broken or malicious remote might send. */
@@ -77,8 +81,18 @@ struct sdb_report {
 	uint64_t produced_bytes;
 } __attribute__((packed));
 
+/* A message of a flood: this head, then the pattern of sdb_word(seq, i)
+ * over the rest of its @size bytes, so a message torn, shifted or
+ * another's is told apart. */
+struct sdb_flood {
+	uint32_t magic;   /* SDB_FLOOD_MAGIC */
+	uint32_t size;    /* the whole message's */
+	uint64_t seq;     /* 0, 1, ... per flood */
+} __attribute__((packed));
+
 _Static_assert(sizeof(struct sdb_cmd) == 32, "sdb command");
 _Static_assert(sizeof(struct sdb_report) == 48, "sdb report");
+_Static_assert(sizeof(struct sdb_flood) == 16, "sdb flood head");
 
 /* The pattern a produced buffer carries: its sequence number mixed into
  * each 64-bit word, so a buffer seen twice or shifted is told apart. */

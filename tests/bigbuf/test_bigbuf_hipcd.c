@@ -239,6 +239,25 @@ static long long stat_of(const char *entry, const char *key)
 	return atoll(p + strlen(k));
 }
 
+/* Polls @entry's @key until it is at least @want, for up to @ms; its
+ * value then. */
+static long long stat_reaches(const char *entry, const char *key,
+			      long long want, unsigned ms)
+{
+	uint64_t end = ep_now_ms() + ms;
+	long long v;
+
+	do {
+		v = stat_of(entry, key);
+		if (v >= want)
+			return v;
+		usleep(5000);
+	} while (ep_now_ms() < end);
+	printf("%s %s: %lld, not %lld yet\n", entry, key, v, want);
+	CHECK(0);
+	return v;
+}
+
 /* Polls @entry's @key until it is @want, for up to @ms. */
 static bool stat_becomes(const char *entry, const char *key, long long want,
 			 unsigned ms)
@@ -1038,6 +1057,155 @@ HIPC_TEST(quota_per_client)
 	CHECK_EQ(stat_of("bigbuf", "lent"), 0);
 }
 
+/* A process's anonymous memory (its heap: what it allocates), in KiB. */
+static long rss_anon_kib(pid_t pid)
+{
+	char path[64], line[256];
+	long kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	CHECK(f != NULL);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "RssAnon: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	CHECK(kib >= 0);
+	return kib;
+}
+
+/* Is @ev message @seq of a flood of @size-byte messages, whole? */
+static bool flood_ok(const struct hipc_bbc_event *ev, uint32_t size,
+		     uint64_t seq)
+{
+	const uint8_t *d = ev->data;
+	struct sdb_flood h;
+
+	if (ev->type != HIPC_BBC_EV_MSG || ev->length != size)
+		return false;
+	memcpy(&h, d, sizeof(h));
+	return h.magic == SDB_FLOOD_MAGIC && h.size == size && h.seq == seq &&
+	       pattern_ok(d + sizeof(h), size - (uint32_t)sizeof(h), seq);
+}
+
+#define EVQ_MAX (256u << 10) /* what hipcd queues of service messages */
+
+/*
+ * A client that does not read its events while the remote floods it with
+ * service messages (sdb's FLOOD, the largest payload each, without end):
+ * what hipcd queues for it stops at 256 KiB (queued_max, and the daemon's
+ * heap stays put while megabytes more go by), the rest is dropped and
+ * counted (msg_drops), and a request it sends meanwhile is not read.
+ * Another client moves buffers both ways all the while.  Once the slow
+ * one reads, it gets every message that was not dropped, whole and in
+ * order (the flood's first ones, without a gap), then the answer to its
+ * request, and it is served again: a second flood comes whole, nothing
+ * dropped.
+ */
+HIPC_TEST(slow_reader_drops)
+{
+	long long drops0, drops, total, requests, qmax;
+	struct hipc_bbc *slow, *other;
+	struct hipc_bbc_info info;
+	struct hipc_bbc_stats st;
+	struct hipc_bbc_event ev;
+	const struct sdb_report *r;
+	long rss0, rss1, rss2;
+	uint32_t size;
+	uint64_t got;
+	char me[64];
+
+	start();
+	slow = open_pool("sdb-4k", 10000);
+	other = open_pool("sdb-64k", 10000);
+	hipc_bbc_get_info(slow, &info);
+	size = info.max_payload;
+	snprintf(me, sizeof(me), "sdb-4k@%d", (int)getpid());
+	CHECK_EQ(stat_of("bigbuf", "msg_drops"), 0);
+	rss0 = rss_anon_kib(ep_daemon);
+
+	sdb_cmd(slow, SDB_OP_FLOOD, 0, size, 0, 0);
+	/* From here on nothing reads the slow client's socket. */
+	drops0 = stat_reaches("bigbuf", "msg_drops", 1, 20000);
+	rss1 = rss_anon_kib(ep_daemon);
+	requests = stat_of(me, "requests");
+	/* A request while stalled (an index outside the pool, to be
+	 * refused once read), then another client served meanwhile. */
+	CHECK_EQ(hipc_bbc_send_nowait(slow, info.count + 100, 1, 0, 16, 0), 0);
+	push(other, 4, 4096, true);
+	pull(other, SDB_POOL_64K, 4, 4096, true);
+	/* Megabytes more dropped: the flood went on all along. */
+	drops = stat_reaches("bigbuf", "msg_drops",
+			     drops0 + (8 * MIB) / (HIPC_BBC_HEAD + size), 60000);
+	rss2 = rss_anon_kib(ep_daemon);
+	CHECK_EQ(stat_of(me, "requests"), requests);
+	qmax = stat_of("bigbuf", "queued_max");
+	printf("queued_max %lld, msg_drops %lld; hipcd heap %ld KiB, "
+	       "+%ld KiB at the first drop, +%ld KiB %lld drops later\n",
+	       qmax, drops, rss0, rss1 - rss0, rss2 - rss1, drops - drops0);
+	/* Only service messages went to it: the queue stops at the bound
+	 * with at most the message that crossed it, and stays there. */
+	CHECK(qmax >= EVQ_MAX && qmax < EVQ_MAX + HIPC_BBC_HEAD + size);
+	CHECK_EQ(stat_of(me, "queued"), qmax);
+	/* The heap: the 8 MiB and more that went by since the first drop
+	 * would show in full had any been kept; up to it, the queue and
+	 * its allocator's overhead (a sanitizer's included). */
+	CHECK(rss2 - rss1 < 1024);
+	CHECK(rss1 - rss0 < 4096);
+
+	/* The flood stopped by the other client: its report comes after
+	 * the flood's last message went through hipcd. */
+	sdb_cmd(other, SDB_OP_STOP, 0, 0, 0, 0);
+	do {
+		CHECK(next_event(other, &ev, 10000));
+		r = as_report(&ev);
+	} while (!r || r->op != SDB_OP_STOP);
+	total = stat_of(me, "msgs_in");
+	drops = stat_of("bigbuf", "msg_drops");
+	CHECK(total > drops);
+
+	/* The slow client reads: the first total - drops messages of the
+	 * flood, whole and in order, then the refusal. */
+	for (got = 0; got < (uint64_t)(total - drops); got++) {
+		CHECK(next_event(slow, &ev, 10000));
+		if (!flood_ok(&ev, size, got)) {
+			printf("message %llu of %lld: type 0x%x, %u bytes\n",
+			       (unsigned long long)got, total - drops,
+			       (unsigned)ev.type, (unsigned)ev.length);
+			CHECK(0);
+		}
+	}
+	CHECK(next_event(slow, &ev, 10000));
+	CHECK_EQ(ev.type, HIPC_BBC_EV_REPLY);
+	CHECK_EQ(ev.status, -ERANGE);
+	CHECK_EQ(ev.index, info.count + 100);
+	/* Served again: a round trip, with nothing else before it. */
+	CHECK_EQ(hipc_bbc_get_stats(slow, &st), 0);
+	CHECK_EQ(hipc_bbc_next(slow, &ev), -HIPC_EAGAIN);
+	CHECK_EQ(st.msgs_in, (uint64_t)total);
+	CHECK_EQ(st.refused_range, 1);
+	CHECK_EQ(stat_of(me, "queued"), 0);
+	printf("%lld flood messages, %lld dropped, %llu read in order\n",
+	       total, drops, (unsigned long long)got);
+
+	/* A flood it keeps up with: every message, then the report. */
+	sdb_cmd(slow, SDB_OP_FLOOD, 0, size, 256, 0);
+	for (got = 0; got < 256; got++) {
+		CHECK(next_event(slow, &ev, 10000));
+		CHECK(flood_ok(&ev, size, got));
+	}
+	CHECK(next_event(slow, &ev, 10000));
+	r = as_report(&ev);
+	CHECK(r && r->op == SDB_OP_FLOOD && r->status == 0);
+	CHECK_EQ(stat_of("bigbuf", "msg_drops"), drops);
+	push(slow, 4, 4096, true);
+	hipc_bbc_close(slow);
+	hipc_bbc_close(other);
+	CHECK(stat_becomes("bigbuf", "connections", 0, 5000));
+	CHECK_EQ(stat_of("bigbuf", "lent"), 0);
+}
+
 /*
  * The remote killed mid-stream (buffers in flight both ways, some lent
  * to the client): the client sees the connection end, hipcd takes back
@@ -1179,7 +1347,7 @@ static const struct hipc_test_case cases[] = {
 	HIPC_CASE(hostile_client), HIPC_CASE(hostile_random),
 	HIPC_CASE(hostile_scribble), HIPC_CASE(tx_ring_full_waits),
 	HIPC_CASE(client_killed),  HIPC_CASE(remote_killed),
-	HIPC_CASE(quota_per_client),
+	HIPC_CASE(quota_per_client), HIPC_CASE(slow_reader_drops),
 };
 
 int main(int argc, char **argv)

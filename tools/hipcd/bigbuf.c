@@ -140,6 +140,7 @@ struct bbr {
 	uint64_t conns_total, limit_hits, reclaimed, drained;
 	uint64_t remote_refused, ret_bad, ret_late, msg_drops;
 	uint64_t tx_waits; /* requests that waited for an rpmsg tx buffer */
+	uint64_t queued_max; /* the most one connection had queued, bytes */
 };
 
 static struct bbr *bbrs[MAX_REMOTES];
@@ -214,6 +215,8 @@ static void emit(struct bb_conn *c, const void *data, size_t len,
 	*c->evq_tail = e;
 	c->evq_tail = &e->next;
 	c->evq_bytes += len;
+	if (c->evq_bytes > c->br->queued_max)
+		c->br->queued_max = c->evq_bytes;
 	conn_events(c);
 }
 
@@ -1275,18 +1278,23 @@ static void bb_stats(struct hipcd_svc *s,
 		     void *ctx)
 {
 	struct hipc_bbc_stats sum;
-	uint64_t lent = 0, in_flight = 0;
+	uint64_t lent = 0, in_flight = 0, queued = 0;
 	struct bbr *br;
 
 	if (s->priv != NULL && s->priv != s) {
 		/* A connection's own line. */
-		conn_stats(&((struct bb_conn *)s->priv)->st, emit_kv, ctx);
+		struct bb_conn *c = s->priv;
+
+		conn_stats(&c->st, emit_kv, ctx);
+		emit_kv(ctx, "queued", c->evq_bytes);
 		return;
 	}
 	br = container_of(s, struct bbr, own);
 	sum = br->gone_st;
-	for (struct bb_conn *c = br->conns; c; c = c->next)
+	for (struct bb_conn *c = br->conns; c; c = c->next) {
 		add_stats(&sum, &c->st);
+		queued += c->evq_bytes;
+	}
 	for (unsigned i = 0; i < BB_MAX_POOLS; i++) {
 		struct bb_pool *p = &br->pools[i];
 
@@ -1310,6 +1318,8 @@ static void bb_stats(struct hipcd_svc *s,
 	emit_kv(ctx, "ret_late", br->ret_late);
 	emit_kv(ctx, "msg_drops", br->msg_drops);
 	emit_kv(ctx, "tx_waits", br->tx_waits);
+	emit_kv(ctx, "queued", queued);
+	emit_kv(ctx, "queued_max", br->queued_max);
 	conn_stats(&sum, emit_kv, ctx);
 }
 
