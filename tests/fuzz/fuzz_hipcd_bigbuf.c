@@ -40,47 +40,26 @@
  *   let go of (close-on-exec descriptors counted), the socket path gone.
  */
 #include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
-#include <unistd.h>
 
 #include "hipc/bigbuf_client.h"
 #include "hipc/bufpool.h"
 #include "hipc/byteorder.h"
-#include "hipc/rpmsg.h"
-#include "hipcd.h"
 #define FUZZ_COUNT_FDS
 #include "fuzz_input.h"
 
-#define CHECK(c)                                                              \
-	do {                                                                  \
-		if (!(c)) {                                                   \
-			fprintf(stderr, "fuzz_hipcd_bigbuf:%d: %s\n",         \
-				__LINE__, #c);                                \
-			abort();                                              \
-		}                                                             \
-	} while (0)
+#define FUZZ_TARGET "fuzz_hipcd_bigbuf"
 
-/* the rpmsg pair */
-#define NUM 16u
-#define BUF 512u
-#define RING 1024u
-#define REGION (2u * RING + 2u * NUM * BUF)
+#include "fuzz_hipcd.h"
+
 /* the pool: at most PCOUNT buffers, at the end of one memfd page */
-#define PG 4096u
 #define PCOUNT 8u
 #define PBUF 256u
 #define PALIGN 64u
@@ -92,37 +71,7 @@
 #define SLOTS 4
 #define QMAX 64
 #define SMAX (2 * PCOUNT)
-#define QUIET_ROUNDS 512
 #define SVC 1024u /* the remote's service address */
-
-/* --- what hipcd.c provides (the loop's watches: watch.c) ------------------ */
-
-struct remote remotes[MAX_REMOTES];
-char run_dir[200];
-
-void logf_(const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	/* formatted, so that a bad argument is seen, but not printed */
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-}
-
-int hipcd_make_dir(struct remote *r)
-{
-	if (mkdir(r->dir, 0750) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-int hipcd_publish(struct remote *r, const char *path)
-{
-	(void)r;
-	return chmod(path, 0600) < 0 ? -errno : 0;
-}
 
 /* --- the rproc's side of the pool ------------------------------------------- */
 
@@ -131,7 +80,6 @@ static int memfd = -1;
 static struct hipc_bufpool hpool, rpool; /* the host's, the remote's view */
 static struct hipc_bufpool_slot hslots[PCOUNT], rslots[PCOUNT];
 static struct hipc_bufpool_config pcfg;
-static bool up;
 
 void hipc_rproc_get_info(const struct hipc_rproc *rp,
 			 struct hipc_rproc_info *info)
@@ -166,28 +114,7 @@ int hipc_rproc_pool_region(struct hipc_rproc *rp, unsigned index,
 	return 0;
 }
 
-/* --- the rpmsg pair ----------------------------------------------------------- */
-
-struct side {
-	struct hipc_rpmsg_dev dev;
-	struct hipc_port port;
-	struct hipc_rpmsg_ept *b[16];
-};
-
-static uint8_t *region;
-static struct hipc_region reg;
-static struct hipc_memmap map = { &reg, 1 };
-static struct side D, R; /* D: hipcd's (driver), R: the remote's */
-static uint64_t storage[(2 * NUM * sizeof(struct hipc_vring_slot) + 4 * NUM) / 8 + 1];
-
-static int notify(void *ctx, uint32_t id) { (void)ctx; (void)id; return 0; }
-static const struct hipc_port_ops ops = { .notify = notify };
-
-struct hipc_rpmsg_dev *hipc_rproc_rpmsg(struct hipc_rproc *rp)
-{
-	(void)rp;
-	return up ? &D.dev : NULL;
-}
+/* --- the announcements ---------------------------------------------------------- */
 
 /* The announcements, as iface.c records them (the service's kind is not
  * this target's: bigbuf.c only looks the name up). */
@@ -464,81 +391,16 @@ static void remote_attach(void)
 
 static void devices_init(void)
 {
-	struct hipc_rpmsg_dev_config c;
-
-	memset(region, 0, REGION);
-	memset(&c, 0, sizeof(c));
-	c.role = HIPC_RPMSG_DRIVER;
-	c.vring_da[0] = reg.da;
-	c.vring_da[1] = reg.da + RING;
-	c.notifyid[1] = 1;
-	c.num = NUM;
-	c.align = 16;
-	c.features = 1u << HIPC_RPMSG_F_NS;
-	c.buf_size = BUF;
-	c.bufs = region + 2 * RING;
-	c.map = &map;
-	c.storage = storage;
-	c.storage_size = sizeof(storage);
-	memset(D.b, 0, sizeof(D.b));
-	c.buckets = D.b;
-	c.nbuckets = 16;
-	D.port.ops = &ops;
-	c.port = &D.port;
-	c.ns_cb = on_ns;
-	CHECK(!hipc_rpmsg_dev_init(&D.dev, &c));
-	c.role = HIPC_RPMSG_DEVICE;
-	c.bufs = NULL;
-	c.storage = NULL;
-	c.storage_size = 0;
-	c.ns_cb = NULL;
-	memset(R.b, 0, sizeof(R.b));
-	c.buckets = R.b;
-	R.port.ops = &ops;
-	c.port = &R.port;
-	CHECK(!hipc_rpmsg_dev_init(&R.dev, &c));
+	pair_init(on_ns);
 	svc_up = false;
 	svc_announce(true);
-	CHECK(!hipc_rpmsg_dev_start(&D.dev));
-	CHECK(!hipc_rpmsg_dev_start(&R.dev));
+	pair_start();
 }
 
-/* --- the loop ---------------------------------------------------------------- */
-
-/* One round of hipcd's loop; returns whether anything happened. */
-static bool round_(void)
+/* A round of the loop, after the devices: the big-buffer interface's. */
+static void tx_ready(struct remote *r)
 {
-	struct epoll_event evs[64];
-	int n = epoll_wait(hipcd_epfd, evs, 64, 0), busy = n > 0;
-
-	for (int i = 0; i < n; i++) {
-		struct hipcd_watch *w = evs[i].data.ptr;
-
-		if (w->fd >= 0)
-			w->fn(w, evs[i].events);
-	}
-	if (up) {
-		busy += hipc_rpmsg_poll(&R.dev, 0) > 0;
-		busy += hipc_rpmsg_poll(&D.dev, 0) > 0;
-		(void)bigbuf_tx_ready(&remotes[0]);
-	}
-	hipcd_run_deferred();
-	return busy;
-}
-
-static void rounds(unsigned n)
-{
-	while (n-- && round_())
-		;
-}
-
-static void quiet(void)
-{
-	unsigned q;
-
-	for (q = 0; q < QUIET_ROUNDS && round_(); q++)
-		;
-	CHECK(q < QUIET_ROUNDS);
+	(void)bigbuf_tx_ready(r);
 }
 
 /* --- clients ------------------------------------------------------------------ */
@@ -945,10 +807,7 @@ static void request(struct in *in, int k)
 	struct hipc_bbc_msg q;
 	uint32_t t = get8(in), kind = t % 8, seq = ++next_seq;
 	size_t n = sizeof(q);
-	union {
-		char b[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cb;
+	union fd_cmsg cb;
 	struct iovec iov = { buf, 0 };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t sent;
@@ -1024,19 +883,8 @@ static void request(struct in *in, int k)
 	}
 	q.seq = seq;
 	iov.iov_len = n;
-	if (t & 0x10) { /* a descriptor along: never kept */
-		struct cmsghdr *cm;
-
-		efd = eventfd(0, EFD_CLOEXEC);
-		CHECK(efd >= 0);
-		mh.msg_control = cb.b;
-		mh.msg_controllen = sizeof(cb.b);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &efd, sizeof(int));
-	}
+	if (t & 0x10) /* never kept */
+		efd = fd_along(&mh, &cb);
 	saved = *c;
 	memcpy(saved_mb, mb, sizeof(mb));
 	e = malformed(&q, n) ? E_REFUSE : judge(k, &q, n);
@@ -1109,72 +957,28 @@ static void remote_restart(uint32_t how)
 	bigbuf_remote_up(r);
 }
 
-/* The run directory goes with the process. */
-static void remove_run_dir(void)
-{
-	char p[PATH_MAX];
-
-	snprintf(p, sizeof(p), "%s/r0", run_dir);
-	rmdir(p);
-	rmdir(run_dir);
-}
-
-static uint8_t *guarded(size_t len, int fd)
-{
-	uint8_t *p = mmap(NULL, len + 2 * PG, PROT_NONE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-	CHECK(p != MAP_FAILED);
-	if (fd >= 0)
-		CHECK(mmap(p + PG, len, PROT_READ | PROT_WRITE,
-			   MAP_SHARED | MAP_FIXED, fd, 0) == p + PG);
-	else
-		CHECK(!mprotect(p + PG, len, PROT_READ | PROT_WRITE));
-	return p + PG;
-}
-
+/* Once per process, besides hipcd_once(): the memfd page of the pool. */
 static void once(void)
 {
-	size_t len = (REGION + PG - 1) / PG * PG;
-
-	region = guarded(len, -1) + len - REGION;
-	reg.da = 0x40000000u;
-	reg.va = region;
-	reg.size = REGION;
+	hipcd_once();
 	memfd = memfd_create("fuzz-pools", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	CHECK(memfd >= 0 && !ftruncate(memfd, PG));
 	page = guarded(PG, memfd);
-	/* Every input makes and removes its sockets and directories: in
-	 * memory (tmpfs) when there is one, a disk file system's journal
-	 * costing more than the rest of an input. */
-	snprintf(run_dir, sizeof(run_dir), "%s/hipc-fuzz-XXXXXX",
-		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	CHECK(mkdtemp(run_dir));
-	atexit(remove_run_dir);
-	hipcd_epfd = epoll_create1(EPOLL_CLOEXEC);
-	CHECK(hipcd_epfd >= 0);
-	signal(SIGPIPE, SIG_IGN);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int base = -1;
-	struct remote *r = &remotes[0];
+	struct remote *r;
 	struct in in = { data, size, 0 };
-	char path[PATH_MAX + 16];
 	uint32_t g;
 
 	if (hipcd_epfd < 0)
 		once();
 	if (base < 0)
 		base = fuzz_count_fds();
-	memset(r, 0, sizeof(*r));
-	r->used = true;
-	snprintf(r->rc.name, sizeof(r->rc.name), "r0");
-	r->rc.socket_mode = 0600;
-	snprintf(r->dir, sizeof(r->dir), "%s/r0", run_dir);
-	r->rp = (struct hipc_rproc *)(void *)r; /* never looked into */
+	r = remote_reset();
 	for (int k = 0; k < SLOTS; k++) {
 		cl[k].fd = -1;
 		client_gone(k);
@@ -1327,17 +1131,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (up)
 		remote_restart(3);
 	bigbuf_remote_free(r);
-	while (r->svcs) {
-		struct hipcd_svc *s = r->svcs;
-
-		r->svcs = s->next;
-		free(s);
-	}
-	hipcd_run_deferred();
-	snprintf(path, sizeof(path), "%s/bigbuf", r->dir);
-	CHECK(access(path, F_OK) < 0);
 	for (uint32_t i = 0; i < POOL_OFF; i++)
 		CHECK(page[i] == CANARY);
-	CHECK(fuzz_count_fds() == base);
+	remote_freed(r, "bigbuf", base); /* its services have no kind */
 	return 0;
 }

@@ -26,99 +26,28 @@
  *   (close-on-exec descriptors counted) and the rpmsg_ctrl path is gone.
  */
 #include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
-#include <unistd.h>
 
-#include "hipc/rpmsg.h"
 #include "hipc/rpmsg_char.h"
-#include "hipcd.h"
 #define FUZZ_COUNT_FDS
 #include "fuzz_input.h"
 
-#define CHECK(c)                                                              \
-	do {                                                                  \
-		if (!(c)) {                                                   \
-			fprintf(stderr, "fuzz_hipcd_clients:%d: %s\n",        \
-				__LINE__, #c);                                \
-			abort();                                              \
-		}                                                             \
-	} while (0)
+#define FUZZ_TARGET "fuzz_hipcd_clients"
 
-#define NUM 16u
-#define BUF 512u
-#define RING 1024u
-#define REGION (2u * RING + 2u * NUM * BUF)
 #define SLOTS 4
-#define QUIET_ROUNDS 512
 
-/* --- what hipcd.c provides (the loop's watches: watch.c) ------------------ */
-
-struct remote remotes[MAX_REMOTES];
-char run_dir[200];
-static unsigned long logged;
-
-void logf_(const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	/* formatted, so that a bad argument is seen, but not printed */
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	logged++;
-}
-
-int hipcd_make_dir(struct remote *r)
-{
-	if (mkdir(r->dir, 0750) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-int hipcd_publish(struct remote *r, const char *path)
-{
-	(void)r;
-	return chmod(path, 0600) < 0 ? -errno : 0;
-}
+#include "fuzz_hipcd.h"
 
 /* --- the remote ------------------------------------------------------------ */
 
-struct side {
-	struct hipc_rpmsg_dev dev;
-	struct hipc_port port;
-	struct hipc_rpmsg_ept *b[16];
-};
-
-static uint8_t *region;
-static struct hipc_region reg;
-static struct hipc_memmap map = { &reg, 1 };
-static struct side D, R; /* D: hipcd's (driver), R: the remote's */
-static uint64_t storage[(2 * NUM * sizeof(struct hipc_vring_slot) + 4 * NUM) / 8 + 1];
 static struct hipc_rpmsg_ept raw, sock, extra;
-static bool extra_up, up;
-
-static int notify(void *ctx, uint32_t id) { (void)ctx; (void)id; return 0; }
-static const struct hipc_port_ops ops = { .notify = notify };
-
-struct hipc_rpmsg_dev *hipc_rproc_rpmsg(struct hipc_rproc *rp)
-{
-	(void)rp;
-	return up ? &D.dev : NULL;
-}
+static bool extra_up;
 
 static int echo(struct hipc_rpmsg_ept *e, void *d, size_t l, uint32_t src,
 		void *p)
@@ -185,84 +114,27 @@ static void on_ns(struct hipc_rpmsg_dev *dev, const char *name, uint32_t addr,
 
 static void devices_init(void)
 {
-	struct hipc_rpmsg_dev_config c;
-
-	memset(region, 0, REGION);
-	memset(&c, 0, sizeof(c));
-	c.role = HIPC_RPMSG_DRIVER;
-	c.vring_da[0] = reg.da;
-	c.vring_da[1] = reg.da + RING;
-	c.notifyid[1] = 1;
-	c.num = NUM;
-	c.align = 16;
-	c.features = 1u << HIPC_RPMSG_F_NS;
-	c.buf_size = BUF;
-	c.bufs = region + 2 * RING;
-	c.map = &map;
-	c.storage = storage;
-	c.storage_size = sizeof(storage);
-	memset(D.b, 0, sizeof(D.b));
-	c.buckets = D.b;
-	c.nbuckets = 16;
-	D.port.ops = &ops;
-	c.port = &D.port;
-	c.ns_cb = on_ns;
-	CHECK(!hipc_rpmsg_dev_init(&D.dev, &c));
-	c.role = HIPC_RPMSG_DEVICE;
-	c.bufs = NULL;
-	c.storage = NULL;
-	c.storage_size = 0;
-	c.ns_cb = NULL;
-	memset(R.b, 0, sizeof(R.b));
-	c.buckets = R.b;
-	R.port.ops = &ops;
-	c.port = &R.port;
-	CHECK(!hipc_rpmsg_dev_init(&R.dev, &c));
+	pair_init(on_ns);
 	CHECK(!hipc_rpmsg_ept_create(&raw, &R.dev, "rpmsg-raw", 1024,
 				     HIPC_RPMSG_ADDR_ANY, echo, NULL));
 	CHECK(!hipc_rpmsg_ept_create(&sock, &R.dev, "echo-sock", 1025,
 				     HIPC_RPMSG_ADDR_ANY, echo, NULL));
 	extra_up = false;
-	CHECK(!hipc_rpmsg_dev_start(&D.dev));
-	CHECK(!hipc_rpmsg_dev_start(&R.dev));
+	pair_start();
 }
 
-/* --- the loop ---------------------------------------------------------------- */
-
-/* One round of hipcd's loop; returns whether anything happened. */
-static bool round_(void)
+/* A round of the loop, after the devices: iface_tx_ready(), then the
+ * endpoint devices'. */
+static void tx_ready(struct remote *r)
 {
-	struct epoll_event evs[64];
-	struct remote *r = &remotes[0];
-	int n = epoll_wait(hipcd_epfd, evs, 64, 0), busy = n > 0;
-
-	for (int i = 0; i < n; i++) {
-		struct hipcd_watch *w = evs[i].data.ptr;
-
-		if (w->fd >= 0)
-			w->fn(w, evs[i].events);
+	for (struct hipcd_svc *s = r->svcs; s; s = s->next) {
+		if (!s->want_tx)
+			continue;
+		s->want_tx = false;
+		if (s->up && s->kind && s->kind->tx_ready)
+			s->kind->tx_ready(s);
 	}
-	if (up) {
-		busy += hipc_rpmsg_poll(&R.dev, 0) > 0;
-		busy += hipc_rpmsg_poll(&D.dev, 0) > 0;
-		/* iface_tx_ready() */
-		for (struct hipcd_svc *s = r->svcs; s; s = s->next) {
-			if (!s->want_tx)
-				continue;
-			s->want_tx = false;
-			if (s->up && s->kind && s->kind->tx_ready)
-				s->kind->tx_ready(s);
-		}
-		(void)epdev_tx_ready(r);
-	}
-	hipcd_run_deferred();
-	return busy;
-}
-
-static void rounds(unsigned n)
-{
-	while (n-- && round_())
-		;
+	(void)epdev_tx_ready(r);
 }
 
 /* --- clients ------------------------------------------------------------------ */
@@ -367,10 +239,7 @@ static void ctl_request(struct in *in, unsigned i)
 static void client_send(struct in *in, int kind, unsigned i)
 {
 	static uint8_t buf[4096];
-	union {
-		char b[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cb;
+	union fd_cmsg cb;
 	struct iovec iov = { buf, 0 };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	uint32_t k = get8(in);
@@ -379,19 +248,8 @@ static void client_send(struct in *in, int kind, unsigned i)
 	iov.iov_len = get16(in) % (kind == K_EP ? 700 : sizeof(buf));
 	for (size_t j = 0; j < iov.iov_len; j++)
 		buf[j] = (uint8_t)(k & 1 ? get8(in) : j);
-	if (k & 2) { /* a descriptor along: never passed on */
-		struct cmsghdr *c;
-
-		efd = eventfd(0, EFD_CLOEXEC);
-		CHECK(efd >= 0);
-		mh.msg_control = cb.b;
-		mh.msg_controllen = sizeof(cb.b);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &efd, sizeof(int));
-	}
+	if (k & 2) /* never passed on */
+		efd = fd_along(&mh, &cb);
 	if (cl[kind][i] >= 0)
 		(void)sendmsg(cl[kind][i], &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (efd >= 0)
@@ -438,65 +296,21 @@ static void remote_op(struct in *in, uint32_t op)
 	rounds(4);
 }
 
-/* The run directory goes with the process (its sockets went with the
- * remote after each input). */
-static void remove_run_dir(void)
-{
-	char p[PATH_MAX];
-
-	snprintf(p, sizeof(p), "%s/r0/sock", run_dir);
-	rmdir(p);
-	snprintf(p, sizeof(p), "%s/r0", run_dir);
-	rmdir(p);
-	rmdir(run_dir);
-}
-
-static void once(void)
-{
-	size_t pg = 4096, len = (REGION + pg - 1) / pg * pg;
-	uint8_t *p = mmap(NULL, len + 2 * pg, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	CHECK(p != MAP_FAILED);
-	CHECK(!mprotect(p, pg, PROT_NONE));
-	CHECK(!mprotect(p + pg + len, pg, PROT_NONE));
-	region = p + pg + len - REGION;
-	reg.da = 0x40000000u;
-	reg.va = region;
-	reg.size = REGION;
-	/* Every input makes and removes its sockets and directories: in
-	 * memory (tmpfs) when there is one, a disk file system's journal
-	 * costing more than the rest of an input. */
-	snprintf(run_dir, sizeof(run_dir), "%s/hipc-fuzz-XXXXXX",
-		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	CHECK(mkdtemp(run_dir));
-	atexit(remove_run_dir);
-	hipcd_epfd = epoll_create1(EPOLL_CLOEXEC);
-	CHECK(hipcd_epfd >= 0);
-	signal(SIGPIPE, SIG_IGN);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int base = -1;
-	struct remote *r = &remotes[0];
+	struct remote *r;
 	struct in in = { data, size, 0 };
 	char path[PATH_MAX + 16];
-	unsigned q;
 
 	if (hipcd_epfd < 0)
-		once();
+		hipcd_once();
 	if (base < 0)
 		base = fuzz_count_fds();
-	memset(r, 0, sizeof(*r));
-	r->used = true;
-	snprintf(r->rc.name, sizeof(r->rc.name), "r0");
+	r = remote_reset();
 	r->rc.queue_kb = get8(&in) % 8;
 	r->rc.stall_ms = 2000;
-	r->rc.socket_mode = 0600;
-	snprintf(r->dir, sizeof(r->dir), "%s/r0", run_dir);
-	r->rp = (struct hipc_rproc *)(void *)r; /* never looked into */
 	memset(cl, -1, sizeof(cl));
 	memset(created_src, 0, sizeof(created_src));
 	up = true;
@@ -559,9 +373,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int k = 0; k < K_N; k++)
 		for (unsigned j = 0; j < SLOTS; j++)
 			client_close(k, j);
-	for (q = 0; q < QUIET_ROUNDS && round_(); q++)
-		;
-	CHECK(q < QUIET_ROUNDS);
+	quiet();
 
 	/* The remote is let go of (iface_remote_free()). */
 	for (struct hipcd_svc *s = r->svcs; s; s = s->next) {
@@ -578,17 +390,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hipc_rpmsg_dev_deinit(&R.dev);
 	rounds(2);
 	epdev_remote_free(r);
-	while (r->svcs) {
-		struct hipcd_svc *s = r->svcs;
-
-		r->svcs = s->next;
-		if (s->kind)
-			s->kind->destroy(s);
-		free(s);
-	}
-	hipcd_run_deferred();
-	snprintf(path, sizeof(path), "%s/rpmsg_ctrl", r->dir);
-	CHECK(access(path, F_OK) < 0);
-	CHECK(fuzz_count_fds() == base);
+	remote_freed(r, "rpmsg_ctrl", base);
 	return 0;
 }
