@@ -39,6 +39,7 @@
 
 #include "hipc/remote.h"
 #include "hipc/rsc.h"
+#include "sink.h"
 
 #ifndef HIPC_BENCH_EVENT_IDX
 #define HIPC_BENCH_EVENT_IDX 1
@@ -85,19 +86,13 @@ static struct hipc_rpmsg_ept echo_as_ept, ctl_ept;
 static const char *echo_as;
 static struct stream streams[MAX_STREAMS];
 static uint64_t clock_msgs;
-static uint64_t sink_msgs, sink_bytes;
+static struct sink_counts sink_counts;
 static uint32_t max_len = 64u << 20;
 static bool also_raw, also_tty;
 
 static void put_le32(uint8_t *p, uint32_t v)
 {
 	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
@@ -227,22 +222,9 @@ static int on_echo(struct hipc_rpmsg_ept *e, void *data, size_t len,
 static int on_sink(struct hipc_rpmsg_ept *e, void *data, size_t len,
 		   uint32_t src, void *priv)
 {
-	uint8_t totals[16];
-
 	(void)data;
 	(void)priv;
-	if (len) {
-		sink_msgs++;
-		sink_bytes += len;
-		return 0;
-	}
-	put_le64(totals, sink_msgs);
-	put_le64(totals + 8, sink_bytes);
-	sink_msgs = sink_bytes = 0;
-	if (hipc_rpmsg_send_ex(e, HIPC_RPMSG_ADDR_ANY, src, totals,
-			       sizeof(totals), 5000) < 0)
-		hipc_remote_trace("bench: sink totals to 0x%x lost\n",
-				  (unsigned)src);
+	sink_rx(&sink_counts, e, len, src, "bench");
 	return 0;
 }
 
@@ -285,7 +267,7 @@ static int start(struct hipc_rpmsg_dev *dev, void *ctx)
 	(void)ctx;
 	/* A new host: whatever was in progress is gone with the old one. */
 	memset(streams, 0, sizeof(streams));
-	sink_msgs = sink_bytes = 0;
+	sink_counts = (struct sink_counts){ 0 };
 	hipc_remote_trace("bench: up, max transfer %u bytes%s%s\n",
 			  (unsigned)max_len, also_raw ? ", rpmsg-raw" : "",
 			  also_tty ? ", rpmsg-tty" : "");

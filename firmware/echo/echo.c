@@ -19,6 +19,7 @@
 
 #include "hipc/remote.h"
 #include "hipc/rsc.h"
+#include "sink.h"
 
 #ifndef HIPC_ECHO_EVENT_IDX
 #define HIPC_ECHO_EVENT_IDX 0
@@ -31,7 +32,7 @@ HIPC_RSC_TABLE_RPMSG(rsc_table, 256, 512, 4096,
 						  : 0));
 
 static struct hipc_rpmsg_ept ept, sink, ept_crc;
-static uint64_t sink_msgs, sink_bytes;
+static struct sink_counts sink_counts;
 
 static int on_msg(struct hipc_rpmsg_ept *e, void *data, size_t len,
 		  uint32_t src, void *priv)
@@ -48,31 +49,12 @@ static int on_msg(struct hipc_rpmsg_ept *e, void *data, size_t len,
 	return 0;
 }
 
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static int on_sink(struct hipc_rpmsg_ept *e, void *data, size_t len,
 		   uint32_t src, void *priv)
 {
-	uint8_t totals[16];
-
 	(void)data;
 	(void)priv;
-	if (len) {
-		sink_msgs++;
-		sink_bytes += len;
-		return 0;
-	}
-	put_le64(totals, sink_msgs);
-	put_le64(totals + 8, sink_bytes);
-	sink_msgs = sink_bytes = 0;
-	if (hipc_rpmsg_send_ex(e, HIPC_RPMSG_ADDR_ANY, src, totals,
-			       sizeof(totals), 5000) < 0)
-		hipc_remote_trace("sink: report to 0x%x failed\n",
-				  (unsigned)src);
+	sink_rx(&sink_counts, e, len, src, "echo");
 	return 0;
 }
 
@@ -81,7 +63,7 @@ static int start(struct hipc_rpmsg_dev *dev, void *ctx)
 	int ret;
 
 	(void)ctx;
-	sink_msgs = sink_bytes = 0;
+	sink_counts = (struct sink_counts){ 0 };
 	hipc_remote_trace("echo: up, announcing rpmsg-client-sample, "
 			  "hipc-sink\n");
 	ret = hipc_rpmsg_ept_create(&ept, dev, "rpmsg-client-sample",
