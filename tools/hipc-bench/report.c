@@ -560,6 +560,38 @@ static const struct result *find(const struct bench_report *rep,
 	return NULL;
 }
 
+/* What a row of the matrix shows in each path's column. */
+enum cell { CELL_MS, CELL_KB_S, CELL_X_MEMCPY };
+
+/* The rest of @r's row: in each of the @np paths' columns (@w wide) that
+ * path's figure for the same block size and count, or "-". */
+static void path_cells(const struct bench_report *rep, FILE *f,
+		       const char *suite, const char *const *paths,
+		       const int *w, unsigned np, const struct result *r,
+		       enum cell what)
+{
+	/* what a copy of the same bytes would cost: the ratio to one
+	 * thread's memcpy of blocks this size */
+	double m = what == CELL_X_MEMCPY
+			   ? bench_limits_memcpy(&rep->limits, r->block)
+			   : 0;
+
+	for (unsigned j = 0; j < np; j++) {
+		const struct result *x = find(rep, suite, paths[j], r->block,
+					      r->nblocks);
+
+		if (!x || (what == CELL_X_MEMCPY && m <= 0))
+			fprintf(f, " %*s", w[j], "-");
+		else if (what == CELL_MS)
+			fprintf(f, " %*.4f", w[j], x->med_ms);
+		else if (what == CELL_KB_S)
+			fprintf(f, " %*.0f", w[j], x->kb_s);
+		else
+			fprintf(f, " %*.2f", w[j], x->kb_s * 1e3 / (m * 1e6));
+	}
+	fputc('\n', f);
+}
+
 static void matrix_table(const struct bench_report *rep, FILE *f,
 			 const char *suite, const char *title)
 {
@@ -593,49 +625,18 @@ static void matrix_table(const struct bench_report *rep, FILE *f,
 			fprintf(f, "%10.2f", r->published_ms);
 		else
 			fprintf(f, "%10s", "-");
-		for (unsigned j = 0; j < np; j++) {
-			const struct result *x = find(rep, suite, paths[j],
-						      r->block, r->nblocks);
-
-			if (x)
-				fprintf(f, " %*.4f", w[j], x->med_ms);
-			else
-				fprintf(f, " %*s", w[j], "-");
-		}
-		fputc('\n', f);
+		path_cells(rep, f, suite, paths, w, np, r, CELL_MS);
 		fprintf(f, "  %-8s %3s %8s ", "", "", "KB/s");
 		if (r->published_ms > 0)
 			fprintf(f, "%10.1f", (double)r->block * r->nblocks /
 						      r->published_ms);
 		else
 			fprintf(f, "%10s", "-");
-		for (unsigned j = 0; j < np; j++) {
-			const struct result *x = find(rep, suite, paths[j],
-						      r->block, r->nblocks);
-
-			if (x)
-				fprintf(f, " %*.0f", w[j], x->kb_s);
-			else
-				fprintf(f, " %*s", w[j], "-");
-		}
-		fputc('\n', f);
+		path_cells(rep, f, suite, paths, w, np, r, CELL_KB_S);
 		if (strcmp(suite, "bigbuf") || !rep->have_limits)
 			continue;
-		/* what a copy of the same bytes would cost: the ratio to one
-		 * thread's memcpy of blocks this size */
 		fprintf(f, "  %-8s %3s %8s %10s", "", "", "x memcpy", "");
-		for (unsigned j = 0; j < np; j++) {
-			const struct result *x = find(rep, suite, paths[j],
-						      r->block, r->nblocks);
-			double m = bench_limits_memcpy(&rep->limits, r->block);
-
-			if (x && m > 0)
-				fprintf(f, " %*.2f", w[j],
-					x->kb_s * 1e3 / (m * 1e6));
-			else
-				fprintf(f, " %*s", w[j], "-");
-		}
-		fputc('\n', f);
+		path_cells(rep, f, suite, paths, w, np, r, CELL_X_MEMCPY);
 	}
 }
 
