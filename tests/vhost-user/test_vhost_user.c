@@ -664,33 +664,32 @@ static void session_ok(struct master *m, uint32_t count)
 	CHECK_EQ(WEXITSTATUS(st), 0);
 }
 
+/* A whole session on a fresh connection: the features (hs_features()'s
+ * @ack and @event_idx), then @count echoes. */
+static void echo_session(bool ack, bool event_idx, uint32_t count)
+{
+	struct master m;
+
+	master_start(&m);
+	hs_features(&m, ack, event_idx);
+	session_ok(&m, count);
+}
+
 /* --- cases ------------------------------------------------------------------- */
 
 HIPC_TEST(echo_reply_ack)
 {
-	struct master m;
-
-	master_start(&m);
-	hs_features(&m, true, false);
-	session_ok(&m, 1000);
+	echo_session(true, false, 1000);
 }
 
 HIPC_TEST(echo_no_ack)
 {
-	struct master m;
-
-	master_start(&m);
-	hs_features(&m, false, false);
-	session_ok(&m, 1000);
+	echo_session(false, false, 1000);
 }
 
 HIPC_TEST(echo_event_idx_all_sizes)
 {
-	struct master m;
-
-	master_start(&m);
-	hs_features(&m, true, true);
-	session_ok(&m, 5000);
+	echo_session(true, true, 5000);
 }
 
 /* The rings can be torn down and set up again on one connection. */
