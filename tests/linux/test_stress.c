@@ -28,20 +28,13 @@
 #include "hipc/linux.h"
 #include "hipc/rpmsg.h"
 #include "hipc_test.h"
+#include "link_pair.h"
 #include "ring_report.h"
 
-/* The link's shared words, then the rings. */
-#define CTRL_PAGE 4096u
-
-#define NUM 16u
-#define BUF 512u
-#define RING 4096u
 #define MAXS 4u
 #define RUNS 4u
 #define PER_STREAM 3000u
 #define RUN_DEADLINE_NS 20000000000ull
-
-enum { HOST = 0, REMOTE = 1 };
 
 struct side {
 	struct hipc_link *link;
@@ -54,11 +47,8 @@ struct side {
 };
 
 static struct {
-	struct hipc_shm shm;
+	struct link_pair lp;
 	struct hipc_link_shared *ctrl; /* at the start of the region */
-	struct hipc_region reg;
-	struct hipc_memmap map;
-	uint64_t storage[2048];
 	struct side s[2];
 	unsigned nsend;
 	atomic_int bad;
@@ -181,45 +171,17 @@ static void dump(void)
 static void setup(uint32_t features, enum hipc_link_mode mode, unsigned nsend)
 {
 	struct hipc_rpmsg_dev_config c;
-	int e1 = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	int e2 = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 
 	memset(&W, 0, sizeof(W));
 	W.nsend = nsend;
-	CHECK(e1 >= 0 && e2 >= 0);
-	CHECK_EQ(hipc_shm_create(&W.shm, "stress",
-				 CTRL_PAGE + 2 * RING + 2 * NUM * BUF),
-		 0);
-	W.ctrl = (struct hipc_link_shared *)W.shm.base;
-	CHECK_EQ(hipc_link_new(&W.s[HOST].link, W.ctrl, HIPC_SIDE_HOST, e1, e2,
-			       mode, 20),
-		 0);
-	CHECK_EQ(hipc_link_new(&W.s[REMOTE].link, W.ctrl, HIPC_SIDE_REMOTE,
-			       dup(e2), dup(e1), mode, 20),
-		 0);
-	W.reg.va = W.shm.base;
-	W.reg.size = W.shm.size;
-	W.map.regions = &W.reg;
-	W.map.count = 1;
-
-	memset(&c, 0, sizeof(c));
-	c.vring_da[0] = W.reg.da + CTRL_PAGE;
-	c.vring_da[1] = W.reg.da + CTRL_PAGE + RING;
-	c.notifyid[1] = 1;
-	c.num = NUM;
-	c.align = 16;
-	c.features = features;
-	c.buf_size = BUF;
-	c.map = &W.map;
+	link_pair_open(&W.lp, "stress", mode, &W.s[HOST].link,
+		       &W.s[REMOTE].link);
+	W.ctrl = (struct hipc_link_shared *)W.lp.shm.base;
+	link_pair_config(&W.lp, &c, features);
 	c.nbuckets = 16;
 	for (unsigned i = 0; i < 2; i++) {
-		c.role = i == HOST ? HIPC_RPMSG_DRIVER : HIPC_RPMSG_DEVICE;
-		c.bufs = i == HOST ? W.shm.base + CTRL_PAGE + 2 * RING
-				   : NULL;
-		c.storage = i == HOST ? W.storage : NULL;
-		c.storage_size = i == HOST ? sizeof(W.storage) : 0;
+		link_pair_side(&W.lp, &c, i, W.s[i].link);
 		c.buckets = W.s[i].buckets;
-		c.port = hipc_link_port(W.s[i].link);
 		CHECK_EQ(hipc_rpmsg_dev_init(&W.s[i].dev, &c), 0);
 	}
 	/* host endpoint k at 1024+k talks to remote endpoint k at 2000+k */
@@ -290,7 +252,7 @@ static void one_run(uint32_t features, enum hipc_link_mode mode,
 	CHECK(!hipc_rpmsg_broken(&W.s[REMOTE].dev));
 	for (unsigned i = 0; i < 2; i++)
 		hipc_link_free(W.s[i].link);
-	hipc_shm_close(&W.shm);
+	hipc_shm_close(&W.lp.shm);
 }
 
 /* Busy-looping processes, one per core, for the "loaded" half. */

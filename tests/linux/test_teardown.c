@@ -23,22 +23,12 @@
 #include "hipc/linux.h"
 #include "hipc/rpmsg.h"
 #include "hipc_test.h"
+#include "link_pair.h"
 
-/* The link's shared words, then the rings. */
-#define CTRL_PAGE 4096u
-
-#define NUM 16u
-#define BUF 512u
-#define RING 4096u
 #define NADDR 4096u
 
-enum { HOST = 0, REMOTE = 1 };
-
 static struct {
-	struct hipc_shm shm;
-	struct hipc_region reg;
-	struct hipc_memmap map;
-	uint64_t storage[2048];
+	struct link_pair lp;
 	struct hipc_link *link[2];
 	struct hipc_rpmsg_dev dev[2];
 	struct hipc_rpmsg_ept *buckets[2][64];
@@ -100,45 +90,17 @@ static void host_ns(struct hipc_rpmsg_dev *dev, const char *name,
 static void setup_ex(unsigned rx_threads)
 {
 	struct hipc_rpmsg_dev_config c;
-	int e1 = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	int e2 = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 
 	memset(&W, 0, sizeof(W));
-	CHECK(e1 >= 0 && e2 >= 0);
-	CHECK_EQ(hipc_shm_create(&W.shm, "teardown",
-				 CTRL_PAGE + 2 * RING + 2 * NUM * BUF),
-		 0);
-	CHECK_EQ(hipc_link_new(&W.link[HOST],
-			       (struct hipc_link_shared *)W.shm.base,
-			       HIPC_SIDE_HOST, e1, e2, HIPC_LINK_ADAPTIVE, 20),
-		 0);
-	CHECK_EQ(hipc_link_new(&W.link[REMOTE],
-			       (struct hipc_link_shared *)W.shm.base,
-			       HIPC_SIDE_REMOTE, dup(e2), dup(e1),
-			       HIPC_LINK_ADAPTIVE, 20),
-		 0);
-	W.reg.va = W.shm.base;
-	W.reg.size = W.shm.size;
-	W.map.regions = &W.reg;
-	W.map.count = 1;
-	memset(&c, 0, sizeof(c));
-	c.vring_da[0] = W.reg.da + CTRL_PAGE;
-	c.vring_da[1] = W.reg.da + CTRL_PAGE + RING;
-	c.notifyid[1] = 1;
-	c.num = NUM;
-	c.align = 16;
-	c.features = (1u << HIPC_RPMSG_F_NS) | (1u << HIPC_VIRTIO_F_EVENT_IDX);
-	c.buf_size = BUF;
-	c.map = &W.map;
+	link_pair_open(&W.lp, "teardown", HIPC_LINK_ADAPTIVE, &W.link[HOST],
+		       &W.link[REMOTE]);
+	link_pair_config(&W.lp, &c,
+			 (1u << HIPC_RPMSG_F_NS) |
+				 (1u << HIPC_VIRTIO_F_EVENT_IDX));
 	c.nbuckets = 64;
 	for (unsigned i = 0; i < 2; i++) {
-		c.role = i == HOST ? HIPC_RPMSG_DRIVER : HIPC_RPMSG_DEVICE;
-		c.bufs = i == HOST ? W.shm.base + CTRL_PAGE + 2 * RING
-				   : NULL;
-		c.storage = i == HOST ? W.storage : NULL;
-		c.storage_size = i == HOST ? sizeof(W.storage) : 0;
+		link_pair_side(&W.lp, &c, i, W.link[i]);
 		c.buckets = W.buckets[i];
-		c.port = hipc_link_port(W.link[i]);
 		c.ns_cb = i == HOST ? host_ns : NULL;
 		CHECK_EQ(hipc_rpmsg_dev_init(&W.dev[i], &c), 0);
 	}
@@ -168,7 +130,7 @@ static void teardown(void)
 	CHECK(!hipc_rpmsg_broken(&W.dev[REMOTE]));
 	for (unsigned i = 0; i < 2; i++)
 		hipc_link_free(W.link[i]);
-	hipc_shm_close(&W.shm);
+	hipc_shm_close(&W.lp.shm);
 }
 
 /* --- destroy while the endpoint receives a flood ------------------------ */
