@@ -38,8 +38,18 @@ HIPCD_PID=
 HELPERS=()
 
 fail() {
+	local r
 	echo "FAIL: $*"
+	[ -n "${FAILING:-}" ] && exit 1
+	FAILING=1
 	[ -n "$D" ] && [ -S "$D/run/hipcd.sock" ] && ctl stats
+	# The islands' own counters too: a frame dropped on their side shows
+	# only there.
+	if [ -n "$D" ] && [ -S "$D/run/hipcd.sock" ]; then
+		for r in $(ctl stats | awk '$2 == "rpmsg-net" { print $1 }' | sort -u); do
+			[ -n "$(fw_pid "$r")" ] && fw_dump "$r" | grep "netpeer: "
+		done
+	fi
 	[ -n "$D" ] && [ -f "$D/hipcd.log" ] && { echo "--- hipcd log:"; tail -40 "$D/hipcd.log"; }
 	exit 1
 }
@@ -180,19 +190,40 @@ captures_done() {
 	done
 }
 
-# ping_ok [in_ns NS] ping ...: 0 % loss.  The pings use -A -w: one probe
-# in flight at a time and a deadline instead of ping's usual "two round
-# trips" after the last one, so a reply that comes late on a loaded machine
-# counts, and every lost one still shows as transmitted but not received.
-# Pings of frames in pieces use -i 0.2 instead of -A: their round trips
-# vary more than -A's interval allows for, so -A may put a second probe
-# in flight, which ping then counts as lost when the count is reached
-# before its reply comes.
+# ping_ok [in_ns NS] ping -c COUNT -w DEADLINE ...: probes 1 to COUNT all
+# answered, once each.  Not ping's "0% packet loss": with -w, ping sends
+# until COUNT replies have come and stops there, and a probe still in
+# flight then counts as lost.  -A sends the next probe once the average
+# round trip has passed (10 ms with sub-millisecond ones), answered or
+# not, so on a loaded machine one late reply puts a second probe in
+# flight, and when that happens at the end ping reports "11 packets
+# transmitted, 10 received" although nothing was lost.  A frame really
+# lost still fails: ping sends another in its place, and its sequence
+# number is missing from the replies.  Pings of frames in pieces use
+# -i 0.2 rather than -A: a few probes in flight, not a burst of 64 KiB
+# frames that may fill the ring (dropped and counted, by design).
 ping_ok() {
-	local out
+	local out count=0 prev= a n missing=
+	for a in "$@"; do
+		[ "$prev" = -c ] && count=$a
+		prev=$a
+	done
 	out=$("$@" 2>&1)
 	echo "$out" | tail -2
-	echo "$out" | grep -q " 0% packet loss"
+	[ "$count" -gt 0 ] || { echo "ping_ok: no -c COUNT"; return 1; }
+	# Anything but a clean reply: a duplicate, a corrupted or
+	# truncated one, an error from ping.
+	if echo "$out" | grep -E "DUP!|duplicates|BAD CHECKSUM|corrupted|truncated|wrong data|errors|ping: "; then
+		return 1
+	fi
+	for n in $(seq "$count"); do
+		echo "$out" | grep -q " icmp_seq=$n " || missing="$missing $n"
+	done
+	if [ -n "$missing" ]; then
+		echo "no reply to icmp_seq$missing"
+		return 1
+	fi
+	return 0
 }
 
 one_island() { # one_island FIRMWARE "ARGS" [extra config lines]
