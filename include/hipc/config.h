@@ -56,6 +56,9 @@
 #ifndef HIPC_CFG_MANY_EPTS
 #define HIPC_CFG_MANY_EPTS 0
 #endif
+#ifndef HIPC_CFG_SPARE_LINES
+#define HIPC_CFG_SPARE_LINES 0
+#endif
 #endif /* HIPC_CFG_PROFILE_MINIMAL_REMOTE */
 
 /*
@@ -181,6 +184,19 @@
  */
 #ifndef HIPC_CFG_MANY_EPTS
 #define HIPC_CFG_MANY_EPTS 1
+#endif
+
+/*
+ * Sparing the lines both cores share: the peer's index is read once per
+ * batch (the value read last, checked then, serves until we catch up with
+ * it), and on memory both cores see coherently (no cache maintenance) a
+ * descriptor, avail entry or used entry that already holds the bytes to
+ * be written is not written again.  0: every entry is written and the
+ * index read for every one taken; the same protocol, more line transfers
+ * between the cores, less code.
+ */
+#ifndef HIPC_CFG_SPARE_LINES
+#define HIPC_CFG_SPARE_LINES 1
 #endif
 
 #if !HIPC_CFG_DRIVER && !HIPC_CFG_DEVICE

@@ -314,8 +314,9 @@ int hipc_vring_init(struct hipc_vring *vr, enum hipc_vring_role role,
  */
 static inline bool coherent(const struct hipc_vring *vr)
 {
-	return !HIPC_CFG_CACHE || !vr->port || !vr->port->ops ||
-	       !vr->port->ops->cache_clean;
+	return HIPC_CFG_SPARE_LINES &&
+	       (!HIPC_CFG_CACHE || !vr->port || !vr->port->ops ||
+		!vr->port->ops->cache_clean);
 }
 
 /* Our consumption index is written under the owner's lock but read
@@ -350,7 +351,7 @@ static bool hipc__peer_pending(struct hipc_vring *vr, uint16_t *pending)
 	uint16_t idx;
 
 	*pending = (uint16_t)(vr->peer_seen - vr->last_idx);
-	if (*pending)
+	if (HIPC_CFG_SPARE_LINES && *pending)
 		return true;
 	hipc__cache_inval(vr->port, idxp, 2);
 	idx = hipc__ld16_acq(idxp);
@@ -360,7 +361,8 @@ static bool hipc__peer_pending(struct hipc_vring *vr, uint16_t *pending)
 		hipc_vring_mark_broken(vr);
 		return false;
 	}
-	vr->peer_seen = idx;
+	if (HIPC_CFG_SPARE_LINES)
+		vr->peer_seen = idx;
 	return true;
 }
 
@@ -507,7 +509,8 @@ void *hipc__vring_peek(struct hipc_vring *vr, uint16_t k, uint32_t min_len)
 	/* Published up to the index: entries before it are the peer's to
 	 * read, whatever the acquire orders them against.  The index seen
 	 * last serves when it reaches that far (no new look at its line). */
-	if ((uint16_t)(vr->peer_seen - vr->last_idx) <= k &&
+	if ((!HIPC_CFG_SPARE_LINES ||
+	     (uint16_t)(vr->peer_seen - vr->last_idx) <= k) &&
 	    (uint16_t)(hipc__ld16_acq(drv_role(vr) ? IDX(vr->used)
 						    : IDX(vr->avail)) -
 		       vr->last_idx) <= k)
