@@ -294,7 +294,7 @@ static void make_ret(const struct bb_pool *p, uint32_t index, uint32_t gen,
 	hipc_put_le32(&r->index, index);
 	hipc_put_le32(&r->generation, gen);
 	hipc_put_le32(&r->length, consumed);
-	hipc_put_le32((uint32_t *)&r->status, 0);
+	hipc_put_le32(&r->status, 0);
 }
 
 /* A remote buffer @c holds goes back to the remote.  @notify: tell it
