@@ -104,7 +104,9 @@ struct hipc_vring_info {
 	uint16_t notified;     /* @produced when we last decided on a doorbell */
 	uint16_t peer_idx;     /* the peer's index, as read now (not validated) */
 	uint16_t pending;      /* peer_idx - consumed; above num: the peer is
-				* lying, and the ring breaks when next used */
+				* lying, and the ring breaks when it is next
+				* read (after the entries seen before, under
+				* HIPC_CFG_SPARE_LINES) */
 	bool cb_enabled;       /* we asked the peer for notifications */
 	bool event_idx;        /* VIRTIO_RING_F_EVENT_IDX in use */
 	bool broken;
@@ -248,7 +250,9 @@ HIPC_API bool hipc_vring_need_notify(struct hipc_vring *vr);
 /**
  * hipc_vring_pending() - is there work from the peer (driver: used entries;
  * device: avail entries) not consumed yet?  A bogus index marks the ring broken
- * and returns false.
+ * and returns false.  Under HIPC_CFG_SPARE_LINES the index is read again
+ * only once the entries seen at its last read are taken: until then this
+ * answers true from them, and a bogus index is found at that next read.
  */
 HIPC_API bool hipc_vring_pending(struct hipc_vring *vr);
 

@@ -305,18 +305,22 @@ int hipc_vring_init(struct hipc_vring *vr, enum hipc_vring_role role,
 }
 
 /*
- * Memory both cores see coherently (no cache maintenance in the port).
- * There a descriptor, avail entry or used entry that already holds what
- * we would write is left alone: in a stream the same buffer comes back to
- * the same slot lap after lap, and a write would take the line from the
- * peer's cache only to give it the same bytes.  What the peer may have
- * scribbled there differs, and is written over as before.
+ * Memory both cores see coherently (no cache maintenance at all in the
+ * port).  There a descriptor, avail entry or used entry that already holds
+ * what we would write is left alone: in a stream the same buffer comes
+ * back to the same slot lap after lap, and a write would take the line
+ * from the peer's cache only to give it the same bytes.  What the peer may
+ * have scribbled there differs, and is written over as before.  A port
+ * with either cache operation writes every time: the compare would read
+ * our own cached copy, which may not be what memory holds (a write-through
+ * cache that needs invalidating only, after the peer cleared the ring).
  */
 static inline bool coherent(const struct hipc_vring *vr)
 {
 	return HIPC_CFG_SPARE_LINES &&
 	       (!HIPC_CFG_CACHE || !vr->port || !vr->port->ops ||
-		!vr->port->ops->cache_clean);
+		(!vr->port->ops->cache_clean &&
+		 !vr->port->ops->cache_invalidate));
 }
 
 /* Our consumption index is written under the owner's lock but read
