@@ -157,6 +157,53 @@ HIPC_TEST(pending_is_a_hint_the_poll_judges)
 	CHECK(hipc_rpmsg_pending(&A.drv.dev));
 }
 
+/* The look takes no lock (a spinning waiter would write the lock's line
+ * on every turn), and counts tx buffers given back as work only once a
+ * sender asked for them. */
+static unsigned locks;
+static void count_lock(void *ctx)
+{
+	(void)ctx;
+	locks++;
+}
+static void count_unlock(void *ctx) { (void)ctx; }
+
+HIPC_TEST(pending_sees_tx_buffers_back_once_asked)
+{
+	static const struct hipc_port_ops counting = {
+		.lock = count_lock, .unlock = count_unlock,
+		.notify = pair_notify
+	};
+	unsigned before;
+	int sent = 0;
+
+	setup_both(F_NS);
+	before = a_rx;
+	while (hipc_rpmsg_trysend(&a_chan, "x", 1) == 1)
+		sent++;
+	CHECK(sent > 0);
+	CHECK(hipc_rpmsg_poll(&A.devc.dev, 0) > 0);
+	CHECK_EQ(a_rx, before + (unsigned)sent);
+	A.drv.port.ops = &counting;
+	locks = 0;
+	/* all given back, and nobody waits for one */
+	CHECK(!hipc_rpmsg_pending(&A.drv.dev));
+	CHECK_EQ(locks, 0);
+	/* a sender asks: they are back already, so no sleep */
+	CHECK(!hipc_rpmsg_prepare_sleep_tx(&A.drv.dev));
+	locks = 0;
+	CHECK(hipc_rpmsg_pending(&A.drv.dev));
+	CHECK(hipc_rpmsg_pending(&A.drv.dev));
+	CHECK_EQ(locks, 0);
+	A.drv.port.ops = &pair_ops;
+	/* the send has a buffer; a wait that no longer asks for one takes
+	 * the request back, and the rest given back are no work */
+	CHECK_EQ(hipc_rpmsg_trysend(&a_chan, "x", 1), 1);
+	CHECK(hipc_rpmsg_prepare_sleep(&A.drv.dev));
+	CHECK(!hipc_rpmsg_pending(&A.drv.dev));
+	CHECK(!hipc_rpmsg_broken(&A.drv.dev));
+}
+
 HIPC_TEST(used_len_larger_than_buffer)
 {
 	setup_both(F_NS);
@@ -529,6 +576,7 @@ HIPC_TEST(scribbler_event_idx)
 
 HIPC_TEST_MAIN(HIPC_CASE(used_idx_past_num),
 	       HIPC_CASE(pending_is_a_hint_the_poll_judges),
+	       HIPC_CASE(pending_sees_tx_buffers_back_once_asked),
 	       HIPC_CASE(used_len_larger_than_buffer),
 	       HIPC_CASE(used_len_shorter_than_header),
 	       HIPC_CASE(header_len_past_used_len),

@@ -459,14 +459,25 @@ HIPC_TEST(laps_rewrite_only_what_changed)
 		CHECK_EQ(hipc_vring_put_used(&dev, head, 8), 0);
 		CHECK(hipc_vring_get_used(&drv, &len) == bufs[1]);
 		CHECK_EQ(len, 8);
-		/* The peer scribbles: the descriptor's length and address,
-		 * the avail entry, the used entry's length and id. */
-		switch (lap % 5) {
+		/* The peer scribbles: the descriptor's length, address,
+		 * flags and next, the avail entry, the used entry's length
+		 * and id. */
+		switch (lap % 7) {
 		case 0:
 			w32(ring_mem + 16 * head + 8, 1);
 			break;
 		case 1:
 			w64(ring_mem + 16 * head, DA_BASE + BUFSZ * 5);
+			break;
+		case 5:
+			/* F_WRITE off: the device would refuse a buffer it
+			 * is to fill */
+			w16(ring_mem + 16 * head + 12, 0);
+			break;
+		case 6:
+			/* F_NEXT with next: a chain the device refuses */
+			w16(ring_mem + 16 * head + 12, 3);
+			w16(ring_mem + 16 * head + 14, (uint16_t)(head ^ 1));
 			break;
 		case 2:
 			h2 = (uint16_t)((drv.next_idx) & (NUM - 1));
@@ -476,8 +487,10 @@ HIPC_TEST(laps_rewrite_only_what_changed)
 			w32(used() + 4 + 8 * ((dev.next_idx) & (NUM - 1)) + 4,
 			    BUFSZ + 1);
 			break;
-		default:
+		case 4:
 			w32(used() + 4 + 8 * ((dev.next_idx) & (NUM - 1)), NUM);
+			break;
+		default:
 			break;
 		}
 	}
