@@ -512,6 +512,23 @@ int hipc_link_wait_busy(struct hipc_link *l, uint64_t deadline,
 		pthread_mutex_unlock(&l->wlock);
 		return 0;
 	}
+	if (l->draining && may_sleep) {
+		/* Another thread sleeps on the eventfd and bumps gen when a
+		 * doorbell wakes it; only a doorbell asked for comes.  Our
+		 * caller's last look may have turned the peer's doorbell
+		 * off (a busy poll), and that sleeper's own wait need not
+		 * ask for it (a sender waiting for tx buffers asks for
+		 * tx-complete only): ask now, as a sleeper would. */
+		pthread_mutex_unlock(&l->wlock);
+		if (!may_sleep(arg))
+			return 0;
+		pthread_mutex_lock(&l->wlock);
+		if (seen.gen != l->gen) {
+			seen.gen = l->gen;
+			pthread_mutex_unlock(&l->wlock);
+			return 0;
+		}
+	}
 	if (l->draining) {
 		/* Another thread sleeps on the eventfd; it will bump gen. */
 		struct timespec ts;
