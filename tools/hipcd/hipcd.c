@@ -997,7 +997,11 @@ static bool process_remotes(bool *again)
 			       : hipc_rproc_prepare_sleep(r->rp))
 				break;
 			hipc_rproc_process(r->rp);
-			*again = n == 63;
+			/* Still busy after the last pass: the loop must not
+			 * sleep (and another remote's quiet must not undo
+			 * that). */
+			if (n == 63)
+				*again = true;
 		}
 		busy |= hipc_rproc_pending(r->rp) != HIPC_RPROC_OP_NONE;
 	}
