@@ -28,7 +28,13 @@
  * it last returned, so a doorbell consumed by another thread is never
  * slept through.  The thread that waits on the eventfd also watches the
  * generation while it spins, for the same reason: in the spinning modes a
- * doorbell that another thread drained leaves nothing in the FIFO.
+ * doorbell that another thread drained leaves nothing in the FIFO.  A
+ * waiter parked behind the eventfd's sleeper asks for the peer's doorbell
+ * first (its may_sleep), since the sleeper's own wait may not have.
+ *
+ * An epoll set of the caller's that holds the eventfd edge-triggered (the
+ * rproc's loop) is not one of the link's sleepers and is not woken through
+ * the generation: such a caller drains the link from its own loop only.
  */
 #include <errno.h>
 #include <limits.h>
