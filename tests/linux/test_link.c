@@ -129,6 +129,50 @@ HIPC_TEST(control_queue_bounded)
 	ends_down(&e);
 }
 
+static uint64_t efd_writes(struct hipc_link *l)
+{
+	struct hipc_link_stats st;
+
+	hipc_link_get_stats(l, &st);
+	return st.eventfd_writes;
+}
+
+/*
+ * More messages than the peer's FIFO holds: the rest wait in our queue.
+ * Each time the peer drains, our next drain puts what fits; what went in
+ * rings the peer (it may sleep past the FIFO it emptied), and what is still
+ * left asks for "not full" again, so that the peer's next drain tells us:
+ * nothing strands in the queue, and everything arrives in order.
+ */
+HIPC_TEST(queue_flushed_in_parts_rings_and_asks_again)
+{
+	const unsigned sent = 3 * HIPC_MBOX_HW_DEPTH;
+	struct ends e;
+	uint64_t w;
+
+	ends_up(&e);
+	nctrl = 0;
+	for (unsigned i = 0; i < sent; i++)
+		CHECK_EQ(hipc_link_send(e.host, HIPC_MBOX_CTRL_BASE + i), 0);
+	for (unsigned part = 0; part < 2; part++) {
+		/* the remote empties its FIFO: that tells the host */
+		w = efd_writes(e.remote);
+		CHECK_EQ(hipc_link_drain(e.remote, on_ctrl, NULL),
+			 (int)HIPC_MBOX_HW_DEPTH);
+		CHECK_EQ(efd_writes(e.remote), w + 1);
+		/* the host puts the next FIFO's worth, and rings */
+		w = efd_writes(e.host);
+		CHECK_EQ(hipc_link_drain(e.host, NULL, NULL), 0);
+		CHECK_EQ(efd_writes(e.host), w + 1);
+	}
+	CHECK_EQ(hipc_link_drain(e.remote, on_ctrl, NULL),
+		 (int)HIPC_MBOX_HW_DEPTH);
+	CHECK_EQ(nctrl, sent);
+	for (unsigned i = 0; i < sent; i++)
+		CHECK_EQ(ctrl_seen[i], HIPC_MBOX_CTRL_BASE + i);
+	ends_down(&e);
+}
+
 /*
  * The peer's FIFO index more than the FIFO's depth ahead of ours, or
  * behind it: hipc_link_drain() says -HIPC_EIO (what the host turns into
@@ -156,4 +200,5 @@ HIPC_TEST(corrupt_fifo_index_is_an_error)
 
 HIPC_TEST_MAIN(HIPC_CASE(unknown_doorbell_values_only_counted),
 	       HIPC_CASE(control_queue_bounded),
+	       HIPC_CASE(queue_flushed_in_parts_rings_and_asks_again),
 	       HIPC_CASE(corrupt_fifo_index_is_an_error))

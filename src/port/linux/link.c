@@ -253,9 +253,22 @@ static int drain_fifo(struct hipc_link *l)
 		kick_eventfd(l->efd_out);
 		stat_add(&l->st.eventfd_writes, 1);
 	}
-	/* And we may have messages waiting for room in the other one. */
-	if (l->mbox.q_count && hipc_mbox_tx_ready(&l->mbox) == 0)
-		wake_peer(l);
+	/* And we may have messages waiting for room in the other one.  The
+	 * peer's "not full" is one-shot here (its drain takes the flag):
+	 * what is still left asks again, then is tried once more, or the
+	 * peer's next drain would not tell us.  Whatever went in rings the
+	 * peer, which may sleep past a FIFO it has already emptied. */
+	if (l->mbox.q_count) {
+		unsigned before = l->mbox.q_count;
+		unsigned left = hipc_mbox_tx_ready(&l->mbox);
+
+		if (left) {
+			hw_want_not_full(l, true);
+			left = hipc_mbox_tx_ready(&l->mbox);
+		}
+		if (left < before)
+			wake_peer(l);
+	}
 	pthread_mutex_unlock(&l->mb_lock);
 	if (n)
 		stat_add(&l->st.doorbells_rx, (uint64_t)n);
