@@ -662,12 +662,20 @@ static void standalone_accept(struct remote *r)
 
 /* --- sleeping on everything at once --------------------------------------- */
 
+/* A control message from the host (an echo request, a shutdown) that a
+ * wait inside a send took from the FIFO: its doorbell is spent, and only
+ * the loop's next drain acts on it. */
+static bool ctrl_waiting(const struct remote *r)
+{
+	return r->link && hipc__link_ctrl_waiting(r->link);
+}
+
 static bool may_sleep(void *arg)
 {
 	struct remote *r = arg;
 
 	if (r->stop || r->reset_asked || host_gen(r) != r->acked_gen ||
-	    r->p2p.reset_asked || r->p2p.up_asked)
+	    r->p2p.reset_asked || r->p2p.up_asked || ctrl_waiting(r))
 		return false;
 	if (r->dev_up && !hipc_rpmsg_prepare_sleep(&r->dev))
 		return false;
@@ -683,7 +691,7 @@ static bool has_work(void *arg)
 	struct remote *r = arg;
 
 	return r->stop || r->reset_asked || host_gen(r) != r->acked_gen ||
-	       r->p2p.reset_asked || r->p2p.up_asked ||
+	       r->p2p.reset_asked || r->p2p.up_asked || ctrl_waiting(r) ||
 	       (r->dev_up && hipc_rpmsg_pending(&r->dev)) ||
 	       (r->p2p.up && hipc_rpmsg_pending(&r->p2p.dev));
 }

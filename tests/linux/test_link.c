@@ -12,6 +12,7 @@
 #include "hipc/linux.h"
 #include "hipc/mbox.h"
 #include "hipc_test.h"
+#include "port_linux_internal.h"
 
 #define CTRL_PAGE 4096u
 #define CTRLQ_LEN 64u /* link.c: control messages queued between drains */
@@ -174,6 +175,34 @@ HIPC_TEST(queue_flushed_in_parts_rings_and_asks_again)
 }
 
 /*
+ * A control message that a wait took from the FIFO (a wait drains, but
+ * hands nothing over) is held for the next drain with an on_ctrl, and
+ * hipc__link_ctrl_waiting() says so until then: its doorbell is spent, so a
+ * loop that acts on control messages must not sleep on it.
+ */
+HIPC_TEST(control_message_taken_by_a_wait_is_held)
+{
+	struct ends e;
+
+	ends_up(&e);
+	nctrl = 0;
+	/* the first wait of a thread on a link returns at once */
+	(void)hipc_link_wait(e.remote, hipc_now_ns(), NULL, NULL);
+	CHECK(!hipc__link_ctrl_waiting(e.remote));
+	CHECK_EQ(hipc_link_send(e.host, HIPC_MBOX_ECHO_REQUEST), 0);
+	CHECK_EQ(hipc_link_wait(e.remote, hipc_now_ns() + 5000000000ull, NULL,
+				NULL),
+		 0);
+	CHECK(hipc__link_ctrl_waiting(e.remote));
+	CHECK_EQ(nctrl, 0);
+	CHECK_EQ(hipc_link_drain(e.remote, on_ctrl, NULL), 0);
+	CHECK_EQ(nctrl, 1);
+	CHECK_EQ(ctrl_seen[0], HIPC_MBOX_ECHO_REQUEST);
+	CHECK(!hipc__link_ctrl_waiting(e.remote));
+	ends_down(&e);
+}
+
+/*
  * The peer's FIFO index more than the FIFO's depth ahead of ours, or
  * behind it: hipc_link_drain() says -HIPC_EIO (what the host turns into
  * the crash "mailbox corrupted"), every time, and nothing is delivered.
@@ -201,4 +230,5 @@ HIPC_TEST(corrupt_fifo_index_is_an_error)
 HIPC_TEST_MAIN(HIPC_CASE(unknown_doorbell_values_only_counted),
 	       HIPC_CASE(control_queue_bounded),
 	       HIPC_CASE(queue_flushed_in_parts_rings_and_asks_again),
+	       HIPC_CASE(control_message_taken_by_a_wait_is_held),
 	       HIPC_CASE(corrupt_fifo_index_is_an_error))

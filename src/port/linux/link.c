@@ -244,7 +244,11 @@ static int drain_fifo(struct hipc_link *l)
 			} else {
 				l->ctrlq[(l->ctrlq_head + l->ctrlq_count) %
 					 CTRLQ_LEN] = msg;
-				l->ctrlq_count++;
+				/* Atomic: hipc__link_ctrl_waiting() reads it
+				 * without the lock. */
+				__atomic_store_n(&l->ctrlq_count,
+						 l->ctrlq_count + 1u,
+						 __ATOMIC_RELEASE);
 			}
 		}
 	}
@@ -330,12 +334,18 @@ static int drain(struct hipc_link *l, bool clear,
 		}
 		msg = l->ctrlq[l->ctrlq_head];
 		l->ctrlq_head = (l->ctrlq_head + 1u) % CTRLQ_LEN;
-		l->ctrlq_count--;
+		__atomic_store_n(&l->ctrlq_count, l->ctrlq_count - 1u,
+				 __ATOMIC_RELAXED);
 		pthread_mutex_unlock(&l->mb_lock);
 		if (on_ctrl)
 			on_ctrl(arg, msg);
 	}
 	return n;
+}
+
+bool hipc__link_ctrl_waiting(const struct hipc_link *l)
+{
+	return __atomic_load_n(&l->ctrlq_count, __ATOMIC_ACQUIRE) != 0;
 }
 
 int hipc_link_drain(struct hipc_link *l, void (*on_ctrl)(void *, uint32_t),

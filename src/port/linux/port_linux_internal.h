@@ -56,6 +56,14 @@ int hipc__link_drain_polled(struct hipc_link *l, bool readable,
 int hipc__link_drain_edge(struct hipc_link *l,
 			  void (*on_ctrl)(void *, uint32_t), void *arg);
 
+/*
+ * Control messages a drain took from the FIFO and holds for the next
+ * hipc_link_drain() with an on_ctrl (a wait that woke drains, but hands
+ * nothing over).  A loop that acts on control messages does not sleep
+ * while this is true: the doorbell that brought them is spent.
+ */
+bool hipc__link_ctrl_waiting(const struct hipc_link *l);
+
 /* The portable half of hipc_crc32c_fast(), for tests that compare the
  * two paths on a CPU that has the instruction. */
 uint32_t hipc__crc32c_slice8(uint32_t crc, const void *buf, size_t len);
