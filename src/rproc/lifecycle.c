@@ -989,17 +989,27 @@ bool hipc_rproc_prepare_sleep_tx(struct hipc_rproc *rp)
 	return !rp->dev_up || rp->booting || hipc_rpmsg_prepare_sleep_tx(&rp->dev);
 }
 
-static bool may_sleep(void *arg)
+/* A control message another thread's wait (a sender's, for tx buffers)
+ * took from the FIFO: its doorbell is spent, and only a pass hands it
+ * over. */
+static bool ctrl_waiting(const struct hipc_rproc *rp)
 {
-	return hipc_rproc_prepare_sleep(arg);
+	return rp->link && hipc__link_ctrl_waiting(rp->link);
 }
 
-/* What the spinning wait looks at instead of doorbells: the rings. */
+static bool may_sleep(void *arg)
+{
+	return !ctrl_waiting(arg) && hipc_rproc_prepare_sleep(arg);
+}
+
+/* What the spinning wait looks at instead of doorbells: the rings, and
+ * control messages held for a pass. */
 static bool has_work(void *arg)
 {
 	struct hipc_rproc *rp = arg;
 
-	return rp->dev_up && !rp->booting && hipc_rpmsg_pending(&rp->dev);
+	return ctrl_waiting(rp) ||
+	       (rp->dev_up && !rp->booting && hipc_rpmsg_pending(&rp->dev));
 }
 
 /* Sleep on the remote's fd (doorbell, exit, a due timer) at most @ms. */
