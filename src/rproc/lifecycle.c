@@ -180,6 +180,7 @@ void hipc__rp_release(struct hipc_rproc *rp)
 	rp->booting = false;
 	rp->attach_phase = AT_NONE;
 	rp->wd_outstanding = false;
+	rp->recheck_at = 0; /* no link left to look at */
 	rp->info.region_size = 0;
 }
 
@@ -1136,13 +1137,23 @@ int hipc_rproc_begin_stop(struct hipc_rproc *rp, unsigned timeout_ms)
 	rp->restart_at = 0;
 	rp->info.next_restart_ns = 0;
 	rp->auto_restart = false;
-	if (rp->state == HIPC_RPROC_DETACHED) {
-		/* Not ours any more: nothing to stop from here. */
+	if (rp->state == HIPC_RPROC_DETACHED &&
+	    !(rp->pid > 0 && rp->is_child)) {
+		/* Not ours any more: nothing to stop from here.  A re-attach
+		 * under way (the state stays "detached" until it is up) hangs
+		 * up: its session, region and pidfd are let go of.  A start
+		 * from here has a child of ours, stopped below. */
+		hipc__rp_release(rp);
+		hipc__rp_end_process(rp, false);
 		hipc__rp_set_state(rp, HIPC_RPROC_OFFLINE);
+		hipc__rp_rearm(rp);
 		return 0; /* nothing pending: no on_done */
 	}
 	if (rp->pid <= 0 || hipc__rp_process_exited(rp)) {
 		finish_stop(rp, false);
+		/* A restart or attach deadline armed before must not fire
+		 * into a stopped remote's loop. */
+		hipc__rp_rearm(rp);
 		return 0;
 	}
 	rp->op = HIPC_RPROC_OP_STOP;

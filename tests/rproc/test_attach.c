@@ -209,6 +209,63 @@ HIPC_TEST(attach_detach_attach)
 	CHECK(lc_no_children());
 }
 
+/*
+ * A stop while a re-attach is under way (the state still "detached" until
+ * the remote is up) wins: it returns 0, the state is "offline", and what
+ * the attach had taken (the session socket, the region, the link's
+ * eventfds, the pidfd) is let go of at once, so that the remote, still
+ * running on its own, takes the next host.  The stop lands after 0, 1, 2
+ * ... passes of the loop, until one finds the attach done (then it stops
+ * the remote as any attached one).
+ */
+HIPC_TEST(stop_during_reattach_lets_go)
+{
+	struct hipc_rproc_config cfg;
+	struct lc_client c;
+	char err[256];
+	int status, base;
+	unsigned landed = 0;
+	pid_t pid;
+
+	pid = start_standalone("isle");
+	memset(&c, 0, sizeof(c));
+	lc_config(&cfg, &c, "isle");
+	cfg.firmware = NULL; /* attach only */
+	CHECK_EQ(hipc_rproc_new(&c.rp, &cfg), 0);
+	for (int k = 0; k < 12; k++) {
+		attach(&c);
+		CHECK_EQ(hipc_rproc_detach(c.rp), 0);
+		base = lc_count_fds();
+		CHECK_EQ(hipc_rproc_begin_attach(c.rp, NULL, err, sizeof(err)),
+			 0);
+		for (int i = 0; i < k && hipc_rproc_state(c.rp) ==
+						 HIPC_RPROC_DETACHED; i++) {
+			usleep(100);
+			(void)hipc_rproc_process(c.rp);
+		}
+		if (hipc_rproc_state(c.rp) != HIPC_RPROC_DETACHED) {
+			/* up before the stop: a stop ends it (below) */
+			CHECK_EQ(hipc_rproc_state(c.rp), HIPC_RPROC_ATTACHED);
+			break;
+		}
+		CHECK_EQ(hipc_rproc_stop(c.rp, 2000), 0);
+		CHECK_EQ(hipc_rproc_state(c.rp), HIPC_RPROC_OFFLINE);
+		CHECK_EQ(hipc_rproc_pending(c.rp), HIPC_RPROC_OP_NONE);
+		CHECK_EQ(lc_count_fds(), base);
+		CHECK_EQ(waitpid(pid, &status, WNOHANG), 0);
+		landed += k > 0;
+		/* from "offline" the next attach must find the remote free */
+	}
+	/* some stop landed after the loop had taken the hello */
+	CHECK(landed > 0);
+	if (hipc_rproc_state(c.rp) != HIPC_RPROC_ATTACHED)
+		attach(&c);
+	CHECK_EQ(hipc_rproc_stop(c.rp, 2000), 0);
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	hipc_rproc_free(c.rp);
+	CHECK(lc_no_children());
+}
+
 /* An attached remote that dies is crashed like a booted one. */
 HIPC_TEST(attached_remote_crash)
 {
@@ -1049,7 +1106,8 @@ HIPC_TEST(gen_ack_is_an_event)
 	hipc_rproc_free(c.rp);
 }
 
-HIPC_TEST_MAIN(HIPC_CASE(attach_detach_attach), HIPC_CASE(attached_remote_crash),
+HIPC_TEST_MAIN(HIPC_CASE(attach_detach_attach),
+	       HIPC_CASE(stop_during_reattach_lets_go), HIPC_CASE(attached_remote_crash),
 	       HIPC_CASE(one_host_at_a_time), HIPC_CASE(attach_to_nothing),
 	       HIPC_CASE(attach_empty_region), HIPC_CASE(attach_unsealed_region),
 	       HIPC_CASE(attach_bad_hello),

@@ -4,6 +4,7 @@
  * in a loop without leaks, a crash in the middle of a stream, a hung remote
  * caught by the watchdog, restart policies, the forced stop.
  */
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/time.h>
@@ -227,6 +228,39 @@ HIPC_TEST(restart_backoff)
 	CHECK(hipc_now_ns() - t0 >= 230 * LC_MS);
 	hipc_rproc_get_info(c.rp, &info);
 	CHECK_EQ(info.restarts, 5);
+	hipc_rproc_free(c.rp);
+	CHECK(lc_no_children());
+}
+
+/* A stop while a restart is pending cancels it, and its timer with it:
+ * the loop's fd, watched level-triggered as a daemon watches it, stays
+ * quiet past the time the restart was due (a timer left armed would make
+ * it readable for good, with nothing for a pass to do). */
+HIPC_TEST(stop_cancels_a_pending_restart)
+{
+	struct hipc_rproc_config cfg;
+	struct hipc_rproc_info info;
+	struct lc_client c;
+	struct pollfd p;
+
+	memset(&c, 0, sizeof(c));
+	lc_config(&cfg, &c, "cancel");
+	cfg.policy = HIPC_RPROC_RESTART;
+	cfg.backoff_min_ms = 50;
+	cfg.backoff_max_ms = 50;
+	boot(&c, &cfg);
+	CHECK_EQ(kill(hipc_rproc_pid(c.rp), SIGKILL), 0);
+	CHECK(LC_RUN_UNTIL(&c, c.crashes_seen == 1, 1000));
+	CHECK_EQ(hipc_rproc_state(c.rp), HIPC_RPROC_CRASHED);
+	CHECK_EQ(hipc_rproc_stop(c.rp, 1000), 0);
+	CHECK_EQ(hipc_rproc_state(c.rp), HIPC_RPROC_OFFLINE);
+	usleep(150 * 1000);
+	p = (struct pollfd){ .fd = hipc_rproc_fd(c.rp), .events = POLLIN };
+	CHECK_EQ(poll(&p, 1, 0), 0);
+	(void)hipc_rproc_process(c.rp);
+	CHECK_EQ(hipc_rproc_state(c.rp), HIPC_RPROC_OFFLINE);
+	hipc_rproc_get_info(c.rp, &info);
+	CHECK_EQ(info.restarts, 0);
 	hipc_rproc_free(c.rp);
 	CHECK(lc_no_children());
 }
@@ -534,7 +568,8 @@ HIPC_TEST(unknown_control_message_ignored)
 
 HIPC_TEST_MAIN(HIPC_CASE(waits_survive_signals), HIPC_CASE(boot_stop_100), HIPC_CASE(kill_mid_stream),
 	       HIPC_CASE(watchdog_catches_hang), HIPC_CASE(policy_stay_crashed),
-	       HIPC_CASE(restart_backoff), HIPC_CASE(stop_forces_after_timeout),
+	       HIPC_CASE(restart_backoff),
+	       HIPC_CASE(stop_cancels_a_pending_restart), HIPC_CASE(stop_forces_after_timeout),
 	       HIPC_CASE(bad_firmware_fails_cleanly),
 	       HIPC_CASE(broken_protocol_is_a_crash),
 	       HIPC_CASE(corrupt_mailbox_is_a_crash),
