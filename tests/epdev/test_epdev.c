@@ -509,6 +509,81 @@ HIPC_TEST(eagain_when_ring_full)
 	close(c);
 }
 
+/* A client sends with the remote stopped, more than the ring takes, and
+ * closes at once: what its send() calls took still goes to the remote, as
+ * a write() to rpmsg_char that returned is in the ring (the echoes find
+ * nobody); then the endpoint takes the next client.  On @name (endpoint
+ * @index) of m4. */
+static void close_after_send_on(const char *name, unsigned index)
+{
+	unsigned char buf[496];
+	char want[64];
+	unsigned sent = 0;
+	struct pollfd p;
+	pid_t fw;
+	int fd;
+
+	char line[1024];
+	const char *t;
+	unsigned before;
+
+	fd = ep_open_echo("m4", name, 5000);
+	CHECK(fd >= 0);
+	CHECK_EQ(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+	stats_line(index, line, sizeof(line));
+	t = strstr(line, " tx_msgs ");
+	CHECK(t && sscanf(t, " tx_msgs %u", &before) == 1);
+	fw = ep_remote_pid("m4");
+	CHECK(fw > 0);
+	CHECK_EQ(kill(fw, SIGSTOP), 0);
+	while (sent < 2000) {
+		ssize_t n;
+
+		memset(buf, (int)sent, sizeof(buf));
+		n = send(fd, buf, sizeof(buf), MSG_NOSIGNAL);
+		if (n < 0) {
+			CHECK(errno == EAGAIN || errno == EWOULDBLOCK);
+			p = (struct pollfd){ .fd = fd, .events = POLLOUT };
+			if (poll(&p, 1, 50) == 0)
+				break;
+			continue;
+		}
+		CHECK_EQ(n, sizeof(buf));
+		sent++;
+	}
+	/* more than the ring's 256 tx buffers: the rest waits in the socket */
+	CHECK(sent > 300);
+	close(fd);
+	usleep(50000); /* hipcd sees the hang-up with the ring still full */
+	CHECK_EQ(kill(fw, SIGCONT), 0);
+	snprintf(want, sizeof(want), " tx_msgs %u ", before + sent);
+	for (int i = 0; i < 500 && !ep_stat_is(index, want); i++)
+		usleep(10000);
+	CHECK(ep_stat_is(index, want));
+	/* the next client */
+	fd = ep_open_echo("m4", name, 5000);
+	CHECK(fd >= 0);
+	echo_once(fd, 100, 7);
+	close(fd);
+}
+
+HIPC_TEST(close_after_send_forwards_everything)
+{
+	char conf[512], name[16];
+	struct hipc_ctrl_rsp a;
+	int c;
+
+	ep_start(conf_one(conf, sizeof(conf), ""), "m4");
+	close_after_send_on("rpmsg0", 0);
+	c = ep_connect("m4", "rpmsg_ctrl", false);
+	CHECK(c >= 0);
+	ep_req(c, HIPC_CTRL_CREATE, "rpmsg-client-sample", ANY, ANY, 0, &a);
+	CHECK_EQ(a.status, 0);
+	snprintf(name, sizeof(name), "rpmsg%u", a.index);
+	close_after_send_on(name, a.index);
+	close(c);
+}
+
 /* The remote crashes while a client has messages queued (in its socket,
  * copied, and held in the remote's rx buffers): it gets every one of them,
  * in order, then the hang-up. */
@@ -946,6 +1021,7 @@ HIPC_TEST_MAIN(HIPC_CASE(ctrl_create_destroy),
 	       HIPC_CASE(ctrl_hostile_requests), HIPC_CASE(ctrl_connection_limit),
 	       HIPC_CASE(rx_without_client_dropped), HIPC_CASE(auto_busy_msgsize),
 	       HIPC_CASE(eagain_when_ring_full),
+	       HIPC_CASE(close_after_send_forwards_everything),
 	       HIPC_CASE(crash_delivers_queued), HIPC_CASE(withdraw_and_back),
 	       HIPC_CASE(hangup_on_crash_and_back), HIPC_CASE(socat_echo),
 	       HIPC_CASE(two_remotes_select_100k), HIPC_CASE(slow_readers))

@@ -77,6 +77,9 @@ struct epdev {
 	bool tx_waiting;          /* counted in tx_waits, not yet over */
 	bool rd_eof;              /* the client shut its sending side */
 	bool hanging_up;          /* deliver what is queued, then close */
+	bool gone;                /* the client hung up while what it sent
+				   * waits for tx buffers: forwarded (as
+				   * tx_ready() lets us), then closed */
 	struct hipcd_rxq q;
 	/* The rx buffers @q holds, oldest first (rxq.c keeps them private):
 	 * given back by us if the queue must let go of them while the device
@@ -222,7 +225,7 @@ static void client_events(struct epdev *d)
 {
 	uint32_t ev = 0;
 
-	if (d->cw.fd < 0)
+	if (d->cw.fd < 0 || d->gone)
 		return;
 	if (d->reading && !d->rd_eof && !d->hanging_up)
 		ev |= EPOLLIN;
@@ -254,6 +257,7 @@ static void client_close(struct epdev *d)
 	close_watch(&d->cw);
 	hipcd_rxq_clear(&d->q);
 	d->hanging_up = false;
+	d->gone = false;
 	d->rd_eof = false;
 	d->reading = false;
 	d->tx_waiting = false;
@@ -341,6 +345,7 @@ static void pump(struct epdev *d)
 {
 	struct hipc_rpmsg_dev *dev = hipc_rproc_rpmsg(d->ctl->r->rp);
 	unsigned done = 0;
+	bool empty = false;
 
 	d->reading = true;
 	while (done < READ_BURST && d->cw.fd >= 0) {
@@ -399,6 +404,7 @@ static void pump(struct epdev *d)
 				client_close(d);
 				return;
 			}
+			empty = true;
 			break;
 		}
 		/* recv() gives 0 both for an empty message and at the end of
@@ -420,30 +426,65 @@ static void pump(struct epdev *d)
 			d->rd_eof = true;
 			break;
 		}
-		if ((unsigned)got < nbuf)
-			break; /* the socket is empty */
+		if ((unsigned)got < nbuf) {
+			empty = true; /* the socket is empty */
+			break;
+		}
+	}
+	/* A client gone while it waited for tx buffers: closed once what it
+	 * sent is all forwarded (read to its end, or to an empty socket);
+	 * a burst that ends with more to read asks to be called again. */
+	if (d->gone) {
+		if (d->rd_eof || empty) {
+			client_close(d);
+			return;
+		}
+		if (d->reading) {
+			d->reading = false;
+			d->s->want_tx = true;
+		}
 	}
 	client_events(d);
+}
+
+/*
+ * The client hung up (or its socket failed).  What it sent before still
+ * goes to the remote, as a write() to rpmsg_char that returned is in the
+ * ring: read to its end already, the client is closed now; if the rest
+ * waits for tx buffers, the socket is no longer watched (a hung-up socket
+ * is reported on every round) and tx_ready() goes on reading it, then
+ * closes it.  Replies for it have nobody to go to any more.
+ */
+static void hung_up(struct epdev *d)
+{
+	if (d->rd_eof || d->reading || !d->tx_waiting) {
+		client_close(d);
+		return;
+	}
+	d->gone = true;
+	hipcd_rxq_clear(&d->q);
+	(void)epoll_ctl(hipcd_epfd, EPOLL_CTL_DEL, d->cw.fd, NULL);
+	d->cw_events = 0;
 }
 
 static void on_client(struct hipcd_watch *w, uint32_t events)
 {
 	struct epdev *d = container_of(w, struct epdev, cw);
 
-	if (events & EPOLLERR) {
-		client_close(d);
-		return;
-	}
-	if (events & EPOLLOUT)
+	if (d->gone)
+		return; /* fetched in the round that unwatched it */
+	if ((events & EPOLLOUT) && !(events & EPOLLERR))
 		drain(d);
-	if (d->cw.fd >= 0 && (events & EPOLLIN))
+	if (d->cw.fd >= 0 && (events & (EPOLLIN | EPOLLERR)) && d->reading)
 		pump(d);
-	/* Gone altogether: nothing more can reach it, once what it sent is
-	 * read (to its end, or until no tx buffer is free: the rest is
-	 * dropped).  Only its sending side shut: it still reads, and rd_eof
-	 * keeps us from reading. */
-	if (d->cw.fd >= 0 && (events & EPOLLHUP) && (d->rd_eof || !d->reading))
-		client_close(d);
+	/* Gone altogether (hung up, or its socket failed): what it sent
+	 * still goes (hung_up()).  Only its sending side shut: it still
+	 * reads, and rd_eof keeps us from reading. */
+	if (d->cw.fd >= 0 && (events & EPOLLERR))
+		hung_up(d);
+	else if (d->cw.fd >= 0 && (events & EPOLLHUP) &&
+		 (d->rd_eof || !d->reading))
+		hung_up(d);
 }
 
 static void on_listen(struct hipcd_watch *w, uint32_t events)
@@ -500,9 +541,10 @@ static int on_rx(struct hipc_rpmsg_ept *ept, void *data, size_t len,
 	(void)ept;
 	d->rx_msgs++;
 	d->rx_bytes += len;
-	if (d->cw.fd < 0 || d->hanging_up) {
+	if (d->cw.fd < 0 || d->hanging_up || d->gone) {
 		/* Nobody to read it: as the kernel's, an endpoint keeps
-		 * nothing for a client that is not there yet. */
+		 * nothing for a client that is not there (yet, or any
+		 * more). */
 		d->rx_no_client++;
 		return 0;
 	}
