@@ -277,6 +277,142 @@ static void crash(struct hipc_rproc *rp, const char *reason)
 		rp->cfg.on_state(rp, rp->state, rp->cfg.state_priv);
 }
 
+/*
+ * What the child of a spawn needs, prepared by the caller: fork_exec()
+ * runs it, from the spawner thread.
+ */
+struct fork_req {
+	const char *path;
+	char **argv, **envp;
+	int *src, nfd;
+	pid_t parent;
+	pid_t pid;   /* out: the child, or -errno */
+	bool done;
+};
+
+static void fork_exec(struct fork_req *q)
+{
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		q->pid = -errno;
+		return;
+	}
+	if (pid == 0) {
+		/* Child: only async-signal-safe calls until exec.  The
+		 * death signal comes when the thread that forked us ends:
+		 * the spawner, which lives as long as the process. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != q->parent)
+			_exit(127);
+		/* Move the fds out of the way first (a source may already
+		 * sit on 3..8), then into place; dup2 onto a new number
+		 * clears close-on-exec, and F_SETFD makes sure.  Everything
+		 * else is closed: a remote reaches its own region only. */
+		for (int i = 0; i < q->nfd; i++) {
+			q->src[i] = fcntl(q->src[i], F_DUPFD, 16);
+			if (q->src[i] < 0)
+				_exit(127);
+		}
+		for (int i = 0; i < q->nfd; i++) {
+			if (dup2(q->src[i], 3 + i) < 0 ||
+			    fcntl(3 + i, F_SETFD, 0) < 0)
+				_exit(127);
+		}
+		syscall(SYS_close_range, (unsigned)(3 + q->nfd), ~0u, 0u);
+		execve(q->path, q->argv, q->envp);
+		_exit(127);
+	}
+	q->pid = pid;
+}
+
+/*
+ * PR_SET_PDEATHSIG fires when the thread that forked the child ends, not
+ * the process: a remote started or restarted from a worker thread would be
+ * killed when that thread returns.  So every firmware is forked by one
+ * thread of the library's own, started with the first spawn and living as
+ * long as the process (signals blocked: the application's handlers run
+ * elsewhere).  Without it (no thread could be made) the caller forks.
+ */
+static pthread_mutex_t spawner_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t spawner_cond = PTHREAD_COND_INITIALIZER;
+static struct fork_req *spawner_req;
+static pid_t spawner_pid; /* the process the spawner thread is in */
+static bool spawner_up;
+
+static void *spawner(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&spawner_lock);
+	for (;;) {
+		struct fork_req *q;
+
+		while (!spawner_req)
+			pthread_cond_wait(&spawner_cond, &spawner_lock);
+		q = spawner_req;
+		spawner_req = NULL;
+		pthread_mutex_unlock(&spawner_lock);
+		fork_exec(q);
+		pthread_mutex_lock(&spawner_lock);
+		q->done = true;
+		pthread_cond_broadcast(&spawner_cond);
+	}
+	return NULL;
+}
+
+/* A process forked from this one has no spawner thread (only the forking
+ * thread goes along): it starts its own, with the lock as new. */
+static void spawner_forked(void)
+{
+	spawner_lock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
+	spawner_cond = (pthread_cond_t)PTHREAD_COND_INITIALIZER;
+	spawner_req = NULL;
+	spawner_pid = 0;
+	spawner_up = false;
+}
+
+/* Under spawner_lock. */
+static void spawner_start(void)
+{
+	static bool atfork;
+	sigset_t all, old;
+	pthread_attr_t a;
+	pthread_t t;
+
+	if (!atfork)
+		atfork = pthread_atfork(NULL, NULL, spawner_forked) == 0;
+	spawner_pid = getpid();
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	spawner_up = pthread_create(&t, &a, spawner, NULL) == 0;
+	pthread_attr_destroy(&a);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* The child of @q forked by the spawner thread (or by us without one). */
+static void spawn_child(struct fork_req *q)
+{
+	pthread_mutex_lock(&spawner_lock);
+	if (spawner_pid != getpid())
+		spawner_start();
+	if (!spawner_up) {
+		pthread_mutex_unlock(&spawner_lock);
+		fork_exec(q);
+		return;
+	}
+	/* One request at a time: another caller's is served first. */
+	while (spawner_req)
+		pthread_cond_wait(&spawner_cond, &spawner_lock);
+	q->done = false;
+	spawner_req = q;
+	pthread_cond_broadcast(&spawner_cond);
+	while (!q->done)
+		pthread_cond_wait(&spawner_cond, &spawner_lock);
+	pthread_mutex_unlock(&spawner_lock);
+}
+
 static int spawn(struct hipc_rproc *rp, int efd_in, int efd_out)
 {
 	char modebuf[32], spinbuf[32], poolbuf[32], pathbuf[4096];
@@ -291,6 +427,7 @@ static int spawn(struct hipc_rproc *rp, int efd_in, int efd_out)
 	char *argv[64];
 	char *envp[16];
 	pid_t parent = getpid();
+	struct fork_req q;
 	unsigned n = 0;
 	pid_t pid;
 
@@ -351,32 +488,13 @@ static int spawn(struct hipc_rproc *rp, int efd_in, int efd_out)
 	}
 	envp[n] = NULL;
 
-	pid = fork();
-	if (pid < 0)
-		return hipc__from_errno(errno);
-	if (pid == 0) {
-		/* Child: only async-signal-safe calls until exec. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		/* Move the fds out of the way first (a source may already
-		 * sit on 3..8), then into place; dup2 onto a new number
-		 * clears close-on-exec, and F_SETFD makes sure.  Everything
-		 * else is closed: a remote reaches its own region only. */
-		for (int i = 0; i < nfd; i++) {
-			src[i] = fcntl(src[i], F_DUPFD, 16);
-			if (src[i] < 0)
-				_exit(127);
-		}
-		for (int i = 0; i < nfd; i++) {
-			if (dup2(src[i], 3 + i) < 0 ||
-			    fcntl(3 + i, F_SETFD, 0) < 0)
-				_exit(127);
-		}
-		syscall(SYS_close_range, (unsigned)(3 + nfd), ~0u, 0u);
-		execve(rp->firmware, argv, envp);
-		_exit(127);
-	}
+	q = (struct fork_req){ .path = rp->firmware, .argv = argv,
+			       .envp = envp, .src = src, .nfd = nfd,
+			       .parent = parent };
+	spawn_child(&q);
+	if (q.pid < 0)
+		return hipc__from_errno((int)-q.pid);
+	pid = q.pid;
 	rp->pid = pid;
 	rp->is_child = true;
 	return 0;

@@ -265,6 +265,44 @@ HIPC_TEST(stop_cancels_a_pending_restart)
 	CHECK(lc_no_children());
 }
 
+/* Started from a worker thread that then ends: the remote lives on (the
+ * firmware's death signal is tied to the library's spawner thread, not to
+ * the thread that asked). */
+static int thread_start_ret = 1;
+
+static void *start_in_thread(void *arg)
+{
+	char err[256] = "";
+
+	thread_start_ret = hipc_rproc_start(arg, err, sizeof(err));
+	if (thread_start_ret)
+		printf("start: %s\n", err);
+	return NULL;
+}
+
+HIPC_TEST(started_from_a_thread_outlives_it)
+{
+	struct hipc_rproc_config cfg;
+	struct lc_client c;
+	pthread_t t;
+
+	memset(&c, 0, sizeof(c));
+	lc_config(&cfg, &c, "threaded");
+	CHECK_EQ(hipc_rproc_new(&c.rp, &cfg), 0);
+	CHECK_EQ(pthread_create(&t, NULL, start_in_thread, c.rp), 0);
+	CHECK_EQ(pthread_join(t, NULL), 0);
+	CHECK_EQ(thread_start_ret, 0);
+	usleep(100 * 1000);
+	CHECK(LC_RUN_UNTIL(&c, c.echo_bound && c.ctl_bound, 5000));
+	CHECK_EQ(c.crashes_seen, 0);
+	CHECK_EQ(hipc_rproc_state(c.rp), HIPC_RPROC_RUNNING);
+	CHECK(lc_stream(&c, 100, 100, 8));
+	CHECK_EQ(c.bad, 0);
+	CHECK_EQ(hipc_rproc_stop(c.rp, 2000), 0);
+	hipc_rproc_free(c.rp);
+	CHECK(lc_no_children());
+}
+
 /* A remote that ignores SHUTDOWN is killed after the timeout. */
 HIPC_TEST(stop_forces_after_timeout)
 {
@@ -569,7 +607,8 @@ HIPC_TEST(unknown_control_message_ignored)
 HIPC_TEST_MAIN(HIPC_CASE(waits_survive_signals), HIPC_CASE(boot_stop_100), HIPC_CASE(kill_mid_stream),
 	       HIPC_CASE(watchdog_catches_hang), HIPC_CASE(policy_stay_crashed),
 	       HIPC_CASE(restart_backoff),
-	       HIPC_CASE(stop_cancels_a_pending_restart), HIPC_CASE(stop_forces_after_timeout),
+	       HIPC_CASE(stop_cancels_a_pending_restart),
+	       HIPC_CASE(started_from_a_thread_outlives_it), HIPC_CASE(stop_forces_after_timeout),
 	       HIPC_CASE(bad_firmware_fails_cleanly),
 	       HIPC_CASE(broken_protocol_is_a_crash),
 	       HIPC_CASE(corrupt_mailbox_is_a_crash),
