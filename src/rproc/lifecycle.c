@@ -184,6 +184,17 @@ void hipc__rp_release(struct hipc_rproc *rp)
 	rp->info.region_size = 0;
 }
 
+/* @pid is a child of ours not reaped yet (running or a zombie): not one
+ * the application reaped already (SIGCHLD ignored, or its own handler),
+ * whose number may belong to another process by now. */
+static bool still_our_child(pid_t pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0;
+}
+
 /* The process is gone or must go: reap what is ours, drop the pidfd. */
 void hipc__rp_end_process(struct hipc_rproc *rp, bool kill_it)
 {
@@ -194,7 +205,7 @@ void hipc__rp_end_process(struct hipc_rproc *rp, bool kill_it)
 	if (rp->pid > 0 && kill_it &&
 	    (rp->pidfd < 0 ||
 	     syscall(SYS_pidfd_send_signal, rp->pidfd, SIGKILL, NULL, 0) < 0) &&
-	    rp->is_child)
+	    rp->is_child && still_our_child(rp->pid))
 		kill(rp->pid, SIGKILL);
 	if (rp->pid > 0 && rp->is_child) {
 		pid_t r;
