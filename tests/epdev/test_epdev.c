@@ -584,6 +584,91 @@ HIPC_TEST(close_after_send_forwards_everything)
 	close(c);
 }
 
+/* Echoes waiting on @fd read (nothing waits for them), counted in @got;
+ * the first one of @fd's sets *@first to @other's count so far. */
+static void read_echoes(int fd, unsigned *got, unsigned *first,
+			const unsigned *other)
+{
+	unsigned char in[600];
+
+	while (recv(fd, in, sizeof(in), MSG_DONTWAIT) > 0) {
+		if (*got == 0 && first)
+			*first = *other;
+		(*got)++;
+	}
+}
+
+/*
+ * Two clients wait for tx buffers at once: one on rpmsg0 (an announced
+ * service) with a deep backlog in its socket, one on an endpoint made
+ * through rpmsg_ctrl with a few messages.  One bulk writer does not hold
+ * the other back: a client is read at most 128 messages per event, and
+ * then waits its turn with the others, so the second one's messages go out
+ * long before the first one's backlog is through.
+ */
+HIPC_TEST(bulk_writer_does_not_hold_others_back)
+{
+	char conf[512], name[16];
+	unsigned char buf[496];
+	struct hipc_ctrl_rsp rsp;
+	unsigned a_sent = 0, b_sent = 0, a_got = 0, b_got = 0, a_at_b = 0;
+	int a, b, c, big = 4 << 20;
+	struct pollfd p[2];
+	uint64_t end;
+	pid_t fw;
+
+	ep_start(conf_one(conf, sizeof(conf), ""), "m4");
+	a = ep_open_echo("m4", "rpmsg0", 5000);
+	CHECK(a >= 0);
+	CHECK_EQ(setsockopt(a, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)),
+		 0);
+	c = ep_connect("m4", "rpmsg_ctrl", false);
+	CHECK(c >= 0);
+	ep_req(c, HIPC_CTRL_CREATE, "rpmsg-client-sample", ANY, ANY, 0, &rsp);
+	CHECK_EQ(rsp.status, 0);
+	snprintf(name, sizeof(name), "rpmsg%u", rsp.index);
+	b = ep_open_echo("m4", name, 5000);
+	CHECK(b >= 0);
+	CHECK_EQ(fcntl(a, F_SETFL, O_NONBLOCK), 0);
+	CHECK_EQ(fcntl(b, F_SETFL, O_NONBLOCK), 0);
+	fw = ep_remote_pid("m4");
+	CHECK(fw > 0);
+	CHECK_EQ(kill(fw, SIGSTOP), 0);
+	memset(buf, 0xA5, sizeof(buf));
+	/* the ring and a's socket fill up with a's, then b's wait in b's */
+	for (;;) {
+		if (send(a, buf, sizeof(buf), MSG_NOSIGNAL) == sizeof(buf)) {
+			a_sent++;
+			continue;
+		}
+		CHECK(errno == EAGAIN || errno == EWOULDBLOCK);
+		p[0] = (struct pollfd){ .fd = a, .events = POLLOUT };
+		if (poll(p, 1, 50) == 0)
+			break;
+	}
+	for (; b_sent < 20; b_sent++)
+		CHECK_EQ(send(b, buf, sizeof(buf), MSG_NOSIGNAL), sizeof(buf));
+	printf("a: %u messages waiting (256 in the ring), b: %u\n", a_sent,
+	       b_sent);
+	CHECK(a_sent > 1500);
+	CHECK_EQ(kill(fw, SIGCONT), 0);
+	end = ep_now_ms() + 20000;
+	while ((a_got < a_sent || b_got < b_sent) && ep_now_ms() < end) {
+		p[0] = (struct pollfd){ .fd = a, .events = POLLIN };
+		p[1] = (struct pollfd){ .fd = b, .events = POLLIN };
+		(void)poll(p, 2, 100);
+		read_echoes(b, &b_got, &a_at_b, &a_got);
+		read_echoes(a, &a_got, NULL, NULL);
+	}
+	printf("b's first echo after %u of a's %u\n", a_at_b, a_sent);
+	CHECK_EQ(a_got, a_sent);
+	CHECK_EQ(b_got, b_sent);
+	CHECK(a_at_b < a_sent / 2);
+	close(a);
+	close(b);
+	close(c);
+}
+
 /* The remote crashes while a client has messages queued (in its socket,
  * copied, and held in the remote's rx buffers): it gets every one of them,
  * in order, then the hang-up. */
@@ -1022,6 +1107,7 @@ HIPC_TEST_MAIN(HIPC_CASE(ctrl_create_destroy),
 	       HIPC_CASE(rx_without_client_dropped), HIPC_CASE(auto_busy_msgsize),
 	       HIPC_CASE(eagain_when_ring_full),
 	       HIPC_CASE(close_after_send_forwards_everything),
+	       HIPC_CASE(bulk_writer_does_not_hold_others_back),
 	       HIPC_CASE(crash_delivers_queued), HIPC_CASE(withdraw_and_back),
 	       HIPC_CASE(hangup_on_crash_and_back), HIPC_CASE(socat_echo),
 	       HIPC_CASE(two_remotes_select_100k), HIPC_CASE(slow_readers))
