@@ -509,30 +509,39 @@ HIPC_TEST(eagain_when_ring_full)
 	close(c);
 }
 
+/* The messages the host has sent to m4 ("m4 device tx_msgs N"). */
+static unsigned device_tx_msgs(void)
+{
+	char out[16384];
+	const char *t;
+	unsigned n;
+
+	CHECK_EQ(ep_ctl("stats m4", out, sizeof(out)), 0);
+	t = strstr(out, "m4 device ");
+	CHECK(t && (t = strstr(t, " tx_msgs ")) &&
+	      sscanf(t, " tx_msgs %u", &n) == 1);
+	return n;
+}
+
 /* A client sends with the remote stopped, more than the ring takes, and
  * closes at once: what its send() calls took still goes to the remote, as
  * a write() to rpmsg_char that returned is in the ring (the echoes find
- * nobody); then the endpoint takes the next client.  On @name (endpoint
- * @index) of m4. */
-static void close_after_send_on(const char *name, unsigned index)
+ * nobody); then the endpoint takes the next client.  On @name of m4;
+ * @ctl >= 0: it was made through that rpmsg_ctrl connection as @index, and
+ * is destroyed right after the close, as hipc_rpmsg_char_close() does. */
+static void close_after_send_on(const char *name, int ctl, unsigned index)
 {
 	unsigned char buf[496];
-	char want[64];
-	unsigned sent = 0;
+	unsigned sent = 0, before;
+	struct hipc_ctrl_rsp a;
 	struct pollfd p;
 	pid_t fw;
 	int fd;
 
-	char line[1024];
-	const char *t;
-	unsigned before;
-
 	fd = ep_open_echo("m4", name, 5000);
 	CHECK(fd >= 0);
 	CHECK_EQ(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
-	stats_line(index, line, sizeof(line));
-	t = strstr(line, " tx_msgs ");
-	CHECK(t && sscanf(t, " tx_msgs %u", &before) == 1);
+	before = device_tx_msgs();
 	fw = ep_remote_pid("m4");
 	CHECK(fw > 0);
 	CHECK_EQ(kill(fw, SIGSTOP), 0);
@@ -554,12 +563,29 @@ static void close_after_send_on(const char *name, unsigned index)
 	/* more than the ring's 256 tx buffers: the rest waits in the socket */
 	CHECK(sent > 300);
 	close(fd);
-	usleep(50000); /* hipcd sees the hang-up with the ring still full */
+	if (ctl >= 0) {
+		ep_req(ctl, HIPC_CTRL_DESTROY, "", ANY, ANY, index, &a);
+		CHECK_EQ(a.status, 0);
+	} else {
+		usleep(50000); /* hipcd sees the hang-up, the ring full */
+	}
 	CHECK_EQ(kill(fw, SIGCONT), 0);
-	snprintf(want, sizeof(want), " tx_msgs %u ", before + sent);
-	for (int i = 0; i < 500 && !ep_stat_is(index, want); i++)
+	for (int i = 0; i < 500 && device_tx_msgs() < before + sent; i++)
 		usleep(10000);
-	CHECK(ep_stat_is(index, want));
+	CHECK_EQ(device_tx_msgs(), before + sent);
+	if (ctl >= 0) {
+		char line[1024];
+
+		/* freed once through: gone from the stats */
+		for (int i = 0; i < 200; i++) {
+			stats_line(index, line, sizeof(line));
+			if (!line[0])
+				break;
+			usleep(10000);
+		}
+		CHECK_EQ(line[0], 0);
+		return;
+	}
 	/* the next client */
 	fd = ep_open_echo("m4", name, 5000);
 	CHECK(fd >= 0);
@@ -574,13 +600,16 @@ HIPC_TEST(close_after_send_forwards_everything)
 	int c;
 
 	ep_start(conf_one(conf, sizeof(conf), ""), "m4");
-	close_after_send_on("rpmsg0", 0);
+	close_after_send_on("rpmsg0", -1, 0);
 	c = ep_connect("m4", "rpmsg_ctrl", false);
 	CHECK(c >= 0);
-	ep_req(c, HIPC_CTRL_CREATE, "rpmsg-client-sample", ANY, ANY, 0, &a);
-	CHECK_EQ(a.status, 0);
-	snprintf(name, sizeof(name), "rpmsg%u", a.index);
-	close_after_send_on(name, a.index);
+	for (int destroy = 0; destroy < 2; destroy++) {
+		ep_req(c, HIPC_CTRL_CREATE, "rpmsg-client-sample", ANY, ANY, 0,
+		       &a);
+		CHECK_EQ(a.status, 0);
+		snprintf(name, sizeof(name), "rpmsg%u", a.index);
+		close_after_send_on(name, destroy ? c : -1, a.index);
+	}
 	close(c);
 }
 

@@ -80,6 +80,8 @@ struct epdev {
 	bool gone;                /* the client hung up while what it sent
 				   * waits for tx buffers: forwarded (as
 				   * tx_ready() lets us), then closed */
+	bool destroyed;           /* made through rpmsg_ctrl and destroyed
+				   * while gone: freed once that is over */
 	struct hipcd_rxq q;
 	/* The rx buffers @q holds, oldest first (rxq.c keeps them private):
 	 * given back by us if the queue must let go of them while the device
@@ -262,7 +264,7 @@ static void client_close(struct epdev *d)
 	d->reading = false;
 	d->tx_waiting = false;
 	d->s->want_tx = false;
-	if (d->lw.fd < 0)
+	if (d->lw.fd < 0 && !d->destroyed)
 		open_listener(d);
 }
 
@@ -341,6 +343,8 @@ static void forward(struct epdev *d, struct hipc_rpmsg_dev *dev, void *p,
  * the messages reach the ring back to back, so the remote is rung once
  * for many of them rather than once for each.
  */
+static void created_free(struct epctl *c, struct epdev *d);
+
 static void pump(struct epdev *d)
 {
 	struct hipc_rpmsg_dev *dev = hipc_rproc_rpmsg(d->ctl->r->rp);
@@ -437,6 +441,8 @@ static void pump(struct epdev *d)
 	if (d->gone) {
 		if (d->rd_eof || empty) {
 			client_close(d);
+			if (d->destroyed)
+				created_free(d->ctl, d);
 			return;
 		}
 		if (d->reading) {
@@ -786,10 +792,21 @@ static struct hipcd_svc *find_service(struct remote *r, const char *name)
 	return NULL;
 }
 
+/* An endpoint made through rpmsg_ctrl, out of the list and freed. */
+static void created_free(struct epctl *c, struct epdev *d)
+{
+	for (struct hipcd_svc **p = &c->created; *p; p = &(*p)->next)
+		if (*p == &d->own) {
+			*p = d->own.next;
+			break;
+		}
+	ep_free(d, false);
+}
+
 static struct epdev *find_created(struct epctl *c, uint32_t index)
 {
 	for (struct hipcd_svc *s = c->created; s; s = s->next)
-		if (s->index == index)
+		if (s->index == index && !((struct epdev *)s->priv)->destroyed)
 			return s->priv;
 	return NULL;
 }
@@ -870,16 +887,22 @@ static void ctl_destroy(struct epctl *c, const struct hipc_ctrl_req *q,
 				    : -ENOENT;
 		return;
 	}
-	for (struct hipcd_svc **p = &c->created; *p; p = &(*p)->next)
-		if (*p == &d->own) {
-			*p = d->own.next;
-			break;
-		}
 	a->index = d->own.index;
 	a->src = d->src;
 	a->dst = d->dst;
 	logf_("%s: %s destroyed", c->r->rc.name, d->path);
-	ep_free(d, false);
+	if (d->gone) {
+		/* Its client closed with messages still waiting for tx
+		 * buffers (hipc_rpmsg_char_close() closes, then destroys):
+		 * they go first, and the endpoint is freed when they are
+		 * through (pump()).  Nobody can connect meanwhile. */
+		d->destroyed = true;
+		close_watch(&d->lw);
+		unlink(d->path);
+		d->s->path[0] = 0;
+		return;
+	}
+	created_free(c, d);
 }
 
 static void ctl_lookup(struct epctl *c, const struct hipc_ctrl_req *q,
