@@ -808,6 +808,60 @@ EOF
 
 # hipcd stopped as a service manager stops it; then anything a sanitizer
 # (the ASan build) or the daemon found wrong on the way is a failure.
+# CPU clock ticks hipcd has used (user + system).
+hipcd_ticks() { awk '{ print $14 + $15 }' "/proc/$HIPCD_PID/stat"; }
+
+# The TAP deleted from outside (ip link del): hipcd closes it, logs and
+# counts it once (tap_lost), and does not spin on its fd, which reports an
+# error on every round from then on.
+case_tap_lost() {
+	local t0 t1
+	one_island "$NETPEER" "--ip 10.215.1.2/24"
+	ip link del "$TAP" || fail "cannot delete $TAP"
+	wait_for 5 sh -c "[ \"\$(HIPC_RUN_DIR=$D/run $HIPCCTL stats isl | tr ' ' '\n' | grep -A1 -x tap_lost | tail -1)\" = 1 ]" ||
+		fail "tap_lost not counted"
+	t0=$(hipcd_ticks)
+	sleep 2
+	t1=$(hipcd_ticks)
+	echo "hipcd: $((t1 - t0)) ticks of CPU in the 2 s after the TAP went"
+	[ $((t1 - t0)) -lt 20 ] || fail "hipcd busy after its TAP went ($((t1 - t0)) ticks in 2 s)"
+	[ "$(grep -c "$TAP: the interface is gone" "$D/hipcd.log")" = 1 ] || fail "not logged once"
+	kill -0 "$HIPCD_PID" || fail "hipcd gone"
+	# The remote's restart brings it back, working.
+	kill -KILL "$(fw_pid isl)"
+	wait_for 10 link_up "$TAP" || fail "$TAP not made again"
+	ip addr add 10.215.1.1/24 dev "$TAP"
+	wait_for 5 island_up $NS1 eth0 || fail "island link never up"
+	ping_ok ping -c 10 -w 30 -A -W 2 10.215.1.2 || fail "ping after the TAP came back"
+}
+
+# A VLAN port that cannot be made (a veth holds the first VLAN's name): the
+# ports are all closed, and nothing else: not hipcd's stdin (fd 0), which
+# the ports not opened yet once pointed at.
+case_vlan_fail() {
+	local fd0
+	ip link add "$TAP.100" type veth peer name "${TAP}v" || fail "cannot add a veth"
+	start_hipcd <<CONF
+[isl]
+firmware = $NETPEER
+args = --netns $NS1 --vlans 100,200
+net_name = $TAP
+net_vlans = 100,200
+policy = stay
+CONF
+	wait_for 10 grep -q "no net interface" "$D/hipcd.log" || {
+		cat "$D/hipcd.log"; ip link del "$TAP.100"; fail "the failure not logged"; }
+	ip link del "$TAP.100"
+	# hipcd's stdin (start_hipcd()'s here-document) is still open, and
+	# still not one of hipcd's own
+	fd0=$(readlink "/proc/$HIPCD_PID/fd/0")
+	case $fd0 in
+	pipe:* | /tmp/* | /dev/null) ;;
+	*) fail "hipcd's fd 0 is '$fd0'" ;;
+	esac
+	ctl status isl > /dev/null || fail "hipcd does not answer"
+}
+
 finish() {
 	[ -n "$HIPCD_PID" ] || return 0
 	kill -TERM "$HIPCD_PID"

@@ -71,6 +71,7 @@ struct net_port {
 	/* rx: from the remote to this TAP; tx: from this TAP to the remote */
 	uint64_t rx_packets, rx_bytes, rx_dropped;
 	uint64_t tx_packets, tx_bytes, tx_dropped, tx_errors;
+	uint64_t tap_lost; /* the interface deleted under us */
 };
 
 struct net {
@@ -210,6 +211,20 @@ static void close_tap(struct net_port *p)
 	close(fd); /* not persistent: the interface goes with its fd */
 }
 
+/*
+ * The interface was taken away under us (deleted from outside): its fd
+ * reports an error on every round from now on and reads fail.  Closed,
+ * logged once and counted; frames from the remote for it are dropped as
+ * a write to a closed TAP.
+ */
+static void tap_lost(struct net_port *p, int err)
+{
+	logf_("%s: the interface is gone (%s): not read any more", p->ifname,
+	      strerror(err));
+	p->tap_lost++;
+	close_tap(p);
+}
+
 static struct net *net_new(struct hipcd_svc *s)
 {
 	struct remote *r = s->r;
@@ -222,11 +237,13 @@ static struct net *net_new(struct hipcd_svc *s)
 	hipc_net_reasm_init(&n->ra, n->ra_buf, sizeof(n->ra_buf));
 	n->vlans = r->rc.net_nvlans > 0;
 	n->nports = n->vlans ? r->rc.net_nvlans : 1;
+	/* All of them first: a failure closes every port, opened or not. */
+	for (unsigned i = 0; i < n->nports; i++)
+		n->port[i].w.fd = -1;
 	for (unsigned i = 0; i < n->nports; i++) {
 		struct net_port *p = &n->port[i];
 
 		p->n = n;
-		p->w.fd = -1;
 		p->vid = n->vlans ? r->rc.net_vlans[i] : 0;
 		port_name(r, p->vid, p->ifname);
 		if (open_tap(p) < 0)
@@ -578,8 +595,7 @@ static unsigned tap_batch(struct net_port *p, unsigned max, bool *empty)
 		while (l < 0 && errno == EINTR);
 		if (l < 0) {
 			if (errno != EAGAIN)
-				logf_("%s: read: %s", p->ifname,
-				      strerror(errno));
+				tap_lost(p, errno);
 			*empty = true;
 			break;
 		}
@@ -618,10 +634,13 @@ static void on_tap(struct hipcd_watch *w, uint32_t events)
 	unsigned done = 0;
 	bool empty = false;
 
-	(void)events;
+	if (events & (EPOLLERR | EPOLLHUP)) {
+		tap_lost(p, EBADFD);
+		return;
+	}
 	/* A bounded batch: the loop has other descriptors to serve, and
 	 * epoll reports the TAP again if frames are left. */
-	while (done < TAP_BUDGET && !empty) {
+	while (done < TAP_BUDGET && !empty && p->w.fd >= 0) {
 		unsigned n = tap_batch(p, TAP_BUDGET - done, &empty);
 		ssize_t len;
 
@@ -636,8 +655,7 @@ static void on_tap(struct hipcd_watch *w, uint32_t events)
 		while (len < 0 && errno == EINTR);
 		if (len < 0) {
 			if (errno != EAGAIN)
-				logf_("%s: read: %s", p->ifname,
-				      strerror(errno));
+				tap_lost(p, errno);
 			return;
 		}
 		to_remote(p, (size_t)len);
@@ -662,6 +680,10 @@ static int net_up(struct hipcd_svc *s)
 			return -HIPC_EIO;
 		s->priv = n;
 	}
+	/* A TAP deleted from outside meanwhile (tap_lost) is made again. */
+	for (unsigned i = 0; i < n->nports; i++)
+		if (n->port[i].w.fd < 0 && open_tap(&n->port[i]) < 0)
+			return -HIPC_EIO;
 	if (payload < ETH_HLEN + (n->vlans ? VLAN_TAG_LEN : 0) + MIN_MTU) {
 		logf_("%s: buffers of %u payload bytes cannot carry an "
 		      "Ethernet frame of %u", s->r->rc.name, (unsigned)payload,
@@ -763,6 +785,7 @@ static void net_stats(struct hipcd_svc *s,
 		sum.tx_bytes += p->tx_bytes;
 		sum.tx_dropped += p->tx_dropped;
 		sum.tx_errors += p->tx_errors;
+		sum.tap_lost += p->tap_lost;
 	}
 	emit(ctx, "mtu", n->mtu);
 	emit(ctx, "rx_packets", sum.rx_packets);
@@ -777,6 +800,7 @@ static void net_stats(struct hipcd_svc *s,
 	emit(ctx, "tx_bytes", sum.tx_bytes);
 	emit(ctx, "tx_dropped", sum.tx_dropped);
 	emit(ctx, "tx_errors", sum.tx_errors);
+	emit(ctx, "tap_lost", sum.tap_lost);
 	if (!n->vlans)
 		return;
 	for (unsigned i = 0; i < n->nports; i++) {
