@@ -297,6 +297,7 @@ struct fork_req {
 	char **argv, **envp;
 	int *src, nfd;
 	pid_t parent;
+	sigset_t mask; /* the caller's signal mask: the child's */
 	pid_t pid;   /* out: the child, or -errno */
 	bool done;
 };
@@ -316,6 +317,9 @@ static void fork_exec(struct fork_req *q)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != q->parent)
 			_exit(127);
+		/* The spawner blocks every signal; the firmware gets the
+		 * mask of the thread that asked, as if it had forked. */
+		sigprocmask(SIG_SETMASK, &q->mask, NULL);
 		/* Move the fds out of the way first (a source may already
 		 * sit on 3..8), then into place; dup2 onto a new number
 		 * clears close-on-exec, and F_SETFD makes sure.  Everything
@@ -502,6 +506,7 @@ static int spawn(struct hipc_rproc *rp, int efd_in, int efd_out)
 	q = (struct fork_req){ .path = rp->firmware, .argv = argv,
 			       .envp = envp, .src = src, .nfd = nfd,
 			       .parent = parent };
+	pthread_sigmask(SIG_SETMASK, NULL, &q.mask);
 	spawn_child(&q);
 	if (q.pid < 0)
 		return hipc__from_errno((int)-q.pid);

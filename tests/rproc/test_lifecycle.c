@@ -270,6 +270,23 @@ HIPC_TEST(stop_cancels_a_pending_restart)
  * the thread that asked). */
 static int thread_start_ret = 1;
 
+/* The signals @pid blocks (SigBlk of /proc/PID/status). */
+static unsigned long long sig_blocked(pid_t pid)
+{
+	char path[64], line[256];
+	unsigned long long m = ~0ull;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	CHECK(f != NULL);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "SigBlk: %llx", &m) == 1)
+			break;
+	fclose(f);
+	return m;
+}
+
 static void *start_in_thread(void *arg)
 {
 	char err[256] = "";
@@ -296,6 +313,9 @@ HIPC_TEST(started_from_a_thread_outlives_it)
 	CHECK(LC_RUN_UNTIL(&c, c.echo_bound && c.ctl_bound, 5000));
 	CHECK_EQ(c.crashes_seen, 0);
 	CHECK_EQ(hipc_rproc_state(c.rp), HIPC_RPROC_RUNNING);
+	/* and with the signal mask of the thread that started it (none
+	 * blocked), not the spawner's (all) */
+	CHECK_EQ(sig_blocked(hipc_rproc_pid(c.rp)), 0);
 	CHECK(lc_stream(&c, 100, 100, 8));
 	CHECK_EQ(c.bad, 0);
 	CHECK_EQ(hipc_rproc_stop(c.rp, 2000), 0);
