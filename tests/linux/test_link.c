@@ -6,7 +6,10 @@
  * that make no sense.  Both ends of one link in one process, the peer's end
  * used the way a remote uses it, or its shared words written directly.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "hipc/error.h"
 #include "hipc/linux.h"
@@ -203,6 +206,27 @@ HIPC_TEST(control_message_taken_by_a_wait_is_held)
 }
 
 /*
+ * A region's memfd as the peer gets it: it cannot shrink or grow it, nor
+ * seal it further (F_SEAL_FUTURE_WRITE would keep every later mapping
+ * read-only: a remote's next instance could not map its pools).
+ */
+HIPC_TEST(region_memfd_sealed_for_good)
+{
+	struct hipc_shm shm;
+	int seals;
+
+	CHECK_EQ(hipc_shm_create(&shm, "sealed", 8192), 0);
+	seals = fcntl(shm.fd, F_GET_SEALS);
+	CHECK(seals >= 0);
+	CHECK((seals & (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)) ==
+	      (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL));
+	CHECK(fcntl(shm.fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE) < 0);
+	CHECK_EQ(errno, EPERM);
+	CHECK(ftruncate(shm.fd, 4096) < 0);
+	hipc_shm_close(&shm);
+}
+
+/*
  * The peer's FIFO index more than the FIFO's depth ahead of ours, or
  * behind it: hipc_link_drain() says -HIPC_EIO (what the host turns into
  * the crash "mailbox corrupted"), every time, and nothing is delivered.
@@ -231,4 +255,5 @@ HIPC_TEST_MAIN(HIPC_CASE(unknown_doorbell_values_only_counted),
 	       HIPC_CASE(control_queue_bounded),
 	       HIPC_CASE(queue_flushed_in_parts_rings_and_asks_again),
 	       HIPC_CASE(control_message_taken_by_a_wait_is_held),
+	       HIPC_CASE(region_memfd_sealed_for_good),
 	       HIPC_CASE(corrupt_fifo_index_is_an_error))

@@ -28,8 +28,11 @@ int hipc_shm_create(struct hipc_shm *shm, const char *name, size_t size)
 	if (fchmod(fd, 0600) < 0 || ftruncate(fd, (off_t)size) < 0)
 		goto fail;
 	/* The peer must not be able to shrink the region under us (a SIGBUS
-	 * on our side would be a crash the peer caused). */
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0)
+	 * on our side would be a crash the peer caused), nor seal it further
+	 * (F_SEAL_FUTURE_WRITE would keep everyone, its next instance too,
+	 * from mapping it writable). */
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) <
+	    0)
 		goto fail;
 	if (hipc__fault_mmap()) {
 		errno = ENOMEM; /* as the kernel says it */
