@@ -174,8 +174,17 @@ free_bb:
 
 void hipc_bigbuf_close(struct hipc_bigbuf *bb)
 {
+	struct hipc_bufpool_rx rx;
+
 	if (!bb)
 		return;
+	/* What was received and never taken by hipc_bigbuf_recv() is the
+	 * remote's again: held by nobody once we are gone, it would stay
+	 * the host's, at this and every later instance of the remote.  No
+	 * return notice (a send could wait): the remote finds them at its
+	 * next allocation. */
+	while (hipc_bigbuf_recv(bb, &rx) >= 0)
+		(void)hipc_bufpool_release(bb->pool, rx.index, rx.generation);
 	if (bb->ept.dev)
 		hipc_rpmsg_ept_destroy(&bb->ept);
 	close(bb->efd);

@@ -446,6 +446,52 @@ HIPC_TEST(produce_paced_and_errors)
 	bb_stop(&c);
 }
 
+/* Closed with references still queued (the remote's buffers, received
+ * and never taken): they go back to the remote, and its next PRODUCE of
+ * all of them reaches the next opener whole. */
+HIPC_TEST(close_gives_back_what_it_did_not_read)
+{
+	const unsigned p = 0, k = 32; /* sdb-4k: 32 of its 64 are the remote's */
+	struct hipc_bigbuf_stats st;
+	struct hipc_bufpool_rx rx;
+	struct bb_client c;
+	unsigned got = 0;
+	uint64_t end;
+
+	bb_start(&c, "bb-close", HIPC_RPROC_STAY_CRASHED);
+	bb_cmd(&c, p, SDB_OP_PRODUCE, 4096, k, 0, 0);
+	CHECK_EQ((int32_t)hipc_get_le32(&bb_wait_report(&c, SDB_OP_PRODUCE)->status),
+		 0);
+	CHECK(BB_RUN_UNTIL(&c, (hipc_bigbuf_get_stats(c.bb[p], &st),
+				st.received == k), 5000));
+	hipc_bigbuf_close(c.bb[p]);
+	{
+		struct hipc_bigbuf_config bc = {
+			.rp = c.rp,
+			.pool = bb_pool_name[p],
+			.on_msg = bb_on_msg,
+			.priv = &c,
+		};
+
+		CHECK_EQ(hipc_bigbuf_open(&c.bb[p], &bc), 0);
+	}
+	CHECK(BB_RUN_UNTIL(&c, bb_bound(&c), 5000));
+	bb_cmd(&c, p, SDB_OP_PRODUCE, 4096, k, 0, 0);
+	end = hipc_now_ns() + 5000 * BB_MS;
+	while ((got < k || !c.got_report) && hipc_now_ns() < end) {
+		while (hipc_bigbuf_recv(c.bb[p], &rx) >= 0) {
+			CHECK_EQ(hipc_bigbuf_release(c.bb[p], rx.index,
+						     rx.generation, 4096), 0);
+			got++;
+		}
+		bb_step(&c, 5);
+	}
+	CHECK_EQ(got, k);
+	CHECK(c.got_report);
+	CHECK_EQ((int32_t)hipc_get_le32(&c.rep.status), 0);
+	bb_stop(&c);
+}
+
 /* A table of @n pool entries, as a firmware would declare them (the
  * offset array has room for 3; the validator allows the gap). */
 struct pool_table {
@@ -541,4 +587,5 @@ HIPC_TEST_MAIN(HIPC_CASE(pool_declaration_checked), HIPC_CASE(crc_fast_matches_c
 	       HIPC_CASE(hostile_refused), HIPC_CASE(crc_mismatch_refused),
 	       HIPC_CASE(bad_notices_and_other_messages),
 	       HIPC_CASE(restart_with_other_pools_refused),
-	       HIPC_CASE(produce_paced_and_errors))
+	       HIPC_CASE(produce_paced_and_errors),
+	       HIPC_CASE(close_gives_back_what_it_did_not_read))

@@ -81,9 +81,10 @@ struct hipc_bigbuf_stats {
 HIPC_API int hipc_bigbuf_open(struct hipc_bigbuf **out,
 			      const struct hipc_bigbuf_config *cfg);
 
-/** hipc_bigbuf_close() - destroy the endpoint, close the fd.  Buffers
- * held stay as they are (the pool belongs to the rproc).  Before
- * hipc_rproc_free() of its rproc. */
+/** hipc_bigbuf_close() - destroy the endpoint, close the fd.  References
+ * received and not taken by hipc_bigbuf_recv() go back to the remote;
+ * buffers taken and not released stay as they are (the pool belongs to
+ * the rproc).  Before hipc_rproc_free() of its rproc. */
 HIPC_API void hipc_bigbuf_close(struct hipc_bigbuf *bb);
 
 /**
