@@ -102,6 +102,7 @@ static struct {
 	bool have_ref, have_ret;
 	uint32_t bad_ret; /* SDB_BAD_RET_*: how the next notice lies */
 	bool hold;
+	bool reannounce;  /* SDB_OP_REANNOUNCE asked */
 	/* counters since boot */
 	uint64_t consumed, consumed_bytes, produced, produced_bytes;
 	uint32_t refused;
@@ -338,6 +339,10 @@ static void command(const uint8_t *m, uint32_t src)
 		s.producing = false;
 		s.flooding = false;
 		break;
+	case SDB_OP_REANNOUNCE:
+		/* Not from inside this endpoint's own callback: poll_cb(). */
+		s.reannounce = true;
+		return;
 	case SDB_OP_STATS:
 		break;
 	case SDB_OP_HOSTILE:
@@ -553,8 +558,20 @@ static int poll_cb(struct hipc_rpmsg_dev *dev, void *ctx)
 {
 	int n;
 
-	(void)dev;
 	(void)ctx;
+	if (s.reannounce) {
+		s.reannounce = false;
+		s.producing = false;
+		s.flooding = false;
+		hipc_rpmsg_ept_destroy(&s.ept);
+		hipc_remote_trace("sdb: withdrawn, announcing " SDB_SERVICE
+				  " again\n");
+		if (hipc_rpmsg_ept_create(&s.ept, dev, SDB_SERVICE,
+					  HIPC_RPMSG_ADDR_ANY,
+					  HIPC_RPMSG_ADDR_ANY, on_msg, NULL))
+			hipc_remote_trace("sdb: announcing again failed\n");
+		return 1;
+	}
 	n = produce();
 	return n + flood();
 }

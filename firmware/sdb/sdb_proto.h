@@ -39,6 +39,8 @@ enum sdb_op {
 	SDB_OP_FLOOD = 6,   /* send the asker @count service messages of
 			     * @size bytes (struct sdb_flood), as fast as
 			     * the host takes them (0: until STOP) */
+	SDB_OP_REANNOUNCE = 7, /* withdraw the service, then announce it
+				* again at a new address (no report) */
 };
 
 /* Hostile cases: what a broken or malicious remote might send. */

@@ -1269,6 +1269,57 @@ HIPC_TEST(remote_killed)
 	hipc_bbc_close(c);
 }
 
+/*
+ * The service withdrawn, then announced again at a new address: the
+ * connection hangs up at once (it would otherwise send to the old
+ * address, where every reference is lost), what it held goes back, and a
+ * new connection reaches the service at its new address with every
+ * buffer of the pool there.
+ */
+HIPC_TEST(withdrawal_hangs_up)
+{
+	struct hipc_bbc *c;
+	struct hipc_bbc_event ev;
+	uint32_t gen;
+	bool reset = false;
+	void *b;
+	int i, ret;
+
+	start();
+	c = open_pool("sdb-1m", 10000);
+	for (int k = 0; k < 3; k++)
+		CHECK(hipc_bbc_alloc(c, &b, &gen) >= 0);
+	CHECK_EQ(stat_of("bigbuf", "lent"), 3);
+	sdb_cmd(c, SDB_OP_REANNOUNCE, SDB_POOL_1M, 0, 0, 0);
+	for (uint64_t end = ep_now_ms() + 10000; !reset;) {
+		struct pollfd p = { .fd = hipc_bbc_fd(c), .events = POLLIN };
+
+		ret = hipc_bbc_next(c, &ev);
+		if (ret == -HIPC_ECONNRESET) {
+			reset = true;
+			break;
+		}
+		if (ret == 1)
+			continue;
+		CHECK_EQ(ret, -HIPC_EAGAIN);
+		CHECK(ep_now_ms() < end);
+		poll(&p, 1, 100);
+	}
+	CHECK_EQ(hipc_bbc_alloc(c, &b, &gen), -HIPC_ECONNRESET);
+	hipc_bbc_close(c);
+	CHECK(stat_becomes("bigbuf", "connections", 0, 5000));
+	CHECK_EQ(stat_of("bigbuf", "lent"), 0);
+	c = open_pool("sdb-1m", 10000);
+	for (int k = 0; k < 8; k++) {
+		i = hipc_bbc_alloc(c, &b, &gen);
+		CHECK(i >= 0);
+		CHECK_EQ(hipc_bbc_free(c, (uint32_t)i, gen), 0);
+	}
+	push(c, 64, MIB, true);
+	pull(c, SDB_POOL_1M, 64, MIB, true);
+	hipc_bbc_close(c);
+}
+
 /* --- the benchmark (not a test case) -------------------------------------------- */
 
 static double median3(double *v)
@@ -1348,6 +1399,7 @@ static const struct hipc_test_case cases[] = {
 	HIPC_CASE(hostile_scribble), HIPC_CASE(tx_ring_full_waits),
 	HIPC_CASE(client_killed),  HIPC_CASE(remote_killed),
 	HIPC_CASE(quota_per_client), HIPC_CASE(slow_reader_drops),
+	HIPC_CASE(withdrawal_hangs_up),
 };
 
 int main(int argc, char **argv)

@@ -973,7 +973,8 @@ static void req_open(struct bb_conn *c, const struct hipc_bbc_msg *q)
 	}
 	ret = seal(br, p->reg.fd);
 	if (ret == 0)
-		ret = hipc_rpmsg_ept_create(&c->ept, dev, "",
+		/* Named as the service: its withdrawal unbinds it. */
+		ret = hipc_rpmsg_ept_create(&c->ept, dev, s->name,
 					    HIPC_RPMSG_ADDR_ANY, s->addr, on_rx,
 					    c);
 	if (ret < 0) {
