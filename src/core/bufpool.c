@@ -457,13 +457,22 @@ int hipc_bufpool_reclaim_remote(struct hipc_bufpool *pool)
 			gen = s->gen;
 		} else {
 			/* The remote's: free for its next instance unless
-			 * we hold it (then it goes back on release). */
+			 * we hold it (then it goes back on release), with
+			 * the generation we last saw of it, not the word's:
+			 * the dying remote may have rewritten that, and its
+			 * next instance counts on from it (a lower one would
+			 * make every reference look stale to us). */
 			if (s->state == HIPC_BUFPOOL_HOST)
 				continue;
 			s->state = HIPC_BUFPOOL_FREE;
 			get_entry(pool, i, &st, &gen);
-			if (st == HIPC_BUFPOOL_FREE)
+			if (st == HIPC_BUFPOOL_FREE) {
+				if (gen != s->gen)
+					put_entry(pool, i, HIPC_BUFPOOL_FREE,
+						  s->gen);
 				continue;
+			}
+			gen = s->gen;
 		}
 		/* CACHE: the remote may have written it; drop our lines. */
 		hipc__cache_inval(pool->port, bufp(pool, i), pool->buf_size);

@@ -523,6 +523,40 @@ HIPC_TEST(reclaim_after_crash)
 	pass(&host, &remote, 401, 0, BUF, HIPC_BUFPOOL_F_CRC, &ref, &rx);
 }
 
+/* A dying remote rewrites its buffers' words to "free, generation 0"
+ * (or anything lower than what it sent): the reclaim puts back the
+ * generation the host last saw, so the next instance's references, which
+ * count on from the word, are not refused as stale. */
+HIPC_TEST(reclaim_keeps_generations_the_host_saw)
+{
+	struct hipc_bufpool_ref ref;
+	struct hipc_bufpool_rx rx;
+
+	setup();
+	/* Remote buffers sent to the host and given back, lap after lap:
+	 * their generations move on. */
+	for (uint32_t k = 0; k < 4 * (COUNT - HOST_COUNT); k++) {
+		pass(&remote, &host, 500 + k, 0, 32, 0, &ref, &rx);
+		CHECK_EQ(hipc_bufpool_release(&host, rx.index, rx.generation),
+			 0);
+	}
+	for (uint32_t i = HOST_COUNT; i < COUNT; i++) {
+		hipc_put_le32(entry(i), HIPC_BUFPOOL_FREE);
+		hipc_put_le32(entry(i) + 4, 0);
+	}
+	(void)hipc_bufpool_reclaim_remote(&host);
+	/* The next instance: every one of its buffers reaches the host. */
+	memset(remote_slots, 0xEE, sizeof(remote_slots));
+	struct hipc_bufpool_config c = cfg(HIPC_BUFPOOL_ROLE_REMOTE);
+	CHECK_EQ(hipc_bufpool_init(&remote, &c), 0);
+	for (uint32_t k = 0; k < COUNT - HOST_COUNT; k++) {
+		pass(&remote, &host, 600 + k, 0, 32, 0, &ref, &rx);
+		CHECK_EQ(hipc_bufpool_release(&host, rx.index, rx.generation),
+			 0);
+	}
+	CHECK_EQ(stats(&host).refused_stale, 0);
+}
+
 /* The port's cache operations at each hand-over. */
 struct cache_log {
 	int n;
@@ -611,4 +645,5 @@ HIPC_TEST_MAIN(HIPC_CASE(crc32c_vector), HIPC_CASE(wire_layout),
 	       HIPC_CASE(round_trip_10000), HIPC_CASE(bad_references_refused),
 	       HIPC_CASE(alloc_ignores_scribbled_returns),
 	       HIPC_CASE(reclaim_after_crash),
+	       HIPC_CASE(reclaim_keeps_generations_the_host_saw),
 	       HIPC_CASE(cache_ops_around_hand_over))
