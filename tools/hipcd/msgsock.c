@@ -524,6 +524,13 @@ static int on_rx(struct hipc_rpmsg_ept *ept, void *data, size_t len,
 	}
 	n = hipcd_rxq_push(&c->q, data, len, src);
 	conn_events(c);
+	/* Closed just now (it could not be watched): the queue went with
+	 * it, this message too; a hold asked for would keep the rx buffer
+	 * from the remote with nobody left to give it back. */
+	if (c->closed) {
+		c->ms->dropped++;
+		return 0;
+	}
 	return (int)n;
 }
 
