@@ -1078,6 +1078,9 @@ static int sim_run(const struct hipc_firmware *fw, const char *standalone)
 		fprintf(stderr, "%s: %s\n", fw->name, hipc_strerror(ret));
 		set_state(&r, HIPC_SIM_STATE_CRASHED);
 		hipc_link_send(r.link, HIPC_MBOX_CRASH);
+		/* The host's FIFO may be full: the word waits in our queue,
+		 * and would go with us.  A little while for it to go in. */
+		(void)hipc_link_flush(r.link, 200);
 		if (r.sock_path[0])
 			unlink(r.sock_path);
 		return 3;

@@ -608,13 +608,17 @@ HIPC_TEST(unknown_control_message_ignored)
 	cfg.on_ctrl = note_ctrl;
 	boot(&c, &cfg);
 	CHECK(lc_stream(&c, 100, 100, 8));
-	/* idle now: the remote's next doorbell comes only when we send */
+	/* Written as the remote would, with the remote stopped: its own
+	 * producer index does not know of this slot, and a doorbell of its
+	 * own would take the same one.  The host finds it at its recheck. */
+	CHECK_EQ(kill(hipc_rproc_pid(c.rp), SIGSTOP), 0);
 	ctrl = (struct hipc_sim_ctrl *)region_of(&c);
 	f = &ctrl->mbox.fifo[HIPC_SIDE_HOST];
 	head = __atomic_load_n(&f->head, __ATOMIC_ACQUIRE);
 	f->slot[head % HIPC_MBOX_HW_DEPTH] = 0xFFFFFFABu;
 	__atomic_store_n(&f->head, head + 1u, __ATOMIC_RELEASE);
 	CHECK(LC_RUN_UNTIL(&c, ctrl_seen == 1, 5000));
+	CHECK_EQ(kill(hipc_rproc_pid(c.rp), SIGCONT), 0);
 	hipc_rproc_get_info(c.rp, &info);
 	CHECK_EQ(info.crashes, 0);
 	CHECK_EQ(hipc_rproc_state(c.rp), HIPC_RPROC_RUNNING);

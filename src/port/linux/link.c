@@ -343,6 +343,26 @@ static int drain(struct hipc_link *l, bool clear,
 	return n;
 }
 
+int hipc_link_flush(struct hipc_link *l, unsigned timeout_ms)
+{
+	uint64_t end = hipc_now_ns() + (uint64_t)timeout_ms * 1000000u;
+	unsigned left;
+
+	for (;;) {
+		pthread_mutex_lock(&l->mb_lock);
+		left = l->mbox.q_count ? hipc_mbox_tx_ready(&l->mbox) : 0;
+		if (left)
+			hw_want_not_full(l, true);
+		pthread_mutex_unlock(&l->mb_lock);
+		wake_peer(l);
+		if (!left)
+			return 0;
+		if (hipc_now_ns() >= end)
+			return -HIPC_ETIMEDOUT;
+		usleep(200);
+	}
+}
+
 bool hipc__link_ctrl_waiting(const struct hipc_link *l)
 {
 	return __atomic_load_n(&l->ctrlq_count, __ATOMIC_ACQUIRE) != 0;

@@ -155,6 +155,14 @@ HIPC_API int hipc_link_fd(const struct hipc_link *link);
 HIPC_API int hipc_link_send(struct hipc_link *link, uint32_t msg);
 
 /**
+ * hipc_link_flush() - wait until every message queued because the peer's
+ * FIFO was full has gone into it, at most @timeout_ms (the peer is rung
+ * meanwhile).  For a side about to exit with its last word queued.
+ * @retval 0, -HIPC_ETIMEDOUT (the rest is still queued)
+ */
+HIPC_API int hipc_link_flush(struct hipc_link *link, unsigned timeout_ms);
+
+/**
  * hipc_link_drain() - clear the eventfd, read every waiting mailbox message,
  * hand control messages to @on_ctrl (may be NULL), flush our own queued
  * messages if the peer made room.
