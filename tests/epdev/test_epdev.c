@@ -552,8 +552,11 @@ static void close_after_send_on(const char *name, int ctl, unsigned index)
 		n = send(fd, buf, sizeof(buf), MSG_NOSIGNAL);
 		if (n < 0) {
 			CHECK(errno == EAGAIN || errno == EWOULDBLOCK);
+			/* The daemon may still be filling the ring from
+			 * the socket (slow on a loaded machine): EAGAIN
+			 * for good once it waits for tx buffers. */
 			p = (struct pollfd){ .fd = fd, .events = POLLOUT };
-			if (poll(&p, 1, 50) == 0)
+			if (poll(&p, 1, 500) == 0)
 				break;
 			continue;
 		}
@@ -672,7 +675,7 @@ HIPC_TEST(bulk_writer_does_not_hold_others_back)
 		}
 		CHECK(errno == EAGAIN || errno == EWOULDBLOCK);
 		p[0] = (struct pollfd){ .fd = a, .events = POLLOUT };
-		if (poll(p, 1, 50) == 0)
+		if (poll(p, 1, 500) == 0)
 			break;
 	}
 	for (; b_sent < 20; b_sent++)
