@@ -635,9 +635,17 @@ static void standalone_accept(struct remote *r)
 		if (host_gone(r))
 			drop_host(r);
 		if (r->host_conn >= 0) {
+			uint32_t busy[2] = { HIPC__ATTACH_MAGIC,
+					     HIPC__ATTACH_BUSY };
+
 			hipc_remote_trace("%s: turned away host pid %d (attached "
 					  "to another)\n", r->fw->name,
 					  (int)cred.pid);
+			/* Said, not only closed: the host tells "busy" from
+			 * "gone".  A host that left already is not waited
+			 * for. */
+			(void)send(conn, busy, sizeof(busy),
+				   MSG_DONTWAIT | MSG_NOSIGNAL);
 			close(conn);
 			continue;
 		}

@@ -42,7 +42,8 @@ void hipc__rp_wait_readable(int fd, uint64_t deadline)
  * The remote's hello and its three fds (region, doorbell to us, doorbell to
  * it), from a peer we do not trust: any fd that came is closed on refusal.
  * @retval 0, -HIPC_EAGAIN (nothing yet), -HIPC_EBUSY (turned away: it has a
- *         host already), -HIPC_EBADMSG (not a hello we speak)
+ *         host already), -HIPC_ECONNRESET (closed without a word),
+ *         -HIPC_EBADMSG (not a hello we speak)
  */
 static int recv_region(struct hipc_rproc *rp, int sock, int fds[3], char *err,
 		       size_t errlen)
@@ -58,6 +59,7 @@ static int recv_region(struct hipc_rproc *rp, int sock, int fds[3], char *err,
 			    .msg_controllen = sizeof(u.buf) };
 	struct cmsghdr *c;
 	int got[3] = { -1, -1, -1 };
+	int ret = -HIPC_EBADMSG;
 	size_t k = 0;
 	ssize_t r;
 
@@ -89,12 +91,19 @@ static int recv_region(struct hipc_rproc *rp, int sock, int fds[3], char *err,
 		}
 	}
 	if (r == 0) {
+		hipc__rp_errf(err, errlen,
+			      "%s: the remote closed the connection without "
+			      "a hello (it exited, or is not a hipc remote)",
+			      rp->name);
+		ret = -HIPC_ECONNRESET;
+		goto refuse;
+	}
+	if (r == sizeof(hello) && hello[0] == HIPC__ATTACH_MAGIC &&
+	    hello[1] == HIPC__ATTACH_BUSY) {
 		hipc__rp_errf(err, errlen, "%s: attached to another host",
 			      rp->name);
-		for (size_t i = 0; i < 3; i++)
-			if (got[i] >= 0)
-				close(got[i]);
-		return -HIPC_EBUSY;
+		ret = -HIPC_EBUSY;
+		goto refuse;
 	}
 	if (r != sizeof(hello) || hello[0] != HIPC__ATTACH_MAGIC) {
 		hipc__rp_errf(err, errlen,
@@ -122,7 +131,7 @@ refuse:
 	for (size_t i = 0; i < 3; i++)
 		if (got[i] >= 0)
 			close(got[i]);
-	return -HIPC_EBADMSG;
+	return ret;
 }
 
 /*

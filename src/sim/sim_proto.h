@@ -125,10 +125,15 @@ static inline void hipc__sim_map(const struct hipc_shm *shm,
 /*
  * What a standalone remote sends with its three fds (region, its doorbell
  * in, its doorbell out) to a host that connects to NAME.sock.  A host
- * refuses a hello whose magic or version it does not know.
+ * refuses a hello whose magic or version it does not know.  A remote that
+ * has a host already answers another with the magic and HIPC__ATTACH_BUSY
+ * in place of the version, and no fds, then closes: a connection closed
+ * without a word is a remote that exited (or is not one of ours), not a
+ * busy one.
  */
 #define HIPC__ATTACH_MAGIC 0x48415454u /* "HATT" */
 #define HIPC__ATTACH_VERSION 1u
+#define HIPC__ATTACH_BUSY 0x59535542u /* "BUSY" */
 
 struct hipc__attach_hello {
 	uint32_t magic;

@@ -27,8 +27,9 @@
  * port's hipc_shm_map(), linked with --wrap) is placed between two
  * PROT_NONE pages, so an access outside it faults.  Besides "no crash":
  * no descriptor leaks (close-on-exec descriptors counted after each
- * input), a refused hello or region is refused with -HIPC_EBADMSG or
- * -HIPC_EBUSY and an error message, and an accepted one really is what
+ * input), a refused hello or region is refused with -HIPC_EBADMSG,
+ * -HIPC_EBUSY (the remote's "busy" answer) or -HIPC_ECONNRESET (closed
+ * without a word) and an error message, and an accepted one really is what
  * the checks promise (sealed, the size it claims, the table at the
  * planned offset).  Every call here is non-blocking; libFuzzer's -timeout
  * is the backstop.
@@ -235,6 +236,7 @@ static void host_side(struct in *in)
 	int region, unsealed, sv[2], sent[5], fds[3] = { -1, -1, -1 };
 	unsigned nfd;
 	char err[256] = "";
+	bool said;
 	struct iovec iov;
 	union {
 		char b[CMSG_SPACE(5 * sizeof(int))];
@@ -246,6 +248,8 @@ static void host_side(struct in *in)
 	CHECK(rp);
 	rp->name = (char *)"fuzz";
 	rp->shm.fd = -1;
+	if (h >= 0xB8 && h < 0xC0)
+		hello[1] = HIPC__ATTACH_BUSY; /* with whatever fds follow */
 	if (h >= 0xC0) {
 		hlen = h % 17;
 		for (size_t i = 0; i < hlen; i++)
@@ -271,7 +275,8 @@ static void host_side(struct in *in)
 		c->cmsg_len = CMSG_LEN(nfd * sizeof(int));
 		memcpy(CMSG_DATA(c), sent, nfd * sizeof(int));
 	}
-	if (get8(in) & 1) /* the remote sends nothing: a host turned away */
+	said = !(get8(in) & 1);
+	if (!said) /* the remote closes without a word */
 		shutdown(sv[1], SHUT_WR);
 	else
 		CHECK(sendmsg(sv[1], &mh, MSG_NOSIGNAL) == (ssize_t)hlen);
@@ -282,8 +287,13 @@ static void host_side(struct in *in)
 	close(unsealed);
 
 	ret = recv_region(rp, sv[0], fds, err, sizeof(err));
-	CHECK(ret == 0 || ret == -HIPC_EBADMSG || ret == -HIPC_EBUSY);
+	CHECK(ret == 0 || ret == -HIPC_EBADMSG || ret == -HIPC_EBUSY ||
+	      ret == -HIPC_ECONNRESET);
 	CHECK(ret == 0 || err[0]);
+	/* "Busy" is said, never guessed from a closed connection. */
+	CHECK(ret != -HIPC_EBUSY ||
+	      (said && hlen == 8 && hello[0] == HIPC__ATTACH_MAGIC &&
+	       hello[1] == HIPC__ATTACH_BUSY));
 #ifdef FUZZ_TRACE
 	fprintf(stderr, "recv_region %d %s\n", ret, err);
 #endif

@@ -315,6 +315,7 @@ HIPC_TEST(one_host_at_a_time)
 	CHECK(lc_stream(&a, 100, 100, 8));
 	/* Turned away while a holds it; a is undisturbed. */
 	CHECK_EQ(hipc_rproc_attach(b.rp, NULL, err, sizeof(err)), -HIPC_EBUSY);
+	CHECK(strstr(err, "attached to another host") != NULL);
 	CHECK_EQ(hipc_rproc_state(b.rp), HIPC_RPROC_OFFLINE);
 	CHECK(lc_stream(&a, 100, 100, 8));
 	CHECK_EQ(a.bad, 0);
@@ -384,6 +385,7 @@ enum fake_kind {
 	FAKE_TWO_FDS,     /* the hello with two fds */
 	FAKE_FOUR_FDS,    /* the hello with four */
 	FAKE_SILENT,      /* accepts the host and never says a word */
+	FAKE_HANGUP,      /* closes every connection without a word */
 	FAKE_RSC_OUTSIDE, /* its table's offset and size run past the region */
 	FAKE_RSC_INVALID, /* its table fails validation */
 	FAKE_NO_ACK,      /* a region as a real remote lays it out, but the
@@ -564,8 +566,9 @@ static int fake_region(enum fake_kind kind)
 
 /*
  * The child's loop: like a real standalone remote, one host at a time (a
- * host still connected makes it turn the next one away: it closes the new
- * connection without a word); every host it does take gets a bad hello.
+ * host still connected makes it turn the next one away: it says it is
+ * busy and closes the new connection); every host it does take gets a bad
+ * hello.
  */
 static void fake_remote(const char *name, enum fake_kind kind)
 {
@@ -627,7 +630,16 @@ static void fake_remote(const char *name, enum fake_kind kind)
 			}
 		}
 		if (host >= 0) {
+			uint32_t busy[2] = { HIPC__ATTACH_MAGIC,
+					     HIPC__ATTACH_BUSY };
+
+			(void)send(conn, busy, sizeof(busy),
+				   MSG_DONTWAIT | MSG_NOSIGNAL);
 			close(conn); /* turned away */
+			continue;
+		}
+		if (kind == FAKE_HANGUP) {
+			close(conn);
 			continue;
 		}
 		if (kind == FAKE_SILENT) {
@@ -819,6 +831,9 @@ HIPC_TEST(attach_refuses_bad_regions_and_hellos)
 		  "outside the region (65536 bytes)" },
 		{ FAKE_RSC_INVALID, -HIPC_EBADMSG, "not acceptable: ver: must be 1" },
 		{ FAKE_SILENT, -HIPC_ETIMEDOUT, "no hello from the remote within 300 ms" },
+		/* not "busy": nothing said so */
+		{ FAKE_HANGUP, -HIPC_ECONNRESET,
+		  "closed the connection without a hello" },
 	};
 	struct hipc_rproc_config cfg;
 	struct lc_client c;
