@@ -1207,6 +1207,55 @@ HIPC_TEST(slow_reader_drops)
 }
 
 /*
+ * @c sees its connection end (-HIPC_ECONNRESET from its next event or
+ * request, within 10 s) and is closed; hipcd then has no connection and
+ * nothing lent.
+ */
+static void hung_up(struct hipc_bbc *c)
+{
+	struct hipc_bbc_event ev;
+	uint32_t gen;
+	void *b;
+	int ret;
+
+	for (uint64_t end = ep_now_ms() + 10000;;) {
+		struct pollfd p = { .fd = hipc_bbc_fd(c), .events = POLLIN };
+
+		ret = hipc_bbc_next(c, &ev);
+		if (ret == -HIPC_ECONNRESET)
+			break;
+		if (ret == 1)
+			continue;
+		CHECK_EQ(ret, -HIPC_EAGAIN);
+		CHECK(ep_now_ms() < end);
+		poll(&p, 1, 100);
+	}
+	CHECK_EQ(hipc_bbc_alloc(c, &b, &gen), -HIPC_ECONNRESET);
+	hipc_bbc_close(c);
+	CHECK(stat_becomes("bigbuf", "connections", 0, 5000));
+	CHECK_EQ(stat_of("bigbuf", "lent"), 0);
+}
+
+/* A new connection to sdb-1m (within @timeout_ms) finds every buffer of
+ * the pool usable, and data goes both ways. */
+static void pool_whole_again(unsigned timeout_ms)
+{
+	struct hipc_bbc *c = open_pool("sdb-1m", timeout_ms);
+	uint32_t gen;
+	void *b;
+	int i;
+
+	for (int k = 0; k < 8; k++) {
+		i = hipc_bbc_alloc(c, &b, &gen);
+		CHECK(i >= 0);
+		CHECK_EQ(hipc_bbc_free(c, (uint32_t)i, gen), 0);
+	}
+	push(c, 64, MIB, true);
+	pull(c, SDB_POOL_1M, 64, MIB, true);
+	hipc_bbc_close(c);
+}
+
+/*
  * The remote killed mid-stream (buffers in flight both ways, some lent
  * to the client): the client sees the connection end, hipcd takes back
  * what it lent, the rproc what the remote held; the restarted remote
@@ -1218,9 +1267,7 @@ HIPC_TEST(remote_killed)
 	struct hipc_bbc_event ev;
 	uint32_t gen;
 	pid_t rpid;
-	bool reset = false;
 	void *b;
-	int i, ret;
 
 	start();
 	c = open_pool("sdb-1m", 10000);
@@ -1238,35 +1285,10 @@ HIPC_TEST(remote_killed)
 	CHECK(rpid > 0);
 	CHECK_EQ(kill(rpid, SIGKILL), 0);
 	/* The client sees it: its next event, or its next request. */
-	for (uint64_t end = ep_now_ms() + 10000; !reset;) {
-		struct pollfd p = { .fd = hipc_bbc_fd(c), .events = POLLIN };
-
-		ret = hipc_bbc_next(c, &ev);
-		if (ret == -HIPC_ECONNRESET) {
-			reset = true;
-			break;
-		}
-		if (ret == 1)
-			continue;
-		CHECK_EQ(ret, -HIPC_EAGAIN);
-		CHECK(ep_now_ms() < end);
-		poll(&p, 1, 100);
-	}
-	CHECK_EQ(hipc_bbc_alloc(c, &b, &gen), -HIPC_ECONNRESET);
-	hipc_bbc_close(c);
-	CHECK(stat_becomes("bigbuf", "connections", 0, 5000));
-	CHECK_EQ(stat_of("bigbuf", "lent"), 0);
+	hung_up(c);
 	CHECK_EQ(stat_of("bigbuf", "in_flight"), 0);
 	/* Back: every buffer of the pool usable again. */
-	c = open_pool("sdb-1m", 20000);
-	for (int k = 0; k < 8; k++) {
-		i = hipc_bbc_alloc(c, &b, &gen);
-		CHECK(i >= 0);
-		CHECK_EQ(hipc_bbc_free(c, (uint32_t)i, gen), 0);
-	}
-	push(c, 64, MIB, true);
-	pull(c, SDB_POOL_1M, 64, MIB, true);
-	hipc_bbc_close(c);
+	pool_whole_again(20000);
 }
 
 /*
@@ -1279,11 +1301,8 @@ HIPC_TEST(remote_killed)
 HIPC_TEST(withdrawal_hangs_up)
 {
 	struct hipc_bbc *c;
-	struct hipc_bbc_event ev;
 	uint32_t gen;
-	bool reset = false;
 	void *b;
-	int i, ret;
 
 	start();
 	c = open_pool("sdb-1m", 10000);
@@ -1291,33 +1310,8 @@ HIPC_TEST(withdrawal_hangs_up)
 		CHECK(hipc_bbc_alloc(c, &b, &gen) >= 0);
 	CHECK_EQ(stat_of("bigbuf", "lent"), 3);
 	sdb_cmd(c, SDB_OP_REANNOUNCE, SDB_POOL_1M, 0, 0, 0);
-	for (uint64_t end = ep_now_ms() + 10000; !reset;) {
-		struct pollfd p = { .fd = hipc_bbc_fd(c), .events = POLLIN };
-
-		ret = hipc_bbc_next(c, &ev);
-		if (ret == -HIPC_ECONNRESET) {
-			reset = true;
-			break;
-		}
-		if (ret == 1)
-			continue;
-		CHECK_EQ(ret, -HIPC_EAGAIN);
-		CHECK(ep_now_ms() < end);
-		poll(&p, 1, 100);
-	}
-	CHECK_EQ(hipc_bbc_alloc(c, &b, &gen), -HIPC_ECONNRESET);
-	hipc_bbc_close(c);
-	CHECK(stat_becomes("bigbuf", "connections", 0, 5000));
-	CHECK_EQ(stat_of("bigbuf", "lent"), 0);
-	c = open_pool("sdb-1m", 10000);
-	for (int k = 0; k < 8; k++) {
-		i = hipc_bbc_alloc(c, &b, &gen);
-		CHECK(i >= 0);
-		CHECK_EQ(hipc_bbc_free(c, (uint32_t)i, gen), 0);
-	}
-	push(c, 64, MIB, true);
-	pull(c, SDB_POOL_1M, 64, MIB, true);
-	hipc_bbc_close(c);
+	hung_up(c);
+	pool_whole_again(10000);
 }
 
 /* --- the benchmark (not a test case) -------------------------------------------- */
