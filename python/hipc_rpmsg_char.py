@@ -24,6 +24,7 @@ import builtins
 import errno
 import fcntl
 import os
+import select
 import socket
 import stat
 import struct
@@ -116,6 +117,7 @@ class Device:
         self.path = ""
         self._sock = None
         self._ctrl = None
+        self._ctrl_path = None
         self._index = 0
         self._kernel = False
 
@@ -144,8 +146,13 @@ class Device:
         except ConnectionResetError:
             raise _error(errno.ECONNRESET, self.path) from None
         if not data:
-            # the simulation hangs up when the remote goes away
-            raise _error(errno.ECONNRESET, self.path)
+            # an empty message, or the simulation's hang-up when the
+            # remote goes away: the hang-up also polls as one
+            p = select.poll()
+            p.register(self.fd, select.POLLIN | select.POLLRDHUP)
+            if any(ev & (select.POLLHUP | select.POLLRDHUP | select.POLLERR)
+                   for _, ev in p.poll(0)):
+                raise _error(errno.ECONNRESET, self.path)
         return data
 
 
@@ -164,22 +171,46 @@ def _ctrl_call(ctrl, op, name=b"", src=0, dst=0, index=0):
     return index, src, dst, maxp
 
 
+def _ctrl_begin(dev, op, name=b"", src=0, dst=0, index=0):
+    """A connection to dev._ctrl_path (kept in dev._ctrl) and its first
+    request.  Held only for the requests of one open or close: hipcd
+    serves a few at a time per remote and closes one past its limit as
+    soon as it accepts it, before reading a byte, so a request whose
+    connection ended unanswered is tried again on a new one, for up to a
+    second."""
+    for attempt in range(101):
+        ctrl = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            ctrl.connect(dev._ctrl_path)
+        except (FileNotFoundError, ConnectionRefusedError):
+            ctrl.close()
+            raise _error(errno.ENOENT, dev._ctrl_path) from None
+        try:
+            ret = _ctrl_call(ctrl, op, name, src, dst, index)
+        except OSError as e:
+            if e.errno == errno.ECONNRESET and attempt < 100:
+                ctrl.close()
+                time.sleep(0.01)
+                continue
+            dev._ctrl = ctrl
+            raise
+        dev._ctrl = ctrl
+        return ret
+
+
 def _sim_open(dev, rproc, service, local, remote, ept_name, nonblock):
     if not rproc or "/" in rproc:
         raise _error(errno.EINVAL, "remote name")
     base = os.path.join(_where, rproc)
-    ctrl = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    try:
-        ctrl.connect(os.path.join(base, "rpmsg_ctrl"))
-    except (FileNotFoundError, ConnectionRefusedError):
-        ctrl.close()
-        raise _error(errno.ENOENT, os.path.join(base, "rpmsg_ctrl")) from None
-    dev._ctrl = ctrl
+    dev._ctrl_path = os.path.join(base, "rpmsg_ctrl")
     if remote == ADDR_ANY:
-        remote = _ctrl_call(ctrl, _LOOKUP, _name(service))[2]
-    index, src, dst, maxp = _ctrl_call(ctrl, _CREATE,
-                                       _name(ept_name or service), local,
-                                       remote)
+        remote = _ctrl_begin(dev, _LOOKUP, _name(service))[2]
+    req = (_CREATE, _name(ept_name or service), local, remote)
+    if dev._ctrl is None:
+        index, src, dst, maxp = _ctrl_begin(dev, *req)
+    else:
+        index, src, dst, maxp = _ctrl_call(dev._ctrl, *req)
+    ctrl = dev._ctrl
     dev._index = index
     dev.local_addr, dev.remote_addr, dev.max_payload = src, dst, maxp
     dev.path = os.path.join(base, "rpmsg%d" % index)
@@ -207,6 +238,9 @@ def _sim_open(dev, rproc, service, local, remote, ept_name, nonblock):
     s.setblocking(not nonblock)
     dev._sock = s
     dev.fd = s.fileno()
+    # not held while the endpoint is open: close() connects again
+    ctrl.close()
+    dev._ctrl = None
 
 
 # --- a real kernel ----------------------------------------------------------
@@ -331,14 +365,15 @@ def close(dev):
             except OSError as e:
                 if e.errno not in (errno.ENODEV, errno.EPIPE):
                     raise
-        elif dev._ctrl is not None:
+        elif not dev._kernel and dev._ctrl_path:
             if dev._sock is not None:
                 dev._sock.close()
                 dev._sock, dev.fd = None, -1
             try:
-                _ctrl_call(dev._ctrl, _DESTROY, index=dev._index)
+                _ctrl_begin(dev, _DESTROY, index=dev._index)
             except OSError as e:
-                if e.errno not in (errno.ENOENT, errno.ECONNRESET):
+                # gone with its remote (or hipcd) already
+                if e.errno != errno.ENOENT:
                     raise
     finally:
         _release(dev)

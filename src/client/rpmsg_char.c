@@ -150,6 +150,33 @@ static int ctrl_call(int ctrl, const struct hipc_ctrl_req *req,
 	return rsp->status ? hipc__from_errno(-rsp->status) : 0;
 }
 
+/*
+ * A connection to the rpmsg_ctrl socket at @path, in *@ctrl, and its first
+ * request.  The connection is held only for the requests of one open or
+ * close: hipcd serves a few at a time per remote and closes one past its
+ * limit as soon as it accepts it, before reading a byte, so a request
+ * whose connection ended unanswered is tried again on a new one, for up
+ * to a second.  A socket nobody serves is the remote's absence
+ * (-HIPC_ENOENT).
+ */
+static int ctrl_begin(const char *path, int *ctrl,
+		      const struct hipc_ctrl_req *req, struct hipc_ctrl_rsp *rsp)
+{
+	for (unsigned tries = 0;; tries++) {
+		int fd = sock_connect(path, 0), ret;
+
+		if (fd < 0)
+			return fd == -HIPC_ECONNREFUSED ? -HIPC_ENOENT : fd;
+		ret = ctrl_call(fd, req, rsp);
+		if (ret != -HIPC_ECONNRESET || tries == 100) {
+			*ctrl = fd;
+			return ret;
+		}
+		close(fd);
+		nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
+	}
+}
+
 static void set_name(char dst[32], const char *name)
 {
 	memset(dst, 0, 32);
@@ -169,14 +196,11 @@ static int sim_open(struct hipc_rpmsg_char_dev *d, const char *rproc,
 	if (!rproc || !*rproc || strchr(rproc, '/'))
 		return -HIPC_EINVAL;
 	snprintf(path, sizeof(path), "%s/%s/rpmsg_ctrl", g.run_dir, rproc);
-	d->ctrl = sock_connect(path, 0);
-	if (d->ctrl < 0)
-		return d->ctrl == -HIPC_ECONNREFUSED ? -HIPC_ENOENT : d->ctrl;
 	memset(&req, 0, sizeof(req));
 	if (remote == HIPC_CTRL_ADDR_ANY) {
 		req.op = HIPC_CTRL_LOOKUP;
 		set_name(req.name, service);
-		ret = ctrl_call(d->ctrl, &req, &rsp);
+		ret = ctrl_begin(path, &d->ctrl, &req, &rsp);
 		if (ret < 0)
 			return ret;
 		remote = rsp.dst;
@@ -185,7 +209,8 @@ static int sim_open(struct hipc_rpmsg_char_dev *d, const char *rproc,
 	set_name(req.name, ept_name ? ept_name : service);
 	req.src = local;
 	req.dst = remote;
-	ret = ctrl_call(d->ctrl, &req, &rsp);
+	ret = d->ctrl >= 0 ? ctrl_call(d->ctrl, &req, &rsp)
+			   : ctrl_begin(path, &d->ctrl, &req, &rsp);
 	if (ret < 0)
 		return ret;
 	d->index = rsp.index;
@@ -218,6 +243,10 @@ static int sim_open(struct hipc_rpmsg_char_dev *d, const char *rproc,
 		return fd;
 	}
 	d->fd = fd;
+	/* Not held while the endpoint is open: hipc_rpmsg_char_close()
+	 * connects again. */
+	close(d->ctrl);
+	d->ctrl = -1;
 	return 0;
 }
 
@@ -496,19 +525,27 @@ int hipc_rpmsg_char_close(struct hipc_rpmsg_char_dev *d)
 		if (d->fd >= 0 && ioctl(d->fd, RPMSG_DESTROY_EPT_IOCTL) < 0 &&
 		    errno != ENODEV && errno != EPIPE)
 			ret = err_now();
-	} else if (d->ctrl >= 0) {
+	} else {
 		struct hipc_ctrl_req req;
 		struct hipc_ctrl_rsp rsp;
+		char path[sizeof(d->path) + 16], *slash;
 
 		if (d->fd >= 0)
 			close(d->fd);
 		d->fd = -1;
+		/* RUN_DIR/REMOTE/rpmsgN: RUN_DIR/REMOTE/rpmsg_ctrl beside it */
+		snprintf(path, sizeof(path), "%s", d->path);
+		slash = strrchr(path, '/');
+		snprintf(slash ? slash + 1 : path,
+			 sizeof(path) - (size_t)(slash ? slash + 1 - path : 0),
+			 "rpmsg_ctrl");
 		memset(&req, 0, sizeof(req));
 		req.op = HIPC_CTRL_DESTROY;
 		req.index = d->index;
-		ret = ctrl_call(d->ctrl, &req, &rsp);
-		/* gone with its remote already: nothing left to undo */
-		if (ret == -HIPC_ENOENT || ret == -HIPC_ECONNRESET)
+		ret = ctrl_begin(path, &d->ctrl, &req, &rsp);
+		/* gone with its remote (or hipcd) already: nothing left to
+		 * undo */
+		if (ret == -HIPC_ENOENT)
 			ret = 0;
 	}
 	if (d->fd >= 0)
@@ -553,7 +590,17 @@ int hipc_rpmsg_char_recv(struct hipc_rpmsg_char_dev *d, void *buf, size_t len)
 	while (n < 0 && errno == EINTR);
 	if (n > 0 || (n == 0 && d->kernel))
 		return (int)n;
-	if (n == 0 || errno == EPIPE || errno == ECONNRESET)
+	if (n == 0) {
+		/* A message socket reads 0 for an empty message and at its
+		 * end alike: the end is the one that also polls as hung up. */
+		struct pollfd p = { .fd = d->fd, .events = POLLIN | POLLRDHUP };
+
+		if (poll(&p, 1, 0) >= 0 &&
+		    !(p.revents & (POLLHUP | POLLRDHUP | POLLERR)))
+			return 0;
+		return -HIPC_ECONNRESET;
+	}
+	if (errno == EPIPE || errno == ECONNRESET)
 		return -HIPC_ECONNRESET;
 	return err_now();
 }

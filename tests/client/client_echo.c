@@ -10,9 +10,12 @@
  * Opens one endpoint per REMOTE:SERVICE (the service must echo), keeps up
  * to WINDOW messages in flight on each, and waits on all of them at once
  * with select().  Every reply is checked: length, sequence number and
- * contents, in order.  Then the library's errors are provoked where the
- * platform can: EMSGSIZE (a message over max_payload).  Prints one line
- * per endpoint and exits 0 when all COUNT messages came back on each.
+ * contents, in order.  Then, where the platform says its payload size (the
+ * simulation): EMSGSIZE for a message over max_payload, an empty message
+ * echoed as one (not taken for a hang-up), and EXTRA more endpoints on
+ * the first REMOTE:SERVICE open at once, each echoing a message, all
+ * closed without error.  Prints one line per endpoint and exits 0 when all
+ * COUNT messages came back on each.
  * -t: wait up to SECONDS for a remote or service that is not there yet
  * (a kernel still probing), REMOTE "-": the first one.
  */
@@ -30,6 +33,7 @@
 #include "hipc/rpmsg_char.h"
 
 #define MAX_EPTS 8
+#define EXTRA 40 /* more than hipcd serves rpmsg_ctrl connections at once */
 
 struct ept {
 	struct hipc_rpmsg_char_dev *dev;
@@ -61,6 +65,70 @@ static int die(const char *what, const char *spec, int err)
 	fprintf(stderr, "hipc-client-echo: %s: %s: %s\n", spec, what,
 		hipc_strerror(err));
 	exit(1);
+}
+
+/* The next message on @d (non-blocking), waiting up to 10 s: its length,
+ * or the error. */
+static int echo_back(struct hipc_rpmsg_char_dev *d, void *buf, size_t len)
+{
+	for (int waited = 0;; waited++) {
+		fd_set rd;
+		struct timeval tv = { 0, 100000 };
+		int r = hipc_rpmsg_char_recv(d, buf, len);
+
+		if (r != -HIPC_EAGAIN || waited == 100)
+			return r;
+		FD_ZERO(&rd);
+		FD_SET(d->fd, &rd);
+		select(d->fd + 1, &rd, NULL, NULL, &tv);
+	}
+}
+
+/* EXTRA endpoints on @spec's remote and service, all open at once: each
+ * echoes a message of its own, then all are closed. */
+static void many_at_once(const char *spec)
+{
+	struct hipc_rpmsg_char_dev *d[EXTRA];
+	char remote[64], *colon;
+	uint8_t buf[64], want[64];
+
+	snprintf(remote, sizeof(remote), "%s", spec);
+	colon = strchr(remote, ':');
+	*colon = 0;
+	for (unsigned i = 0; i < EXTRA; i++) {
+		int ret = hipc_rpmsg_char_open(&d[i], remote, colon + 1,
+					       HIPC_CTRL_ADDR_ANY,
+					       HIPC_CTRL_ADDR_ANY, NULL,
+					       O_NONBLOCK);
+
+		if (ret < 0) {
+			fprintf(stderr, "hipc-client-echo: %s: endpoint %u of "
+				"%u more: ", spec, i + 1, EXTRA);
+			die("open", spec, ret);
+		}
+	}
+	for (unsigned i = 0; i < EXTRA; i++) {
+		size_t len = fill(want, 1000 + i);
+		int r = hipc_rpmsg_char_send(d[i], want, len);
+
+		if (r != (int)len)
+			die("send (many at once)", spec, r < 0 ? r : -HIPC_EIO);
+		r = echo_back(d[i], buf, sizeof(buf));
+		if (r != (int)len || memcmp(buf, want, len)) {
+			fprintf(stderr, "hipc-client-echo: %s: endpoint %u of "
+				"%u more: reply wrong (%d)\n", spec, i + 1,
+				EXTRA, r);
+			exit(1);
+		}
+	}
+	for (unsigned i = 0; i < EXTRA; i++) {
+		int ret = hipc_rpmsg_char_close(d[i]);
+
+		if (ret < 0)
+			die("close (many at once)", spec, ret);
+	}
+	printf("%s: %u more endpoints at once: every one echoed\n", spec,
+	       EXTRA);
 }
 
 int main(int argc, char **argv)
@@ -233,7 +301,16 @@ int main(int argc, char **argv)
 				"not EMSGSIZE\n", e[i].spec, max + 1, ret);
 			return 1;
 		}
+		/* An empty message and its empty echo. */
+		if (hipc_rpmsg_char_send(e[i].dev, big, 0) != 0 ||
+		    echo_back(e[i].dev, big, sizeof(big)) != 0) {
+			fprintf(stderr, "hipc-client-echo: %s: an empty message "
+				"did not come back empty\n", e[i].spec);
+			return 1;
+		}
 	}
+	if (e[0].dev->max_payload)
+		many_at_once(argv[optind]);
 	for (unsigned i = 0; i < n; i++) {
 		ret = hipc_rpmsg_char_close(e[i].dev);
 		if (ret < 0)

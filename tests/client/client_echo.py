@@ -4,7 +4,8 @@
 
     client_echo.py [-w WHERE] [-n COUNT] [-W WINDOW] [-t SECONDS] REMOTE:SERVICE...
 
-Same messages, same checks, select() over every endpoint at once.  The
+Same messages, same checks, select() over every endpoint at once, and
+in the simulation an empty message and EXTRA more endpoints at once.  The
 module is found next to the repository's python/ directory or installed.
 """
 import argparse
@@ -19,11 +20,35 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "python"))
 import hipc_rpmsg_char as rc  # noqa: E402
 
+EXTRA = 40  # more than hipcd serves rpmsg_ctrl connections at once
+
 
 def fill(seq):
     n = 4 + seq % 61
     return struct.pack("<I", seq) + bytes((seq * 31 + i) & 0xFF
                                           for i in range(4, n))
+
+
+def echo_back(dev):
+    """The next message on a non-blocking device, within 10 s."""
+    if not select.select([dev], [], [], 10)[0]:
+        sys.exit("client_echo.py: %s: no reply within 10 s" % dev.path)
+    return dev.recv(512)
+
+
+def many_at_once(spec):
+    """EXTRA endpoints on spec's remote and service, all open at once: each
+    echoes a message of its own, then all are closed."""
+    remote, _, service = spec.partition(":")
+    devs = [rc.open(remote, service, nonblock=True) for _ in range(EXTRA)]
+    for i, dev in enumerate(devs):
+        dev.send(fill(1000 + i))
+        if echo_back(dev) != fill(1000 + i):
+            sys.exit("client_echo.py: %s: endpoint %d of %d more: reply "
+                     "wrong" % (spec, i + 1, EXTRA))
+    for dev in devs:
+        rc.close(dev)
+    print("%s: %d more endpoints at once: every one echoed" % (spec, EXTRA))
 
 
 def main():
@@ -101,6 +126,12 @@ def main():
             except OSError as x:
                 if x.errno != errno.EMSGSIZE:
                     raise
+            dev.send(b"")
+            if echo_back(dev) != b"":
+                sys.exit("client_echo.py: %s: an empty message did not "
+                         "come back empty" % e["spec"])
+    if epts[0]["dev"].max_payload:
+        many_at_once(epts[0]["spec"])
     for e in epts:
         rc.close(e["dev"])
     rc.exit()

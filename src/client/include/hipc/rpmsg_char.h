@@ -69,7 +69,10 @@ struct hipc_rpmsg_char_dev {
 	uint32_t max_payload;  /* largest message; 0: not known (kernel) */
 	char path[108];        /* the endpoint device opened */
 	/* private */
-	int ctrl;              /* the control socket or device it came from */
+	int ctrl;              /* kernel: the control device it came from;
+				* simulation: -1 (a connection to hipcd's
+				* rpmsg_ctrl is made for each open and
+				* close, not held) */
 	uint32_t index;        /* simulation: N in rpmsgN */
 	int kernel;            /* a real kernel's /dev/rpmsgN */
 };
@@ -105,7 +108,8 @@ HIPC_API int hipc_rpmsg_char_open(struct hipc_rpmsg_char_dev **out,
 				  const char *ept_name, int flags);
 
 /** hipc_rpmsg_char_close() - destroy the endpoint and free @dev.
- * @retval 0, or the error destroying it (@dev is freed either way). */
+ * @retval 0 (also when the remote or hipcd is gone, and the endpoint with
+ *         it), or the error destroying it (@dev is freed either way). */
 HIPC_API int hipc_rpmsg_char_close(struct hipc_rpmsg_char_dev *dev);
 
 /** hipc_rpmsg_char_exit() - forget the choice hipc_rpmsg_char_init() made. */
@@ -116,8 +120,9 @@ HIPC_API void hipc_rpmsg_char_exit(void);
  * same errors in the simulation and on a kernel: -HIPC_EMSGSIZE over
  * max_payload (nothing sent), -HIPC_EAGAIN (non-blocking, no buffer free /
  * nothing to read), -HIPC_ECONNRESET (the remote went away: reopen once it
- * announces again).  Plain read()/write() on @dev->fd work too; then a
- * hang-up of the simulation reads as 0 bytes.
+ * announces again).  An empty message is 0 bytes.  Plain read()/write()
+ * on @dev->fd work too; then a hang-up of the simulation reads as 0 bytes
+ * as well.
  * @retval bytes sent or received, or a negative error.
  */
 HIPC_API int hipc_rpmsg_char_send(struct hipc_rpmsg_char_dev *dev,
