@@ -10,12 +10,18 @@
  *   hipc_bbc_open(&c, NULL, "m4", "hipc-sdb", "sdb-1m");
  *   i = hipc_bbc_alloc(c, &p, &gen);               fill p[0..n)
  *   hipc_bbc_send(c, i, gen, 0, n, HIPC_BUFPOOL_F_CRC);
- *   ... poll hipc_bbc_fd(c) ...
- *   while (hipc_bbc_next(c, &ev) > 0)
+ *   loop:
+ *     while (hipc_bbc_next(c, &ev) > 0)
  *           HIPC_BBC_EV_RX: use ev.data, ev.length, then
  *                   hipc_bbc_release(c, ev.index, ev.generation, n);
  *           HIPC_BBC_EV_RET: our buffer ev.index came back
  *           HIPC_BBC_EV_MSG: the service's own message
+ *     ... then poll hipc_bbc_fd(c) ...
+ *
+ * Events that arrive while a call waits for its answer are kept by the
+ * library, off the socket: after any call, take them with hipc_bbc_next()
+ * (until -HIPC_EAGAIN) before polling the descriptor, or a poll may sleep
+ * with an event already here.
  *
  * Below the calls: the protocol hipcd speaks on RUN_DIR/REMOTE/bigbuf, for
  * clients in other languages.
@@ -179,7 +185,9 @@ HIPC_API int hipc_bbc_open(struct hipc_bbc **out, const char *run_dir,
 HIPC_API void hipc_bbc_close(struct hipc_bbc *c);
 
 /** hipc_bbc_fd() - poll it for POLLIN: an event may be waiting (call
- * hipc_bbc_next() until it returns -HIPC_EAGAIN). */
+ * hipc_bbc_next() until it returns -HIPC_EAGAIN).  Poll only once
+ * hipc_bbc_next() said -HIPC_EAGAIN since the last other call: what a call
+ * took off the socket while waiting for its answer is not seen by poll. */
 HIPC_API int hipc_bbc_fd(const struct hipc_bbc *c);
 
 /** hipc_bbc_get_info() - the geometry and the mapping. */
