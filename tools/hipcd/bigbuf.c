@@ -998,7 +998,11 @@ static void req_open(struct bb_conn *c, const struct hipc_bbc_msg *q)
 	r.count = p->geo.count;
 	r.host_count = p->geo.host_count;
 	r.buf_size = p->geo.buf_size;
+	/* What both ways carry: an rpmsg payload, within the daemon's
+	 * message buffers (BB_RBUF, for rpmsg buffers over 4 KiB). */
 	r.max_payload = hipc_rpmsg_max_payload(dev);
+	if (r.max_payload > BB_RBUF - HIPC_BBC_HEAD)
+		r.max_payload = BB_RBUF - HIPC_BBC_HEAD;
 	cm = CMSG_FIRSTHDR(&mh);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
