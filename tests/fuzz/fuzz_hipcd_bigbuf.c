@@ -503,6 +503,11 @@ static void on_reply(int k, const struct hipc_bbc_msg *m, size_t n, int fd)
 	}
 }
 
+/* Set while the clients read what the daemon sent them before it hung
+ * up on them (the remote went): checked for its form only, the books
+ * being of the remote that went. */
+static bool stale;
+
 /* One message the daemon sent client @k: true, or false at the end. */
 static bool client_read(int k)
 {
@@ -546,9 +551,16 @@ static bool client_read(int k)
 	memcpy(&m, buf, (size_t)n < sizeof(m) ? (size_t)n : sizeof(m));
 #ifdef FUZZ_TRACE
 	fprintf(stderr, "client %d: op 0x%x seq %u status %d index %u gen %u "
-		"len %zd fd %d\n", k, m.op, m.seq, m.status, m.index,
-		m.generation, n, fd);
+		"len %zd fd %d%s\n", k, m.op, m.seq, m.status, m.index,
+		m.generation, n, fd, stale ? " (before the hang-up)" : "");
 #endif
+	if (stale) {
+		CHECK(m.op == HIPC_BBC_EV_REPLY || m.op == HIPC_BBC_EV_MSG ||
+		      m.op == HIPC_BBC_EV_RX || m.op == HIPC_BBC_EV_RET);
+		if (fd >= 0)
+			close(fd);
+		return true;
+	}
 	switch (m.op) {
 	case HIPC_BBC_EV_REPLY:
 		CHECK((size_t)n >= sizeof(m));
@@ -949,6 +961,13 @@ static void remote_restart(uint32_t how)
 		s->up = false;
 	CHECK(hipc_bufpool_reclaim_remote(&hpool) >= 0);
 	rounds(2);
+	/* Every connection was hung up: what a client had not read yet
+	 * (lazy, or in flight) is of the remote that went; then the end. */
+	stale = true;
+	for (int k = 0; k < SLOTS; k++)
+		while (client_read(k))
+			;
+	stale = false;
 	if (how & 2)
 		return; /* stays down */
 	remote_attach();
@@ -1014,6 +1033,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (in.i < in.n) {
 		uint32_t op = get8(&in);
 		int k = (int)((op >> 4) % SLOTS);
+
+#ifdef FUZZ_TRACE
+		fprintf(stderr, "step 0x%02x (kind %u, client %d)\n", op,
+			op & 15, k);
+#endif
 
 		switch (op & 15) {
 		case 0:
