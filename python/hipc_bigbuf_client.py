@@ -23,6 +23,7 @@ remote or its service went away, ENOENT: no such pool or service).
 import errno
 import mmap
 import os
+import select
 import socket
 import struct
 
@@ -94,11 +95,35 @@ class Client:
         off = self.data_off + index * self.buf_size
         return self._view[off:off + self.buf_size]
 
+    def _recv(self):
+        """The daemon's next message, waiting for it whatever the
+        descriptor's flags (an event loop may have made it non-blocking)."""
+        while True:
+            try:
+                return self._s.recv(4096, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                select.select([self._s], [], [])
+
     def _send(self, data):
-        try:
-            self._s.send(data)
-        except (BrokenPipeError, ConnectionResetError):
-            raise _error(errno.ECONNRESET, "bigbuf")
+        # While the socket is full, what the daemon sends goes to the
+        # event queue: it stops reading a client that does not read, and
+        # one that only wrote would wait for it for ever.
+        while True:
+            try:
+                self._s.send(data, socket.MSG_DONTWAIT)
+                return
+            except (BrokenPipeError, ConnectionResetError):
+                raise _error(errno.ECONNRESET, "bigbuf")
+            except BlockingIOError:
+                pass
+            try:
+                m = self._s.recv(4096, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                select.select([self._s], [self._s], [])
+                continue
+            if not m:
+                raise _error(errno.ECONNRESET, "bigbuf")
+            self._queue.append(m)
 
     def _call(self, op, index=0, gen=0, offset=0, length=0, flags=0,
               extra=0):
@@ -107,7 +132,7 @@ class Client:
         self._send(_MSGS.pack(op, 0, seq, index, gen, offset, length, flags,
                               0, 0, 0, 0, 0, 0, 0, 0, b"", b""))
         while True:
-            m = self._s.recv(4096)
+            m = self._recv()
             if not m:
                 raise _error(errno.ECONNRESET, "bigbuf")
             op_in = _HEAD.unpack_from(m)[0]
@@ -161,7 +186,7 @@ class Client:
         seq = self._seq
         self._send(_HEAD.pack(_MSG, seq) + bytes(data))
         while True:
-            m = self._s.recv(4096)
+            m = self._recv()
             if not m:
                 raise _error(errno.ECONNRESET, "bigbuf")
             r = _MSGS.unpack_from(m) if len(m) == _MSGS.size else None

@@ -8,6 +8,7 @@
  * from them.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,52 @@ static ssize_t get_one(struct hipc_bbc *c, int flags)
 	return n;
 }
 
+/* Waits for @events on the connection, whatever its descriptor's flags
+ * (an event loop may have set O_NONBLOCK on it). */
+static void wait_fd(struct hipc_bbc *c, short events)
+{
+	struct pollfd p = { .fd = c->fd, .events = events };
+
+	(void)poll(&p, 1, -1);
+}
+
+/*
+ * @len bytes of request to the daemon, in one message.  While the socket
+ * is full, what the daemon sends is taken into the event queue: the
+ * daemon stops reading a client that does not read (its replies and
+ * events would queue without bound), so a client that only wrote would
+ * wait for it for ever.
+ */
+static int send_req(struct hipc_bbc *c, const void *req, size_t len)
+{
+	ssize_t n;
+	int ret;
+
+	for (;;) {
+		n = send(c->fd, req, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n >= 0)
+			return n == (ssize_t)len ? 0 : -HIPC_EIO;
+		if (errno == EINTR)
+			continue;
+		if (errno == EPIPE || errno == ECONNRESET)
+			return -HIPC_ECONNRESET;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return err_now();
+		n = get_one(c, MSG_DONTWAIT);
+		if (n == 0)
+			return -HIPC_ECONNRESET;
+		if (n == -HIPC_EAGAIN) {
+			wait_fd(c, POLLIN | POLLOUT);
+			continue;
+		}
+		if (n < 0)
+			return (int)n;
+		ret = queue_ev(c, c->in, (size_t)n);
+		if (ret < 0)
+			return ret;
+	}
+}
+
 /* @len bytes of request, then its reply into *@r (and @extra_len more
  * bytes into @extra).  Returns the reply's status or a transport error. */
 static int call(struct hipc_bbc *c, const void *req, size_t len, uint32_t seq,
@@ -95,16 +142,17 @@ static int call(struct hipc_bbc *c, const void *req, size_t len, uint32_t seq,
 
 	if (c->reset)
 		return -HIPC_ECONNRESET;
-	do
-		n = send(c->fd, req, len, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return errno == EPIPE || errno == ECONNRESET ? -HIPC_ECONNRESET
-							     : err_now();
+	ret = send_req(c, req, len);
+	if (ret < 0)
+		return ret;
 	for (;;) {
-		n = get_one(c, 0);
+		n = get_one(c, MSG_DONTWAIT);
 		if (n == 0)
 			return -HIPC_ECONNRESET;
+		if (n == -HIPC_EAGAIN) {
+			wait_fd(c, POLLIN);
+			continue;
+		}
 		if (n < 0)
 			return (int)n;
 		if ((size_t)n < sizeof(uint32_t))
@@ -372,7 +420,6 @@ static int buf_op_nowait(struct hipc_bbc *c, uint32_t op, uint32_t index,
 			 uint32_t flags)
 {
 	struct hipc_bbc_msg q;
-	ssize_t n;
 
 	if (c->reset)
 		return -HIPC_ECONNRESET;
@@ -384,13 +431,7 @@ static int buf_op_nowait(struct hipc_bbc *c, uint32_t op, uint32_t index,
 	q.offset = offset;
 	q.length = length;
 	q.flags = flags;
-	do
-		n = send(c->fd, &q, sizeof(q), MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return errno == EPIPE || errno == ECONNRESET ? -HIPC_ECONNRESET
-							     : err_now();
-	return n == (ssize_t)sizeof(q) ? 0 : -HIPC_EIO;
+	return send_req(c, &q, sizeof(q));
 }
 
 int hipc_bbc_send_nowait(struct hipc_bbc *c, uint32_t index,

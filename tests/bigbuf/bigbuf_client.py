@@ -99,8 +99,25 @@ def main():
     st = c.stats()
     assert st["sent"] == N and st["received"] == N and st["released"] == N
     assert st["refused_owner"] == 2, st
+
+    # A writer that never reads, on a descriptor an event loop made
+    # non-blocking: its requests all go (the daemon's answers taken in
+    # meanwhile), every refusal comes, in order; calls still answered.
+    os.set_blocking(c.fileno(), False)
+    W = 20000
+    for k in range(W):
+        c.release(0x10000 + k, 1, wait=False)
+    got, end = [], time.monotonic() + 30
+    while len(got) < W and time.monotonic() < end:
+        got += [ev.index for ev in wait_events(c)
+                if ev.type == bbc.EV_REPLY and ev.status < 0]
+    assert got == [0x10000 + k for k in range(W)], len(got)
+    for _ in range(20):
+        i, gen = c.alloc()
+        c.free(i, gen)
     c.close()
-    print("ok: %d buffers each way, 2 refusals" % N)
+    print("ok: %d buffers each way, 2 refusals; %d pipelined refusals "
+          "to a writer that never read" % (N, W))
 
 
 if __name__ == "__main__":

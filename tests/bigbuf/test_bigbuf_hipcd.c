@@ -1314,6 +1314,65 @@ HIPC_TEST(withdrawal_hangs_up)
 	pool_whole_again(10000);
 }
 
+/*
+ * An event loop may set O_NONBLOCK on the connection's descriptor: a call
+ * still waits for its answer (it used to return the socket's EAGAIN, which
+ * hipc_bbc_alloc() reports as "none free", and leave the answer to be
+ * taken for the next call's).
+ */
+HIPC_TEST(nonblocking_descriptor_calls_still_answered)
+{
+	struct hipc_bbc *c;
+	uint32_t gen[4];
+	int i[4];
+	void *b;
+
+	start();
+	c = open_pool("sdb-1m", 10000);
+	CHECK_EQ(fcntl(hipc_bbc_fd(c), F_SETFL,
+		       fcntl(hipc_bbc_fd(c), F_GETFL) | O_NONBLOCK), 0);
+	for (int round = 0; round < 50; round++) {
+		for (int k = 0; k < 4; k++) {
+			i[k] = hipc_bbc_alloc(c, &b, &gen[k]);
+			CHECK(i[k] >= 0);
+		}
+		for (int k = 0; k < 4; k++)
+			CHECK_EQ(hipc_bbc_free(c, (uint32_t)i[k], gen[k]), 0);
+	}
+	push(c, 16, MIB, true);
+	hipc_bbc_close(c);
+	CHECK(stat_becomes("bigbuf", "connections", 0, 5000));
+}
+
+/*
+ * A client that only writes: requests without answers (refused ones are
+ * answered all the same) faster than it reads.  The daemon stops reading
+ * a client whose answers queue up; the library takes what the daemon sent
+ * into its own queue while the socket is full, instead of blocking in
+ * send() for ever.  Every refusal is there afterwards, in order.
+ */
+HIPC_TEST(writer_that_never_reads)
+{
+	enum { N = 50000 };
+	struct hipc_bbc *c;
+	struct hipc_bbc_event ev;
+	unsigned got = 0;
+
+	start();
+	c = open_pool("sdb-1m", 10000);
+	for (unsigned k = 0; k < N; k++)
+		CHECK_EQ(hipc_bbc_release_nowait(c, 0x10000u + k, 1, 0), 0);
+	while (got < N && next_event(c, &ev, 10000)) {
+		CHECK_EQ(ev.type, HIPC_BBC_EV_REPLY);
+		CHECK(ev.status < 0);
+		CHECK_EQ(ev.index, 0x10000u + got);
+		got++;
+	}
+	CHECK_EQ(got, N);
+	hipc_bbc_close(c);
+	CHECK(stat_becomes("bigbuf", "connections", 0, 5000));
+}
+
 /* --- the benchmark (not a test case) -------------------------------------------- */
 
 static double median3(double *v)
@@ -1394,6 +1453,8 @@ static const struct hipc_test_case cases[] = {
 	HIPC_CASE(client_killed),  HIPC_CASE(remote_killed),
 	HIPC_CASE(quota_per_client), HIPC_CASE(slow_reader_drops),
 	HIPC_CASE(withdrawal_hangs_up),
+	HIPC_CASE(nonblocking_descriptor_calls_still_answered),
+	HIPC_CASE(writer_that_never_reads),
 };
 
 int main(int argc, char **argv)

@@ -224,6 +224,10 @@ HIPC_API int hipc_bbc_send(struct hipc_bbc *c, uint32_t index,
  * (they block only while the daemon does not read, its flow control).  A
  * refusal comes later as an HIPC_BBC_EV_REPLY event (status, index);
  * a well-behaved client gets none.  The way to move many small buffers.
+ * While the connection's socket is full (the daemon stops reading a client
+ * whose answers it has to queue), these take what the daemon sends into
+ * the event queue (see hipc_bbc_next()) and wait for room, whatever the
+ * descriptor's O_NONBLOCK; every call does the same.
  * @retval 0, -HIPC_ECONNRESET, or a transport error
  */
 HIPC_API int hipc_bbc_send_nowait(struct hipc_bbc *c, uint32_t index,
