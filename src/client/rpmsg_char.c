@@ -168,7 +168,8 @@ static int ctrl_begin(const char *path, int *ctrl,
 		if (fd < 0)
 			return fd == -HIPC_ECONNREFUSED ? -HIPC_ENOENT : fd;
 		ret = ctrl_call(fd, req, rsp);
-		if (ret != -HIPC_ECONNRESET || tries == 100) {
+		if ((ret != -HIPC_ECONNRESET && ret != -HIPC_EPIPE) ||
+		    tries == 100) {
 			*ctrl = fd;
 			return ret;
 		}

@@ -170,7 +170,11 @@ struct hipc_bbc_event {
  * hipc_bbc_open() - connect to @pool of @remote's @service through hipcd.
  * @run_dir: hipcd's run directory, NULL for HIPC_RUN_DIR or the default.
  * @retval 0 *@out set
- * @retval -HIPC_ENOENT no such remote, pool or service (or not up)
+ * @retval -HIPC_ENOENT no such remote, pool or service
+ * @retval -HIPC_ENOTCONN the remote is not up
+ * @retval -HIPC_ECONNRESET hipcd let go of the connection: the remote went
+ *         down meanwhile, or hipcd serves as many connections to it as it
+ *         takes (64)
  * @retval -HIPC_ECONNREFUSED hipcd does not listen there
  * @retval -HIPC_EINVAL, -HIPC_ENAMETOOLONG, -HIPC_ENOMEM, -HIPC_EPROTO
  *         (the daemon's answer is not one), or what the daemon refused
@@ -247,6 +251,9 @@ HIPC_API int hipc_bbc_free(struct hipc_bbc *c, uint32_t index,
  * @retval -HIPC_EAGAIN nothing now
  * @retval -HIPC_ECONNRESET the remote or its service went away: close and
  *         open again once it is back (what was lent is taken back)
+ * @retval -HIPC_EPROTO an event that is not one (the daemon's bytes are
+ *         checked like any peer's); the next call goes on with the next
+ * @retval -HIPC_ENOMEM no memory to keep the event in
  */
 HIPC_API int hipc_bbc_next(struct hipc_bbc *c, struct hipc_bbc_event *ev);
 

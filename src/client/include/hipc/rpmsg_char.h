@@ -97,7 +97,9 @@ HIPC_API int hipc_rpmsg_char_init(const char *where);
  * @local: our address, HIPC_CTRL_ADDR_ANY for any.
  * @remote: the remote's address, HIPC_CTRL_ADDR_ANY for @service's.
  * @ept_name: the new endpoint's name (NULL: @service's).
- * @flags: O_NONBLOCK and/or O_CLOEXEC, as for open(2).
+ * @flags: O_NONBLOCK and/or O_CLOEXEC.  The descriptors the library
+ *         makes are always close-on-exec; O_CLOEXEC is taken for
+ *         compatibility (clear FD_CLOEXEC with fcntl() to pass one on).
  * @retval 0 and *@out, or -HIPC_EINVAL, -HIPC_ENOENT (no such remote or
  *         service), -HIPC_ENOTCONN (the remote is down), -HIPC_EBUSY,
  *         -HIPC_ENOMEM, or what the daemon or the kernel refused with.
