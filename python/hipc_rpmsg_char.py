@@ -284,13 +284,10 @@ def _kernel_open(dev, rproc, service, local, remote, ept_name, nonblock):
     if ctrl is None:
         raise _error(errno.ENOENT, "rpmsg_ctrl of %s" % vdev)
     name = _name(ept_name or service)
-    dev._ctrl = os.open(ctrl, os.O_RDWR | os.O_CLOEXEC)
-    fcntl.ioctl(dev._ctrl, _RPMSG_CREATE_EPT_IOCTL,
-                _INFO.pack(name, local, remote))
-    found = None
-    deadline = time.monotonic() + 5
-    while found is None and time.monotonic() < deadline:
-        best = -1
+
+    def endpoints():
+        # {number: src} of the endpoint devices of this name and remote
+        out = {}
         for n in os.listdir(_CLASS):
             if not n.startswith("rpmsg") or not n[5:].isdigit():
                 continue
@@ -301,10 +298,23 @@ def _kernel_open(dev, rproc, service, local, remote, ept_name, nonblock):
             src = _read_attr(d, "src")
             if src is None or (local != ADDR_ANY and src != str(local)):
                 continue
-            if int(n[5:]) > best:
-                best, dev.local_addr = int(n[5:]), int(src) & ADDR_ANY
-        if best >= 0:
-            found = best
+            out[int(n[5:])] = int(src) & ADDR_ANY
+        return out
+
+    # What is there already is not ours: a device of the same name left by
+    # a program that never destroyed its endpoint may have any number (the
+    # kernel hands out the lowest free one).
+    old = endpoints()
+    dev._ctrl = os.open(ctrl, os.O_RDWR | os.O_CLOEXEC)
+    fcntl.ioctl(dev._ctrl, _RPMSG_CREATE_EPT_IOCTL,
+                _INFO.pack(name, local, remote))
+    found = None
+    deadline = time.monotonic() + 5
+    while found is None and time.monotonic() < deadline:
+        new = {k: v for k, v in endpoints().items() if k not in old}
+        if new:
+            found = max(new)
+            dev.local_addr = new[found]
         else:
             time.sleep(0.01)
     if found is None:

@@ -380,19 +380,30 @@ static bool read_attr(const char *dir, const char *attr, char *buf, size_t len)
 
 /* The rpmsgN class device created for @name with @dst (and @src unless
  * any), -1 if none (yet). */
+#define KERNEL_MAX_EPTS 256 /* endpoint devices of one name looked at */
+
+/*
+ * The endpoint device named @name towards @dst (and from @src unless any)
+ * that is not among the @nold in @old; -1 if none.  With @old NULL: every
+ * such device into @found (up to KERNEL_MAX_EPTS), their count returned.
+ * A device of the same name left by a program that never destroyed its
+ * endpoint is not the one just made, whatever its number (the kernel
+ * hands out the lowest free one).
+ */
 static int kernel_find_ept(const char *name, uint32_t src, uint32_t dst,
-			   uint32_t *src_out)
+			   uint32_t *src_out, const int *old, int nold,
+			   int *found)
 {
 	DIR *d = opendir(CLASS);
 	struct dirent *de;
-	int best = -1;
+	int best = -1, n = 0;
 
 	if (!d)
-		return -1;
+		return old ? -1 : 0;
 	while ((de = readdir(d))) {
 		char dir[PATH_MAX], v[64];
 		unsigned long s;
-		int id;
+		int id, j;
 		char c;
 
 		if (sscanf(de->d_name, "rpmsg%d%c", &id, &c) != 1)
@@ -408,14 +419,20 @@ static int kernel_find_ept(const char *name, uint32_t src, uint32_t dst,
 		s = strtoul(v, NULL, 10);
 		if (src != HIPC_CTRL_ADDR_ANY && s != src)
 			continue;
-		/* the newest of equals: the highest number */
-		if (id > best) {
-			best = id;
-			*src_out = (uint32_t)s;
+		if (!old) {
+			if (n < KERNEL_MAX_EPTS)
+				found[n++] = id;
+			continue;
 		}
+		for (j = 0; j < nold && old[j] != id; j++)
+			;
+		if (j < nold || id < best)
+			continue;
+		best = id;
+		*src_out = (uint32_t)s;
 	}
 	closedir(d);
-	return best;
+	return old ? best : n;
 }
 
 static void sleep_ms(unsigned ms)
@@ -431,7 +448,8 @@ static int kernel_open(struct hipc_rpmsg_char_dev *d, const char *rproc,
 {
 	struct rpmsg_endpoint_info info;
 	char vdev[64], ctrl[300];
-	int ret, id = -1;
+	int ret, id = -1, old[KERNEL_MAX_EPTS], nold;
+	uint32_t any;
 
 	ret = kernel_vdev(rproc, vdev, sizeof(vdev));
 	if (ret < 0)
@@ -453,12 +471,15 @@ static int kernel_open(struct hipc_rpmsg_char_dev *d, const char *rproc,
 	set_name(info.name, ept_name ? ept_name : service);
 	info.src = local;
 	info.dst = remote;
+	/* What is there already is not ours. */
+	nold = kernel_find_ept(info.name, local, remote, &any, NULL, 0, old);
 	if (ioctl(d->ctrl, RPMSG_CREATE_EPT_IOCTL, &info) < 0)
 		return err_now();
 	/* The class device appears when udev (or devtmpfs) has it: wait a
 	 * little, bounded. */
 	for (unsigned t = 0; t < 500 && id < 0; t++) {
-		id = kernel_find_ept(info.name, local, remote, &d->local_addr);
+		id = kernel_find_ept(info.name, local, remote, &d->local_addr,
+				     old, nold, NULL);
 		if (id < 0)
 			sleep_ms(10);
 	}

@@ -84,43 +84,85 @@ static int echo_back(struct hipc_rpmsg_char_dev *d, void *buf, size_t len)
 	}
 }
 
+/* Opens an endpoint on @spec (REMOTE:SERVICE) or dies. */
+static struct hipc_rpmsg_char_dev *open_spec(const char *spec)
+{
+	struct hipc_rpmsg_char_dev *d;
+	char remote[64], *colon;
+	int ret;
+
+	snprintf(remote, sizeof(remote), "%s", spec);
+	colon = strchr(remote, ':');
+	*colon = 0;
+	ret = hipc_rpmsg_char_open(&d, strcmp(remote, "-") ? remote : NULL,
+				   colon + 1, HIPC_CTRL_ADDR_ANY,
+				   HIPC_CTRL_ADDR_ANY, NULL, O_NONBLOCK);
+	if (ret < 0)
+		die("open", spec, ret);
+	return d;
+}
+
+/* @d echoes message @seq, or the program dies. */
+static void echo_one(struct hipc_rpmsg_char_dev *d, const char *spec,
+		     uint32_t seq)
+{
+	uint8_t buf[64], want[64];
+	size_t len = fill(want, seq);
+	int r = hipc_rpmsg_char_send(d, want, len);
+
+	if (r != (int)len)
+		die("send", spec, r < 0 ? r : -HIPC_EIO);
+	r = echo_back(d, buf, sizeof(buf));
+	if (r != (int)len || memcmp(buf, want, len)) {
+		fprintf(stderr, "hipc-client-echo: %s: %s: reply wrong (%d)\n",
+			spec, d->path, r);
+		exit(1);
+	}
+}
+
+/*
+ * Endpoints of the same name on both sides of a free number: three open,
+ * the first closed, a fourth opened.  The kernel gives the fourth the
+ * lowest free number, below the third's: the library must open the one
+ * it made, not the highest of that name (the third, in use).
+ */
+static void reopen_below_others(const char *spec)
+{
+	struct hipc_rpmsg_char_dev *d[3];
+	int ret;
+
+	for (unsigned i = 0; i < 3; i++)
+		d[i] = open_spec(spec);
+	ret = hipc_rpmsg_char_close(d[0]);
+	if (ret < 0)
+		die("close", spec, ret);
+	d[0] = open_spec(spec);
+	if (!strcmp(d[0]->path, d[1]->path) || !strcmp(d[0]->path, d[2]->path)) {
+		fprintf(stderr, "hipc-client-echo: %s: a new endpoint opened "
+			"%s, another's\n", spec, d[0]->path);
+		exit(1);
+	}
+	for (unsigned i = 0; i < 3; i++)
+		echo_one(d[i], spec, 2000 + i);
+	for (unsigned i = 0; i < 3; i++) {
+		ret = hipc_rpmsg_char_close(d[i]);
+		if (ret < 0)
+			die("close", spec, ret);
+	}
+	printf("%s: an endpoint reopened below two others: its own device\n",
+	       spec);
+}
+
 /* EXTRA endpoints on @spec's remote and service, all open at once: each
  * echoes a message of its own, then all are closed. */
 static void many_at_once(const char *spec)
 {
 	struct hipc_rpmsg_char_dev *d[EXTRA];
-	char remote[64], *colon;
-	uint8_t buf[64], want[64];
 
-	snprintf(remote, sizeof(remote), "%s", spec);
-	colon = strchr(remote, ':');
-	*colon = 0;
-	for (unsigned i = 0; i < EXTRA; i++) {
-		int ret = hipc_rpmsg_char_open(&d[i], remote, colon + 1,
-					       HIPC_CTRL_ADDR_ANY,
-					       HIPC_CTRL_ADDR_ANY, NULL,
-					       O_NONBLOCK);
-
-		if (ret < 0) {
-			fprintf(stderr, "hipc-client-echo: %s: endpoint %u of "
-				"%u more: ", spec, i + 1, EXTRA);
-			die("open", spec, ret);
-		}
-	}
-	for (unsigned i = 0; i < EXTRA; i++) {
-		size_t len = fill(want, 1000 + i);
-		int r = hipc_rpmsg_char_send(d[i], want, len);
-
-		if (r != (int)len)
-			die("send (many at once)", spec, r < 0 ? r : -HIPC_EIO);
-		r = echo_back(d[i], buf, sizeof(buf));
-		if (r != (int)len || memcmp(buf, want, len)) {
-			fprintf(stderr, "hipc-client-echo: %s: endpoint %u of "
-				"%u more: reply wrong (%d)\n", spec, i + 1,
-				EXTRA, r);
-			exit(1);
-		}
-	}
+	for (unsigned i = 0; i < EXTRA; i++)
+		d[i] = open_spec(spec);
+	for (unsigned i = 0; i < EXTRA; i++)
+		echo_one(d[i], spec, 1000 + i);
 	for (unsigned i = 0; i < EXTRA; i++) {
 		int ret = hipc_rpmsg_char_close(d[i]);
 
@@ -311,6 +353,7 @@ int main(int argc, char **argv)
 	}
 	if (e[0].dev->max_payload)
 		many_at_once(argv[optind]);
+	reopen_below_others(argv[optind]);
 	for (unsigned i = 0; i < n; i++) {
 		ret = hipc_rpmsg_char_close(e[i].dev);
 		if (ret < 0)

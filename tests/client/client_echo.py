@@ -51,6 +51,26 @@ def many_at_once(spec):
     print("%s: %d more endpoints at once: every one echoed" % (spec, EXTRA))
 
 
+def reopen_below_others(spec):
+    """Three endpoints of the same name, the first closed, a fourth
+    opened: the kernel gives it the lowest free number, below the third's,
+    and the module must open the one it made, not the highest of that
+    name (the third, in use)."""
+    remote, _, service = spec.partition(":")
+    remote = None if remote == "-" else remote
+    devs = [rc.open(remote, service, nonblock=True) for _ in range(3)]
+    rc.close(devs[0])
+    devs[0] = rc.open(remote, service, nonblock=True)
+    assert devs[0].path not in (devs[1].path, devs[2].path), devs[0].path
+    for i, dev in enumerate(devs):
+        dev.send(fill(2000 + i))
+        if echo_back(dev) != fill(2000 + i):
+            sys.exit("client_echo.py: %s: %s: reply wrong" % (spec, dev.path))
+    for dev in devs:
+        rc.close(dev)
+    print("%s: an endpoint reopened below two others: its own device" % spec)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-w", dest="where")
@@ -132,6 +152,7 @@ def main():
                          "come back empty" % e["spec"])
     if epts[0]["dev"].max_payload:
         many_at_once(epts[0]["spec"])
+    reopen_below_others(epts[0]["spec"])
     for e in epts:
         rc.close(e["dev"])
     rc.exit()
