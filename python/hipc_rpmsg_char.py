@@ -118,6 +118,7 @@ class Device:
         self._sock = None
         self._ctrl = None
         self._ctrl_path = None
+        self._ctrl_id = None
         self._index = 0
         self._kernel = False
 
@@ -152,7 +153,14 @@ class Device:
             p.register(self.fd, select.POLLIN | select.POLLRDHUP)
             if any(ev & (select.POLLHUP | select.POLLRDHUP | select.POLLERR)
                    for _, ev in p.poll(0)):
-                raise _error(errno.ECONNRESET, self.path)
+                # hung up, unless a message still waits behind this one
+                try:
+                    more = self._sock.recv(1, socket.MSG_PEEK |
+                                           socket.MSG_DONTWAIT)
+                except OSError:
+                    more = b""
+                if not more:
+                    raise _error(errno.ECONNRESET, self.path)
         return data
 
 
@@ -188,11 +196,14 @@ def _ctrl_begin(dev, op, name=b"", src=0, dst=0, index=0):
         try:
             ret = _ctrl_call(ctrl, op, name, src, dst, index)
         except OSError as e:
-            if e.errno == errno.ECONNRESET and attempt < 100:
+            # turned away: closed before our send (EPIPE) or our answer
+            if e.errno in (errno.ECONNRESET, errno.EPIPE) and attempt < 100:
                 ctrl.close()
                 time.sleep(0.01)
                 continue
             dev._ctrl = ctrl
+            if e.errno == errno.EPIPE:
+                raise _error(errno.ECONNRESET, "hipcd hung up") from None
             raise
         dev._ctrl = ctrl
         return ret
@@ -229,18 +240,38 @@ def _sim_open(dev, rproc, service, local, remote, ept_name, nonblock):
                     pass
                 continue
             s.close()
-            _ctrl_call(ctrl, _DESTROY, index=index)
+            _undo(ctrl, index)
             raise _error(errno.EBUSY, dev.path) from None
         except OSError:
             s.close()
-            _ctrl_call(ctrl, _DESTROY, index=index)
+            _undo(ctrl, index)
             raise
     s.setblocking(not nonblock)
     dev._sock = s
     dev.fd = s.fileno()
-    # not held while the endpoint is open: close() connects again
+    # not held while the endpoint is open: close() connects again, to the
+    # same socket file (a daemon started since made a new one, and may
+    # have given our N to someone else)
+    dev._ctrl_id = _file_id(dev._ctrl_path)
     ctrl.close()
     dev._ctrl = None
+
+
+def _undo(ctrl, index):
+    """Destroy what an open that failed made (its own error is the one
+    to report)."""
+    try:
+        _ctrl_call(ctrl, _DESTROY, index=index)
+    except OSError:
+        pass
+
+
+def _file_id(path):
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
 
 
 # --- a real kernel ----------------------------------------------------------
@@ -286,7 +317,9 @@ def _kernel_open(dev, rproc, service, local, remote, ept_name, nonblock):
     name = _name(ept_name or service)
 
     def endpoints():
-        # {number: src} of the endpoint devices of this name and remote
+        # {(number, inode of its sysfs directory): src} of the endpoint
+        # devices of this name and remote (a number freed and handed out
+        # again is another directory)
         out = {}
         for n in os.listdir(_CLASS):
             if not n.startswith("rpmsg") or not n[5:].isdigit():
@@ -298,7 +331,11 @@ def _kernel_open(dev, rproc, service, local, remote, ept_name, nonblock):
             src = _read_attr(d, "src")
             if src is None or (local != ADDR_ANY and src != str(local)):
                 continue
-            out[int(n[5:])] = int(src) & ADDR_ANY
+            try:
+                ino = os.stat(d).st_ino
+            except OSError:
+                continue
+            out[(int(n[5:]), ino)] = int(src) & ADDR_ANY
         return out
 
     # What is there already is not ours: a device of the same name left by
@@ -313,8 +350,8 @@ def _kernel_open(dev, rproc, service, local, remote, ept_name, nonblock):
     while found is None and time.monotonic() < deadline:
         new = {k: v for k, v in endpoints().items() if k not in old}
         if new:
-            found = max(new)
-            dev.local_addr = new[found]
+            key = max(new)
+            found, dev.local_addr = key[0], new[key]
         else:
             time.sleep(0.01)
     if found is None:
@@ -380,6 +417,9 @@ def close(dev):
                 dev._sock.close()
                 dev._sock, dev.fd = None, -1
             try:
+                if _file_id(dev._ctrl_path) != dev._ctrl_id:
+                    # another daemon's, or none: ours went with the old
+                    raise _error(errno.ENOENT, dev._ctrl_path)
                 _ctrl_begin(dev, _DESTROY, index=dev._index)
             except OSError as e:
                 # gone with its remote (or hipcd) already

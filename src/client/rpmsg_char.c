@@ -168,8 +168,9 @@ static int ctrl_begin(const char *path, int *ctrl,
 		if (fd < 0)
 			return fd == -HIPC_ECONNREFUSED ? -HIPC_ENOENT : fd;
 		ret = ctrl_call(fd, req, rsp);
-		if ((ret != -HIPC_ECONNRESET && ret != -HIPC_EPIPE) ||
-		    tries == 100) {
+		if (ret == -HIPC_EPIPE)
+			ret = -HIPC_ECONNRESET; /* turned away before the send */
+		if (ret != -HIPC_ECONNRESET || tries == 100) {
 			*ctrl = fd;
 			return ret;
 		}
@@ -191,6 +192,7 @@ static int sim_open(struct hipc_rpmsg_char_dev *d, const char *rproc,
 {
 	struct hipc_ctrl_req req;
 	struct hipc_ctrl_rsp rsp;
+	struct stat st;
 	char path[256];
 	int ret, fd;
 
@@ -245,7 +247,12 @@ static int sim_open(struct hipc_rpmsg_char_dev *d, const char *rproc,
 	}
 	d->fd = fd;
 	/* Not held while the endpoint is open: hipc_rpmsg_char_close()
-	 * connects again. */
+	 * connects again, to the same socket file (a daemon started since
+	 * made a new one, and may have given our N to someone else). */
+	if (stat(path, &st) == 0) {
+		d->ctrl_dev = (uint64_t)st.st_dev;
+		d->ctrl_ino = (uint64_t)st.st_ino;
+	}
 	close(d->ctrl);
 	d->ctrl = -1;
 	return 0;
@@ -382,6 +389,13 @@ static bool read_attr(const char *dir, const char *attr, char *buf, size_t len)
  * any), -1 if none (yet). */
 #define KERNEL_MAX_EPTS 256 /* endpoint devices of one name looked at */
 
+/* An endpoint device: its number, and its sysfs directory's inode (a
+ * number freed and handed out again is another directory). */
+struct kept {
+	int id;
+	uint64_t ino;
+};
+
 /*
  * The endpoint device named @name towards @dst (and from @src unless any)
  * that is not among the @nold in @old; -1 if none.  With @old NULL: every
@@ -391,8 +405,8 @@ static bool read_attr(const char *dir, const char *attr, char *buf, size_t len)
  * hands out the lowest free one).
  */
 static int kernel_find_ept(const char *name, uint32_t src, uint32_t dst,
-			   uint32_t *src_out, const int *old, int nold,
-			   int *found)
+			   uint32_t *src_out, const struct kept *old, int nold,
+			   struct kept *found)
 {
 	DIR *d = opendir(CLASS);
 	struct dirent *de;
@@ -402,6 +416,7 @@ static int kernel_find_ept(const char *name, uint32_t src, uint32_t dst,
 		return old ? -1 : 0;
 	while ((de = readdir(d))) {
 		char dir[PATH_MAX], v[64];
+		struct stat st;
 		unsigned long s;
 		int id, j;
 		char c;
@@ -417,14 +432,16 @@ static int kernel_find_ept(const char *name, uint32_t src, uint32_t dst,
 		if (!read_attr(dir, "src", v, sizeof(v)))
 			continue;
 		s = strtoul(v, NULL, 10);
-		if (src != HIPC_CTRL_ADDR_ANY && s != src)
+		if ((src != HIPC_CTRL_ADDR_ANY && s != src) || stat(dir, &st) < 0)
 			continue;
 		if (!old) {
 			if (n < KERNEL_MAX_EPTS)
-				found[n++] = id;
+				found[n++] = (struct kept){ id, (uint64_t)st.st_ino };
 			continue;
 		}
-		for (j = 0; j < nold && old[j] != id; j++)
+		for (j = 0; j < nold && (old[j].id != id ||
+					 old[j].ino != (uint64_t)st.st_ino);
+		     j++)
 			;
 		if (j < nold || id < best)
 			continue;
@@ -448,7 +465,8 @@ static int kernel_open(struct hipc_rpmsg_char_dev *d, const char *rproc,
 {
 	struct rpmsg_endpoint_info info;
 	char vdev[64], ctrl[300];
-	int ret, id = -1, old[KERNEL_MAX_EPTS], nold;
+	struct kept old[KERNEL_MAX_EPTS];
+	int ret, id = -1, nold;
 	uint32_t any;
 
 	ret = kernel_vdev(rproc, vdev, sizeof(vdev));
@@ -550,6 +568,7 @@ int hipc_rpmsg_char_close(struct hipc_rpmsg_char_dev *d)
 	} else {
 		struct hipc_ctrl_req req;
 		struct hipc_ctrl_rsp rsp;
+		struct stat st;
 		char path[sizeof(d->path) + 16], *slash;
 
 		if (d->fd >= 0)
@@ -564,7 +583,11 @@ int hipc_rpmsg_char_close(struct hipc_rpmsg_char_dev *d)
 		memset(&req, 0, sizeof(req));
 		req.op = HIPC_CTRL_DESTROY;
 		req.index = d->index;
-		ret = ctrl_begin(path, &d->ctrl, &req, &rsp);
+		if (stat(path, &st) < 0 || (uint64_t)st.st_dev != d->ctrl_dev ||
+		    (uint64_t)st.st_ino != d->ctrl_ino)
+			ret = -HIPC_ENOENT; /* another daemon's, or none */
+		else
+			ret = ctrl_begin(path, &d->ctrl, &req, &rsp);
 		/* gone with its remote (or hipcd) already: nothing left to
 		 * undo */
 		if (ret == -HIPC_ENOENT)
@@ -616,9 +639,14 @@ int hipc_rpmsg_char_recv(struct hipc_rpmsg_char_dev *d, void *buf, size_t len)
 		/* A message socket reads 0 for an empty message and at its
 		 * end alike: the end is the one that also polls as hung up. */
 		struct pollfd p = { .fd = d->fd, .events = POLLIN | POLLRDHUP };
+		char next;
 
 		if (poll(&p, 1, 0) >= 0 &&
 		    !(p.revents & (POLLHUP | POLLRDHUP | POLLERR)))
+			return 0;
+		/* Hung up, but a message still waits behind this one: it was
+		 * an empty message. */
+		if (recv(d->fd, &next, 1, MSG_PEEK | MSG_DONTWAIT) > 0)
 			return 0;
 		return -HIPC_ECONNRESET;
 	}

@@ -26,6 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -151,6 +154,65 @@ static void reopen_below_others(const char *spec)
 	}
 	printf("%s: an endpoint reopened below two others: its own device\n",
 	       spec);
+}
+
+/*
+ * hipcd serves 16 rpmsg_ctrl connections per remote at a time: a child
+ * holds 16 (each served a request, so all accepted) for 300 ms while this
+ * process opens an endpoint.  The library's connections are turned away
+ * until the child lets go: the open must still succeed, after the wait.
+ */
+static void ctrl_connections_all_taken(const char *spec, const char *ept)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct hipc_rpmsg_char_dev *d;
+	char *slash, ok;
+	int p[2], status;
+	double t0;
+	pid_t pid;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", ept);
+	slash = strrchr(sa.sun_path, '/');
+	snprintf(slash + 1, sizeof(sa.sun_path) - (size_t)(slash + 1 - sa.sun_path),
+		 "rpmsg_ctrl");
+	if (pipe(p) < 0)
+		die("pipe", spec, -errno);
+	pid = fork();
+	if (pid == 0) {
+		for (int i = 0; i < 16; i++) {
+			struct hipc_ctrl_req q = { .op = HIPC_CTRL_LOOKUP };
+			struct hipc_ctrl_rsp r;
+			int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+
+			if (fd < 0 ||
+			    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+			    send(fd, &q, sizeof(q), 0) != sizeof(q) ||
+			    recv(fd, &r, sizeof(r), 0) != sizeof(r))
+				_exit(1);
+		}
+		if (write(p[1], "k", 1) != 1)
+			_exit(1);
+		usleep(300000);
+		_exit(0);
+	}
+	if (pid < 0 || read(p[0], &ok, 1) != 1) {
+		fprintf(stderr, "hipc-client-echo: %s: could not hold 16 "
+			"rpmsg_ctrl connections\n", spec);
+		exit(1);
+	}
+	t0 = now_s();
+	d = open_spec(spec);
+	echo_one(d, spec, 3000);
+	if (hipc_rpmsg_char_close(d) < 0 || waitpid(pid, &status, 0) != pid ||
+	    !WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "hipc-client-echo: %s: close, or the child "
+			"holding rpmsg_ctrl, failed\n", spec);
+		exit(1);
+	}
+	close(p[0]);
+	close(p[1]);
+	printf("%s: rpmsg_ctrl full for 300 ms: the open waited %.0f ms, then "
+	       "went through\n", spec, (now_s() - t0) * 1000);
 }
 
 /* EXTRA endpoints on @spec's remote and service, all open at once: each
@@ -351,8 +413,10 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (e[0].dev->max_payload)
+	if (e[0].dev->max_payload) {
 		many_at_once(argv[optind]);
+		ctrl_connections_all_taken(argv[optind], e[0].dev->path);
+	}
 	reopen_below_others(argv[optind]);
 	for (unsigned i = 0; i < n; i++) {
 		ret = hipc_rpmsg_char_close(e[i].dev);

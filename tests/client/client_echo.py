@@ -12,6 +12,7 @@ import argparse
 import errno
 import os
 import select
+import socket
 import struct
 import sys
 import time
@@ -49,6 +50,43 @@ def many_at_once(spec):
     for dev in devs:
         rc.close(dev)
     print("%s: %d more endpoints at once: every one echoed" % (spec, EXTRA))
+
+
+def ctrl_connections_all_taken(spec, ept):
+    """hipcd serves 16 rpmsg_ctrl connections per remote at a time: a child
+    holds 16 (each served a request, so all accepted) for 300 ms while this
+    process opens an endpoint, which must still succeed, after the wait."""
+    ctrl = os.path.join(os.path.dirname(ept), "rpmsg_ctrl")
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            held = []
+            for _ in range(16):
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                s.connect(ctrl)
+                s.send(struct.pack("<I32sIII", 3, b"", 0, 0, 0))  # LOOKUP
+                if not s.recv(64):
+                    os._exit(1)
+                held.append(s)
+            os.write(w, b"k")
+            time.sleep(0.3)
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    assert os.read(r, 1) == b"k", "could not hold 16 rpmsg_ctrl connections"
+    t0 = time.monotonic()
+    remote, _, service = spec.partition(":")
+    dev = rc.open(None if remote == "-" else remote, service, nonblock=True)
+    dev.send(fill(3000))
+    if echo_back(dev) != fill(3000):
+        sys.exit("client_echo.py: %s: reply wrong" % spec)
+    rc.close(dev)
+    assert os.waitpid(pid, 0)[1] == 0
+    os.close(r)
+    os.close(w)
+    print("%s: rpmsg_ctrl full for 300 ms: the open waited %.0f ms, then "
+          "went through" % (spec, (time.monotonic() - t0) * 1000))
 
 
 def reopen_below_others(spec):
@@ -152,6 +190,7 @@ def main():
                          "come back empty" % e["spec"])
     if epts[0]["dev"].max_payload:
         many_at_once(epts[0]["spec"])
+        ctrl_connections_all_taken(epts[0]["spec"], epts[0]["dev"].path)
     reopen_below_others(epts[0]["spec"])
     for e in epts:
         rc.close(e["dev"])

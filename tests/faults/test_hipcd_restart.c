@@ -125,7 +125,7 @@ int main(int argc, char **argv)
 	unsigned nmsgs = 600, kill_at[8], done_kills = 0, errors_seen = 0;
 	uint64_t next_seq = 0, expect_ack = 0, expect_rseq = 0, acked = 0;
 	uint64_t end = hipc_now_ns() + 60000 * MS;
-	struct hipc_rpmsg_char_dev *dev;
+	struct hipc_rpmsg_char_dev *dev, *old;
 	char run[128], path[128];
 	FILE *f;
 
@@ -215,10 +215,14 @@ int main(int argc, char **argv)
 			       n ? hipc_strerror(n) : "end of file");
 			CHECK(done_kills > 0);
 			errors_seen++;
-			hipc_rpmsg_char_close(dev);
 			if (daemon_pid < 0)
 				start_daemon();
+			/* The old device closed only once the new one is
+			 * open: the new daemon gave it the same rpmsgN, and
+			 * the old one's close must not take it away. */
+			old = dev;
 			dev = reopen(run);
+			CHECK_EQ(hipc_rpmsg_char_close(old), 0);
 			/* what was in flight went with the old daemon */
 			expect_ack = next_seq;
 			expect_rseq = 0;

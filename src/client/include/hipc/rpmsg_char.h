@@ -75,6 +75,10 @@ struct hipc_rpmsg_char_dev {
 				* close, not held) */
 	uint32_t index;        /* simulation: N in rpmsgN */
 	int kernel;            /* a real kernel's /dev/rpmsgN */
+	uint64_t ctrl_dev, ctrl_ino; /* simulation: the rpmsg_ctrl socket
+				      * file the endpoint was made through
+				      * (another one: a daemon since
+				      * restarted, whose N is not ours) */
 };
 
 /**
