@@ -104,10 +104,12 @@ class Client:
             except BlockingIOError:
                 select.select([self._s], [], [])
 
-    def _send(self, data):
+    def _send(self, data, nowait=False):
         # While the socket is full, what the daemon sends goes to the
         # event queue: it stops reading a client that does not read, and
-        # one that only wrote would wait for it for ever.
+        # one that only wrote would wait for it for ever.  A request
+        # without an answer on a descriptor made non-blocking raises EAGAIN
+        # instead of waiting (nothing sent).
         while True:
             try:
                 self._s.send(data, socket.MSG_DONTWAIT)
@@ -119,6 +121,8 @@ class Client:
             try:
                 m = self._s.recv(4096, socket.MSG_DONTWAIT)
             except BlockingIOError:
+                if nowait and not os.get_blocking(self._s.fileno()):
+                    raise _error(errno.EAGAIN, "bigbuf") from None
                 select.select([self._s], [self._s], [])
                 continue
             if not m:
@@ -155,7 +159,7 @@ class Client:
         self._seq += 1
         self._send(_MSGS.pack(op | NOREPLY, 0, self._seq, index, gen, offset,
                               length, flags, 0, 0, 0, 0, 0, 0, 0, 0, b"",
-                              b""))
+                              b""), nowait=True)
 
     def alloc(self):
         """A host buffer lent to us: (index, generation)."""

@@ -8,6 +8,7 @@
  * from them.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -100,9 +101,12 @@ static void wait_fd(struct hipc_bbc *c, short events)
  * is full, what the daemon sends is taken into the event queue: the
  * daemon stops reading a client that does not read (its replies and
  * events would queue without bound), so a client that only wrote would
- * wait for it for ever.
+ * wait for it for ever.  A request without an answer (@nowait) on a
+ * descriptor made non-blocking is not waited for: -HIPC_EAGAIN once
+ * there is neither room nor anything to take in.
  */
-static int send_req(struct hipc_bbc *c, const void *req, size_t len)
+static int send_req(struct hipc_bbc *c, const void *req, size_t len,
+		    bool nowait)
 {
 	ssize_t n;
 	int ret;
@@ -121,6 +125,8 @@ static int send_req(struct hipc_bbc *c, const void *req, size_t len)
 		if (n == 0)
 			return -HIPC_ECONNRESET;
 		if (n == -HIPC_EAGAIN) {
+			if (nowait && (fcntl(c->fd, F_GETFL) & O_NONBLOCK))
+				return -HIPC_EAGAIN;
 			wait_fd(c, POLLIN | POLLOUT);
 			continue;
 		}
@@ -142,7 +148,7 @@ static int call(struct hipc_bbc *c, const void *req, size_t len, uint32_t seq,
 
 	if (c->reset)
 		return -HIPC_ECONNRESET;
-	ret = send_req(c, req, len);
+	ret = send_req(c, req, len, false);
 	if (ret < 0)
 		return ret;
 	for (;;) {
@@ -431,7 +437,7 @@ static int buf_op_nowait(struct hipc_bbc *c, uint32_t op, uint32_t index,
 	q.offset = offset;
 	q.length = length;
 	q.flags = flags;
-	return send_req(c, &q, sizeof(q));
+	return send_req(c, &q, sizeof(q), true);
 }
 
 int hipc_bbc_send_nowait(struct hipc_bbc *c, uint32_t index,

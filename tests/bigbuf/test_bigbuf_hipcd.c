@@ -1318,13 +1318,17 @@ HIPC_TEST(withdrawal_hangs_up)
  * An event loop may set O_NONBLOCK on the connection's descriptor: a call
  * still waits for its answer (it used to return the socket's EAGAIN, which
  * hipc_bbc_alloc() reports as "none free", and leave the answer to be
- * taken for the next call's).
+ * taken for the next call's); a request without an answer says EAGAIN
+ * when it cannot go, and goes once the events are taken.
  */
 HIPC_TEST(nonblocking_descriptor_calls_still_answered)
 {
+	enum { N = 50000 };
 	struct hipc_bbc *c;
+	struct hipc_bbc_event ev;
+	unsigned got = 0, again = 0;
 	uint32_t gen[4];
-	int i[4];
+	int i[4], ret;
 	void *b;
 
 	start();
@@ -1340,6 +1344,26 @@ HIPC_TEST(nonblocking_descriptor_calls_still_answered)
 			CHECK_EQ(hipc_bbc_free(c, (uint32_t)i[k], gen[k]), 0);
 	}
 	push(c, 16, MIB, true);
+	for (unsigned k = 0; k < N;) {
+		ret = hipc_bbc_release_nowait(c, 0x10000u + k, 1, 0);
+		if (ret == 0) {
+			k++;
+			continue;
+		}
+		CHECK_EQ(ret, -HIPC_EAGAIN);
+		again++;
+		/* what the daemon sent, so that it reads on */
+		while (got < k && next_event(c, &ev, 10000)) {
+			CHECK_EQ(ev.index, 0x10000u + got);
+			got++;
+		}
+	}
+	while (got < N && next_event(c, &ev, 10000)) {
+		CHECK_EQ(ev.index, 0x10000u + got);
+		got++;
+	}
+	CHECK_EQ(got, N);
+	printf("%u refusals, EAGAIN %u times\n", got, again);
 	hipc_bbc_close(c);
 	CHECK(stat_becomes("bigbuf", "connections", 0, 5000));
 }

@@ -229,10 +229,13 @@ HIPC_API int hipc_bbc_send(struct hipc_bbc *c, uint32_t index,
  * refusal comes later as an HIPC_BBC_EV_REPLY event (status, index);
  * a well-behaved client gets none.  The way to move many small buffers.
  * While the connection's socket is full (the daemon stops reading a client
- * whose answers it has to queue), these take what the daemon sends into
- * the event queue (see hipc_bbc_next()) and wait for room, whatever the
- * descriptor's O_NONBLOCK; every call does the same.
- * @retval 0, -HIPC_ECONNRESET, or a transport error
+ * whose answers it has to queue, or while it waits for a tx buffer), these
+ * take what the daemon sends into the event queue (see hipc_bbc_next())
+ * and wait for room; with O_NONBLOCK set on hipc_bbc_fd() they return
+ * -HIPC_EAGAIN instead (nothing sent).  Calls that ask something wait for
+ * their answer whatever the descriptor's flags.
+ * @retval 0, -HIPC_EAGAIN (O_NONBLOCK only), -HIPC_ECONNRESET, or a
+ *         transport error
  */
 HIPC_API int hipc_bbc_send_nowait(struct hipc_bbc *c, uint32_t index,
 				  uint32_t generation, uint32_t offset,
