@@ -664,6 +664,13 @@ static void check_books(void)
 	CHECK(s && s->kind->stats);
 	stat_lent = stat_conns = stat_drains = UINT64_MAX;
 	s->kind->stats(s, stat_kv, NULL);
+	if (stat_lent != lent || stat_conns != conns || stat_drains > 16)
+		fprintf(stderr, "books: daemon lent %llu connections %llu "
+			"drains %llu; harness lent %llu connections %llu\n",
+			(unsigned long long)stat_lent,
+			(unsigned long long)stat_conns,
+			(unsigned long long)stat_drains,
+			(unsigned long long)lent, (unsigned long long)conns);
 	CHECK(stat_lent == lent && stat_conns == conns && stat_drains <= 16);
 	/* what no client holds is not the host's (but what the remote sent
 	 * or gave back to it) */
