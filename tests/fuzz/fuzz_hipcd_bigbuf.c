@@ -968,12 +968,19 @@ static void remote_restart(uint32_t how)
 		s->up = false;
 	CHECK(hipc_bufpool_reclaim_remote(&hpool) >= 0);
 	rounds(2);
-	/* Every connection was hung up: what a client had not read yet
-	 * (lazy, or in flight) is of the remote that went; then the end. */
+	/* Every connection the daemon had was hung up: what its client had
+	 * not read yet (lazy, or in flight) is of the remote that went; then
+	 * the end.  (A connection still in the listener's backlog is not
+	 * one: it is accepted later, by the daemon of the new remote.) */
 	stale = true;
-	for (int k = 0; k < SLOTS; k++)
-		while (client_read(k))
-			;
+	for (int k = 0; k < SLOTS; k++) {
+		struct pollfd pf = { .fd = cl[k].fd, .events = POLLRDHUP };
+
+		if (cl[k].fd >= 0 && poll(&pf, 1, 0) == 1 &&
+		    (pf.revents & (POLLHUP | POLLRDHUP)))
+			while (client_read(k))
+				;
+	}
 	stale = false;
 	if (how & 2)
 		return; /* stays down */
